@@ -1,0 +1,183 @@
+//! Store benchmarks: intake → durable commit, case-list pages and 2-character search at
+//! 100k and 1M generated cases. Run with
+//! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR]`;
+//! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
+//!
+//! The generated store is kept in `--dir` (default `target/bench-<cases>`) and reused, since
+//! generating a million cases takes minutes.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use jiesu_core::sample::{SampleSpec, generate};
+use jiesu_core::*;
+
+fn percentile(xs: &mut [f64], p: f64) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
+    xs[i]
+}
+
+fn timed(n: usize, mut f: impl FnMut(usize)) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let t = Instant::now();
+            f(i);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect()
+}
+
+fn report(name: &str, mut ms: Vec<f64>) {
+    println!(
+        "| {name} | {} | {:.2} | {:.2} | {:.2} |",
+        ms.len(),
+        percentile(&mut ms, 0.5),
+        percentile(&mut ms, 0.95),
+        percentile(&mut ms, 0.99)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let cases: usize = arg("--cases")
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(100_000);
+    let dir = arg("--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("target/bench-{cases}")));
+    // A fixed "now" so runs are comparable.
+    let now = 1_795_395_600_000i64;
+
+    println!("| measure | runs | p50 ms | p95 ms | p99 ms |");
+    println!("|---|---|---|---|---|");
+
+    // 1. Intake → durable commit, on a file with synchronous=FULL.
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Store::open(tmp.path(), Box::new(ManualClock::new(now))).unwrap();
+        s.set_identity("bench", "基准社区", "bench").unwrap();
+        let input = NewCase {
+            channel: Channel::Phone,
+            work_order_no: String::new(),
+            category: "parking.illegal.fire_lane".into(),
+            urgency: Urgency::Normal,
+            resident: Resident {
+                name: "王秀英".into(),
+                phone: "13800138000".into(),
+            },
+            address: Address {
+                building: "27栋".into(),
+                unit: "2单元".into(),
+                room: "301室".into(),
+                text: String::new(),
+            },
+            description: "27栋楼下消防通道被私家车长期占用，救护车进不来".into(),
+            location: "27栋楼下".into(),
+            attachment: None,
+        };
+        let ms = timed(2000, |_| {
+            s.receive(input.clone()).unwrap();
+        });
+        report("intake → durable commit (file, synchronous=FULL)", ms);
+    }
+
+    // 2. A store of `cases` generated cases, reused between runs.
+    let fresh = !dir.join(store::DB_FILE).exists();
+    let t = Instant::now();
+    let mut s = Store::open(&dir, Box::new(ManualClock::new(now))).unwrap();
+    if fresh {
+        s.set_identity("bench", "基准社区", "bench").unwrap();
+        let spec = SampleSpec {
+            cases,
+            days: 365,
+            seed: 7,
+            now_ms: now,
+            batch: 20_000,
+        };
+        let r = generate(&mut s, &spec).unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let events = s.stats().unwrap().events;
+        eprintln!(
+            "generated {} cases, {} events in {secs:.0} s ({:.0} events/s)",
+            r.cases,
+            events,
+            f64::from(events) / secs
+        );
+    }
+    let stats = s.stats().unwrap();
+    eprintln!("store: {} cases, {} events", stats.cases, stats.events);
+
+    let pages = |q: CaseQuery| {
+        move |i: usize| CaseQuery {
+            page: (i % 20) as u32,
+            ..q.clone()
+        }
+    };
+    let handling = pages(CaseQuery {
+        states: vec![CaseState::Handling, CaseState::Dispatched],
+        sort: CaseSort::DueAsc,
+        page_size: 50,
+        ..Default::default()
+    });
+    report(
+        &format!(
+            "list page, 50 rows, state filter + due sort, {} cases",
+            stats.cases
+        ),
+        timed(200, |i| {
+            s.list_cases(&handling(i)).unwrap();
+        }),
+    );
+    let parking = pages(CaseQuery {
+        category: Some("parking".into()),
+        page_size: 50,
+        ..Default::default()
+    });
+    report(
+        &format!(
+            "list page, 50 rows, category filter + received sort, {} cases",
+            stats.cases
+        ),
+        timed(200, |i| {
+            s.list_cases(&parking(i)).unwrap();
+        }),
+    );
+    let words = [
+        "停车", "漏水", "噪音", "电梯", "路灯", "垃圾", "车位", "入学",
+    ];
+    report(
+        &format!(
+            "search, 2-character word, first page + total, {} cases",
+            stats.cases
+        ),
+        timed(200, |i| {
+            s.list_cases(&CaseQuery {
+                text: words[i % words.len()].into(),
+                page_size: 50,
+                ..Default::default()
+            })
+            .unwrap();
+        }),
+    );
+    report(
+        &format!(
+            "search, 3-character word, first page + total, {} cases",
+            stats.cases
+        ),
+        timed(200, |i| {
+            let w = ["消防栓", "僵尸车", "上学难", "窨井盖"][i % 4];
+            s.list_cases(&CaseQuery {
+                text: w.into(),
+                page_size: 50,
+                ..Default::default()
+            })
+            .unwrap();
+        }),
+    );
+}

@@ -1,0 +1,127 @@
+//! Errors that the UI can act on.
+//!
+//! Every error carries a [`Code`] so that the window can show a message in the user's
+//! language (the UI translates by code and `params`) and branch where it must; the English
+//! `message` is for logs and for callers without a translation table.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What went wrong, as a consumer needs to tell it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Code {
+    /// The input is malformed or incomplete; nothing was written.
+    InvalidInput,
+    /// The workflow does not allow this action in the case's current state.
+    ActionNotAllowed,
+    /// An extension was asked for after the deadline had passed.
+    DeadlinePassed,
+    /// The case, unit or attachment does not exist.
+    NotFound,
+    /// The database or the file system failed.
+    Storage,
+}
+
+/// The error type of the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input, with the field it concerns.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field (form name) that is wrong.
+        field: &'static str,
+        /// Why, in English.
+        reason: String,
+    },
+    /// The state machine refused an action.
+    #[error("action '{action}' is not allowed while the case is '{state}'")]
+    NotAllowed {
+        /// The state the case is in (snake_case, as in [`crate::CaseState`]).
+        state: String,
+        /// The refused action (snake_case, as in [`crate::Action`]).
+        action: String,
+    },
+    /// An extension after the deadline.
+    #[error("an extension must be requested before the deadline ({due})")]
+    DeadlinePassed {
+        /// The deadline that has passed, RFC 3339.
+        due: String,
+    },
+    /// Something named does not exist.
+    #[error("{what} not found: {id}")]
+    NotFound {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its identifier.
+        id: String,
+    },
+    /// SQLite failed.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// File I/O failed.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    /// A stored payload did not decode; the store is damaged or from a newer version.
+    #[error("stored data: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The code a consumer branches on.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::Invalid { .. } => Code::InvalidInput,
+            Error::NotAllowed { .. } => Code::ActionNotAllowed,
+            Error::DeadlinePassed { .. } => Code::DeadlinePassed,
+            Error::NotFound { .. } => Code::NotFound,
+            Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => Code::Storage,
+        }
+    }
+
+    /// The serialisable form that crosses the IPC and, later, the wire.
+    pub fn to_wire(&self) -> WireError {
+        let params = match self {
+            Error::Invalid { field, .. } => serde_json::json!({ "field": field }),
+            Error::NotAllowed { state, action } => {
+                serde_json::json!({ "state": state, "action": action })
+            }
+            Error::DeadlinePassed { due } => serde_json::json!({ "due": due }),
+            Error::NotFound { what, id } => serde_json::json!({ "what": what, "id": id }),
+            _ => serde_json::json!({}),
+        };
+        WireError {
+            code: self.code(),
+            message: self.to_string(),
+            params,
+        }
+    }
+}
+
+/// `{code, message, params}`: the one error shape outside the core.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct WireError {
+    /// What went wrong.
+    pub code: Code,
+    /// English text for logs; the UI translates `code` with `params` instead.
+    pub message: String,
+    /// Values the translated message needs (state and action, field, id).
+    #[ts(type = "Record<string, string>")]
+    pub params: serde_json::Value,
+}

@@ -1,0 +1,290 @@
+//! Events: the only thing the store ever writes for good.
+//!
+//! Every change is an immutable [`Event`] appended in the same SQLite transaction as the
+//! projection it updates. Events are the unit of sync and the trace (留痕) users see.
+//!
+//! **Ordering rule.** Events are totally ordered by [`Event::order_key`]: the hybrid logical
+//! clock, then the event id. A stream's projection is the fold of its events in that order, so
+//! two replicas holding the same set of events compute the same projection whatever order the
+//! events arrived in. An event that is not valid in the state the fold has reached (two offices
+//! acted concurrently) is kept and shown as a conflict; it changes nothing.
+//!
+//! Deadlines are decided when the step is taken and carried in the payload, so a projection
+//! never depends on calendar or policy settings that may have changed since.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+use crate::model::{
+    Action, Address, Attachment, Channel, LinkKind, Outcome, Resident, Satisfaction, Urgency,
+};
+
+/// The stream that holds office configuration (units, calendar edits).
+pub const CONFIG_STREAM: &str = "config";
+
+/// One immutable change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Event {
+    /// UUIDv7: unique everywhere, roughly time-ordered.
+    pub id: Uuid,
+    /// The stream: a case id, or [`CONFIG_STREAM`].
+    pub stream: String,
+    /// When, on the hybrid logical clock.
+    pub hlc: Hlc,
+    /// Who did it (user name).
+    pub author: String,
+    /// From which device.
+    pub device: String,
+    /// From which office.
+    pub office: String,
+    /// What happened.
+    pub body: EventBody,
+}
+
+impl Event {
+    /// The total order every replica folds streams in.
+    pub fn order_key(&self) -> (Hlc, Uuid) {
+        (self.hlc, self.id)
+    }
+}
+
+/// What happened, with the data the step needs. Serialised as `{kind, payload}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+#[ts(export)]
+pub enum EventBody {
+    /// 受理: the case is registered.
+    CaseReceived(Box<Received>),
+    /// 派单
+    CaseDispatched {
+        /// Handling unit code.
+        unit: String,
+        /// Instructions for the unit.
+        note: String,
+    },
+    /// 签收
+    CaseAccepted {
+        /// Optional remark.
+        note: String,
+    },
+    /// 办理记录
+    CaseNoted {
+        /// What was done.
+        text: String,
+        /// The resident was contacted (联系群众); counts as the first response.
+        contacted_resident: bool,
+    },
+    /// 退单
+    CaseReturned {
+        /// Why the unit cannot take it.
+        reason: String,
+    },
+    /// 转办
+    CaseTransferred {
+        /// The new handling unit.
+        unit: String,
+        /// Why.
+        reason: String,
+    },
+    /// 申请延期
+    ExtensionRequested {
+        /// Deadline asked for (ms).
+        #[ts(type = "number")]
+        new_due: i64,
+        /// Why.
+        reason: String,
+    },
+    /// 延期审批
+    ExtensionDecided {
+        /// Approved moves the deadline; refused leaves it.
+        approved: bool,
+        /// Remark, e.g. what the resident was told.
+        note: String,
+    },
+    /// 督办 / 催办
+    CaseUrged {
+        /// The chaser's words.
+        note: String,
+    },
+    /// 办结
+    CaseResolved {
+        /// How.
+        outcome: Outcome,
+        /// What was done / why not.
+        result: String,
+    },
+    /// 回访
+    CaseVisited {
+        /// Resident reached at all.
+        reachable: bool,
+        /// Resident says they were contacted.
+        contacted: bool,
+        /// Resident says it is solved.
+        solved: bool,
+        /// Satisfaction, when reached.
+        satisfaction: Option<Satisfaction>,
+        /// Remark.
+        note: String,
+    },
+    /// 重办: back to handling after a dissatisfied visit.
+    CaseRedone {
+        /// Why.
+        reason: String,
+        /// The new resolution deadline (ms).
+        #[ts(type = "number")]
+        resolve_due: i64,
+    },
+    /// 归档
+    CaseArchived {
+        /// Remark.
+        note: String,
+    },
+    /// 撤销
+    CaseWithdrawn {
+        /// Why the resident withdrew.
+        reason: String,
+    },
+    /// 关联 / 合并
+    CaseLinked {
+        /// The other case.
+        other: Uuid,
+        /// Related, or this one is a duplicate merged into the other.
+        link: LinkKind,
+    },
+    /// A handling unit was added to the office's list.
+    UnitAdded {
+        /// Stable code.
+        code: String,
+        /// Display name.
+        name: String,
+    },
+    /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
+    CalendarDaySet {
+        /// `YYYY-MM-DD`.
+        date: String,
+        /// `true` working day, `false` day off.
+        working: bool,
+    },
+}
+
+/// The intake data: everything the form captures, plus the deadlines decided at receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Received {
+    /// Human case number.
+    pub number: String,
+    /// How it came in.
+    pub channel: Channel,
+    /// 12345 order number (hotline only).
+    pub work_order_no: String,
+    /// Category code.
+    pub category: String,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// Who.
+    pub resident: Resident,
+    /// Where they live.
+    pub address: Address,
+    /// What.
+    pub description: String,
+    /// Where the problem is.
+    pub location: String,
+    /// Optional photo.
+    pub attachment: Option<Attachment>,
+    /// First response due (ms).
+    #[ts(type = "number")]
+    pub response_due: i64,
+    /// Resolution due (ms).
+    #[ts(type = "number")]
+    pub resolve_due: i64,
+}
+
+impl EventBody {
+    /// The snake_case kind stored in the `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::CaseReceived(_) => "case_received",
+            EventBody::CaseDispatched { .. } => "case_dispatched",
+            EventBody::CaseAccepted { .. } => "case_accepted",
+            EventBody::CaseNoted { .. } => "case_noted",
+            EventBody::CaseReturned { .. } => "case_returned",
+            EventBody::CaseTransferred { .. } => "case_transferred",
+            EventBody::ExtensionRequested { .. } => "extension_requested",
+            EventBody::ExtensionDecided { .. } => "extension_decided",
+            EventBody::CaseUrged { .. } => "case_urged",
+            EventBody::CaseResolved { .. } => "case_resolved",
+            EventBody::CaseVisited { .. } => "case_visited",
+            EventBody::CaseRedone { .. } => "case_redone",
+            EventBody::CaseArchived { .. } => "case_archived",
+            EventBody::CaseWithdrawn { .. } => "case_withdrawn",
+            EventBody::CaseLinked { .. } => "case_linked",
+            EventBody::UnitAdded { .. } => "unit_added",
+            EventBody::CalendarDaySet { .. } => "calendar_day_set",
+        }
+    }
+
+    /// The workflow action this event performs on a case, if it is a case event after intake.
+    pub fn action(&self) -> Option<Action> {
+        Some(match self {
+            EventBody::CaseDispatched { .. } => Action::Dispatch,
+            EventBody::CaseAccepted { .. } => Action::Accept,
+            EventBody::CaseNoted { .. } => Action::Note,
+            EventBody::CaseReturned { .. } => Action::Return,
+            EventBody::CaseTransferred { .. } => Action::Transfer,
+            EventBody::ExtensionRequested { .. } => Action::RequestExtension,
+            EventBody::ExtensionDecided { .. } => Action::DecideExtension,
+            EventBody::CaseUrged { .. } => Action::Urge,
+            EventBody::CaseResolved { .. } => Action::Resolve,
+            EventBody::CaseVisited { .. } => Action::Visit,
+            EventBody::CaseRedone { .. } => Action::Redo,
+            EventBody::CaseArchived { .. } => Action::Archive,
+            EventBody::CaseWithdrawn { .. } => Action::Withdraw,
+            EventBody::CaseLinked {
+                link: LinkKind::Duplicate,
+                ..
+            } => Action::Merge,
+            EventBody::CaseLinked { .. } => Action::Link,
+            EventBody::CaseReceived(_)
+            | EventBody::UnitAdded { .. }
+            | EventBody::CalendarDaySet { .. } => return None,
+        })
+    }
+
+    /// Split into the stored `(kind, payload JSON)` pair.
+    pub fn to_columns(&self) -> (&'static str, String) {
+        let v = serde_json::to_value(self).expect("event bodies serialise");
+        let payload = v.get("payload").cloned().unwrap_or(serde_json::Value::Null);
+        (self.kind(), payload.to_string())
+    }
+
+    /// Rebuild from the stored `(kind, payload JSON)` pair.
+    pub fn from_columns(kind: &str, payload: &str) -> serde_json::Result<EventBody> {
+        let payload: serde_json::Value = serde_json::from_str(payload)?;
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_round_trip_for_unit_and_struct_payloads() {
+        for body in [
+            EventBody::CaseArchived { note: "好".into() },
+            EventBody::CaseAccepted {
+                note: String::new(),
+            },
+            EventBody::CalendarDaySet {
+                date: "2026-02-14".into(),
+                working: true,
+            },
+        ] {
+            let (kind, payload) = body.to_columns();
+            assert_eq!(EventBody::from_columns(kind, &payload).unwrap(), body);
+        }
+    }
+}

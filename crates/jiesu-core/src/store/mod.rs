@@ -1,0 +1,1260 @@
+//! The event-sourced SQLite store.
+//!
+//! [`Store`] is the only way anything is written. A command is validated by running the
+//! workflow's [`apply`](crate::workflow::apply) on the current case *before* anything is
+//! written; then the event and the projection row it changes are written in one savepoint, so
+//! the log and the projection never disagree and a refused action writes nothing.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a command that returned `Ok` survives a crash
+//! or power loss (tests/integration.rs kills a writer with SIGKILL to check).
+//!
+//! Replicated events ([`Store::apply_remote`]) fold in through the same code. An event that
+//! sorts after everything its stream has folded is applied incrementally; one that sorts
+//! earlier makes the store re-derive that stream from all its events, which is what makes the
+//! projection a function of the event *set* (see [`crate::event`]).
+
+mod schema;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use sha2::Digest;
+use uuid::Uuid;
+
+pub use schema::{MIGRATIONS, migrations};
+
+use crate::api::*;
+use crate::calendar::{self, Calendar};
+use crate::catalog::{self, Unit};
+use crate::deadline::{DUE_SOON_MS, DeadlinePolicy, due_status};
+use crate::error::{Error, Result};
+use crate::event::{CONFIG_STREAM, Event, EventBody, Received};
+use crate::hlc::{Clock, Hlc};
+use crate::model::{Attachment, Case, CaseState};
+use crate::search;
+use crate::workflow;
+
+/// The largest attachment accepted (a phone photo is 2–8 MB).
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// Longest free text accepted in one field.
+const MAX_TEXT: usize = 4000;
+
+/// The store of one replica: its database file, attachment folder, identity and clock.
+pub struct Store {
+    conn: Connection,
+    clock: Box<dyn Clock>,
+    hlc: Hlc,
+    identity: Identity,
+    dir: Option<PathBuf>,
+    calendar: Calendar,
+    policy: DeadlinePolicy,
+}
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "jiesu.db";
+
+fn enum_name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("unit enums serialise to strings"),
+    }
+}
+
+fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `dir`: `dir/jiesu.db` and `dir/attachments/`.
+    pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(dir.join(DB_FILE))?;
+        Store::init(conn, Some(dir.to_path_buf()), clock)
+    }
+
+    /// A store in memory, for tests; attachments are refused.
+    pub fn open_in_memory(clock: Box<dyn Clock>) -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, None, clock)
+    }
+
+    fn init(mut conn: Connection, dir: Option<PathBuf>, clock: Box<dyn Clock>) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL lets the window read while a write commits; FULL syncs the WAL on every commit,
+        // which is what makes an acknowledged intake survive a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrations().to_latest(&mut conn)?;
+        let identity = {
+            let get = |k: &str| -> Result<Option<String>> {
+                Ok(conn
+                    .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                    .optional()?)
+            };
+            let device = match get("device")? {
+                Some(d) => d,
+                None => {
+                    let d = Uuid::new_v4().to_string();
+                    conn.execute("INSERT INTO meta VALUES ('device', ?1)", [&d])?;
+                    d
+                }
+            };
+            Identity {
+                device,
+                office: get("office")?.unwrap_or_else(|| "local".into()),
+                office_name: get("office_name")?.unwrap_or_default(),
+                author: get("author")?.unwrap_or_default(),
+            }
+        };
+        let hlc = conn
+            .query_row(
+                "SELECT hlc_wall, hlc_counter FROM events ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
+                [],
+                |r| Ok(Hlc { wall_ms: r.get(0)?, counter: r.get(1)? }),
+            )
+            .optional()?
+            .unwrap_or(Hlc::ZERO);
+        let mut store = Store {
+            conn,
+            clock,
+            hlc,
+            identity,
+            dir,
+            calendar: Calendar::china(),
+            policy: DeadlinePolicy::default(),
+        };
+        store.reload_calendar()?;
+        Ok(store)
+    }
+
+    fn reload_calendar(&mut self) -> Result<()> {
+        let mut cal = Calendar::china();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT date, working FROM calendar_days")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
+        for row in rows {
+            let (date, working) = row?;
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+                cal.set(d, working);
+            }
+        }
+        self.calendar = cal;
+        Ok(())
+    }
+
+    /// Who this replica acts as.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Set the office and the acting user's name (settings; enrolment will set the office).
+    pub fn set_identity(&mut self, office: &str, office_name: &str, author: &str) -> Result<()> {
+        for (field, v) in [("office", office), ("author", author)] {
+            if v.trim().is_empty() || v.chars().count() > 100 {
+                return Err(Error::invalid(field, "must be 1–100 characters"));
+            }
+        }
+        let tx = self.conn.transaction()?;
+        for (k, v) in [
+            ("office", office),
+            ("office_name", office_name),
+            ("author", author),
+        ] {
+            tx.execute(
+                "INSERT INTO meta VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+                [k, v.trim()],
+            )?;
+        }
+        tx.commit()?;
+        self.identity.office = office.trim().into();
+        self.identity.office_name = office_name.trim().into();
+        self.identity.author = author.trim().into();
+        Ok(())
+    }
+
+    /// The working-day calendar in force.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The deadline policy in force.
+    pub fn policy(&self) -> &DeadlinePolicy {
+        &self.policy
+    }
+
+    /// Replace the deadline policy (per-office setting).
+    pub fn set_policy(&mut self, policy: DeadlinePolicy) {
+        self.policy = policy;
+    }
+
+    /// Replace the clock, returning the old one (the sample generator drives time by hand).
+    pub fn replace_clock(&mut self, clock: Box<dyn Clock>) -> Box<dyn Clock> {
+        std::mem::replace(&mut self.clock, clock)
+    }
+
+    /// Act as another user from now on (a shared office PC changes hands).
+    pub fn act_as(&mut self, author: &str) -> Result<()> {
+        let office = self.identity.office.clone();
+        let name = self.identity.office_name.clone();
+        self.set_identity(&office, &name, author)
+    }
+
+    /// Physical time now.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Run `f` in one transaction: all of its commands commit together or not at all.
+    /// The sample generator uses it to write thousands of events a commit.
+    pub fn batch<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.conn.execute_batch("ROLLBACK")?;
+                // The in-memory calendar may hold config that was rolled back.
+                self.reload_calendar()?;
+                Err(e)
+            }
+        }
+    }
+
+    fn new_event(&mut self, stream: String, body: EventBody) -> Event {
+        self.hlc = self.hlc.tick(self.clock.now_ms());
+        Event {
+            id: Uuid::now_v7(),
+            stream,
+            hlc: self.hlc,
+            author: self.identity.author.clone(),
+            device: self.identity.device.clone(),
+            office: self.identity.office.clone(),
+            body,
+        }
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    /// 受理: register a new case.
+    pub fn receive(&mut self, input: NewCase) -> Result<Case> {
+        let input = validate_new_case(input)?;
+        if let Some(a) = &input.attachment
+            && !self.attachment_path(&a.sha256)?.exists()
+        {
+            return Err(Error::NotFound {
+                what: "attachment",
+                id: a.sha256.clone(),
+            });
+        }
+        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        let limits = self.policy.limits(&input.category, input.urgency);
+        let body = EventBody::CaseReceived(Box::new(Received {
+            number: self.next_number(now)?,
+            channel: input.channel,
+            work_order_no: input.work_order_no,
+            category: input.category,
+            urgency: input.urgency,
+            resident: input.resident,
+            address: input.address,
+            description: input.description,
+            location: input.location,
+            attachment: input.attachment,
+            response_due: limits.response.due(&self.calendar, now),
+            resolve_due: limits.resolve.due(&self.calendar, now),
+        }));
+        self.commit_case_event(Uuid::now_v7(), body, None)
+    }
+
+    /// Perform a workflow step on a case.
+    pub fn act(&mut self, case_id: Uuid, command: CaseCommand) -> Result<Case> {
+        let case = self.load_case(case_id)?;
+        // Refuse by state before looking at the form, so the message names the real problem.
+        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        workflow::check(&case, command.action(), now)?;
+        let body = self.command_body(&case, command, now)?;
+        self.commit_case_event(case_id, body, Some(&case))
+    }
+
+    fn command_body(&self, case: &Case, command: CaseCommand, now: i64) -> Result<EventBody> {
+        let link_kind = command.link_kind();
+        Ok(match command {
+            CaseCommand::Dispatch { unit, note } => EventBody::CaseDispatched {
+                unit: self.known_unit(unit)?,
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Accept { note } => EventBody::CaseAccepted {
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Note {
+                text: t,
+                contacted_resident,
+            } => EventBody::CaseNoted {
+                text: text("text", t, true)?,
+                contacted_resident,
+            },
+            CaseCommand::Return { reason } => EventBody::CaseReturned {
+                reason: text("reason", reason, true)?,
+            },
+            CaseCommand::Transfer { unit, reason } => {
+                let unit = self.known_unit(unit)?;
+                if case.handling_unit.as_deref() == Some(unit.as_str()) {
+                    return Err(Error::invalid("unit", "the case is already with this unit"));
+                }
+                EventBody::CaseTransferred {
+                    unit,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::RequestExtension { new_due, reason } => {
+                if new_due <= case.resolve_due {
+                    return Err(Error::invalid(
+                        "new_due",
+                        "the new deadline must be later than the current one",
+                    ));
+                }
+                EventBody::ExtensionRequested {
+                    new_due,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::DecideExtension { approved, note } => EventBody::ExtensionDecided {
+                approved,
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Urge { note } => EventBody::CaseUrged {
+                note: text("note", note, true)?,
+            },
+            CaseCommand::Resolve { outcome, result } => EventBody::CaseResolved {
+                outcome,
+                result: text("result", result, true)?,
+            },
+            CaseCommand::Visit {
+                reachable,
+                contacted,
+                solved,
+                satisfaction,
+                note,
+            } => {
+                if reachable && satisfaction.is_none() {
+                    return Err(Error::invalid(
+                        "satisfaction",
+                        "required when the resident was reached",
+                    ));
+                }
+                EventBody::CaseVisited {
+                    reachable,
+                    contacted: reachable && contacted,
+                    solved: reachable && solved,
+                    satisfaction: if reachable { satisfaction } else { None },
+                    note: text("note", note, false)?,
+                }
+            }
+            CaseCommand::Redo { reason } => EventBody::CaseRedone {
+                reason: text("reason", reason, true)?,
+                resolve_due: self
+                    .policy
+                    .limits(&case.category, case.urgency)
+                    .resolve
+                    .due(&self.calendar, now),
+            },
+            CaseCommand::Archive { note } => EventBody::CaseArchived {
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Withdraw { reason } => EventBody::CaseWithdrawn {
+                reason: text("reason", reason, true)?,
+            },
+            CaseCommand::Link { other } | CaseCommand::Merge { other } => {
+                let other = self.resolve_case_ref(&other)?;
+                if other == case.id {
+                    return Err(Error::invalid("other", "a case cannot be linked to itself"));
+                }
+                if case.links.iter().any(|l| l.other == other)
+                    && link_kind == Some(crate::model::LinkKind::Related)
+                {
+                    return Err(Error::invalid("other", "already linked"));
+                }
+                EventBody::CaseLinked {
+                    other,
+                    link: link_kind.expect("link or merge"),
+                }
+            }
+        })
+    }
+
+    fn commit_case_event(
+        &mut self,
+        id: Uuid,
+        body: EventBody,
+        current: Option<&Case>,
+    ) -> Result<Case> {
+        let ev = self.new_event(id.to_string(), body);
+        let case = workflow::apply(current, &ev)?;
+        let sp = self.conn.savepoint()?;
+        insert_event(&sp, &ev)?;
+        write_case(&sp, &case, &ev, current.is_none())?;
+        sp.commit()?;
+        Ok(case)
+    }
+
+    /// Add a handling unit to the office's list; returns its code.
+    pub fn add_unit(&mut self, name: &str) -> Result<Unit> {
+        let name = text("name", name.to_owned(), true)?;
+        if name.chars().count() > 60 {
+            return Err(Error::invalid("name", "at most 60 characters"));
+        }
+        if self.units()?.iter().any(|u| u.name == name) {
+            return Err(Error::invalid("name", "a unit with this name exists"));
+        }
+        let code = format!("u-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let ev = self.new_event(
+            CONFIG_STREAM.into(),
+            EventBody::UnitAdded {
+                code: code.clone(),
+                name: name.clone(),
+            },
+        );
+        let sp = self.conn.savepoint()?;
+        insert_event(&sp, &ev)?;
+        apply_config(&sp, &ev)?;
+        sp.commit()?;
+        Ok(Unit { code, name })
+    }
+
+    /// Mark a date as a working day or a day off (调休 corrections).
+    pub fn set_calendar_day(&mut self, date: &str, working: bool) -> Result<()> {
+        let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_err(|_| Error::invalid("date", "expected YYYY-MM-DD"))?;
+        let ev = self.new_event(
+            CONFIG_STREAM.into(),
+            EventBody::CalendarDaySet {
+                date: d.format("%Y-%m-%d").to_string(),
+                working,
+            },
+        );
+        let sp = self.conn.savepoint()?;
+        insert_event(&sp, &ev)?;
+        apply_config(&sp, &ev)?;
+        sp.commit()?;
+        self.calendar.set(d, working);
+        Ok(())
+    }
+
+    /// Store a photo beside the database; returns the reference intake puts in the case.
+    pub fn save_attachment(&self, name: &str, bytes: &[u8]) -> Result<Attachment> {
+        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(Error::invalid("attachment", "must be 1 byte to 20 MiB"));
+        }
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(120)
+            .collect();
+        let sha = hex::encode(sha2::Sha256::digest(bytes));
+        let path = self.attachment_path(&sha)?;
+        if !path.exists() {
+            let dir = path.parent().expect("inside the attachment folder");
+            std::fs::create_dir_all(dir)?;
+            // Content-addressed: write aside, sync, rename, so a crash never leaves half a photo
+            // under a name that claims its hash.
+            let tmp = dir.join(format!(".{sha}.tmp"));
+            {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()?;
+            }
+            std::fs::rename(&tmp, &path)?;
+        }
+        Ok(Attachment {
+            sha256: sha,
+            name,
+            size: bytes.len() as u64,
+        })
+    }
+
+    /// Where an attachment's bytes live.
+    pub fn attachment_path(&self, sha256: &str) -> Result<PathBuf> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid("attachment", "not a SHA-256"));
+        }
+        let dir = self
+            .dir
+            .as_ref()
+            .ok_or_else(|| Error::invalid("attachment", "this store keeps no files"))?;
+        Ok(dir.join("attachments").join(sha256))
+    }
+
+    // ---------------------------------------------------------------- replication
+
+    /// Events this replica holds after arrival position `after_seq`, oldest arrival first,
+    /// with each one's position. The sync client pushes from here.
+    pub fn events_after(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office
+             FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_seq, limit], |r| {
+            Ok((r.get(0)?, row_event(r, 1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, ev) = row?;
+            out.push((seq, ev?));
+        }
+        Ok(out)
+    }
+
+    /// Fold events from another replica into this one, in one transaction. Events already
+    /// held are skipped (by id), so delivering twice is harmless. Returns how many were new.
+    pub fn apply_remote(&mut self, events: &[Event]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut rederive: BTreeSet<String> = BTreeSet::new();
+        let mut config = false;
+        let mut new = 0;
+        let mut hlc = self.hlc;
+        for ev in events {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
+                .query_row([ev.id.to_string()], |r| r.get(0))?;
+            if known {
+                continue;
+            }
+            if ev.stream != CONFIG_STREAM && Uuid::parse_str(&ev.stream).is_err() {
+                return Err(Error::invalid(
+                    "stream",
+                    format!("unknown stream {}", ev.stream),
+                ));
+            }
+            insert_event(&tx, ev)?;
+            new += 1;
+            hlc = hlc.observe(ev.hlc);
+            if ev.stream == CONFIG_STREAM {
+                config = true;
+                continue;
+            }
+            if rederive.contains(&ev.stream) {
+                continue;
+            }
+            // Fast path: the event sorts after everything folded so far.
+            let current = load_case_row(&tx, &ev.stream)?;
+            match current {
+                Some((case, key)) if key < (ev.hlc, ev.id) => {
+                    fold_one(&tx, Some(case), ev)?;
+                }
+                None if matches!(ev.body, EventBody::CaseReceived(_))
+                    && !stream_has_other_events(&tx, &ev.stream, ev.id)? =>
+                {
+                    fold_one(&tx, None, ev)?;
+                }
+                _ => {
+                    rederive.insert(ev.stream.clone());
+                }
+            }
+        }
+        for stream in &rederive {
+            rederive_stream(&tx, stream)?;
+        }
+        if config {
+            rederive_config(&tx)?;
+        }
+        tx.commit()?;
+        self.hlc = hlc;
+        if config {
+            self.reload_calendar()?;
+        }
+        Ok(new)
+    }
+
+    /// Throw the projections away and fold them again from the event log alone.
+    pub fn rebuild_projections(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM cases; DELETE FROM event_conflicts;
+             INSERT INTO case_fts(case_fts) VALUES('delete-all');",
+        )?;
+        let streams: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
+            stmt.query_map([CONFIG_STREAM], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for s in &streams {
+            rederive_stream(&tx, s)?;
+        }
+        rederive_config(&tx)?;
+        tx.commit()?;
+        self.reload_calendar()
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    fn load_case(&self, id: Uuid) -> Result<Case> {
+        load_case_row(&self.conn, &id.to_string())?
+            .map(|(c, _)| c)
+            .ok_or(Error::NotFound {
+                what: "case",
+                id: id.to_string(),
+            })
+    }
+
+    fn resolve_case_ref(&self, r: &str) -> Result<Uuid> {
+        let r = r.trim();
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM cases WHERE id = ?1 OR number = ?1 LIMIT 1",
+                [r],
+                |row| row.get(0),
+            )
+            .optional()?;
+        found
+            .and_then(|s| Uuid::parse_str(&s).ok())
+            .ok_or(Error::NotFound {
+                what: "case",
+                id: r.to_owned(),
+            })
+    }
+
+    fn known_unit(&self, code: String) -> Result<String> {
+        if self.units()?.iter().any(|u| u.code == code) {
+            Ok(code)
+        } else {
+            Err(Error::NotFound {
+                what: "unit",
+                id: code,
+            })
+        }
+    }
+
+    fn next_number(&self, now: i64) -> Result<String> {
+        let day = calendar::local_date(now).format("%y%m%d");
+        let prefix = format!("{day}-{}", device_tag(&self.identity.device));
+        let n: u32 = self.conn.query_row(
+            "SELECT count(*) FROM cases WHERE number >= ?1 AND number < ?1 || '~'",
+            [&prefix],
+            |r| r.get(0),
+        )?;
+        Ok(format!("{prefix}{:03}", n + 1))
+    }
+
+    /// A case by id.
+    pub fn case(&self, id: Uuid) -> Result<Case> {
+        self.load_case(id)
+    }
+
+    /// Everything the case page shows.
+    pub fn case_detail(&self, id: Uuid) -> Result<CaseDetail> {
+        let case = self.load_case(id)?;
+        let now = self.clock.now_ms();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
+                    e.device, e.office, c.reason
+             FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
+             WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
+        )?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok((row_event(r, 1)?, r.get::<_, Option<String>>(10)?))
+        })?;
+        let mut timeline = Vec::new();
+        for row in rows {
+            let (ev, conflict) = row?;
+            timeline.push(TimelineEntry {
+                event: ev?,
+                conflict,
+            });
+        }
+        let mut linked_numbers = Vec::new();
+        for l in &case.links {
+            if let Ok(other) = self.load_case(l.other) {
+                linked_numbers.push((l.other, other.number));
+            }
+        }
+        Ok(CaseDetail {
+            allowed: workflow::allowed_actions(&case, now),
+            response_status: due_status(
+                case.responded_at.is_none() && case.state.is_open(),
+                case.response_due,
+                now,
+            ),
+            resolve_status: due_status(case.state.is_open(), case.resolve_due, now),
+            case,
+            timeline,
+            linked_numbers,
+        })
+    }
+
+    /// A page of the case list.
+    pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let now = self.clock.now_ms();
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let arg = |v: rusqlite::types::Value, args: &mut Vec<rusqlite::types::Value>| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        use rusqlite::types::Value as V;
+        if !q.states.is_empty() {
+            let list: Vec<String> = q
+                .states
+                .iter()
+                .map(|s| arg(V::Text(s.as_str().into()), &mut args))
+                .collect();
+            clauses.push(format!("state IN ({})", list.join(",")));
+        }
+        if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
+            let p = arg(V::Text(c.into()), &mut args);
+            // Sub-categories sort between "code." and "code/" ('/' follows '.' in ASCII).
+            clauses.push(format!(
+                "(category = {p} OR (category > {p} || '.' AND category < {p} || '/'))"
+            ));
+        }
+        if let Some(u) = q.unit.as_deref().filter(|u| !u.is_empty()) {
+            let p = arg(V::Text(u.into()), &mut args);
+            clauses.push(format!("handling_unit = {p}"));
+        }
+        if let Some(ch) = q.channel {
+            let p = arg(V::Text(enum_name(&ch)), &mut args);
+            clauses.push(format!("channel = {p}"));
+        }
+        match q.due {
+            Some(DueFilter::Overdue) => {
+                let p = arg(V::Integer(now), &mut args);
+                clauses.push(format!("is_open = 1 AND resolve_due <= {p}"));
+            }
+            Some(DueFilter::DueSoon) => {
+                let a = arg(V::Integer(now), &mut args);
+                let b = arg(V::Integer(now + DUE_SOON_MS), &mut args);
+                clauses.push(format!(
+                    "is_open = 1 AND resolve_due > {a} AND resolve_due <= {b}"
+                ));
+            }
+            None => {}
+        }
+        if let Some(f) = q.from {
+            let p = arg(V::Integer(f), &mut args);
+            clauses.push(format!("received_at >= {p}"));
+        }
+        if let Some(t) = q.to {
+            let p = arg(V::Integer(t), &mut args);
+            clauses.push(format!("received_at < {p}"));
+        }
+        if let Some(sq) = search::parse(&q.text) {
+            let m = arg(V::Text(sq.fts), &mut args);
+            clauses.push(format!(
+                "cases.rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {m})"
+            ));
+            for t in sq.terms {
+                let p = arg(V::Text(t), &mut args);
+                clauses.push(format!("instr(search_text, {p}) > 0"));
+            }
+        }
+        let wh = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let order = match q.sort {
+            CaseSort::ReceivedDesc => "received_at DESC, cases.rowid DESC",
+            CaseSort::ReceivedAsc => "received_at ASC, cases.rowid ASC",
+            CaseSort::DueAsc => "is_open DESC, resolve_due ASC, cases.rowid ASC",
+        };
+        let size = match q.page_size {
+            0 => 50,
+            n => n.min(200),
+        };
+        let total: u32 = self.conn.query_row(
+            &format!("SELECT count(*) FROM cases {wh}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let sql = format!(
+            "SELECT id, number, state, channel, category, urgency, handling_unit, resident_name,
+                    substr(description, 1, 80), received_at, resolve_due, is_open
+             FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {}",
+            u64::from(q.page) * u64::from(size)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            let resolve_due: i64 = r.get(10)?;
+            Ok(CaseRow {
+                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                number: r.get(1)?,
+                state: enum_parse(&r.get::<_, String>(2)?)?,
+                channel: enum_parse(&r.get::<_, String>(3)?)?,
+                category: r.get(4)?,
+                urgency: enum_parse(&r.get::<_, String>(5)?)?,
+                handling_unit: r.get(6)?,
+                resident_name: r.get(7)?,
+                summary: r.get(8)?,
+                received_at: r.get(9)?,
+                resolve_due,
+                due_status: due_status(r.get(11)?, resolve_due, now),
+            })
+        })?;
+        Ok(CasePage {
+            rows: rows.collect::<rusqlite::Result<_>>()?,
+            total,
+        })
+    }
+
+    /// Case ids whose searchable fields contain every term, by a plain `LIKE` scan: the
+    /// oracle the indexed search is tested against.
+    pub fn search_by_like_scan(&self, input: &str) -> Result<Vec<Uuid>> {
+        let terms: Vec<String> = input.split_whitespace().map(str::to_owned).collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fields = [
+            "number",
+            "resident_name",
+            "resident_phone",
+            "address",
+            "description",
+            "location",
+            "work_order_no",
+        ];
+        let mut clauses = Vec::new();
+        let mut args = Vec::new();
+        for t in terms {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            args.push(format!("%{escaped}%"));
+            let n = args.len();
+            clauses.push(format!(
+                "({})",
+                fields
+                    .iter()
+                    .map(|f| format!("{f} LIKE ?{n} ESCAPE '\\'"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ));
+        }
+        let sql = format!(
+            "SELECT id FROM cases WHERE {} ORDER BY id",
+            clauses.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let ids = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    /// What intake can fill in from a phone number already seen.
+    pub fn find_resident(&self, phone: &str) -> Result<Option<ResidentHint>> {
+        let phone = normalize_phone(phone);
+        if phone.len() < 5 {
+            return Ok(None);
+        }
+        let found: Option<(String, u32)> = self
+            .conn
+            .query_row(
+                "SELECT (SELECT doc FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1),
+                        (SELECT count(*) FROM cases WHERE resident_phone = ?1)",
+                [&phone],
+                |r| Ok(r.get::<_, Option<String>>(0)?.map(|d| (d, r.get::<_, u32>(1).unwrap_or(0)))),
+            )?;
+        match found {
+            None => Ok(None),
+            Some((doc, count)) => {
+                let c: Case = serde_json::from_str(&doc)?;
+                Ok(Some(ResidentHint {
+                    resident: c.resident,
+                    address: c.address,
+                    case_count: count,
+                }))
+            }
+        }
+    }
+
+    /// The office's handling units: the defaults, then those the office added.
+    pub fn units(&self) -> Result<Vec<Unit>> {
+        let mut units = catalog::default_units();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, name FROM units ORDER BY rowid")?;
+        for u in stmt.query_map([], |r| {
+            Ok(Unit {
+                code: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })? {
+            let u = u?;
+            if !units.iter().any(|d| d.code == u.code) {
+                units.push(u);
+            }
+        }
+        Ok(units)
+    }
+
+    /// Counts for the status bar.
+    pub fn stats(&self) -> Result<StoreStats> {
+        let now = self.clock.now_ms();
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM events),
+                    (SELECT count(*) FROM cases WHERE is_open = 1 AND resolve_due <= ?1)",
+            [now],
+            |r| {
+                Ok(StoreStats {
+                    cases: r.get(0)?,
+                    events: r.get(1)?,
+                    overdue: r.get(2)?,
+                })
+            },
+        )?)
+    }
+
+    /// Every case as projected, by id: what replicas and rebuilds are compared on.
+    pub fn all_cases(&self) -> Result<Vec<Case>> {
+        let mut stmt = self.conn.prepare("SELECT doc FROM cases ORDER BY id")?;
+        let docs = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        docs.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+    }
+
+    /// Every recorded conflict as `(event id, reason)`, by event id.
+    pub fn conflicts(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT event_id, reason FROM event_conflicts ORDER BY event_id")?;
+        Ok(stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every event id held, sorted.
+    pub fn event_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM events ORDER BY id")?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The raw connection, for tests that must prove what the database itself refuses.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Two characters from the device id that keep case numbers unique across an office's PCs.
+fn device_tag(device: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let h = sha2::Sha256::digest(device.as_bytes());
+    [h[0], h[1]]
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % 32] as char)
+        .collect()
+}
+
+fn normalize_phone(p: &str) -> String {
+    p.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+fn text(field: &'static str, s: String, required: bool) -> Result<String> {
+    let s = s.trim().to_owned();
+    if required && s.is_empty() {
+        return Err(Error::invalid(field, "required"));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(Error::invalid(
+            field,
+            format!("at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(s)
+}
+
+fn validate_new_case(mut c: NewCase) -> Result<NewCase> {
+    c.description = text("description", c.description, true)?;
+    c.location = text("location", c.location, false)?;
+    c.work_order_no = text("work_order_no", c.work_order_no, false)?;
+    if c.channel == crate::model::Channel::Hotline12345 && c.work_order_no.is_empty() {
+        return Err(Error::invalid(
+            "work_order_no",
+            "required for 12345 work orders",
+        ));
+    }
+    if !catalog::is_category(&c.category) {
+        return Err(Error::invalid(
+            "category",
+            format!("unknown category {}", c.category),
+        ));
+    }
+    c.resident.name = text("resident.name", c.resident.name, false)?;
+    if c.resident.name.chars().count() > 50 {
+        return Err(Error::invalid("resident.name", "at most 50 characters"));
+    }
+    let raw = c.resident.phone.trim();
+    if raw
+        .chars()
+        .any(|ch| !(ch.is_ascii_digit() || " -+()".contains(ch)))
+    {
+        return Err(Error::invalid("resident.phone", "digits only"));
+    }
+    c.resident.phone = normalize_phone(raw);
+    if !c.resident.phone.is_empty() && !(5..=20).contains(&c.resident.phone.len()) {
+        return Err(Error::invalid("resident.phone", "5 to 20 digits"));
+    }
+    for (field, v) in [
+        ("address.building", &mut c.address.building),
+        ("address.unit", &mut c.address.unit),
+        ("address.room", &mut c.address.room),
+        ("address.text", &mut c.address.text),
+    ] {
+        *v = text(field, std::mem::take(v), false)?;
+    }
+    Ok(c)
+}
+
+// -------------------------------------------------------------------- projection writes
+
+type FoldKey = (Hlc, Uuid);
+
+fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
+    let (kind, payload) = ev.body.to_columns();
+    conn.prepare_cached(
+        "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        ev.id.to_string(),
+        ev.stream,
+        kind,
+        payload,
+        ev.hlc.wall_ms,
+        ev.hlc.counter,
+        ev.author,
+        ev.device,
+        ev.office
+    ])?;
+    Ok(())
+}
+
+fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
+    let id: String = r.get(at)?;
+    let kind: String = r.get(at + 2)?;
+    let payload: String = r.get(at + 3)?;
+    Ok((|| {
+        Ok(Event {
+            id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", "bad id"))?,
+            stream: r.get(at + 1)?,
+            hlc: Hlc {
+                wall_ms: r.get(at + 4)?,
+                counter: r.get(at + 5)?,
+            },
+            author: r.get(at + 6)?,
+            device: r.get(at + 7)?,
+            office: r.get(at + 8)?,
+            body: EventBody::from_columns(&kind, &payload)?,
+        })
+    })())
+}
+
+fn load_case_row(conn: &Connection, id: &str) -> Result<Option<(Case, FoldKey)>> {
+    let row: Option<(String, i64, u32, String)> = conn
+        .prepare_cached("SELECT doc, fold_wall, fold_counter, fold_id FROM cases WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((doc, wall, counter, fid)) => Ok(Some((
+            serde_json::from_str(&doc)?,
+            (
+                Hlc {
+                    wall_ms: wall,
+                    counter,
+                },
+                Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", "bad id"))?,
+            ),
+        ))),
+    }
+}
+
+fn search_text(c: &Case) -> String {
+    let sep = search::FIELD_SEP.to_string();
+    search::fold(
+        &[
+            c.number.as_str(),
+            &c.resident.name,
+            &c.resident.phone,
+            &c.address.display(),
+            &c.description,
+            &c.location,
+            &c.work_order_no,
+        ]
+        .join(&sep),
+    )
+}
+
+fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Result<()> {
+    let st = search_text(c);
+    let rowid: i64 = conn
+        .prepare_cached(
+            "INSERT INTO cases (id, number, office, state, is_open, channel, category, urgency,
+                handling_unit, resident_name, resident_phone, address, description, location,
+                work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
+                fold_wall, fold_counter, fold_id, doc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+             ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
+                response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
+                fold_counter = ?22, fold_id = ?23, doc = ?24
+             RETURNING rowid",
+        )?
+        .query_row(
+            params![
+                c.id.to_string(),
+                c.number,
+                c.office,
+                c.state.as_str(),
+                c.state.is_open(),
+                enum_name(&c.channel),
+                c.category,
+                enum_name(&c.urgency),
+                c.handling_unit,
+                c.resident.name,
+                c.resident.phone,
+                c.address.display(),
+                c.description,
+                c.location,
+                c.work_order_no,
+                c.received_at,
+                c.response_due,
+                c.resolve_due,
+                c.resolved_at,
+                st,
+                last.hlc.wall_ms,
+                last.hlc.counter,
+                last.id.to_string(),
+                serde_json::to_string(c)?,
+            ],
+            |r| r.get(0),
+        )?;
+    if reindex {
+        conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+        let (uni, bi) = search::index_columns(&st);
+        conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+            .execute(params![rowid, uni, bi])?;
+    }
+    Ok(())
+}
+
+/// Fold one event onto the case (or create it); a refusal becomes a recorded conflict.
+fn fold_one(conn: &Connection, case: Option<Case>, ev: &Event) -> Result<()> {
+    let created = case.is_none();
+    match workflow::apply(case.as_ref(), ev) {
+        Ok(c) => write_case(conn, &c, ev, created),
+        Err(e) => {
+            record_conflict(conn, ev, &e)?;
+            if let Some(mut c) = case {
+                c.conflict_count += 1;
+                write_case(conn, &c, ev, false)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn record_conflict(conn: &Connection, ev: &Event, e: &Error) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO event_conflicts (event_id, stream, reason) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![ev.id.to_string(), ev.stream, e.to_string()])?;
+    Ok(())
+}
+
+fn stream_has_other_events(conn: &Connection, stream: &str, except: Uuid) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE stream = ?1 AND id <> ?2)")?
+        .query_row(params![stream, except.to_string()], |r| r.get(0))?)
+}
+
+fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 0, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office
+         FROM events WHERE stream = ?1 ORDER BY hlc_wall, hlc_counter, id",
+    )?;
+    let rows = stmt.query_map([stream], |r| row_event(r, 1))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r??);
+    }
+    Ok(out)
+}
+
+/// Fold a case stream again from all its events, replacing its projection and conflicts.
+fn rederive_stream(tx: &Transaction<'_>, stream: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
+        .execute([stream])?;
+    let events = stream_events(tx, stream)?;
+    let mut case: Option<Case> = None;
+    let mut last = None;
+    for ev in &events {
+        match workflow::apply(case.as_ref(), ev) {
+            Ok(c) => case = Some(c),
+            Err(e) => {
+                record_conflict(tx, ev, &e)?;
+                if let Some(c) = case.as_mut() {
+                    c.conflict_count += 1;
+                }
+            }
+        }
+        last = Some(ev);
+    }
+    match (case, last) {
+        (Some(c), Some(ev)) => write_case(tx, &c, ev, true),
+        _ => Ok(()),
+    }
+}
+
+fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
+    match &ev.body {
+        EventBody::UnitAdded { code, name } => {
+            conn.prepare_cached("INSERT OR REPLACE INTO units (code, name) VALUES (?1, ?2)")?
+                .execute([code, name])?;
+        }
+        EventBody::CalendarDaySet { date, working } => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO calendar_days (date, working) VALUES (?1, ?2)",
+            )?
+            .execute(params![date, working])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Config is last-writer-wins in fold order: replay it all (it is small).
+fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch("DELETE FROM units; DELETE FROM calendar_days;")?;
+    for ev in stream_events(tx, CONFIG_STREAM)? {
+        apply_config(tx, &ev)?;
+    }
+    Ok(())
+}
+
+/// The states a case list filter offers, in workflow order.
+pub const STATES: [CaseState; 9] = [
+    CaseState::Received,
+    CaseState::Dispatched,
+    CaseState::Handling,
+    CaseState::Returned,
+    CaseState::Resolved,
+    CaseState::Visited,
+    CaseState::Archived,
+    CaseState::Withdrawn,
+    CaseState::Merged,
+];

@@ -1,0 +1,105 @@
+//! The schema, as forward-only migrations compiled into the binary.
+//!
+//! Each entry of [`MIGRATIONS`] is applied once, in order, tracked by SQLite's `user_version`.
+//! Never edit a released entry: add a new one. `tests/integration.rs` opens databases stopped
+//! at every earlier version and checks they upgrade with their events intact.
+
+use rusqlite_migration::{M, Migrations};
+
+/// The migrations, oldest first.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: the event log, and the case projection with its search index.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- The log. `seq` is this replica's arrival order (a sync cursor), not the fold order.
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    stream      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    hlc_wall    INTEGER NOT NULL,
+    hlc_counter INTEGER NOT NULL,
+    author      TEXT NOT NULL,
+    device      TEXT NOT NULL,
+    office      TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_by_stream ON events (stream, hlc_wall, hlc_counter, id);
+CREATE INDEX events_by_hlc ON events (hlc_wall, hlc_counter);
+-- Nothing is edited in place or deleted: the database itself refuses.
+CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+
+-- Projection: one row per case. `doc` is the whole Case; the other columns serve filters,
+-- sorts and search. `fold_*` is the order key of the last event folded in.
+CREATE TABLE cases (
+    rowid          INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,
+    number         TEXT NOT NULL,
+    office         TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    is_open        INTEGER NOT NULL,
+    channel        TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    urgency        TEXT NOT NULL,
+    handling_unit  TEXT,
+    resident_name  TEXT NOT NULL,
+    resident_phone TEXT NOT NULL,
+    address        TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    location       TEXT NOT NULL,
+    work_order_no  TEXT NOT NULL,
+    received_at    INTEGER NOT NULL,
+    response_due   INTEGER NOT NULL,
+    resolve_due    INTEGER NOT NULL,
+    resolved_at    INTEGER,
+    search_text    TEXT NOT NULL,
+    fold_wall      INTEGER NOT NULL,
+    fold_counter   INTEGER NOT NULL,
+    fold_id        TEXT NOT NULL,
+    doc            TEXT NOT NULL
+) STRICT;
+CREATE INDEX cases_by_received ON cases (received_at);
+CREATE INDEX cases_by_state ON cases (state, received_at);
+CREATE INDEX cases_by_category ON cases (category, received_at);
+CREATE INDEX cases_by_unit ON cases (handling_unit, received_at);
+CREATE INDEX cases_by_channel ON cases (channel, received_at);
+CREATE INDEX cases_by_due ON cases (is_open, resolve_due);
+CREATE INDEX cases_by_phone ON cases (resident_phone, received_at);
+CREATE INDEX cases_by_number ON cases (number);
+
+-- Events that arrived concurrently and could not apply where the fold put them.
+CREATE TABLE event_conflicts (
+    event_id TEXT PRIMARY KEY,
+    stream   TEXT NOT NULL,
+    reason   TEXT NOT NULL
+) STRICT;
+CREATE INDEX event_conflicts_by_stream ON event_conflicts (stream);
+
+-- Unigram/bigram index, see search.rs. rowid = cases.rowid.
+CREATE VIRTUAL TABLE case_fts USING fts5 (
+    uni, bi, content = '', contentless_delete = 1, tokenize = 'ascii'
+);
+
+-- Configuration projections.
+CREATE TABLE units (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) STRICT;
+CREATE TABLE calendar_days (
+    date    TEXT PRIMARY KEY,
+    working INTEGER NOT NULL
+) STRICT;
+"#,
+];
+
+/// The migration set.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}

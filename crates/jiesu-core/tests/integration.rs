@@ -1,0 +1,11 @@
+//! One integration-test binary for jiesu-core, a module per theme.
+
+mod it {
+    pub mod common;
+    mod convergence;
+    mod crash;
+    mod migrations;
+    mod sample;
+    mod search;
+    mod store;
+}
