@@ -277,8 +277,10 @@ pub struct CaseRow {
 pub struct CasePage {
     /// The rows.
     pub rows: Vec<CaseRow>,
-    /// Matching cases in all pages.
+    /// Matching cases in all pages, counted up to [`crate::store::COUNT_CAP`].
     pub total: u32,
+    /// More than `total` match: counting stopped at the cap.
+    pub more: bool,
 }
 
 /// One step of the timeline (留痕).
@@ -345,4 +347,48 @@ pub struct StoreStats {
     pub events: u32,
     /// Open cases past their deadline.
     pub overdue: u32,
+}
+
+/// What the window needs on start: who we are, how full the store is, whether to run setup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    /// This replica's identity.
+    pub identity: Identity,
+    /// Store figures.
+    pub stats: StoreStats,
+    /// No user has been set up yet: show the first-run screen.
+    pub first_run: bool,
+    /// Calendar years shipped as provisional (to be checked against the official notice).
+    pub provisional_years: Vec<i32>,
+    /// Where the database and attachments live.
+    pub data_dir: String,
+    /// App version.
+    pub version: String,
+}
+
+/// The fixed lists the forms offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Catalog {
+    /// The category tree.
+    pub categories: Vec<crate::catalog::Category>,
+    /// The office's handling units.
+    pub units: Vec<crate::catalog::Unit>,
+    /// Channels in form order.
+    pub channels: Vec<Channel>,
+    /// States in workflow order.
+    pub states: Vec<CaseState>,
+}
+
+/// The first-run choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Setup {
+    /// Office display name, e.g. 和美社区.
+    pub office_name: String,
+    /// The secretary's name, recorded on every step.
+    pub author: String,
+    /// Load the sample community (otherwise start empty).
+    pub sample: bool,
 }

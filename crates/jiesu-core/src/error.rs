@@ -125,3 +125,9 @@ pub struct WireError {
     #[ts(type = "Record<string, string>")]
     pub params: serde_json::Value,
 }
+
+impl From<Error> for WireError {
+    fn from(e: Error) -> Self {
+        e.to_wire()
+    }
+}

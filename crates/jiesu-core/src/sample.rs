@@ -280,16 +280,16 @@ fn resident(seed: u64, idx: u64) -> (Resident, Address) {
 /// The script of case `i`: its receipt time offset and steps, each at an offset after receipt.
 fn script(spec: &SampleSpec, i: usize) -> (i64, Vec<(i64, Step)>) {
     let mut r = SmallRng::seed_from_u64(spec.seed.wrapping_mul(1_000_003) ^ i as u64);
-    let start = spec.now_ms - spec.days * DAY;
-    // Evenly spread over the period, jittered, and mostly in office hours (08–18 China time).
-    let slot = spec.days * DAY / spec.cases.max(1) as i64;
-    let day_start = start + slot * i as i64;
-    let mut t0 = day_start + r.random_range(0..slot.max(1));
-    // Today's intake: the newest few arrived in the last working hours, so the desk opens on
-    // cases waiting for dispatch, for acceptance and in hand.
+    // Spread evenly over the days of the period, at office hours (08:00–20:00 China time).
+    let first_day = crate::calendar::local_date(spec.now_ms) - chrono::Duration::days(spec.days);
+    let day = first_day + chrono::Duration::days((i as i64 * spec.days) / spec.cases.max(1) as i64);
+    let mut t0 = crate::calendar::start_of_day(day) + r.random_range(8 * HOUR..20 * HOUR);
+    // Today's intake: the newest few arrived in the last hours, so the desk opens on cases
+    // waiting for dispatch, for acceptance and in hand.
     if i + TODAY >= spec.cases {
-        t0 = spec.now_ms - r.random_range(0..8 * HOUR);
+        t0 = spec.now_ms - r.random_range(0..3 * HOUR);
     }
+    let t0 = t0.min(spec.now_ms);
 
     let total: u32 = TOPICS.iter().map(|t| t.1).sum();
     let mut roll = r.random_range(0..total);

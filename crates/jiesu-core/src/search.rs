@@ -38,7 +38,9 @@ pub fn index_columns(text: &str) -> (String, String) {
     let mut prev: Option<char> = None;
     for c in text.chars() {
         if c.is_whitespace() {
-            prev = None;
+            if prev.take().is_some() {
+                bi.push_str("z ");
+            }
             continue;
         }
         push_uni(&mut uni, c);
@@ -93,9 +95,9 @@ mod tests {
 
     #[test]
     fn grams_skip_whitespace_and_spell_as_ascii() {
-        let (uni, bi) = index_columns("停车 难");
-        assert_eq!(uni, "u505c u8f66 u96be ");
-        assert_eq!(bi, "b505cg8f66 ");
+        let (uni, bi) = index_columns("停车 难\n\n消防");
+        assert_eq!(uni, "u505c u8f66 u96be u6d88 u9632 ");
+        assert_eq!(bi, "b505cg8f66 z z b6d88g9632 ");
     }
 
     #[test]

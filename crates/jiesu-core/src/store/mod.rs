@@ -39,6 +39,16 @@ use crate::workflow;
 /// The largest attachment accepted (a phone photo is 2–8 MB).
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 
+/// Case-list totals are exact up to this many; beyond it the page says "10000+".
+pub const COUNT_CAP: u32 = 10_000;
+
+/// A search term with at least this many hits is tested row by row along the list order
+/// instead of read from the index (see [`Store::list_cases`]).
+const DENSE_SEARCH: u32 = 2_000;
+
+/// Closed cases rank after every open deadline in `due_rank`.
+const CLOSED_RANK: i64 = 4_000_000_000_000_000;
+
 /// Longest free text accepted in one field.
 const MAX_TEXT: usize = 4000;
 
@@ -51,6 +61,7 @@ pub struct Store {
     dir: Option<PathBuf>,
     calendar: Calendar,
     policy: DeadlinePolicy,
+    dense_search: u32,
 }
 
 /// The database file's name inside the data directory.
@@ -126,6 +137,7 @@ impl Store {
             dir,
             calendar: Calendar::china(),
             policy: DeadlinePolicy::default(),
+            dense_search: DENSE_SEARCH,
         };
         store.reload_calendar()?;
         Ok(store)
@@ -690,15 +702,22 @@ impl Store {
     }
 
     /// A page of the case list.
+    ///
+    /// Every filter is an equality or range on an indexed column whose index also yields the
+    /// chosen order, so a page costs a short index walk whatever the store's size. Search picks
+    /// its plan by how common the words are: a rare term reads its few hits from the index
+    /// and sorts them; a common one (thousands of hits) walks the list order and tests each
+    /// row's text, which finds a page after a few hundred rows instead of materialising every
+    /// hit. Totals are counted up to [`COUNT_CAP`].
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        use rusqlite::types::Value as V;
         let now = self.clock.now_ms();
         let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let arg = |v: rusqlite::types::Value, args: &mut Vec<rusqlite::types::Value>| {
+        let mut args: Vec<V> = Vec::new();
+        let arg = |v: V, args: &mut Vec<V>| {
             args.push(v);
             format!("?{}", args.len())
         };
-        use rusqlite::types::Value as V;
         if !q.states.is_empty() {
             let list: Vec<String> = q
                 .states
@@ -708,11 +727,13 @@ impl Store {
             clauses.push(format!("state IN ({})", list.join(",")));
         }
         if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
+            let column = match c.matches('.').count() {
+                0 => "cat1",
+                1 => "cat2",
+                _ => "category",
+            };
             let p = arg(V::Text(c.into()), &mut args);
-            // Sub-categories sort between "code." and "code/" ('/' follows '.' in ASCII).
-            clauses.push(format!(
-                "(category = {p} OR (category > {p} || '.' AND category < {p} || '/'))"
-            ));
+            clauses.push(format!("{column} = {p}"));
         }
         if let Some(u) = q.unit.as_deref().filter(|u| !u.is_empty()) {
             let p = arg(V::Text(u.into()), &mut args);
@@ -725,14 +746,12 @@ impl Store {
         match q.due {
             Some(DueFilter::Overdue) => {
                 let p = arg(V::Integer(now), &mut args);
-                clauses.push(format!("is_open = 1 AND resolve_due <= {p}"));
+                clauses.push(format!("due_rank <= {p}"));
             }
             Some(DueFilter::DueSoon) => {
                 let a = arg(V::Integer(now), &mut args);
                 let b = arg(V::Integer(now + DUE_SOON_MS), &mut args);
-                clauses.push(format!(
-                    "is_open = 1 AND resolve_due > {a} AND resolve_due <= {b}"
-                ));
+                clauses.push(format!("due_rank > {a} AND due_rank <= {b}"));
             }
             None => {}
         }
@@ -744,15 +763,25 @@ impl Store {
             let p = arg(V::Integer(t), &mut args);
             clauses.push(format!("received_at < {p}"));
         }
+        let filtered = !clauses.is_empty();
+        let mut search_hits = None;
         if let Some(sq) = search::parse(&q.text) {
-            let m = arg(V::Text(sq.fts), &mut args);
-            clauses.push(format!(
-                "cases.rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {m})"
-            ));
-            for t in sq.terms {
-                let p = arg(V::Text(t), &mut args);
-                clauses.push(format!("instr(search_text, {p}) > 0"));
+            let hits: u32 = self.conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![sq.fts, COUNT_CAP + 1], |r| r.get(0))?;
+            if hits < self.dense_search {
+                let m = arg(V::Text(sq.fts), &mut args);
+                clauses.push(format!(
+                    "cases.rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {m})"
+                ));
+            } else {
+                for t in sq.terms {
+                    let p = arg(V::Text(t), &mut args);
+                    clauses.push(format!("instr(search_text, {p}) > 0"));
+                }
             }
+            search_hits = Some(hits);
         }
         let wh = if clauses.is_empty() {
             String::new()
@@ -762,17 +791,22 @@ impl Store {
         let order = match q.sort {
             CaseSort::ReceivedDesc => "received_at DESC, cases.rowid DESC",
             CaseSort::ReceivedAsc => "received_at ASC, cases.rowid ASC",
-            CaseSort::DueAsc => "is_open DESC, resolve_due ASC, cases.rowid ASC",
+            CaseSort::DueAsc => "due_rank ASC, cases.rowid ASC",
         };
         let size = match q.page_size {
             0 => 50,
             n => n.min(200),
         };
-        let total: u32 = self.conn.query_row(
-            &format!("SELECT count(*) FROM cases {wh}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+        let counted = match search_hits {
+            Some(hits) if !filtered => hits,
+            _ => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM cases {wh} LIMIT {})",
+                    COUNT_CAP + 1
+                ))?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?,
+        };
         let sql = format!(
             "SELECT id, number, state, channel, category, urgency, handling_unit, resident_name,
                     substr(description, 1, 80), received_at, resolve_due, is_open
@@ -799,7 +833,8 @@ impl Store {
         })?;
         Ok(CasePage {
             rows: rows.collect::<rusqlite::Result<_>>()?,
-            total,
+            total: counted.min(COUNT_CAP),
+            more: counted > COUNT_CAP,
         })
     }
 
@@ -902,7 +937,7 @@ impl Store {
         let now = self.clock.now_ms();
         Ok(self.conn.query_row(
             "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM events),
-                    (SELECT count(*) FROM cases WHERE is_open = 1 AND resolve_due <= ?1)",
+                    (SELECT count(*) FROM cases WHERE due_rank <= ?1)",
             [now],
             |r| {
                 Ok(StoreStats {
@@ -939,6 +974,13 @@ impl Store {
         Ok(stmt
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Set the hit count from which search walks the list order instead of the index, so
+    /// tests can hold both plans to the same oracle.
+    #[doc(hidden)]
+    pub fn set_dense_search_threshold(&mut self, hits: u32) {
+        self.dense_search = hits;
     }
 
     /// The raw connection, for tests that must prove what the database itself refuses.
@@ -1082,6 +1124,14 @@ fn load_case_row(conn: &Connection, id: &str) -> Result<Option<(Case, FoldKey)>>
     }
 }
 
+/// The first `levels` segments of a dotted category code (the whole code if it is shorter).
+fn category_prefix(code: &str, levels: usize) -> &str {
+    match code.match_indices('.').nth(levels - 1) {
+        Some((i, _)) => &code[..i],
+        None => code,
+    }
+}
+
 fn search_text(c: &Case) -> String {
     let sep = search::FIELD_SEP.to_string();
     search::fold(
@@ -1105,12 +1155,12 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
             "INSERT INTO cases (id, number, office, state, is_open, channel, category, urgency,
                 handling_unit, resident_name, resident_phone, address, description, location,
                 work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
-                fold_wall, fold_counter, fold_id, doc)
+                fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
              ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
                 response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
-                fold_counter = ?22, fold_id = ?23, doc = ?24
+                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27
              RETURNING rowid",
         )?
         .query_row(
@@ -1139,6 +1189,13 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 last.hlc.counter,
                 last.id.to_string(),
                 serde_json::to_string(c)?,
+                category_prefix(&c.category, 1),
+                category_prefix(&c.category, 2),
+                if c.state.is_open() {
+                    c.resolve_due
+                } else {
+                    CLOSED_RANK + c.resolve_due
+                },
             ],
             |r| r.get(0),
         )?;
@@ -1244,6 +1301,30 @@ fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
         apply_config(tx, &ev)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_prefixes_by_level() {
+        assert_eq!(category_prefix("parking.illegal.fire_lane", 1), "parking");
+        assert_eq!(
+            category_prefix("parking.illegal.fire_lane", 2),
+            "parking.illegal"
+        );
+        assert_eq!(category_prefix("dispute", 2), "dispute");
+        assert_eq!(category_prefix("parking.zombie", 2), "parking.zombie");
+    }
+
+    #[test]
+    fn device_tags_are_two_unambiguous_characters() {
+        let t = device_tag("4f1c0f0e-7b55-4b8e-9d43-000000000000");
+        assert_eq!(t.len(), 2);
+        assert!(t.chars().all(|c| !"IO01".contains(c)));
+        assert_eq!(t, device_tag("4f1c0f0e-7b55-4b8e-9d43-000000000000"));
+    }
 }
 
 /// The states a case list filter offers, in workflow order.

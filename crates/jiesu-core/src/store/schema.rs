@@ -47,6 +47,8 @@ CREATE TABLE cases (
     is_open        INTEGER NOT NULL,
     channel        TEXT NOT NULL,
     category       TEXT NOT NULL,
+    cat1           TEXT NOT NULL,
+    cat2           TEXT NOT NULL,
     urgency        TEXT NOT NULL,
     handling_unit  TEXT,
     resident_name  TEXT NOT NULL,
@@ -59,6 +61,7 @@ CREATE TABLE cases (
     response_due   INTEGER NOT NULL,
     resolve_due    INTEGER NOT NULL,
     resolved_at    INTEGER,
+    due_rank       INTEGER NOT NULL,
     search_text    TEXT NOT NULL,
     fold_wall      INTEGER NOT NULL,
     fold_counter   INTEGER NOT NULL,
@@ -67,10 +70,16 @@ CREATE TABLE cases (
 ) STRICT;
 CREATE INDEX cases_by_received ON cases (received_at);
 CREATE INDEX cases_by_state ON cases (state, received_at);
+-- A category filter at level 1, 2 or 3 is an equality on cat1, cat2 or category, so the
+-- index also yields received order (a prefix range would not).
+CREATE INDEX cases_by_cat1 ON cases (cat1, received_at);
+CREATE INDEX cases_by_cat2 ON cases (cat2, received_at);
 CREATE INDEX cases_by_category ON cases (category, received_at);
 CREATE INDEX cases_by_unit ON cases (handling_unit, received_at);
 CREATE INDEX cases_by_channel ON cases (channel, received_at);
-CREATE INDEX cases_by_due ON cases (is_open, resolve_due);
+-- Open cases rank by resolve deadline, closed ones after them all: "most urgent first",
+-- "overdue" and "due soon" are each one walk of this index.
+CREATE INDEX cases_by_due ON cases (due_rank);
 CREATE INDEX cases_by_phone ON cases (resident_phone, received_at);
 CREATE INDEX cases_by_number ON cases (number);
 

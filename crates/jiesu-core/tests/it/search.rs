@@ -81,9 +81,17 @@ fn indexed_search_equals_a_like_scan_on_the_sample_corpus() {
         &name,
         &number[..6],
     ];
-    for q in queries {
-        let want = s.search_by_like_scan(q).unwrap();
-        assert_eq!(indexed(&s, q), want, "query {q:?}");
+    // Both plans: every term read from the index, and every term tested along the list order.
+    for threshold in [u32::MAX, 0] {
+        s.set_dense_search_threshold(threshold);
+        for q in queries {
+            let want = s.search_by_like_scan(q).unwrap();
+            assert_eq!(
+                indexed(&s, q),
+                want,
+                "query {q:?}, dense threshold {threshold}"
+            );
+        }
     }
     assert!(!s.search_by_like_scan("停车").unwrap().is_empty());
     assert!(!s.search_by_like_scan("消防栓").unwrap().is_empty());

@@ -1,0 +1,19 @@
+//! Generates per-command permissions so the capability file grants the window exactly the
+//! commands it uses and nothing else.
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "setup",
+            "catalog",
+            "receive_case",
+            "act",
+            "case_detail",
+            "list_cases",
+            "find_resident",
+            "save_attachment",
+        ]),
+    ))
+    .expect("tauri build configuration");
+}

@@ -1,0 +1,195 @@
+// Drives the real Jiesu window: tauri-driver → WebKitWebDriver → the app binary, under Xvfb.
+// Each session gets its own data directory (JIESU_DATA_DIR), so every journey starts on a
+// fresh first-run store, and saves screenshots under artifacts/e2e/.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir, homedir } from 'node:os'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import net from 'node:net'
+import { Builder, By, Key, until } from 'selenium-webdriver'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const APP = process.env.JIESU_APP ?? join(root, 'target/debug/jiesu')
+const ARTIFACTS = join(root, 'artifacts/e2e')
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo/bin/tauri-driver')
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => ok(port))
+    })
+    s.on('error', fail)
+  })
+}
+
+async function waitForPort(port, ms) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    const up = await new Promise((ok) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), ok(true)))
+      c.on('error', () => ok(false))
+    })
+    if (up) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`tauri-driver did not listen on ${port}`)
+}
+
+/** Start the app on a fresh store; returns { driver, ui, close }. */
+export async function launch() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-'))
+  const port = await freePort()
+  const nativePort = await freePort()
+  const driverProc = spawn(
+    TAURI_DRIVER,
+    ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
+    { env: { ...process.env, JIESU_DATA_DIR: dataDir, RUST_BACKTRACE: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  driverProc.stderr.on('data', (d) => (stderr += d))
+  await waitForPort(port, 15000)
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP } })
+    .build()
+  const ui = new Ui(driver)
+  return {
+    driver,
+    ui,
+    dataDir,
+    async close() {
+      try {
+        await driver.quit()
+      } catch {
+        /* the window may already be gone */
+      }
+      driverProc.kill()
+      rmSync(dataDir, { recursive: true, force: true })
+      if (process.env.E2E_DEBUG) console.error(stderr)
+    },
+  }
+}
+
+/** Element Plus-aware helpers, addressing elements by data-testid. */
+export class Ui {
+  constructor(driver) {
+    this.d = driver
+  }
+  async el(testid, ms = 10000) {
+    const e = await this.d.wait(until.elementLocated(By.css(`[data-testid="${testid}"]`)), ms)
+    return e
+  }
+  async visible(testid, ms = 10000) {
+    const e = await this.el(testid, ms)
+    await this.d.wait(until.elementIsVisible(e), ms)
+    return e
+  }
+  async exists(testid) {
+    return (await this.d.findElements(By.css(`[data-testid="${testid}"]`))).length > 0
+  }
+  /** The native input inside an Element Plus input (or the element itself). */
+  async input(testid) {
+    const e = await this.visible(testid)
+    const tag = await e.getTagName()
+    if (tag === 'input' || tag === 'textarea') return e
+    return e.findElement(By.css('input, textarea'))
+  }
+  async type(testid, text) {
+    const e = await this.input(testid)
+    await e.click()
+    await e.sendKeys(text)
+    return e
+  }
+  async click(testid) {
+    const e = await this.visible(testid)
+    await this.d.wait(until.elementIsEnabled(e), 5000)
+    await e.click()
+  }
+  /** Open an el-select and pick the option whose text is `label`. */
+  async select(testid, label) {
+    const root = await this.visible(testid)
+    await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
+    const opt = await this.d.wait(
+      until.elementLocated(
+        By.xpath(`//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='${label}']`),
+      ),
+      5000,
+    )
+    await this.d.wait(until.elementIsVisible(opt), 5000)
+    await opt.click()
+  }
+  /** Type into a filterable el-cascader and pick the first suggestion containing `label`. */
+  async cascade(testid, query, label) {
+    const input = await this.input(testid)
+    await input.click()
+    await input.sendKeys(query)
+    const item = await this.d.wait(
+      until.elementLocated(
+        By.xpath(`//li[contains(@class,'el-cascader__suggestion-item')][contains(normalize-space(.),'${label}')]`),
+      ),
+      5000,
+    )
+    await this.d.wait(until.elementIsVisible(item), 5000)
+    await item.click()
+  }
+  /** Wait until no dialog or its fading overlay covers the page. */
+  async noOverlay(ms = 10000) {
+    await this.d.wait(async () => {
+      for (const o of await this.d.findElements(By.css('.el-overlay'))) {
+        if (await o.isDisplayed().catch(() => false)) return false
+      }
+      return true
+    }, ms, 'a dialog stayed open')
+  }
+  async text(testid) {
+    return (await this.visible(testid)).getText()
+  }
+  async waitText(testid, expected, ms = 10000) {
+    const e = await this.el(testid, ms)
+    await this.d.wait(async () => (await e.getText()).includes(expected), ms, `${testid} never showed ${expected}`)
+  }
+  async waitTextChange(testid, from, ms = 10000) {
+    const e = await this.el(testid, ms)
+    await this.d.wait(async () => (await e.getText()) !== from, ms, `${testid} stayed ${from}`)
+    return e.getText()
+  }
+  async screenshot(name) {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    const png = await this.d.takeScreenshot()
+    const path = join(ARTIFACTS, `${name}.png`)
+    writeFileSync(path, png, 'base64')
+    return path
+  }
+  /** Call a command over IPC from inside the page, exactly as a tampered page could. */
+  async invoke(cmd, args) {
+    return this.d.executeAsyncScript(
+      `const [cmd, args, done] = arguments;
+       window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => done({ ok }), (err) => done({ err }))`,
+      cmd,
+      args,
+    )
+  }
+  async firstRun(author, sample) {
+    await this.type('setup-author', author)
+    await this.click(sample ? 'setup-sample' : 'setup-empty')
+    await this.visible('case-table', 60000)
+  }
+}
+
+/** Run a journey on a fresh app; on failure, keep a screenshot of what the window showed. */
+export async function journey(name, fn) {
+  const session = await launch()
+  try {
+    await fn(session)
+  } catch (e) {
+    await session.ui.screenshot(`${name}-FAILED`).catch(() => {})
+    throw e
+  } finally {
+    await session.close()
+  }
+}
+
+export { By, Key, until }

@@ -1,0 +1,111 @@
+// The user journeys of issue 2, in the real window.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { journey, Key, By } from './harness.mjs'
+
+async function fileParkingCase(ui, driver) {
+  await ui.click('nav-intake')
+  await ui.type('f-phone', '13912345678')
+  await ui.type('f-name', '王秀英')
+  await ui.type('f-building', '27栋')
+  await ui.type('f-unit', '2单元')
+  await ui.type('f-room', '301室')
+  await ui.cascade('f-category', '消防通道', '占用消防通道')
+  const desc = await ui.type('f-description', '27栋楼下消防通道被私家车长期占用，救护车进不来')
+  await ui.type('f-location', '27栋楼下')
+  // Ctrl+Enter saves from anywhere in the form.
+  await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+  await ui.waitText('case-state', '待派单')
+  return (await ui.text('case-number')).trim()
+}
+
+async function act(ui, action, fill) {
+  await ui.noOverlay()
+  await ui.click(`act-${action}`)
+  await ui.visible('a-submit')
+  if (fill) await fill()
+  await ui.click('a-submit')
+  await ui.noOverlay()
+}
+
+test('a secretary takes a parking complaint from intake to archive and sees every step', async () => {
+  await journey('journey1', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', false)
+    await fileParkingCase(ui, driver)
+    await ui.screenshot('journey1-received')
+
+    await act(ui, 'dispatch', () => ui.select('a-unit', '物业公司'))
+    await ui.waitText('case-state', '待签收')
+    await act(ui, 'accept')
+    await ui.waitText('case-state', '办理中')
+    await act(ui, 'note', () => ui.type('a-text', '已电话联系车主，今天下午挪车'))
+    await ui.visible('tl-case_noted')
+    await act(ui, 'resolve', () => ui.type('a-result', '车辆已挪走，物业加装禁停标识'))
+    await ui.waitText('case-state', '待回访')
+    await act(ui, 'visit', () => ui.click('sat-satisfied'))
+    await ui.waitText('case-state', '已回访')
+    await act(ui, 'archive')
+    await ui.waitText('case-state', '已归档')
+
+    const kinds = ['case_received', 'case_dispatched', 'case_accepted', 'case_noted', 'case_resolved', 'case_visited', 'case_archived']
+    for (const k of kinds) assert.ok(await ui.exists(`tl-${k}`), `timeline shows ${k}`)
+    const timeline = await ui.text('timeline')
+    assert.match(timeline, /物业公司/)
+    assert.match(timeline, /满意/)
+    assert.match(timeline, /李书记/)
+    assert.match(timeline, /和美社区/, 'the trace names the office')
+    assert.ok(!(await ui.exists('act-archive')), 'an archived case offers no archive')
+    await ui.screenshot('journey1-archived')
+  })
+})
+
+test('an action not allowed now is not offered, and a forced IPC call is refused with the clear error', async () => {
+  await journey('journey2', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', false)
+    await fileParkingCase(ui, driver)
+    assert.ok(await ui.exists('act-dispatch'))
+    for (const a of ['resolve', 'accept', 'visit', 'archive', 'redo']) {
+      assert.ok(!(await ui.exists(`act-${a}`)), `${a} is not offered on a new case`)
+    }
+    const url = await driver.getCurrentUrl()
+    const caseId = url.split('/cases/')[1]
+    const res = await ui.invoke('act', { caseId, command: { action: 'resolve', outcome: 'solved', result: '强行办结' } })
+    assert.ok(res.err, 'the forced call failed')
+    assert.equal(res.err.code, 'action_not_allowed')
+    assert.equal(res.err.params.state, 'received')
+    assert.equal(res.err.params.action, 'resolve')
+    assert.match(res.err.message, /not allowed while the case is 'received'/)
+    // Nothing was written: the timeline still holds the intake alone.
+    await driver.navigate().refresh()
+    await ui.waitText('case-state', '待派单')
+    const items = await driver.findElements(By.css('[data-testid^="tl-"]'))
+    assert.equal(items.length, 1)
+    // A command the window was never granted is refused by the capability system.
+    const denied = await ui.invoke('plugin:fs|read_text_file', { path: '/etc/passwd' })
+    assert.ok(denied.err, 'no file-system access from the window')
+    await ui.screenshot('journey2-refused')
+  })
+})
+
+test('a two-character Chinese search finds the case among the sample community', async () => {
+  await journey('journey3', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', true)
+    const before = await ui.text('total')
+    assert.match(before, /共 6\d\d 件/)
+    await ui.click('nav-intake')
+    await ui.type('f-phone', '13700001111')
+    await ui.cascade('f-category', '管道', '管道漏水')
+    const desc = await ui.type('f-description', '3栋2单元楼道水管漏水，楼梯结冰')
+    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+    await ui.waitText('case-state', '待派单')
+    const number = (await ui.text('case-number')).trim()
+    await ui.click('nav-cases')
+    await ui.waitText('total', '601')
+    await ui.type('search', '漏水')
+    const total = await ui.waitTextChange('total', '共 601 件')
+    await ui.visible(`case-${number}`, 10000)
+    const n = Number(total.match(/\d+/)[0])
+    assert.ok(n > 1 && n < 601, `漏水 narrows the list: ${total}`)
+    await ui.screenshot('journey3-search')
+  })
+})

@@ -1,0 +1,55 @@
+// The one door to the core: typed wrappers over Tauri's invoke. Every payload type comes
+// from src/bindings (generated from the Rust types by ts-rs), and every failure becomes a
+// JiesuError carrying the core's {code, message, params}.
+import { invoke } from '@tauri-apps/api/core'
+import type { AppInfo } from './bindings/AppInfo'
+import type { Attachment } from './bindings/Attachment'
+import type { Case } from './bindings/Case'
+import type { CaseCommand } from './bindings/CaseCommand'
+import type { CaseDetail } from './bindings/CaseDetail'
+import type { CasePage } from './bindings/CasePage'
+import type { CaseQuery } from './bindings/CaseQuery'
+import type { Catalog } from './bindings/Catalog'
+import type { Code } from './bindings/Code'
+import type { NewCase } from './bindings/NewCase'
+import type { ResidentHint } from './bindings/ResidentHint'
+import type { Setup } from './bindings/Setup'
+import type { StoreStats } from './bindings/StoreStats'
+import type { WireError } from './bindings/WireError'
+
+export class JiesuError extends Error {
+  readonly code: Code | 'ipc'
+  readonly params: Record<string, string>
+  constructor(code: Code | 'ipc', message: string, params: Record<string, string> = {}) {
+    super(message)
+    this.code = code
+    this.params = params
+  }
+}
+
+function isWireError(e: unknown): e is WireError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args)
+  } catch (e) {
+    if (isWireError(e)) throw new JiesuError(e.code, e.message, e.params ?? {})
+    // Tauri's own refusals (bad arguments, a command not granted) arrive as plain strings.
+    throw new JiesuError('ipc', String(e))
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  setup: (setup: Setup) => call<StoreStats>('setup', { setup }),
+  catalog: () => call<Catalog>('catalog'),
+  receiveCase: (input: NewCase) => call<Case>('receive_case', { input }),
+  act: (caseId: string, command: CaseCommand) => call<Case>('act', { caseId, command }),
+  caseDetail: (caseId: string) => call<CaseDetail>('case_detail', { caseId }),
+  listCases: (query: CaseQuery) => call<CasePage>('list_cases', { query }),
+  findResident: (phone: string) => call<ResidentHint | null>('find_resident', { phone }),
+  saveAttachment: (name: string, data: number[]) =>
+    call<Attachment>('save_attachment', { name, data }),
+}

@@ -1,0 +1,25 @@
+// Turns a JiesuError into a sentence in the user's language: the code picks the message,
+// the params fill it, and state/action/field names are translated too.
+import type { Composer } from 'vue-i18n'
+import { JiesuError } from './api'
+
+export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): string {
+  if (!(e instanceof JiesuError)) return String(e)
+  const p = e.params
+  const tr = (prefix: string, v: string | undefined) =>
+    v && te(`${prefix}.${v}`) ? t(`${prefix}.${v}`) : (v ?? '')
+  switch (e.code) {
+    case 'action_not_allowed':
+      return t('errors.action_not_allowed', { state: tr('state', p.state), action: tr('action', p.action) })
+    case 'invalid_input':
+      return t('errors.invalid_input', { field: tr('fields', p.field) }) + `（${e.message}）`
+    case 'deadline_passed':
+      return t('errors.deadline_passed', { due: p.due })
+    case 'not_found':
+      return t('errors.not_found', { id: p.id })
+    case 'storage':
+      return t('errors.storage', { message: e.message })
+    default:
+      return t('errors.ipc', { message: e.message })
+  }
+}

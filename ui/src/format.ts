@@ -1,0 +1,56 @@
+// Time and label helpers. All civil times are China Standard Time, like the core's calendar,
+// whatever time zone the PC is set to.
+import type { Composer } from 'vue-i18n'
+import type { Category } from './bindings/Category'
+
+const fmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+})
+
+export function fmtTime(ms: number): string {
+  return fmt.format(new Date(ms)).replace(/\//g, '-')
+}
+
+/** "2d 3h" style span, coarse enough to read at a glance. */
+export function span(t: Composer['t'], ms: number): string {
+  const m = Math.floor(Math.abs(ms) / 60000)
+  const d = Math.floor(m / 1440)
+  const h = Math.floor((m % 1440) / 60)
+  if (d > 0) return t('due.days', { d }) + (h > 0 ? t('due.hours', { h }) : '')
+  if (h > 0) return t('due.hours', { h })
+  return t('due.minutes', { m: m % 60 })
+}
+
+export function dueText(t: Composer['t'], due: number, now: number, running: boolean): string {
+  if (!running) return t('due.stopped')
+  return due <= now ? t('due.overdue', { t: span(t, now - due) }) : t('due.left', { t: span(t, due - now) })
+}
+
+/** Code → path of names, in the current language, for every node of the tree. */
+export function categoryPaths(tree: Category[], lang: string): Map<string, string> {
+  const out = new Map<string, string>()
+  const walk = (nodes: Category[], prefix: string) => {
+    for (const n of nodes) {
+      const name = lang === 'en' ? n.en : n.zh
+      const path = prefix ? `${prefix} / ${name}` : name
+      out.set(n.code, path)
+      walk(n.children, path)
+    }
+  }
+  walk(tree, '')
+  return out
+}
+
+/** Start of the day after `date` in China time: a deadline "by the end of that day". */
+export function endOfChinaDay(date: Date): number {
+  const y = date.getFullYear()
+  const m = date.getMonth()
+  const d = date.getDate()
+  return Date.UTC(y, m, d + 1) - 8 * 3600 * 1000
+}

@@ -1,0 +1,21 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import { createRouter, createWebHashHistory } from 'vue-router'
+import ElementPlus from 'element-plus'
+import 'element-plus/dist/index.css'
+import App from './App.vue'
+import { i18n } from './i18n'
+import './style.css'
+
+const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/cases' },
+    { path: '/setup', component: () => import('./views/SetupView.vue') },
+    { path: '/cases', component: () => import('./views/CasesView.vue') },
+    { path: '/cases/new', component: () => import('./views/IntakeView.vue') },
+    { path: '/cases/:id', component: () => import('./views/CaseView.vue'), props: true },
+  ],
+})
+
+createApp(App).use(createPinia()).use(router).use(i18n).use(ElementPlus).mount('#app')

@@ -1,0 +1,32 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api } from '../api'
+import type { AppInfo } from '../bindings/AppInfo'
+import type { Catalog } from '../bindings/Catalog'
+import { i18n } from '../i18n'
+import { categoryPaths } from '../format'
+
+export const useAppStore = defineStore('app', () => {
+  const info = ref<AppInfo | null>(null)
+  const catalog = ref<Catalog | null>(null)
+  // Ticks once a minute so "time left" labels stay true while the window is open.
+  const now = ref(Date.now())
+  setInterval(() => (now.value = Date.now()), 60_000)
+
+  async function refresh() {
+    const [i, c] = await Promise.all([api.appInfo(), api.catalog()])
+    info.value = i
+    catalog.value = c
+  }
+
+  const categoryName = computed(() => {
+    const paths = categoryPaths(catalog.value?.categories ?? [], i18n.global.locale.value)
+    return (code: string) => paths.get(code) ?? code
+  })
+  const unitName = computed(() => {
+    const m = new Map((catalog.value?.units ?? []).map((u) => [u.code, u.name]))
+    return (code: string | null) => (code ? (m.get(code) ?? code) : '—')
+  })
+
+  return { info, catalog, now, refresh, categoryName, unitName }
+})
