@@ -1,0 +1,62 @@
+# One command for each habit. `make run` opens the app; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+APP := target/debug/jiesu
+
+.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e bench deb icons
+
+run: setup ui
+	cargo build --release -p jiesu-app
+	./target/release/jiesu
+
+setup:
+	./scripts/setup.sh
+
+setup-test:
+	./scripts/setup.sh --test
+
+ui:
+	npm --prefix ui run build
+
+test: setup-test fmt check ui lint test-core bindings typecheck app e2e
+
+fmt:
+	cargo fmt --all -- --check
+
+# The core must stay free of the shell's and the server's stacks.
+check:
+	@if cargo tree -p jiesu-core -e normal --prefix none | grep -Eiq '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; then \
+	  echo "jiesu-core depends on a UI or HTTP crate:"; cargo tree -p jiesu-core -e normal --prefix none | grep -Ei '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; exit 1; fi
+	@echo "jiesu-core: no tauri, wry, axum or HTTP dependency"
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-core:
+	cargo test --workspace
+
+# cargo test regenerated ui/src/bindings from the Rust types: they must match what is committed.
+bindings:
+	@git add -N ui/src/bindings 2>/dev/null || true
+	@git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
+
+typecheck:
+	npm --prefix ui run typecheck
+
+app: ui
+	cargo build -p jiesu-app
+
+e2e: app
+	JIESU_APP=$(CURDIR)/$(APP) xvfb-run -a npm --prefix tests/e2e test
+
+bench:
+	cargo bench -p jiesu-core --bench store -- --cases $${CASES:-100000}
+
+# A .deb of the release build (AppImage needs a download this network refuses; MSI and DMG
+# are configured but only build on Windows and macOS).
+deb: setup ui
+	ui/node_modules/.bin/tauri build --bundles deb
+
+icons:
+	ui/node_modules/.bin/tauri icon icons/jiesu.svg -o icons
+	rm -rf icons/android icons/ios

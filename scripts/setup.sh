@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Jiesu need on Debian/Ubuntu, skipping what is
+# already there. `scripts/setup.sh` for running the app; `scripts/setup.sh --test` adds the
+# real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config file fonts-wqy-microhei)
+if [ $want_test = 1 ]; then
+  pkgs+=(xvfb xauth webkit2gtk-driver)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "setup: $1 is required ($2)" >&2; exit 1; }
+}
+need cargo "Rust 1.95 or newer, from rustup"
+need node "Node.js 20.19 or newer"
+need npm "npm, which comes with Node.js"
+
+# Install the UI's packages when the lockfile changed since the last install.
+npm_ci() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}
+npm_ci ui
+
+if [ $want_test = 1 ]; then
+  npm_ci tests/e2e
+  if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    cargo install tauri-driver --version '^2' --locked
+  fi
+fi
