@@ -3,7 +3,7 @@
 //! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR]`;
 //! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 //!
-//! The generated store is kept in `--dir` (default `target/bench-<cases>`) and reused, since
+//! The generated store is kept in `--dir` (default `<workspace>/target/bench-<cases>`) and reused, since
 //! generating a million cases takes minutes.
 
 use std::path::PathBuf;
@@ -50,7 +50,10 @@ fn main() {
         .unwrap_or(100_000);
     let dir = arg("--dir")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(format!("target/bench-{cases}")));
+        .unwrap_or_else(|| {
+            // cargo runs benches in the crate's folder: keep the store in the workspace target.
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-{cases}"))
+        });
     // A fixed "now" so runs are comparable.
     let now = 1_795_395_600_000i64;
 
