@@ -13,6 +13,11 @@ fn main() {
             "list_cases",
             "find_resident",
             "save_attachment",
+            "attachment",
+            "calendar_year",
+            "set_calendar_day",
+            "add_unit",
+            "set_user",
         ]),
     ))
     .expect("tauri build configuration");

@@ -86,11 +86,68 @@ pub async fn find_resident(
     Ok(store(&state).find_resident(&phone)?)
 }
 
+/// A photo arrives as the raw request body (no JSON number arrays for megabytes), its file
+/// name percent-encoded in the `x-file-name` header.
 #[tauri::command]
 pub async fn save_attachment(
     state: State<'_, AppState>,
-    name: String,
-    data: Vec<u8>,
+    request: tauri::ipc::Request<'_>,
 ) -> CmdResult<Attachment> {
-    Ok(store(&state).save_attachment(&name, &data)?)
+    let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
+        return Err(Error::invalid("attachment", "expected the file's bytes as the body").into());
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    Ok(store(&state).save_attachment(&name, data)?)
+}
+
+/// The bytes of an attachment, returned raw (an ArrayBuffer in the window).
+#[tauri::command]
+pub async fn attachment(
+    state: State<'_, AppState>,
+    sha256: String,
+) -> CmdResult<tauri::ipc::Response> {
+    Ok(tauri::ipc::Response::new(
+        store(&state).read_attachment(&sha256)?,
+    ))
+}
+
+#[tauri::command]
+pub async fn calendar_year(state: State<'_, AppState>, year: i32) -> CmdResult<CalendarYear> {
+    Ok(store(&state).calendar_year(year))
+}
+
+#[tauri::command]
+pub async fn set_calendar_day(
+    state: State<'_, AppState>,
+    date: String,
+    working: bool,
+) -> CmdResult<CalendarYear> {
+    let mut s = store(&state);
+    s.set_calendar_day(&date, working)?;
+    let year = date
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or_default();
+    Ok(s.calendar_year(year))
+}
+
+#[tauri::command]
+pub async fn add_unit(state: State<'_, AppState>, name: String) -> CmdResult<catalog::Unit> {
+    Ok(store(&state).add_unit(&name)?)
+}
+
+#[tauri::command]
+pub async fn set_user(state: State<'_, AppState>, author: String) -> CmdResult<Identity> {
+    let mut s = store(&state);
+    s.act_as(&author)?;
+    Ok(s.identity().clone())
 }

@@ -43,6 +43,11 @@ fn main() {
             commands::list_cases,
             commands::find_resident,
             commands::save_attachment,
+            commands::attachment,
+            commands::calendar_year,
+            commands::set_calendar_day,
+            commands::add_unit,
+            commands::set_user,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

@@ -56,6 +56,10 @@ export async function launch() {
     .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP } })
     .build()
   const ui = new Ui(driver)
+  // WebKit keeps the window's storage (the language choice, the list's filters) between runs
+  // of the app; each journey starts from a first run.
+  await driver.executeScript('localStorage.clear(); sessionStorage.clear()')
+  await driver.navigate().refresh()
   return {
     driver,
     ui,
@@ -118,8 +122,11 @@ export class Ui {
       ),
       5000,
     )
+    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', opt)
     await this.d.wait(until.elementIsVisible(opt), 5000)
     await opt.click()
+    // The dropdown fades out over whatever lies below it; wait until it is gone.
+    await this.d.wait(until.elementIsNotVisible(opt), 5000)
   }
   /** Type into a filterable el-cascader and pick the first suggestion containing `label`. */
   async cascade(testid, query, label) {

@@ -1,9 +1,12 @@
 // The user journeys of issue 2, in the real window.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
 import { journey, Key, By } from './harness.mjs'
 
-async function fileParkingCase(ui, driver) {
+const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
+
+async function fileParkingCase(ui, driver, photo) {
   await ui.click('nav-intake')
   await ui.type('f-phone', '13912345678')
   await ui.type('f-name', '王秀英')
@@ -13,6 +16,7 @@ async function fileParkingCase(ui, driver) {
   await ui.cascade('f-category', '消防通道', '占用消防通道')
   const desc = await ui.type('f-description', '27栋楼下消防通道被私家车长期占用，救护车进不来')
   await ui.type('f-location', '27栋楼下')
+  if (photo) await (await ui.el('f-photo')).sendKeys(photo)
   // Ctrl+Enter saves from anywhere in the form.
   await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
   await ui.waitText('case-state', '待派单')
@@ -31,7 +35,10 @@ async function act(ui, action, fill) {
 test('a secretary takes a parking complaint from intake to archive and sees every step', async () => {
   await journey('journey1', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
-    await fileParkingCase(ui, driver)
+    await fileParkingCase(ui, driver, PHOTO)
+    // The photo was stored beside the database and comes back to the case page.
+    const img = await ui.visible('case-photo')
+    await driver.wait(async () => (await img.getAttribute('naturalWidth')) === '128', 5000, 'photo decodes')
     await ui.screenshot('journey1-received')
 
     await act(ui, 'dispatch', () => ui.select('a-unit', '物业公司'))
@@ -107,5 +114,30 @@ test('a two-character Chinese search finds the case among the sample community',
     const n = Number(total.match(/\d+/)[0])
     assert.ok(n > 1 && n < 601, `漏水 narrows the list: ${total}`)
     await ui.screenshot('journey3-search')
+    // The English switch relabels the window; the data stays as entered.
+    await ui.select('lang', 'English')
+    await ui.waitText('nav-cases', 'Cases')
+    await ui.waitText('total', 'cases')
+    await ui.screenshot('journey3-english')
+  })
+})
+
+test('the office adds its own handling unit and checks the provisional calendar', async () => {
+  await journey('journey4', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', false)
+    await ui.click('nav-settings')
+    await ui.type('s-unit', '和美物业二期')
+    await ui.click('s-add-unit')
+    await ui.waitText('s-units', '和美物业二期')
+    const year = await ui.input('s-year')
+    await year.clear()
+    await year.sendKeys('2027', Key.TAB)
+    await ui.visible('s-provisional')
+    await ui.waitText('s-days', '2027-10-01')
+    await ui.screenshot('journey4-settings')
+    await fileParkingCase(ui, driver)
+    await act(ui, 'dispatch', () => ui.select('a-unit', '和美物业二期'))
+    await ui.waitText('case-state', '待签收')
+    await ui.waitText('timeline', '和美物业二期')
   })
 })

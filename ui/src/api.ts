@@ -9,6 +9,9 @@ import type { CaseCommand } from './bindings/CaseCommand'
 import type { CaseDetail } from './bindings/CaseDetail'
 import type { CasePage } from './bindings/CasePage'
 import type { CaseQuery } from './bindings/CaseQuery'
+import type { CalendarYear } from './bindings/CalendarYear'
+import type { Identity } from './bindings/Identity'
+import type { Unit } from './bindings/Unit'
 import type { Catalog } from './bindings/Catalog'
 import type { Code } from './bindings/Code'
 import type { NewCase } from './bindings/NewCase'
@@ -31,15 +34,21 @@ function isWireError(e: unknown): e is WireError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function wrap<T>(p: Promise<T>): Promise<T> {
   try {
-    return await invoke<T>(cmd, args)
+    return await p
   } catch (e) {
     if (isWireError(e)) throw new JiesuError(e.code, e.message, e.params ?? {})
     // Tauri's own refusals (bad arguments, a command not granted) arrive as plain strings.
     throw new JiesuError('ipc', String(e))
   }
 }
+
+const call = <T>(cmd: string, args?: Record<string, unknown>) => wrap(invoke<T>(cmd, args))
+
+/** A command whose body is raw bytes (photos), with its metadata in headers. */
+const callRaw = <T>(cmd: string, body: Uint8Array, headers: Record<string, string>) =>
+  wrap(invoke<T>(cmd, body, { headers }))
 
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
@@ -50,6 +59,12 @@ export const api = {
   caseDetail: (caseId: string) => call<CaseDetail>('case_detail', { caseId }),
   listCases: (query: CaseQuery) => call<CasePage>('list_cases', { query }),
   findResident: (phone: string) => call<ResidentHint | null>('find_resident', { phone }),
-  saveAttachment: (name: string, data: number[]) =>
-    call<Attachment>('save_attachment', { name, data }),
+  saveAttachment: (name: string, data: Uint8Array) =>
+    callRaw<Attachment>('save_attachment', data, { 'x-file-name': encodeURIComponent(name) }),
+  attachment: (sha256: string) => call<ArrayBuffer>('attachment', { sha256 }),
+  calendarYear: (year: number) => call<CalendarYear>('calendar_year', { year }),
+  setCalendarDay: (date: string, working: boolean) =>
+    call<CalendarYear>('set_calendar_day', { date, working }),
+  addUnit: (name: string) => call<Unit>('add_unit', { name }),
+  setUser: (author: string) => call<Identity>('set_user', { author }),
 }

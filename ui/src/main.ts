@@ -15,6 +15,7 @@ const router = createRouter({
     { path: '/cases', component: () => import('./views/CasesView.vue') },
     { path: '/cases/new', component: () => import('./views/IntakeView.vue') },
     { path: '/cases/:id', component: () => import('./views/CaseView.vue'), props: true },
+    { path: '/settings', component: () => import('./views/SettingsView.vue') },
   ],
 })
 

@@ -48,12 +48,10 @@ fn main() {
     let cases: usize = arg("--cases")
         .map(|s| s.parse().unwrap())
         .unwrap_or(100_000);
-    let dir = arg("--dir")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // cargo runs benches in the crate's folder: keep the store in the workspace target.
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-{cases}"))
-        });
+    let dir = arg("--dir").map(PathBuf::from).unwrap_or_else(|| {
+        // cargo runs benches in the crate's folder: keep the store in the workspace target.
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-{cases}"))
+    });
     // A fixed "now" so runs are comparable.
     let now = 1_795_395_600_000i64;
 

@@ -392,3 +392,15 @@ pub struct Setup {
     /// Load the sample community (otherwise start empty).
     pub sample: bool,
 }
+
+/// One year of the working-day calendar: the exceptions to Monday–Friday.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CalendarYear {
+    /// The year.
+    pub year: i32,
+    /// Shipped data not yet checked against the State Council's notice.
+    pub provisional: bool,
+    /// `(YYYY-MM-DD, working)` for each holiday and adjusted working day, by date.
+    pub days: Vec<(String, bool)>,
+}

@@ -16,10 +16,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::api::NewCase;
 use crate::hlc::Hlc;
-use crate::model::{
-    Action, Address, Attachment, Channel, LinkKind, Outcome, Resident, Satisfaction, Urgency,
-};
+use crate::model::{Action, LinkKind, Outcome, Satisfaction};
 
 /// The stream that holds office configuration (units, calendar edits).
 pub const CONFIG_STREAM: &str = "config";
@@ -170,30 +169,16 @@ pub enum EventBody {
     },
 }
 
-/// The intake data: everything the form captures, plus the deadlines decided at receipt.
+/// The intake form as submitted, plus what intake decided: the number and the deadlines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Received {
     /// Human case number.
     pub number: String,
-    /// How it came in.
-    pub channel: Channel,
-    /// 12345 order number (hotline only).
-    pub work_order_no: String,
-    /// Category code.
-    pub category: String,
-    /// Urgency.
-    pub urgency: Urgency,
-    /// Who.
-    pub resident: Resident,
-    /// Where they live.
-    pub address: Address,
-    /// What.
-    pub description: String,
-    /// Where the problem is.
-    pub location: String,
-    /// Optional photo.
-    pub attachment: Option<Attachment>,
+    /// What the form captured.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub intake: NewCase,
     /// First response due (ms).
     #[ts(type = "number")]
     pub response_due: i64,

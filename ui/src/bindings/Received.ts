@@ -6,7 +6,7 @@ import type { Resident } from "./Resident";
 import type { Urgency } from "./Urgency";
 
 /**
- * The intake data: everything the form captures, plus the deadlines decided at receipt.
+ * The intake form as submitted, plus what intake decided: the number and the deadlines.
  */
 export type Received = { 
 /**
@@ -14,11 +14,19 @@ export type Received = {
  */
 number: string, 
 /**
+ * First response due (ms).
+ */
+response_due: number, 
+/**
+ * Resolution due (ms).
+ */
+resolve_due: number, 
+/**
  * How it came in.
  */
 channel: Channel, 
 /**
- * 12345 order number (hotline only).
+ * 12345 work-order number; required for the hotline channel.
  */
 work_order_no: string, 
 /**
@@ -46,14 +54,6 @@ description: string,
  */
 location: string, 
 /**
- * Optional photo.
+ * A photo saved earlier with `Store::save_attachment`.
  */
-attachment: Attachment | null, 
-/**
- * First response due (ms).
- */
-response_due: number, 
-/**
- * Resolution due (ms).
- */
-resolve_due: number, };
+attachment: Attachment | null, };

@@ -28,5 +28,20 @@ export const useAppStore = defineStore('app', () => {
     return (code: string | null) => (code ? (m.get(code) ?? code) : '—')
   })
 
-  return { info, catalog, now, refresh, categoryName, unitName }
+  /** el-cascader props for the category tree: any level can be chosen, labels follow the language. */
+  const categoryProps = computed(() => ({
+    value: 'code',
+    label: i18n.global.locale.value === 'en' ? 'en' : 'zh',
+    children: 'children',
+    checkStrictly: true,
+    emitPath: false,
+  }))
+
+  /** Typing finds a category by its Chinese or English name at any level of its path. */
+  function categoryFilter(node: { pathNodes: { data: { zh: string; en: string } }[] }, keyword: string) {
+    const k = keyword.trim().toLowerCase()
+    return node.pathNodes.some((n) => n.data.zh.includes(k) || n.data.en.toLowerCase().includes(k))
+  }
+
+  return { info, catalog, now, refresh, categoryName, unitName, categoryProps, categoryFilter }
 })

@@ -194,6 +194,21 @@ impl Store {
         &self.calendar
     }
 
+    /// The calendar exceptions of one year, for the settings page.
+    pub fn calendar_year(&self, year: i32) -> CalendarYear {
+        use chrono::Datelike;
+        CalendarYear {
+            year,
+            provisional: self.calendar.provisional_years().contains(&year),
+            days: self
+                .calendar
+                .overrides()
+                .filter(|(d, _)| d.year() == year)
+                .map(|(d, w)| (d.format("%Y-%m-%d").to_string(), w))
+                .collect(),
+        }
+    }
+
     /// The deadline policy in force.
     pub fn policy(&self) -> &DeadlinePolicy {
         &self.policy
@@ -269,17 +284,9 @@ impl Store {
         let limits = self.policy.limits(&input.category, input.urgency);
         let body = EventBody::CaseReceived(Box::new(Received {
             number: self.next_number(now)?,
-            channel: input.channel,
-            work_order_no: input.work_order_no,
-            category: input.category,
-            urgency: input.urgency,
-            resident: input.resident,
-            address: input.address,
-            description: input.description,
-            location: input.location,
-            attachment: input.attachment,
             response_due: limits.response.due(&self.calendar, now),
             resolve_due: limits.resolve.due(&self.calendar, now),
+            intake: input,
         }));
         self.commit_case_event(Uuid::now_v7(), body, None)
     }
@@ -488,6 +495,18 @@ impl Store {
             sha256: sha,
             name,
             size: bytes.len() as u64,
+        })
+    }
+
+    /// An attachment's bytes.
+    pub fn read_attachment(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.attachment_path(sha256)?;
+        std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                what: "attachment",
+                id: sha256.to_owned(),
+            },
+            _ => Error::Io(e),
         })
     }
 
@@ -1303,6 +1322,19 @@ fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The states a case list filter offers, in workflow order.
+pub const STATES: [CaseState; 9] = [
+    CaseState::Received,
+    CaseState::Dispatched,
+    CaseState::Handling,
+    CaseState::Returned,
+    CaseState::Resolved,
+    CaseState::Visited,
+    CaseState::Archived,
+    CaseState::Withdrawn,
+    CaseState::Merged,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1326,16 +1358,3 @@ mod tests {
         assert_eq!(t, device_tag("4f1c0f0e-7b55-4b8e-9d43-000000000000"));
     }
 }
-
-/// The states a case list filter offers, in workflow order.
-pub const STATES: [CaseState; 9] = [
-    CaseState::Received,
-    CaseState::Dispatched,
-    CaseState::Handling,
-    CaseState::Returned,
-    CaseState::Resolved,
-    CaseState::Visited,
-    CaseState::Archived,
-    CaseState::Withdrawn,
-    CaseState::Merged,
-];

@@ -222,6 +222,18 @@ fn attachments_live_beside_the_database_by_hash_and_must_exist() {
     let path = s.attachment_path(&a.sha256).unwrap();
     assert!(path.starts_with(dir.path()));
     assert_eq!(std::fs::read(&path).unwrap(), b"\xff\xd8\xff photo bytes");
+    assert_eq!(
+        s.read_attachment(&a.sha256).unwrap(),
+        b"\xff\xd8\xff photo bytes"
+    );
+    assert_eq!(
+        s.read_attachment(&"1".repeat(64)).unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        s.read_attachment("../../etc/passwd").unwrap_err().code(),
+        Code::InvalidInput
+    );
     let mut c = parking_case("停车");
     c.attachment = Some(a.clone());
     let case = s.receive(c).unwrap();
