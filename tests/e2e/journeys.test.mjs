@@ -139,5 +139,21 @@ test('the office adds its own handling unit and checks the provisional calendar'
     await act(ui, 'dispatch', () => ui.select('a-unit', '和美物业二期'))
     await ui.waitText('case-state', '待签收')
     await ui.waitText('timeline', '和美物业二期')
+
+    // The same caller phones again: Tab walks phone → name → building, and the known
+    // resident's name and address fill in from the phone number.
+    await ui.click('nav-intake')
+    const phone = await ui.type('f-phone', '13912345678')
+    await phone.sendKeys(Key.TAB)
+    const focused = await driver.switchTo().activeElement()
+    assert.equal(await focused.getAttribute('data-testid'), 'f-name', 'Tab goes from phone to name')
+    await ui.visible('known-resident')
+    assert.match(await ui.text('known-resident'), /1/)
+    assert.equal(await (await ui.input('f-name')).getAttribute('value'), '王秀英')
+    assert.equal(await (await ui.input('f-building')).getAttribute('value'), '27栋')
+    await focused.sendKeys(Key.TAB)
+    const next = await driver.switchTo().activeElement()
+    assert.equal(await next.getAttribute('data-testid'), 'f-building', 'then to the building')
+    await ui.screenshot('journey4-autofill')
   })
 })

@@ -727,7 +727,8 @@ impl Store {
     /// its plan by how common the words are: a rare term reads its few hits from the index
     /// and sorts them; a common one (thousands of hits) walks the list order and tests each
     /// row's text, which finds a page after a few hundred rows instead of materialising every
-    /// hit. Totals are counted up to [`COUNT_CAP`].
+    /// hit. Totals are counted up to [`COUNT_CAP`]. The page itself is chosen as rowids
+    /// first and read second, so sorting thousands of matches touches only index entries.
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         use rusqlite::types::Value as V;
         let now = self.clock.now_ms();
@@ -826,10 +827,14 @@ impl Store {
                 ))?
                 .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?,
         };
+        // Late row lookup: choose the page's rowids first, where an index can often answer
+        // both filter and order without reading a table row, then read just those rows.
         let sql = format!(
             "SELECT id, number, state, channel, category, urgency, handling_unit, resident_name,
                     substr(description, 1, 80), received_at, resolve_due, is_open
-             FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {}",
+             FROM cases WHERE cases.rowid IN (
+                SELECT cases.rowid FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {})
+             ORDER BY {order}",
             u64::from(q.page) * u64::from(size)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

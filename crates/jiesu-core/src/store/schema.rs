@@ -70,6 +70,8 @@ CREATE TABLE cases (
 ) STRICT;
 CREATE INDEX cases_by_received ON cases (received_at);
 CREATE INDEX cases_by_state ON cases (state, received_at);
+-- "These states, most urgent first" sorts index entries alone (see Store::list_cases).
+CREATE INDEX cases_by_state_due ON cases (state, due_rank);
 -- A category filter at level 1, 2 or 3 is an equality on cat1, cat2 or category, so the
 -- index also yields received order (a prefix range would not).
 CREATE INDEX cases_by_cat1 ON cases (cat1, received_at);
