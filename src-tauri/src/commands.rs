@@ -94,7 +94,7 @@ pub async fn save_attachment(
     request: tauri::ipc::Request<'_>,
 ) -> CmdResult<Attachment> {
     let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
-        return Err(Error::invalid("attachment", "expected the file's bytes as the body").into());
+        return Err(Error::invalid("attachment", Reason::Malformed).into());
     };
     let name = request
         .headers()

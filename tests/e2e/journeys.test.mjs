@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { journey, Key, By } from './harness.mjs'
+import { journey, Key, By, until } from './harness.mjs'
 
 const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
 
@@ -69,6 +69,21 @@ test('a secretary takes a parking complaint from intake to archive and sees ever
 test('an action not allowed now is not offered, and a forced IPC call is refused with the clear error', async () => {
   await journey('journey2', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
+    // Bad input: a 12345 work order without its order number. The core refuses it and the
+    // window says so in Chinese, naming the field; nothing is written.
+    await ui.click('nav-intake')
+    await ui.select('f-channel', '12345 热线')
+    await ui.cascade('f-category', '噪音', '广场舞')
+    const desc = await ui.type('f-description', '广场舞音响太吵')
+    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+    const toast = await driver.wait(until.elementLocated(By.css('.el-message--error .el-message__content')), 5000)
+    await driver.wait(until.elementIsVisible(toast), 5000)
+    await driver.wait(async () => (await toast.getText()) !== '', 5000, 'the message shows')
+    assert.equal(await toast.getText(), '「12345 工单号」必须填写')
+    await ui.screenshot('journey2-bad-input')
+    await ui.click('nav-cases')
+    await ui.waitText('total', '共 0 件')
+
     await fileParkingCase(ui, driver)
     assert.ok(await ui.exists('act-dispatch'))
     for (const a of ['resolve', 'accept', 'visit', 'archive', 'redo']) {

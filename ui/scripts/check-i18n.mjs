@@ -41,7 +41,7 @@ for (const f of files(src)) {
 }
 const dynamic = {
   state: 'CaseState', action: 'Action', channel: 'Channel', urgency: 'Urgency',
-  outcome: 'Outcome', satisfaction: 'Satisfaction', kind: 'EventBody',
+  outcome: 'Outcome', satisfaction: 'Satisfaction', kind: 'EventBody', reasons: 'Reason',
 }
 for (const [prefix, type] of Object.entries(dynamic)) {
   for (const v of enumValues(type)) keys.add(`${prefix}.${v}`)

@@ -13,7 +13,10 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
       return t('errors.action_not_allowed', { state: tr('state', p.state), action: tr('action', p.action) })
     case 'invalid_input':
       // Field names are dotted paths ("resident.phone"); message keys use underscores.
-      return t('errors.invalid_input', { field: tr('fields', p.field?.replace(/\./g, '_')) }) + `（${e.message}）`
+      return t('errors.invalid_input', {
+        field: tr('fields', p.field?.replace(/\./g, '_')),
+        reason: tr('reasons', p.reason),
+      })
     case 'deadline_passed':
       return t('errors.deadline_passed', { due: p.due })
     case 'not_found':

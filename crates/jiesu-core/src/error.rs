@@ -32,8 +32,8 @@ pub enum Error {
     Invalid {
         /// The field (form name) that is wrong.
         field: &'static str,
-        /// Why, in English.
-        reason: String,
+        /// Why.
+        reason: Reason,
     },
     /// The state machine refused an action.
     #[error("action '{action}' is not allowed while the case is '{state}'")]
@@ -71,16 +71,68 @@ pub enum Error {
     Json(#[from] serde_json::Error),
 }
 
+/// Why an input was refused; the UI translates it (`reasons.*`), English is for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Reason {
+    /// Must be filled in.
+    #[error("required")]
+    Required,
+    /// Longer than the field allows.
+    #[error("too long")]
+    TooLong,
+    /// Must be 1 to 100 characters.
+    #[error("must be 1 to 100 characters")]
+    Length,
+    /// Digits only (phone numbers).
+    #[error("digits only")]
+    DigitsOnly,
+    /// A phone number has 5 to 20 digits.
+    #[error("5 to 20 digits")]
+    PhoneLength,
+    /// Not one of the values offered (e.g. an unknown category).
+    #[error("not one of the values offered")]
+    Unknown,
+    /// A transfer to the unit that already has the case.
+    #[error("the case is already with this unit")]
+    SameUnit,
+    /// An extension to a deadline that is not later than the current one.
+    #[error("must be later than the current deadline")]
+    NotLater,
+    /// A case linked to itself.
+    #[error("a case cannot be linked to itself")]
+    SelfLink,
+    /// The link exists.
+    #[error("already linked")]
+    AlreadyLinked,
+    /// The name is taken.
+    #[error("already exists")]
+    Duplicate,
+    /// Not a `YYYY-MM-DD` date.
+    #[error("expected a YYYY-MM-DD date")]
+    BadDate,
+    /// A file of 0 bytes or over 20 MiB.
+    #[error("must be 1 byte to 20 MiB")]
+    FileSize,
+    /// Not in the expected form (ids, hashes, request bodies).
+    #[error("malformed")]
+    Malformed,
+    /// The store keeps no files (in-memory test stores).
+    #[error("this store keeps no files")]
+    NoFiles,
+    /// Only allowed on an empty store.
+    #[error("the store already has cases")]
+    NotEmpty,
+}
+
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::Invalid {
-            field,
-            reason: reason.into(),
-        }
+    pub fn invalid(field: &'static str, reason: Reason) -> Self {
+        Error::Invalid { field, reason }
     }
 
     /// The code a consumer branches on.
@@ -97,7 +149,9 @@ impl Error {
     /// The serialisable form that crosses the IPC and, later, the wire.
     pub fn to_wire(&self) -> WireError {
         let params = match self {
-            Error::Invalid { field, .. } => serde_json::json!({ "field": field }),
+            Error::Invalid { field, reason } => {
+                serde_json::json!({ "field": field, "reason": reason })
+            }
             Error::NotAllowed { state, action } => {
                 serde_json::json!({ "state": state, "action": action })
             }

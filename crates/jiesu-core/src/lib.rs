@@ -28,7 +28,7 @@ pub mod store;
 pub mod workflow;
 
 pub use api::*;
-pub use error::{Code, Error, Result, WireError};
+pub use error::{Code, Error, Reason, Result, WireError};
 pub use event::{Event, EventBody};
 pub use hlc::{Clock, Hlc, ManualClock, SystemClock};
 pub use model::*;

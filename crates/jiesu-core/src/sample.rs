@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use crate::api::{CaseCommand, NewCase};
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::hlc::{Clock, ManualClock};
 use crate::model::{Address, Channel, Outcome, Resident, Satisfaction, Urgency};
 use crate::store::Store;
@@ -521,7 +521,7 @@ fn script(spec: &SampleSpec, i: usize) -> (i64, Vec<(i64, Step)>) {
 /// because sample history written after real events would carry later clock readings.
 pub fn generate(store: &mut Store, spec: &SampleSpec) -> Result<SampleReport> {
     if store.stats()?.cases > 0 {
-        return Err(Error::invalid("sample", "the store already has cases"));
+        return Err(Error::invalid("sample", Reason::NotEmpty));
     }
     let mut schedule: Vec<(i64, u32, u8)> = Vec::with_capacity(spec.cases * 7);
     for i in 0..spec.cases {

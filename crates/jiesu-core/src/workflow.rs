@@ -5,7 +5,7 @@
 //! projection calls the same `apply` when it folds a stream, so the rules that refuse a click
 //! are the rules that decide how replicated events combine.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::event::{Event, EventBody};
 use crate::model::{Action, Case, CaseLink, CaseState, LinkKind, PendingExtension, Satisfaction};
 
@@ -227,7 +227,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
 }
 
 fn parse_stream(stream: &str) -> Result<uuid::Uuid> {
-    uuid::Uuid::parse_str(stream).map_err(|_| Error::invalid("stream", "not a case id"))
+    uuid::Uuid::parse_str(stream).map_err(|_| Error::invalid("stream", Reason::Malformed))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use crate::api::*;
 use crate::calendar::{self, Calendar};
 use crate::catalog::{self, Unit};
 use crate::deadline::{DUE_SOON_MS, DeadlinePolicy, due_status};
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::event::{CONFIG_STREAM, Event, EventBody, Received};
 use crate::hlc::{Clock, Hlc};
 use crate::model::{Attachment, Case, CaseState};
@@ -168,7 +168,7 @@ impl Store {
     pub fn set_identity(&mut self, office: &str, office_name: &str, author: &str) -> Result<()> {
         for (field, v) in [("office", office), ("author", author)] {
             if v.trim().is_empty() || v.chars().count() > 100 {
-                return Err(Error::invalid(field, "must be 1–100 characters"));
+                return Err(Error::invalid(field, Reason::Length));
             }
         }
         let tx = self.conn.transaction()?;
@@ -324,7 +324,7 @@ impl Store {
             CaseCommand::Transfer { unit, reason } => {
                 let unit = self.known_unit(unit)?;
                 if case.handling_unit.as_deref() == Some(unit.as_str()) {
-                    return Err(Error::invalid("unit", "the case is already with this unit"));
+                    return Err(Error::invalid("unit", Reason::SameUnit));
                 }
                 EventBody::CaseTransferred {
                     unit,
@@ -333,10 +333,7 @@ impl Store {
             }
             CaseCommand::RequestExtension { new_due, reason } => {
                 if new_due <= case.resolve_due {
-                    return Err(Error::invalid(
-                        "new_due",
-                        "the new deadline must be later than the current one",
-                    ));
+                    return Err(Error::invalid("new_due", Reason::NotLater));
                 }
                 EventBody::ExtensionRequested {
                     new_due,
@@ -362,10 +359,7 @@ impl Store {
                 note,
             } => {
                 if reachable && satisfaction.is_none() {
-                    return Err(Error::invalid(
-                        "satisfaction",
-                        "required when the resident was reached",
-                    ));
+                    return Err(Error::invalid("satisfaction", Reason::Required));
                 }
                 EventBody::CaseVisited {
                     reachable,
@@ -392,12 +386,12 @@ impl Store {
             CaseCommand::Link { other } | CaseCommand::Merge { other } => {
                 let other = self.resolve_case_ref(&other)?;
                 if other == case.id {
-                    return Err(Error::invalid("other", "a case cannot be linked to itself"));
+                    return Err(Error::invalid("other", Reason::SelfLink));
                 }
                 if case.links.iter().any(|l| l.other == other)
                     && link_kind == Some(crate::model::LinkKind::Related)
                 {
-                    return Err(Error::invalid("other", "already linked"));
+                    return Err(Error::invalid("other", Reason::AlreadyLinked));
                 }
                 EventBody::CaseLinked {
                     other,
@@ -426,10 +420,10 @@ impl Store {
     pub fn add_unit(&mut self, name: &str) -> Result<Unit> {
         let name = text("name", name.to_owned(), true)?;
         if name.chars().count() > 60 {
-            return Err(Error::invalid("name", "at most 60 characters"));
+            return Err(Error::invalid("name", Reason::TooLong));
         }
         if self.units()?.iter().any(|u| u.name == name) {
-            return Err(Error::invalid("name", "a unit with this name exists"));
+            return Err(Error::invalid("name", Reason::Duplicate));
         }
         let code = format!("u-{}", &Uuid::now_v7().simple().to_string()[20..]);
         let ev = self.new_event(
@@ -449,7 +443,7 @@ impl Store {
     /// Mark a date as a working day or a day off (调休 corrections).
     pub fn set_calendar_day(&mut self, date: &str, working: bool) -> Result<()> {
         let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map_err(|_| Error::invalid("date", "expected YYYY-MM-DD"))?;
+            .map_err(|_| Error::invalid("date", Reason::BadDate))?;
         let ev = self.new_event(
             CONFIG_STREAM.into(),
             EventBody::CalendarDaySet {
@@ -468,7 +462,7 @@ impl Store {
     /// Store a photo beside the database; returns the reference intake puts in the case.
     pub fn save_attachment(&self, name: &str, bytes: &[u8]) -> Result<Attachment> {
         if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(Error::invalid("attachment", "must be 1 byte to 20 MiB"));
+            return Err(Error::invalid("attachment", Reason::FileSize));
         }
         let name: String = name
             .chars()
@@ -513,12 +507,12 @@ impl Store {
     /// Where an attachment's bytes live.
     pub fn attachment_path(&self, sha256: &str) -> Result<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::invalid("attachment", "not a SHA-256"));
+            return Err(Error::invalid("attachment", Reason::Malformed));
         }
         let dir = self
             .dir
             .as_ref()
-            .ok_or_else(|| Error::invalid("attachment", "this store keeps no files"))?;
+            .ok_or_else(|| Error::invalid("attachment", Reason::NoFiles))?;
         Ok(dir.join("attachments").join(sha256))
     }
 
@@ -558,10 +552,7 @@ impl Store {
                 continue;
             }
             if ev.stream != CONFIG_STREAM && Uuid::parse_str(&ev.stream).is_err() {
-                return Err(Error::invalid(
-                    "stream",
-                    format!("unknown stream {}", ev.stream),
-                ));
+                return Err(Error::invalid("stream", Reason::Malformed));
             }
             insert_event(&tx, ev)?;
             new += 1;
@@ -1031,13 +1022,10 @@ fn normalize_phone(p: &str) -> String {
 fn text(field: &'static str, s: String, required: bool) -> Result<String> {
     let s = s.trim().to_owned();
     if required && s.is_empty() {
-        return Err(Error::invalid(field, "required"));
+        return Err(Error::invalid(field, Reason::Required));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(
-            field,
-            format!("at most {MAX_TEXT} characters"),
-        ));
+        return Err(Error::invalid(field, Reason::TooLong));
     }
     Ok(s)
 }
@@ -1047,31 +1035,25 @@ fn validate_new_case(mut c: NewCase) -> Result<NewCase> {
     c.location = text("location", c.location, false)?;
     c.work_order_no = text("work_order_no", c.work_order_no, false)?;
     if c.channel == crate::model::Channel::Hotline12345 && c.work_order_no.is_empty() {
-        return Err(Error::invalid(
-            "work_order_no",
-            "required for 12345 work orders",
-        ));
+        return Err(Error::invalid("work_order_no", Reason::Required));
     }
     if !catalog::is_category(&c.category) {
-        return Err(Error::invalid(
-            "category",
-            format!("unknown category {}", c.category),
-        ));
+        return Err(Error::invalid("category", Reason::Unknown));
     }
     c.resident.name = text("resident.name", c.resident.name, false)?;
     if c.resident.name.chars().count() > 50 {
-        return Err(Error::invalid("resident.name", "at most 50 characters"));
+        return Err(Error::invalid("resident.name", Reason::TooLong));
     }
     let raw = c.resident.phone.trim();
     if raw
         .chars()
         .any(|ch| !(ch.is_ascii_digit() || " -+()".contains(ch)))
     {
-        return Err(Error::invalid("resident.phone", "digits only"));
+        return Err(Error::invalid("resident.phone", Reason::DigitsOnly));
     }
     c.resident.phone = normalize_phone(raw);
     if !c.resident.phone.is_empty() && !(5..=20).contains(&c.resident.phone.len()) {
-        return Err(Error::invalid("resident.phone", "5 to 20 digits"));
+        return Err(Error::invalid("resident.phone", Reason::PhoneLength));
     }
     for (field, v) in [
         ("address.building", &mut c.address.building),
@@ -1114,7 +1096,7 @@ fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>
     let payload: String = r.get(at + 3)?;
     Ok((|| {
         Ok(Event {
-            id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", "bad id"))?,
+            id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", Reason::Malformed))?,
             stream: r.get(at + 1)?,
             hlc: Hlc {
                 wall_ms: r.get(at + 4)?,
@@ -1142,7 +1124,7 @@ fn load_case_row(conn: &Connection, id: &str) -> Result<Option<(Case, FoldKey)>>
                     wall_ms: wall,
                     counter,
                 },
-                Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", "bad id"))?,
+                Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", Reason::Malformed))?,
             ),
         ))),
     }

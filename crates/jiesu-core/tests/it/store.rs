@@ -114,15 +114,20 @@ fn bad_input_gets_a_clear_error_and_writes_nothing() {
     bad_cat.category = "parking.nope".into();
     let mut bad_phone = parking_case("x");
     bad_phone.resident.phone = "138-abc".into();
-    for (input, field) in [
-        (hotline, "work_order_no"),
-        (blank, "description"),
-        (bad_cat, "category"),
-        (bad_phone, "resident.phone"),
+    for (input, field, reason) in [
+        (hotline, "work_order_no", "required"),
+        (blank, "description", "required"),
+        (bad_cat, "category", "unknown"),
+        (bad_phone, "resident.phone", "digits_only"),
     ] {
         let err = s.receive(input).unwrap_err();
         assert_eq!(err.code(), Code::InvalidInput);
         assert_eq!(err.to_wire().params["field"], field);
+        assert_eq!(
+            err.to_wire().params["reason"],
+            reason,
+            "the UI translates the reason by code"
+        );
     }
     let case = s.receive(parking_case("停车")).unwrap();
     let err = s
