@@ -14,7 +14,6 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
     assert!(report.steps > 2000, "{report:?}");
     let cases = a.all_cases().unwrap();
     let count = |state| cases.iter().filter(|c| c.state == state).count();
-    eprintln!("{:?}", store::STATES.map(|s| (s, count(s))));
     for state in store::STATES {
         let n = count(state);
         assert!(
