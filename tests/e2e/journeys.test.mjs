@@ -134,6 +134,10 @@ test('a two-character Chinese search finds the case among the sample community',
     await ui.waitText('nav-cases', 'Cases')
     await ui.waitText('total', 'cases')
     await ui.screenshot('journey3-english')
+    await ui.select('lang', '繁體中文')
+    await ui.waitText('nav-settings', '設定')
+    await ui.waitText('total', `共 ${n} 件`)
+    await ui.screenshot('journey3-traditional')
   })
 })
 

@@ -48,7 +48,7 @@ for (const [prefix, type] of Object.entries(dynamic)) {
 }
 
 let missing = 0
-for (const file of ['zh-CN.ts', 'en.ts']) {
+for (const file of ['zh-CN.ts', 'zh-TW.ts', 'en.ts']) {
   const messages = await catalogue(file)
   for (const k of [...keys].sort()) {
     if (!has(messages, k)) {
@@ -57,5 +57,5 @@ for (const file of ['zh-CN.ts', 'en.ts']) {
     }
   }
 }
-console.log(`i18n: ${keys.size} keys checked in 2 catalogues, ${missing} missing`)
+console.log(`i18n: ${keys.size} keys checked in 3 catalogues, ${missing} missing`)
 process.exit(missing ? 1 : 0)

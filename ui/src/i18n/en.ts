@@ -216,7 +216,7 @@ const en: typeof zh = {
     no_files: 'cannot be stored here',
     not_empty: 'is only possible on an empty store',
   },
-  lang: { label: 'Language', 'zh-CN': '简体中文', en: 'English' },
+  lang: { label: 'Language', 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' },
 }
 
 export default en

@@ -214,5 +214,5 @@ export default {
     no_files: '此数据库不保存文件',
     not_empty: '已有案件，不能再载入示例',
   },
-  lang: { label: '语言', 'zh-CN': '简体中文', en: 'English' },
+  lang: { label: '语言', 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' },
 }
