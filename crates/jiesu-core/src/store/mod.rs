@@ -906,17 +906,15 @@ impl Store {
         if phone.len() < 5 {
             return Ok(None);
         }
-        let found: Option<(String, u32)> = self
-            .conn
-            .query_row(
-                "SELECT (SELECT doc FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1),
-                        (SELECT count(*) FROM cases WHERE resident_phone = ?1)",
-                [&phone],
-                |r| Ok(r.get::<_, Option<String>>(0)?.map(|d| (d, r.get::<_, u32>(1).unwrap_or(0)))),
-            )?;
-        match found {
+        let (latest, count): (Option<String>, u32) = self.conn.query_row(
+            "SELECT (SELECT doc FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1),
+                    (SELECT count(*) FROM cases WHERE resident_phone = ?1)",
+            [&phone],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match latest {
             None => Ok(None),
-            Some((doc, count)) => {
+            Some(doc) => {
                 let c: Case = serde_json::from_str(&doc)?;
                 Ok(Some(ResidentHint {
                     resident: c.resident,
