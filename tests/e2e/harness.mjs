@@ -38,6 +38,14 @@ async function waitForPort(port, ms) {
   throw new Error(`tauri-driver did not listen on ${port}`)
 }
 
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Start the app on a fresh store; returns { driver, ui, close }. */
 export async function launch() {
   const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-'))
@@ -46,7 +54,13 @@ export async function launch() {
   const driverProc = spawn(
     TAURI_DRIVER,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
-    { env: { ...process.env, JIESU_DATA_DIR: dataDir, RUST_BACKTRACE: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { ...process.env, JIESU_DATA_DIR: dataDir, RUST_BACKTRACE: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group, so closing the session can end WebKitWebDriver and the app
+      // with it: an app left running would hold the stderr pipe and keep the runner alive.
+      detached: true,
+    },
   )
   let stderr = ''
   driverProc.stderr.on('data', (d) => (stderr += d))
@@ -70,7 +84,10 @@ export async function launch() {
       } catch {
         /* the window may already be gone */
       }
-      driverProc.kill()
+      killGroup(driverProc.pid, 'SIGTERM')
+      await new Promise((r) => setTimeout(r, 300))
+      killGroup(driverProc.pid, 'SIGKILL')
+      driverProc.stderr.destroy()
       rmSync(dataDir, { recursive: true, force: true })
       if (process.env.E2E_DEBUG) console.error(stderr)
     },
