@@ -58,25 +58,8 @@ fn main() {
     println!("| measure | runs | p50 ms | p95 ms | p99 ms |");
     println!("|---|---|---|---|---|");
 
-    let input = NewCase {
-        channel: Channel::Phone,
-        work_order_no: String::new(),
-        category: "parking.illegal.fire_lane".into(),
-        urgency: Urgency::Normal,
-        resident: Resident {
-            name: "王秀英".into(),
-            phone: "13800138000".into(),
-        },
-        address: Address {
-            building: "27栋".into(),
-            unit: "2单元".into(),
-            room: "301室".into(),
-            text: String::new(),
-        },
-        description: "27栋楼下消防通道被私家车长期占用，救护车进不来".into(),
-        location: "27栋楼下".into(),
-        attachment: None,
-    };
+    let input =
+        jiesu_core::sample::parking_complaint("27栋楼下消防通道被私家车长期占用，救护车进不来");
     // 1. Intake → durable commit, on a file with synchronous=FULL, into an empty store.
     {
         let tmp = tempfile::tempdir().unwrap();
@@ -149,53 +132,30 @@ fn main() {
             s.list_cases(&parking(i)).unwrap();
         }),
     );
-    let words = [
-        "停车", "漏水", "噪音", "电梯", "路灯", "垃圾", "车位", "入学",
-    ];
-    report(
-        &format!(
-            "search, 2-character word, first page + total, {} cases",
-            stats.cases
-        ),
-        timed(200, |i| {
-            s.list_cases(&CaseQuery {
-                text: words[i % words.len()].into(),
-                page_size: 50,
-                ..Default::default()
-            })
-            .unwrap();
-        }),
+    let search = |label: &str, words: &[&str]| {
+        report(
+            &format!(
+                "search, {label} word, first page + total, {} cases",
+                stats.cases
+            ),
+            timed(200, |i| {
+                let q = CaseQuery {
+                    text: words[i % words.len()].into(),
+                    page_size: 50,
+                    ..Default::default()
+                };
+                s.list_cases(&q).unwrap();
+            }),
+        )
+    };
+    search(
+        "2-character",
+        &[
+            "停车", "漏水", "噪音", "电梯", "路灯", "垃圾", "车位", "入学",
+        ],
     );
-    report(
-        &format!(
-            "search, 1-character word, first page + total, {} cases",
-            stats.cases
-        ),
-        timed(200, |i| {
-            let w = ["水", "车", "灯", "梯"][i % 4];
-            s.list_cases(&CaseQuery {
-                text: w.into(),
-                page_size: 50,
-                ..Default::default()
-            })
-            .unwrap();
-        }),
-    );
-    report(
-        &format!(
-            "search, 3-character word, first page + total, {} cases",
-            stats.cases
-        ),
-        timed(200, |i| {
-            let w = ["消防栓", "僵尸车", "上学难", "窨井盖"][i % 4];
-            s.list_cases(&CaseQuery {
-                text: w.into(),
-                page_size: 50,
-                ..Default::default()
-            })
-            .unwrap();
-        }),
-    );
+    search("1-character", &["水", "车", "灯", "梯"]);
+    search("3-character", &["消防栓", "僵尸车", "上学难", "窨井盖"]);
     // Last, because it adds cases to the stored benchmark data: intake where every index
     // is deep (each run adds 500 cases to the store).
     report(

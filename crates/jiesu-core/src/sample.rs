@@ -591,6 +591,30 @@ pub fn generate(store: &mut Store, spec: &SampleSpec) -> Result<SampleReport> {
     result.map(|()| report)
 }
 
+/// One typical call: a car blocking the fire lane below building 27, reported by phone by a
+/// resident of 27栋2单元301室. Tests and benchmarks share it.
+pub fn parking_complaint(description: &str) -> NewCase {
+    NewCase {
+        channel: Channel::Phone,
+        work_order_no: String::new(),
+        category: "parking.illegal.fire_lane".into(),
+        urgency: Urgency::Normal,
+        resident: Resident {
+            name: "王秀英".into(),
+            phone: "13800138000".into(),
+        },
+        address: Address {
+            building: "27栋".into(),
+            unit: "2单元".into(),
+            room: "301室".into(),
+            text: String::new(),
+        },
+        description: description.into(),
+        location: "27栋楼下".into(),
+        attachment: None,
+    }
+}
+
 /// The clock a generated store should go on with: the real one.
 pub fn system_clock() -> Box<dyn Clock> {
     Box::new(crate::hlc::SystemClock)

@@ -15,25 +15,7 @@ pub fn store_at(ms: i64) -> (Store, ManualClock) {
 }
 
 pub fn parking_case(desc: &str) -> NewCase {
-    NewCase {
-        channel: Channel::Phone,
-        work_order_no: String::new(),
-        category: "parking.illegal.fire_lane".into(),
-        urgency: Urgency::Normal,
-        resident: Resident {
-            name: "王秀英".into(),
-            phone: "13800138000".into(),
-        },
-        address: Address {
-            building: "27栋".into(),
-            unit: "2单元".into(),
-            room: "301室".into(),
-            text: String::new(),
-        },
-        description: desc.into(),
-        location: "27栋楼下".into(),
-        attachment: None,
-    }
+    jiesu_core::sample::parking_complaint(desc)
 }
 
 /// A random command for `case`: usually one the workflow allows now, sometimes any.
