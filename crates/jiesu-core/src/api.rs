@@ -79,6 +79,13 @@ pub enum CaseCommand {
         /// Why (required).
         reason: String,
     },
+    /// 转办至其他社区/街道
+    TransferOffice {
+        /// The receiving office's id (from the server's directory).
+        office: String,
+        /// Why (required).
+        reason: String,
+    },
     /// 申请延期
     RequestExtension {
         /// New deadline (ms); must be later than the current one.
@@ -160,6 +167,7 @@ impl CaseCommand {
             CaseCommand::Note { .. } => Action::Note,
             CaseCommand::Return { .. } => Action::Return,
             CaseCommand::Transfer { .. } => Action::Transfer,
+            CaseCommand::TransferOffice { .. } => Action::TransferOffice,
             CaseCommand::RequestExtension { .. } => Action::RequestExtension,
             CaseCommand::DecideExtension { .. } => Action::DecideExtension,
             CaseCommand::Urge { .. } => Action::Urge,
@@ -403,4 +411,44 @@ pub struct CalendarYear {
     pub provisional: bool,
     /// `(YYYY-MM-DD, working)` for each holiday and adjusted working day, by date.
     pub days: Vec<(String, bool)>,
+}
+
+/// Sync as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    /// Enrolled with a server.
+    pub enrolled: bool,
+    /// The server's address ("" when not enrolled).
+    pub server_url: String,
+    /// The office the server knows this device as.
+    pub office: Option<crate::wire::Office>,
+    /// This device's events not yet acknowledged by the server.
+    pub waiting: u32,
+    /// Last time push and pull both completed (ms).
+    #[ts(type = "number | null")]
+    pub last_sync: Option<i64>,
+    /// The last attempt reached the server.
+    pub online: bool,
+    /// A sync round is running.
+    pub syncing: bool,
+    /// During a long pull: events fetched and the server's estimate of the total.
+    pub progress: Option<SyncProgress>,
+    /// Why the last attempt failed, when it did.
+    pub error: Option<crate::error::WireError>,
+    /// How far this PC's clock is behind the server's (ms; negative when ahead).
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
+}
+
+/// Progress of a long pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncProgress {
+    /// Events fetched in this round.
+    #[ts(type = "number")]
+    pub done: i64,
+    /// Events fetched plus those the server says remain.
+    #[ts(type = "number")]
+    pub total: i64,
 }

@@ -4,11 +4,11 @@
 //! language (the UI translates by code and `params`) and branch where it must; the English
 //! `message` is for logs and for callers without a translation table.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What went wrong, as a consumer needs to tell it apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum Code {
@@ -22,6 +22,16 @@ pub enum Code {
     NotFound,
     /// The database or the file system failed.
     Storage,
+    /// Sync: no credential, a wrong or revoked one, or a wrong or used enrolment code.
+    Unauthorized,
+    /// Sync: the request names data outside the caller's office; nothing was written.
+    OutOfScope,
+    /// Sync: the request is larger than the server accepts.
+    TooLarge,
+    /// Sync: the server could not be reached.
+    Offline,
+    /// Sync: the server failed; try again later.
+    Server,
 }
 
 /// The error type of the core.
@@ -124,6 +134,21 @@ pub enum Reason {
     /// Only allowed on an empty store.
     #[error("the store already has cases")]
     NotEmpty,
+    /// The store holds the generated sample community, which must not reach a server.
+    #[error("the store holds the sample community")]
+    SampleData,
+    /// A transfer to the office that already holds the case.
+    #[error("the case is already with this office")]
+    SameOffice,
+    /// The device is enrolled already.
+    #[error("already enrolled")]
+    AlreadyEnrolled,
+    /// The device is not enrolled.
+    #[error("not enrolled")]
+    NotEnrolled,
+    /// Not an http:// or https:// address.
+    #[error("expected an http:// or https:// address")]
+    BadUrl,
 }
 
 /// The core's result type.
@@ -168,7 +193,7 @@ impl Error {
 }
 
 /// `{code, message, params}`: the one error shape outside the core.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct WireError {
     /// What went wrong.
@@ -177,8 +202,28 @@ pub struct WireError {
     pub message: String,
     /// Values the translated message needs (state and action, field, id).
     #[ts(type = "Record<string, string>")]
+    #[serde(default)]
     pub params: serde_json::Value,
 }
+
+impl WireError {
+    /// An error with no params.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        WireError {
+            code,
+            message: message.into(),
+            params: serde_json::json!({}),
+        }
+    }
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for WireError {}
 
 impl From<Error> for WireError {
     fn from(e: Error) -> Self {

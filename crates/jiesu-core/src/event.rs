@@ -88,6 +88,16 @@ pub enum EventBody {
         /// Why.
         reason: String,
     },
+    /// 转办至其他社区/街道: the receiving office holds the case from now on, and the
+    /// server shares the stream's whole history with it.
+    CaseTransferredToOffice {
+        /// Receiving office id.
+        office: String,
+        /// Its name, as the sender's directory had it (for the timeline).
+        office_name: String,
+        /// Why.
+        reason: String,
+    },
     /// 申请延期
     ExtensionRequested {
         /// Deadline asked for (ms).
@@ -197,6 +207,7 @@ impl EventBody {
             EventBody::CaseNoted { .. } => "case_noted",
             EventBody::CaseReturned { .. } => "case_returned",
             EventBody::CaseTransferred { .. } => "case_transferred",
+            EventBody::CaseTransferredToOffice { .. } => "case_transferred_to_office",
             EventBody::ExtensionRequested { .. } => "extension_requested",
             EventBody::ExtensionDecided { .. } => "extension_decided",
             EventBody::CaseUrged { .. } => "case_urged",
@@ -219,6 +230,7 @@ impl EventBody {
             EventBody::CaseNoted { .. } => Action::Note,
             EventBody::CaseReturned { .. } => Action::Return,
             EventBody::CaseTransferred { .. } => Action::Transfer,
+            EventBody::CaseTransferredToOffice { .. } => Action::TransferOffice,
             EventBody::ExtensionRequested { .. } => Action::RequestExtension,
             EventBody::ExtensionDecided { .. } => Action::DecideExtension,
             EventBody::CaseUrged { .. } => Action::Urge,

@@ -125,6 +125,8 @@ pub enum Action {
     Return,
     /// 转办
     Transfer,
+    /// 转办至其他社区/街道: the case moves to another office, with its whole history.
+    TransferOffice,
     /// 申请延期
     RequestExtension,
     /// 审批延期
@@ -149,7 +151,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the case page offers them.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Dispatch,
         Action::Accept,
         Action::Note,
@@ -158,6 +160,7 @@ impl Action {
         Action::Archive,
         Action::Return,
         Action::Transfer,
+        Action::TransferOffice,
         Action::RequestExtension,
         Action::DecideExtension,
         Action::Urge,
@@ -175,6 +178,7 @@ impl Action {
             Action::Note => "note",
             Action::Return => "return",
             Action::Transfer => "transfer",
+            Action::TransferOffice => "transfer_office",
             Action::RequestExtension => "request_extension",
             Action::DecideExtension => "decide_extension",
             Action::Urge => "urge",

@@ -523,6 +523,7 @@ pub fn generate(store: &mut Store, spec: &SampleSpec) -> Result<SampleReport> {
     if store.stats()?.cases > 0 {
         return Err(Error::invalid("sample", Reason::NotEmpty));
     }
+    store.mark_sample()?;
     let mut schedule: Vec<(i64, u32, u8)> = Vec::with_capacity(spec.cases * 7);
     for i in 0..spec.cases {
         let (t0, steps) = script(spec, i);

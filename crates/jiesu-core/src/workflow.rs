@@ -17,6 +17,7 @@ pub fn check(case: &Case, action: Action, now_ms: i64) -> Result<()> {
         Action::Accept => case.state == Dispatched,
         Action::Note => !matches!(case.state, Archived | Withdrawn | Merged),
         Action::Return | Action::Transfer => matches!(case.state, Dispatched | Handling),
+        Action::TransferOffice => matches!(case.state, Received | Returned | Dispatched | Handling),
         Action::RequestExtension => {
             if case.pending_extension.is_some() && matches!(case.state, Dispatched | Handling) {
                 return Err(not_allowed("extension_pending", action));
@@ -147,6 +148,13 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
             c.return_count += 1;
             c.pending_extension = None;
         }
+        EventBody::CaseTransferredToOffice { office, .. } => {
+            // The receiving office dispatches to its own units.
+            c.office = office.clone();
+            c.state = CaseState::Received;
+            c.handling_unit = None;
+            c.pending_extension = None;
+        }
         EventBody::CaseTransferred { unit, .. } => {
             c.state = CaseState::Dispatched;
             c.handling_unit = Some(unit.clone());
@@ -273,13 +281,53 @@ mod tests {
     }
 
     #[test]
-    fn only_dispatch_note_urge_withdraw_merge_and_link_are_offered_on_a_new_case() {
+    fn an_office_transfer_hands_the_case_over_for_the_new_office_to_dispatch() {
+        let id = uuid::Uuid::now_v7();
+        let c = received(id);
+        let c = apply(
+            Some(&c),
+            &ev(
+                id,
+                2,
+                EventBody::CaseDispatched {
+                    unit: "property".into(),
+                    note: String::new(),
+                },
+            ),
+        )
+        .unwrap();
+        let moved = apply(
+            Some(&c),
+            &ev(
+                id,
+                3,
+                EventBody::CaseTransferredToOffice {
+                    office: "street-1".into(),
+                    office_name: "花园街道".into(),
+                    reason: "跨社区".into(),
+                },
+            ),
+        )
+        .unwrap();
+        assert_eq!(moved.office, "street-1");
+        assert_eq!(moved.state, CaseState::Received);
+        assert_eq!(moved.handling_unit, None);
+        assert!(allowed_actions(&moved, 4).contains(&Action::Dispatch));
+        let resolved = CaseState::Resolved;
+        let mut done = moved.clone();
+        done.state = resolved;
+        assert!(check(&done, Action::TransferOffice, 5).is_err());
+    }
+
+    #[test]
+    fn a_new_case_offers_dispatch_note_office_transfer_urge_withdraw_link_and_merge() {
         let c = received(uuid::Uuid::now_v7());
         assert_eq!(
             allowed_actions(&c, 2),
             vec![
                 Action::Dispatch,
                 Action::Note,
+                Action::TransferOffice,
                 Action::Urge,
                 Action::Withdraw,
                 Action::Link,

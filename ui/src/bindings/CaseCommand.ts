@@ -37,6 +37,14 @@ unit: string,
 /**
  * Why (required).
  */
+reason: string, } | { "action": "transfer_office", 
+/**
+ * The receiving office's id (from the server's directory).
+ */
+office: string, 
+/**
+ * Why (required).
+ */
 reason: string, } | { "action": "request_extension", 
 /**
  * New deadline (ms); must be later than the current one.

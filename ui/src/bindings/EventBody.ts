@@ -39,6 +39,18 @@ unit: string,
 /**
  * Why.
  */
+reason: string, } } | { "kind": "case_transferred_to_office", "payload": { 
+/**
+ * Receiving office id.
+ */
+office: string, 
+/**
+ * Its name, as the sender's directory had it (for the timeline).
+ */
+office_name: string, 
+/**
+ * Why.
+ */
 reason: string, } } | { "kind": "extension_requested", "payload": { 
 /**
  * Deadline asked for (ms).

@@ -14,6 +14,7 @@
 //! projection a function of the event *set* (see [`crate::event`]).
 
 mod schema;
+mod sync;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 pub use schema::{MIGRATIONS, migrations};
+pub use sync::Enrolment;
 
 use crate::api::*;
 use crate::calendar::{self, Calendar};
@@ -62,6 +64,8 @@ pub struct Store {
     calendar: Calendar,
     policy: DeadlinePolicy,
     dense_search: u32,
+    /// Case-number tag assigned by the sync server; derived from the device id before that.
+    device_tag: Option<String>,
 }
 
 /// The database file's name inside the data directory.
@@ -138,7 +142,9 @@ impl Store {
             calendar: Calendar::china(),
             policy: DeadlinePolicy::default(),
             dense_search: DENSE_SEARCH,
+            device_tag: None,
         };
+        store.device_tag = store.meta("device_tag")?;
         store.reload_calendar()?;
         Ok(store)
     }
@@ -328,6 +334,25 @@ impl Store {
                 }
                 EventBody::CaseTransferred {
                     unit,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::TransferOffice { office, reason } => {
+                let office = office.trim().to_owned();
+                if office == case.office {
+                    return Err(Error::invalid("office", Reason::SameOffice));
+                }
+                let target = self
+                    .directory()?
+                    .into_iter()
+                    .find(|o| o.id == office)
+                    .ok_or(Error::NotFound {
+                        what: "office",
+                        id: office,
+                    })?;
+                EventBody::CaseTransferredToOffice {
+                    office: target.id,
+                    office_name: target.name,
                     reason: text("reason", reason, true)?,
                 }
             }
@@ -540,58 +565,18 @@ impl Store {
     /// held are skipped (by id), so delivering twice is harmless. Returns how many were new.
     pub fn apply_remote(&mut self, events: &[Event]) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let mut rederive: BTreeSet<String> = BTreeSet::new();
-        let mut config = false;
-        let mut new = 0;
-        let mut hlc = self.hlc;
-        for ev in events {
-            let known: bool = tx
-                .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
-                .query_row([ev.id.to_string()], |r| r.get(0))?;
-            if known {
-                continue;
-            }
-            if ev.stream != CONFIG_STREAM && Uuid::parse_str(&ev.stream).is_err() {
-                return Err(Error::invalid("stream", Reason::Malformed));
-            }
-            insert_event(&tx, ev)?;
-            new += 1;
-            hlc = hlc.observe(ev.hlc);
-            if ev.stream == CONFIG_STREAM {
-                config = true;
-                continue;
-            }
-            if rederive.contains(&ev.stream) {
-                continue;
-            }
-            // Fast path: the event sorts after everything folded so far.
-            let current = load_case_row(&tx, &ev.stream)?;
-            match current {
-                Some((case, key)) if key < (ev.hlc, ev.id) => {
-                    fold_one(&tx, Some(case), ev)?;
-                }
-                None if matches!(ev.body, EventBody::CaseReceived(_))
-                    && !stream_has_other_events(&tx, &ev.stream, ev.id)? =>
-                {
-                    fold_one(&tx, None, ev)?;
-                }
-                _ => {
-                    rederive.insert(ev.stream.clone());
-                }
-            }
-        }
-        for stream in &rederive {
-            rederive_stream(&tx, stream)?;
-        }
-        if config {
-            rederive_config(&tx)?;
-        }
+        let (new, hlc, config) = fold_remote(&tx, self.hlc, events)?;
         tx.commit()?;
+        self.after_remote(hlc, config)?;
+        Ok(new)
+    }
+
+    fn after_remote(&mut self, hlc: Hlc, config: bool) -> Result<()> {
         self.hlc = hlc;
         if config {
             self.reload_calendar()?;
         }
-        Ok(new)
+        Ok(())
     }
 
     /// Throw the projections away and fold them again from the event log alone.
@@ -656,7 +641,11 @@ impl Store {
 
     fn next_number(&self, now: i64) -> Result<String> {
         let day = calendar::local_date(now).format("%y%m%d");
-        let prefix = format!("{day}-{}", device_tag(&self.identity.device));
+        let tag = self
+            .device_tag
+            .clone()
+            .unwrap_or_else(|| device_tag(&self.identity.device));
+        let prefix = format!("{day}-{tag}");
         let n: u32 = self.conn.query_row(
             "SELECT count(*) FROM cases WHERE number >= ?1 AND number < ?1 || '~'",
             [&prefix],
@@ -1065,6 +1054,56 @@ fn validate_new_case(mut c: NewCase) -> Result<NewCase> {
 }
 
 // -------------------------------------------------------------------- projection writes
+
+/// Insert and fold remote events inside `tx`; returns (new events, observed clock, config touched).
+fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(usize, Hlc, bool)> {
+    let mut rederive: BTreeSet<String> = BTreeSet::new();
+    let mut config = false;
+    let mut new = 0;
+    for ev in events {
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
+            .query_row([ev.id.to_string()], |r| r.get(0))?;
+        if known {
+            continue;
+        }
+        if ev.stream != CONFIG_STREAM && Uuid::parse_str(&ev.stream).is_err() {
+            return Err(Error::invalid("stream", Reason::Malformed));
+        }
+        insert_event(tx, ev)?;
+        new += 1;
+        hlc = hlc.observe(ev.hlc);
+        if ev.stream == CONFIG_STREAM {
+            config = true;
+            continue;
+        }
+        if rederive.contains(&ev.stream) {
+            continue;
+        }
+        // Fast path: the event sorts after everything folded so far.
+        let current = load_case_row(tx, &ev.stream)?;
+        match current {
+            Some((case, key)) if key < (ev.hlc, ev.id) => {
+                fold_one(tx, Some(case), ev)?;
+            }
+            None if matches!(ev.body, EventBody::CaseReceived(_))
+                && !stream_has_other_events(tx, &ev.stream, ev.id)? =>
+            {
+                fold_one(tx, None, ev)?;
+            }
+            _ => {
+                rederive.insert(ev.stream.clone());
+            }
+        }
+    }
+    for stream in &rederive {
+        rederive_stream(tx, stream)?;
+    }
+    if config {
+        rederive_config(tx)?;
+    }
+    Ok((new, hlc, config))
+}
 
 type FoldKey = (Hlc, Uuid);
 

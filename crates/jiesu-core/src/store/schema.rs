@@ -108,6 +108,15 @@ CREATE TABLE calendar_days (
     working INTEGER NOT NULL
 ) STRICT;
 "#,
+    // v2: what the sync server has acknowledged. Not a projection: the server's receipts are
+    // facts from outside the log (its sequence and its clock), kept beside it.
+    r#"
+CREATE TABLE receipts (
+    event_id    TEXT PRIMARY KEY,
+    server_seq  INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The migration set.

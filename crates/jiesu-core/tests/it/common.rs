@@ -48,6 +48,15 @@ pub fn random_command(rng: &mut SmallRng, store: &Store, case: &Case) -> CaseCom
             unit,
             reason: "转城建".into(),
         },
+        Action::TransferOffice => {
+            let offices = store.directory().unwrap();
+            CaseCommand::TransferOffice {
+                office: offices
+                    .get(rng.random_range(0..offices.len().max(1)))
+                    .map_or("office-b".into(), |o| o.id.clone()),
+                reason: "属其他社区".into(),
+            }
+        }
         Action::RequestExtension => CaseCommand::RequestExtension {
             new_due: case.resolve_due + rng.random_range(1..5) * 86_400_000,
             reason: "协调中".into(),

@@ -1,0 +1,294 @@
+//! The store's side of sync: enrolment, the outbox, receipts and the pull cursor.
+//!
+//! Transport is not here (the core knows no HTTP): `jiesu-sync` asks the store for its
+//! [`Store::outbox`], sends it, and hands back the server's receipts; it asks for the
+//! [`Store::pull_cursor`], fetches a page and hands it to [`Store::apply_pull`]. Each of those
+//! is one SQLite transaction, so a crash between any two steps loses nothing: an event whose
+//! receipt never arrived is simply pushed again, and the server answers with the same receipt.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, fold_remote};
+use crate::api::SyncStatus;
+use crate::error::{Error, Reason, Result};
+use crate::event::Event;
+use crate::wire::{EnrolResponse, Office, PullResponse, Receipt};
+
+/// What enrolment left in the store (meta key `enrolment`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// Base URL of the server, e.g. `https://jiesu.example.gov.cn`.
+    pub server_url: String,
+    /// The device credential (the server keeps only its hash).
+    pub credential: String,
+    /// The office the device belongs to.
+    pub office: Office,
+    /// Case-number tag the server assigned.
+    pub device_tag: String,
+}
+
+const ENROLMENT: &str = "enrolment";
+const DIRECTORY: &str = "directory";
+const PUSH_FLOOR: &str = "push_floor";
+const PULL_CURSOR: &str = "pull_cursor";
+const LAST_SYNC: &str = "last_sync";
+const SAMPLE: &str = "sample";
+
+impl Store {
+    pub(super) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO meta VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+        )?
+        .execute([key, value])?;
+        Ok(())
+    }
+
+    /// Remember that this store holds the generated sample community: it must never be pushed
+    /// to a server as if it were real work.
+    pub fn mark_sample(&mut self) -> Result<()> {
+        Store::set_meta(&self.conn, SAMPLE, "1")
+    }
+
+    /// The enrolment, when this device is enrolled.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        match self.meta(ENROLMENT)? {
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Check that enrolling is allowed before a code is spent on it.
+    pub fn check_can_enrol(&self, server_url: &str) -> Result<()> {
+        if self.enrolment()?.is_some() {
+            return Err(Error::invalid("server_url", Reason::AlreadyEnrolled));
+        }
+        if self.meta(SAMPLE)?.is_some() {
+            return Err(Error::invalid("store", Reason::SampleData));
+        }
+        let url = server_url.trim();
+        let rest = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"));
+        if !rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)) {
+            return Err(Error::invalid("server_url", Reason::BadUrl));
+        }
+        Ok(())
+    }
+
+    /// Record a successful enrolment: the device now acts for the server's office. Events
+    /// written before keep their office ([`crate::wire::UNENROLLED_OFFICE`]); the server
+    /// files them under this office when they are pushed.
+    pub fn enrol(&mut self, server_url: &str, answer: &EnrolResponse) -> Result<()> {
+        self.check_can_enrol(server_url)?;
+        let enrolment = Enrolment {
+            server_url: server_url.trim().trim_end_matches('/').to_owned(),
+            credential: answer.credential.clone(),
+            office: answer.office.clone(),
+            device_tag: answer.device_tag.clone(),
+        };
+        let tx = self.conn.transaction()?;
+        Store::set_meta(&tx, ENROLMENT, &serde_json::to_string(&enrolment)?)?;
+        Store::set_meta(&tx, "device_tag", &answer.device_tag)?;
+        Store::set_meta(&tx, "office", &answer.office.id)?;
+        Store::set_meta(&tx, "office_name", &answer.office.name)?;
+        Store::set_meta(&tx, PULL_CURSOR, "0")?;
+        tx.commit()?;
+        self.identity.office = answer.office.id.clone();
+        self.identity.office_name = answer.office.name.clone();
+        self.device_tag = Some(answer.device_tag.clone());
+        Ok(())
+    }
+
+    /// Forget the server. The events and receipts stay; the office stays what it was, so
+    /// later steps are still recorded as that office's. Returns how many events had not been
+    /// uploaded (the window warns before calling this).
+    pub fn unenrol(&mut self) -> Result<u32> {
+        if self.enrolment()?.is_none() {
+            return Err(Error::invalid("server_url", Reason::NotEnrolled));
+        }
+        let waiting = self.waiting()?;
+        self.conn.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2)",
+            [ENROLMENT, DIRECTORY],
+        )?;
+        Ok(waiting)
+    }
+
+    /// Offices a case can be transferred to (from the server; empty when not enrolled).
+    pub fn directory(&self) -> Result<Vec<Office>> {
+        match self.meta(DIRECTORY)? {
+            Some(json) => Ok(serde_json::from_str(&json)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Keep the server's directory for offline use.
+    pub fn set_directory(&mut self, offices: &[Office]) -> Result<()> {
+        Store::set_meta(&self.conn, DIRECTORY, &serde_json::to_string(offices)?)
+    }
+
+    fn push_floor(&self) -> Result<i64> {
+        Ok(self
+            .meta(PUSH_FLOOR)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// This device's events the server has not acknowledged, oldest first.
+    pub fn outbox(&self, limit: u32) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
+                    e.device, e.office
+             FROM events e
+             WHERE e.seq > ?1 AND e.device = ?2
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)
+             ORDER BY e.seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![self.push_floor()?, self.identity.device, limit],
+            |r| super::row_event(r, 0),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// How many of this device's events wait to go up.
+    pub fn waiting(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM events e
+             WHERE e.seq > ?1 AND e.device = ?2
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)",
+            )?
+            .query_row(params![self.push_floor()?, self.identity.device], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Keep the server's receipts for pushed events.
+    pub fn acknowledge(&mut self, receipts: &[Receipt]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_receipts(&tx, receipts.iter().map(|r| (r.id, r.seq, r.received_ms)))?;
+        advance_push_floor(&tx, &self.identity.device)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Where the next pull starts.
+    pub fn pull_cursor(&self) -> Result<i64> {
+        Ok(self
+            .meta(PULL_CURSOR)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Fold a pulled page in, keep its receipts and move the cursor, all in one transaction.
+    /// Returns how many events were new here.
+    pub fn apply_pull(&mut self, page: &PullResponse) -> Result<usize> {
+        let events: Vec<Event> = page.events.iter().map(|p| p.event.clone()).collect();
+        let cursor = self.pull_cursor()?.max(page.next);
+        let tx = self.conn.transaction()?;
+        let (new, hlc, config) = fold_remote(&tx, self.hlc, &events)?;
+        insert_receipts(
+            &tx,
+            page.events
+                .iter()
+                .map(|p| (p.event.id, p.seq, p.received_ms)),
+        )?;
+        Store::set_meta(&tx, PULL_CURSOR, &cursor.to_string())?;
+        // Our own events can come back (e.g. after a lost acknowledgement): their receipts
+        // may let the floor move.
+        advance_push_floor(&tx, &self.identity.device)?;
+        tx.commit()?;
+        self.after_remote(hlc, config)?;
+        Ok(new)
+    }
+
+    /// Remember the time of the last complete sync (push and pull both drained).
+    pub fn record_sync(&mut self, at_ms: i64) -> Result<()> {
+        Store::set_meta(&self.conn, LAST_SYNC, &at_ms.to_string())
+    }
+
+    /// The server's receipt time of an event, once known.
+    pub fn receipt_time(&self, event: uuid::Uuid) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT received_ms FROM receipts WHERE event_id = ?1")?
+            .query_row([event.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// What the status bar shows, as far as the store knows it (the sync task adds whether
+    /// the server is reachable right now).
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let enrolment = self.enrolment()?;
+        Ok(SyncStatus {
+            enrolled: enrolment.is_some(),
+            server_url: enrolment
+                .as_ref()
+                .map(|e| e.server_url.clone())
+                .unwrap_or_default(),
+            office: enrolment.map(|e| e.office),
+            waiting: self.waiting()?,
+            last_sync: self.meta(LAST_SYNC)?.and_then(|s| s.parse().ok()),
+            online: false,
+            syncing: false,
+            progress: None,
+            error: None,
+            clock_offset_ms: 0,
+        })
+    }
+}
+
+fn insert_receipts(
+    tx: &rusqlite::Transaction<'_>,
+    receipts: impl Iterator<Item = (uuid::Uuid, i64, i64)>,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO receipts (event_id, server_seq, received_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT(event_id) DO NOTHING",
+    )?;
+    for (id, seq, at) in receipts {
+        stmt.execute(params![id.to_string(), seq, at])?;
+    }
+    Ok(())
+}
+
+/// Move the floor past every own event that has a receipt, so the outbox query starts late.
+fn advance_push_floor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<()> {
+    let floor: i64 = tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [PUSH_FLOOR], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let first_unacked: Option<i64> = tx
+        .prepare_cached(
+            "SELECT min(e.seq) FROM events e
+             WHERE e.seq > ?1 AND e.device = ?2
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)",
+        )?
+        .query_row(params![floor, device], |r| r.get(0))?;
+    let new_floor = match first_unacked {
+        Some(seq) => seq - 1,
+        None => tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?,
+    };
+    if new_floor > floor {
+        Store::set_meta(tx, PUSH_FLOOR, &new_floor.to_string())?;
+    }
+    Ok(())
+}
