@@ -64,6 +64,35 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock corrected by the sync server's: office PCs' clocks are often wrong, and
+/// every answer from the server carries its time. The offset is shared so the sync task can
+/// update it while the store holds the clock.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectedClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl CorrectedClock {
+    /// A clock `offset_ms` ahead of the system clock.
+    pub fn new(offset_ms: i64) -> Self {
+        CorrectedClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            offset_ms,
+        )))
+    }
+    /// The correction in force (server minus system, ms).
+    pub fn offset_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Set the correction.
+    pub fn set_offset_ms(&self, ms: i64) {
+        self.0.store(ms, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Clock for CorrectedClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.offset_ms()
+    }
+}
+
 /// A clock that only moves when told; shared so a test can move it after handing it over.
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicI64>);

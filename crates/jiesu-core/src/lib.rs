@@ -32,6 +32,6 @@ pub mod workflow;
 pub use api::*;
 pub use error::{Code, Error, Reason, Result, WireError};
 pub use event::{Event, EventBody};
-pub use hlc::{Clock, Hlc, ManualClock, SystemClock};
+pub use hlc::{Clock, CorrectedClock, Hlc, ManualClock, SystemClock};
 pub use model::*;
 pub use store::{Enrolment, Store};

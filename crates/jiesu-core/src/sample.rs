@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::api::{CaseCommand, NewCase};
 use crate::error::{Error, Reason, Result};
 use crate::hlc::{Clock, ManualClock};
-use crate::model::{Address, Channel, Outcome, Resident, Satisfaction, Urgency};
+use crate::model::{Action, Address, Case, Channel, Outcome, Resident, Satisfaction, Urgency};
 use crate::store::Store;
 
 /// What to generate.
@@ -619,4 +619,96 @@ pub fn parking_complaint(description: &str) -> NewCase {
 /// The clock a generated store should go on with: the real one.
 pub fn system_clock() -> Box<dyn Clock> {
     Box::new(crate::hlc::SystemClock)
+}
+/// A random command for `case`: usually one the workflow allows now, sometimes any. The
+/// property tests of the core and of the server drive their replicas with it.
+pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCommand {
+    let now = store.now_ms();
+    let allowed = crate::workflow::allowed_actions(case, now);
+    let action = if !allowed.is_empty() && rng.random_ratio(9, 10) {
+        allowed[rng.random_range(0..allowed.len())]
+    } else {
+        Action::ALL[rng.random_range(0..Action::ALL.len())]
+    };
+    let units = ["property", "grid", "construction", "urban_mgmt"];
+    let unit = units[rng.random_range(0..units.len())].to_string();
+    match action {
+        Action::Dispatch => CaseCommand::Dispatch {
+            unit,
+            note: "尽快".into(),
+        },
+        Action::Accept => CaseCommand::Accept {
+            note: String::new(),
+        },
+        Action::Note => CaseCommand::Note {
+            text: "已联系".into(),
+            contacted_resident: rng.random(),
+        },
+        Action::Return => CaseCommand::Return {
+            reason: "非本单位职责".into(),
+        },
+        Action::Transfer => CaseCommand::Transfer {
+            unit,
+            reason: "转城建".into(),
+        },
+        Action::TransferOffice => {
+            let offices = store.directory().unwrap_or_default();
+            CaseCommand::TransferOffice {
+                office: offices
+                    .get(rng.random_range(0..offices.len().max(1)))
+                    .map_or("office-b".into(), |o| o.id.clone()),
+                reason: "属其他社区".into(),
+            }
+        }
+        Action::RequestExtension => CaseCommand::RequestExtension {
+            new_due: case.resolve_due + rng.random_range(1..5) * 86_400_000,
+            reason: "协调中".into(),
+        },
+        Action::DecideExtension => CaseCommand::DecideExtension {
+            approved: rng.random(),
+            note: String::new(),
+        },
+        Action::Urge => CaseCommand::Urge {
+            note: "催办".into(),
+        },
+        Action::Resolve => CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "已处理".into(),
+        },
+        Action::Visit => {
+            let sats = [
+                Satisfaction::Satisfied,
+                Satisfaction::BasicallySatisfied,
+                Satisfaction::Dissatisfied,
+            ];
+            CaseCommand::Visit {
+                reachable: rng.random_ratio(9, 10),
+                contacted: rng.random(),
+                solved: rng.random(),
+                satisfaction: Some(sats[rng.random_range(0..3)]),
+                note: String::new(),
+            }
+        }
+        Action::Redo => CaseCommand::Redo {
+            reason: "不满意".into(),
+        },
+        Action::Archive => CaseCommand::Archive {
+            note: String::new(),
+        },
+        Action::Withdraw => CaseCommand::Withdraw {
+            reason: "居民撤回".into(),
+        },
+        Action::Link | Action::Merge => {
+            let all = store.all_cases().unwrap_or_default();
+            let other = all
+                .get(rng.random_range(0..all.len().max(1)))
+                .map_or(case.id, |c| c.id)
+                .to_string();
+            if action == Action::Link {
+                CaseCommand::Link { other }
+            } else {
+                CaseCommand::Merge { other }
+            }
+        }
+    }
 }

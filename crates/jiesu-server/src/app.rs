@@ -1,0 +1,329 @@
+//! The HTTP surface: `/v1/…` routes over a [`Storage`].
+//!
+//! | route | auth | what |
+//! |---|---|---|
+//! | `GET /v1/health` | – | liveness, version, server time |
+//! | `POST /v1/enrol` | one-time code | a device credential |
+//! | `GET /v1/me` | device | its office and the directory of offices it may name |
+//! | `POST /v1/push` | device | store events, answer receipts |
+//! | `GET /v1/pull?after=&limit=` | device | a page of the office's feed |
+//! | `GET /v1/live` | device | server-sent `changed` events when the feed grows |
+//! | `POST /v1/unenrol` | device | revoke its own credential |
+//!
+//! Every refusal is a 4xx with a `{code, message, params}` body and writes nothing.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::Stream;
+use jiesu_core::wire::{
+    EnrolRequest, EnrolResponse, FeedChanged, MAX_BODY_BYTES, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me,
+    PullResponse, PushRequest, PushResponse,
+};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use tokio::sync::{RwLock, broadcast};
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::BroadcastStream;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::scope::Tree;
+use crate::storage::{DeviceRecord, Storage};
+
+/// Shared server state.
+pub struct AppState {
+    /// The store.
+    pub storage: Arc<dyn Storage>,
+    tree: RwLock<Tree>,
+    live: broadcast::Sender<Arc<Vec<(String, i64)>>>,
+    clock: Box<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl AppState {
+    /// State over `storage`, on the system clock.
+    pub async fn new(storage: Arc<dyn Storage>) -> Result<Arc<AppState>, ApiError> {
+        Self::with_clock(storage, Box::new(|| chrono::Utc::now().timestamp_millis())).await
+    }
+
+    /// State with a given clock (tests).
+    pub async fn with_clock(
+        storage: Arc<dyn Storage>,
+        clock: Box<dyn Fn() -> i64 + Send + Sync>,
+    ) -> Result<Arc<AppState>, ApiError> {
+        let tree = Tree::new(storage.offices().await?);
+        let (live, _) = broadcast::channel(1024);
+        Ok(Arc::new(AppState {
+            storage,
+            tree: RwLock::new(tree),
+            live,
+            clock,
+        }))
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// The organisation, reloaded when it lacks an office asked for (offices are only added,
+    /// by the admin command, possibly from another process).
+    async fn tree_with(&self, ids: &[&str]) -> Result<Tree, ApiError> {
+        {
+            let t = self.tree.read().await;
+            if ids.iter().all(|i| t.get(i).is_some()) {
+                return Ok(t.clone());
+            }
+        }
+        let fresh = Tree::new(self.storage.offices().await?);
+        *self.tree.write().await = fresh.clone();
+        Ok(fresh)
+    }
+}
+
+/// The router with its layers.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/me", get(me))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .route("/v1/live", get(live))
+        .route("/v1/unenrol", post(unenrol))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// JSON body whose rejections are `{code, message}` like every other error.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(json_rejection(e)),
+        }
+    }
+}
+
+fn json_rejection(e: JsonRejection) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!("the body is larger than {MAX_BODY_BYTES} bytes"))
+    } else {
+        // 400 for a body that is not JSON, 422 for JSON of the wrong shape, 415 without the
+        // JSON content type: axum's statuses, our body.
+        ApiError::with_status(e.status(), jiesu_core::Code::InvalidInput, e.body_text())
+    }
+}
+
+/// The authenticated device, from `Authorization: Bearer <credential>`.
+pub struct Device(pub DeviceRecord);
+
+impl FromRequestParts<Arc<AppState>> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthorized("a device credential is required"))?;
+        state
+            .storage
+            .device_by_credential(&hash(token.trim()))
+            .await?
+            .map(Device)
+            .ok_or_else(|| ApiError::unauthorized("unknown or revoked credential"))
+    }
+}
+
+/// SHA-256 of a secret, hex. Credentials and codes are long random strings, so a fast hash
+/// is enough: there is no password to guess.
+pub fn hash(secret: &str) -> String {
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+/// An enrolment code as typed: dashes, spaces and case do not matter.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Health {
+    ok: bool,
+    version: &'static str,
+    server_time: i64,
+}
+
+async fn health(State(s): State<Arc<AppState>>) -> Json<Health> {
+    Json(Health {
+        ok: true,
+        version: env!("CARGO_PKG_VERSION"),
+        server_time: s.now(),
+    })
+}
+
+async fn enrol(
+    State(s): State<Arc<AppState>>,
+    Body(req): Body<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    if uuid::Uuid::parse_str(&req.device).is_err() {
+        return Err(ApiError::invalid(
+            "device must be the store's device id (a UUID)",
+        ));
+    }
+    let name = req.device_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("device_name must be 1 to 100 characters"));
+    }
+    let credential = {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    };
+    let now = s.now();
+    let device = s
+        .storage
+        .enrol(
+            &hash(&normalise_code(&req.code)),
+            &req.device,
+            name,
+            &hash(&credential),
+            now,
+        )
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown, used or expired enrolment code"))?;
+    let tree = s.tree_with(&[&device.office]).await?;
+    let office = tree
+        .get(&device.office)
+        .cloned()
+        .ok_or_else(|| ApiError::internal("enrolled into an unknown office"))?;
+    tracing::info!(device = %device.id, office = %office.id, "device enrolled");
+    Ok(Json(EnrolResponse {
+        credential,
+        office,
+        device_tag: device.tag,
+        server_time: now,
+    }))
+}
+
+async fn me(State(s): State<Arc<AppState>>, Device(d): Device) -> Result<Json<Me>, ApiError> {
+    let tree = s.tree_with(&[&d.office]).await?;
+    Ok(Json(Me {
+        device: d.id,
+        office: tree
+            .get(&d.office)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("device in an unknown office"))?,
+        directory: tree.directory(&d.office),
+        server_time: s.now(),
+    }))
+}
+
+async fn push(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+    Body(req): Body<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if req.events.len() > MAX_PUSH_EVENTS {
+        return Err(ApiError::too_large(format!(
+            "at most {MAX_PUSH_EVENTS} events a push"
+        )));
+    }
+    let mut named: Vec<&str> = vec![&d.office];
+    for e in &req.events {
+        if let jiesu_core::EventBody::CaseTransferredToOffice { office, .. } = &e.body {
+            named.push(office);
+        }
+    }
+    let tree = s.tree_with(&named).await?;
+    let now = s.now();
+    let outcome = s.storage.push(&d, &req.events, &tree, now).await?;
+    if !outcome.grown.is_empty() {
+        // Nobody listening is fine: live notify is a hint, polling is the fallback.
+        let _ = s.live.send(Arc::new(outcome.grown));
+    }
+    Ok(Json(PushResponse {
+        receipts: outcome.receipts,
+        server_time: now,
+    }))
+}
+
+/// Pull parameters.
+#[derive(Deserialize)]
+pub struct PullQuery {
+    after: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn pull(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+    q: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::malformed(e.body_text()))?;
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid("after must not be negative"));
+    }
+    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
+    Ok(Json(
+        s.storage.pull(&d.office, after, limit, s.now()).await?,
+    ))
+}
+
+async fn live(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let rx = s.live.subscribe();
+    let head = s.storage.feed_head(&d.office).await?;
+    let office = d.office.clone();
+    let first = tokio_stream::once(FeedChanged { head });
+    let changes = BroadcastStream::new(rx).filter_map(move |msg| match msg {
+        Ok(grown) => grown
+            .iter()
+            .find(|(o, _)| *o == office)
+            .map(|(_, head)| FeedChanged { head: *head }),
+        // Missed messages: say "changed" anyway, the client pulls and finds out.
+        Err(_) => Some(FeedChanged { head: i64::MAX }),
+    });
+    let stream = first.chain(changes).map(|c| {
+        Ok(SseEvent::default()
+            .event("changed")
+            .data(serde_json::to_string(&c).expect("serialises")))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+async fn unenrol(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    s.storage.revoke(&d.id, s.now()).await?;
+    tracing::info!(device = %d.id, "device unenrolled itself");
+    Ok(Json(serde_json::json!({ "revoked": true })))
+}

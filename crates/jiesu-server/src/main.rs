@@ -1,0 +1,273 @@
+//! `jiesu-server`: serve, or administer offices, enrolment codes and devices.
+//!
+//! Settings come from the command line, then the environment (`JIESU_SERVER_*`), then a TOML
+//! file (`--config`), then defaults. With no arguments it serves plain HTTP on loopback with
+//! an SQLite database in its data dir.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use jiesu_core::wire::{Office, OfficeKind};
+use jiesu_server::{AppState, Storage, admin, open_storage, router};
+use serde::Deserialize;
+
+#[derive(Parser)]
+#[command(name = "jiesu-server", version, about = "Jiesu's central sync server")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// TOML file with any of the settings below (keys as the long option names, with `_`).
+    #[arg(long, env = "JIESU_SERVER_CONFIG", global = true)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8645; use 0.0.0.0:8645 only behind TLS or a proxy].
+    #[arg(long, env = "JIESU_SERVER_LISTEN", global = true)]
+    listen: Option<SocketAddr>,
+    /// Where the SQLite database lives [default: $XDG_DATA_HOME/jiesu-server or ~/.local/share/jiesu-server].
+    #[arg(long, env = "JIESU_SERVER_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://jiesu@localhost/jiesu.
+    #[arg(long, env = "JIESU_SERVER_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS (rustls) instead of plain HTTP. Needs --tls-key.
+    #[arg(
+        long,
+        env = "JIESU_SERVER_TLS_CERT",
+        global = true,
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(
+        long,
+        env = "JIESU_SERVER_TLS_KEY",
+        global = true,
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API (the default).
+    Serve,
+    /// Manage offices, enrolment codes and devices.
+    Admin {
+        #[command(subcommand)]
+        what: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Add an office: a district, a street under a district, a community under a street.
+    AddOffice {
+        /// Stable id (letters, digits, - and _), e.g. hm-community.
+        #[arg(long)]
+        id: String,
+        /// Display name, e.g. 和美社区.
+        #[arg(long)]
+        name: String,
+        /// district, street or community.
+        #[arg(long, value_parser = parse_kind)]
+        kind: OfficeKind,
+        /// The office above (required except for a district).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List offices as a tree.
+    Offices,
+    /// Issue a one-time enrolment code for an office; give it to the office's secretary.
+    Code {
+        /// The office the enrolled device will belong to.
+        #[arg(long)]
+        office: String,
+        /// Days the code stays valid.
+        #[arg(long, default_value_t = admin::CODE_DAYS)]
+        days: i64,
+    },
+    /// List enrolled devices.
+    Devices,
+    /// Revoke a device: its credential is refused from now on.
+    Revoke {
+        /// Device id, as `devices` lists it.
+        device: String,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<OfficeKind, String> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| "expected district, street or community".into())
+}
+
+impl Settings {
+    fn merge(self, file: Settings) -> Settings {
+        Settings {
+            config: self.config,
+            listen: self.listen.or(file.listen),
+            data_dir: self.data_dir.or(file.data_dir),
+            database_url: self.database_url.or(file.database_url),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("jiesu-server")
+        })
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "jiesu_server=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let file = match &cli.settings.config {
+        Some(path) => toml::from_str(&std::fs::read_to_string(path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+        None => Settings::default(),
+    };
+    let settings = cli.settings.merge(file);
+    let storage = open_storage(settings.database_url.as_deref(), &settings.data_dir()).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings, storage).await,
+        Command::Admin { what } => run_admin(what, &*storage).await,
+    }
+}
+
+async fn serve(
+    settings: Settings,
+    storage: Arc<dyn Storage>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let listen = settings
+        .listen
+        .unwrap_or_else(|| "127.0.0.1:8645".parse().expect("valid"));
+    let app = router(AppState::new(storage).await.map_err(|e| e.body.message)?);
+    match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+            tracing::info!(%listen, "serving HTTPS");
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            axum_server::bind_rustls(listen, tls)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await?;
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            tracing::info!(listen = %listener.local_addr()?, "serving HTTP");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn run_admin(what: AdminCommand, s: &dyn Storage) -> Result<(), Box<dyn std::error::Error>> {
+    match what {
+        AdminCommand::AddOffice {
+            id,
+            name,
+            kind,
+            parent,
+        } => {
+            let office = Office {
+                id,
+                name,
+                kind,
+                parent,
+            };
+            admin::add_office(s, &office, now()).await?;
+            println!(
+                "added {} {} ({})",
+                office.kind.as_str(),
+                office.id,
+                office.name
+            );
+        }
+        AdminCommand::Offices => {
+            let offices = s.offices().await?;
+            fn print(all: &[Office], parent: Option<&str>, depth: usize) {
+                for o in all.iter().filter(|o| o.parent.as_deref() == parent) {
+                    println!(
+                        "{}{}  {}  ({})",
+                        "  ".repeat(depth),
+                        o.id,
+                        o.name,
+                        o.kind.as_str()
+                    );
+                    print(all, Some(&o.id), depth + 1);
+                }
+            }
+            print(&offices, None, 0);
+        }
+        AdminCommand::Code { office, days } => {
+            let code = admin::issue_code(s, &office, days, now()).await?;
+            println!("{code}");
+            eprintln!("one-time enrolment code for office {office}, valid {days} days");
+        }
+        AdminCommand::Devices => {
+            for d in admin::devices(s).await? {
+                let state = match d.revoked_ms {
+                    Some(_) => "revoked",
+                    None => "active",
+                };
+                println!(
+                    "{}  {}  {}  tag {}  {}",
+                    d.id, d.office, d.name, d.tag, state
+                );
+            }
+        }
+        AdminCommand::Revoke { device } => {
+            if admin::revoke(s, &device, now()).await? {
+                println!("revoked {device}");
+            } else {
+                return Err(format!("no active device {device}").into());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,523 @@
+//! The PostgreSQL backend, for deployments that outgrow one SQLite file.
+//!
+//! Same tables and the same decisions ([`crate::scope::plan`]) as the SQLite backend. Pushes
+//! take a transaction-level advisory lock, so feed positions become visible in order (a
+//! sequence alone would let position 10 commit before 9 and a puller skip 9 for good).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use jiesu_core::Event;
+use jiesu_core::wire::{Office, PullResponse, Pulled};
+use tokio_postgres::NoTls;
+
+use super::{DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office};
+use crate::scope::{Known, Step, Tree, plan, receipts};
+
+/// Forward-only schema; applied under an advisory lock, tracked in `schema_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE offices (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    parent     TEXT REFERENCES offices (id),
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE enrolment_codes (
+    hash       TEXT PRIMARY KEY,
+    office     TEXT NOT NULL REFERENCES offices (id),
+    expires_ms BIGINT NOT NULL,
+    used_by    TEXT
+);
+CREATE TABLE devices (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    office          TEXT NOT NULL REFERENCES offices (id),
+    tag             TEXT NOT NULL UNIQUE,
+    credential_hash TEXT NOT NULL UNIQUE,
+    enrolled_ms     BIGINT NOT NULL,
+    revoked_ms      BIGINT,
+    last_seen_ms    BIGINT
+);
+CREATE TABLE events (
+    seq          BIGSERIAL PRIMARY KEY,
+    id           UUID NOT NULL UNIQUE,
+    stream       TEXT NOT NULL,
+    scope_office TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    received_ms  BIGINT NOT NULL,
+    digest       TEXT NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX events_by_stream ON events (stream, seq);
+CREATE FUNCTION jiesu_refuse_change() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'events are immutable'; END $$;
+CREATE TRIGGER events_are_immutable BEFORE UPDATE OR DELETE ON events
+FOR EACH ROW EXECUTE FUNCTION jiesu_refuse_change();
+CREATE TABLE holders (
+    stream    TEXT NOT NULL,
+    office    TEXT NOT NULL,
+    since_seq BIGINT NOT NULL,
+    PRIMARY KEY (stream, office)
+);
+CREATE TABLE feed (
+    pos    BIGSERIAL PRIMARY KEY,
+    office TEXT NOT NULL,
+    seq    BIGINT NOT NULL,
+    UNIQUE (office, seq)
+);
+CREATE INDEX feed_by_office ON feed (office, pos);
+"#];
+
+/// Advisory lock keys.
+const MIGRATE_LOCK: i64 = 0x6a69_6573_7501;
+const PUSH_LOCK: i64 = 0x6a69_6573_7502;
+
+/// The PostgreSQL backend.
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+fn backend(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Backend(e.to_string())
+}
+
+const DEVICE_COLS: &str = "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms";
+
+fn device_row(r: &tokio_postgres::Row) -> DeviceRecord {
+    DeviceRecord {
+        id: r.get(0),
+        name: r.get(1),
+        office: r.get(2),
+        tag: r.get(3),
+        enrolled_ms: r.get(4),
+        revoked_ms: r.get(5),
+        last_seen_ms: r.get(6),
+    }
+}
+
+impl PostgresStorage {
+    /// Connect to `url` (`postgres://user@host:port/db`) and migrate.
+    pub async fn connect(url: &str) -> Result<PostgresStorage> {
+        let config: tokio_postgres::Config = url.parse().map_err(backend)?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(backend)?;
+        let mut client = pool.get().await.map_err(backend)?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+            .await
+            .map_err(backend)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)")
+            .await
+            .map_err(backend)?;
+        let current: i64 = tx
+            .query_one("SELECT count(*) FROM schema_version", &[])
+            .await
+            .map_err(backend)?
+            .get(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.batch_execute(sql).await.map_err(backend)?;
+            tx.execute("INSERT INTO schema_version VALUES ($1)", &[&(i as i32 + 1)])
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(PostgresStorage { pool })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(backend)
+    }
+}
+
+async fn all_offices(c: &impl deadpool_postgres::GenericClient) -> Result<Vec<Office>> {
+    let rows = c
+        .query(
+            "SELECT id, name, kind, parent FROM offices ORDER BY id",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Office {
+                id: r.get(0),
+                name: r.get(1),
+                kind: super::parse_kind(r.get(2))?,
+                parent: r.get(3),
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Storage for PostgresStorage {
+    async fn add_office(&self, office: &Office, now_ms: i64) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+            .await
+            .map_err(backend)?;
+        check_new_office(office, &all_offices(&tx).await?)?;
+        tx.execute(
+            "INSERT INTO offices (id, name, kind, parent, created_ms) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &office.id,
+                &office.name.trim(),
+                &office.kind.as_str(),
+                &office.parent,
+                &now_ms,
+            ],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn offices(&self) -> Result<Vec<Office>> {
+        let c = self.client().await?;
+        all_offices(&c).await
+    }
+
+    async fn add_enrolment_code(&self, hash: &str, office: &str, expires_ms: i64) -> Result<()> {
+        let c = self.client().await?;
+        let exists: bool = c
+            .query_one(
+                "SELECT EXISTS(SELECT 1 FROM offices WHERE id = $1)",
+                &[&office],
+            )
+            .await
+            .map_err(backend)?
+            .get(0);
+        if !exists {
+            return Err(StorageError::NotFound(format!("office {office}")));
+        }
+        c.execute(
+            "INSERT INTO enrolment_codes (hash, office, expires_ms) VALUES ($1, $2, $3)",
+            &[&hash, &office, &expires_ms],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn enrol(
+        &self,
+        code_hash: &str,
+        device: &str,
+        name: &str,
+        credential_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<DeviceRecord>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        // Serialises tag assignment with other enrolments and with pushes.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+            .await
+            .map_err(backend)?;
+        let office: Option<String> = tx
+            .query_opt(
+                "UPDATE enrolment_codes SET used_by = $3
+                 WHERE hash = $1 AND used_by IS NULL AND expires_ms > $2 RETURNING office",
+                &[&code_hash, &now_ms, &device],
+            )
+            .await
+            .map_err(backend)?
+            .map(|r| r.get(0));
+        let Some(office) = office else {
+            return Ok(None);
+        };
+        let tag: String = match tx
+            .query_opt("SELECT tag FROM devices WHERE id = $1", &[&device])
+            .await
+            .map_err(backend)?
+        {
+            Some(r) => r.get(0),
+            None => {
+                let n: i64 = tx
+                    .query_one("SELECT count(*) FROM devices", &[])
+                    .await
+                    .map_err(backend)?
+                    .get(0);
+                super::device_tag(n as u64)
+            }
+        };
+        let row = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO devices (id, name, office, tag, credential_hash, enrolled_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (id) DO UPDATE SET name = $2, office = $3, credential_hash = $5,
+                         enrolled_ms = $6, revoked_ms = NULL
+                     RETURNING {DEVICE_COLS}"
+                ),
+                &[&device, &name, &office, &tag, &credential_hash, &now_ms],
+            )
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(device_row(&row)))
+    }
+
+    async fn device_by_credential(&self, hash: &str) -> Result<Option<DeviceRecord>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                &format!(
+                    "SELECT {DEVICE_COLS} FROM devices WHERE credential_hash = $1 AND revoked_ms IS NULL"
+                ),
+                &[&hash],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.as_ref().map(device_row))
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {DEVICE_COLS} FROM devices ORDER BY office, name"),
+                &[],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows.iter().map(device_row).collect())
+    }
+
+    async fn revoke(&self, device: &str, now_ms: i64) -> Result<bool> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE devices SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL",
+                &[&device, &now_ms],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    async fn push(
+        &self,
+        device: &DeviceRecord,
+        events: &[Event],
+        tree: &Tree,
+        now_ms: i64,
+    ) -> Result<PushOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+            .await
+            .map_err(backend)?;
+        let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.id).collect();
+        let streams: Vec<String> = {
+            let mut s: Vec<String> = events.iter().map(|e| e.stream.clone()).collect();
+            s.sort();
+            s.dedup();
+            s
+        };
+        let mut known = Known::default();
+        for r in tx
+            .query(
+                "SELECT id, seq, received_ms, digest FROM events WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .await
+            .map_err(backend)?
+        {
+            known
+                .events
+                .insert(r.get(0), (r.get(1), r.get(2), r.get(3)));
+        }
+        for s in &streams {
+            known.holders.insert(s.clone(), Vec::new());
+        }
+        for r in tx
+            .query(
+                "SELECT stream, office FROM holders WHERE stream = ANY($1) ORDER BY since_seq",
+                &[&streams],
+            )
+            .await
+            .map_err(backend)?
+        {
+            known.holders.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        let steps = plan(device, events, &known, tree)?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO events (id, stream, scope_office, device, received_ms, digest, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+            )
+            .await
+            .map_err(backend)?;
+        let feed = tx
+            .prepare(
+                "INSERT INTO feed (office, seq) SELECT unnest($1::text[]), $2
+                 ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(backend)?;
+        let mut inserted = HashMap::new();
+        let mut grown: HashMap<String, i64> = HashMap::new();
+        let mut pending_shares: Vec<(String, Vec<String>, String)> = Vec::new();
+        for step in &steps {
+            match step {
+                Step::Known { .. } => {}
+                Step::Share {
+                    stream,
+                    offices,
+                    holder,
+                } => pending_shares.push((stream.clone(), offices.clone(), holder.clone())),
+                Step::Insert {
+                    index,
+                    body,
+                    digest,
+                    scope_office,
+                    feeds,
+                } => {
+                    let ev = &events[*index];
+                    let seq: i64 = tx
+                        .query_one(
+                            &insert,
+                            &[
+                                &ev.id,
+                                &ev.stream,
+                                scope_office,
+                                &ev.device,
+                                &now_ms,
+                                digest,
+                                body,
+                            ],
+                        )
+                        .await
+                        .map_err(backend)?
+                        .get(0);
+                    inserted.insert(*index, (seq, now_ms));
+                    for (stream, offices, holder) in pending_shares.drain(..) {
+                        tx.execute(
+                            "INSERT INTO holders (stream, office, since_seq) VALUES ($1, $2, $3)
+                             ON CONFLICT DO NOTHING",
+                            &[&stream, &holder, &seq],
+                        )
+                        .await
+                        .map_err(backend)?;
+                        for o in &offices {
+                            tx.execute(
+                                "INSERT INTO feed (office, seq)
+                                 SELECT $1, seq FROM events WHERE stream = $2 ORDER BY seq
+                                 ON CONFLICT DO NOTHING",
+                                &[o, &stream],
+                            )
+                            .await
+                            .map_err(backend)?;
+                            grown.insert(o.clone(), 0);
+                        }
+                    }
+                    if known.holders.get(&ev.stream).is_some_and(|h| h.is_empty())
+                        && ev.stream != jiesu_core::event::CONFIG_STREAM
+                    {
+                        tx.execute(
+                            "INSERT INTO holders (stream, office, since_seq) VALUES ($1, $2, $3)
+                             ON CONFLICT DO NOTHING",
+                            &[&ev.stream, scope_office, &seq],
+                        )
+                        .await
+                        .map_err(backend)?;
+                    }
+                    tx.execute(&feed, &[feeds, &seq]).await.map_err(backend)?;
+                    for o in feeds {
+                        grown.insert(o.clone(), 0);
+                    }
+                }
+            }
+        }
+        if !inserted.is_empty() {
+            tx.execute(
+                "UPDATE devices SET last_seen_ms = $2 WHERE id = $1",
+                &[&device.id, &now_ms],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        let head: i64 = tx
+            .query_one("SELECT coalesce(max(pos), 0) FROM feed", &[])
+            .await
+            .map_err(backend)?
+            .get(0);
+        tx.commit().await.map_err(backend)?;
+        Ok(PushOutcome {
+            receipts: receipts(events, &steps, &inserted),
+            grown: grown.into_keys().map(|o| (o, head)).collect(),
+        })
+    }
+
+    async fn pull(
+        &self,
+        office: &str,
+        after: i64,
+        limit: u32,
+        now_ms: i64,
+    ) -> Result<PullResponse> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT f.pos, e.seq, e.received_ms, e.body FROM feed f
+                 JOIN events e ON e.seq = f.seq
+                 WHERE f.office = $1 AND f.pos > $2 ORDER BY f.pos LIMIT $3",
+                &[&office, &after, &(limit as i64 + 1)],
+            )
+            .await
+            .map_err(backend)?;
+        let more = rows.len() > limit as usize;
+        let mut events = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut next = after;
+        for r in rows.iter().take(limit as usize) {
+            let body: &str = r.get(3);
+            events.push(Pulled {
+                event: serde_json::from_str(body).map_err(backend)?,
+                seq: r.get(1),
+                received_ms: r.get(2),
+            });
+            next = r.get(0);
+        }
+        let remaining: i64 = if more {
+            c.query_one(
+                "SELECT count(*) FROM feed WHERE office = $1 AND pos > $2",
+                &[&office, &next],
+            )
+            .await
+            .map_err(backend)?
+            .get(0)
+        } else {
+            0
+        };
+        Ok(PullResponse {
+            events,
+            next,
+            more,
+            remaining,
+            server_time: now_ms,
+        })
+    }
+
+    async fn feed_head(&self, office: &str) -> Result<i64> {
+        let c = self.client().await?;
+        Ok(c.query_one(
+            "SELECT coalesce(max(pos), 0) FROM feed WHERE office = $1",
+            &[&office],
+        )
+        .await
+        .map_err(backend)?
+        .get(0))
+    }
+}

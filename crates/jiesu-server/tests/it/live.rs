@@ -1,0 +1,84 @@
+//! Live notify: a change at one office reaches another without waiting for a poll. Two
+//! background syncers (the app's own task) run against a real server; the poll interval is
+//! 30 s, so a case arriving within a few seconds arrived by the live channel.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use jiesu_core::CorrectedClock;
+use jiesu_sync::Syncer;
+
+use super::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_filed_at_a_community_reaches_the_street_without_polling() {
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+
+    // The raw channel first: a push makes the street's live stream speak.
+    let mut changes = street.client.live().await.unwrap();
+    let first = changes.next().await.unwrap();
+    a.store().receive(parking("井盖松动")).unwrap();
+    a.sync().await;
+    let next = tokio::time::timeout(Duration::from_secs(10), changes.next())
+        .await
+        .expect("a live notice")
+        .unwrap();
+    assert!(next.head > first.head);
+
+    // Then the whole app path: two syncers, as the shell runs them.
+    let refreshed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = refreshed.clone();
+    let street_sync = Syncer::spawn(
+        street.store.clone(),
+        CorrectedClock::default(),
+        Arc::new(move || {
+            r.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }),
+    );
+    let a_sync = Syncer::spawn(a.store.clone(), CorrectedClock::default(), Arc::new(|| {}));
+    // Let both finish their first rounds (directory, pull) and go idle.
+    wait_until(Duration::from_secs(10), || {
+        street_sync.status().last_sync.is_some()
+    })
+    .await;
+    wait_until(Duration::from_secs(10), || {
+        a_sync.status().last_sync.is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(street_sync.status().online);
+
+    let case = a.store().receive(parking("路灯不亮")).unwrap();
+    let started = Instant::now();
+    a_sync.wake();
+    wait_until(Duration::from_secs(10), || {
+        street.store().case(case.id).is_ok()
+    })
+    .await;
+    assert!(
+        started.elapsed() < jiesu_sync::POLL / 2,
+        "arrived by the live channel, not a poll"
+    );
+    assert!(
+        refreshed.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the window was told"
+    );
+    assert_eq!(a_sync.status().waiting, 0);
+    server.stop().await;
+}
+
+async fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < limit,
+            "condition not reached in {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

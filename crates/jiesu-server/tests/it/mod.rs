@@ -1,0 +1,5 @@
+pub mod common;
+mod live;
+mod property;
+mod refusals;
+mod scenarios;

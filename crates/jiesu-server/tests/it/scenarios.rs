@@ -1,0 +1,344 @@
+//! The journeys issue 3 names, each on both backends: offline work reaches the street, a
+//! transfer gives the receiving community the whole history, concurrent actions converge and
+//! the conflict is shown. Also the storage conformance basics (enrolment codes, idempotent
+//! pushes, paging) through the real routes.
+
+use jiesu_core::wire::EnrolRequest;
+use jiesu_core::{CaseCommand, CaseState, Outcome};
+use jiesu_server::admin;
+use jiesu_sync::{Client, Transport};
+
+use super::common::*;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
+on_both_backends!(
+    a_case_filed_offline_reaches_the_street_after_reconnection,
+    a_transfer_gives_the_receiving_community_the_whole_history,
+    concurrent_actions_converge_and_the_conflict_is_shown,
+    enrolment_codes_work_once_and_revoked_devices_are_refused,
+    resending_is_harmless_and_pulls_page,
+);
+
+async fn a_case_filed_offline_reaches_the_street_after_reconnection(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    let other_street = App::enrol(&server, "s2", 0).await;
+    let addr = server.addr;
+    server.stop().await;
+
+    // Offline: the community keeps working, nothing is lost.
+    let case = a
+        .store()
+        .receive(parking("小区东门停车难，车位被占"))
+        .unwrap();
+    a.store()
+        .act(
+            case.id,
+            CaseCommand::Dispatch {
+                unit: "property".into(),
+                note: "尽快".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(a.store().waiting().unwrap(), 2);
+    let failed = jiesu_sync::sync_round(&a.store, &a.client, &|_| {}).await;
+    assert_eq!(failed.unwrap_err().code, jiesu_core::Code::Offline);
+    assert_eq!(
+        a.store().waiting().unwrap(),
+        2,
+        "a failed round loses nothing"
+    );
+
+    // Back online.
+    let server = TestServer::start_on(&place, addr).await;
+    let report = a.sync().await;
+    assert_eq!(report.pushed, 2);
+    assert_eq!(a.store().waiting().unwrap(), 0);
+    assert!(street.sync().await.pulled >= 2);
+    let seen = street.store().case(case.id).unwrap();
+    assert_eq!(seen.state, CaseState::Dispatched);
+    assert_eq!(seen.description, "小区东门停车难，车位被占");
+    assert_eq!(
+        street.store().case_detail(case.id).unwrap().timeline.len(),
+        2
+    );
+    // The server's receipt time is kept on every event, whatever the PC's clock said.
+    let ids = a.store().event_ids().unwrap();
+    for id in ids {
+        let t = a.store().receipt_time(id.parse().unwrap()).unwrap();
+        assert!(
+            t.is_some_and(|t| t >= now() - 60_000),
+            "receipt time for {id}"
+        );
+    }
+    // Another street sees nothing of it.
+    other_street.sync().await;
+    assert!(other_street.store().case(case.id).is_err());
+    assert_eq!(other_street.store().stats().unwrap().cases, 0);
+    server.stop().await;
+}
+
+async fn a_transfer_gives_the_receiving_community_the_whole_history(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let b = App::enrol(&server, "b", 0).await;
+    let c = App::enrol(&server, "c", 0).await;
+    let case = a.store().receive(parking("跨小区停车纠纷")).unwrap();
+    a.store()
+        .act(
+            case.id,
+            CaseCommand::Note {
+                text: "已联系居民".into(),
+                contacted_resident: true,
+            },
+        )
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert!(
+        b.store().case(case.id).is_err(),
+        "not shared before the transfer"
+    );
+
+    a.store()
+        .act(
+            case.id,
+            CaseCommand::TransferOffice {
+                office: "b".into(),
+                reason: "属幸福社区辖区".into(),
+            },
+        )
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    let at_b = b.store().case(case.id).unwrap();
+    assert_eq!(at_b.office, "b");
+    assert_eq!(at_b.state, CaseState::Received);
+    let timeline = b.store().case_detail(case.id).unwrap().timeline;
+    assert_eq!(
+        timeline.len(),
+        3,
+        "the whole history: intake, note, transfer"
+    );
+    // B works on it from now on, and A (still a holder) sees B's steps.
+    b.store()
+        .act(
+            case.id,
+            CaseCommand::Dispatch {
+                unit: "property".into(),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(
+        a.store().case(case.id).unwrap().state,
+        CaseState::Dispatched
+    );
+    // A community of another street never sees it.
+    c.sync().await;
+    assert!(c.store().case(case.id).is_err());
+    server.stop().await;
+}
+
+async fn concurrent_actions_converge_and_the_conflict_is_shown(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    let case = a.store().receive(parking("楼道堆物")).unwrap();
+    for cmd in [
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+        CaseCommand::Accept {
+            note: String::new(),
+        },
+    ] {
+        a.store().act(case.id, cmd).unwrap();
+    }
+    a.sync().await;
+    street.sync().await;
+    // Both act without seeing each other: the community resolves, the street transfers.
+    a.clock.advance(60_000);
+    street.clock.advance(61_000);
+    a.store()
+        .act(
+            case.id,
+            CaseCommand::Resolve {
+                outcome: Outcome::Solved,
+                result: "已清理".into(),
+            },
+        )
+        .unwrap();
+    street
+        .store()
+        .act(
+            case.id,
+            CaseCommand::TransferOffice {
+                office: "b".into(),
+                reason: "街道统筹".into(),
+            },
+        )
+        .unwrap();
+    a.sync().await;
+    street.sync().await;
+    a.sync().await;
+    let (ca, cs) = (
+        a.store().case(case.id).unwrap(),
+        street.store().case(case.id).unwrap(),
+    );
+    assert_eq!(ca, cs, "the same case everywhere");
+    let (ta, ts) = (
+        a.store().case_detail(case.id).unwrap(),
+        street.store().case_detail(case.id).unwrap(),
+    );
+    assert_eq!(ta.timeline, ts.timeline, "the same timeline everywhere");
+    // The later step (the street's transfer) came after a resolution: it is kept and shown
+    // as a conflict, never dropped.
+    assert_eq!(ca.state, CaseState::Resolved);
+    let conflicts: Vec<_> = ta
+        .timeline
+        .iter()
+        .filter(|e| e.conflict.is_some())
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{:?}", ta.timeline);
+    assert_eq!(
+        a.store().conflicts().unwrap(),
+        street.store().conflicts().unwrap()
+    );
+    server.stop().await;
+}
+
+async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let code = admin::issue_code(&*server.storage, "a", 7, now())
+        .await
+        .unwrap();
+    let req = |device: &str| EnrolRequest {
+        code: code.to_lowercase().replace('-', " "),
+        device: device.into(),
+        device_name: "前台电脑".into(),
+    };
+    let device = uuid::Uuid::new_v4().to_string();
+    let first = Client::new(&server.url).enrol(&req(&device)).await.unwrap();
+    assert_eq!(first.office.id, "a");
+    assert_eq!(first.device_tag.len(), 2);
+    let again = Client::new(&server.url)
+        .enrol(&req(&uuid::Uuid::new_v4().to_string()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.code,
+        jiesu_core::Code::Unauthorized,
+        "a code works once"
+    );
+    let expired = admin::issue_code(&*server.storage, "a", 0, now())
+        .await
+        .unwrap();
+    let e = Client::new(&server.url)
+        .enrol(&EnrolRequest {
+            code: expired,
+            device: device.clone(),
+            device_name: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        jiesu_core::Code::Unauthorized,
+        "an expired code is refused"
+    );
+
+    let client = Client::new(&server.url).with_credential(&first.credential);
+    assert_eq!(client.me().await.unwrap().office.id, "a");
+    // Only the hash is stored: the credential appears nowhere in the device list.
+    let devices = admin::devices(&*server.storage).await.unwrap();
+    assert_eq!(devices.len(), 1);
+    assert!(!format!("{devices:?}").contains(&first.credential));
+    assert!(
+        admin::revoke(&*server.storage, &device, now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        client.me().await.unwrap_err().code,
+        jiesu_core::Code::Unauthorized
+    );
+    assert_eq!(
+        client.pull(0, 10).await.unwrap_err().code,
+        jiesu_core::Code::Unauthorized
+    );
+    server.stop().await;
+}
+
+async fn resending_is_harmless_and_pulls_page(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    for i in 0..25 {
+        a.store().receive(parking(&format!("停车难 {i}"))).unwrap();
+    }
+    let events = a.store().outbox(100).unwrap();
+    let req = jiesu_core::wire::PushRequest {
+        events: events.clone(),
+    };
+    let first = a.client.push(&req).await.unwrap();
+    let second = a.client.push(&req).await.unwrap();
+    assert_eq!(first.receipts, second.receipts, "same receipts on resend");
+    assert_eq!(first.receipts.len(), 25);
+    // A batch holding the same event twice stores it once.
+    let twice = jiesu_core::wire::PushRequest {
+        events: vec![events[0].clone(), events[0].clone()],
+    };
+    let r = a.client.push(&twice).await.unwrap();
+    assert_eq!(r.receipts[0], r.receipts[1]);
+    assert_eq!(r.receipts[0], first.receipts[0]);
+
+    let mut cursor = 0;
+    let mut got = Vec::new();
+    loop {
+        let page = street.client.pull(cursor, 10).await.unwrap();
+        assert!(page.events.len() <= 10);
+        if page.more {
+            assert_eq!(
+                page.remaining,
+                25 - got.len() as i64 - page.events.len() as i64
+            );
+        }
+        got.extend(page.events.iter().map(|p| p.event.id));
+        cursor = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    let mut want: Vec<_> = events.iter().map(|e| e.id).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "every event once, in pages");
+    server.stop().await;
+}

@@ -1,0 +1,423 @@
+//! # jiesu-sync
+//!
+//! The app's side of sync, over HTTP: [`Client`] speaks the `/v1` protocol of `jiesu-server`
+//! with the message types of [`jiesu_core::wire`]; [`sync_round`] pushes the store's outbox
+//! and pulls its office's feed through any [`Transport`] (tests wrap the client in one that
+//! drops, duplicates and reorders requests); [`Syncer`] runs rounds in the background,
+//! whenever the server is reachable, woken by the live channel, with backoff when it is not.
+//!
+//! The store is shared as `Arc<Mutex<Store>>` and locked only between network calls, never
+//! across one, so the window never waits for the network.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiesu_core::wire::{
+    EnrolRequest, EnrolResponse, FeedChanged, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PullResponse,
+    PushRequest, PushResponse,
+};
+use jiesu_core::{Clock, Code, CorrectedClock, Store, SyncProgress, SyncStatus, WireError};
+use tokio::sync::{Notify, watch};
+
+/// One HTTP connection's worth of server.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    credential: Option<String>,
+}
+
+fn offline(e: reqwest::Error) -> WireError {
+    WireError::new(Code::Offline, format!("server not reachable: {e}"))
+}
+
+impl Client {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8645`).
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .gzip(true)
+            .build()
+            .expect("static client configuration");
+        Client {
+            http,
+            base: base.trim().trim_end_matches('/').to_owned(),
+            credential: None,
+        }
+    }
+
+    /// The same client, authenticated as a device.
+    pub fn with_credential(mut self, credential: &str) -> Client {
+        self.credential = Some(credential.to_owned());
+        self
+    }
+
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{path}", self.base));
+        match &self.credential {
+            Some(c) => r.bearer_auth(c),
+            None => r,
+        }
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(
+        r: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, WireError> {
+        let r = r.map_err(offline)?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(offline)?;
+        if status.is_success() {
+            serde_json::from_slice(&bytes).map_err(|e| {
+                WireError::new(
+                    Code::Server,
+                    format!("unexpected answer from the server: {e}"),
+                )
+            })
+        } else {
+            Err(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                // Not our server (a proxy's error page, a wrong URL).
+                let code = if status.is_server_error() {
+                    Code::Server
+                } else {
+                    Code::InvalidInput
+                };
+                WireError::new(code, format!("HTTP {status} from the server"))
+            }))
+        }
+    }
+
+    /// Exchange a one-time code for a credential.
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, WireError> {
+        Self::answer(
+            self.req(reqwest::Method::POST, "/v1/enrol")
+                .json(req)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Who the credential belongs to, and the directory.
+    pub async fn me(&self) -> Result<Me, WireError> {
+        Self::answer(self.req(reqwest::Method::GET, "/v1/me").send().await).await
+    }
+
+    /// Give up the credential.
+    pub async fn unenrol(&self) -> Result<(), WireError> {
+        Self::answer::<serde_json::Value>(
+            self.req(reqwest::Method::POST, "/v1/unenrol").send().await,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Server-sent `changed` notices, until the connection drops.
+    pub async fn live(
+        &self,
+    ) -> Result<impl futures_util::Stream<Item = FeedChanged> + use<>, WireError> {
+        let r = self
+            .http
+            .get(format!("{}/v1/live", self.base))
+            .bearer_auth(self.credential.as_deref().unwrap_or_default())
+            .timeout(Duration::from_secs(24 * 3600))
+            .send()
+            .await
+            .map_err(offline)?;
+        if !r.status().is_success() {
+            return Err(Self::answer::<serde_json::Value>(Ok(r)).await.unwrap_err());
+        }
+        let mut buf = String::new();
+        Ok(r.bytes_stream().flat_map(move |chunk| {
+            let mut out = Vec::new();
+            if let Ok(bytes) = chunk {
+                buf.push_str(&String::from_utf8_lossy(&bytes));
+                // SSE events end with a blank line; keep-alives are comment lines (":").
+                while let Some(end) = buf.find("\n\n") {
+                    let block: String = buf.drain(..end + 2).collect();
+                    if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:"))
+                        && let Ok(c) = serde_json::from_str::<FeedChanged>(data.trim())
+                    {
+                        out.push(c);
+                    }
+                }
+            }
+            futures_util::stream::iter(out)
+        }))
+    }
+}
+
+/// What a sync round needs from the network. [`Client`] is the real one.
+pub trait Transport: Send + Sync {
+    /// Push a batch.
+    fn push(
+        &self,
+        req: &PushRequest,
+    ) -> impl Future<Output = Result<PushResponse, WireError>> + Send;
+    /// Pull a page.
+    fn pull(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<PullResponse, WireError>> + Send;
+}
+
+impl Transport for Client {
+    async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+        Self::answer(
+            self.req(reqwest::Method::POST, "/v1/push")
+                .json(req)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, WireError> {
+        Self::answer(
+            self.req(reqwest::Method::GET, "/v1/pull")
+                .query(&[("after", after.to_string()), ("limit", limit.to_string())])
+                .send()
+                .await,
+        )
+        .await
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Events pushed (acknowledged).
+    pub pushed: usize,
+    /// Events pulled that were new here.
+    pub pulled: usize,
+    /// The last server time seen (ms).
+    pub server_time: i64,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn core(e: jiesu_core::Error) -> WireError {
+    e.to_wire()
+}
+
+/// Push everything waiting, then pull until the feed is drained. Every step is its own
+/// transaction in the store, so an interrupted round loses nothing and the next one resumes.
+pub async fn sync_round<T: Transport>(
+    store: &Mutex<Store>,
+    transport: &T,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<RoundReport, WireError> {
+    let mut report = RoundReport::default();
+    loop {
+        let events = lock(store).outbox(MAX_PUSH_EVENTS as u32).map_err(core)?;
+        if events.is_empty() {
+            break;
+        }
+        let n = events.len();
+        let resp = transport.push(&PushRequest { events }).await?;
+        report.server_time = resp.server_time;
+        lock(store).acknowledge(&resp.receipts).map_err(core)?;
+        report.pushed += n;
+    }
+    let mut fetched: i64 = 0;
+    loop {
+        let cursor = lock(store).pull_cursor().map_err(core)?;
+        let page = transport.pull(cursor, MAX_PULL_EVENTS).await?;
+        report.server_time = page.server_time;
+        fetched += page.events.len() as i64;
+        report.pulled += lock(store).apply_pull(&page).map_err(core)?;
+        if page.more {
+            progress(SyncProgress {
+                done: fetched,
+                total: fetched + page.remaining,
+            });
+        } else {
+            break;
+        }
+    }
+    lock(store).record_sync(report.server_time).map_err(core)?;
+    Ok(report)
+}
+
+/// How often to sync when nothing wakes the task.
+pub const POLL: Duration = Duration::from_secs(30);
+/// Longest wait between attempts while the server is unreachable.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The background sync task's handle.
+#[derive(Clone)]
+pub struct Syncer {
+    wake: Arc<Notify>,
+    status: watch::Receiver<SyncStatus>,
+}
+
+impl Syncer {
+    /// Start syncing `store` in the background (on the current tokio runtime). `on_data` is
+    /// called after a round brought new events, so the window can refresh.
+    pub fn spawn(
+        store: Arc<Mutex<Store>>,
+        clock: CorrectedClock,
+        on_data: Arc<dyn Fn() + Send + Sync>,
+    ) -> Syncer {
+        let initial = lock(&store)
+            .sync_status()
+            .unwrap_or_else(|_| empty_status());
+        let (tx, rx) = watch::channel(initial);
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(run(store, clock, tx, wake.clone(), on_data));
+        Syncer { wake, status: rx }
+    }
+
+    /// Sync now ("sync now", a new local event, an enrolment).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Status changes, for pushing to the window.
+    pub fn subscribe(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+}
+
+fn empty_status() -> SyncStatus {
+    SyncStatus {
+        enrolled: false,
+        server_url: String::new(),
+        office: None,
+        waiting: 0,
+        last_sync: None,
+        online: false,
+        syncing: false,
+        progress: None,
+        error: None,
+        clock_offset_ms: 0,
+    }
+}
+
+async fn run(
+    store: Arc<Mutex<Store>>,
+    clock: CorrectedClock,
+    status: watch::Sender<SyncStatus>,
+    wake: Arc<Notify>,
+    on_data: Arc<dyn Fn() + Send + Sync>,
+) {
+    let mut backoff = Duration::from_secs(1);
+    let mut live: Option<(String, tokio::task::JoinHandle<()>)> = None;
+    let mut directory_at: Option<std::time::Instant> = None;
+    loop {
+        let enrolment = lock(&store).enrolment().ok().flatten();
+        let publish = |f: &dyn Fn(&mut SyncStatus)| {
+            let base = lock(&store).sync_status().ok();
+            status.send_modify(|s| {
+                if let Some(b) = &base {
+                    s.enrolled = b.enrolled;
+                    s.server_url = b.server_url.clone();
+                    s.office = b.office.clone();
+                    s.waiting = b.waiting;
+                    s.last_sync = b.last_sync;
+                }
+                s.clock_offset_ms = clock.offset_ms();
+                f(s)
+            });
+        };
+        let Some(enrolment) = enrolment else {
+            if let Some((_, h)) = live.take() {
+                h.abort();
+            }
+            directory_at = None;
+            publish(&|s| {
+                s.online = false;
+                s.error = None;
+                s.progress = None;
+            });
+            wake.notified().await;
+            continue;
+        };
+        let client = Client::new(&enrolment.server_url).with_credential(&enrolment.credential);
+        // One live connection per enrolment; it wakes this loop when the feed grows.
+        if live.as_ref().map(|(c, _)| c) != Some(&enrolment.credential) {
+            if let Some((_, h)) = live.take() {
+                h.abort();
+            }
+            live = Some((
+                enrolment.credential.clone(),
+                tokio::spawn(listen(client.clone(), wake.clone())),
+            ));
+        }
+        publish(&|s| s.syncing = true);
+        let refresh_directory = directory_at.is_none_or(|t| t.elapsed() > Duration::from_secs(600));
+        let result = async {
+            if refresh_directory {
+                let me = client.me().await?;
+                lock(&store).set_directory(&me.directory).map_err(core)?;
+                clock.set_offset_ms(me.server_time - jiesu_core::SystemClock.now_ms());
+            }
+            let st = status.clone();
+            let progress = move |p: SyncProgress| st.send_modify(|s| s.progress = Some(p));
+            sync_round(&store, &client, &progress).await
+        }
+        .await;
+        let wait = match result {
+            Ok(report) => {
+                if refresh_directory {
+                    directory_at = Some(std::time::Instant::now());
+                }
+                if report.server_time > 0 {
+                    clock.set_offset_ms(report.server_time - jiesu_core::SystemClock.now_ms());
+                }
+                backoff = Duration::from_secs(1);
+                publish(&|s| {
+                    s.online = true;
+                    s.syncing = false;
+                    s.progress = None;
+                    s.error = None;
+                });
+                if report.pulled > 0 || report.pushed > 0 {
+                    on_data();
+                }
+                POLL
+            }
+            Err(e) => {
+                let reached = e.code != Code::Offline;
+                publish(&|s| {
+                    s.online = reached;
+                    s.syncing = false;
+                    s.progress = None;
+                    s.error = Some(e.clone());
+                });
+                let w = backoff;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                // A little jitter so a street's offices do not retry in lockstep.
+                w + Duration::from_millis(rand::random_range(0..500))
+            }
+        };
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn listen(client: Client, wake: Arc<Notify>) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        if let Ok(mut stream) = client.live().await {
+            backoff = Duration::from_secs(1);
+            while stream.next().await.is_some() {
+                wake.notify_one();
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
