@@ -10,7 +10,7 @@ want_test=0
 
 pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config file fonts-wqy-microhei)
 if [ $want_test = 1 ]; then
-  pkgs+=(xvfb xauth webkit2gtk-driver)
+  pkgs+=(xvfb xauth webkit2gtk-driver postgresql)
 fi
 
 missing=()

@@ -383,6 +383,8 @@ pub struct Catalog {
     pub categories: Vec<crate::catalog::Category>,
     /// The office's handling units.
     pub units: Vec<crate::catalog::Unit>,
+    /// Offices a case can be transferred to (the server's directory; empty offline-only).
+    pub offices: Vec<crate::wire::Office>,
     /// Channels in form order.
     pub channels: Vec<Channel>,
     /// States in workflow order.

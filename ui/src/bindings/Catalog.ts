@@ -2,6 +2,7 @@
 import type { CaseState } from "./CaseState";
 import type { Category } from "./Category";
 import type { Channel } from "./Channel";
+import type { Office } from "./Office";
 import type { Unit } from "./Unit";
 
 /**
@@ -16,6 +17,10 @@ categories: Array<Category>,
  * The office's handling units.
  */
 units: Array<Unit>, 
+/**
+ * Offices a case can be transferred to (the server's directory; empty offline-only).
+ */
+offices: Array<Office>, 
 /**
  * Channels in form order.
  */

@@ -687,7 +687,14 @@ impl Store {
             }
         }
         Ok(CaseDetail {
-            allowed: workflow::allowed_actions(&case, now),
+            allowed: {
+                // Another office can only be named once the server's directory is known.
+                let offices = !self.directory()?.is_empty();
+                workflow::allowed_actions(&case, now)
+                    .into_iter()
+                    .filter(|a| offices || *a != crate::model::Action::TransferOffice)
+                    .collect()
+            },
             response_status: due_status(
                 case.responded_at.is_none() && case.state.is_open(),
                 case.response_due,
