@@ -47,6 +47,7 @@ app: ui
 	cargo build -p jiesu-app
 
 e2e: app
+	cargo build -p jiesu-server --bin jiesu-server -p jiesu-sync --bin jiesu-replica
 	JIESU_APP=$(CURDIR)/$(APP) xvfb-run -a npm --prefix tests/e2e test
 
 bench:

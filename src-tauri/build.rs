@@ -18,6 +18,10 @@ fn main() {
             "set_calendar_day",
             "add_unit",
             "set_user",
+            "sync_status",
+            "enrol",
+            "unenrol",
+            "sync_now",
         ]),
     ))
     .expect("tauri build configuration");

@@ -61,7 +61,9 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
 
 #[tauri::command]
 pub async fn receive_case(state: State<'_, AppState>, input: NewCase) -> CmdResult<Case> {
-    Ok(store(&state).receive(input)?)
+    let case = store(&state).receive(input)?;
+    state.syncer.wake();
+    Ok(case)
 }
 
 #[tauri::command]
@@ -70,7 +72,9 @@ pub async fn act(
     case_id: Uuid,
     command: CaseCommand,
 ) -> CmdResult<Case> {
-    Ok(store(&state).act(case_id, command)?)
+    let case = store(&state).act(case_id, command)?;
+    state.syncer.wake();
+    Ok(case)
 }
 
 #[tauri::command]
@@ -142,12 +146,15 @@ pub async fn set_calendar_day(
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or_default();
+    wake_sync(&state);
     Ok(s.calendar_year(year))
 }
 
 #[tauri::command]
 pub async fn add_unit(state: State<'_, AppState>, name: String) -> CmdResult<catalog::Unit> {
-    Ok(store(&state).add_unit(&name)?)
+    let unit = store(&state).add_unit(&name)?;
+    state.syncer.wake();
+    Ok(unit)
 }
 
 #[tauri::command]
@@ -155,4 +162,80 @@ pub async fn set_user(state: State<'_, AppState>, author: String) -> CmdResult<I
     let mut s = store(&state);
     s.act_as(&author)?;
     Ok(s.identity().clone())
+}
+
+fn wake_sync(state: &State<'_, AppState>) {
+    // New local events: let the sync task push them now rather than at the next poll.
+    state.syncer.wake();
+}
+
+/// Sync as the status bar shows it.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
+    Ok(state.syncer.status())
+}
+
+/// Enrol this PC with a server: the code is spent, the credential kept in the store.
+#[tauri::command]
+pub async fn enrol(
+    state: State<'_, AppState>,
+    server_url: String,
+    code: String,
+) -> CmdResult<SyncStatus> {
+    let device = {
+        let s = store(&state);
+        s.check_can_enrol(&server_url)?;
+        s.identity().device.clone()
+    };
+    let device_name = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "Jiesu".into());
+    let client = jiesu_sync::Client::new(server_url.trim());
+    let answer = client
+        .enrol(&wire::EnrolRequest {
+            code,
+            device,
+            device_name,
+        })
+        .await?;
+    let me = client
+        .clone()
+        .with_credential(&answer.credential)
+        .me()
+        .await?;
+    let status = {
+        let mut s = store(&state);
+        s.enrol(&server_url, &answer)?;
+        s.set_directory(&me.directory)?;
+        s.sync_status()?
+    };
+    // The window follows the sync task's own "sync-status" events from here on.
+    state.syncer.wake();
+    Ok(status)
+}
+
+/// Leave the server. Returns how many events had not been uploaded.
+#[tauri::command]
+pub async fn unenrol(state: State<'_, AppState>) -> CmdResult<u32> {
+    let enrolment = store(&state).enrolment()?;
+    if let Some(e) = enrolment {
+        // Best effort: offline, the server keeps the device until an administrator revokes it.
+        let _ = jiesu_sync::Client::new(&e.server_url)
+            .with_credential(&e.credential)
+            .unenrol()
+            .await;
+    }
+    let waiting = store(&state).unenrol()?;
+    state.syncer.wake();
+    Ok(waiting)
+}
+
+/// Sync now instead of at the next poll.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> CmdResult<()> {
+    state.syncer.wake();
+    Ok(())
 }

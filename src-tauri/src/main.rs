@@ -6,17 +6,20 @@
 mod commands;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use tauri::Manager;
+use jiesu_core::CorrectedClock;
+use jiesu_sync::Syncer;
+use tauri::{Emitter, Manager};
 
 /// Overrides the data directory (tests point it at a temp dir).
 const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
 
-/// What the commands share: the one store and where it lives.
+/// What the commands share: the one store, where it lives, and the background sync task.
 pub struct AppState {
-    store: Mutex<jiesu_core::Store>,
+    store: Arc<Mutex<jiesu_core::Store>>,
     dir: PathBuf,
+    syncer: Syncer,
 }
 
 fn main() {
@@ -26,11 +29,30 @@ fn main() {
                 Some(d) => PathBuf::from(d),
                 None => app.path().app_data_dir()?,
             };
-            let store = jiesu_core::Store::open(&dir, Box::new(jiesu_core::SystemClock))?;
-            app.manage(AppState {
-                store: Mutex::new(store),
-                dir,
+            // The PC's clock, corrected by the server's once it has been reached.
+            let clock = CorrectedClock::default();
+            let store = Arc::new(Mutex::new(jiesu_core::Store::open(
+                &dir,
+                Box::new(clock.clone()),
+            )?));
+            let handle = app.handle().clone();
+            let _runtime = tauri::async_runtime::handle().inner().enter();
+            let on_data = {
+                let handle = handle.clone();
+                Arc::new(move || {
+                    let _ = handle.emit("data-changed", ());
+                })
+            };
+            let syncer = Syncer::spawn(store.clone(), clock, on_data);
+            // The status bar follows the sync task without asking.
+            let mut changes = syncer.subscribe();
+            tauri::async_runtime::spawn(async move {
+                while changes.changed().await.is_ok() {
+                    let status = changes.borrow_and_update().clone();
+                    let _ = handle.emit("sync-status", status);
+                }
             });
+            app.manage(AppState { store, dir, syncer });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -48,6 +70,10 @@ fn main() {
             commands::set_calendar_day,
             commands::add_unit,
             commands::set_user,
+            commands::sync_status,
+            commands::enrol,
+            commands::unenrol,
+            commands::sync_now,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

@@ -1,8 +1,9 @@
-// The user journeys of issue 2, in the real window.
+// The user journeys of issues 2 and 3, in the real window.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { journey, Key, By, until } from './harness.mjs'
+import { startServer } from './server.mjs'
 
 const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
 
@@ -175,4 +176,58 @@ test('the office adds its own handling unit and checks the provisional calendar'
     assert.equal(await next.getAttribute('data-testid'), 'f-building', 'then to the building')
     await ui.screenshot('journey4-autofill')
   })
+})
+
+test('a community enrols with the street server, files a case, and the street office sees it', async () => {
+  const server = await startServer()
+  try {
+    await journey('journey5', async ({ driver, ui }) => {
+      const state = async () => (await ui.el('sync-state')).getAttribute('data-state')
+      const waitState = (want, ms = 20000) =>
+        driver.wait(async () => (await state()) === want, ms, `sync state never became ${want}`)
+      await ui.firstRun('李书记', false)
+      assert.equal(await state(), 'standalone')
+      await ui.click('nav-settings')
+      await ui.type('s-server', server.url)
+      await ui.type('s-code', server.code('hm'))
+      await ui.click('s-enrol')
+      await waitState('synced')
+      const enrolment = await ui.text('s-enrolment')
+      assert.match(enrolment, /和美社区/)
+      assert.match(server.devices(), /hm/, 'the server lists the enrolled device')
+      await ui.screenshot('journey5-enrolled')
+
+      // A case filed at the community goes up on its own, and the status says so.
+      await ui.click('nav-intake')
+      await ui.type('f-phone', '13800001111')
+      await ui.type('f-name', '赵大爷')
+      await ui.cascade('f-category', '小区车位', '小区车位')
+      const desc = await ui.type('f-description', '小区东门晚上车位不够，车停到了消防通道')
+      const filedAt = Date.now()
+      await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+      await ui.waitText('case-state', '待派单')
+      const number = (await ui.text('case-number')).trim()
+      // Synced *after* the filing: nothing waits, and a round completed since.
+      await driver.wait(
+        async () => {
+          const { ok } = await ui.invoke('sync_status', {})
+          return ok.waiting === 0 && ok.last_sync >= filedAt
+        },
+        20000,
+        'the case never went up',
+      )
+      await waitState('synced')
+      await ui.screenshot('journey5-case-synced')
+
+      // The street office's app core, a separate store, receives the case with its office.
+      const street = server.replica('hy')
+      const seen = street.find((c) => c.number === number)
+      assert.ok(seen, `the street holds case ${number}: ${JSON.stringify(street)}`)
+      assert.equal(seen.office, 'hm')
+      assert.equal(seen.state, 'received')
+      assert.match(seen.description, /消防通道/)
+    })
+  } finally {
+    server.stop()
+  }
 })

@@ -18,6 +18,7 @@ import type { NewCase } from './bindings/NewCase'
 import type { ResidentHint } from './bindings/ResidentHint'
 import type { Setup } from './bindings/Setup'
 import type { StoreStats } from './bindings/StoreStats'
+import type { SyncStatus } from './bindings/SyncStatus'
 import type { WireError } from './bindings/WireError'
 
 export class JiesuError extends Error {
@@ -67,4 +68,8 @@ export const api = {
     call<CalendarYear>('set_calendar_day', { date, working }),
   addUnit: (name: string) => call<Unit>('add_unit', { name }),
   setUser: (author: string) => call<Identity>('set_user', { author }),
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),
+  unenrol: () => call<number>('unenrol'),
+  syncNow: () => call<void>('sync_now'),
 }

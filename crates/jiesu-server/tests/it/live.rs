@@ -82,3 +82,45 @@ async fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_syncer_started_before_enrolment_syncs_once_enrolled() {
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let store = Arc::new(std::sync::Mutex::new(
+        jiesu_core::Store::open_in_memory(Box::new(jiesu_core::SystemClock)).unwrap(),
+    ));
+    store
+        .lock()
+        .unwrap()
+        .set_identity("local", "", "李书记")
+        .unwrap();
+    let syncer = Syncer::spawn(store.clone(), CorrectedClock::default(), Arc::new(|| {}));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!syncer.status().enrolled);
+    let code = jiesu_server::admin::issue_code(&*server.storage, "a", 1, now())
+        .await
+        .unwrap();
+    let answer = jiesu_sync::Client::new(&server.url)
+        .enrol(&jiesu_core::wire::EnrolRequest {
+            code,
+            device: store.lock().unwrap().identity().device.clone(),
+            device_name: "pc".into(),
+        })
+        .await
+        .unwrap();
+    store.lock().unwrap().enrol(&server.url, &answer).unwrap();
+    store
+        .lock()
+        .unwrap()
+        .receive(parking("楼道灯坏了"))
+        .unwrap();
+    syncer.wake();
+    wait_until(Duration::from_secs(10), || {
+        let s = syncer.status();
+        s.enrolled && s.online && s.waiting == 0 && s.last_sync.is_some()
+    })
+    .await;
+    server.stop().await;
+}

@@ -1,0 +1,58 @@
+//! `jiesu-replica`: a headless app core, for tests and for checking a server by hand.
+//!
+//! `jiesu-replica --dir DIR --server URL [--code CODE]` opens (or creates) an app store in DIR,
+//! enrols it with the code when it is not enrolled yet, runs one sync round, and prints the
+//! cases it holds as JSON lines (`{"number", "office", "state", "description"}`).
+
+use std::sync::Mutex;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (Some(dir), Some(server)) = (arg("--dir"), arg("--server")) else {
+        eprintln!("usage: jiesu-replica --dir DIR --server URL [--code CODE]");
+        std::process::exit(2);
+    };
+    let mut store = jiesu_core::Store::open(
+        std::path::Path::new(&dir),
+        Box::new(jiesu_core::SystemClock),
+    )?;
+    if store.identity().author.is_empty() {
+        let office = store.identity().office.clone();
+        store.set_identity(&office, "", "jiesu-replica")?;
+    }
+    if store.enrolment()?.is_none() {
+        let code = arg("--code").ok_or("not enrolled: give --code")?;
+        let answer = jiesu_sync::Client::new(&server)
+            .enrol(&jiesu_core::wire::EnrolRequest {
+                code,
+                device: store.identity().device.clone(),
+                device_name: "jiesu-replica".into(),
+            })
+            .await?;
+        store.enrol(&server, &answer)?;
+    }
+    let credential = store.enrolment()?.ok_or("not enrolled")?.credential;
+    let client = jiesu_sync::Client::new(&server).with_credential(&credential);
+    let store = Mutex::new(store);
+    jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
+    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+    for c in store.all_cases()? {
+        println!(
+            "{}",
+            serde_json::json!({
+                "number": c.number,
+                "office": c.office,
+                "state": c.state,
+                "description": c.description,
+            })
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+// A real jiesu-server for the sync journey: its own data dir and port, offices and codes made
+// with its admin command line, and a headless second app core (jiesu-replica) to look with.
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import net from 'node:net'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const SERVER = process.env.JIESU_SERVER_BIN ?? join(root, 'target/debug/jiesu-server')
+const REPLICA = process.env.JIESU_REPLICA_BIN ?? join(root, 'target/debug/jiesu-replica')
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => ok(port))
+    })
+    s.on('error', fail)
+  })
+}
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'jiesu-server-e2e-'))
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const admin = (...args) =>
+    execFileSync(SERVER, ['--data-dir', dir, 'admin', ...args], { encoding: 'utf8' }).trim()
+  admin('add-office', '--id', 'jh', '--name', '江汉区', '--kind', 'district')
+  admin('add-office', '--id', 'hy', '--name', '花园街道', '--kind', 'street', '--parent', 'jh')
+  admin('add-office', '--id', 'hm', '--name', '和美社区', '--kind', 'community', '--parent', 'hy')
+  const proc = spawn(SERVER, ['--data-dir', dir, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  proc.stderr.on('data', (d) => (log += d))
+  const end = Date.now() + 15000
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/v1/health`)
+      if (r.ok) break
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > end) throw new Error(`jiesu-server did not start: ${log}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    code: (office) => admin('code', '--office', office),
+    /** Sync a fresh headless app core enrolled at `office`; returns the cases it holds. */
+    replica(office) {
+      const rdir = mkdtempSync(join(tmpdir(), 'jiesu-replica-'))
+      try {
+        const out = execFileSync(REPLICA, ['--dir', rdir, '--server', url, '--code', admin('code', '--office', office)], {
+          encoding: 'utf8',
+        })
+        return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      } finally {
+        rmSync(rdir, { recursive: true, force: true })
+      }
+    },
+    devices: () => admin('devices'),
+    stop() {
+      proc.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
