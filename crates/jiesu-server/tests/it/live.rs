@@ -102,10 +102,11 @@ async fn a_syncer_started_before_enrolment_syncs_once_enrolled() {
     let code = jiesu_server::admin::issue_code(&*server.storage, "a", 1, now())
         .await
         .unwrap();
+    let device = store.lock().unwrap().identity().device.clone();
     let answer = jiesu_sync::Client::new(&server.url)
         .enrol(&jiesu_core::wire::EnrolRequest {
             code,
-            device: store.lock().unwrap().identity().device.clone(),
+            device,
             device_name: "pc".into(),
         })
         .await
