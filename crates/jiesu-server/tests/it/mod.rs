@@ -1,3 +1,4 @@
+mod binary;
 pub mod common;
 mod live;
 mod property;
