@@ -8,4 +8,5 @@ mod it {
     mod sample;
     mod search;
     mod store;
+    mod sync;
 }

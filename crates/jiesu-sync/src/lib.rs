@@ -225,24 +225,43 @@ pub async fn sync_round<T: Transport>(
         report.pushed += n;
     }
     let mut fetched: i64 = 0;
-    loop {
-        let cursor = lock(store).pull_cursor().map_err(core)?;
-        let page = transport.pull(cursor, MAX_PULL_EVENTS).await?;
-        report.server_time = page.server_time;
-        fetched += page.events.len() as i64;
-        report.pulled += lock(store).apply_pull(&page).map_err(core)?;
-        if page.more {
-            progress(SyncProgress {
-                done: fetched,
-                total: fetched + page.remaining,
-            });
-        } else {
-            break;
+    let mut bulk = false;
+    let pulled: Result<(), WireError> = async {
+        loop {
+            let cursor = lock(store).pull_cursor().map_err(core)?;
+            let page = transport.pull(cursor, MAX_PULL_EVENTS).await?;
+            report.server_time = page.server_time;
+            fetched += page.events.len() as i64;
+            // A long backlog (a first sync) is stored first and folded once per case at the end.
+            bulk |= page.remaining > BULK_PULL;
+            report.pulled += if bulk {
+                lock(store).apply_pull_bulk(&page).map_err(core)?
+            } else {
+                lock(store).apply_pull(&page).map_err(core)?
+            };
+            if page.more {
+                progress(SyncProgress {
+                    done: fetched,
+                    total: fetched + page.remaining,
+                });
+            } else {
+                return Ok(());
+            }
         }
     }
+    .await;
+    // Fold what a bulk pull stored even when the round broke off: the window must not show
+    // a half-folded store until the next round.
+    if bulk {
+        lock(store).settle().map_err(core)?;
+    }
+    pulled?;
     lock(store).record_sync(report.server_time).map_err(core)?;
     Ok(report)
 }
+
+/// A pull backlog longer than this is applied in bulk (see `Store::apply_pull_bulk`).
+pub const BULK_PULL: i64 = 10_000;
 
 /// How often to sync when nothing wakes the task.
 pub const POLL: Duration = Duration::from_secs(30);

@@ -145,11 +145,13 @@ impl Store {
             device_tag: None,
         };
         store.device_tag = store.meta("device_tag")?;
+        // A first sync interrupted between a bulk pull and its settle: fold what it stored.
+        store.settle()?;
         store.reload_calendar()?;
         Ok(store)
     }
 
-    fn reload_calendar(&mut self) -> Result<()> {
+    pub(crate) fn reload_calendar(&mut self) -> Result<()> {
         let mut cal = Calendar::china();
         let mut stmt = self
             .conn

@@ -116,6 +116,10 @@ CREATE TABLE receipts (
     server_seq  INTEGER NOT NULL,
     received_ms INTEGER NOT NULL
 ) STRICT;
+-- Streams whose events a bulk pull stored without folding; folded once each by settle().
+CREATE TABLE dirty_streams (
+    stream TEXT PRIMARY KEY
+) STRICT;
 "#,
 ];
 

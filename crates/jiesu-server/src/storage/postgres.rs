@@ -353,31 +353,57 @@ impl Storage for PostgresStorage {
             known.holders.entry(r.get(0)).or_default().push(r.get(1));
         }
         let steps = plan(device, events, &known, tree)?;
+        // Every write is phrased so it needs no answer from an earlier one (sequence numbers
+        // are looked up in SQL by event id), so the whole push is pipelined: one round trip
+        // instead of one per row. Statements still run in order on the server.
         let insert = tx
             .prepare(
                 "INSERT INTO events (id, stream, scope_office, device, received_ms, digest, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .await
+            .map_err(backend)?;
+        let holder = tx
+            .prepare(
+                "INSERT INTO holders (stream, office, since_seq)
+                 SELECT $1, $2, seq FROM events WHERE id = $3 ON CONFLICT DO NOTHING",
             )
             .await
             .map_err(backend)?;
         let feed = tx
             .prepare(
-                "INSERT INTO feed (office, seq) SELECT unnest($1::text[]), $2
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO feed (office, seq) SELECT unnest($1::text[]), seq FROM events
+                 WHERE id = $2 ON CONFLICT DO NOTHING",
             )
             .await
             .map_err(backend)?;
-        let mut inserted = HashMap::new();
+        let backfill = tx
+            .prepare(
+                "INSERT INTO feed (office, seq)
+                 SELECT o, e.seq FROM unnest($1::text[]) AS o, events e
+                 WHERE e.stream = $2 ORDER BY o, e.seq ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(backend)?;
+        type Write<'a> = std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >;
+        type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+        fn p(v: Vec<Param<'_>>) -> Vec<Param<'_>> {
+            v
+        }
+        let mut writes: Vec<Write<'_>> = Vec::new();
         let mut grown: HashMap<String, i64> = HashMap::new();
-        let mut pending_shares: Vec<(String, Vec<String>, String)> = Vec::new();
+        let mut pending_shares: Vec<(&String, &Vec<String>, &String)> = Vec::new();
+        let mut new_ids: Vec<uuid::Uuid> = Vec::new();
         for step in &steps {
             match step {
                 Step::Known { .. } => {}
                 Step::Share {
                     stream,
                     offices,
-                    holder,
-                } => pending_shares.push((stream.clone(), offices.clone(), holder.clone())),
+                    holder: h,
+                } => pending_shares.push((stream, offices, h)),
                 Step::Insert {
                     index,
                     body,
@@ -386,58 +412,59 @@ impl Storage for PostgresStorage {
                     feeds,
                 } => {
                     let ev = &events[*index];
-                    let seq: i64 = tx
-                        .query_one(
-                            &insert,
-                            &[
-                                &ev.id,
-                                &ev.stream,
-                                scope_office,
-                                &ev.device,
-                                &now_ms,
-                                digest,
-                                body,
-                            ],
-                        )
-                        .await
-                        .map_err(backend)?
-                        .get(0);
-                    inserted.insert(*index, (seq, now_ms));
-                    for (stream, offices, holder) in pending_shares.drain(..) {
-                        tx.execute(
-                            "INSERT INTO holders (stream, office, since_seq) VALUES ($1, $2, $3)
-                             ON CONFLICT DO NOTHING",
-                            &[&stream, &holder, &seq],
-                        )
-                        .await
-                        .map_err(backend)?;
-                        for o in &offices {
-                            tx.execute(
-                                "INSERT INTO feed (office, seq)
-                                 SELECT $1, seq FROM events WHERE stream = $2 ORDER BY seq
-                                 ON CONFLICT DO NOTHING",
-                                &[o, &stream],
-                            )
-                            .await
-                            .map_err(backend)?;
+                    new_ids.push(ev.id);
+                    writes.push(Box::pin(tx.execute_raw(
+                        &insert,
+                        p(vec![
+                            &ev.id,
+                            &ev.stream,
+                            scope_office,
+                            &ev.device,
+                            &now_ms,
+                            digest,
+                            body,
+                        ]),
+                    )));
+                    for (stream, offices, h) in pending_shares.drain(..) {
+                        writes.push(Box::pin(
+                            tx.execute_raw(&holder, p(vec![stream, h, &ev.id])),
+                        ));
+                        writes.push(Box::pin(
+                            tx.execute_raw(&backfill, p(vec![offices, stream])),
+                        ));
+                        for o in offices {
                             grown.insert(o.clone(), 0);
                         }
                     }
                     if known.holders.get(&ev.stream).is_some_and(|h| h.is_empty())
                         && ev.stream != jiesu_core::event::CONFIG_STREAM
                     {
-                        tx.execute(
-                            "INSERT INTO holders (stream, office, since_seq) VALUES ($1, $2, $3)
-                             ON CONFLICT DO NOTHING",
-                            &[&ev.stream, scope_office, &seq],
-                        )
-                        .await
-                        .map_err(backend)?;
+                        writes.push(Box::pin(
+                            tx.execute_raw(&holder, p(vec![&ev.stream, scope_office, &ev.id])),
+                        ));
                     }
-                    tx.execute(&feed, &[feeds, &seq]).await.map_err(backend)?;
+                    writes.push(Box::pin(tx.execute_raw(&feed, p(vec![feeds, &ev.id]))));
                     for o in feeds {
                         grown.insert(o.clone(), 0);
                     }
+                }
+            }
+        }
+        futures_util::future::try_join_all(writes)
+            .await
+            .map_err(backend)?;
+        let mut inserted = HashMap::new();
+        if !new_ids.is_empty() {
+            let seqs: HashMap<uuid::Uuid, i64> = tx
+                .query("SELECT id, seq FROM events WHERE id = ANY($1)", &[&new_ids])
+                .await
+                .map_err(backend)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for step in &steps {
+                if let Step::Insert { index, .. } = step {
+                    inserted.insert(*index, (seqs[&events[*index].id], now_ms));
                 }
             }
         }

@@ -1,0 +1,104 @@
+//! The store's sync bookkeeping, without a network: the outbox drains only on receipts, a
+//! pulled page moves the cursor, and a bulk pull folded once at the end (or on reopening after
+//! a crash) gives exactly what folding event by event gives.
+
+use jiesu_core::wire::{PullResponse, Pulled, Receipt};
+use jiesu_core::*;
+use proptest::prelude::*;
+
+use super::common::*;
+
+fn page_of(events: &[Event], first_seq: i64, more: bool) -> PullResponse {
+    PullResponse {
+        events: events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Pulled {
+                event: e.clone(),
+                seq: first_seq + i as i64,
+                received_ms: MONDAY_9AM,
+            })
+            .collect(),
+        next: first_seq + events.len() as i64 - 1,
+        more,
+        remaining: 0,
+        server_time: MONDAY_9AM,
+    }
+}
+
+fn snapshot(s: &Store) -> (Vec<Case>, Vec<(String, String)>, Vec<String>) {
+    let mut ids = s.event_ids().unwrap();
+    ids.sort();
+    (s.all_cases().unwrap(), s.conflicts().unwrap(), ids)
+}
+
+#[test]
+fn the_outbox_drains_only_on_receipts_and_a_page_moves_the_cursor() {
+    let (mut a, _) = store_at(MONDAY_9AM);
+    let c = a.receive(parking_case("停车难")).unwrap();
+    a.act(c.id, CaseCommand::Urge { note: "催".into() })
+        .unwrap();
+    let out = a.outbox(10).unwrap();
+    assert_eq!(out.len(), 2);
+    assert_eq!(a.waiting().unwrap(), 2);
+    // Only the first receipt arrives: the second event stays queued.
+    a.acknowledge(&[Receipt {
+        id: out[0].id,
+        seq: 1,
+        received_ms: MONDAY_9AM,
+    }])
+    .unwrap();
+    assert_eq!(a.outbox(10).unwrap(), vec![out[1].clone()]);
+    assert_eq!(a.receipt_time(out[0].id).unwrap(), Some(MONDAY_9AM));
+    // The lost receipt comes back with a pull of our own event: nothing waits any more.
+    a.apply_pull(&page_of(&out[1..], 2, false)).unwrap();
+    assert_eq!(a.waiting().unwrap(), 0);
+    assert_eq!(a.pull_cursor().unwrap(), 2);
+    // Pulled events from elsewhere never enter the outbox.
+    let (mut b, _) = store_at(MONDAY_9AM);
+    b.apply_pull(&page_of(&out, 1, false)).unwrap();
+    assert_eq!(b.waiting().unwrap(), 0);
+    assert_eq!(b.case(c.id).unwrap().urge_count, 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #[test]
+    fn a_bulk_pull_settled_once_equals_folding_event_by_event(seed in 0u64..10_000, n in 5usize..60, split in 1usize..40) {
+        let (mut source, clock) = store_at(MONDAY_9AM);
+        random_workload(&mut rng(seed), &mut source, &clock, n);
+        let events: Vec<Event> = source.events_after(0, u32::MAX).unwrap().into_iter().map(|(_, e)| e).collect();
+        let (mut one_by_one, _) = store_at(MONDAY_9AM);
+        let (mut bulk, _) = store_at(MONDAY_9AM);
+        let mut seq = 1;
+        for chunk in events.chunks(split) {
+            one_by_one.apply_pull(&page_of(chunk, seq, true)).unwrap();
+            bulk.apply_pull_bulk(&page_of(chunk, seq, true)).unwrap();
+            seq += chunk.len() as i64;
+        }
+        bulk.settle().unwrap();
+        prop_assert_eq!(snapshot(&bulk), snapshot(&one_by_one));
+        prop_assert_eq!(snapshot(&bulk).0, source.all_cases().unwrap());
+    }
+}
+
+#[test]
+fn a_bulk_pull_interrupted_before_settling_is_folded_when_the_store_opens() {
+    let (mut source, clock) = store_at(MONDAY_9AM);
+    random_workload(&mut rng(7), &mut source, &clock, 40);
+    let events: Vec<Event> = source
+        .events_after(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+        s.apply_pull_bulk(&page_of(&events, 1, true)).unwrap();
+        assert_eq!(s.stats().unwrap().cases, 0, "stored, not yet folded");
+        // The process dies here.
+    }
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    assert_eq!(s.all_cases().unwrap(), source.all_cases().unwrap());
+}
