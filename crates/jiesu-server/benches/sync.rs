@@ -99,7 +99,7 @@ async fn initial_sync(backend: Backend, cases: usize) {
     // The community: a real store, enrolled, then filled by the sample generator.
     let a = App::enrol(&server, "a", 0).await;
     let enrolment = a.store().enrolment().unwrap().unwrap();
-    let mut store = Store::open(&work.path().join("a"), Box::new(jiesu_core::SystemClock)).unwrap();
+    let store = Store::open(&work.path().join("a"), Box::new(jiesu_core::SystemClock)).unwrap();
     let device = a.store().identity().device.clone();
     drop(a);
     // Same device id as the enrolment, so the server accepts its events.
@@ -135,8 +135,7 @@ async fn initial_sync(backend: Backend, cases: usize) {
     let s_enrol = street.store().enrolment().unwrap().unwrap();
     let s_device = street.store().identity().device.clone();
     drop(street);
-    let mut s_store =
-        Store::open(&work.path().join("s1"), Box::new(jiesu_core::SystemClock)).unwrap();
+    let s_store = Store::open(&work.path().join("s1"), Box::new(jiesu_core::SystemClock)).unwrap();
     s_store
         .connection()
         .execute(
@@ -320,7 +319,7 @@ async fn load(backend: Backend, offices: usize, seconds: u64) {
             let mut round = 0u64;
             while start.elapsed() < Duration::from_secs(seconds) {
                 let tick = Instant::now();
-                if (i as u64 + round) % 10 == 0 {
+                if (i as u64 + round).is_multiple_of(10) {
                     let mut ev = template.clone();
                     ev.id = uuid::Uuid::now_v7();
                     ev.stream = uuid::Uuid::now_v7().to_string();
