@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e bench deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e bench bench-sync deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -52,6 +52,9 @@ e2e: app
 
 bench:
 	cargo bench -p jiesu-core --bench store -- --cases $${CASES:-100000}
+
+bench-sync:
+	cargo bench -p jiesu-server --bench sync -- --cases $${CASES:-100000} --offices $${OFFICES:-10000}
 
 # A .deb of the release build (AppImage needs a download this network refuses; MSI and DMG
 # are configured but only build on Windows and macOS).
