@@ -44,7 +44,8 @@ use crate::storage::{DeviceRecord, Storage};
 pub struct AppState {
     /// The store.
     pub storage: Arc<dyn Storage>,
-    tree: RwLock<Tree>,
+    // Shared, not copied, per request: a district may have thousands of offices.
+    tree: RwLock<Arc<Tree>>,
     live: broadcast::Sender<Arc<Vec<(String, i64)>>>,
     clock: Box<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -64,7 +65,7 @@ impl AppState {
         let (live, _) = broadcast::channel(1024);
         Ok(Arc::new(AppState {
             storage,
-            tree: RwLock::new(tree),
+            tree: RwLock::new(Arc::new(tree)),
             live,
             clock,
         }))
@@ -76,14 +77,14 @@ impl AppState {
 
     /// The organisation, reloaded when it lacks an office asked for (offices are only added,
     /// by the admin command, possibly from another process).
-    async fn tree_with(&self, ids: &[&str]) -> Result<Tree, ApiError> {
+    async fn tree_with(&self, ids: &[&str]) -> Result<Arc<Tree>, ApiError> {
         {
             let t = self.tree.read().await;
             if ids.iter().all(|i| t.get(i).is_some()) {
                 return Ok(t.clone());
             }
         }
-        let fresh = Tree::new(self.storage.offices().await?);
+        let fresh = Arc::new(Tree::new(self.storage.offices().await?));
         *self.tree.write().await = fresh.clone();
         Ok(fresh)
     }

@@ -214,10 +214,22 @@ pub async fn sync_round<T: Transport>(
 ) -> Result<RoundReport, WireError> {
     let mut report = RoundReport::default();
     loop {
-        let events = lock(store).outbox(MAX_PUSH_EVENTS as u32).map_err(core)?;
+        let mut events = lock(store).outbox(MAX_PUSH_EVENTS as u32).map_err(core)?;
         if events.is_empty() {
             break;
         }
+        // Keep each push well under the server's body limit, whatever the texts weigh; the
+        // rest goes in the next batch.
+        let mut bytes = 0;
+        let fit = events
+            .iter()
+            .position(|e| {
+                bytes += serde_json::to_vec(e).map_or(0, |v| v.len());
+                bytes > PUSH_BYTES
+            })
+            .unwrap_or(events.len())
+            .max(1);
+        events.truncate(fit);
         let n = events.len();
         let resp = transport.push(&PushRequest { events }).await?;
         report.server_time = resp.server_time;
@@ -259,6 +271,9 @@ pub async fn sync_round<T: Transport>(
     lock(store).record_sync(report.server_time).map_err(core)?;
     Ok(report)
 }
+
+/// Most JSON bytes of events one push carries (the server accepts 4 MiB bodies).
+pub const PUSH_BYTES: usize = 1024 * 1024;
 
 /// A pull backlog longer than this is applied in bulk (see `Store::apply_pull_bulk`).
 pub const BULK_PULL: i64 = 10_000;

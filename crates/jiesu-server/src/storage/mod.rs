@@ -107,7 +107,7 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         device: &DeviceRecord,
         events: &[Event],
-        tree: &Tree,
+        tree: &std::sync::Arc<Tree>,
         now_ms: i64,
     ) -> Result<PushOutcome>;
     /// A page of `office`'s feed after `after`.

@@ -311,7 +311,7 @@ impl Storage for PostgresStorage {
         &self,
         device: &DeviceRecord,
         events: &[Event],
-        tree: &Tree,
+        tree: &std::sync::Arc<Tree>,
         now_ms: i64,
     ) -> Result<PushOutcome> {
         let mut c = self.client().await?;

@@ -349,7 +349,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
         &self,
         device: &DeviceRecord,
         events: &[Event],
-        tree: &Tree,
+        tree: &std::sync::Arc<Tree>,
         now_ms: i64,
     ) -> Result<PushOutcome> {
         let (device, events, tree) = (device.clone(), events.to_vec(), tree.clone());

@@ -342,3 +342,24 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     assert_eq!(got, want, "every event once, in pages");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heavy_outbox_goes_up_in_batches_under_the_body_limit() {
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    // 400 cases whose descriptions fill the field: ~4.7 MB of events, more than one body
+    // may carry (4 MiB), though fewer events than one batch (500).
+    let long: String = "楼道漏水".repeat(999);
+    for i in 0..400 {
+        a.store().receive(parking(&format!("{i}{long}"))).unwrap();
+    }
+    let report = a.sync().await;
+    assert_eq!(report.pushed, 400);
+    assert_eq!(a.store().waiting().unwrap(), 0);
+    street.sync().await;
+    assert_eq!(street.store().stats().unwrap().cases, 400);
+    server.stop().await;
+}
