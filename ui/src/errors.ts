@@ -23,6 +23,12 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
       return t('errors.not_found', { id: p.id })
     case 'storage':
       return t('errors.storage', { message: e.message })
+    case 'unauthorized':
+    case 'out_of_scope':
+    case 'too_large':
+    case 'offline':
+    case 'server':
+      return t(`errors.${e.code}`)
     default:
       return t('errors.ipc', { message: e.message })
   }
