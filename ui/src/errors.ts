@@ -12,6 +12,8 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
     case 'action_not_allowed':
       return t('errors.action_not_allowed', { state: tr('state', p.state), action: tr('action', p.action) })
     case 'invalid_input':
+      // A refusal about the request as a whole names no field: its reason is the sentence.
+      if (!p.field && p.reason) return tr('reasons', p.reason)
       // Field names are dotted paths ("resident.phone"); message keys use underscores.
       return t('errors.invalid_input', {
         field: tr('fields', p.field?.replace(/\./g, '_')),

@@ -146,6 +146,10 @@ pub enum Reason {
     /// The device is not enrolled.
     #[error("not enrolled")]
     NotEnrolled,
+    /// The server still holds this device as enrolled (unenrolled offline, or never
+    /// revoked): it must be revoked before it enrols again.
+    #[error("this device is still enrolled on the server; unenrol it or have it revoked first")]
+    DeviceEnrolled,
     /// Not an http:// or https:// address.
     #[error("expected an http:// or https:// address")]
     BadUrl,

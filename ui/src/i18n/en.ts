@@ -234,6 +234,7 @@ const en: typeof zh = {
     required: '{field} is required',
   },
   reasons: {
+    device_enrolled: 'The server still counts this PC as enrolled: leave the server on this PC, or ask the administrator to revoke it, then enrol again',
     required: 'is required',
     too_long: 'is too long',
     length: 'must be 1 to 100 characters',

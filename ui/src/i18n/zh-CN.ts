@@ -232,6 +232,7 @@ export default {
     required: '请填写{field}',
   },
   reasons: {
+    device_enrolled: '服务器上本机仍处于接入状态：请先在本机退出接入，或请管理员撤销后再接入',
     required: '必须填写',
     too_long: '内容过长',
     length: '应为 1–100 个字',

@@ -235,6 +235,7 @@ const zhTW: typeof zh = {
     required: '請填寫{field}',
   },
   reasons: {
+    device_enrolled: '伺服器上本機仍處於接入狀態：請先在本機退出接入，或請管理員撤銷後再接入',
     required: '必須填寫',
     too_long: '內容過長',
     length: '應為 1–100 個字',

@@ -177,6 +177,17 @@ pub fn device_tag(n: u64) -> String {
     String::from_utf8(out).expect("ascii")
 }
 
+/// Enrolment refused: the device is enrolled and not revoked.
+pub(crate) fn device_enrolled(device: &str) -> StorageError {
+    let mut e = ApiError::with_status(
+        axum::http::StatusCode::CONFLICT,
+        jiesu_core::Code::InvalidInput,
+        format!("device {device} is enrolled: unenrol it or have it revoked first"),
+    );
+    e.body.params = serde_json::json!({ "reason": jiesu_core::Reason::DeviceEnrolled });
+    StorageError::Refused(e)
+}
+
 pub(crate) fn parse_kind(s: &str) -> Result<jiesu_core::wire::OfficeKind> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| StorageError::Backend(format!("stored office kind '{s}'")))

@@ -225,6 +225,28 @@ impl Storage for PostgresStorage {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await
             .map_err(backend)?;
+        let live: bool = tx
+            .query_one(
+                "SELECT EXISTS(SELECT 1 FROM devices WHERE id = $1 AND revoked_ms IS NULL)",
+                &[&device],
+            )
+            .await
+            .map_err(backend)?
+            .get(0);
+        let code_ok: bool = tx
+            .query_one(
+                "SELECT EXISTS(SELECT 1 FROM enrolment_codes
+                 WHERE hash = $1 AND used_by IS NULL AND expires_ms > $2)",
+                &[&code_hash, &now_ms],
+            )
+            .await
+            .map_err(backend)?
+            .get(0);
+        if live && code_ok {
+            // Device ids are not secret (every event carries one): re-enrolling a live
+            // device would let a code holder take over its credential.
+            return Err(super::device_enrolled(device));
+        }
         let office: Option<String> = tx
             .query_opt(
                 "UPDATE enrolment_codes SET used_by = $3

@@ -263,6 +263,18 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             let Some(office) = office else {
                 return Ok(None);
             };
+            let live: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1 AND revoked_ms IS NULL)",
+                    [&device],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if live {
+                // Device ids are not secret (every event carries one): re-enrolling a live
+                // device would let a code holder take over its credential.
+                return Err(super::device_enrolled(&device));
+            }
             tx.execute(
                 "UPDATE enrolment_codes SET used_by = ?2 WHERE hash = ?1",
                 params![code_hash, device],

@@ -274,9 +274,38 @@ async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Back
 
     let client = Client::new(&server.url).with_credential(&first.credential);
     assert_eq!(client.me().await.unwrap().office.id, "a");
+    // A live device cannot be enrolled again (its id is public): no credential takeover, and
+    // the code is not spent.
+    let fresh = admin::issue_code(&*server.storage, "b", 7, now())
+        .await
+        .unwrap();
+    let taken = Client::new(&server.url)
+        .enrol(&EnrolRequest {
+            code: fresh.clone(),
+            device: device.clone(),
+            device_name: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(taken.code, jiesu_core::Code::InvalidInput);
+    assert_eq!(taken.params["reason"], "device_enrolled");
+    assert_eq!(
+        client.me().await.unwrap().office.id,
+        "a",
+        "the first credential still works"
+    );
+    let other = Client::new(&server.url)
+        .enrol(&EnrolRequest {
+            code: fresh,
+            device: uuid::Uuid::new_v4().to_string(),
+            device_name: "y".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(other.office.id, "b", "the refused code was not spent");
     // Only the hash is stored: the credential appears nowhere in the device list.
     let devices = admin::devices(&*server.storage).await.unwrap();
-    assert_eq!(devices.len(), 1);
+    assert_eq!(devices.len(), 2);
     assert!(!format!("{devices:?}").contains(&first.credential));
     assert!(
         admin::revoke(&*server.storage, &device, now())
