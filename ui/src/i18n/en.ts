@@ -199,6 +199,7 @@ const en: typeof zh = {
     photoChosen: 'Chosen: {name}',
   },
   detail: {
+    unenrolled: 'before enrolment',
     actions: 'Available actions',
     noActions: 'No action is available in this state',
     timeline: 'Timeline (trace)',

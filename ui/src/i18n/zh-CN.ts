@@ -197,6 +197,7 @@ export default {
     photoChosen: '已选：{name}',
   },
   detail: {
+    unenrolled: '入网前',
     actions: '可办理的操作',
     noActions: '当前状态没有可办理的操作',
     timeline: '办理过程（留痕）',

@@ -200,6 +200,7 @@ const zhTW: typeof zh = {
     photoChosen: '已選：{name}',
   },
   detail: {
+    unenrolled: '入網前',
     actions: '可辦理的操作',
     noActions: '當前狀態沒有可辦理的操作',
     timeline: '辦理過程（留痕）',
