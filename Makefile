@@ -43,11 +43,12 @@ bindings:
 typecheck:
 	npm --prefix ui run typecheck
 
+# The app and the two binaries the sync journey runs, in one build: one feature resolution,
+# so the dependencies compile once.
 app: ui
-	cargo build -p jiesu-app
+	cargo build -p jiesu-app -p jiesu-server -p jiesu-sync --bins
 
 e2e: app
-	cargo build -p jiesu-server --bin jiesu-server -p jiesu-sync --bin jiesu-replica
 	JIESU_APP=$(CURDIR)/$(APP) xvfb-run -a npm --prefix tests/e2e test
 
 bench:
