@@ -49,11 +49,7 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
     Ok(Catalog {
         categories: catalog::categories(),
         units: s.units()?,
-        offices: s
-            .directory()?
-            .into_iter()
-            .filter(|o| o.id != s.identity().office)
-            .collect(),
+        offices: s.transfer_targets()?,
         channels: Channel::ALL.to_vec(),
         states: store::STATES.to_vec(),
     })

@@ -14,7 +14,8 @@ export const APP = process.env.JIESU_APP ?? join(root, 'target/debug/jiesu')
 const ARTIFACTS = join(root, 'artifacts/e2e')
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo/bin/tauri-driver')
 
-function freePort() {
+/** A port nothing listens on now. */
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = net.createServer()
     s.listen(0, '127.0.0.1', () => {

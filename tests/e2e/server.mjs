@@ -5,22 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import net from 'node:net'
+import { freePort } from './harness.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const SERVER = process.env.JIESU_SERVER_BIN ?? join(root, 'target/debug/jiesu-server')
 const REPLICA = process.env.JIESU_REPLICA_BIN ?? join(root, 'target/debug/jiesu-replica')
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => ok(port))
-    })
-    s.on('error', fail)
-  })
-}
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'jiesu-server-e2e-'))

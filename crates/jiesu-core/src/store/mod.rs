@@ -185,10 +185,7 @@ impl Store {
             ("office_name", office_name),
             ("author", author),
         ] {
-            tx.execute(
-                "INSERT INTO meta VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
-                [k, v.trim()],
-            )?;
+            Store::set_meta(&tx, k, v.trim())?;
         }
         tx.commit()?;
         self.identity.office = office.trim().into();

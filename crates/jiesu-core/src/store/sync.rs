@@ -44,7 +44,7 @@ impl Store {
             .optional()?)
     }
 
-    fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    pub(super) fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
         conn.prepare_cached(
             "INSERT INTO meta VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
         )?
@@ -131,6 +131,16 @@ impl Store {
         }
     }
 
+    /// Offices a case of this office can be transferred to: the directory without itself.
+    pub fn transfer_targets(&self) -> Result<Vec<Office>> {
+        let own = &self.identity.office;
+        Ok(self
+            .directory()?
+            .into_iter()
+            .filter(|o| &o.id != own)
+            .collect())
+    }
+
     /// Keep the server's directory for offline use.
     pub fn set_directory(&mut self, offices: &[Office]) -> Result<()> {
         Store::set_meta(&self.conn, DIRECTORY, &serde_json::to_string(offices)?)
@@ -202,16 +212,7 @@ impl Store {
         let cursor = self.pull_cursor()?.max(page.next);
         let tx = self.conn.transaction()?;
         let (new, hlc, config) = fold_remote(&tx, self.hlc, &events)?;
-        insert_receipts(
-            &tx,
-            page.events
-                .iter()
-                .map(|p| (p.event.id, p.seq, p.received_ms)),
-        )?;
-        Store::set_meta(&tx, PULL_CURSOR, &cursor.to_string())?;
-        // Our own events can come back (e.g. after a lost acknowledgement): their receipts
-        // may let the floor move.
-        advance_push_floor(&tx, &self.identity.device)?;
+        record_page(&tx, page, cursor, &self.identity.device)?;
         tx.commit()?;
         self.after_remote(hlc, config)?;
         Ok(new)
@@ -247,14 +248,7 @@ impl Store {
                 new += 1;
             }
         }
-        insert_receipts(
-            &tx,
-            page.events
-                .iter()
-                .map(|p| (p.event.id, p.seq, p.received_ms)),
-        )?;
-        Store::set_meta(&tx, PULL_CURSOR, &cursor.to_string())?;
-        advance_push_floor(&tx, &self.identity.device)?;
+        record_page(&tx, page, cursor, &self.identity.device)?;
         tx.commit()?;
         self.hlc = hlc;
         Ok(new)
@@ -320,6 +314,25 @@ impl Store {
             clock_offset_ms: 0,
         })
     }
+}
+
+/// What every pulled page leaves besides its events: the receipts, the cursor, and the push
+/// floor (our own events can come back, e.g. after a lost acknowledgement, and their receipts
+/// may let the floor move).
+fn record_page(
+    tx: &rusqlite::Transaction<'_>,
+    page: &PullResponse,
+    cursor: i64,
+    device: &str,
+) -> Result<()> {
+    insert_receipts(
+        tx,
+        page.events
+            .iter()
+            .map(|p| (p.event.id, p.seq, p.received_ms)),
+    )?;
+    Store::set_meta(tx, PULL_CURSOR, &cursor.to_string())?;
+    advance_push_floor(tx, device)
 }
 
 fn insert_receipts(
