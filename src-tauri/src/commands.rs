@@ -51,7 +51,7 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
         units: s.units()?,
         offices: s.transfer_targets()?,
         channels: Channel::ALL.to_vec(),
-        states: store::STATES.to_vec(),
+        states: jiesu_core::CaseState::ALL.to_vec(),
     })
 }
 

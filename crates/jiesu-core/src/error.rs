@@ -32,6 +32,10 @@ pub enum Code {
     Offline,
     /// Sync: the server failed; try again later.
     Server,
+    /// The meeting's minutes are approved and locked: record an amendment instead.
+    MinutesLocked,
+    /// Only the meeting's facilitator may approve its minutes.
+    NotFacilitator,
 }
 
 /// The error type of the core.
@@ -66,6 +70,18 @@ pub enum Error {
         what: &'static str,
         /// Its identifier.
         id: String,
+    },
+    /// An edit of approved minutes.
+    #[error("the minutes are approved and locked: '{action}' must be recorded as an amendment")]
+    MinutesLocked {
+        /// The refused change (the event kind).
+        action: String,
+    },
+    /// Approval by someone other than the facilitator.
+    #[error("only the facilitator ({facilitator}) may approve the minutes")]
+    NotFacilitator {
+        /// The meeting's facilitator.
+        facilitator: String,
     },
     /// SQLite failed.
     #[error("database: {0}")]
@@ -153,6 +169,12 @@ pub enum Reason {
     /// Not an http:// or https:// address.
     #[error("expected an http:// or https:// address")]
     BadUrl,
+    /// A date before today where a future one is needed (a promise's date).
+    #[error("must be today or later")]
+    DateInPast,
+    /// A meeting of another kind (a visitor capture outside a reception day).
+    #[error("not possible for this kind of meeting")]
+    WrongMeetingKind,
 }
 
 /// The core's result type.
@@ -171,6 +193,8 @@ impl Error {
             Error::NotAllowed { .. } => Code::ActionNotAllowed,
             Error::DeadlinePassed { .. } => Code::DeadlinePassed,
             Error::NotFound { .. } => Code::NotFound,
+            Error::MinutesLocked { .. } => Code::MinutesLocked,
+            Error::NotFacilitator { .. } => Code::NotFacilitator,
             Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => Code::Storage,
         }
     }
@@ -186,6 +210,10 @@ impl Error {
             }
             Error::DeadlinePassed { due } => serde_json::json!({ "due": due }),
             Error::NotFound { what, id } => serde_json::json!({ "what": what, "id": id }),
+            Error::MinutesLocked { action } => serde_json::json!({ "action": action }),
+            Error::NotFacilitator { facilitator } => {
+                serde_json::json!({ "facilitator": facilitator })
+            }
             _ => serde_json::json!({}),
         };
         WireError {

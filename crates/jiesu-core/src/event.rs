@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::api::NewCase;
 use crate::hlc::Hlc;
-use crate::model::{Action, LinkKind, Outcome, Satisfaction};
+use crate::meeting::{AttendeeRole, ItemKind, MeetingInfo};
+use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
 
 /// The stream that holds office configuration (units, calendar edits).
 pub const CONFIG_STREAM: &str = "config";
@@ -163,6 +164,104 @@ pub enum EventBody {
         /// Related, or this one is a duplicate merged into the other.
         link: LinkKind,
     },
+    /// 当场解决: solved while the resident waited (walk-in, reception day).
+    CaseSolvedOnSpot {
+        /// What was done.
+        result: String,
+    },
+    /// 承诺书: a signed promise to the resident, tracked until fulfilled or broken.
+    CommitmentIssued(Box<Commitment>),
+    /// A meeting is scheduled: its stream's first event.
+    MeetingScheduled(Box<MeetingInfo>),
+    /// The header changed (draft minutes only; the kind never changes).
+    MeetingRescheduled(Box<MeetingInfo>),
+    /// An attendee on the sign-in sheet.
+    AttendeeAdded {
+        /// Stable id within the meeting.
+        attendee: Uuid,
+        /// Name.
+        name: String,
+        /// Role.
+        role: AttendeeRole,
+        /// Unit, company or building.
+        organisation: String,
+        /// Phone (visitors).
+        phone: String,
+        /// Signed in as they were added.
+        signed_in: bool,
+    },
+    /// 签到
+    AttendeeSignedIn {
+        /// Who.
+        attendee: Uuid,
+    },
+    /// Struck from a draft sign-in sheet (added by mistake).
+    AttendeeRemoved {
+        /// Who.
+        attendee: Uuid,
+    },
+    /// 议程
+    AgendaItemAdded {
+        /// Stable id.
+        agenda: Uuid,
+        /// Topic.
+        title: String,
+    },
+    /// The minutes of one agenda item, as now written (draft only).
+    MinutesRecorded {
+        /// Agenda item.
+        agenda: Uuid,
+        /// The whole text.
+        text: String,
+    },
+    /// A decision or action item.
+    MeetingItemAdded {
+        /// Stable id.
+        item: Uuid,
+        /// Agenda item it belongs to.
+        agenda: Option<Uuid>,
+        /// Decision or action.
+        kind: ItemKind,
+        /// What.
+        text: String,
+        /// Owner unit code.
+        owner_unit: Option<String>,
+        /// Deadline (ms, end of the China day).
+        #[ts(type = "number | null")]
+        deadline: Option<i64>,
+    },
+    /// 审定: the facilitator approves; the minutes are locked from here.
+    MinutesApproved {
+        /// Remark.
+        note: String,
+    },
+    /// 补正: a change to approved minutes, recorded beside them.
+    MinutesAmended {
+        /// The agenda item amended (none: the minutes as a whole).
+        agenda: Option<Uuid>,
+        /// The corrected or added text.
+        text: String,
+        /// Why.
+        reason: String,
+    },
+    /// A case was opened from the meeting (an item, or a reception-day visitor).
+    MeetingCaseOpened {
+        /// The case.
+        case: Uuid,
+        /// Its number.
+        number: String,
+        /// The item it came from.
+        item: Option<Uuid>,
+        /// The visitor it came from.
+        visitor: Option<Uuid>,
+    },
+    /// An existing case the meeting discussed.
+    MeetingCaseLinked {
+        /// The case.
+        case: Uuid,
+        /// Its number.
+        number: String,
+    },
     /// A handling unit was added to the office's list.
     UnitAdded {
         /// Stable code.
@@ -177,6 +276,17 @@ pub enum EventBody {
         /// `true` working day, `false` day off.
         working: bool,
     },
+}
+
+/// The kinds of stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// A case (工单).
+    Case,
+    /// A meeting and its minutes.
+    Meeting,
+    /// The office's configuration ([`CONFIG_STREAM`]).
+    Config,
 }
 
 /// The intake form as submitted, plus what intake decided: the number and the deadlines.
@@ -217,6 +327,20 @@ impl EventBody {
             EventBody::CaseArchived { .. } => "case_archived",
             EventBody::CaseWithdrawn { .. } => "case_withdrawn",
             EventBody::CaseLinked { .. } => "case_linked",
+            EventBody::CaseSolvedOnSpot { .. } => "case_solved_on_spot",
+            EventBody::CommitmentIssued(_) => "commitment_issued",
+            EventBody::MeetingScheduled(_) => "meeting_scheduled",
+            EventBody::MeetingRescheduled(_) => "meeting_rescheduled",
+            EventBody::AttendeeAdded { .. } => "attendee_added",
+            EventBody::AttendeeSignedIn { .. } => "attendee_signed_in",
+            EventBody::AttendeeRemoved { .. } => "attendee_removed",
+            EventBody::AgendaItemAdded { .. } => "agenda_item_added",
+            EventBody::MinutesRecorded { .. } => "minutes_recorded",
+            EventBody::MeetingItemAdded { .. } => "meeting_item_added",
+            EventBody::MinutesApproved { .. } => "minutes_approved",
+            EventBody::MinutesAmended { .. } => "minutes_amended",
+            EventBody::MeetingCaseOpened { .. } => "meeting_case_opened",
+            EventBody::MeetingCaseLinked { .. } => "meeting_case_linked",
             EventBody::UnitAdded { .. } => "unit_added",
             EventBody::CalendarDaySet { .. } => "calendar_day_set",
         }
@@ -244,10 +368,39 @@ impl EventBody {
                 ..
             } => Action::Merge,
             EventBody::CaseLinked { .. } => Action::Link,
-            EventBody::CaseReceived(_)
-            | EventBody::UnitAdded { .. }
-            | EventBody::CalendarDaySet { .. } => return None,
+            EventBody::CaseSolvedOnSpot { .. } => Action::ResolveOnSpot,
+            EventBody::CommitmentIssued(_) => Action::IssueLetter,
+            _ => return None,
         })
+    }
+
+    /// Which kind of stream the event belongs to: streams never mix kinds, so the fold
+    /// routes a stream by any one of its events.
+    pub fn aggregate(&self) -> Aggregate {
+        match self {
+            EventBody::UnitAdded { .. } | EventBody::CalendarDaySet { .. } => Aggregate::Config,
+            EventBody::MeetingScheduled(_)
+            | EventBody::MeetingRescheduled(_)
+            | EventBody::AttendeeAdded { .. }
+            | EventBody::AttendeeSignedIn { .. }
+            | EventBody::AttendeeRemoved { .. }
+            | EventBody::AgendaItemAdded { .. }
+            | EventBody::MinutesRecorded { .. }
+            | EventBody::MeetingItemAdded { .. }
+            | EventBody::MinutesApproved { .. }
+            | EventBody::MinutesAmended { .. }
+            | EventBody::MeetingCaseOpened { .. }
+            | EventBody::MeetingCaseLinked { .. } => Aggregate::Meeting,
+            _ => Aggregate::Case,
+        }
+    }
+
+    /// The event creates its stream (a case's intake, a meeting's scheduling).
+    pub fn opens_stream(&self) -> bool {
+        matches!(
+            self,
+            EventBody::CaseReceived(_) | EventBody::MeetingScheduled(_)
+        )
     }
 
     /// Split into the stored `(kind, payload JSON)` pair.

@@ -7,6 +7,7 @@
 //!
 //! - [`event`]: [`Event`] and the ordering rule that makes replicas converge.
 //! - [`workflow`]: the one state machine; [`workflow::apply`] validates and folds.
+//! - [`meeting`]: meetings and their minutes (draft → approved and locked), folded likewise.
 //! - [`store`]: [`Store`], the only writer — commands, replication, projections, queries.
 //! - [`calendar`] and [`deadline`]: working days with 调休, and response/resolve limits.
 //! - [`search`]: unigram/bigram search that finds 2-character Chinese words.
@@ -22,6 +23,7 @@ pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod hlc;
+pub mod meeting;
 pub mod model;
 pub mod sample;
 pub mod search;
@@ -31,7 +33,11 @@ pub mod workflow;
 
 pub use api::*;
 pub use error::{Code, Error, Reason, Result, WireError};
-pub use event::{Event, EventBody};
+pub use event::{Aggregate, Event, EventBody};
 pub use hlc::{Clock, CorrectedClock, Hlc, ManualClock, SystemClock};
+pub use meeting::{
+    AgendaItem, Amendment, Attendee, AttendeeRole, ItemKind, Meeting, MeetingCase, MeetingCaseVia,
+    MeetingInfo, MeetingItem, MeetingKind, MinutesState,
+};
 pub use model::*;
 pub use store::{Enrolment, Store};

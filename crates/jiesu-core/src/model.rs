@@ -81,6 +81,19 @@ pub enum CaseState {
 }
 
 impl CaseState {
+    /// Every state, in workflow order (the list filter offers them so).
+    pub const ALL: [CaseState; 9] = [
+        CaseState::Received,
+        CaseState::Dispatched,
+        CaseState::Handling,
+        CaseState::Returned,
+        CaseState::Resolved,
+        CaseState::Visited,
+        CaseState::Archived,
+        CaseState::Withdrawn,
+        CaseState::Merged,
+    ];
+
     /// The snake_case name used in errors and the UI.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -147,12 +160,18 @@ pub enum Action {
     Link,
     /// 合并 (this case is a duplicate of another)
     Merge,
+    /// 当场解决: solved while the resident waited; no unit involved.
+    ResolveOnSpot,
+    /// 出具承诺书
+    IssueLetter,
 }
 
 impl Action {
     /// Every action, in the order the case page offers them.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Dispatch,
+        Action::ResolveOnSpot,
+        Action::IssueLetter,
         Action::Accept,
         Action::Note,
         Action::Resolve,
@@ -189,6 +208,8 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Link => "link",
             Action::Merge => "merge",
+            Action::ResolveOnSpot => "resolve_on_spot",
+            Action::IssueLetter => "issue_letter",
         }
     }
 }
@@ -319,6 +340,85 @@ pub struct CaseLink {
     pub kind: LinkKind,
 }
 
+/// 承诺书 as issued: what the office promises the resident, by when, and who answers for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Commitment {
+    /// The problem, in the resident's terms.
+    pub problem: String,
+    /// What will be done.
+    pub promise: String,
+    /// By when (ms: the end of the promised China day).
+    #[ts(type = "number")]
+    pub due: i64,
+    /// The promised date, `YYYY-MM-DD`, as printed.
+    pub due_date: String,
+    /// Who answers for it (name and post).
+    pub responsible: String,
+    /// The issuing office's name, as printed.
+    pub office_name: String,
+}
+
+/// A commitment letter on a case: what was promised, and when and by whom it was issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Letter {
+    /// The promise.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub commitment: Commitment,
+    /// Issued (ms).
+    #[ts(type = "number")]
+    pub issued_at: i64,
+    /// By whom.
+    pub issued_by: String,
+}
+
+/// How a commitment letter stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LetterStatus {
+    /// 履约中: the case is open and the date not yet passed.
+    Due,
+    /// 已兑现: the case was resolved on or before the promised day.
+    Fulfilled,
+    /// 已违约: the day passed with the case open, or it was resolved late.
+    Broken,
+    /// 已作废: the resident withdrew, or the case was merged into another.
+    Void,
+}
+
+impl Case {
+    /// How the case's commitment letter stands at `now_ms`, if it has one.
+    ///
+    /// Fulfilment is judged by the resolution time, so a letter resolved on time stays
+    /// fulfilled whatever happens later, unless a redo reopens the case (the resident was
+    /// not satisfied: the promise is open again).
+    pub fn letter_status(&self, now_ms: i64) -> Option<LetterStatus> {
+        let due = self.letter.as_ref()?.commitment.due;
+        Some(LetterStatus::judge(
+            self.state,
+            self.resolved_at,
+            due,
+            now_ms,
+        ))
+    }
+}
+
+impl LetterStatus {
+    /// A letter promising `due` on a case in `state`, resolved at `resolved_at`, at `now_ms`.
+    pub fn judge(state: CaseState, resolved_at: Option<i64>, due: i64, now_ms: i64) -> Self {
+        match (state, resolved_at) {
+            (CaseState::Withdrawn | CaseState::Merged, _) => LetterStatus::Void,
+            (_, Some(t)) if t <= due => LetterStatus::Fulfilled,
+            (_, Some(_)) => LetterStatus::Broken,
+            (_, None) if now_ms > due => LetterStatus::Broken,
+            (_, None) => LetterStatus::Due,
+        }
+    }
+}
+
 /// The current state of one case: the projection of its event stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -392,4 +492,13 @@ pub struct Case {
     /// Time of the last applied event (ms).
     #[ts(type = "number")]
     pub updated_at: i64,
+    /// The meeting it was opened from (channel meeting or reception day).
+    #[serde(default)]
+    pub meeting: Option<Uuid>,
+    /// Solved on the spot (当场解决), without a unit.
+    #[serde(default)]
+    pub on_spot: bool,
+    /// The commitment letter, once issued.
+    #[serde(default)]
+    pub letter: Option<Letter>,
 }

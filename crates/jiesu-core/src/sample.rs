@@ -357,6 +357,7 @@ fn script(spec: &SampleSpec, i: usize) -> (i64, Vec<(i64, Step)>) {
             (*pick(&mut r, PLACES)).into()
         },
         attachment: None,
+        meeting: None,
     };
     let mut steps = vec![(0, Step::Receive(Box::new(new)))];
     let mut t = 0i64;
@@ -613,6 +614,7 @@ pub fn parking_complaint(description: &str) -> NewCase {
         description: description.into(),
         location: "27栋楼下".into(),
         attachment: None,
+        meeting: None,
     }
 }
 
@@ -698,6 +700,18 @@ pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCom
         Action::Withdraw => CaseCommand::Withdraw {
             reason: "居民撤回".into(),
         },
+        Action::ResolveOnSpot => CaseCommand::ResolveOnSpot {
+            result: "当场解答".into(),
+        },
+        Action::IssueLetter => CaseCommand::IssueLetter(crate::api::LetterForm {
+            promise: "协调物业处理".into(),
+            due_date: (crate::calendar::local_date(now)
+                + chrono::Duration::days(rng.random_range(0..10)))
+            .format("%Y-%m-%d")
+            .to_string(),
+            responsible: "社区书记".into(),
+            problem: String::new(),
+        }),
         Action::Link | Action::Merge => {
             let all = store.all_cases().unwrap_or_default();
             let other = all

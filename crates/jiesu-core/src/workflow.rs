@@ -38,6 +38,13 @@ pub fn check(case: &Case, action: Action, now_ms: i64) -> Result<()> {
         }
         Action::Archive => case.state == Visited,
         Action::Link => !matches!(case.state, Merged),
+        Action::ResolveOnSpot => matches!(case.state, Received | Returned),
+        Action::IssueLetter => {
+            if case.letter.is_some() && case.state.is_open() {
+                return Err(not_allowed("letter_issued", action));
+            }
+            case.state.is_open()
+        }
     };
     if !allowed {
         let state = if action == Action::DecideExtension && case.pending_extension.is_none() {
@@ -110,6 +117,9 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 links: Vec::new(),
                 conflict_count: 0,
                 updated_at: at,
+                meeting: r.intake.meeting,
+                on_spot: false,
+                letter: None,
             }),
             other => Err(Error::NotAllowed {
                 state: "none".into(),
@@ -225,11 +235,22 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 c.pending_extension = None;
             }
         }
-        EventBody::CaseReceived(_)
-        | EventBody::UnitAdded { .. }
-        | EventBody::CalendarDaySet { .. } => {
-            unreachable!("no action")
+        EventBody::CaseSolvedOnSpot { result } => {
+            c.state = CaseState::Resolved;
+            c.responded_at.get_or_insert(at);
+            c.resolved_at = Some(at);
+            c.outcome = Some(crate::model::Outcome::Solved);
+            c.result = result.clone();
+            c.on_spot = true;
         }
+        EventBody::CommitmentIssued(commitment) => {
+            c.letter = Some(crate::model::Letter {
+                commitment: (**commitment).clone(),
+                issued_at: at,
+                issued_by: event.author.clone(),
+            });
+        }
+        _ => unreachable!("no action"),
     }
     Ok(c)
 }
@@ -273,6 +294,7 @@ mod tests {
                 description: "x".into(),
                 location: String::new(),
                 attachment: None,
+                meeting: None,
             },
             response_due: 100,
             resolve_due: 1000,
@@ -320,12 +342,15 @@ mod tests {
     }
 
     #[test]
-    fn a_new_case_offers_dispatch_note_office_transfer_urge_withdraw_link_and_merge() {
+    fn a_new_case_offers_dispatch_on_the_spot_letter_note_office_transfer_urge_withdraw_link_and_merge()
+     {
         let c = received(uuid::Uuid::now_v7());
         assert_eq!(
             allowed_actions(&c, 2),
             vec![
                 Action::Dispatch,
+                Action::ResolveOnSpot,
+                Action::IssueLetter,
                 Action::Note,
                 Action::TransferOffice,
                 Action::Urge,

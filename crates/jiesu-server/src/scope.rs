@@ -242,9 +242,9 @@ pub fn plan(
             }
             let h = holders.entry(ev.stream.clone()).or_default();
             if h.is_empty() {
-                if !matches!(ev.body, EventBody::CaseReceived(_)) {
+                if !ev.body.opens_stream() {
                     return Err(ApiError::invalid(format!(
-                        "event {} is for a case the server does not know",
+                        "event {} is for a case or meeting the server does not know",
                         ev.id
                     )));
                 }

@@ -4,6 +4,7 @@ import type { Attachment } from "./Attachment";
 import type { CaseLink } from "./CaseLink";
 import type { CaseState } from "./CaseState";
 import type { Channel } from "./Channel";
+import type { Letter } from "./Letter";
 import type { Outcome } from "./Outcome";
 import type { PendingExtension } from "./PendingExtension";
 import type { Resident } from "./Resident";
@@ -137,4 +138,16 @@ conflict_count: number,
 /**
  * Time of the last applied event (ms).
  */
-updated_at: number, };
+updated_at: number, 
+/**
+ * The meeting it was opened from (channel meeting or reception day).
+ */
+meeting: string | null, 
+/**
+ * Solved on the spot (当场解决), without a unit.
+ */
+on_spot: boolean, 
+/**
+ * The commitment letter, once issued.
+ */
+letter: Letter | null, };

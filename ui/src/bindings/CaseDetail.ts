@@ -2,6 +2,8 @@
 import type { Action } from "./Action";
 import type { Case } from "./Case";
 import type { DueStatus } from "./DueStatus";
+import type { LetterStatus } from "./LetterStatus";
+import type { MeetingRef } from "./MeetingRef";
 import type { TimelineEntry } from "./TimelineEntry";
 
 /**
@@ -31,4 +33,12 @@ resolve_status: DueStatus,
 /**
  * Linked cases' numbers, by id.
  */
-linked_numbers: Array<[string, string]>, };
+linked_numbers: Array<[string, string]>, 
+/**
+ * Meetings that opened or discussed the case.
+ */
+meetings: Array<MeetingRef>, 
+/**
+ * The commitment letter's status now, if there is one.
+ */
+letter_status: LetterStatus | null, };

@@ -33,6 +33,10 @@ channel: Channel | null,
  */
 due: DueFilter | null, 
 /**
+ * Only cases with a commitment letter.
+ */
+with_letter: boolean, 
+/**
  * Received at or after (ms).
  */
 from: number | null, 

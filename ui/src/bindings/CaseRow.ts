@@ -2,6 +2,7 @@
 import type { CaseState } from "./CaseState";
 import type { Channel } from "./Channel";
 import type { DueStatus } from "./DueStatus";
+import type { LetterStatus } from "./LetterStatus";
 import type { Urgency } from "./Urgency";
 
 /**
@@ -55,4 +56,8 @@ resolve_due: number,
 /**
  * How the resolve deadline stands now.
  */
-due_status: DueStatus, };
+due_status: DueStatus, 
+/**
+ * The commitment letter's status now, if there is one.
+ */
+letter: LetterStatus | null, };

@@ -44,4 +44,9 @@ location: string,
 /**
  * A photo saved earlier with `Store::save_attachment`.
  */
-attachment: Attachment | null, };
+attachment: Attachment | null, 
+/**
+ * The meeting the case comes from. Set by the meeting commands, not the intake form;
+ * absent from events written before meetings existed, so their bytes never change.
+ */
+meeting?: string, };

@@ -13,6 +13,7 @@
 //! earlier makes the store re-derive that stream from all its events, which is what makes the
 //! projection a function of the event *set* (see [`crate::event`]).
 
+mod meetings;
 mod schema;
 mod sync;
 
@@ -32,9 +33,10 @@ use crate::calendar::{self, Calendar};
 use crate::catalog::{self, Unit};
 use crate::deadline::{DUE_SOON_MS, DeadlinePolicy, due_status};
 use crate::error::{Error, Reason, Result};
-use crate::event::{CONFIG_STREAM, Event, EventBody, Received};
+use crate::event::{Aggregate, CONFIG_STREAM, Event, EventBody, Received};
 use crate::hlc::{Clock, Hlc};
-use crate::model::{Attachment, Case, CaseState};
+use crate::meeting::Meeting;
+use crate::model::{Attachment, Case, CaseState, LetterStatus};
 use crate::search;
 use crate::workflow;
 
@@ -407,6 +409,12 @@ impl Store {
             CaseCommand::Withdraw { reason } => EventBody::CaseWithdrawn {
                 reason: text("reason", reason, true)?,
             },
+            CaseCommand::ResolveOnSpot { result } => EventBody::CaseSolvedOnSpot {
+                result: text("result", result, true)?,
+            },
+            CaseCommand::IssueLetter(form) => EventBody::CommitmentIssued(Box::new(
+                self.commitment(&case.description, form, now)?,
+            )),
             CaseCommand::Link { other } | CaseCommand::Merge { other } => {
                 let other = self.resolve_case_ref(&other)?;
                 if other == case.id {
@@ -582,8 +590,8 @@ impl Store {
     pub fn rebuild_projections(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
-            "DELETE FROM cases; DELETE FROM event_conflicts;
-             INSERT INTO case_fts(case_fts) VALUES('delete-all');",
+            "DELETE FROM cases; DELETE FROM event_conflicts; DELETE FROM meetings;
+             DELETE FROM meeting_cases; INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
         let streams: Vec<String> = {
             let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
@@ -601,7 +609,7 @@ impl Store {
     // ---------------------------------------------------------------- queries
 
     fn load_case(&self, id: Uuid) -> Result<Case> {
-        load_case_row(&self.conn, &id.to_string())?
+        Case::load(&self.conn, &id.to_string())?
             .map(|(c, _)| c)
             .ok_or(Error::NotFound {
                 what: "case",
@@ -662,23 +670,7 @@ impl Store {
     pub fn case_detail(&self, id: Uuid) -> Result<CaseDetail> {
         let case = self.load_case(id)?;
         let now = self.clock.now_ms();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office, c.reason
-             FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
-             WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
-        )?;
-        let rows = stmt.query_map([id.to_string()], |r| {
-            Ok((row_event(r, 1)?, r.get::<_, Option<String>>(10)?))
-        })?;
-        let mut timeline = Vec::new();
-        for row in rows {
-            let (ev, conflict) = row?;
-            timeline.push(TimelineEntry {
-                event: ev?,
-                conflict,
-            });
-        }
+        let timeline = self.timeline(&id.to_string())?;
         let mut linked_numbers = Vec::new();
         for l in &case.links {
             if let Ok(other) = self.load_case(l.other) {
@@ -700,10 +692,34 @@ impl Store {
                 now,
             ),
             resolve_status: due_status(case.state.is_open(), case.resolve_due, now),
+            meetings: self.case_meetings(case.id)?,
+            letter_status: case.letter_status(now),
             case,
             timeline,
             linked_numbers,
         })
+    }
+
+    /// A stream's events in fold order, each with its conflict if it could not apply.
+    fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
+                    e.device, e.office, c.reason
+             FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
+             WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
+        )?;
+        let rows = stmt.query_map([stream], |r| {
+            Ok((row_event(r, 1)?, r.get::<_, Option<String>>(10)?))
+        })?;
+        let mut timeline = Vec::new();
+        for row in rows {
+            let (ev, conflict) = row?;
+            timeline.push(TimelineEntry {
+                event: ev?,
+                conflict,
+            });
+        }
+        Ok(timeline)
     }
 
     /// A page of the case list.
@@ -761,6 +777,9 @@ impl Store {
             }
             None => {}
         }
+        if q.with_letter {
+            clauses.push("letter_due IS NOT NULL".into());
+        }
         if let Some(f) = q.from {
             let p = arg(V::Integer(f), &mut args);
             clauses.push(format!("received_at >= {p}"));
@@ -817,7 +836,8 @@ impl Store {
         // both filter and order without reading a table row, then read just those rows.
         let sql = format!(
             "SELECT id, number, state, channel, category, urgency, handling_unit, resident_name,
-                    substr(description, 1, 80), received_at, resolve_due, is_open
+                    substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at,
+                    letter_due
              FROM cases WHERE cases.rowid IN (
                 SELECT cases.rowid FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {})
              ORDER BY {order}",
@@ -826,10 +846,14 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             let resolve_due: i64 = r.get(10)?;
+            let state: CaseState = enum_parse(&r.get::<_, String>(2)?)?;
+            let letter = r
+                .get::<_, Option<i64>>(13)?
+                .map(|due| LetterStatus::judge(state, r.get(12).ok().flatten(), due, now));
             Ok(CaseRow {
                 id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
                 number: r.get(1)?,
-                state: enum_parse(&r.get::<_, String>(2)?)?,
+                state,
                 channel: enum_parse(&r.get::<_, String>(3)?)?,
                 category: r.get(4)?,
                 urgency: enum_parse(&r.get::<_, String>(5)?)?,
@@ -839,6 +863,7 @@ impl Store {
                 received_at: r.get(9)?,
                 resolve_due,
                 due_status: due_status(r.get(11)?, resolve_due, now),
+                letter,
             })
         })?;
         Ok(CasePage {
@@ -1086,20 +1111,12 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
         if rederive.contains(&ev.stream) {
             continue;
         }
-        // Fast path: the event sorts after everything folded so far.
-        let current = load_case_row(tx, &ev.stream)?;
-        match current {
-            Some((case, key)) if key < (ev.hlc, ev.id) => {
-                fold_one(tx, Some(case), ev)?;
-            }
-            None if matches!(ev.body, EventBody::CaseReceived(_))
-                && !stream_has_other_events(tx, &ev.stream, ev.id)? =>
-            {
-                fold_one(tx, None, ev)?;
-            }
-            _ => {
-                rederive.insert(ev.stream.clone());
-            }
+        let fast = match ev.body.aggregate() {
+            Aggregate::Meeting => fold_fast::<Meeting>(tx, ev)?,
+            _ => fold_fast::<Case>(tx, ev)?,
+        };
+        if !fast {
+            rederive.insert(ev.stream.clone());
         }
     }
     for stream in &rederive {
@@ -1153,9 +1170,16 @@ fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>
     })())
 }
 
-fn load_case_row(conn: &Connection, id: &str) -> Result<Option<(Case, FoldKey)>> {
+/// A projection row's document and fold key, from `cases` or `meetings`.
+fn load_row<P: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    table: &'static str,
+    id: &str,
+) -> Result<Option<(P, FoldKey)>> {
     let row: Option<(String, i64, u32, String)> = conn
-        .prepare_cached("SELECT doc, fold_wall, fold_counter, fold_id FROM cases WHERE id = ?1")?
+        .prepare_cached(&format!(
+            "SELECT doc, fold_wall, fold_counter, fold_id FROM {table} WHERE id = ?1"
+        ))?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     match row {
@@ -1197,6 +1221,19 @@ fn search_text(c: &Case) -> String {
     )
 }
 
+/// Where a case sorts in "most urgent first": open cases by their earliest deadline (a
+/// promised letter date counts, so a broken promise is on the overdue list), closed ones
+/// after them all.
+fn due_rank(c: &Case) -> i64 {
+    if !c.state.is_open() {
+        return CLOSED_RANK + c.resolve_due;
+    }
+    match &c.letter {
+        Some(l) => c.resolve_due.min(l.commitment.due),
+        None => c.resolve_due,
+    }
+}
+
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Result<()> {
     let st = search_text(c);
     let rowid: i64 = conn
@@ -1204,12 +1241,13 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
             "INSERT INTO cases (id, number, office, state, is_open, channel, category, urgency,
                 handling_unit, resident_name, resident_phone, address, description, location,
                 work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
-                fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank)
+                fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank, meeting_id,
+                letter_due)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
              ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
                 response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
-                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27
+                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29
              RETURNING rowid",
         )?
         .query_row(
@@ -1240,11 +1278,9 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 serde_json::to_string(c)?,
                 category_prefix(&c.category, 1),
                 category_prefix(&c.category, 2),
-                if c.state.is_open() {
-                    c.resolve_due
-                } else {
-                    CLOSED_RANK + c.resolve_due
-                },
+                due_rank(c),
+                c.meeting.map(|m| m.to_string()),
+                c.letter.as_ref().map(|l| l.commitment.due),
             ],
             |r| r.get(0),
         )?;
@@ -1258,16 +1294,60 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
     Ok(())
 }
 
-/// Fold one event onto the case (or create it); a refusal becomes a recorded conflict.
-fn fold_one(conn: &Connection, case: Option<Case>, ev: &Event) -> Result<()> {
-    let created = case.is_none();
-    match workflow::apply(case.as_ref(), ev) {
-        Ok(c) => write_case(conn, &c, ev, created),
+/// A stream's projection: a pure fold ([`workflow::apply`], [`meeting::apply`]) and the
+/// row it is kept in. Cases and meetings fold, conflict and re-derive by the same code.
+pub(crate) trait Projection: Sized + Clone {
+    /// The row and the order key of the last event folded into it.
+    fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>>;
+    /// Fold one event, or say why it cannot apply.
+    fn apply(current: Option<&Self>, ev: &Event) -> Result<Self>;
+    /// Write the row; `created` on the stream's first write (search index, links).
+    fn write(conn: &Connection, p: &Self, last: &Event, created: bool) -> Result<()>;
+    /// Count one more event that could not apply.
+    fn add_conflict(&mut self);
+}
+
+impl Projection for Case {
+    fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>> {
+        load_row(conn, "cases", id)
+    }
+    fn apply(current: Option<&Self>, ev: &Event) -> Result<Self> {
+        workflow::apply(current, ev)
+    }
+    fn write(conn: &Connection, p: &Self, last: &Event, created: bool) -> Result<()> {
+        write_case(conn, p, last, created)
+    }
+    fn add_conflict(&mut self) {
+        self.conflict_count += 1;
+    }
+}
+
+/// Fold `ev` straight onto its stream's projection when it sorts after everything folded so
+/// far (or opens an empty stream). `false`: the stream must be re-derived instead.
+fn fold_fast<P: Projection>(tx: &Transaction<'_>, ev: &Event) -> Result<bool> {
+    match P::load(tx, &ev.stream)? {
+        Some((p, key)) if key < (ev.hlc, ev.id) => {
+            fold_one(tx, Some(p), ev)?;
+            Ok(true)
+        }
+        None if ev.body.opens_stream() && !stream_has_other_events(tx, &ev.stream, ev.id)? => {
+            fold_one::<P>(tx, None, ev)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Fold one event onto the projection (or create it); a refusal becomes a recorded conflict.
+fn fold_one<P: Projection>(conn: &Connection, current: Option<P>, ev: &Event) -> Result<()> {
+    let created = current.is_none();
+    match P::apply(current.as_ref(), ev) {
+        Ok(p) => P::write(conn, &p, ev, created),
         Err(e) => {
             record_conflict(conn, ev, &e)?;
-            if let Some(mut c) = case {
-                c.conflict_count += 1;
-                write_case(conn, &c, ev, false)?;
+            if let Some(mut p) = current {
+                p.add_conflict();
+                P::write(conn, &p, ev, false)?;
             }
             Ok(())
         }
@@ -1301,27 +1381,33 @@ fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
     Ok(out)
 }
 
-/// Fold a case stream again from all its events, replacing its projection and conflicts.
+/// Fold a stream again from all its events, replacing its projection and conflicts.
 fn rederive_stream(tx: &Transaction<'_>, stream: &str) -> Result<()> {
     tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
         .execute([stream])?;
     let events = stream_events(tx, stream)?;
-    let mut case: Option<Case> = None;
-    let mut last = None;
-    for ev in &events {
-        match workflow::apply(case.as_ref(), ev) {
-            Ok(c) => case = Some(c),
+    match events.first().map(|e| e.body.aggregate()) {
+        Some(Aggregate::Meeting) => rederive::<Meeting>(tx, &events),
+        Some(_) => rederive::<Case>(tx, &events),
+        None => Ok(()),
+    }
+}
+
+fn rederive<P: Projection>(tx: &Transaction<'_>, events: &[Event]) -> Result<()> {
+    let mut current: Option<P> = None;
+    for ev in events {
+        match P::apply(current.as_ref(), ev) {
+            Ok(p) => current = Some(p),
             Err(e) => {
                 record_conflict(tx, ev, &e)?;
-                if let Some(c) = case.as_mut() {
-                    c.conflict_count += 1;
+                if let Some(p) = current.as_mut() {
+                    p.add_conflict();
                 }
             }
         }
-        last = Some(ev);
     }
-    match (case, last) {
-        (Some(c), Some(ev)) => write_case(tx, &c, ev, true),
+    match (current, events.last()) {
+        (Some(p), Some(ev)) => P::write(tx, &p, ev, true),
         _ => Ok(()),
     }
 }
@@ -1351,19 +1437,6 @@ fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     }
     Ok(())
 }
-
-/// The states a case list filter offers, in workflow order.
-pub const STATES: [CaseState; 9] = [
-    CaseState::Received,
-    CaseState::Dispatched,
-    CaseState::Handling,
-    CaseState::Returned,
-    CaseState::Resolved,
-    CaseState::Visited,
-    CaseState::Archived,
-    CaseState::Withdrawn,
-    CaseState::Merged,
-];
 
 #[cfg(test)]
 mod tests {

@@ -121,6 +121,36 @@ CREATE TABLE dirty_streams (
     stream TEXT PRIMARY KEY
 ) STRICT;
 "#,
+    // v3: meetings, and what cases need for them (origin meeting, commitment-letter deadline).
+    r#"
+ALTER TABLE cases ADD COLUMN meeting_id TEXT;
+ALTER TABLE cases ADD COLUMN letter_due INTEGER;
+CREATE INDEX cases_by_meeting ON cases (meeting_id) WHERE meeting_id IS NOT NULL;
+CREATE INDEX cases_by_letter ON cases (letter_due) WHERE letter_due IS NOT NULL;
+
+-- Projection: one row per meeting; `doc` is the whole Meeting.
+CREATE TABLE meetings (
+    rowid        INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    office       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    starts_at    INTEGER NOT NULL,
+    minutes      TEXT NOT NULL,
+    fold_wall    INTEGER NOT NULL,
+    fold_counter INTEGER NOT NULL,
+    fold_id      TEXT NOT NULL,
+    doc          TEXT NOT NULL
+) STRICT;
+CREATE INDEX meetings_by_start ON meetings (starts_at);
+-- Which meetings opened or discussed a case: the case page links back to them.
+CREATE TABLE meeting_cases (
+    meeting_id TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, case_id)
+) STRICT;
+CREATE INDEX meeting_cases_by_case ON meeting_cases (case_id);
+"#,
 ];
 
 /// The migration set.

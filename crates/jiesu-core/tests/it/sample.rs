@@ -14,7 +14,7 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
     assert!(report.steps > 2000, "{report:?}");
     let cases = a.all_cases().unwrap();
     let count = |state| cases.iter().filter(|c| c.state == state).count();
-    for state in store::STATES {
+    for state in jiesu_core::CaseState::ALL {
         let n = count(state);
         assert!(
             n > 0 || state == CaseState::Returned,

@@ -29,7 +29,85 @@ on_both_backends!(
     concurrent_actions_converge_and_the_conflict_is_shown,
     enrolment_codes_work_once_and_revoked_devices_are_refused,
     resending_is_harmless_and_pulls_page,
+    a_meeting_and_the_cases_it_produced_reach_the_street,
 );
+
+/// Meetings sync like cases: a council at community A, its minutes approved and an action
+/// item turned into a case, reach the street whole; a sibling community sees none of it.
+async fn a_meeting_and_the_cases_it_produced_reach_the_street(backend: Backend) {
+    use jiesu_core::{ItemCaseForm, ItemKind, MeetingCommand, MeetingInfo, MeetingKind, Urgency};
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    let b = App::enrol(&server, "b", 0).await;
+    let deadline = jiesu_core::calendar::local_date(now() + 5 * 86_400_000)
+        .format("%Y-%m-%d")
+        .to_string();
+    let (meeting, case) = {
+        let mut st = a.store();
+        let author = st.identity().author.clone();
+        let m = st
+            .schedule_meeting(MeetingInfo {
+                kind: MeetingKind::Council,
+                title: "停车难议事会".into(),
+                starts_at: now(),
+                ends_at: None,
+                place: "会议室".into(),
+                facilitator: author,
+                recorder: String::new(),
+            })
+            .unwrap();
+        let m = st
+            .meeting_act(
+                m.id,
+                MeetingCommand::AddItem {
+                    agenda: None,
+                    kind: ItemKind::Action,
+                    text: "施划临时停车位".into(),
+                    owner_unit: Some("property".into()),
+                    deadline: Some(deadline),
+                },
+            )
+            .unwrap();
+        let case = st
+            .open_item_case(
+                m.id,
+                ItemCaseForm {
+                    item: m.items[0].id,
+                    category: "parking.spaces".into(),
+                    urgency: Urgency::Normal,
+                    description: String::new(),
+                    location: String::new(),
+                },
+            )
+            .unwrap();
+        let m = st
+            .meeting_act(
+                m.id,
+                MeetingCommand::Approve {
+                    note: String::new(),
+                },
+            )
+            .unwrap();
+        (m, case)
+    };
+    a.sync().await;
+    street.sync().await;
+    b.sync().await;
+    let seen = street.store().meeting_detail(meeting.id).unwrap();
+    assert_eq!(seen.meeting, meeting);
+    assert_eq!(seen.cases.len(), 1);
+    assert_eq!(seen.cases[0].state, Some(CaseState::Dispatched));
+    assert_eq!(
+        street.store().case(case.id).unwrap().meeting,
+        Some(meeting.id)
+    );
+    assert!(b.store().meeting(meeting.id).is_err());
+    assert!(b.store().all_meetings().unwrap().is_empty());
+    server.stop().await;
+}
 
 async fn a_case_filed_offline_reaches_the_street_after_reconnection(backend: Backend) {
     let place = Place::new(backend);
