@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Jiesu need on Debian/Ubuntu, skipping what is
 # already there. `scripts/setup.sh` for running the app; `scripts/setup.sh --test` adds the
-# real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium).
+# real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium), PostgreSQL, and
+# LibreOffice + poppler to read exported documents back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+
+# The export tests open the .docx in LibreOffice and read its PDF back; without recommends
+# the writer is ~150 MB instead of ~600.
+if [ $want_test = 1 ]; then
+  docs=()
+  for p in libreoffice-writer-nogui poppler-utils; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || docs+=("$p")
+  done
+  if [ ${#docs[@]} -gt 0 ]; then
+    echo "setup: installing ${docs[*]}"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    [ ${#missing[@]} -gt 0 ] || $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${docs[@]}"
+  fi
 fi
 
 need() {

@@ -4,6 +4,7 @@ mod it {
     pub mod common;
     mod convergence;
     mod crash;
+    mod exports;
     mod meetings;
     mod migrations;
     mod sample;

@@ -576,6 +576,33 @@ impl Store {
             .collect()
     }
 
+    /// The minutes as a `.docx` (see [`crate::export::minutes_docx`]).
+    pub fn export_minutes_docx(&self, id: Uuid) -> Result<Vec<u8>> {
+        let detail = self.meeting_detail(id)?;
+        crate::export::minutes_docx(
+            &detail,
+            &self.units()?,
+            &self.office_label(),
+            self.clock.now_ms(),
+        )
+    }
+
+    /// The meeting as an `.ics` calendar file.
+    pub fn export_meeting_ics(&self, id: Uuid) -> Result<String> {
+        Ok(crate::export::meeting_ics(
+            &self.load_meeting(id)?,
+            &self.office_label(),
+        ))
+    }
+
+    fn office_label(&self) -> String {
+        if self.identity.office_name.is_empty() {
+            self.identity.office.clone()
+        } else {
+            self.identity.office_name.clone()
+        }
+    }
+
     /// Every meeting as projected, by id: what replicas and rebuilds are compared on.
     pub fn all_meetings(&self) -> Result<Vec<Meeting>> {
         let mut stmt = self.conn.prepare("SELECT doc FROM meetings ORDER BY id")?;
