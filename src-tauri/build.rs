@@ -22,6 +22,14 @@ fn main() {
             "enrol",
             "unenrol",
             "sync_now",
+            "list_meetings",
+            "schedule_meeting",
+            "meeting_detail",
+            "meeting_act",
+            "open_item_case",
+            "capture_visitor",
+            "export_minutes",
+            "export_ics",
         ]),
     ))
     .expect("tauri build configuration");

@@ -235,3 +235,71 @@ pub async fn sync_now(state: State<'_, AppState>) -> CmdResult<()> {
     state.syncer.wake();
     Ok(())
 }
+
+#[tauri::command]
+pub async fn list_meetings(state: State<'_, AppState>) -> CmdResult<Vec<MeetingRow>> {
+    Ok(store(&state).list_meetings()?)
+}
+
+#[tauri::command]
+pub async fn schedule_meeting(state: State<'_, AppState>, info: MeetingInfo) -> CmdResult<Meeting> {
+    let m = store(&state).schedule_meeting(info)?;
+    wake_sync(&state);
+    Ok(m)
+}
+
+#[tauri::command]
+pub async fn meeting_detail(
+    state: State<'_, AppState>,
+    meeting_id: Uuid,
+) -> CmdResult<MeetingDetail> {
+    Ok(store(&state).meeting_detail(meeting_id)?)
+}
+
+#[tauri::command]
+pub async fn meeting_act(
+    state: State<'_, AppState>,
+    meeting_id: Uuid,
+    command: MeetingCommand,
+) -> CmdResult<Meeting> {
+    let m = store(&state).meeting_act(meeting_id, command)?;
+    wake_sync(&state);
+    Ok(m)
+}
+
+#[tauri::command]
+pub async fn open_item_case(
+    state: State<'_, AppState>,
+    meeting_id: Uuid,
+    form: ItemCaseForm,
+) -> CmdResult<Case> {
+    let c = store(&state).open_item_case(meeting_id, form)?;
+    wake_sync(&state);
+    Ok(c)
+}
+
+#[tauri::command]
+pub async fn capture_visitor(
+    state: State<'_, AppState>,
+    meeting_id: Uuid,
+    form: VisitorForm,
+) -> CmdResult<Case> {
+    let c = store(&state).capture_visitor(meeting_id, form)?;
+    wake_sync(&state);
+    Ok(c)
+}
+
+/// Write the minutes' .docx into the exports folder.
+#[tauri::command]
+pub async fn export_minutes(
+    state: State<'_, AppState>,
+    meeting_id: Uuid,
+) -> CmdResult<ExportedFile> {
+    Ok(store(&state).save_minutes_docx(&state.exports, meeting_id)?)
+}
+
+/// Write the meeting's .ics into the exports folder.
+#[tauri::command]
+pub async fn export_ics(state: State<'_, AppState>, meeting_id: Uuid) -> CmdResult<ExportedFile> {
+    Ok(store(&state).save_meeting_ics(&state.exports, meeting_id)?)
+}

@@ -14,11 +14,15 @@ use tauri::{Emitter, Manager};
 
 /// Overrides the data directory (tests point it at a temp dir).
 const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
+/// Overrides where exports are written (tests point it at a temp dir).
+const EXPORT_DIR_VAR: &str = "JIESU_EXPORT_DIR";
 
 /// What the commands share: the one store, where it lives, and the background sync task.
 pub struct AppState {
     store: Arc<Mutex<jiesu_core::Store>>,
     dir: PathBuf,
+    /// Where exported minutes and calendars go: Documents/接诉导出, where a secretary looks.
+    exports: PathBuf,
     syncer: Syncer,
 }
 
@@ -52,7 +56,20 @@ fn main() {
                     let _ = handle.emit("sync-status", status);
                 }
             });
-            app.manage(AppState { store, dir, syncer });
+            let exports = match std::env::var_os(EXPORT_DIR_VAR) {
+                Some(d) => PathBuf::from(d),
+                None => app
+                    .path()
+                    .document_dir()
+                    .map(|d| d.join("接诉导出"))
+                    .unwrap_or_else(|_| dir.join("exports")),
+            };
+            app.manage(AppState {
+                store,
+                dir,
+                exports,
+                syncer,
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -74,6 +91,14 @@ fn main() {
             commands::enrol,
             commands::unenrol,
             commands::sync_now,
+            commands::list_meetings,
+            commands::schedule_meeting,
+            commands::meeting_detail,
+            commands::meeting_act,
+            commands::open_item_case,
+            commands::capture_visitor,
+            commands::export_minutes,
+            commands::export_ics,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

@@ -56,7 +56,7 @@ export async function launch() {
     TAURI_DRIVER,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
     {
-      env: { ...process.env, JIESU_DATA_DIR: dataDir, RUST_BACKTRACE: '0' },
+      env: { ...process.env, JIESU_DATA_DIR: dataDir, JIESU_EXPORT_DIR: join(dataDir, 'exports'), RUST_BACKTRACE: '0' },
       stdio: ['ignore', 'ignore', 'pipe'],
       // Its own process group, so closing the session can end WebKitWebDriver and the app
       // with it: an app left running would hold the stderr pipe and keep the runner alive.
@@ -79,6 +79,7 @@ export async function launch() {
     driver,
     ui,
     dataDir,
+    exportDir: join(dataDir, 'exports'),
     async close() {
       try {
         await driver.quit()
@@ -125,6 +126,27 @@ export class Ui {
     await e.sendKeys(text)
     return e
   }
+  /** Replace whatever an input holds with `text`. */
+  async retype(testid, text) {
+    const e = await this.input(testid)
+    await e.click()
+    await e.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE)
+    await e.sendKeys(text)
+    return e
+  }
+  /** Type a date into an el-date-picker and commit it. */
+  async date(testid, yyyyMmDd) {
+    const e = await this.retype(testid, yyyyMmDd)
+    await e.sendKeys(Key.ENTER)
+    await this.d.findElement(By.css('body')).click().catch(() => {})
+  }
+  /** Confirm the open ElMessageBox with its primary button. */
+  async confirmBox() {
+    const b = await this.d.wait(until.elementLocated(By.css('.el-message-box__btns .el-button--primary')), 5000)
+    await this.d.wait(until.elementIsVisible(b), 5000)
+    await b.click()
+    await this.noOverlay()
+  }
   async click(testid) {
     const e = await this.visible(testid)
     await this.d.wait(until.elementIsEnabled(e), 5000)
@@ -170,10 +192,14 @@ export class Ui {
     }, ms, 'a dialog stayed open')
   }
   async text(testid) {
-    return (await this.visible(testid)).getText()
+    const e = await this.visible(testid)
+    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
+    return e.getText()
   }
   async waitText(testid, expected, ms = 10000) {
     const e = await this.el(testid, ms)
+    // WebKit reports no text for what lies outside the viewport.
+    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
     await this.d.wait(async () => (await e.getText()).includes(expected), ms, `${testid} never showed ${expected}`)
   }
   async waitTextChange(testid, from, ms = 10000) {

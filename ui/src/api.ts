@@ -20,6 +20,14 @@ import type { Setup } from './bindings/Setup'
 import type { StoreStats } from './bindings/StoreStats'
 import type { SyncStatus } from './bindings/SyncStatus'
 import type { WireError } from './bindings/WireError'
+import type { ExportedFile } from './bindings/ExportedFile'
+import type { ItemCaseForm } from './bindings/ItemCaseForm'
+import type { Meeting } from './bindings/Meeting'
+import type { MeetingCommand } from './bindings/MeetingCommand'
+import type { MeetingDetail } from './bindings/MeetingDetail'
+import type { MeetingInfo } from './bindings/MeetingInfo'
+import type { MeetingRow } from './bindings/MeetingRow'
+import type { VisitorForm } from './bindings/VisitorForm'
 
 export class JiesuError extends Error {
   readonly code: Code | 'ipc'
@@ -72,4 +80,15 @@ export const api = {
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),
   unenrol: () => call<number>('unenrol'),
   syncNow: () => call<void>('sync_now'),
+  listMeetings: () => call<MeetingRow[]>('list_meetings'),
+  scheduleMeeting: (info: MeetingInfo) => call<Meeting>('schedule_meeting', { info }),
+  meetingDetail: (meetingId: string) => call<MeetingDetail>('meeting_detail', { meetingId }),
+  meetingAct: (meetingId: string, command: MeetingCommand) =>
+    call<Meeting>('meeting_act', { meetingId, command }),
+  openItemCase: (meetingId: string, form: ItemCaseForm) =>
+    call<Case>('open_item_case', { meetingId, form }),
+  captureVisitor: (meetingId: string, form: VisitorForm) =>
+    call<Case>('capture_visitor', { meetingId, form }),
+  exportMinutes: (meetingId: string) => call<ExportedFile>('export_minutes', { meetingId }),
+  exportIcs: (meetingId: string) => call<ExportedFile>('export_ics', { meetingId }),
 }

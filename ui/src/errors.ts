@@ -19,6 +19,10 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
         field: tr('fields', p.field?.replace(/\./g, '_')),
         reason: tr('reasons', p.reason),
       })
+    case 'minutes_locked':
+      return t('errors.minutes_locked')
+    case 'not_facilitator':
+      return t('errors.not_facilitator', { name: p.facilitator })
     case 'deadline_passed':
       return t('errors.deadline_passed', { due: p.due })
     case 'not_found':

@@ -54,3 +54,15 @@ export function endOfChinaDay(date: Date): number {
   const d = date.getDate()
   return Date.UTC(y, m, d + 1) - 8 * 3600 * 1000
 }
+
+const dateFmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+})
+
+/** The China date of an instant, YYYY-MM-DD. */
+export function fmtDate(ms: number): string {
+  return dateFmt.format(new Date(ms)).replace(/\//g, '-')
+}

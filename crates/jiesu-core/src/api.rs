@@ -740,3 +740,14 @@ pub struct MeetingRef {
     #[ts(type = "number")]
     pub starts_at: i64,
 }
+
+/// A file written by an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportedFile {
+    /// Where it was written.
+    pub path: String,
+    /// Its size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+}

@@ -379,3 +379,35 @@ pub fn meeting_ics(m: &Meeting, office_name: &str) -> String {
         .done()
         .to_string()
 }
+
+/// A file name for a meeting's export: date, title (without characters file systems
+/// refuse) and what it is, e.g. `2026-11-23 停车难议事会 纪要.docx`.
+pub fn file_name(m: &Meeting, what: &str, ext: &str) -> String {
+    let title: String = m
+        .info
+        .title
+        .chars()
+        .filter(|c| !c.is_control() && !r#"/\:*?"<>|"#.contains(*c))
+        .take(60)
+        .collect();
+    format!("{} {} {what}.{ext}", date(m.info.starts_at), title.trim())
+}
+
+/// Write `bytes` to `dir/name` whole: beside it first, then renamed, so an office PC that
+/// loses power never leaves half a document under the final name.
+pub fn save(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<crate::api::ExportedFile> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(crate::api::ExportedFile {
+        path: path.display().to_string(),
+        size: bytes.len() as u64,
+    })
+}

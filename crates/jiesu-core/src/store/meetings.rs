@@ -595,6 +595,24 @@ impl Store {
         ))
     }
 
+    /// Write the minutes' `.docx` into `dir`; returns where.
+    pub fn save_minutes_docx(&self, dir: &std::path::Path, id: Uuid) -> Result<ExportedFile> {
+        let m = self.load_meeting(id)?;
+        let bytes = self.export_minutes_docx(id)?;
+        crate::export::save(dir, &crate::export::file_name(&m, "纪要", "docx"), &bytes)
+    }
+
+    /// Write the meeting's `.ics` into `dir`; returns where.
+    pub fn save_meeting_ics(&self, dir: &std::path::Path, id: Uuid) -> Result<ExportedFile> {
+        let m = self.load_meeting(id)?;
+        let ics = self.export_meeting_ics(id)?;
+        crate::export::save(
+            dir,
+            &crate::export::file_name(&m, "日程", "ics"),
+            ics.as_bytes(),
+        )
+    }
+
     fn office_label(&self) -> String {
         if self.identity.office_name.is_empty() {
             self.identity.office.clone()
