@@ -18,10 +18,23 @@ pub fn parking_case(desc: &str) -> NewCase {
     jiesu_core::sample::parking_complaint(desc)
 }
 
-/// Run `n` random operations (intake or a step on a random known case) on `store`.
+/// Run `n` random operations (intake, a step on a random known case, or a meeting
+/// operation) on `store`.
 pub fn random_workload(rng: &mut SmallRng, store: &mut Store, clock: &ManualClock, n: usize) {
     for _ in 0..n {
         clock.advance(rng.random_range(0..6 * 3_600_000));
+        if rng.random_ratio(1, 5) {
+            let before = store.stats().unwrap().events;
+            if let Err(e) = jiesu_core::sample::random_meeting_op(rng, store) {
+                assert_ne!(e.code(), Code::Storage, "{e}");
+                assert_eq!(
+                    store.stats().unwrap().events,
+                    before,
+                    "a refused meeting change wrote nothing"
+                );
+            }
+            continue;
+        }
         let cases = store.all_cases().unwrap();
         if cases.is_empty() || rng.random_ratio(1, 4) {
             let mut c = parking_case(

@@ -28,6 +28,11 @@ fn assert_same(a: &Store, b: &Store) {
         "same projection"
     );
     assert_eq!(
+        a.all_meetings().unwrap(),
+        b.all_meetings().unwrap(),
+        "same meetings"
+    );
+    assert_eq!(
         a.conflicts().unwrap(),
         b.conflicts().unwrap(),
         "same conflicts"
@@ -176,8 +181,8 @@ proptest! {
         }
         assert_same(&reps[0].0, &reps[1].0);
         assert_same(&reps[1].0, &reps[2].0);
-        let live = reps[0].0.all_cases().unwrap();
+        let live = (reps[0].0.all_cases().unwrap(), reps[0].0.all_meetings().unwrap());
         reps[0].0.rebuild_projections().unwrap();
-        prop_assert_eq!(live, reps[0].0.all_cases().unwrap());
+        prop_assert_eq!(live, (reps[0].0.all_cases().unwrap(), reps[0].0.all_meetings().unwrap()));
     }
 }

@@ -658,3 +658,41 @@ fn a_concurrent_edit_of_approved_minutes_is_kept_as_a_conflict_everywhere() {
     assert_eq!(ma.agenda[0].minutes, "", "the late edit changed nothing");
     assert_eq!(a.conflicts().unwrap(), b.conflicts().unwrap());
 }
+
+#[test]
+fn the_random_meeting_generator_reaches_every_kind_of_step() {
+    // The property tests drive meetings with it: it must actually approve, amend, open
+    // cases and capture visitors, not just fail.
+    let (mut s, clock) = store_at(MONDAY_9AM);
+    let mut r = rng(11);
+    let mut refused = 0;
+    for _ in 0..400 {
+        clock.advance(60_000);
+        if sample::random_meeting_op(&mut r, &mut s).is_err() {
+            refused += 1;
+        }
+    }
+    let kinds: std::collections::BTreeSet<String> = s
+        .events_after(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e.body.kind().to_owned())
+        .collect();
+    for k in [
+        "meeting_scheduled",
+        "attendee_added",
+        "attendee_signed_in",
+        "agenda_item_added",
+        "minutes_recorded",
+        "meeting_item_added",
+        "minutes_approved",
+        "minutes_amended",
+        "meeting_case_opened",
+        "case_solved_on_spot",
+        "commitment_issued",
+        "case_dispatched",
+    ] {
+        assert!(kinds.contains(k), "the generator never produced {k}");
+    }
+    assert!(refused > 0 && refused < 300, "{refused} of 400 refused");
+}

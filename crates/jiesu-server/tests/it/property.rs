@@ -172,9 +172,14 @@ async fn run(backend: Backend, seed: u64) {
                 }
             }
             5 => {
-                let _ = app
-                    .store()
-                    .add_unit(&format!("单位{}", rng.random_range(0..5)));
+                if rng.random_bool(0.5) {
+                    let _ = app
+                        .store()
+                        .add_unit(&format!("单位{}", rng.random_range(0..5)));
+                } else {
+                    // Refusals write nothing (tested in core).
+                    let _ = jiesu_core::sample::random_meeting_op(&mut rng, &mut app.store());
+                }
             }
             6 => {
                 if rng.random_ratio(1, 3) {
@@ -254,7 +259,7 @@ async fn run(backend: Backend, seed: u64) {
     let mut holders: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for e in &all_events {
         match &e.body {
-            jiesu_core::EventBody::CaseReceived(_) => {
+            jiesu_core::EventBody::CaseReceived(_) | jiesu_core::EventBody::MeetingScheduled(_) => {
                 holders
                     .entry(&e.stream)
                     .or_default()
@@ -282,24 +287,34 @@ async fn run(backend: Backend, seed: u64) {
             .collect()
     };
     let mut projections = Vec::new();
+    let mut meeting_projections: Vec<BTreeMap<String, String>> = Vec::new();
     for (app, office) in apps.iter().zip(offices) {
         let mut st = app.store();
         let events: BTreeSet<String> = st.event_ids().unwrap().into_iter().collect();
         assert_eq!(events, expected(office), "{ctx}: events at {office}");
-        let cases: BTreeMap<String, String> = st
-            .all_cases()
-            .unwrap()
-            .into_iter()
-            .map(|c| (c.id.to_string(), serde_json::to_string(&c).unwrap()))
-            .collect();
+        let snapshot = |st: &jiesu_core::Store| {
+            let cases: BTreeMap<String, String> = st
+                .all_cases()
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.id.to_string(), serde_json::to_string(&c).unwrap()))
+                .collect();
+            let meetings: BTreeMap<String, String> = st
+                .all_meetings()
+                .unwrap()
+                .into_iter()
+                .map(|m| (m.id.to_string(), serde_json::to_string(&m).unwrap()))
+                .collect();
+            (cases, meetings)
+        };
+        let (cases, meetings) = snapshot(&st);
         st.rebuild_projections().unwrap();
-        let rebuilt: BTreeMap<String, String> = st
-            .all_cases()
-            .unwrap()
-            .into_iter()
-            .map(|c| (c.id.to_string(), serde_json::to_string(&c).unwrap()))
-            .collect();
-        assert_eq!(cases, rebuilt, "{ctx}: projection == rebuild at {office}");
+        assert_eq!(
+            (cases.clone(), meetings.clone()),
+            snapshot(&st),
+            "{ctx}: projection == rebuild at {office}"
+        );
+        meeting_projections.push(meetings);
         projections.push(cases);
     }
     for (i, p) in projections.iter().enumerate() {
@@ -314,6 +329,19 @@ async fn run(backend: Backend, seed: u64) {
     assert_eq!(
         projections[0], projections[1],
         "{ctx}: the two devices of a"
+    );
+    for (i, p) in meeting_projections.iter().enumerate() {
+        for (id, doc) in p {
+            assert_eq!(
+                Some(doc),
+                meeting_projections[4].get(id),
+                "{ctx}: meeting {id} at replica {i}"
+            );
+        }
+    }
+    assert_eq!(
+        meeting_projections[0], meeting_projections[1],
+        "{ctx}: the two devices of a, meetings"
     );
     server.stop().await;
 }
