@@ -31,6 +31,48 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
     );
     assert!(cases.iter().all(|c| c.received_at <= MONDAY_9AM));
     assert_eq!(a.now_ms(), MONDAY_9AM, "the store's own clock is back");
+
+    // Two meetings a month, with what came of them.
+    assert_eq!(report.meetings, 8, "{report:?}");
+    let meetings = a.list_meetings().unwrap();
+    assert_eq!(meetings.len(), 8);
+    for kind in [
+        MeetingKind::ReceptionDay,
+        MeetingKind::Council,
+        MeetingKind::Dialogue,
+    ] {
+        assert!(meetings.iter().any(|m| m.kind == kind), "no {kind:?}");
+    }
+    assert!(
+        meetings
+            .iter()
+            .all(|m| m.minutes == MinutesState::Approved
+                || m.starts_at > MONDAY_9AM - 2 * 86_400_000)
+    );
+    let mut letters = std::collections::HashMap::new();
+    let (mut on_spot, mut items) = (0, 0);
+    for m in &meetings {
+        let d = a.meeting_detail(m.id).unwrap();
+        on_spot += d.summary.solved_on_spot;
+        items += d
+            .cases
+            .iter()
+            .filter(|c| c.link.via == MeetingCaseVia::Item)
+            .count();
+        for c in &d.cases {
+            if let Some(l) = c.letter {
+                *letters.entry(l).or_insert(0) += 1;
+            }
+        }
+    }
+    assert!(on_spot > 5, "{on_spot} solved on the spot");
+    assert!(items >= 6, "{items} cases from council items");
+    for status in [LetterStatus::Fulfilled, LetterStatus::Broken] {
+        assert!(
+            letters.get(&status).is_some_and(|n| *n > 0),
+            "no {status:?} letter: {letters:?}"
+        );
+    }
     assert!(a.conflicts().unwrap().is_empty());
 
     let (mut b, _) = store_at(MONDAY_9AM);

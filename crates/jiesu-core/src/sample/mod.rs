@@ -6,6 +6,8 @@
 //! so the schedule can be built first (times only) and each step redrawn when it runs, which
 //! keeps memory flat at a million cases.
 
+mod meetings;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -53,6 +55,8 @@ pub struct SampleReport {
     pub steps: usize,
     /// Steps the workflow refused when their turn came (e.g. an extension after the deadline).
     pub refused: usize,
+    /// Meetings held (reception days, councils and dialogue meetings).
+    pub meetings: usize,
 }
 
 const HOUR: i64 = 3_600_000;
@@ -525,15 +529,30 @@ pub fn generate(store: &mut Store, spec: &SampleSpec) -> Result<SampleReport> {
         return Err(Error::invalid("sample", Reason::NotEmpty));
     }
     store.mark_sample()?;
-    let mut schedule: Vec<(i64, u32, u8)> = Vec::with_capacity(spec.cases * 7);
+    // (time, 0 for a case step or 1 for a meeting step, which one, step number)
+    let mut schedule: Vec<(i64, u8, u32, u8)> = Vec::with_capacity(spec.cases * 7);
     for i in 0..spec.cases {
         let (t0, steps) = script(spec, i);
         for (n, (off, _)) in steps.iter().enumerate() {
             if t0 + off <= spec.now_ms {
-                schedule.push((t0 + off, i as u32, n as u8));
+                schedule.push((t0 + off, 0, i as u32, n as u8));
             }
         }
     }
+    let facilitator = store.identity().author.clone();
+    let mut meeting_steps: Vec<Vec<Option<meetings::MStep>>> = (0..meetings::count(spec))
+        .map(|k| {
+            meetings::script(spec, k, &facilitator)
+                .into_iter()
+                .enumerate()
+                .map(|(n, (t, step))| {
+                    schedule.push((t, 1, k as u32, n as u8));
+                    Some(step)
+                })
+                .collect()
+        })
+        .collect();
+    let mut meeting_ids: Vec<Option<Uuid>> = vec![None; meeting_steps.len()];
     schedule.sort_unstable();
     let clock = ManualClock::new(spec.now_ms - spec.days * DAY);
     let previous = store.replace_clock(Box::new(clock.clone()));
@@ -542,8 +561,21 @@ pub fn generate(store: &mut Store, spec: &SampleSpec) -> Result<SampleReport> {
     let result = (|| {
         for chunk in schedule.chunks(spec.batch.max(1)) {
             store.batch(|store| {
-                for &(t, i, n) in chunk {
+                for &(t, what, i, n) in chunk {
                     clock.set(t);
+                    if what == 1 {
+                        let step = meeting_steps[i as usize][n as usize]
+                            .take()
+                            .expect("each step runs once");
+                        let id = &mut meeting_ids[i as usize];
+                        let was = id.is_some();
+                        match meetings::perform(store, id, step) {
+                            Ok(()) => report.meetings += usize::from(!was && id.is_some()),
+                            Err(e) if matches!(e.code(), crate::Code::Storage) => return Err(e),
+                            Err(_) => report.refused += 1,
+                        }
+                        continue;
+                    }
                     let (_, mut steps) = script(spec, i as usize);
                     let step = steps.swap_remove(n as usize).1;
                     let outcome = match (step, ids[i as usize]) {
