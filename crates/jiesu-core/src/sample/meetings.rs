@@ -47,7 +47,7 @@ pub(super) fn script(spec: &SampleSpec, k: usize, facilitator: &str) -> Vec<(i64
     let first = crate::calendar::local_date(spec.now_ms) - chrono::Duration::days(spec.days);
     let month = (k / 2) as i64;
     let mut out = Vec::new();
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         let day = first + chrono::Duration::days(month * 30 + 3);
         let t0 = crate::calendar::start_of_day(day) + 9 * HOUR;
         out.push((
@@ -63,7 +63,6 @@ pub(super) fn script(spec: &SampleSpec, k: usize, facilitator: &str) -> Vec<(i64
             }),
         ));
         let visitors = r.random_range(6..10);
-        let mut case = 0;
         for j in 0..visitors {
             let t = t0 + j as i64 * 15 * 60_000 + r.random_range(0..10 * 60_000);
             let topic = pick(&mut r, TOPICS);
@@ -103,11 +102,10 @@ pub(super) fn script(spec: &SampleSpec, k: usize, facilitator: &str) -> Vec<(i64
                 // Most promises are kept; some run late (the broken letters).
                 let unit = pick(&mut r, super::units_for(topic.0)).to_string();
                 let done = t + r.random_range(DAY..12 * DAY);
-                out.push((t + HOUR, MStep::CaseStep(case, dispatch(&unit))));
-                out.push((t + 5 * HOUR, MStep::CaseStep(case, accept())));
-                out.push((done, MStep::CaseStep(case, resolve())));
+                out.push((t + HOUR, MStep::CaseStep(j, dispatch(&unit))));
+                out.push((t + 5 * HOUR, MStep::CaseStep(j, accept())));
+                out.push((done, MStep::CaseStep(j, resolve())));
             }
-            case += 1;
         }
         out.push((
             t0 + 4 * HOUR,
