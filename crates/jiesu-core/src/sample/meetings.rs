@@ -14,6 +14,57 @@ use crate::meeting::{AttendeeRole, ItemKind, MeetingInfo, MeetingKind};
 use crate::model::{Outcome, Urgency};
 use crate::store::Store;
 
+/// What a council or dialogue meeting is about: agenda, minutes, one decision and two
+/// action items `(what, owner unit, category of the case it becomes)`.
+struct CouncilTopic {
+    title: &'static str,
+    agenda: [&'static str; 2],
+    minutes: [&'static str; 2],
+    decision: &'static str,
+    actions: [(&'static str, &'static str, &'static str); 2],
+}
+
+const COUNCILS: [CouncilTopic; 2] = [
+    CouncilTopic {
+        title: "关于小区停车难的居民议事会",
+        agenda: ["夜间停车位不足", "消防通道占用"],
+        minutes: [
+            "居民反映晚上回来找不到车位，外来车辆占位严重。物业提出可开放东侧空地作临时停车区。",
+            "多名居民反映消防通道长期被占。会议同意划线并安装提示牌，由物业巡查劝离。",
+        ],
+        decision: "同意开放东侧空地作夜间临时停车区，外来车辆限时停放",
+        actions: [
+            (
+                "施划东侧空地临时停车位并设置标识",
+                "property",
+                "parking.spaces.residential",
+            ),
+            (
+                "消防通道划线并安装禁停提示牌",
+                "property",
+                "parking.illegal.fire_lane",
+            ),
+        ],
+    },
+    CouncilTopic {
+        title: "加装电梯与楼道安全恳谈会",
+        agenda: ["老旧楼栋加装电梯意愿", "楼道杂物和电动车充电"],
+        minutes: [
+            "低层住户担心采光和噪音，高层住户意愿强烈。社区将组织一户一议。",
+            "楼道堆放杂物和飞线充电问题突出，需集中清理并增设充电桩。",
+        ],
+        decision: "按楼栋征求加装电梯意见，同意率达标后启动申报",
+        actions: [
+            ("集中清理楼道杂物", "grid", "safety.exit"),
+            (
+                "在小区北侧增设电动车充电桩",
+                "property",
+                "parking.charging.ebike",
+            ),
+        ],
+    },
+];
+
 /// One step of a meeting's script. Attendees, agenda items, items and cases are named by
 /// their position in the meeting, since their ids exist only once the store made them.
 pub(super) enum MStep {
@@ -116,53 +167,13 @@ pub(super) fn script(spec: &SampleSpec, k: usize, facilitator: &str) -> Vec<(i64
     } else {
         let day = first + chrono::Duration::days(month * 30 + 16);
         let t0 = crate::calendar::start_of_day(day) + 19 * HOUR;
-        let (title, agenda, minutes, decision, actions): (
-            &str,
-            [&str; 2],
-            [&str; 2],
-            &str,
-            [(&str, &str, &str); 2],
-        ) = if month % 2 == 0 {
-            (
-                "关于小区停车难的居民议事会",
-                ["夜间停车位不足", "消防通道占用"],
-                [
-                    "居民反映晚上回来找不到车位，外来车辆占位严重。物业提出可开放东侧空地作临时停车区。",
-                    "多名居民反映消防通道长期被占。会议同意划线并安装提示牌，由物业巡查劝离。",
-                ],
-                "同意开放东侧空地作夜间临时停车区，外来车辆限时停放",
-                [
-                    (
-                        "施划东侧空地临时停车位并设置标识",
-                        "property",
-                        "parking.spaces.residential",
-                    ),
-                    (
-                        "消防通道划线并安装禁停提示牌",
-                        "property",
-                        "parking.illegal.fire_lane",
-                    ),
-                ],
-            )
-        } else {
-            (
-                "加装电梯与楼道安全恳谈会",
-                ["老旧楼栋加装电梯意愿", "楼道杂物和电动车充电"],
-                [
-                    "低层住户担心采光和噪音，高层住户意愿强烈。社区将组织一户一议。",
-                    "楼道堆放杂物和飞线充电问题突出，需集中清理并增设充电桩。",
-                ],
-                "按楼栋征求加装电梯意见，同意率达标后启动申报",
-                [
-                    ("集中清理楼道杂物", "grid", "safety.exit"),
-                    (
-                        "在小区北侧增设电动车充电桩",
-                        "property",
-                        "parking.charging.ebike",
-                    ),
-                ],
-            )
-        };
+        let CouncilTopic {
+            title,
+            agenda,
+            minutes,
+            decision,
+            actions,
+        } = &COUNCILS[(month % 2) as usize];
         out.push((
             t0 - 5 * DAY,
             MStep::Schedule(MeetingInfo {
@@ -171,7 +182,7 @@ pub(super) fn script(spec: &SampleSpec, k: usize, facilitator: &str) -> Vec<(i64
                 } else {
                     MeetingKind::Dialogue
                 },
-                title: title.into(),
+                title: (*title).into(),
                 starts_at: t0,
                 ends_at: Some(t0 + 2 * HOUR),
                 place: "社区二楼会议室".into(),
