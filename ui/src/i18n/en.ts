@@ -305,6 +305,9 @@ const en: typeof zh = {
   },
   lang: { label: 'Language', 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' },
   meeting: {
+    edit: 'Edit details',
+    remove: 'Remove',
+    saved: 'Saved',
     list: 'Meetings',
     new: 'Schedule a meeting',
     empty: 'No meetings yet',

@@ -303,6 +303,9 @@ export default {
   },
   lang: { label: '语言', 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' },
   meeting: {
+    edit: '修改信息',
+    remove: '移除',
+    saved: '已保存',
     list: '会议',
     new: '安排会议',
     empty: '还没有会议',

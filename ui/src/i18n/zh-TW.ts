@@ -306,6 +306,9 @@ const zhTW: typeof zh = {
   },
   lang: { label: '語言', 'zh-CN': '簡體中文', 'zh-TW': '繁體中文', en: 'English' },
   meeting: {
+    edit: '修改資訊',
+    remove: '移除',
+    saved: '已儲存',
     list: '會議',
     new: '安排會議',
     empty: '還沒有會議',
