@@ -5,6 +5,7 @@ mod it {
     mod convergence;
     mod crash;
     mod exports;
+    mod figures;
     mod meetings;
     mod migrations;
     mod sample;

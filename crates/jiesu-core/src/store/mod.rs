@@ -13,6 +13,7 @@
 //! earlier makes the store re-derive that stream from all its events, which is what makes the
 //! projection a function of the event *set* (see [`crate::event`]).
 
+mod figures;
 mod meetings;
 mod schema;
 mod sync;
@@ -749,13 +750,8 @@ impl Store {
             clauses.push(format!("state IN ({})", list.join(",")));
         }
         if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
-            let column = match c.matches('.').count() {
-                0 => "cat1",
-                1 => "cat2",
-                _ => "category",
-            };
             let p = arg(V::Text(c.into()), &mut args);
-            clauses.push(format!("{column} = {p}"));
+            clauses.push(format!("{} = {p}", category_column(c)));
         }
         if let Some(u) = q.unit.as_deref().filter(|u| !u.is_empty()) {
             let p = arg(V::Text(u.into()), &mut args);
@@ -835,42 +831,32 @@ impl Store {
         // Late row lookup: choose the page's rowids first, where an index can often answer
         // both filter and order without reading a table row, then read just those rows.
         let sql = format!(
-            "SELECT id, number, state, channel, category, urgency, handling_unit, resident_name,
-                    substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at,
-                    letter_due
-             FROM cases WHERE cases.rowid IN (
+            "SELECT {ROW_COLUMNS} FROM cases WHERE cases.rowid IN (
                 SELECT cases.rowid FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {})
              ORDER BY {order}",
             u64::from(q.page) * u64::from(size)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            let resolve_due: i64 = r.get(10)?;
-            let state: CaseState = enum_parse(&r.get::<_, String>(2)?)?;
-            let letter = r
-                .get::<_, Option<i64>>(13)?
-                .map(|due| LetterStatus::judge(state, r.get(12).ok().flatten(), due, now));
-            Ok(CaseRow {
-                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                number: r.get(1)?,
-                state,
-                channel: enum_parse(&r.get::<_, String>(3)?)?,
-                category: r.get(4)?,
-                urgency: enum_parse(&r.get::<_, String>(5)?)?,
-                handling_unit: r.get(6)?,
-                resident_name: r.get(7)?,
-                summary: r.get(8)?,
-                received_at: r.get(9)?,
-                resolve_due,
-                due_status: due_status(r.get(11)?, resolve_due, now),
-                letter,
-            })
+            case_row(r, now)
         })?;
         Ok(CasePage {
             rows: rows.collect::<rusqlite::Result<_>>()?,
             total: counted.min(COUNT_CAP),
             more: counted > COUNT_CAP,
         })
+    }
+
+    /// List rows of these cases, newest first (the cases behind a figure).
+    pub fn case_rows(&self, ids: &[Uuid]) -> Result<Vec<CaseRow>> {
+        let now = self.clock.now_ms();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM cases WHERE id IN (SELECT value FROM json_each(?1))
+             ORDER BY received_at DESC, rowid DESC"
+        ))?;
+        let ids = serde_json::to_string(ids)?;
+        let rows = stmt.query_map([ids], |r| case_row(r, now))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Case ids whose searchable fields contain every term, by a plain `LIKE` scan: the
@@ -1021,6 +1007,35 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The columns [`case_row`] reads, in its order.
+const ROW_COLUMNS: &str = "id, number, state, channel, category, urgency, handling_unit, \
+    resident_name, substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at, \
+    letter_due";
+
+/// One case-list row from [`ROW_COLUMNS`].
+fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<CaseRow> {
+    let resolve_due: i64 = r.get(10)?;
+    let state: CaseState = enum_parse(&r.get::<_, String>(2)?)?;
+    let letter = r
+        .get::<_, Option<i64>>(13)?
+        .map(|due| LetterStatus::judge(state, r.get(12).ok().flatten(), due, now));
+    Ok(CaseRow {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        state,
+        channel: enum_parse(&r.get::<_, String>(3)?)?,
+        category: r.get(4)?,
+        urgency: enum_parse(&r.get::<_, String>(5)?)?,
+        handling_unit: r.get(6)?,
+        resident_name: r.get(7)?,
+        summary: r.get(8)?,
+        received_at: r.get(9)?,
+        resolve_due,
+        due_status: due_status(r.get(11)?, resolve_due, now),
+        letter,
+    })
 }
 
 /// Two characters from the device id that keep case numbers unique across an office's PCs.
@@ -1197,6 +1212,16 @@ fn load_row<P: serde::de::DeserializeOwned>(
     }
 }
 
+/// The column that filters by `code` at its level: an equality there also yields the
+/// received order from the column's index (a prefix range would not).
+fn category_column(code: &str) -> &'static str {
+    match code.matches('.').count() {
+        0 => "cat1",
+        1 => "cat2",
+        _ => "category",
+    }
+}
+
 /// The first `levels` segments of a dotted category code (the whole code if it is shorter).
 fn category_prefix(code: &str, levels: usize) -> &str {
     match code.match_indices('.').nth(levels - 1) {
@@ -1242,12 +1267,16 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 handling_unit, resident_name, resident_phone, address, description, location,
                 work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
                 fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank, meeting_id,
-                letter_due)
+                letter_due, building, extension_count, redo_count, visit_reachable,
+                visit_contacted, visit_solved, satisfaction)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
+                ?34, ?35, ?36)
              ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
                 response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
-                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29
+                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29,
+                extension_count = ?31, redo_count = ?32, visit_reachable = ?33,
+                visit_contacted = ?34, visit_solved = ?35, satisfaction = ?36, office = ?3
              RETURNING rowid",
         )?
         .query_row(
@@ -1281,6 +1310,16 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 due_rank(c),
                 c.meeting.map(|m| m.to_string()),
                 c.letter.as_ref().map(|l| l.commitment.due),
+                c.address.building,
+                c.extension_count,
+                c.redo_count,
+                c.visit.as_ref().map(|v| v.reachable),
+                c.visit.as_ref().map(|v| v.contacted),
+                c.visit.as_ref().map(|v| v.solved),
+                c.visit
+                    .as_ref()
+                    .and_then(|v| v.satisfaction)
+                    .map(|s| enum_name(&s)),
             ],
             |r| r.get(0),
         )?;

@@ -151,6 +151,28 @@ CREATE TABLE meeting_cases (
 ) STRICT;
 CREATE INDEX meeting_cases_by_case ON meeting_cases (case_id);
 "#,
+    // v4: what the figures read, as columns (filled from each case's document for cases
+    // folded before this version), and the deadline index "overdue in period" walks.
+    r#"
+ALTER TABLE cases ADD COLUMN building TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN extension_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN redo_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN visit_reachable INTEGER;
+ALTER TABLE cases ADD COLUMN visit_contacted INTEGER;
+ALTER TABLE cases ADD COLUMN visit_solved INTEGER;
+ALTER TABLE cases ADD COLUMN satisfaction TEXT;
+UPDATE cases SET
+    building = coalesce(json_extract(doc, '$.address.building'), ''),
+    extension_count = coalesce(json_extract(doc, '$.extension_count'), 0),
+    redo_count = coalesce(json_extract(doc, '$.redo_count'), 0),
+    visit_reachable = json_extract(doc, '$.visit.reachable'),
+    visit_contacted = json_extract(doc, '$.visit.contacted'),
+    visit_solved = json_extract(doc, '$.visit.solved'),
+    satisfaction = json_extract(doc, '$.visit.satisfaction');
+CREATE INDEX cases_by_resolve_due ON cases (resolve_due);
+CREATE INDEX cases_by_building ON cases (building, received_at);
+CREATE INDEX cases_by_office ON cases (office, received_at);
+"#,
 ];
 
 /// The migration set.

@@ -1,0 +1,439 @@
+//! The figures leaders rank by (接诉即办 考核), each defined once and drillable to its cases.
+//!
+//! **Population.** A period's figures count the cases *received* in `[from, to)` (China time)
+//! that match the query's dimensions, **excluding withdrawn and merged cases**: a withdrawn case
+//! was never the office's to solve, a merged one is counted by the case it was merged into.
+//! "Overdue in period" is the one figure with another population: the cases whose resolve
+//! deadline fell in the period and that missed it, whenever they were received.
+//!
+//! **Definitions** (the window shows them beside each figure, `ui/src/i18n`):
+//! - 受理 `received`: the population.
+//! - 办结 `resolved`: of those, resolved now (a redo reopens a case until it is resolved again).
+//! - 办结率 = resolved / received.
+//! - 3天办结 `within3`: resolved at most 3 working days after the day of receipt
+//!   ([`Calendar::working_days_between`]: holidays and 调休 Saturdays as the calendar says).
+//! - 平均办理时长: mean of resolve − receipt over the resolved, in calendar days and in working
+//!   days.
+//! - 当前超期 `overdue_now`: still open and past the earlier of the resolve deadline and a
+//!   promised letter date — the overdue list's own rule.
+//! - 期内超期 `overdue_in_period`: deadline in the period, resolved after it or not at all.
+//! - 延期 / 重办: approved extensions and redos of the population's cases.
+//! - 三率 over **valid return visits** (the resident was reached): 响应率 = said contacted /
+//!   valid, 解决率 = said solved / valid, 满意率 = (满意 + factor × 基本满意) / valid, and the
+//!   composite w₁·响应 + w₂·解决 + w₃·满意. Weights and factor are [`FigureSettings`].
+//! - 承诺书: letters issued on the population's cases, and those fulfilled or broken now.
+//!
+//! A rate with a zero denominator is `None` ("—"), never 0 or 100%.
+//!
+//! **Drill-down.** Every count is the size of a set decided by [`counts`], and
+//! [`crate::Store::figure_cases`] lists exactly that set, so a number and the list behind it
+//! cannot disagree.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::calendar::{self, Calendar};
+use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
+
+/// Settings of the figures (per office; the weights change over time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FigureSettings {
+    /// Composite weight of 响应率.
+    pub weight_response: f64,
+    /// Composite weight of 解决率.
+    pub weight_solution: f64,
+    /// Composite weight of 满意率.
+    pub weight_satisfaction: f64,
+    /// How much a 基本满意 counts towards 满意率.
+    pub basic_factor: f64,
+    /// Units with fewer cases than this are listed apart, not ranked.
+    pub min_sample: u32,
+}
+
+impl Default for FigureSettings {
+    fn default() -> Self {
+        FigureSettings {
+            weight_response: 0.1,
+            weight_solution: 0.5,
+            weight_satisfaction: 0.4,
+            basic_factor: 0.9,
+            min_sample: 10,
+        }
+    }
+}
+
+/// What to count: a period and optional dimension filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct FigureQuery {
+    /// Period start (ms, inclusive).
+    #[ts(type = "number")]
+    pub from: i64,
+    /// Period end (ms, exclusive).
+    #[ts(type = "number")]
+    pub to: i64,
+    /// Handling unit code.
+    pub unit: Option<String>,
+    /// Category code at any level (includes its sub-categories).
+    pub category: Option<String>,
+    /// Channel.
+    pub channel: Option<Channel>,
+    /// Building (楼栋), as written at intake.
+    pub building: Option<String>,
+    /// Office (a street office's communities).
+    pub office: Option<String>,
+}
+
+/// The sets the figures count; each can be listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Figure {
+    /// 受理
+    Received,
+    /// 办结
+    Resolved,
+    /// 3天办结
+    Within3,
+    /// 当前超期
+    OverdueNow,
+    /// 期内超期
+    OverdueInPeriod,
+    /// Cases with an approved extension.
+    Extended,
+    /// Cases redone.
+    Redone,
+    /// 有效回访
+    ValidVisits,
+    /// Visits where the resident says they were contacted.
+    Contacted,
+    /// Visits where the resident says it is solved.
+    Solved,
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    BasicallySatisfied,
+    /// 不满意
+    Dissatisfied,
+    /// 承诺书
+    Letters,
+    /// Letters fulfilled.
+    LettersFulfilled,
+    /// Letters broken.
+    LettersBroken,
+}
+
+impl Figure {
+    /// Every figure, in the order the dashboard shows them.
+    pub const ALL: [Figure; 16] = [
+        Figure::Received,
+        Figure::Resolved,
+        Figure::Within3,
+        Figure::OverdueNow,
+        Figure::OverdueInPeriod,
+        Figure::Extended,
+        Figure::Redone,
+        Figure::ValidVisits,
+        Figure::Contacted,
+        Figure::Solved,
+        Figure::Satisfied,
+        Figure::BasicallySatisfied,
+        Figure::Dissatisfied,
+        Figure::Letters,
+        Figure::LettersFulfilled,
+        Figure::LettersBroken,
+    ];
+}
+
+/// The figures of one population.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Figures {
+    /// 受理
+    pub received: u32,
+    /// 办结
+    pub resolved: u32,
+    /// 3天办结
+    pub within3: u32,
+    /// 办结率
+    pub resolve_rate: Option<f64>,
+    /// 3天办结率
+    pub within3_rate: Option<f64>,
+    /// Mean handling time of the resolved, calendar days.
+    pub avg_days: Option<f64>,
+    /// Mean handling time of the resolved, working days.
+    pub avg_working_days: Option<f64>,
+    /// 当前超期
+    pub overdue_now: u32,
+    /// 期内超期
+    pub overdue_in_period: u32,
+    /// Approved extensions (sum over cases).
+    pub extensions: u32,
+    /// Redos (sum over cases).
+    pub redos: u32,
+    /// 有效回访
+    pub valid_visits: u32,
+    /// Said contacted.
+    pub contacted: u32,
+    /// Said solved.
+    pub solved: u32,
+    /// 满意
+    pub satisfied: u32,
+    /// 基本满意
+    pub basically_satisfied: u32,
+    /// 不满意
+    pub dissatisfied: u32,
+    /// 响应率
+    pub response_rate: Option<f64>,
+    /// 解决率
+    pub solution_rate: Option<f64>,
+    /// 满意率
+    pub satisfaction_rate: Option<f64>,
+    /// 综合得分 (0–1)
+    pub composite: Option<f64>,
+    /// 承诺书 issued
+    pub letters: u32,
+    /// fulfilled
+    pub letters_fulfilled: u32,
+    /// broken
+    pub letters_broken: u32,
+}
+
+/// What the figures read of a case: the projection's columns, nothing recomputed.
+#[derive(Debug, Clone)]
+pub struct FigureRow {
+    /// Case id.
+    pub id: Uuid,
+    /// State.
+    pub state: CaseState,
+    /// Received (ms).
+    pub received_at: i64,
+    /// Resolved (ms).
+    pub resolved_at: Option<i64>,
+    /// Resolve deadline (ms).
+    pub resolve_due: i64,
+    /// Earliest open deadline rank (see the store's `due_rank`).
+    pub due_rank: i64,
+    /// Approved extensions.
+    pub extensions: u32,
+    /// Redos.
+    pub redos: u32,
+    /// The last visit: reachable, contacted, solved, satisfaction.
+    pub visit: Option<(bool, bool, bool, Option<Satisfaction>)>,
+    /// The letter's promised time.
+    pub letter_due: Option<i64>,
+}
+
+/// The context a row is judged in.
+pub struct Judge<'a> {
+    /// The query's period.
+    pub from: i64,
+    /// The query's period end.
+    pub to: i64,
+    /// Now.
+    pub now: i64,
+    /// The working-day calendar.
+    pub calendar: &'a Calendar,
+}
+
+impl Judge<'_> {
+    fn in_population(&self, r: &FigureRow) -> bool {
+        r.received_at >= self.from
+            && r.received_at < self.to
+            && !matches!(r.state, CaseState::Withdrawn | CaseState::Merged)
+    }
+
+    fn within3(&self, r: &FigureRow) -> bool {
+        r.resolved_at
+            .is_some_and(|t| self.calendar.working_days_between(r.received_at, t) <= 3)
+    }
+
+    fn valid_visit(r: &FigureRow) -> Option<(bool, bool, Option<Satisfaction>)> {
+        match r.visit {
+            Some((true, contacted, solved, sat)) => Some((contacted, solved, sat)),
+            _ => None,
+        }
+    }
+
+    fn letter(&self, r: &FigureRow) -> Option<LetterStatus> {
+        r.letter_due
+            .map(|due| LetterStatus::judge(r.state, r.resolved_at, due, self.now))
+    }
+}
+
+/// Whether `row` is in the set `figure` counts: the one rule for both the number and the list.
+pub fn counts(j: &Judge<'_>, figure: Figure, r: &FigureRow) -> bool {
+    if figure == Figure::OverdueInPeriod {
+        return r.resolve_due >= j.from
+            && r.resolve_due < j.to
+            && r.resolve_due <= j.now
+            && !matches!(r.state, CaseState::Withdrawn | CaseState::Merged)
+            && r.resolved_at.is_none_or(|t| t > r.resolve_due);
+    }
+    if !j.in_population(r) {
+        return false;
+    }
+    let visit = Judge::valid_visit(r);
+    match figure {
+        Figure::Received => true,
+        Figure::Resolved => r.resolved_at.is_some(),
+        Figure::Within3 => j.within3(r),
+        Figure::OverdueNow => r.state.is_open() && r.due_rank <= j.now,
+        Figure::OverdueInPeriod => unreachable!("handled above"),
+        Figure::Extended => r.extensions > 0,
+        Figure::Redone => r.redos > 0,
+        Figure::ValidVisits => visit.is_some(),
+        Figure::Contacted => visit.is_some_and(|v| v.0),
+        Figure::Solved => visit.is_some_and(|v| v.1),
+        Figure::Satisfied => visit.is_some_and(|v| v.2 == Some(Satisfaction::Satisfied)),
+        Figure::BasicallySatisfied => {
+            visit.is_some_and(|v| v.2 == Some(Satisfaction::BasicallySatisfied))
+        }
+        Figure::Dissatisfied => visit.is_some_and(|v| v.2 == Some(Satisfaction::Dissatisfied)),
+        Figure::Letters => r.letter_due.is_some(),
+        Figure::LettersFulfilled => j.letter(r) == Some(LetterStatus::Fulfilled),
+        Figure::LettersBroken => j.letter(r) == Some(LetterStatus::Broken),
+    }
+}
+
+fn rate(n: u32, d: u32) -> Option<f64> {
+    (d > 0).then(|| f64::from(n) / f64::from(d))
+}
+
+/// The figures of `rows` (already filtered by the query's dimensions).
+pub fn compute<'r>(
+    j: &Judge<'_>,
+    settings: &FigureSettings,
+    rows: impl IntoIterator<Item = &'r FigureRow>,
+) -> Figures {
+    let mut f = Figures::default();
+    let (mut days, mut working) = (0f64, 0u64);
+    for r in rows {
+        if counts(j, Figure::OverdueInPeriod, r) {
+            f.overdue_in_period += 1;
+        }
+        if !j.in_population(r) {
+            continue;
+        }
+        f.received += 1;
+        if let Some(t) = r.resolved_at {
+            f.resolved += 1;
+            days += (t - r.received_at) as f64 / 86_400_000.0;
+            working += u64::from(j.calendar.working_days_between(r.received_at, t));
+        }
+        let c = |fig| u32::from(counts(j, fig, r));
+        f.within3 += c(Figure::Within3);
+        f.overdue_now += c(Figure::OverdueNow);
+        f.extensions += r.extensions;
+        f.redos += r.redos;
+        f.valid_visits += c(Figure::ValidVisits);
+        f.contacted += c(Figure::Contacted);
+        f.solved += c(Figure::Solved);
+        f.satisfied += c(Figure::Satisfied);
+        f.basically_satisfied += c(Figure::BasicallySatisfied);
+        f.dissatisfied += c(Figure::Dissatisfied);
+        f.letters += c(Figure::Letters);
+        f.letters_fulfilled += c(Figure::LettersFulfilled);
+        f.letters_broken += c(Figure::LettersBroken);
+    }
+    f.resolve_rate = rate(f.resolved, f.received);
+    f.within3_rate = rate(f.within3, f.received);
+    if f.resolved > 0 {
+        f.avg_days = Some(days / f64::from(f.resolved));
+        f.avg_working_days = Some(working as f64 / f64::from(f.resolved));
+    }
+    f.response_rate = rate(f.contacted, f.valid_visits);
+    f.solution_rate = rate(f.solved, f.valid_visits);
+    if f.valid_visits > 0 {
+        let sat = (f64::from(f.satisfied)
+            + settings.basic_factor * f64::from(f.basically_satisfied))
+            / f64::from(f.valid_visits);
+        f.satisfaction_rate = Some(sat);
+        f.composite = Some(
+            settings.weight_response * f.response_rate.unwrap_or(0.0)
+                + settings.weight_solution * f.solution_rate.unwrap_or(0.0)
+                + settings.weight_satisfaction * sat,
+        );
+    }
+    f
+}
+
+/// How to group a breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Dimension {
+    /// Handling unit (undispatched cases: "").
+    Unit,
+    /// Top-level category.
+    Category1,
+    /// Second-level category.
+    Category2,
+    /// Channel.
+    Channel,
+    /// Building (楼栋).
+    Building,
+    /// Office (community).
+    Office,
+    /// Week of receipt (Monday, China time), `YYYY-MM-DD` of the Monday.
+    Week,
+    /// Month of receipt, `YYYY-MM`.
+    Month,
+}
+
+/// The week (its Monday) or month a receipt time falls in, China time.
+pub fn period_key(d: Dimension, received_at: i64) -> String {
+    use chrono::Datelike;
+    let date = calendar::local_date(received_at);
+    match d {
+        Dimension::Month => date.format("%Y-%m").to_string(),
+        _ => (date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday())))
+            .format("%Y-%m-%d")
+            .to_string(),
+    }
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Group {
+    /// The group's key (unit code, category code, channel, building, office, week, month).
+    pub key: String,
+    /// Its figures.
+    pub figures: Figures,
+}
+
+/// A ranking of groups by the composite score (then 3-day rate, then 办结率), with the groups
+/// below the minimum sample listed apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Ranking {
+    /// Ranked, best first.
+    pub ranked: Vec<Group>,
+    /// Too few cases to rank.
+    pub apart: Vec<Group>,
+}
+
+/// Rank `groups`: best first by composite, then 3-day rate, then resolve rate, then key.
+pub fn rank(groups: Vec<Group>, min_sample: u32) -> Ranking {
+    let (mut ranked, apart): (Vec<Group>, Vec<Group>) = groups
+        .into_iter()
+        .partition(|g| g.figures.received >= min_sample.max(1));
+    let score = |g: &Group| {
+        (
+            g.figures.composite.unwrap_or(-1.0),
+            g.figures.within3_rate.unwrap_or(-1.0),
+            g.figures.resolve_rate.unwrap_or(-1.0),
+        )
+    };
+    ranked.sort_by(|a, b| {
+        score(b)
+            .partial_cmp(&score(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ranking { ranked, apart }
+}

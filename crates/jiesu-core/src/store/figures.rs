@@ -1,0 +1,192 @@
+//! Figures over the case projection: one read of the period's rows (indexed by receipt and
+//! by deadline), judged by [`crate::figures::counts`] — the same rule that lists the cases
+//! behind every number.
+
+use rusqlite::types::Value as V;
+use uuid::Uuid;
+
+use super::{Store, category_column, enum_name, enum_parse};
+use crate::api::CaseRow;
+use crate::error::Result;
+use crate::figures::{
+    self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
+};
+use crate::model::Satisfaction;
+
+/// A row with the keys it can be grouped by.
+struct Keyed {
+    row: FigureRow,
+    unit: String,
+    cat1: String,
+    cat2: String,
+    channel: String,
+    building: String,
+    office: String,
+}
+
+impl Keyed {
+    fn key(&self, d: Dimension) -> String {
+        match d {
+            Dimension::Unit => self.unit.clone(),
+            Dimension::Category1 => self.cat1.clone(),
+            Dimension::Category2 => self.cat2.clone(),
+            Dimension::Channel => self.channel.clone(),
+            Dimension::Building => self.building.clone(),
+            Dimension::Office => self.office.clone(),
+            Dimension::Week | Dimension::Month => figures::period_key(d, self.row.received_at),
+        }
+    }
+}
+
+impl Store {
+    fn figure_rows(&self, q: &FigureQuery) -> Result<Vec<Keyed>> {
+        let mut clauses = vec![
+            "((received_at >= ?1 AND received_at < ?2) OR (resolve_due >= ?1 AND resolve_due < ?2))"
+                .to_owned(),
+        ];
+        let mut args: Vec<V> = vec![V::Integer(q.from), V::Integer(q.to)];
+        let mut eq = |column: &str, v: String, args: &mut Vec<V>| {
+            args.push(V::Text(v));
+            clauses.push(format!("{column} = ?{}", args.len()));
+        };
+        if let Some(u) = q.unit.clone().filter(|u| !u.is_empty()) {
+            eq("handling_unit", u, &mut args);
+        }
+        if let Some(c) = q.category.clone().filter(|c| !c.is_empty()) {
+            eq(category_column(&c), c, &mut args);
+        }
+        if let Some(ch) = q.channel {
+            eq("channel", enum_name(&ch), &mut args);
+        }
+        if let Some(b) = q.building.clone() {
+            eq("building", b, &mut args);
+        }
+        if let Some(o) = q.office.clone().filter(|o| !o.is_empty()) {
+            eq("office", o, &mut args);
+        }
+        let sql = format!(
+            "SELECT id, state, received_at, resolved_at, resolve_due, due_rank, extension_count,
+                    redo_count, visit_reachable, visit_contacted, visit_solved, satisfaction,
+                    letter_due, coalesce(handling_unit, ''), cat1, cat2, channel, building, office
+             FROM cases WHERE {}",
+            clauses.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            let reachable: Option<bool> = r.get(8)?;
+            let satisfaction: Option<String> = r.get(11)?;
+            let satisfaction: Option<Satisfaction> = match satisfaction {
+                Some(s) => Some(enum_parse(&s)?),
+                None => None,
+            };
+            Ok(Keyed {
+                row: FigureRow {
+                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    state: enum_parse(&r.get::<_, String>(1)?)?,
+                    received_at: r.get(2)?,
+                    resolved_at: r.get(3)?,
+                    resolve_due: r.get(4)?,
+                    due_rank: r.get(5)?,
+                    extensions: r.get(6)?,
+                    redos: r.get(7)?,
+                    visit: reachable.map(|reachable| {
+                        (
+                            reachable,
+                            r.get::<_, Option<bool>>(9).ok().flatten().unwrap_or(false),
+                            r.get::<_, Option<bool>>(10).ok().flatten().unwrap_or(false),
+                            satisfaction,
+                        )
+                    }),
+                    letter_due: r.get(12)?,
+                },
+                unit: r.get(13)?,
+                cat1: r.get(14)?,
+                cat2: r.get(15)?,
+                channel: r.get(16)?,
+                building: r.get(17)?,
+                office: r.get(18)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn judge(&self, q: &FigureQuery) -> Judge<'_> {
+        Judge {
+            from: q.from,
+            to: q.to,
+            now: self.clock.now_ms(),
+            calendar: &self.calendar,
+        }
+    }
+
+    /// The figures of a period (see [`crate::figures`] for the definitions).
+    pub fn figures(&self, q: &FigureQuery, settings: &FigureSettings) -> Result<Figures> {
+        let rows = self.figure_rows(q)?;
+        Ok(figures::compute(
+            &self.judge(q),
+            settings,
+            rows.iter().map(|k| &k.row),
+        ))
+    }
+
+    /// The figures of a period broken down by `by`, groups in key order. A group exists for
+    /// every key that has a case received in the period or a deadline in it.
+    pub fn figures_by(
+        &self,
+        q: &FigureQuery,
+        by: Dimension,
+        settings: &FigureSettings,
+    ) -> Result<Vec<Group>> {
+        let rows = self.figure_rows(q)?;
+        let judge = self.judge(q);
+        let mut groups: std::collections::BTreeMap<String, Vec<&FigureRow>> = Default::default();
+        for k in &rows {
+            // Week and month group what was received, not what fell due.
+            if matches!(by, Dimension::Week | Dimension::Month)
+                && !(k.row.received_at >= q.from && k.row.received_at < q.to)
+            {
+                continue;
+            }
+            groups.entry(k.key(by)).or_default().push(&k.row);
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(key, rs)| Group {
+                key,
+                figures: figures::compute(&judge, settings, rs),
+            })
+            .collect())
+    }
+
+    /// Units (or any dimension) ranked, those under the minimum sample listed apart.
+    pub fn ranking(
+        &self,
+        q: &FigureQuery,
+        by: Dimension,
+        settings: &FigureSettings,
+    ) -> Result<Ranking> {
+        Ok(figures::rank(
+            self.figures_by(q, by, settings)?,
+            settings.min_sample,
+        ))
+    }
+
+    /// The cases a figure counts (optionally within one group of a breakdown), newest first:
+    /// exactly those the number counted.
+    pub fn figure_cases(
+        &self,
+        q: &FigureQuery,
+        figure: Figure,
+        group: Option<(Dimension, String)>,
+    ) -> Result<Vec<CaseRow>> {
+        let rows = self.figure_rows(q)?;
+        let judge = self.judge(q);
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .filter(|k| group.as_ref().is_none_or(|(d, key)| &k.key(*d) == key))
+            .filter(|k| figures::counts(&judge, figure, &k.row))
+            .map(|k| k.row.id)
+            .collect();
+        self.case_rows(&ids)
+    }
+}

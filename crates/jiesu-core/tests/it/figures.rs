@@ -1,0 +1,495 @@
+//! Figures: a reference test that recomputes every figure of a generated community with an
+//! independent set of plain SQL queries over the case documents (written apart from the Rust
+//! figure code), and edge cases of the calendar and of empty denominators.
+
+use jiesu_core::figures::{Dimension, Figure, FigureQuery, FigureSettings, Figures};
+use jiesu_core::sample::{SampleSpec, generate};
+use jiesu_core::*;
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+use super::common::*;
+
+const DAY: i64 = 86_400_000;
+
+/// A table of every date the data can touch and whether people work on it: the calendar as
+/// data, so the SQL can count working days without calling the code under test.
+fn workdays(s: &Store) {
+    let c = s.connection();
+    c.execute_batch("CREATE TEMP TABLE IF NOT EXISTS workdays (date TEXT PRIMARY KEY, working INTEGER NOT NULL)")
+        .unwrap();
+    let mut d = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+    while d < chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap() {
+        c.execute(
+            "INSERT OR REPLACE INTO temp.workdays VALUES (?1, ?2)",
+            params![
+                d.format("%Y-%m-%d").to_string(),
+                s.calendar().is_working_day(d)
+            ],
+        )
+        .unwrap();
+        d += chrono::Duration::days(1);
+    }
+}
+
+/// The population and every figure, in SQL over `cases.doc` (the JSON document), with
+/// `filter` an extra condition on the document.
+fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figures {
+    let cte = format!(
+        "WITH d AS (
+            SELECT id,
+                   json_extract(doc, '$.state') AS state,
+                   json_extract(doc, '$.received_at') AS rec,
+                   json_extract(doc, '$.resolved_at') AS res,
+                   json_extract(doc, '$.resolve_due') AS due,
+                   json_extract(doc, '$.extension_count') AS ext,
+                   json_extract(doc, '$.redo_count') AS redo,
+                   json_extract(doc, '$.visit.reachable') AS reach,
+                   json_extract(doc, '$.visit.contacted') AS cont,
+                   json_extract(doc, '$.visit.solved') AS solv,
+                   json_extract(doc, '$.visit.satisfaction') AS sat,
+                   json_extract(doc, '$.letter.due') AS ldue,
+                   doc
+            FROM cases),
+         wd AS (
+            SELECT d.*, (SELECT count(*) FROM temp.workdays w WHERE w.working = 1
+                           AND w.date > date(rec / 1000, 'unixepoch', '+8 hours')
+                           AND w.date <= date(res / 1000, 'unixepoch', '+8 hours')) AS wdays
+            FROM d),
+         p AS (SELECT * FROM wd WHERE rec >= {from} AND rec < {to}
+                 AND state NOT IN ('withdrawn', 'merged') AND ({filter}))"
+    );
+    let one = |sql: &str| -> f64 {
+        c.query_row(&format!("{cte} {sql}"), [], |r| {
+            Ok(r.get::<_, Option<f64>>(0)?.unwrap_or(0.0))
+        })
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    let opt = |sql: &str| -> Option<f64> {
+        c.query_row(&format!("{cte} {sql}"), [], |r| r.get::<_, Option<f64>>(0))
+            .unwrap()
+    };
+    let n = |sql: &str| one(sql) as u32;
+    let open = "state IN ('received', 'dispatched', 'handling', 'returned')";
+    let valid = "reach = 1";
+    Figures {
+        received: n("SELECT count(*) FROM p"),
+        resolved: n("SELECT count(*) FROM p WHERE res IS NOT NULL"),
+        within3: n("SELECT count(*) FROM p WHERE res IS NOT NULL AND wdays <= 3"),
+        resolve_rate: opt("SELECT CAST(sum(res IS NOT NULL) AS REAL) / nullif(count(*), 0) FROM p"),
+        within3_rate: opt(
+            "SELECT CAST(sum(res IS NOT NULL AND wdays <= 3) AS REAL) / nullif(count(*), 0) FROM p",
+        ),
+        avg_days: opt("SELECT avg((res - rec) / 86400000.0) FROM p WHERE res IS NOT NULL"),
+        avg_working_days: opt("SELECT avg(CAST(wdays AS REAL)) FROM p WHERE res IS NOT NULL"),
+        overdue_now: n(&format!(
+            "SELECT count(*) FROM p WHERE {open} AND min(due, coalesce(ldue, due)) <= {now}"
+        )),
+        overdue_in_period: n(&format!(
+            "SELECT count(*) FROM wd WHERE due >= {from} AND due < {to} AND due <= {now}
+               AND state NOT IN ('withdrawn', 'merged') AND ({filter})
+               AND (res IS NULL OR res > due)"
+        )),
+        extensions: n("SELECT coalesce(sum(ext), 0) FROM p"),
+        redos: n("SELECT coalesce(sum(redo), 0) FROM p"),
+        valid_visits: n(&format!("SELECT count(*) FROM p WHERE {valid}")),
+        contacted: n(&format!("SELECT count(*) FROM p WHERE {valid} AND cont = 1")),
+        solved: n(&format!("SELECT count(*) FROM p WHERE {valid} AND solv = 1")),
+        satisfied: n(&format!("SELECT count(*) FROM p WHERE {valid} AND sat = 'satisfied'")),
+        basically_satisfied: n(&format!(
+            "SELECT count(*) FROM p WHERE {valid} AND sat = 'basically_satisfied'"
+        )),
+        dissatisfied: n(&format!(
+            "SELECT count(*) FROM p WHERE {valid} AND sat = 'dissatisfied'"
+        )),
+        response_rate: opt(&format!(
+            "SELECT CAST(sum(cont = 1) AS REAL) / nullif(count(*), 0) FROM p WHERE {valid}"
+        )),
+        solution_rate: opt(&format!(
+            "SELECT CAST(sum(solv = 1) AS REAL) / nullif(count(*), 0) FROM p WHERE {valid}"
+        )),
+        satisfaction_rate: opt(&format!(
+            "SELECT (sum(sat = 'satisfied') + 0.9 * sum(sat = 'basically_satisfied')) / nullif(count(*), 0)
+             FROM p WHERE {valid}"
+        )),
+        composite: opt(&format!(
+            "SELECT 0.1 * sum(cont = 1) / nullif(count(*), 0)
+                  + 0.5 * sum(solv = 1) / nullif(count(*), 0)
+                  + 0.4 * (sum(sat = 'satisfied') + 0.9 * sum(sat = 'basically_satisfied'))
+                        / nullif(count(*), 0)
+             FROM p WHERE {valid}"
+        )),
+        letters: n("SELECT count(*) FROM p WHERE ldue IS NOT NULL"),
+        letters_fulfilled: n("SELECT count(*) FROM p WHERE ldue IS NOT NULL AND res IS NOT NULL AND res <= ldue"),
+        letters_broken: n(&format!(
+            "SELECT count(*) FROM p WHERE ldue IS NOT NULL
+               AND ((res IS NOT NULL AND res > ldue) OR (res IS NULL AND {now} > ldue))"
+        )),
+    }
+}
+
+fn ids(c: &Connection, sql: &str) -> Vec<Uuid> {
+    let mut stmt = c.prepare(sql).unwrap();
+    let mut v: Vec<Uuid> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|s| Uuid::parse_str(&s.unwrap()).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+fn assert_figures_eq(rust: &Figures, sql: &Figures, what: &str) {
+    let close = |a: Option<f64>, b: Option<f64>, name: &str| match (a, b) {
+        (None, None) => {}
+        (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{what}: {name} {x} vs SQL {y}"),
+        _ => panic!("{what}: {name} {a:?} vs SQL {b:?}"),
+    };
+    close(rust.resolve_rate, sql.resolve_rate, "resolve_rate");
+    close(rust.within3_rate, sql.within3_rate, "within3_rate");
+    close(rust.avg_days, sql.avg_days, "avg_days");
+    close(
+        rust.avg_working_days,
+        sql.avg_working_days,
+        "avg_working_days",
+    );
+    close(rust.response_rate, sql.response_rate, "response_rate");
+    close(rust.solution_rate, sql.solution_rate, "solution_rate");
+    close(
+        rust.satisfaction_rate,
+        sql.satisfaction_rate,
+        "satisfaction_rate",
+    );
+    close(rust.composite, sql.composite, "composite");
+    let strip = |f: &Figures| Figures {
+        resolve_rate: None,
+        within3_rate: None,
+        avg_days: None,
+        avg_working_days: None,
+        response_rate: None,
+        solution_rate: None,
+        satisfaction_rate: None,
+        composite: None,
+        ..f.clone()
+    };
+    assert_eq!(strip(rust), strip(sql), "{what}");
+}
+
+#[test]
+fn every_figure_equals_an_independent_sql_recomputation() {
+    let (mut s, _) = store_at(MONDAY_9AM);
+    generate(&mut s, &SampleSpec::community(MONDAY_9AM)).unwrap();
+    workdays(&s);
+    let settings = FigureSettings::default();
+    let c = s.connection();
+    let now = MONDAY_9AM;
+    // The data has what the figures must get right.
+    let cases = s.all_cases().unwrap();
+    assert!(cases.iter().any(|c| c.redo_count > 0), "reopened cases");
+    assert!(cases.iter().any(|c| c.extension_count > 0), "extensions");
+    assert!(
+        cases.iter().any(|c| c.state == CaseState::Withdrawn),
+        "withdrawn"
+    );
+    assert!(cases.iter().any(|c| c.state == CaseState::Merged), "merged");
+    assert!(cases.iter().any(|c| c.letter.is_some()), "letters");
+
+    let oct = calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+    let nov = calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+    let periods = [
+        ("all", now - 130 * DAY, now + DAY),
+        ("October, with the National Day week", oct, nov),
+        ("November so far", nov, now + DAY),
+    ];
+    for (name, from, to) in periods {
+        let q = FigureQuery {
+            from,
+            to,
+            ..Default::default()
+        };
+        let rust = s.figures(&q, &settings).unwrap();
+        assert!(rust.received > 50, "{name}: {rust:?}");
+        if name == "all" {
+            // Nothing compared below is trivially zero.
+            for (what, n) in [
+                ("resolved", rust.resolved),
+                ("within3", rust.within3),
+                ("overdue now", rust.overdue_now),
+                ("overdue in period", rust.overdue_in_period),
+                ("extensions", rust.extensions),
+                ("redos", rust.redos),
+                ("valid visits", rust.valid_visits),
+                ("basically satisfied", rust.basically_satisfied),
+                ("dissatisfied", rust.dissatisfied),
+                ("letters fulfilled", rust.letters_fulfilled),
+                ("letters broken", rust.letters_broken),
+            ] {
+                assert!(n > 0, "{what} is 0: {rust:?}");
+            }
+            assert!(rust.within3 < rust.resolved && rust.resolved < rust.received);
+        }
+        assert_figures_eq(&rust, &reference(c, from, to, now, "1"), name);
+
+        // Every breakdown group, against the same SQL with the group as a filter.
+        for (dim, field) in [
+            (
+                Dimension::Unit,
+                "coalesce(json_extract(doc, '$.handling_unit'), '')",
+            ),
+            (Dimension::Channel, "json_extract(doc, '$.channel')"),
+            (
+                Dimension::Building,
+                "json_extract(doc, '$.address.building')",
+            ),
+        ] {
+            let groups = s.figures_by(&q, dim, &settings).unwrap();
+            assert!(groups.len() > 1, "{name} by {dim:?}");
+            let mut total = 0;
+            for g in &groups {
+                let filter = format!("{field} = '{}'", g.key.replace('\'', "''"));
+                assert_figures_eq(
+                    &g.figures,
+                    &reference(c, from, to, now, &filter),
+                    &format!("{name} by {dim:?} = {}", g.key),
+                );
+                total += g.figures.received;
+            }
+            assert_eq!(total, rust.received, "{name}: groups of {dim:?} add up");
+        }
+
+        // A filtered query equals its SQL too (category at the first level).
+        let parking = FigureQuery {
+            category: Some("parking".into()),
+            ..q.clone()
+        };
+        assert_figures_eq(
+            &s.figures(&parking, &settings).unwrap(),
+            &reference(
+                c,
+                from,
+                to,
+                now,
+                "json_extract(doc, '$.category') LIKE 'parking%'",
+            ),
+            &format!("{name}, parking"),
+        );
+
+        // Drill-down lists exactly the cases counted.
+        for (figure, sql) in [
+            (
+                Figure::Received,
+                format!(
+                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged')"
+                ),
+            ),
+            (
+                Figure::OverdueNow,
+                format!(
+                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND is_open AND due_rank <= {now}"
+                ),
+            ),
+            (
+                Figure::Dissatisfied,
+                format!(
+                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged') AND json_extract(doc, '$.visit.reachable') = 1 AND json_extract(doc, '$.visit.satisfaction') = 'dissatisfied'"
+                ),
+            ),
+        ] {
+            let mut listed: Vec<Uuid> = s
+                .figure_cases(&q, figure, None)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            listed.sort();
+            assert_eq!(listed, ids(c, &sql), "{name}: cases behind {figure:?}");
+        }
+        for figure in Figure::ALL {
+            let n = s.figure_cases(&q, figure, None).unwrap().len() as u32;
+            let counted = match figure {
+                Figure::Received => rust.received,
+                Figure::Resolved => rust.resolved,
+                Figure::Within3 => rust.within3,
+                Figure::OverdueNow => rust.overdue_now,
+                Figure::OverdueInPeriod => rust.overdue_in_period,
+                Figure::ValidVisits => rust.valid_visits,
+                Figure::Contacted => rust.contacted,
+                Figure::Solved => rust.solved,
+                Figure::Satisfied => rust.satisfied,
+                Figure::BasicallySatisfied => rust.basically_satisfied,
+                Figure::Dissatisfied => rust.dissatisfied,
+                Figure::Letters => rust.letters,
+                Figure::LettersFulfilled => rust.letters_fulfilled,
+                Figure::LettersBroken => rust.letters_broken,
+                Figure::Extended | Figure::Redone => continue,
+            };
+            assert_eq!(
+                n, counted,
+                "{name}: the list behind {figure:?} has the number's size"
+            );
+        }
+    }
+
+    // The ranking keeps units under the minimum sample apart.
+    let q = FigureQuery {
+        from: now - 130 * DAY,
+        to: now + DAY,
+        ..Default::default()
+    };
+    let settings = FigureSettings {
+        min_sample: 40,
+        ..FigureSettings::default()
+    };
+    let ranking = s.ranking(&q, Dimension::Unit, &settings).unwrap();
+    assert!(
+        !ranking.ranked.is_empty() && !ranking.apart.is_empty(),
+        "{ranking:?}"
+    );
+    assert!(ranking.ranked.iter().all(|g| g.figures.received >= 40));
+    assert!(ranking.apart.iter().all(|g| g.figures.received < 40));
+    for w in ranking.ranked.windows(2) {
+        assert!(
+            w[0].figures.composite.unwrap_or(-1.0) >= w[1].figures.composite.unwrap_or(-1.0),
+            "best first"
+        );
+    }
+    // Drilling into one unit's bar lists that unit's cases.
+    let top = &ranking.ranked[0];
+    let listed = s
+        .figure_cases(
+            &q,
+            Figure::Received,
+            Some((Dimension::Unit, top.key.clone())),
+        )
+        .unwrap();
+    assert_eq!(listed.len() as u32, top.figures.received);
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.handling_unit.as_deref().unwrap_or("") == top.key)
+    );
+}
+
+/// A case received at `rec` (China time text) and resolved at `res`.
+fn resolved_case(s: &mut Store, clock: &ManualClock, rec: &str, res: &str) -> Case {
+    let at = |t: &str| {
+        calendar::cst()
+            .from_local_datetime(
+                &chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap(),
+            )
+            .single()
+            .unwrap()
+            .timestamp_millis()
+    };
+    use chrono::TimeZone;
+    clock.set(at(rec));
+    let c = s.receive(parking_case("测试")).unwrap();
+    s.act(
+        c.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    s.act(
+        c.id,
+        CaseCommand::Accept {
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    clock.set(at(res));
+    s.act(
+        c.id,
+        CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "好".into(),
+        },
+    )
+    .unwrap()
+}
+
+fn month(y: i32, m: u32) -> FigureQuery {
+    let d = chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    let next = if m == 12 {
+        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1).unwrap()
+    } else {
+        chrono::NaiveDate::from_ymd_opt(y, m + 1, 1).unwrap()
+    };
+    FigureQuery {
+        from: calendar::start_of_day(d),
+        to: calendar::start_of_day(next),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn no_visits_in_the_period_means_no_rates_not_zero() {
+    let (mut s, clock) = store_at(MONDAY_9AM);
+    resolved_case(&mut s, &clock, "2026-11-02 09:00", "2026-11-03 09:00");
+    let f = s
+        .figures(&month(2026, 11), &FigureSettings::default())
+        .unwrap();
+    assert_eq!((f.received, f.resolved, f.valid_visits), (1, 1, 0));
+    assert_eq!(f.resolve_rate, Some(1.0));
+    assert_eq!(
+        (
+            f.response_rate,
+            f.solution_rate,
+            f.satisfaction_rate,
+            f.composite
+        ),
+        (None, None, None, None)
+    );
+    let empty = s
+        .figures(&month(2026, 6), &FigureSettings::default())
+        .unwrap();
+    assert_eq!(empty.received, 0);
+    assert_eq!(
+        (empty.resolve_rate, empty.within3_rate, empty.avg_days),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn a_case_resolved_across_the_new_year_holiday_counts_working_days_only() {
+    let (mut s, clock) = store_at(MONDAY_9AM);
+    // Wed 30 Dec → Tue 5 Jan: 31 Dec, 4 Jan and 5 Jan are working days; 1–3 Jan are off.
+    resolved_case(&mut s, &clock, "2026-12-30 10:00", "2027-01-05 16:00");
+    clock.set(calendar::start_of_day(
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 6).unwrap(),
+    ));
+    let q = month(2026, 12);
+    let f = s.figures(&q, &FigureSettings::default()).unwrap();
+    assert_eq!(f.within3, 1, "{f:?}");
+    assert_eq!(f.avg_working_days, Some(3.0));
+    assert!((f.avg_days.unwrap() - (6.0 + 6.0 / 24.0)).abs() < 1e-9);
+    // Had 1 January been a working day, it would have taken 4.
+    s.set_calendar_day("2027-01-01", true).unwrap();
+    let f = s.figures(&q, &FigureSettings::default()).unwrap();
+    assert_eq!(f.within3, 0);
+    assert_eq!(f.avg_working_days, Some(4.0));
+}
+
+#[test]
+fn an_adjusted_working_saturday_counts_towards_three_days() {
+    let (mut s, clock) = store_at(MONDAY_9AM);
+    // Fri 13 Feb 2026 → Tue 24 Feb: Sat 14 Feb is a 调休 working day, 15–23 Feb the Spring
+    // Festival, 24 Feb working: 2 working days, within 3 — 7 on a weekdays-only calendar.
+    resolved_case(&mut s, &clock, "2026-02-13 10:00", "2026-02-24 11:00");
+    clock.set(MONDAY_9AM);
+    let f = s
+        .figures(&month(2026, 2), &FigureSettings::default())
+        .unwrap();
+    assert_eq!((f.within3, f.avg_working_days), (1, Some(2.0)));
+    s.set_calendar_day("2026-02-14", false).unwrap();
+    let f = s
+        .figures(&month(2026, 2), &FigureSettings::default())
+        .unwrap();
+    assert_eq!(
+        (f.within3, f.avg_working_days),
+        (1, Some(1.0)),
+        "one working day fewer"
+    );
+}
