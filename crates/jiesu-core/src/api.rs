@@ -751,3 +751,25 @@ pub struct ExportedFile {
     #[ts(type = "number")]
     pub size: u64,
 }
+
+/// Everything the dashboard shows for one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Dashboard {
+    /// The period's figures.
+    pub figures: crate::figures::Figures,
+    /// By week or month of receipt.
+    pub trend: Vec<crate::figures::Group>,
+    /// By top-level category.
+    pub categories: Vec<crate::figures::Group>,
+    /// Handling units ranked (undispatched cases are not a unit).
+    pub ranking: crate::figures::Ranking,
+    /// The buildings with the most cases.
+    pub buildings: Vec<crate::figures::Group>,
+    /// By channel.
+    pub channels: Vec<crate::figures::Group>,
+    /// By office (one group for a community; its communities for a street).
+    pub offices: Vec<crate::figures::Group>,
+    /// The settings the figures were computed with.
+    pub settings: crate::figures::FigureSettings,
+}

@@ -172,6 +172,9 @@ pub enum Reason {
     /// A date before today where a future one is needed (a promise's date).
     #[error("must be today or later")]
     DateInPast,
+    /// The three 三率 weights must add up to 1.
+    #[error("the three weights must add up to 1")]
+    WeightsSum,
     /// A meeting of another kind (a visitor capture outside a reception day).
     #[error("not possible for this kind of meeting")]
     WrongMeetingKind,

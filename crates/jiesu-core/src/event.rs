@@ -269,6 +269,8 @@ pub enum EventBody {
         /// Display name.
         name: String,
     },
+    /// The figures' settings (三率 weights, the 基本满意 factor, the ranking's minimum sample).
+    FigureSettingsSet(Box<crate::figures::FigureSettings>),
     /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
     CalendarDaySet {
         /// `YYYY-MM-DD`.
@@ -342,6 +344,7 @@ impl EventBody {
             EventBody::MeetingCaseOpened { .. } => "meeting_case_opened",
             EventBody::MeetingCaseLinked { .. } => "meeting_case_linked",
             EventBody::UnitAdded { .. } => "unit_added",
+            EventBody::FigureSettingsSet(_) => "figure_settings_set",
             EventBody::CalendarDaySet { .. } => "calendar_day_set",
         }
     }
@@ -378,7 +381,9 @@ impl EventBody {
     /// routes a stream by any one of its events.
     pub fn aggregate(&self) -> Aggregate {
         match self {
-            EventBody::UnitAdded { .. } | EventBody::CalendarDaySet { .. } => Aggregate::Config,
+            EventBody::UnitAdded { .. }
+            | EventBody::CalendarDaySet { .. }
+            | EventBody::FigureSettingsSet(_) => Aggregate::Config,
             EventBody::MeetingScheduled(_)
             | EventBody::MeetingRescheduled(_)
             | EventBody::AttendeeAdded { .. }

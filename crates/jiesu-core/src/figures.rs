@@ -418,9 +418,12 @@ pub struct Ranking {
 }
 
 /// Rank `groups`: best first by composite, then 3-day rate, then resolve rate, then key.
+/// Groups that received nothing in the period (present only for a deadline in it) are
+/// neither ranked nor listed apart.
 pub fn rank(groups: Vec<Group>, min_sample: u32) -> Ranking {
     let (mut ranked, apart): (Vec<Group>, Vec<Group>) = groups
         .into_iter()
+        .filter(|g| g.figures.received > 0)
         .partition(|g| g.figures.received >= min_sample.max(1));
     let score = |g: &Group| {
         (

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use jiesu_core::event::CONFIG_STREAM;
 use jiesu_core::wire::{Office, OfficeKind, UNENROLLED_OFFICE};
-use jiesu_core::{Event, EventBody};
+use jiesu_core::{Aggregate, Event, EventBody};
 use sha2::Digest;
 use uuid::Uuid;
 
@@ -212,10 +212,7 @@ pub fn plan(
             )));
         }
         let feeds: Vec<String> = if ev.stream == CONFIG_STREAM {
-            if !matches!(
-                ev.body,
-                EventBody::UnitAdded { .. } | EventBody::CalendarDaySet { .. }
-            ) {
+            if ev.body.aggregate() != Aggregate::Config {
                 return Err(ApiError::invalid(format!(
                     "event {} is not configuration",
                     ev.id
@@ -231,10 +228,7 @@ pub fn plan(
                     ev.id
                 )));
             }
-            if matches!(
-                ev.body,
-                EventBody::UnitAdded { .. } | EventBody::CalendarDaySet { .. }
-            ) {
+            if ev.body.aggregate() == Aggregate::Config {
                 return Err(ApiError::invalid(format!(
                     "event {} is configuration",
                     ev.id

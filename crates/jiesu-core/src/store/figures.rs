@@ -6,12 +6,13 @@ use rusqlite::types::Value as V;
 use uuid::Uuid;
 
 use super::{Store, category_column, enum_name, enum_parse};
-use crate::api::CaseRow;
-use crate::error::Result;
+use crate::api::{CaseRow, Dashboard};
+use crate::error::{Error, Reason, Result};
 use crate::figures::{
     self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
 };
 use crate::model::Satisfaction;
+use rusqlite::OptionalExtension;
 
 /// A row with the keys it can be grouped by.
 struct Keyed {
@@ -39,6 +40,55 @@ impl Keyed {
 }
 
 impl Store {
+    /// The figures' settings in force: the last set in the config stream, else the defaults.
+    pub fn figure_settings(&self) -> Result<FigureSettings> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM config_values WHERE key = 'figure_settings'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match v {
+            Some(v) => serde_json::from_str(&v)?,
+            None => FigureSettings::default(),
+        })
+    }
+
+    /// Change the figures' settings (a config event: traced, and synced along the office
+    /// line, so a street's weights reach its communities).
+    pub fn set_figure_settings(&mut self, settings: FigureSettings) -> Result<FigureSettings> {
+        let unit = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
+        for (field, v) in [
+            ("weight_response", settings.weight_response),
+            ("weight_solution", settings.weight_solution),
+            ("weight_satisfaction", settings.weight_satisfaction),
+            ("basic_factor", settings.basic_factor),
+        ] {
+            if !unit(v) {
+                return Err(Error::invalid(field, Reason::Unknown));
+            }
+        }
+        let sum =
+            settings.weight_response + settings.weight_solution + settings.weight_satisfaction;
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(Error::invalid("weights", Reason::WeightsSum));
+        }
+        if !(1..=10_000).contains(&settings.min_sample) {
+            return Err(Error::invalid("min_sample", Reason::Unknown));
+        }
+        let ev = self.new_event(
+            crate::event::CONFIG_STREAM.into(),
+            crate::event::EventBody::FigureSettingsSet(Box::new(settings.clone())),
+        );
+        let sp = self.conn.savepoint()?;
+        super::insert_event(&sp, &ev)?;
+        super::apply_config(&sp, &ev)?;
+        sp.commit()?;
+        Ok(settings)
+    }
+
     fn figure_rows(&self, q: &FigureQuery) -> Result<Vec<Keyed>> {
         let mut clauses = vec![
             "((received_at >= ?1 AND received_at < ?2) OR (resolve_due >= ?1 AND resolve_due < ?2))"
@@ -138,24 +188,43 @@ impl Store {
         settings: &FigureSettings,
     ) -> Result<Vec<Group>> {
         let rows = self.figure_rows(q)?;
+        Ok(group(&rows, q, by, &self.judge(q), settings))
+    }
+
+    /// Everything the dashboard shows, from one read of the period: the figures, a trend by
+    /// week or month, categories, the unit ranking, building hotspots, channels and offices.
+    pub fn dashboard(&self, q: &FigureQuery, trend: Dimension) -> Result<Dashboard> {
+        let settings = self.figure_settings()?;
+        let rows = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let mut groups: std::collections::BTreeMap<String, Vec<&FigureRow>> = Default::default();
-        for k in &rows {
-            // Week and month group what was received, not what fell due.
-            if matches!(by, Dimension::Week | Dimension::Month)
-                && !(k.row.received_at >= q.from && k.row.received_at < q.to)
-            {
-                continue;
-            }
-            groups.entry(k.key(by)).or_default().push(&k.row);
-        }
-        Ok(groups
+        let by = |d| group(&rows, q, d, &judge, &settings);
+        let mut buildings: Vec<Group> = by(Dimension::Building)
             .into_iter()
-            .map(|(key, rs)| Group {
-                key,
-                figures: figures::compute(&judge, settings, rs),
-            })
-            .collect())
+            .filter(|g| !g.key.is_empty() && g.figures.received > 0)
+            .collect();
+        buildings.sort_by(|a, b| {
+            b.figures
+                .received
+                .cmp(&a.figures.received)
+                .then(a.key.cmp(&b.key))
+        });
+        buildings.truncate(HOTSPOTS);
+        Ok(Dashboard {
+            figures: figures::compute(&judge, &settings, rows.iter().map(|k| &k.row)),
+            trend: by(trend),
+            categories: by(Dimension::Category1),
+            ranking: figures::rank(
+                by(Dimension::Unit)
+                    .into_iter()
+                    .filter(|g| !g.key.is_empty())
+                    .collect(),
+                settings.min_sample,
+            ),
+            buildings,
+            channels: by(Dimension::Channel),
+            offices: by(Dimension::Office),
+            settings,
+        })
     }
 
     /// Units (or any dimension) ranked, those under the minimum sample listed apart.
@@ -189,4 +258,33 @@ impl Store {
             .collect();
         self.case_rows(&ids)
     }
+}
+
+/// Buildings the dashboard lists as hotspots.
+const HOTSPOTS: usize = 10;
+
+/// Group loaded rows by `by`. Week and month group what was received, not what fell due.
+fn group(
+    rows: &[Keyed],
+    q: &FigureQuery,
+    by: Dimension,
+    judge: &Judge<'_>,
+    settings: &FigureSettings,
+) -> Vec<Group> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&FigureRow>> = Default::default();
+    for k in rows {
+        if matches!(by, Dimension::Week | Dimension::Month)
+            && !(k.row.received_at >= q.from && k.row.received_at < q.to)
+        {
+            continue;
+        }
+        groups.entry(k.key(by)).or_default().push(&k.row);
+    }
+    groups
+        .into_iter()
+        .map(|(key, rs)| Group {
+            key,
+            figures: figures::compute(judge, settings, rs),
+        })
+        .collect()
 }

@@ -1463,6 +1463,12 @@ fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
             )?
             .execute(params![date, working])?;
         }
+        EventBody::FigureSettingsSet(settings) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO config_values (key, value) VALUES ('figure_settings', ?1)",
+            )?
+            .execute([serde_json::to_string(settings)?])?;
+        }
         _ => {}
     }
     Ok(())
@@ -1470,7 +1476,7 @@ fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
 
 /// Config is last-writer-wins in fold order: replay it all (it is small).
 fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
-    tx.execute_batch("DELETE FROM units; DELETE FROM calendar_days;")?;
+    tx.execute_batch("DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;")?;
     for ev in stream_events(tx, CONFIG_STREAM)? {
         apply_config(tx, &ev)?;
     }

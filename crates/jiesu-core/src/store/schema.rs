@@ -172,6 +172,11 @@ UPDATE cases SET
 CREATE INDEX cases_by_resolve_due ON cases (resolve_due);
 CREATE INDEX cases_by_building ON cases (building, received_at);
 CREATE INDEX cases_by_office ON cases (office, received_at);
+-- Configuration projection: settings kept as one JSON value each (figure settings).
+CREATE TABLE config_values (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
 "#,
 ];
 

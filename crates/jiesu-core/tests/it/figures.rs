@@ -493,3 +493,73 @@ fn an_adjusted_working_saturday_counts_towards_three_days() {
         "one working day fewer"
     );
 }
+
+#[test]
+fn the_dashboard_agrees_with_its_parts_and_settings_travel_as_config() {
+    let (mut s, _) = store_at(MONDAY_9AM);
+    generate(&mut s, &SampleSpec::community(MONDAY_9AM)).unwrap();
+    let q = month(2026, 10);
+    let d = s.dashboard(&q, Dimension::Week).unwrap();
+    assert_eq!(
+        d.figures,
+        s.figures(&q, &FigureSettings::default()).unwrap()
+    );
+    let sum = |gs: &[figures::Group]| gs.iter().map(|g| g.figures.received).sum::<u32>();
+    assert_eq!(sum(&d.trend), d.figures.received, "weeks add up");
+    assert_eq!(sum(&d.categories), d.figures.received, "categories add up");
+    assert_eq!(sum(&d.channels), d.figures.received);
+    assert!(d.buildings.len() <= 10 && !d.buildings.is_empty());
+    assert!(
+        d.buildings
+            .windows(2)
+            .all(|w| w[0].figures.received >= w[1].figures.received)
+    );
+    assert!(
+        d.ranking
+            .ranked
+            .iter()
+            .chain(&d.ranking.apart)
+            .all(|g| !g.key.is_empty())
+    );
+
+    // Bad settings are refused and write nothing; good ones are a config event.
+    let before = s.stats().unwrap().events;
+    let bad = FigureSettings {
+        weight_response: 0.5,
+        ..FigureSettings::default()
+    };
+    assert!(matches!(
+        s.set_figure_settings(bad),
+        Err(Error::Invalid {
+            reason: Reason::WeightsSum,
+            ..
+        })
+    ));
+    assert_eq!(s.stats().unwrap().events, before);
+    let strict = FigureSettings {
+        basic_factor: 0.5,
+        min_sample: 1,
+        ..FigureSettings::default()
+    };
+    s.set_figure_settings(strict.clone()).unwrap();
+    assert_eq!(s.figure_settings().unwrap(), strict);
+    let d2 = s.dashboard(&q, Dimension::Week).unwrap();
+    assert!(d2.figures.satisfaction_rate <= d.figures.satisfaction_rate);
+    assert!(
+        d2.ranking.apart.is_empty(),
+        "a minimum of 1 ranks every unit"
+    );
+    // Another replica receiving the event computes with the same settings.
+    let (mut other, _) = store_at(MONDAY_9AM);
+    let evs: Vec<Event> = s
+        .events_after(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.stream == event::CONFIG_STREAM)
+        .collect();
+    other.apply_remote(&evs).unwrap();
+    assert_eq!(other.figure_settings().unwrap(), strict);
+    s.rebuild_projections().unwrap();
+    assert_eq!(s.figure_settings().unwrap(), strict);
+}
