@@ -30,6 +30,10 @@ fn main() {
             "capture_visitor",
             "export_minutes",
             "export_ics",
+            "dashboard",
+            "figure_cases",
+            "figure_settings",
+            "set_figure_settings",
         ]),
     ))
     .expect("tauri build configuration");

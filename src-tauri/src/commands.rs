@@ -303,3 +303,40 @@ pub async fn export_minutes(
 pub async fn export_ics(state: State<'_, AppState>, meeting_id: Uuid) -> CmdResult<ExportedFile> {
     Ok(store(&state).save_meeting_ics(&state.exports, meeting_id)?)
 }
+
+#[tauri::command]
+pub async fn dashboard(
+    state: State<'_, AppState>,
+    query: figures::FigureQuery,
+    trend: figures::Dimension,
+) -> CmdResult<Dashboard> {
+    Ok(store(&state).dashboard(&query, trend)?)
+}
+
+/// The cases behind one figure (optionally one bar of a breakdown), a page at a time.
+#[tauri::command]
+pub async fn figure_cases(
+    state: State<'_, AppState>,
+    query: figures::FigureQuery,
+    figure: figures::Figure,
+    group: Option<(figures::Dimension, String)>,
+    page: u32,
+    page_size: u32,
+) -> CmdResult<CasePage> {
+    Ok(store(&state).figure_cases(&query, figure, group, page, page_size.clamp(1, 200))?)
+}
+
+#[tauri::command]
+pub async fn figure_settings(state: State<'_, AppState>) -> CmdResult<figures::FigureSettings> {
+    Ok(store(&state).figure_settings()?)
+}
+
+#[tauri::command]
+pub async fn set_figure_settings(
+    state: State<'_, AppState>,
+    settings: figures::FigureSettings,
+) -> CmdResult<figures::FigureSettings> {
+    let s = store(&state).set_figure_settings(settings)?;
+    wake_sync(&state);
+    Ok(s)
+}

@@ -99,6 +99,10 @@ fn main() {
             commands::capture_visitor,
             commands::export_minutes,
             commands::export_ics,
+            commands::dashboard,
+            commands::figure_cases,
+            commands::figure_settings,
+            commands::set_figure_settings,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

@@ -43,7 +43,7 @@ const dynamic = {
   state: 'CaseState', action: 'Action', channel: 'Channel', urgency: 'Urgency',
   outcome: 'Outcome', satisfaction: 'Satisfaction', kind: 'EventBody', reasons: 'Reason',
   mkind: 'MeetingKind', role: 'AttendeeRole', minutes: 'MinutesState', item: 'ItemKind',
-  letter: 'LetterStatus', via: 'MeetingCaseVia',
+  letter: 'LetterStatus', via: 'MeetingCaseVia', figure: 'Figure',
 }
 for (const [prefix, type] of Object.entries(dynamic)) {
   for (const v of enumValues(type)) keys.add(`${prefix}.${v}`)

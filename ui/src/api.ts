@@ -28,6 +28,11 @@ import type { MeetingDetail } from './bindings/MeetingDetail'
 import type { MeetingInfo } from './bindings/MeetingInfo'
 import type { MeetingRow } from './bindings/MeetingRow'
 import type { VisitorForm } from './bindings/VisitorForm'
+import type { Dashboard } from './bindings/Dashboard'
+import type { Dimension } from './bindings/Dimension'
+import type { Figure } from './bindings/Figure'
+import type { FigureQuery } from './bindings/FigureQuery'
+import type { FigureSettings } from './bindings/FigureSettings'
 
 export class JiesuError extends Error {
   readonly code: Code | 'ipc'
@@ -91,4 +96,9 @@ export const api = {
     call<Case>('capture_visitor', { meetingId, form }),
   exportMinutes: (meetingId: string) => call<ExportedFile>('export_minutes', { meetingId }),
   exportIcs: (meetingId: string) => call<ExportedFile>('export_ics', { meetingId }),
+  dashboard: (query: FigureQuery, trend: Dimension) => call<Dashboard>('dashboard', { query, trend }),
+  figureCases: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null, page: number, pageSize: number) =>
+    call<CasePage>('figure_cases', { query, figure, group, page, pageSize }),
+  figureSettings: () => call<FigureSettings>('figure_settings'),
+  setFigureSettings: (settings: FigureSettings) => call<FigureSettings>('set_figure_settings', { settings }),
 }

@@ -66,3 +66,39 @@ const dateFmt = new Intl.DateTimeFormat('zh-CN', {
 export function fmtDate(ms: number): string {
   return dateFmt.format(new Date(ms)).replace(/\//g, '-')
 }
+
+/** Midnight China time of the China date `days` after the one containing `ms`. */
+export function chinaDayStart(ms: number, days = 0): number {
+  const d = new Date(ms + 8 * 3600 * 1000)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + days) - 8 * 3600 * 1000
+}
+
+export type PeriodKind = 'week' | 'month' | 'quarter' | 'year'
+
+/** [from, to) of the week (from Monday), month, quarter or year containing `ms`, China time. */
+export function periodOf(kind: PeriodKind, ms: number): [number, number] {
+  const d = new Date(ms + 8 * 3600 * 1000)
+  const y = d.getUTCFullYear()
+  const m = d.getUTCMonth()
+  const at = (yy: number, mm: number, dd: number) => Date.UTC(yy, mm, dd) - 8 * 3600 * 1000
+  switch (kind) {
+    case 'week': {
+      const back = (d.getUTCDay() + 6) % 7
+      const from = chinaDayStart(ms, -back)
+      return [from, chinaDayStart(from, 7)]
+    }
+    case 'month':
+      return [at(y, m, 1), at(y, m + 1, 1)]
+    case 'quarter': {
+      const q = Math.floor(m / 3) * 3
+      return [at(y, q, 1), at(y, q + 3, 1)]
+    }
+    default:
+      return [at(y, 0, 1), at(y + 1, 0, 1)]
+  }
+}
+
+/** A rate as a percentage with one decimal, or "—" when there is nothing to divide by. */
+export function pct(r: number | null | undefined): string {
+  return r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`
+}

@@ -6,7 +6,7 @@ use rusqlite::types::Value as V;
 use uuid::Uuid;
 
 use super::{Store, category_column, enum_name, enum_parse};
-use crate::api::{CaseRow, Dashboard};
+use crate::api::{CasePage, Dashboard};
 use crate::error::{Error, Reason, Result};
 use crate::figures::{
     self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
@@ -241,22 +241,39 @@ impl Store {
     }
 
     /// The cases a figure counts (optionally within one group of a breakdown), newest first:
-    /// exactly those the number counted.
+    /// exactly those the number counted. `page_size` 0 lists them all (exports, tests).
     pub fn figure_cases(
         &self,
         q: &FigureQuery,
         figure: Figure,
         group: Option<(Dimension, String)>,
-    ) -> Result<Vec<CaseRow>> {
+        page: u32,
+        page_size: u32,
+    ) -> Result<CasePage> {
         let rows = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let ids: Vec<Uuid> = rows
+        let mut hits: Vec<&FigureRow> = rows
             .iter()
             .filter(|k| group.as_ref().is_none_or(|(d, key)| &k.key(*d) == key))
             .filter(|k| figures::counts(&judge, figure, &k.row))
-            .map(|k| k.row.id)
+            .map(|k| &k.row)
             .collect();
-        self.case_rows(&ids)
+        hits.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+        let total = hits.len();
+        let ids: Vec<Uuid> = match page_size {
+            0 => hits.iter().map(|r| r.id).collect(),
+            n => hits
+                .iter()
+                .skip(page as usize * n as usize)
+                .take(n as usize)
+                .map(|r| r.id)
+                .collect(),
+        };
+        Ok(CasePage {
+            rows: self.case_rows(&ids)?,
+            total: total as u32,
+            more: false,
+        })
     }
 }
 

@@ -296,8 +296,9 @@ fn every_figure_equals_an_independent_sql_recomputation() {
             ),
         ] {
             let mut listed: Vec<Uuid> = s
-                .figure_cases(&q, figure, None)
+                .figure_cases(&q, figure, None, 0, 0)
                 .unwrap()
+                .rows
                 .into_iter()
                 .map(|r| r.id)
                 .collect();
@@ -305,7 +306,7 @@ fn every_figure_equals_an_independent_sql_recomputation() {
             assert_eq!(listed, ids(c, &sql), "{name}: cases behind {figure:?}");
         }
         for figure in Figure::ALL {
-            let n = s.figure_cases(&q, figure, None).unwrap().len() as u32;
+            let n = s.figure_cases(&q, figure, None, 0, 0).unwrap().rows.len() as u32;
             let counted = match figure {
                 Figure::Received => rust.received,
                 Figure::Resolved => rust.resolved,
@@ -355,19 +356,21 @@ fn every_figure_equals_an_independent_sql_recomputation() {
     }
     // Drilling into one unit's bar lists that unit's cases.
     let top = &ranking.ranked[0];
+    let unit = Some((Dimension::Unit, top.key.clone()));
     let listed = s
-        .figure_cases(
-            &q,
-            Figure::Received,
-            Some((Dimension::Unit, top.key.clone())),
-        )
+        .figure_cases(&q, Figure::Received, unit.clone(), 0, 0)
         .unwrap();
-    assert_eq!(listed.len() as u32, top.figures.received);
+    assert_eq!(listed.rows.len() as u32, top.figures.received);
     assert!(
         listed
+            .rows
             .iter()
             .all(|r| r.handling_unit.as_deref().unwrap_or("") == top.key)
     );
+    // A page of it: newest first, the total still the figure's.
+    let page = s.figure_cases(&q, Figure::Received, unit, 1, 5).unwrap();
+    assert_eq!(page.total, top.figures.received);
+    assert_eq!(page.rows, listed.rows[5..10].to_vec());
 }
 
 /// A case received at `rec` (China time text) and resolved at `res`.
