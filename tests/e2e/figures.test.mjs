@@ -1,0 +1,68 @@
+// The journey of issue 5 in the real window: the dashboard on the sample community, a click
+// on a ranking bar, and the exact list of cases that bar counts.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { journey, By, until } from './harness.mjs'
+
+test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the cases it counts', async () => {
+  await journey('journey8', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', true)
+    await ui.click('nav-dashboard')
+    await ui.visible('chart-ranking')
+    await ui.click('d-quarter')
+    await ui.waitText('d-range', '-10-01')
+    await driver.wait(until.elementLocated(By.css('[data-testid="ranking-table"] tbody tr')), 10000)
+    await ui.screenshot('journey8-dashboard')
+
+    // What the window shows is what the core computed.
+    const range = await ui.text('d-range')
+    assert.match(range, /\d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}/)
+    const receivedCard = await ui.text('kpi-received-0')
+    const received = Number(receivedCard.match(/\d+/)[0])
+    assert.ok(received > 100, receivedCard)
+
+    // Click the first bar of the ranking chart (horizontal bars, best first, drawn from the
+    // grid's left edge at 120 px).
+    const canvas = await (await ui.el('chart-ranking')).findElement(By.css('canvas'))
+    // Pointer actions do not scroll: bring the chart into view first.
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', canvas)
+    const rect = await canvas.getRect()
+    const rows = await driver.findElements(By.css('[data-testid="ranking-table"] tbody tr'))
+    const bars = Math.min(rows.length, 20)
+    const band = (rect.height - 10 - 20) / bars
+    await driver
+      .actions()
+      .move({ origin: canvas, x: Math.round(-rect.width / 2 + 126), y: Math.round(-rect.height / 2 + 10 + band / 2) })
+      .click()
+      .perform()
+    await ui.visible('drill-table')
+    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
+    await ui.noOverlay()
+    const unitReceived = Number(await ui.text('rank-received-0'))
+    assert.ok(unitReceived >= 10, 'ranked units have the minimum sample')
+    // Again, now that the number is read: the bar opens its cases.
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', canvas)
+    const rect2 = await canvas.getRect()
+    await driver
+      .actions()
+      .move({ origin: canvas, x: Math.round(-rect2.width / 2 + 126), y: Math.round(-rect2.height / 2 + 10 + band / 2) })
+      .click()
+      .perform()
+    await ui.waitText('drill-total', `共 ${unitReceived} 件`)
+    const drillRows = await driver.findElements(By.css('[data-testid="drill-table"] tbody tr'))
+    assert.equal(drillRows.length, Math.min(unitReceived, 50))
+    await ui.screenshot('journey8-drill')
+
+    // A KPI card opens its cases too: overdue now, each row overdue.
+    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
+    await ui.noOverlay()
+    const overdueCard = await driver.findElement(By.css('[data-testid^="kpi-overdue_now"]'))
+    const overdue = Number((await overdueCard.getText()).match(/\d+/g)[0])
+    await overdueCard.click()
+    await ui.waitText('drill-total', `共 ${overdue} 件`)
+    if (overdue > 0) {
+      const text = await ui.text('drill-table')
+      assert.match(text, /已超期/)
+    }
+  })
+})
