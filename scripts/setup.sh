@@ -26,11 +26,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
 
-# The export tests open the .docx in LibreOffice and read its PDF back; without recommends
-# the writer is ~150 MB instead of ~600.
+# The export tests open the .docx in LibreOffice and read its PDF back, and read the .xlsx
+# reports with openpyxl; without recommends the writer is ~150 MB instead of ~600.
 if [ $want_test = 1 ]; then
   docs=()
-  for p in libreoffice-writer-nogui poppler-utils; do
+  for p in libreoffice-writer-nogui poppler-utils python3-openpyxl; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || docs+=("$p")
   done
   if [ ${#docs[@]} -gt 0 ]; then

@@ -34,6 +34,9 @@ fn main() {
             "figure_cases",
             "figure_settings",
             "set_figure_settings",
+            "export_report",
+            "export_figure_csv",
+            "export_list_csv",
         ]),
     ))
     .expect("tauri build configuration");

@@ -340,3 +340,32 @@ pub async fn set_figure_settings(
     wake_sync(&state);
     Ok(s)
 }
+
+/// The period's report (.xlsx) into the exports folder.
+#[tauri::command]
+pub async fn export_report(
+    state: State<'_, AppState>,
+    query: figures::FigureQuery,
+) -> CmdResult<ExportedFile> {
+    Ok(store(&state).save_report(&state.exports, &query)?)
+}
+
+/// The cases behind a figure as CSV into the exports folder.
+#[tauri::command]
+pub async fn export_figure_csv(
+    state: State<'_, AppState>,
+    query: figures::FigureQuery,
+    figure: figures::Figure,
+    group: Option<(figures::Dimension, String)>,
+) -> CmdResult<ExportedFile> {
+    Ok(store(&state).save_figure_csv(&state.exports, &query, figure, group)?)
+}
+
+/// The case list as filtered, every page, as CSV into the exports folder.
+#[tauri::command]
+pub async fn export_list_csv(
+    state: State<'_, AppState>,
+    query: CaseQuery,
+) -> CmdResult<ExportedFile> {
+    Ok(store(&state).save_list_csv(&state.exports, &query)?)
+}

@@ -103,6 +103,9 @@ fn main() {
             commands::figure_cases,
             commands::figure_settings,
             commands::set_figure_settings,
+            commands::export_report,
+            commands::export_figure_csv,
+            commands::export_list_csv,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

@@ -2,10 +2,13 @@
 // on a ranking bar, and the exact list of cases that bar counts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { journey, By, until } from './harness.mjs'
 
 test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the cases it counts', async () => {
-  await journey('journey8', async ({ driver, ui }) => {
+  await journey('journey8', async ({ driver, ui, exportDir }) => {
     await ui.firstRun('李书记', true)
     await ui.click('nav-dashboard')
     await ui.visible('chart-ranking')
@@ -64,5 +67,26 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
       const text = await ui.text('drill-table')
       assert.match(text, /已超期/)
     }
+    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
+    await ui.noOverlay()
+
+    // The monthly report, read back with openpyxl: the received figure is the card's.
+    await ui.click('d-month')
+    await ui.waitText('d-range', '-11-01')
+    const monthReceived = Number((await ui.text('kpi-received-0')).match(/\d+/)[0])
+    await ui.click('d-export')
+    await ui.waitText('d-exported', '.xlsx')
+    const files = readdirSync(exportDir).filter((f) => f.endsWith('.xlsx'))
+    assert.equal(files.length, 1)
+    assert.match(files[0], /和美社区 \d{4}-11-01至\d{4}-11-30 接诉即办统计\.xlsx/)
+    const path = join(exportDir, files[0])
+    assert.equal(readFileSync(path).subarray(0, 2).toString(), 'PK')
+    const read = execFileSync('/usr/bin/python3', [
+      '-c',
+      'import sys, openpyxl; ws = openpyxl.load_workbook(sys.argv[1])["指标"]; print([r[1] for r in ws.iter_rows(values_only=True) if r[0] == "受理"][0])',
+      path,
+    ]).toString().trim()
+    assert.equal(Number(read), monthReceived)
+    await ui.screenshot('journey8-exported')
   })
 })

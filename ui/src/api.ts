@@ -99,6 +99,10 @@ export const api = {
   dashboard: (query: FigureQuery, trend: Dimension) => call<Dashboard>('dashboard', { query, trend }),
   figureCases: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null, page: number, pageSize: number) =>
     call<CasePage>('figure_cases', { query, figure, group, page, pageSize }),
+  exportReport: (query: FigureQuery) => call<ExportedFile>('export_report', { query }),
+  exportFigureCsv: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null) =>
+    call<ExportedFile>('export_figure_csv', { query, figure, group }),
+  exportListCsv: (query: CaseQuery) => call<ExportedFile>('export_list_csv', { query }),
   figureSettings: () => call<FigureSettings>('figure_settings'),
   setFigureSettings: (settings: FigureSettings) => call<FigureSettings>('set_figure_settings', { settings }),
 }

@@ -441,6 +441,8 @@ const en: typeof zh = {
     saved: 'Saved as case {number}',
   },
   dash: {
+    export: 'Export report (xlsx)',
+    csv: 'Export CSV',
     title: 'Complaint figures',
     week: 'This week',
     month: 'This month',

@@ -439,6 +439,8 @@ export default {
     saved: '已登记，案件编号 {number}',
   },
   dash: {
+    export: '导出报表 (xlsx)',
+    csv: '导出 CSV',
     title: '接诉即办统计',
     week: '本周',
     month: '本月',

@@ -442,6 +442,8 @@ const zhTW: typeof zh = {
     saved: '已登記，案件編號 {number}',
   },
   dash: {
+    export: '匯出報表 (xlsx)',
+    csv: '匯出 CSV',
     title: '接訴即辦統計',
     week: '本週',
     month: '本月',

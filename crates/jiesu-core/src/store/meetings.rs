@@ -613,7 +613,7 @@ impl Store {
         )
     }
 
-    fn office_label(&self) -> String {
+    pub(super) fn office_label(&self) -> String {
         if self.identity.office_name.is_empty() {
             self.identity.office.clone()
         } else {

@@ -219,3 +219,144 @@ fn the_meeting_ics_parses_back_with_title_place_and_times() {
     assert!(prop("DESCRIPTION").contains("主持人：王主任"));
     assert!(prop("DESCRIPTION").contains("夜间停车位"));
 }
+
+/// Read an .xlsx with openpyxl (a reader that shares nothing with the writer): every sheet as
+/// rows of cell values.
+fn read_xlsx(path: &std::path::Path) -> serde_json::Value {
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+print(json.dumps({ws.title: [[c for c in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}, default=str, ensure_ascii=False))
+"#;
+    // Debian's python3-openpyxl lives beside Debian's Python, which a pyenv or venv on PATH
+    // would shadow.
+    let python = if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3".to_owned()
+    } else {
+        tool("python3")
+    };
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openpyxl could not read the report (Debian: python3-openpyxl): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_monthly_report_opens_in_openpyxl_with_the_figures_the_ranking_and_the_cases() {
+    use jiesu_core::figures::{Dimension, FigureQuery};
+    let (mut s, _) = store_at(MONDAY_9AM);
+    jiesu_core::sample::generate(
+        &mut s,
+        &jiesu_core::sample::SampleSpec::community(MONDAY_9AM),
+    )
+    .unwrap();
+    let oct = |m| calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(2026, m, 1).unwrap());
+    let q = FigureQuery {
+        from: oct(10),
+        to: oct(11),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = s.save_report(dir.path(), &q).unwrap();
+    assert!(
+        file.path
+            .ends_with("和美社区 2026-10-01至2026-10-31 接诉即办统计.xlsx"),
+        "{}",
+        file.path
+    );
+    let book = read_xlsx(std::path::Path::new(&file.path));
+    let d = s.dashboard(&q, Dimension::Week).unwrap();
+    let f = &d.figures;
+
+    let sheet = |name: &str| book[name].as_array().unwrap().clone();
+    let figures = sheet("指标");
+    assert!(
+        figures[0][0]
+            .as_str()
+            .unwrap()
+            .contains("2026-10-01至2026-10-31")
+    );
+    let value = |label: &str| -> serde_json::Value {
+        figures
+            .iter()
+            .find(|r| r[0] == label)
+            .unwrap_or_else(|| panic!("no row {label}"))[1]
+            .clone()
+    };
+    assert_eq!(value("受理").as_f64(), Some(f64::from(f.received)));
+    assert_eq!(value("办结").as_f64(), Some(f64::from(f.resolved)));
+    assert_eq!(value("3天办结").as_f64(), Some(f64::from(f.within3)));
+    assert_eq!(value("当前超期").as_f64(), Some(f64::from(f.overdue_now)));
+    assert_eq!(
+        value("期内超期").as_f64(),
+        Some(f64::from(f.overdue_in_period))
+    );
+    for (label, rate) in [
+        ("办结率", f.resolve_rate),
+        ("3天办结率", f.within3_rate),
+        ("满意率", f.satisfaction_rate),
+        ("综合得分", f.composite),
+    ] {
+        let got = value(label).as_f64();
+        assert!(
+            (got.unwrap() - rate.unwrap()).abs() < 1e-9,
+            "{label}: {got:?} vs {rate:?}"
+        );
+    }
+
+    let ranking = sheet("单位排名");
+    assert_eq!(ranking[0][0], "名次");
+    let units = s.units().unwrap();
+    for (i, g) in d.ranking.ranked.iter().enumerate() {
+        let row = &ranking[i + 1];
+        let name = &units.iter().find(|u| u.code == g.key).unwrap().name;
+        assert_eq!(row[0].as_f64(), Some((i + 1) as f64));
+        assert_eq!(row[1].as_str(), Some(name.as_str()));
+        assert_eq!(row[2].as_f64(), Some(f64::from(g.figures.received)));
+    }
+
+    let cases = sheet("案件清单");
+    assert_eq!(
+        cases.len() as u32,
+        f.received + 1,
+        "a row per case received"
+    );
+    let listed: std::collections::BTreeSet<String> = cases[1..]
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_owned())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = s
+        .figure_cases(&q, jiesu_core::figures::Figure::Received, None, 0, 0)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(listed, expected);
+
+    // A case list as CSV: BOM, header, one line per case.
+    let csv = s
+        .save_figure_csv(
+            dir.path(),
+            &q,
+            jiesu_core::figures::Figure::OverdueInPeriod,
+            None,
+        )
+        .unwrap();
+    let text = std::fs::read_to_string(&csv.path).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let mut reader = csv_reader(text.trim_start_matches('\u{feff}'));
+    assert_eq!(reader.headers().unwrap().get(0), Some("案件编号"));
+    assert_eq!(reader.records().count() as u32, f.overdue_in_period);
+}
+
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::Reader::from_reader(text.as_bytes())
+}
