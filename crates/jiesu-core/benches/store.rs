@@ -1,6 +1,6 @@
 //! Store benchmarks: intake → durable commit, case-list pages and 2-character search at
 //! 100k and 1M generated cases. Run with
-//! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR]`;
+//! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR] [--only-figures]`;
 //! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 //!
 //! The generated store is kept in `--dir` (default `<workspace>/target/bench-<cases>`) and reused, since
@@ -96,6 +96,44 @@ fn main() {
     }
     let stats = s.stats().unwrap();
     eprintln!("store: {} cases, {} events", stats.cases, stats.events);
+
+    // 3. The monthly dashboard (issue 5): figures, trend, categories, unit ranking, hotspots,
+    // channels and offices of one full month, and one drill-down page.
+    {
+        let month = |y, m| {
+            calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap())
+        };
+        let q = figures::FigureQuery {
+            from: month(2026, 10),
+            to: month(2026, 11),
+            ..Default::default()
+        };
+        let d = s.dashboard(&q, figures::Dimension::Week).unwrap();
+        eprintln!(
+            "October: {} received, {} units ranked",
+            d.figures.received,
+            d.ranking.ranked.len()
+        );
+        report(
+            &format!(
+                "monthly dashboard ({} received), {} cases",
+                d.figures.received, stats.cases
+            ),
+            timed(20, |_| {
+                s.dashboard(&q, figures::Dimension::Week).unwrap();
+            }),
+        );
+        report(
+            &format!("drill-down page, 50 rows, {} cases", stats.cases),
+            timed(20, |_| {
+                s.figure_cases(&q, figures::Figure::OverdueInPeriod, None, 0, 50)
+                    .unwrap();
+            }),
+        );
+    }
+    if args.iter().any(|a| a == "--only-figures") {
+        return;
+    }
 
     let pages = |q: CaseQuery| {
         move |i: usize| CaseQuery {
