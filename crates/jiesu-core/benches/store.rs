@@ -100,9 +100,8 @@ fn main() {
     // 3. The monthly dashboard (issue 5): figures, trend, categories, unit ranking, hotspots,
     // channels and offices of one full month, and one drill-down page.
     {
-        let month = |y, m| {
-            calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap())
-        };
+        let month =
+            |y, m| calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap());
         let q = figures::FigureQuery {
             from: month(2026, 10),
             to: month(2026, 11),

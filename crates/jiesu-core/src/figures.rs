@@ -303,42 +303,97 @@ fn rate(n: u32, d: u32) -> Option<f64> {
     (d > 0).then(|| f64::from(n) / f64::from(d))
 }
 
-/// The figures of `rows` (already filtered by the query's dimensions).
-pub fn compute<'r>(
-    j: &Judge<'_>,
-    settings: &FigureSettings,
-    rows: impl IntoIterator<Item = &'r FigureRow>,
-) -> Figures {
+/// What one case contributes to the figures: judged once by [`counts`], summed by [`sum`],
+/// so a breakdown into many groups judges each case once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    in_population: bool,
+    overdue_in_period: bool,
+    resolved: bool,
+    days: f64,
+    working_days: u32,
+    bits: u16,
+    extensions: u32,
+    redos: u32,
+}
+
+/// The figures counted per case in [`Tally::bits`], by bit position.
+const BITS: [Figure; 11] = [
+    Figure::Within3,
+    Figure::OverdueNow,
+    Figure::ValidVisits,
+    Figure::Contacted,
+    Figure::Solved,
+    Figure::Satisfied,
+    Figure::BasicallySatisfied,
+    Figure::Dissatisfied,
+    Figure::Letters,
+    Figure::LettersFulfilled,
+    Figure::LettersBroken,
+];
+
+/// Judge one case.
+pub fn tally(j: &Judge<'_>, r: &FigureRow) -> Tally {
+    let mut t = Tally {
+        overdue_in_period: counts(j, Figure::OverdueInPeriod, r),
+        in_population: j.in_population(r),
+        ..Tally::default()
+    };
+    if !t.in_population {
+        return t;
+    }
+    if let Some(at) = r.resolved_at {
+        t.resolved = true;
+        t.days = (at - r.received_at) as f64 / 86_400_000.0;
+        t.working_days = j.calendar.working_days_between(r.received_at, at);
+    }
+    for (bit, figure) in BITS.iter().enumerate() {
+        if counts(j, *figure, r) {
+            t.bits |= 1 << bit;
+        }
+    }
+    t.extensions = r.extensions;
+    t.redos = r.redos;
+    t
+}
+
+/// The figures of judged cases.
+pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t Tally>) -> Figures {
     let mut f = Figures::default();
     let (mut days, mut working) = (0f64, 0u64);
-    for r in rows {
-        if counts(j, Figure::OverdueInPeriod, r) {
-            f.overdue_in_period += 1;
-        }
-        if !j.in_population(r) {
+    let mut n = [0u32; BITS.len()];
+    for t in tallies {
+        f.overdue_in_period += u32::from(t.overdue_in_period);
+        if !t.in_population {
             continue;
         }
         f.received += 1;
-        if let Some(t) = r.resolved_at {
+        if t.resolved {
             f.resolved += 1;
-            days += (t - r.received_at) as f64 / 86_400_000.0;
-            working += u64::from(j.calendar.working_days_between(r.received_at, t));
+            days += t.days;
+            working += u64::from(t.working_days);
         }
-        let c = |fig| u32::from(counts(j, fig, r));
-        f.within3 += c(Figure::Within3);
-        f.overdue_now += c(Figure::OverdueNow);
-        f.extensions += r.extensions;
-        f.redos += r.redos;
-        f.valid_visits += c(Figure::ValidVisits);
-        f.contacted += c(Figure::Contacted);
-        f.solved += c(Figure::Solved);
-        f.satisfied += c(Figure::Satisfied);
-        f.basically_satisfied += c(Figure::BasicallySatisfied);
-        f.dissatisfied += c(Figure::Dissatisfied);
-        f.letters += c(Figure::Letters);
-        f.letters_fulfilled += c(Figure::LettersFulfilled);
-        f.letters_broken += c(Figure::LettersBroken);
+        for (bit, c) in n.iter_mut().enumerate() {
+            *c += u32::from(t.bits & (1 << bit) != 0);
+        }
+        f.extensions += t.extensions;
+        f.redos += t.redos;
     }
+    [
+        f.within3,
+        f.overdue_now,
+        f.valid_visits,
+        f.contacted,
+        f.solved,
+        f.satisfied,
+        f.basically_satisfied,
+        f.dissatisfied,
+        f.letters,
+        f.letters_fulfilled,
+        f.letters_broken,
+    ] = [
+        n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10],
+    ];
     f.resolve_rate = rate(f.resolved, f.received);
     f.within3_rate = rate(f.within3, f.received);
     if f.resolved > 0 {
@@ -359,6 +414,16 @@ pub fn compute<'r>(
         );
     }
     f
+}
+
+/// The figures of `rows` (already filtered by the query's dimensions).
+pub fn compute<'r>(
+    j: &Judge<'_>,
+    settings: &FigureSettings,
+    rows: impl IntoIterator<Item = &'r FigureRow>,
+) -> Figures {
+    let tallies: Vec<Tally> = rows.into_iter().map(|r| tally(j, r)).collect();
+    sum(settings, &tallies)
 }
 
 /// How to group a breakdown.

@@ -118,22 +118,30 @@ impl Store {
         let sql = format!(
             "SELECT id, state, received_at, resolved_at, resolve_due, due_rank, extension_count,
                     redo_count, visit_reachable, visit_contacted, visit_solved, satisfaction,
-                    letter_due, coalesce(handling_unit, ''), cat1, cat2, channel, building, office
-             FROM cases WHERE {}",
+                    letter_due, handling_unit, cat1, cat2, channel, building, office
+             FROM case_figures WHERE {}",
             clauses.join(" AND ")
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             let reachable: Option<bool> = r.get(8)?;
             let satisfaction: Option<String> = r.get(11)?;
-            let satisfaction: Option<Satisfaction> = match satisfaction {
-                Some(s) => Some(enum_parse(&s)?),
+            // By hand, not serde: this runs once per case of the period.
+            let satisfaction = match satisfaction.as_deref() {
                 None => None,
+                Some("satisfied") => Some(Satisfaction::Satisfied),
+                Some("basically_satisfied") => Some(Satisfaction::BasicallySatisfied),
+                Some("dissatisfied") => Some(Satisfaction::Dissatisfied),
+                Some(other) => Some(enum_parse(other)?),
             };
+            let state: String = r.get(1)?;
             Ok(Keyed {
                 row: FigureRow {
                     id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                    state: enum_parse(&r.get::<_, String>(1)?)?,
+                    state: match crate::model::CaseState::parse(&state) {
+                        Some(st) => st,
+                        None => enum_parse(&state)?,
+                    },
                     received_at: r.get(2)?,
                     resolved_at: r.get(3)?,
                     resolve_due: r.get(4)?,
@@ -189,7 +197,12 @@ impl Store {
         settings: &FigureSettings,
     ) -> Result<Vec<Group>> {
         let rows = self.figure_rows(q)?;
-        Ok(group(&rows, q, by, &self.judge(q), settings))
+        let judge = self.judge(q);
+        let tallies: Vec<figures::Tally> = rows
+            .iter()
+            .map(|k| figures::tally(&judge, &k.row))
+            .collect();
+        Ok(group(&rows, &tallies, q, by, settings))
     }
 
     /// Everything the dashboard shows, from one read of the period: the figures, a trend by
@@ -198,7 +211,11 @@ impl Store {
         let settings = self.figure_settings()?;
         let rows = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let by = |d| group(&rows, q, d, &judge, &settings);
+        let tallies: Vec<figures::Tally> = rows
+            .iter()
+            .map(|k| figures::tally(&judge, &k.row))
+            .collect();
+        let by = |d| group(&rows, &tallies, q, d, &settings);
         let mut buildings: Vec<Group> = by(Dimension::Building)
             .into_iter()
             .filter(|g| !g.key.is_empty() && g.figures.received > 0)
@@ -211,7 +228,7 @@ impl Store {
         });
         buildings.truncate(HOTSPOTS);
         Ok(Dashboard {
-            figures: figures::compute(&judge, &settings, rows.iter().map(|k| &k.row)),
+            figures: figures::sum(&settings, &tallies),
             trend: by(trend),
             categories: by(Dimension::Category1),
             ranking: figures::rank(
@@ -361,28 +378,28 @@ impl Store {
 /// Buildings the dashboard lists as hotspots.
 const HOTSPOTS: usize = 10;
 
-/// Group loaded rows by `by`. Week and month group what was received, not what fell due.
+/// Group judged rows by `by`. Week and month group what was received, not what fell due.
 fn group(
     rows: &[Keyed],
+    tallies: &[figures::Tally],
     q: &FigureQuery,
     by: Dimension,
-    judge: &Judge<'_>,
     settings: &FigureSettings,
 ) -> Vec<Group> {
-    let mut groups: std::collections::BTreeMap<String, Vec<&FigureRow>> = Default::default();
-    for k in rows {
+    let mut groups: std::collections::BTreeMap<String, Vec<&figures::Tally>> = Default::default();
+    for (k, t) in rows.iter().zip(tallies) {
         if matches!(by, Dimension::Week | Dimension::Month)
             && !(k.row.received_at >= q.from && k.row.received_at < q.to)
         {
             continue;
         }
-        groups.entry(k.key(by)).or_default().push(&k.row);
+        groups.entry(k.key(by)).or_default().push(t);
     }
     groups
         .into_iter()
-        .map(|(key, rs)| Group {
+        .map(|(key, ts)| Group {
             key,
-            figures: figures::compute(judge, settings, rs),
+            figures: figures::sum(settings, ts),
         })
         .collect()
 }

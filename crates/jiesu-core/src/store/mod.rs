@@ -591,8 +591,9 @@ impl Store {
     pub fn rebuild_projections(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
-            "DELETE FROM cases; DELETE FROM event_conflicts; DELETE FROM meetings;
-             DELETE FROM meeting_cases; INSERT INTO case_fts(case_fts) VALUES('delete-all');",
+            "DELETE FROM cases; DELETE FROM case_figures; DELETE FROM event_conflicts;
+             DELETE FROM meetings; DELETE FROM meeting_cases;
+             INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
         let streams: Vec<String> = {
             let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
@@ -1267,16 +1268,13 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 handling_unit, resident_name, resident_phone, address, description, location,
                 work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
                 fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank, meeting_id,
-                letter_due, building, extension_count, redo_count, visit_reachable,
-                visit_contacted, visit_solved, satisfaction)
+                letter_due)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
              ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
                 response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
                 fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29,
-                extension_count = ?31, redo_count = ?32, visit_reachable = ?33,
-                visit_contacted = ?34, visit_solved = ?35, satisfaction = ?36, office = ?3
+                office = ?3
              RETURNING rowid",
         )?
         .query_row(
@@ -1310,19 +1308,39 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
                 due_rank(c),
                 c.meeting.map(|m| m.to_string()),
                 c.letter.as_ref().map(|l| l.commitment.due),
-                c.address.building,
-                c.extension_count,
-                c.redo_count,
-                c.visit.as_ref().map(|v| v.reachable),
-                c.visit.as_ref().map(|v| v.contacted),
-                c.visit.as_ref().map(|v| v.solved),
-                c.visit
-                    .as_ref()
-                    .and_then(|v| v.satisfaction)
-                    .map(|s| enum_name(&s)),
             ],
             |r| r.get(0),
         )?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO case_figures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+            ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    )?
+    .execute(params![
+        rowid,
+        c.id.to_string(),
+        c.state.as_str(),
+        c.received_at,
+        c.resolved_at,
+        c.resolve_due,
+        due_rank(c),
+        c.extension_count,
+        c.redo_count,
+        c.visit.as_ref().map(|v| v.reachable),
+        c.visit.as_ref().map(|v| v.contacted),
+        c.visit.as_ref().map(|v| v.solved),
+        c.visit
+            .as_ref()
+            .and_then(|v| v.satisfaction)
+            .map(|s| enum_name(&s)),
+        c.letter.as_ref().map(|l| l.commitment.due),
+        c.handling_unit.as_deref().unwrap_or(""),
+        c.category,
+        category_prefix(&c.category, 1),
+        category_prefix(&c.category, 2),
+        enum_name(&c.channel),
+        c.address.building,
+        c.office,
+    ])?;
     if reindex {
         conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
             .execute([rowid])?;
