@@ -37,18 +37,7 @@ fn role_zh(r: AttendeeRole) -> &'static str {
 }
 
 fn state_zh(s: Option<CaseState>) -> &'static str {
-    match s {
-        None => "已转出",
-        Some(CaseState::Received) => "待派单",
-        Some(CaseState::Dispatched) => "待签收",
-        Some(CaseState::Handling) => "办理中",
-        Some(CaseState::Returned) => "已退单",
-        Some(CaseState::Resolved) => "已办结",
-        Some(CaseState::Visited) => "已回访",
-        Some(CaseState::Archived) => "已归档",
-        Some(CaseState::Withdrawn) => "已撤销",
-        Some(CaseState::Merged) => "已合并",
-    }
+    s.map_or("已转出", crate::report::state_zh)
 }
 
 fn letter_zh(s: LetterStatus) -> &'static str {

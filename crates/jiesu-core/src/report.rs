@@ -56,6 +56,34 @@ impl Names<'_> {
     }
 }
 
+/// The columns of a case list, in the report's case sheet and in CSV alike.
+const CASE_HEAD: [&str; 8] = [
+    "案件编号",
+    "受理时间",
+    "问题分类",
+    "诉求内容",
+    "反映人",
+    "承办单位",
+    "状态",
+    "办结时限",
+];
+
+fn case_cells(c: &CaseRow, names: &Names<'_>) -> [String; 8] {
+    [
+        c.number.clone(),
+        calendar::format_ms(c.received_at),
+        names.category(&c.category),
+        c.summary.clone(),
+        c.resident_name.clone(),
+        c.handling_unit
+            .as_deref()
+            .map(|u| names.unit(u))
+            .unwrap_or_default(),
+        state_zh(c.state).to_owned(),
+        calendar::format_ms(c.resolve_due),
+    ]
+}
+
 /// The figure rows of the first sheet: label, value (count or rate), definition.
 fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)> {
     let s = &d.settings;
@@ -291,37 +319,13 @@ pub fn report_xlsx(
     }
     {
         let ws = wb.add_worksheet().set_name("案件清单").map_err(xlsx)?;
-        let head = [
-            "案件编号",
-            "受理时间",
-            "问题分类",
-            "诉求内容",
-            "反映人",
-            "承办单位",
-            "状态",
-            "办结时限",
-        ];
-        for (c, h) in head.iter().enumerate() {
+        for (c, h) in CASE_HEAD.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *h, &fm.head)
                 .map_err(xlsx)?;
         }
         for (i, c) in cases.iter().enumerate() {
-            let r = i as u32 + 1;
-            let cells = [
-                c.number.clone(),
-                calendar::format_ms(c.received_at),
-                names.category(&c.category),
-                c.summary.clone(),
-                c.resident_name.clone(),
-                c.handling_unit
-                    .as_deref()
-                    .map(|u| names.unit(u))
-                    .unwrap_or_default(),
-                state_zh(c.state).to_owned(),
-                calendar::format_ms(c.resolve_due),
-            ];
-            for (k, v) in cells.iter().enumerate() {
-                ws.write_string(r, k as u16, v).map_err(xlsx)?;
+            for (k, v) in case_cells(c, names).iter().enumerate() {
+                ws.write_string(i as u32 + 1, k as u16, v).map_err(xlsx)?;
             }
         }
         for (col, w) in [
@@ -346,32 +350,9 @@ pub fn cases_csv(cases: &[CaseRow], names: &Names<'_>) -> Result<Vec<u8>> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
-        w.write_record([
-            "案件编号",
-            "受理时间",
-            "问题分类",
-            "诉求内容",
-            "反映人",
-            "承办单位",
-            "状态",
-            "办结时限",
-        ])
-        .map_err(io)?;
+        w.write_record(CASE_HEAD).map_err(io)?;
         for c in cases {
-            w.write_record([
-                c.number.as_str(),
-                &calendar::format_ms(c.received_at),
-                &names.category(&c.category),
-                &c.summary,
-                &c.resident_name,
-                &c.handling_unit
-                    .as_deref()
-                    .map(|u| names.unit(u))
-                    .unwrap_or_default(),
-                state_zh(c.state),
-                &calendar::format_ms(c.resolve_due),
-            ])
-            .map_err(io)?;
+            w.write_record(case_cells(c, names)).map_err(io)?;
         }
         w.flush()?;
     }
