@@ -48,8 +48,10 @@ typecheck:
 app: ui
 	cargo build -p jiesu-app -p jiesu-server -p jiesu-sync --bins
 
+# A session bus of their own, so the overdue journey's notification daemon receives what the
+# app sends.
 e2e: app
-	JIESU_APP=$(CURDIR)/$(APP) xvfb-run -a npm --prefix tests/e2e test
+	JIESU_APP=$(CURDIR)/$(APP) dbus-run-session -- xvfb-run -a npm --prefix tests/e2e test
 
 bench:
 	cargo bench -p jiesu-core --bench store -- --cases $${CASES:-100000}

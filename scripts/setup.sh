@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Jiesu need on Debian/Ubuntu, skipping what is
 # already there. `scripts/setup.sh` for running the app; `scripts/setup.sh --test` adds the
-# real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium), PostgreSQL, and
-# LibreOffice + poppler to read exported documents back.
+# real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium, a D-Bus session and
+# dunst to receive notifications), PostgreSQL, and LibreOffice + poppler to read exported
+# documents back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,10 +28,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The export tests open the .docx in LibreOffice and read its PDF back, and read the .xlsx
-# reports with openpyxl; without recommends the writer is ~150 MB instead of ~600.
+# reports with openpyxl; without recommends the writer is ~150 MB instead of ~600. The
+# overdue journey reads the desktop notifications a real notification daemon (dunst, on a
+# session bus of its own) shows.
 if [ $want_test = 1 ]; then
   docs=()
-  for p in libreoffice-writer-nogui poppler-utils python3-openpyxl; do
+  for p in libreoffice-writer-nogui poppler-utils python3-openpyxl dbus dunst; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || docs+=("$p")
   done
   if [ ${#docs[@]} -gt 0 ]; then

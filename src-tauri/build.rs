@@ -37,6 +37,9 @@ fn main() {
             "export_report",
             "export_figure_csv",
             "export_list_csv",
+            "desk",
+            "overdue_watch",
+            "notify",
         ]),
     ))
     .expect("tauri build configuration");

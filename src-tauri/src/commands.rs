@@ -369,3 +369,29 @@ pub async fn export_list_csv(
 ) -> CmdResult<ExportedFile> {
     Ok(store(&state).save_list_csv(&state.exports, &query)?)
 }
+
+/// The overdue desk (督办台).
+#[tauri::command]
+pub async fn desk(state: State<'_, AppState>) -> CmdResult<Desk> {
+    Ok(store(&state).desk()?)
+}
+
+/// The cases that fell overdue since `since` (the window polls this to notify).
+#[tauri::command]
+pub async fn overdue_watch(state: State<'_, AppState>, since: i64) -> CmdResult<OverdueWatch> {
+    Ok(store(&state).overdue_watch(since)?)
+}
+
+/// A desktop notification, in the words the window chose (it knows the user's language).
+/// Sent on a background task: a desktop without a notification service loses the
+/// notification, not the app.
+#[tauri::command]
+pub async fn notify(app: tauri::AppHandle, title: String, body: String) -> CmdResult<()> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| WireError::new(Code::Storage, e.to_string()))
+}

@@ -16,6 +16,8 @@ use tauri::{Emitter, Manager};
 const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
 /// Overrides where exports are written (tests point it at a temp dir).
 const EXPORT_DIR_VAR: &str = "JIESU_EXPORT_DIR";
+/// Starts the clock this many ms off the PC's (tests).
+const CLOCK_OFFSET_VAR: &str = "JIESU_CLOCK_OFFSET_MS";
 
 /// What the commands share: the one store, where it lives, and the background sync task.
 pub struct AppState {
@@ -28,13 +30,21 @@ pub struct AppState {
 
 fn main() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = match std::env::var_os(DATA_DIR_VAR) {
                 Some(d) => PathBuf::from(d),
                 None => app.path().app_data_dir()?,
             };
             // The PC's clock, corrected by the server's once it has been reached.
-            let clock = CorrectedClock::default();
+            // JIESU_CLOCK_OFFSET_MS starts it off by that much, as a PC's wrong clock would be
+            // (tests use it to make a deadline pass while the window runs).
+            let clock = CorrectedClock::new(
+                std::env::var(CLOCK_OFFSET_VAR)
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
             let store = Arc::new(Mutex::new(jiesu_core::Store::open(
                 &dir,
                 Box::new(clock.clone()),
@@ -106,6 +116,9 @@ fn main() {
             commands::export_report,
             commands::export_figure_csv,
             commands::export_list_csv,
+            commands::desk,
+            commands::overdue_watch,
+            commands::notify,
         ])
         .run(tauri::generate_context!())
         .expect("Jiesu failed to start");

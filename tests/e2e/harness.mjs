@@ -47,16 +47,19 @@ function killGroup(pid, signal) {
   }
 }
 
-/** Start the app on a fresh store; returns { driver, ui, close }. */
-export async function launch() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-'))
+/**
+ * Start the app; returns { driver, ui, close }. On a fresh store unless `dataDir` names one
+ * to reopen (kept on close when `keep`); `env` adds to the app's environment.
+ */
+export async function launch({ dataDir: reuse, keep = false, env = {} } = {}) {
+  const dataDir = reuse ?? mkdtempSync(join(tmpdir(), 'jiesu-e2e-'))
   const port = await freePort()
   const nativePort = await freePort()
   const driverProc = spawn(
     TAURI_DRIVER,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
     {
-      env: { ...process.env, JIESU_DATA_DIR: dataDir, JIESU_EXPORT_DIR: join(dataDir, 'exports'), RUST_BACKTRACE: '0' },
+      env: { ...process.env, JIESU_DATA_DIR: dataDir, JIESU_EXPORT_DIR: join(dataDir, 'exports'), RUST_BACKTRACE: '0', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
       // Its own process group, so closing the session can end WebKitWebDriver and the app
       // with it: an app left running would hold the stderr pipe and keep the runner alive.
@@ -90,8 +93,36 @@ export async function launch() {
       await new Promise((r) => setTimeout(r, 300))
       killGroup(driverProc.pid, 'SIGKILL')
       driverProc.stderr.destroy()
-      rmSync(dataDir, { recursive: true, force: true })
+      if (!keep) rmSync(dataDir, { recursive: true, force: true })
       if (process.env.E2E_DEBUG) console.error(stderr)
+    },
+  }
+}
+
+/**
+ * A real notification daemon (dunst) on the test's D-Bus session, printing each notification
+ * it receives; `seen()` is everything printed so far. Needs `dbus-run-session` around the
+ * tests (the Makefile's e2e target) and an X display.
+ */
+export function notificationDaemon() {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) throw new Error('no D-Bus session: run the tests under dbus-run-session')
+  const proc = spawn('dunst', ['-print'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  proc.stdout.on('data', (d) => (out += d))
+  proc.stderr.on('data', () => {})
+  return {
+    seen: () => out,
+    /** Wait until a notification whose summary contains `text` arrives. */
+    async waitFor(text, ms) {
+      const end = Date.now() + ms
+      while (Date.now() < end) {
+        if (out.split('\n').some((l) => l.includes('summary:') && l.includes(text))) return
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      throw new Error(`no notification "${text}" within ${ms} ms; seen:\n${out}`)
+    },
+    stop() {
+      proc.kill('SIGTERM')
     },
   }
 }

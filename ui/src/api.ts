@@ -33,6 +33,8 @@ import type { Dimension } from './bindings/Dimension'
 import type { Figure } from './bindings/Figure'
 import type { FigureQuery } from './bindings/FigureQuery'
 import type { FigureSettings } from './bindings/FigureSettings'
+import type { Desk } from './bindings/Desk'
+import type { OverdueWatch } from './bindings/OverdueWatch'
 
 export class JiesuError extends Error {
   readonly code: Code | 'ipc'
@@ -105,4 +107,7 @@ export const api = {
   exportListCsv: (query: CaseQuery) => call<ExportedFile>('export_list_csv', { query }),
   figureSettings: () => call<FigureSettings>('figure_settings'),
   setFigureSettings: (settings: FigureSettings) => call<FigureSettings>('set_figure_settings', { settings }),
+  desk: () => call<Desk>('desk'),
+  overdueWatch: (since: number) => call<OverdueWatch>('overdue_watch', { since }),
+  notify: (title: string, body: string) => call<void>('notify', { title, body }),
 }

@@ -16,6 +16,7 @@ const router = createRouter({
     { path: '/cases/new', component: () => import('./views/IntakeView.vue') },
     { path: '/cases/:id', component: () => import('./views/CaseView.vue'), props: true },
     { path: '/cases/:id/letter', component: () => import('./views/LetterView.vue'), props: true },
+    { path: '/desk', component: () => import('./views/DeskView.vue') },
     { path: '/dashboard', component: () => import('./views/DashboardView.vue') },
     { path: '/meetings', component: () => import('./views/MeetingsView.vue') },
     { path: '/meetings/:id', component: () => import('./views/MeetingView.vue'), props: true },

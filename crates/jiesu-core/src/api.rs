@@ -306,10 +306,58 @@ pub struct CaseRow {
     /// Resolve deadline (ms).
     #[ts(type = "number")]
     pub resolve_due: i64,
-    /// How the resolve deadline stands now.
+    /// When an open case falls due: the earlier of the resolve deadline and a promised
+    /// letter date (the overdue list's rule); the resolve deadline once closed.
+    #[ts(type = "number")]
+    pub due: i64,
+    /// How `due` stands now.
     pub due_status: DueStatus,
     /// The commitment letter's status now, if there is one.
     pub letter: Option<crate::model::LetterStatus>,
+}
+
+/// The overdue desk (督办台): the open cases to chase now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Desk {
+    /// Now by the store's clock: where the overdue watch starts.
+    #[ts(type = "number")]
+    pub now: i64,
+    /// Open and past due, most overdue first (at most [`crate::store::DESK_ROWS`]).
+    pub overdue: Vec<CaseRow>,
+    /// All the overdue.
+    pub overdue_total: u32,
+    /// Open and due within 24 hours, soonest first (at most [`crate::store::DESK_ROWS`]).
+    pub due_soon: Vec<CaseRow>,
+    /// All those due soon.
+    pub due_soon_total: u32,
+    /// Per handling unit ("" for cases not yet dispatched), most overdue first.
+    pub units: Vec<DeskUnit>,
+}
+
+/// One handling unit's line on the overdue desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeskUnit {
+    /// Unit code ("" when not dispatched).
+    pub unit: String,
+    /// Overdue cases.
+    pub overdue: u32,
+    /// Cases due within 24 hours.
+    pub due_soon: u32,
+}
+
+/// What the overdue watch found since it last looked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OverdueWatch {
+    /// Now by the store's clock: the next `since`.
+    #[ts(type = "number")]
+    pub now: i64,
+    /// Open cases whose due time passed in `(since, now]`, earliest first.
+    pub fell: Vec<CaseRow>,
+    /// All the overdue now.
+    pub overdue_total: u32,
 }
 
 /// A page of the case list.

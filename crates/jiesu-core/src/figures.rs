@@ -31,7 +31,6 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 use crate::calendar::{self, Calendar};
 use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
@@ -205,8 +204,8 @@ pub struct Figures {
 /// What the figures read of a case: the projection's columns, nothing recomputed.
 #[derive(Debug, Clone)]
 pub struct FigureRow {
-    /// Case id.
-    pub id: Uuid,
+    /// The case's row in the store (its list row is found by it).
+    pub case: i64,
     /// State.
     pub state: CaseState,
     /// Received (ms).

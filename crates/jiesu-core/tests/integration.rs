@@ -4,6 +4,7 @@ mod it {
     pub mod common;
     mod convergence;
     mod crash;
+    mod desk;
     mod exports;
     mod figures;
     mod meetings;

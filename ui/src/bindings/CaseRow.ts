@@ -54,7 +54,12 @@ received_at: number,
  */
 resolve_due: number, 
 /**
- * How the resolve deadline stands now.
+ * When an open case falls due: the earlier of the resolve deadline and a promised
+ * letter date (the overdue list's rule); the resolve deadline once closed.
+ */
+due: number, 
+/**
+ * How `due` stands now.
  */
 due_status: DueStatus, 
 /**

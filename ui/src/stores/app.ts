@@ -9,9 +9,17 @@ import { categoryPaths } from '../format'
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null)
   const catalog = ref<Catalog | null>(null)
+  // The store's clock (the PC's, corrected by the server's) minus the page's: "time left"
+  // labels follow the clock deadlines are judged by, not the page's own.
+  let clockOffset = 0
   // Ticks once a minute so "time left" labels stay true while the window is open.
   const now = ref(Date.now())
-  setInterval(() => (now.value = Date.now()), 60_000)
+  setInterval(() => (now.value = Date.now() + clockOffset), 60_000)
+  /** Learn the store's clock from a reading of it (`storeNow`, ms). */
+  function syncClock(storeNow: number) {
+    clockOffset = storeNow - Date.now()
+    now.value = storeNow
+  }
 
   async function refresh() {
     const [i, c] = await Promise.all([api.appInfo(), api.catalog()])
@@ -43,5 +51,5 @@ export const useAppStore = defineStore('app', () => {
     return node.pathNodes.some((n) => n.data.zh.includes(k) || n.data.en.toLowerCase().includes(k))
   }
 
-  return { info, catalog, now, refresh, categoryName, unitName, categoryProps, categoryFilter }
+  return { info, catalog, now, syncClock, refresh, categoryName, unitName, categoryProps, categoryFilter }
 })

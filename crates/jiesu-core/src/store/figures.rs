@@ -3,7 +3,6 @@
 //! behind every number.
 
 use rusqlite::types::Value as V;
-use uuid::Uuid;
 
 use super::{Store, category_column, enum_name, enum_parse};
 use crate::api::{CasePage, CaseQuery, CaseRow, Dashboard, ExportedFile};
@@ -15,29 +14,153 @@ use crate::model::Satisfaction;
 use crate::report;
 use rusqlite::OptionalExtension;
 
-/// A row with the keys it can be grouped by.
+/// A row with the keys it can be grouped by, each key an index into [`Period::names`]: a
+/// month at a million cases is ~90k rows, and strings per row per breakdown were most of the
+/// dashboard's time.
 struct Keyed {
     row: FigureRow,
-    unit: String,
-    cat1: String,
-    cat2: String,
-    channel: String,
-    building: String,
-    office: String,
+    keys: [u32; DIMENSIONS],
 }
 
-impl Keyed {
-    fn key(&self, d: Dimension) -> String {
-        match d {
-            Dimension::Unit => self.unit.clone(),
-            Dimension::Category1 => self.cat1.clone(),
-            Dimension::Category2 => self.cat2.clone(),
-            Dimension::Channel => self.channel.clone(),
-            Dimension::Building => self.building.clone(),
-            Dimension::Office => self.office.clone(),
-            Dimension::Week | Dimension::Month => figures::period_key(d, self.row.received_at),
-        }
+/// Dimensions in [`Keyed::keys`] order.
+const DIMENSIONS: usize = 8;
+
+fn slot(d: Dimension) -> usize {
+    match d {
+        Dimension::Unit => 0,
+        Dimension::Category1 => 1,
+        Dimension::Category2 => 2,
+        Dimension::Channel => 3,
+        Dimension::Building => 4,
+        Dimension::Office => 5,
+        Dimension::Week => 6,
+        Dimension::Month => 7,
     }
+}
+
+/// The rows of a period and the key strings they refer to, by dense ids (so a breakdown
+/// groups into a vector, not a map).
+#[derive(Default)]
+struct Period {
+    rows: Vec<Keyed>,
+    /// Key strings by dense id.
+    names: Vec<String>,
+    /// `figure_keys` id → dense id (`u32::MAX`: not seen).
+    dense: Vec<u32>,
+    /// Dense ids whose name is still in `figure_keys`: (dense, stored id).
+    unnamed: Vec<(u32, i64)>,
+    /// Week and month keys per China day number: formatting a date per row is slow.
+    days: std::collections::HashMap<i64, [u32; 2]>,
+}
+
+impl Period {
+    fn stored(&mut self, key: i64) -> u32 {
+        let i = usize::try_from(key).unwrap_or(0);
+        if i >= self.dense.len() {
+            self.dense.resize(i + 1, u32::MAX);
+        }
+        if self.dense[i] == u32::MAX {
+            self.dense[i] = self.names.len() as u32;
+            self.unnamed.push((self.dense[i], key));
+            self.names.push(String::new());
+        }
+        self.dense[i]
+    }
+
+    fn period_keys(&mut self, received_at: i64) -> [u32; 2] {
+        let day = (received_at + 8 * 3_600_000).div_euclid(86_400_000);
+        if let Some(k) = self.days.get(&day) {
+            return *k;
+        }
+        let mut name = |d| {
+            self.names.push(figures::period_key(d, received_at));
+            self.names.len() as u32 - 1
+        };
+        let k = [name(Dimension::Week), name(Dimension::Month)];
+        self.days.insert(day, k);
+        k
+    }
+
+    /// Fill in the names of the stored keys the rows use.
+    fn name_keys(&mut self, conn: &rusqlite::Connection) -> Result<()> {
+        let ids: Vec<i64> = self.unnamed.iter().map(|(_, k)| *k).collect();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, value FROM figure_keys WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([serde_json::to_string(&ids)?])?;
+        while let Some(r) = rows.next()? {
+            let (id, value): (i64, String) = (r.get(0)?, r.get(1)?);
+            self.names[self.dense[id as usize] as usize] = value;
+        }
+        self.unnamed.clear();
+        Ok(())
+    }
+}
+
+/// Periods shorter than this are read on one connection: a thread is not worth it.
+const SPLIT_SPAN: i64 = 7 * 86_400_000;
+
+/// About how many days of receipts the deadline branch reads (deadlines are mostly 3 working
+/// days out), for balancing the two reading threads.
+const DUE_BRANCH_DAYS: i64 = 5 * 86_400_000;
+
+/// A figures row and its six stored grouping keys (`figure_keys` ids).
+type Fact = (FigureRow, [i64; 6]);
+
+/// Run one figures query, appending its rows to `out`.
+fn read_facts(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[V],
+    out: &mut Vec<Fact>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let reachable: Option<bool> = r.get(8)?;
+        let satisfaction = match r.get_ref(11)?.as_str_or_null().ok().flatten() {
+            None => None,
+            Some("satisfied") => Some(Satisfaction::Satisfied),
+            Some("basically_satisfied") => Some(Satisfaction::BasicallySatisfied),
+            Some("dissatisfied") => Some(Satisfaction::Dissatisfied),
+            Some(other) => Some(enum_parse(other)?),
+        };
+        let state = text(r, 1)?;
+        let row = FigureRow {
+            case: r.get(0)?,
+            state: match crate::model::CaseState::parse(state) {
+                Some(st) => st,
+                None => enum_parse(state)?,
+            },
+            received_at: r.get(2)?,
+            resolved_at: r.get(3)?,
+            resolve_due: r.get(4)?,
+            due_rank: r.get(5)?,
+            extensions: r.get(6)?,
+            redos: r.get(7)?,
+            visit: reachable.map(|reachable| {
+                (
+                    reachable,
+                    r.get::<_, Option<bool>>(9).ok().flatten().unwrap_or(false),
+                    r.get::<_, Option<bool>>(10).ok().flatten().unwrap_or(false),
+                    satisfaction,
+                )
+            }),
+            letter_due: r.get(12)?,
+        };
+        let mut keys = [0i64; 6];
+        for (i, key) in keys.iter_mut().enumerate() {
+            *key = r.get(13 + i)?;
+        }
+        out.push((row, keys));
+    }
+    Ok(())
+}
+
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    })
 }
 
 impl Store {
@@ -90,18 +213,36 @@ impl Store {
         Ok(settings)
     }
 
-    fn figure_rows(&self, q: &FigureQuery) -> Result<Vec<Keyed>> {
-        let mut clauses = vec![
-            "((received_at >= ?1 AND received_at < ?2) OR (resolve_due >= ?1 AND resolve_due < ?2))"
-                .to_owned(),
+    /// The rows the period's figures judge: received in it (one range of the clustered
+    /// table), or with a deadline in it and received outside it (picked from the covering
+    /// deadline index first, so only those rows are looked up). UNION ALL, not one OR, which
+    /// made SQLite deduplicate rowids through a RowSet.
+    ///
+    /// A store on disk reads the first half of the period's receipts on a second connection
+    /// in another thread while this one reads the rest: decoding the rows is most of a
+    /// dashboard's time, and an office PC has at least two cores. The writer is idle meanwhile
+    /// (the caller holds the store), so both read the same committed state.
+    fn figure_rows(&self, q: &FigureQuery) -> Result<Period> {
+        let mut clauses: Vec<String> = Vec::new();
+        // ?1–?2: the receipts this read covers; ?3–?4: the period.
+        let mut args: Vec<V> = vec![
+            V::Integer(q.from),
+            V::Integer(q.to),
+            V::Integer(q.from),
+            V::Integer(q.to),
         ];
-        let mut args: Vec<V> = vec![V::Integer(q.from), V::Integer(q.to)];
         let mut eq = |column: &str, v: String, args: &mut Vec<V>| {
             args.push(V::Text(v));
-            clauses.push(format!("{column} = ?{}", args.len()));
+            clauses.push(match column {
+                "category" => format!(" AND category = ?{}", args.len()),
+                key => format!(
+                    " AND {key}_key = (SELECT id FROM figure_keys WHERE value = ?{})",
+                    args.len()
+                ),
+            });
         };
         if let Some(u) = q.unit.clone().filter(|u| !u.is_empty()) {
-            eq("handling_unit", u, &mut args);
+            eq("unit", u, &mut args);
         }
         if let Some(c) = q.category.clone().filter(|c| !c.is_empty()) {
             eq(category_column(&c), c, &mut args);
@@ -115,58 +256,84 @@ impl Store {
         if let Some(o) = q.office.clone().filter(|o| !o.is_empty()) {
             eq("office", o, &mut args);
         }
-        let sql = format!(
-            "SELECT id, state, received_at, resolved_at, resolve_due, due_rank, extension_count,
-                    redo_count, visit_reachable, visit_contacted, visit_solved, satisfaction,
-                    letter_due, handling_unit, cat1, cat2, channel, building, office
-             FROM case_figures WHERE {}",
-            clauses.join(" AND ")
+        let filters = clauses.concat();
+        const COLUMNS: &str = "case_rowid, state, received_at, resolved_at, resolve_due,
+            due_rank, extension_count, redo_count, visit_reachable, visit_contacted,
+            visit_solved, satisfaction, letter_due, unit_key, cat1_key, cat2_key, channel_key,
+            building_key, office_key";
+        let received = format!(
+            "SELECT {COLUMNS} FROM case_facts
+             WHERE received_at >= ?1 AND received_at < ?2 AND ?3 <= ?4{filters}"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            let reachable: Option<bool> = r.get(8)?;
-            let satisfaction: Option<String> = r.get(11)?;
-            // By hand, not serde: this runs once per case of the period.
-            let satisfaction = match satisfaction.as_deref() {
-                None => None,
-                Some("satisfied") => Some(Satisfaction::Satisfied),
-                Some("basically_satisfied") => Some(Satisfaction::BasicallySatisfied),
-                Some("dissatisfied") => Some(Satisfaction::Dissatisfied),
-                Some(other) => Some(enum_parse(other)?),
-            };
-            let state: String = r.get(1)?;
-            Ok(Keyed {
-                row: FigureRow {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                    state: match crate::model::CaseState::parse(&state) {
-                        Some(st) => st,
-                        None => enum_parse(&state)?,
-                    },
-                    received_at: r.get(2)?,
-                    resolved_at: r.get(3)?,
-                    resolve_due: r.get(4)?,
-                    due_rank: r.get(5)?,
-                    extensions: r.get(6)?,
-                    redos: r.get(7)?,
-                    visit: reachable.map(|reachable| {
-                        (
-                            reachable,
-                            r.get::<_, Option<bool>>(9).ok().flatten().unwrap_or(false),
-                            r.get::<_, Option<bool>>(10).ok().flatten().unwrap_or(false),
-                            satisfaction,
-                        )
-                    }),
-                    letter_due: r.get(12)?,
-                },
-                unit: r.get(13)?,
-                cat1: r.get(14)?,
-                cat2: r.get(15)?,
-                channel: r.get(16)?,
-                building: r.get(17)?,
-                office: r.get(18)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let with_due = format!(
+            "{received}
+             UNION ALL
+             SELECT {COLUMNS} FROM case_facts
+             WHERE (received_at, case_rowid) IN (
+                 SELECT received_at, case_rowid FROM case_facts INDEXED BY case_facts_by_due
+                 WHERE resolve_due >= ?3 AND resolve_due < ?4
+                   AND (received_at < ?3 OR received_at >= ?4)){filters}"
+        );
+        let mut raw = Vec::new();
+        let reader = self.figure_reader()?;
+        match (reader, q.to - q.from > SPLIT_SPAN) {
+            (Some(reader), true) => {
+                // This thread also reads the cases falling due early in the period (received
+                // in the days before it): give the other thread that many more days.
+                let span = q.to - q.from;
+                let mid = q.from + (span + DUE_BRANCH_DAYS.min(span / 2)) / 2;
+                let mut first_args = args.clone();
+                first_args[1] = V::Integer(mid);
+                args[0] = V::Integer(mid);
+                let (first, rest) = std::thread::scope(|scope| {
+                    let first = scope.spawn(|| {
+                        let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+                        let conn = conn.as_ref().expect("opened above");
+                        let mut out = Vec::new();
+                        read_facts(conn, &received, &first_args, &mut out).map(|()| out)
+                    });
+                    let mut out = Vec::new();
+                    let rest = read_facts(&self.conn, &with_due, &args, &mut out).map(|()| out);
+                    (first.join(), rest)
+                });
+                raw = first.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+                raw.extend(rest?);
+            }
+            _ => read_facts(&self.conn, &with_due, &args, &mut raw)?,
+        }
+        let mut period = Period::default();
+        period.rows.reserve(raw.len());
+        for (row, stored) in raw {
+            let [week, month] = period.period_keys(row.received_at);
+            let mut keys = [0; DIMENSIONS];
+            for (i, key) in stored.into_iter().enumerate() {
+                keys[i] = period.stored(key);
+            }
+            keys[6] = week;
+            keys[7] = month;
+            period.rows.push(Keyed { row, keys });
+        }
+        period.name_keys(&self.conn)?;
+        Ok(period)
+    }
+
+    /// The second connection, opened on first use; `None` for a store in memory.
+    fn figure_reader(&self) -> Result<Option<&std::sync::Mutex<Option<rusqlite::Connection>>>> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        if reader.is_none() {
+            let conn = rusqlite::Connection::open_with_flags(
+                dir.join(super::DB_FILE),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "cache_size", -32_768)?;
+            *reader = Some(conn);
+        }
+        Ok(Some(&self.reader))
     }
 
     fn judge(&self, q: &FigureQuery) -> Judge<'_> {
@@ -180,11 +347,11 @@ impl Store {
 
     /// The figures of a period (see [`crate::figures`] for the definitions).
     pub fn figures(&self, q: &FigureQuery, settings: &FigureSettings) -> Result<Figures> {
-        let rows = self.figure_rows(q)?;
+        let period = self.figure_rows(q)?;
         Ok(figures::compute(
             &self.judge(q),
             settings,
-            rows.iter().map(|k| &k.row),
+            period.rows.iter().map(|k| &k.row),
         ))
     }
 
@@ -196,26 +363,28 @@ impl Store {
         by: Dimension,
         settings: &FigureSettings,
     ) -> Result<Vec<Group>> {
-        let rows = self.figure_rows(q)?;
+        let period = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let tallies: Vec<figures::Tally> = rows
+        let tallies: Vec<figures::Tally> = period
+            .rows
             .iter()
             .map(|k| figures::tally(&judge, &k.row))
             .collect();
-        Ok(group(&rows, &tallies, q, by, settings))
+        Ok(group(&period, &tallies, q, by, settings))
     }
 
     /// Everything the dashboard shows, from one read of the period: the figures, a trend by
     /// week or month, categories, the unit ranking, building hotspots, channels and offices.
     pub fn dashboard(&self, q: &FigureQuery, trend: Dimension) -> Result<Dashboard> {
         let settings = self.figure_settings()?;
-        let rows = self.figure_rows(q)?;
+        let period = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let tallies: Vec<figures::Tally> = rows
+        let tallies: Vec<figures::Tally> = period
+            .rows
             .iter()
             .map(|k| figures::tally(&judge, &k.row))
             .collect();
-        let by = |d| group(&rows, &tallies, q, d, &settings);
+        let by = |d| group(&period, &tallies, q, d, &settings);
         let mut buildings: Vec<Group> = by(Dimension::Building)
             .into_iter()
             .filter(|g| !g.key.is_empty() && g.figures.received > 0)
@@ -268,23 +437,29 @@ impl Store {
         page: u32,
         page_size: u32,
     ) -> Result<CasePage> {
-        let rows = self.figure_rows(q)?;
+        let period = self.figure_rows(q)?;
         let judge = self.judge(q);
-        let mut hits: Vec<&FigureRow> = rows
+        let mut hits: Vec<&FigureRow> = period
+            .rows
             .iter()
-            .filter(|k| group.as_ref().is_none_or(|(d, key)| &k.key(*d) == key))
+            .filter(|k| {
+                group
+                    .as_ref()
+                    .is_none_or(|(d, key)| &period.names[k.keys[slot(*d)] as usize] == key)
+            })
             .filter(|k| figures::counts(&judge, figure, &k.row))
             .map(|k| &k.row)
             .collect();
-        hits.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+        // The list's own order (received, then rowid, newest first), so a page is a slice.
+        hits.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.case.cmp(&a.case)));
         let total = hits.len();
-        let ids: Vec<Uuid> = match page_size {
-            0 => hits.iter().map(|r| r.id).collect(),
+        let ids: Vec<i64> = match page_size {
+            0 => hits.iter().map(|r| r.case).collect(),
             n => hits
                 .iter()
                 .skip(page as usize * n as usize)
                 .take(n as usize)
-                .map(|r| r.id)
+                .map(|r| r.case)
                 .collect(),
         };
         Ok(CasePage {
@@ -378,28 +553,34 @@ impl Store {
 /// Buildings the dashboard lists as hotspots.
 const HOTSPOTS: usize = 10;
 
-/// Group judged rows by `by`. Week and month group what was received, not what fell due.
+/// Group judged rows by `by`, groups in key order. Week and month group what was received,
+/// not what fell due.
 fn group(
-    rows: &[Keyed],
+    period: &Period,
     tallies: &[figures::Tally],
     q: &FigureQuery,
     by: Dimension,
     settings: &FigureSettings,
 ) -> Vec<Group> {
-    let mut groups: std::collections::BTreeMap<String, Vec<&figures::Tally>> = Default::default();
-    for (k, t) in rows.iter().zip(tallies) {
+    let slot = slot(by);
+    let mut groups: Vec<Vec<&figures::Tally>> = vec![Vec::new(); period.names.len()];
+    for (k, t) in period.rows.iter().zip(tallies) {
         if matches!(by, Dimension::Week | Dimension::Month)
             && !(k.row.received_at >= q.from && k.row.received_at < q.to)
         {
             continue;
         }
-        groups.entry(k.key(by)).or_default().push(t);
+        groups[k.keys[slot] as usize].push(t);
     }
-    groups
+    let mut out: Vec<Group> = groups
         .into_iter()
-        .map(|(key, ts)| Group {
-            key,
+        .enumerate()
+        .filter(|(_, ts)| !ts.is_empty())
+        .map(|(id, ts)| Group {
+            key: period.names[id].clone(),
             figures: figures::sum(settings, ts),
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
 }

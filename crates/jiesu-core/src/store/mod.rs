@@ -13,6 +13,7 @@
 //! earlier makes the store re-derive that stream from all its events, which is what makes the
 //! projection a function of the event *set* (see [`crate::event`]).
 
+mod desk;
 mod figures;
 mod meetings;
 mod schema;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use sha2::Digest;
 use uuid::Uuid;
 
+pub use desk::DESK_ROWS;
 pub use schema::{MIGRATIONS, migrations};
 pub use sync::Enrolment;
 
@@ -69,6 +71,9 @@ pub struct Store {
     dense_search: u32,
     /// Case-number tag assigned by the sync server; derived from the device id before that.
     device_tag: Option<String>,
+    /// A second, read-only connection to the same file, opened on first use: the figures
+    /// read half a period on it in another thread (see `store/figures.rs`).
+    reader: std::sync::Mutex<Option<Connection>>,
 }
 
 /// The database file's name inside the data directory.
@@ -106,6 +111,9 @@ impl Store {
         // which is what makes an acknowledged intake survive a power cut.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // 64 MiB of page cache (SQLite's default is 2 MiB): a month of figures rows is ~15 MB
+        // at a million cases and would otherwise be read through the kernel on every dashboard.
+        conn.pragma_update(None, "cache_size", -65_536)?;
         migrations().to_latest(&mut conn)?;
         let identity = {
             let get = |k: &str| -> Result<Option<String>> {
@@ -146,6 +154,7 @@ impl Store {
             policy: DeadlinePolicy::default(),
             dense_search: DENSE_SEARCH,
             device_tag: None,
+            reader: std::sync::Mutex::new(None),
         };
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
@@ -591,7 +600,7 @@ impl Store {
     pub fn rebuild_projections(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
-            "DELETE FROM cases; DELETE FROM case_figures; DELETE FROM event_conflicts;
+            "DELETE FROM cases; DELETE FROM case_facts; DELETE FROM event_conflicts;
              DELETE FROM meetings; DELETE FROM meeting_cases;
              INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
@@ -848,15 +857,15 @@ impl Store {
         })
     }
 
-    /// List rows of these cases, newest first (the cases behind a figure).
-    pub fn case_rows(&self, ids: &[Uuid]) -> Result<Vec<CaseRow>> {
+    /// List rows of the cases at these rowids, newest first (the cases behind a figure).
+    pub(crate) fn case_rows(&self, rowids: &[i64]) -> Result<Vec<CaseRow>> {
         let now = self.clock.now_ms();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM cases WHERE id IN (SELECT value FROM json_each(?1))
+            "SELECT {ROW_COLUMNS} FROM cases WHERE rowid IN (SELECT value FROM json_each(?1))
              ORDER BY received_at DESC, rowid DESC"
         ))?;
-        let ids = serde_json::to_string(ids)?;
-        let rows = stmt.query_map([ids], |r| case_row(r, now))?;
+        let rowids = serde_json::to_string(rowids)?;
+        let rows = stmt.query_map([rowids], |r| case_row(r, now))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -1013,11 +1022,14 @@ impl Store {
 /// The columns [`case_row`] reads, in its order.
 const ROW_COLUMNS: &str = "id, number, state, channel, category, urgency, handling_unit, \
     resident_name, substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at, \
-    letter_due";
+    letter_due, due_rank";
 
 /// One case-list row from [`ROW_COLUMNS`].
 fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<CaseRow> {
     let resolve_due: i64 = r.get(10)?;
+    let open: bool = r.get(11)?;
+    // An open case is due at the earlier of its deadline and a promised date (`due_rank`).
+    let due = if open { r.get(14)? } else { resolve_due };
     let state: CaseState = enum_parse(&r.get::<_, String>(2)?)?;
     let letter = r
         .get::<_, Option<i64>>(13)?
@@ -1034,7 +1046,8 @@ fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<CaseRow> {
         summary: r.get(8)?,
         received_at: r.get(9)?,
         resolve_due,
-        due_status: due_status(r.get(11)?, resolve_due, now),
+        due,
+        due_status: due_status(open, due, now),
         letter,
     })
 }
@@ -1260,6 +1273,21 @@ fn due_rank(c: &Case) -> i64 {
     }
 }
 
+/// The id of a figures grouping key (unit, category, channel, building, office), added on
+/// first use.
+fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
+        .query_row([value], |r| r.get(0))
+        .optional()?;
+    Ok(match found {
+        Some(id) => id,
+        None => conn
+            .prepare_cached("INSERT INTO figure_keys (value) VALUES (?1) RETURNING id")?
+            .query_row([value], |r| r.get(0))?,
+    })
+}
+
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Result<()> {
     let st = search_text(c);
     let rowid: i64 = conn
@@ -1311,15 +1339,15 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
             ],
             |r| r.get(0),
         )?;
+    let key = |value: &str| figure_key(conn, value);
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO case_figures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-            ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        "INSERT OR REPLACE INTO case_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+            ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
-        rowid,
-        c.id.to_string(),
-        c.state.as_str(),
         c.received_at,
+        rowid,
+        c.state.as_str(),
         c.resolved_at,
         c.resolve_due,
         due_rank(c),
@@ -1333,13 +1361,13 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
             .and_then(|v| v.satisfaction)
             .map(|s| enum_name(&s)),
         c.letter.as_ref().map(|l| l.commitment.due),
-        c.handling_unit.as_deref().unwrap_or(""),
         c.category,
-        category_prefix(&c.category, 1),
-        category_prefix(&c.category, 2),
-        enum_name(&c.channel),
-        c.address.building,
-        c.office,
+        key(c.handling_unit.as_deref().unwrap_or(""))?,
+        key(category_prefix(&c.category, 1))?,
+        key(category_prefix(&c.category, 2))?,
+        key(&enum_name(&c.channel))?,
+        key(&c.address.building)?,
+        key(&c.office)?,
     ])?;
     if reindex {
         conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?

@@ -195,6 +195,57 @@ CREATE TABLE config_values (
     value TEXT NOT NULL
 ) STRICT;
 "#,
+    // v5: what the figures read, clustered by receipt (a period is one contiguous range of the
+    // table, no lookup per row), its grouping keys dictionary-coded (`figure_keys`: six
+    // integers per case instead of strings to hash), the case found by its rowid. The v4 rows
+    // are carried over, not recomputed; `case_rowid` is unique so an upsert replaces a case's
+    // row wherever it sits.
+    r#"
+CREATE TABLE figure_keys (
+    id    INTEGER PRIMARY KEY,
+    value TEXT NOT NULL UNIQUE
+) STRICT;
+INSERT OR IGNORE INTO figure_keys (value)
+    SELECT handling_unit FROM case_figures UNION SELECT cat1 FROM case_figures
+    UNION SELECT cat2 FROM case_figures UNION SELECT channel FROM case_figures
+    UNION SELECT building FROM case_figures UNION SELECT office FROM case_figures;
+CREATE TABLE case_facts (
+    received_at     INTEGER NOT NULL,
+    case_rowid      INTEGER NOT NULL UNIQUE,
+    state           TEXT NOT NULL,
+    resolved_at     INTEGER,
+    resolve_due     INTEGER NOT NULL,
+    due_rank        INTEGER NOT NULL,
+    extension_count INTEGER NOT NULL,
+    redo_count      INTEGER NOT NULL,
+    visit_reachable INTEGER,
+    visit_contacted INTEGER,
+    visit_solved    INTEGER,
+    satisfaction    TEXT,
+    letter_due      INTEGER,
+    category        TEXT NOT NULL,
+    unit_key        INTEGER NOT NULL REFERENCES figure_keys (id),
+    cat1_key        INTEGER NOT NULL REFERENCES figure_keys (id),
+    cat2_key        INTEGER NOT NULL REFERENCES figure_keys (id),
+    channel_key     INTEGER NOT NULL REFERENCES figure_keys (id),
+    building_key    INTEGER NOT NULL REFERENCES figure_keys (id),
+    office_key      INTEGER NOT NULL REFERENCES figure_keys (id),
+    PRIMARY KEY (received_at, case_rowid)
+) STRICT, WITHOUT ROWID;
+INSERT INTO case_facts
+SELECT f.received_at, f.case_rowid, f.state, f.resolved_at, f.resolve_due, f.due_rank,
+       f.extension_count, f.redo_count, f.visit_reachable, f.visit_contacted, f.visit_solved,
+       f.satisfaction, f.letter_due, f.category,
+       (SELECT id FROM figure_keys WHERE value = f.handling_unit),
+       (SELECT id FROM figure_keys WHERE value = f.cat1),
+       (SELECT id FROM figure_keys WHERE value = f.cat2),
+       (SELECT id FROM figure_keys WHERE value = f.channel),
+       (SELECT id FROM figure_keys WHERE value = f.building),
+       (SELECT id FROM figure_keys WHERE value = f.office)
+FROM case_figures f;
+DROP TABLE case_figures;
+CREATE INDEX case_facts_by_due ON case_facts (resolve_due);
+"#,
 ];
 
 /// The migration set.

@@ -14,6 +14,16 @@ pub fn store_at(ms: i64) -> (Store, ManualClock) {
     (s, clock)
 }
 
+/// A store in a file (kept as long as the returned directory lives): what the app runs on,
+/// including the figures' second reading connection.
+pub fn file_store_at(ms: i64) -> (Store, ManualClock, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(ms);
+    let mut s = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
+    s.set_identity("office-a", "和美社区", "李书记").unwrap();
+    (s, clock, dir)
+}
+
 pub fn parking_case(desc: &str) -> NewCase {
     jiesu_core::sample::parking_complaint(desc)
 }
