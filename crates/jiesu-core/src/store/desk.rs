@@ -14,8 +14,9 @@ use crate::api::{CaseQuery, CaseSort, Desk, DeskUnit, DueFilter, OverdueWatch};
 use crate::deadline::DUE_SOON_MS;
 use crate::error::Result;
 
-/// Rows each list of the desk shows; the totals count them all.
-pub const DESK_ROWS: u32 = 500;
+/// Rows each list of the desk shows (the case list's largest page); the totals count them
+/// all, and the case list's overdue filter pages through the rest.
+pub const DESK_ROWS: u32 = 200;
 
 impl Store {
     /// The overdue desk now.
