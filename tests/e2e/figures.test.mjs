@@ -1,5 +1,6 @@
 // The journey of issue 5 in the real window: the dashboard on the sample community, a click
-// on a ranking bar, and the exact list of cases that bar counts.
+// on a ranking bar, and the exact list of cases that bar counts; the monthly .xlsx and the
+// A4 print layout.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
@@ -88,5 +89,20 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
     ]).toString().trim()
     assert.equal(Number(read), monthReceived)
     await ui.screenshot('journey8-exported')
+
+    // The print layout: an A4 report of the same month, the same numbers as the dashboard.
+    const firstUnit = await driver.findElement(By.css('[data-testid="ranking-table"] tbody tr td:nth-child(2)'))
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', firstUnit)
+    const best = await firstUnit.getText()
+    await ui.click('d-print')
+    await ui.visible('report-sheet')
+    await ui.waitText('report-period', '-11-01')
+    assert.match(await ui.text('report-fig-0'), new RegExp(`^受理\\s*${monthReceived}\\b`))
+    const cell = await driver.findElement(By.css('[data-testid="report-ranking"] tbody tr td:nth-child(2)'))
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', cell)
+    assert.equal(await cell.getText(), best)
+    await driver.wait(until.elementLocated(By.css('[data-testid="report-trend"] canvas')), 10000)
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "start" })', await ui.el('report-sheet'))
+    await ui.screenshot('journey8-print')
   })
 })

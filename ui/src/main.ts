@@ -18,6 +18,7 @@ const router = createRouter({
     { path: '/cases/:id/letter', component: () => import('./views/LetterView.vue'), props: true },
     { path: '/desk', component: () => import('./views/DeskView.vue') },
     { path: '/dashboard', component: () => import('./views/DashboardView.vue') },
+    { path: '/dashboard/print', component: () => import('./views/DashboardPrintView.vue') },
     { path: '/meetings', component: () => import('./views/MeetingsView.vue') },
     { path: '/meetings/:id', component: () => import('./views/MeetingView.vue'), props: true },
     { path: '/meetings/:id/minutes', component: () => import('./views/MinutesView.vue'), props: true },

@@ -1,6 +1,7 @@
 //! Store benchmarks: intake → durable commit, case-list pages and 2-character search at
 //! 100k and 1M generated cases. Run with
-//! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR] [--only-figures]`;
+//! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR] [--only-figures]
+//! [--only-pull]`;
 //! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 //!
 //! The generated store is kept in `--dir` (default `<workspace>/target/bench-<cases>`) and reused, since
@@ -96,6 +97,11 @@ fn main() {
     }
     let stats = s.stats().unwrap();
     eprintln!("store: {} cases, {} events", stats.cases, stats.events);
+
+    if args.iter().any(|a| a == "--only-pull") {
+        bulk_pull(&s, now);
+        return;
+    }
 
     // 3. The monthly dashboard (issue 5): figures, trend, categories, unit ranking, hotspots,
     // channels and offices of one full month, and one drill-down page.
@@ -201,4 +207,50 @@ fn main() {
             s.receive(input.clone()).unwrap();
         }),
     );
+}
+
+/// A first sync's store side (issue 3): every event of the generated store, in pages of
+/// `MAX_PULL_EVENTS` as the server sends them, stored by `apply_pull_bulk` into a fresh
+/// store on a file, then folded by `settle`. The pages are read before the clock starts, so
+/// this measures the receiving store alone; the server bench measures the whole round.
+fn bulk_pull(source: &Store, now: i64) {
+    use jiesu_core::wire::{MAX_PULL_EVENTS, PullResponse, Pulled};
+    let mut pages = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = source.events_after(after, MAX_PULL_EVENTS).unwrap();
+        let Some(&(last, _)) = rows.last() else { break };
+        pages.push(PullResponse {
+            events: rows
+                .into_iter()
+                .map(|(seq, event)| Pulled {
+                    received_ms: event.hlc.wall_ms,
+                    seq,
+                    event,
+                })
+                .collect(),
+            next: last,
+            more: true,
+            remaining: 0,
+            server_time: now,
+        });
+        after = last;
+    }
+    let events: usize = pages.iter().map(|p| p.events.len()).sum();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path(), Box::new(ManualClock::new(now))).unwrap();
+    let t = Instant::now();
+    for page in &pages {
+        s.apply_pull_bulk(page).unwrap();
+    }
+    let stored = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let streams = s.settle().unwrap();
+    let settled = t.elapsed().as_secs_f64();
+    let total = stored + settled;
+    println!(
+        "| first sync, receiving store: {events} events, {streams} streams | store {stored:.1} s | settle {settled:.1} s | {:.0} events/s |",
+        events as f64 / total
+    );
+    assert_eq!(s.stats().unwrap().cases, source.stats().unwrap().cases);
 }

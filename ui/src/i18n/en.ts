@@ -441,6 +441,7 @@ const en: typeof zh = {
     saved: 'Saved as case {number}',
   },
   desk: {
+    capped: 'Only the {shown} most urgent are listed ({total} in all); filter the case list by due date for the rest',
     title: 'Overdue desk',
     overdueCount: '{n} overdue',
     soonCount: '{n} due within 24 h',
@@ -466,6 +467,13 @@ const en: typeof zh = {
     fellMoreBody: 'See the overdue desk.',
   },
   dash: {
+    back: 'Back to figures',
+    reportTitle: 'complaint handling report',
+    reportPeriod: 'Period: {from} to {to}',
+    reportFigures: 'Key figures',
+    noneRanked: 'No handling unit reached the minimum sample this period',
+    share: 'Share',
+    reportMade: 'Made {at}',
     export: 'Export report (xlsx)',
     csv: 'Export CSV',
     title: 'Complaint figures',

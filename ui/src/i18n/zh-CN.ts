@@ -439,6 +439,7 @@ export default {
     saved: '已登记，案件编号 {number}',
   },
   desk: {
+    capped: '仅列出最紧急的 {shown} 件（共 {total} 件），其余请在案件列表按到期筛选查看',
     title: '督办台',
     overdueCount: '已超期 {n} 件',
     soonCount: '24小时内到期 {n} 件',
@@ -464,6 +465,13 @@ export default {
     fellMoreBody: '请到督办台查看。',
   },
   dash: {
+    back: '返回统计',
+    reportTitle: '接诉即办工作报表',
+    reportPeriod: '统计期间：{from} 至 {to}',
+    reportFigures: '主要指标',
+    noneRanked: '本期没有达到最低样本量的承办单位',
+    share: '占比',
+    reportMade: '制表时间：{at}',
     export: '导出报表 (xlsx)',
     csv: '导出 CSV',
     title: '接诉即办统计',

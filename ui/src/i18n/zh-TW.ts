@@ -442,6 +442,7 @@ const zhTW: typeof zh = {
     saved: '已登記，案件編號 {number}',
   },
   desk: {
+    capped: '僅列出最緊急的 {shown} 件（共 {total} 件），其餘請在案件列表按到期篩選查看',
     title: '督辦台',
     overdueCount: '已超期 {n} 件',
     soonCount: '24小時內到期 {n} 件',
@@ -467,6 +468,13 @@ const zhTW: typeof zh = {
     fellMoreBody: '請到督辦台查看。',
   },
   dash: {
+    back: '返回統計',
+    reportTitle: '接訴即辦工作報表',
+    reportPeriod: '統計期間：{from} 至 {to}',
+    reportFigures: '主要指標',
+    noneRanked: '本期沒有達到最低樣本量的承辦單位',
+    share: '佔比',
+    reportMade: '製表時間：{at}',
     export: '匯出報表 (xlsx)',
     csv: '匯出 CSV',
     title: '接訴即辦統計',

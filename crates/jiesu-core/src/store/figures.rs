@@ -51,6 +51,8 @@ struct Period {
     unnamed: Vec<(u32, i64)>,
     /// Week and month keys per China day number: formatting a date per row is slow.
     days: std::collections::HashMap<i64, [u32; 2]>,
+    /// Dense ids of the week and month names: the seven days of a week share one.
+    periods: std::collections::HashMap<String, u32>,
 }
 
 impl Period {
@@ -73,8 +75,11 @@ impl Period {
             return *k;
         }
         let mut name = |d| {
-            self.names.push(figures::period_key(d, received_at));
-            self.names.len() as u32 - 1
+            let name = figures::period_key(d, received_at);
+            *self.periods.entry(name).or_insert_with_key(|name| {
+                self.names.push(name.clone());
+                self.names.len() as u32 - 1
+            })
         };
         let k = [name(Dimension::Week), name(Dimension::Month)];
         self.days.insert(day, k);
@@ -319,21 +324,7 @@ impl Store {
 
     /// The second connection, opened on first use; `None` for a store in memory.
     fn figure_reader(&self) -> Result<Option<&std::sync::Mutex<Option<rusqlite::Connection>>>> {
-        let Some(dir) = &self.dir else {
-            return Ok(None);
-        };
-        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        if reader.is_none() {
-            let conn = rusqlite::Connection::open_with_flags(
-                dir.join(super::DB_FILE),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.pragma_update(None, "cache_size", -32_768)?;
-            *reader = Some(conn);
-        }
-        Ok(Some(&self.reader))
+        Ok(open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader))
     }
 
     fn judge(&self, q: &FigureQuery) -> Judge<'_> {
@@ -583,4 +574,26 @@ fn group(
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+/// Open the store's second, read-only connection into `reader` unless it is open. `false`
+/// for a store in memory, which has no second connection.
+pub(super) fn open_reader(
+    dir: Option<&std::path::Path>,
+    reader: &std::sync::Mutex<Option<rusqlite::Connection>>,
+) -> Result<bool> {
+    let Some(dir) = dir else {
+        return Ok(false);
+    };
+    let mut reader = reader.lock().unwrap_or_else(|p| p.into_inner());
+    if reader.is_none() {
+        let conn = rusqlite::Connection::open_with_flags(
+            dir.join(super::DB_FILE),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "cache_size", -32_768)?;
+        *reader = Some(conn);
+    }
+    Ok(true)
 }

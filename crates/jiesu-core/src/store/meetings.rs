@@ -9,8 +9,8 @@ use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use super::{
-    FoldKey, Projection, Store, enum_name, insert_event, load_row, text, validate_new_case,
-    write_case,
+    FoldKey, Projection, Reindex, Store, enum_name, insert_event, load_row, text,
+    validate_new_case, write_case,
 };
 use crate::api::*;
 use crate::calendar;
@@ -33,7 +33,7 @@ impl Projection for Meeting {
     fn apply(current: Option<&Self>, ev: &Event) -> Result<Self> {
         meeting::apply(current, ev)
     }
-    fn write(conn: &Connection, p: &Self, last: &Event, _created: bool) -> Result<()> {
+    fn write(conn: &Connection, p: &Self, last: &Event, _reindex: Reindex<'_>) -> Result<()> {
         write_meeting(conn, p, last)
     }
     fn add_conflict(&mut self) {
@@ -452,7 +452,7 @@ impl Store {
             insert_event(&sp, ev)?;
         }
         if let Some((case, Some(last))) = &staged.case {
-            write_case(&sp, case, last, true)?;
+            write_case(&sp, case, last, Reindex::Now)?;
         }
         let Some((m, Some(last))) = staged.meeting else {
             unreachable!("every meeting command stages an event on its meeting");

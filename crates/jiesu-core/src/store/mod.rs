@@ -114,6 +114,10 @@ impl Store {
         // 64 MiB of page cache (SQLite's default is 2 MiB): a month of figures rows is ~15 MB
         // at a million cases and would otherwise be read through the kernel on every dashboard.
         conn.pragma_update(None, "cache_size", -65_536)?;
+        // Statement journals in memory: inside a long transaction (a first sync's fold, a
+        // rebuild) nearly every upsert copies the pages it touches to one, and as a temp
+        // file that was an extra write per page.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrations().to_latest(&mut conn)?;
         let identity = {
             let get = |k: &str| -> Result<Option<String>> {
@@ -453,7 +457,12 @@ impl Store {
         let case = workflow::apply(current, &ev)?;
         let sp = self.conn.savepoint()?;
         insert_event(&sp, &ev)?;
-        write_case(&sp, &case, &ev, current.is_none())?;
+        let reindex = if current.is_none() {
+            Reindex::Now
+        } else {
+            Reindex::Keep
+        };
+        write_case(&sp, &case, &ev, reindex)?;
         sp.commit()?;
         Ok(case)
     }
@@ -604,14 +613,18 @@ impl Store {
              DELETE FROM meetings; DELETE FROM meeting_cases;
              INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
+        let indexes = ProjectionIndexes::drop(&tx)?;
         let streams: Vec<String> = {
             let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
             stmt.query_map([CONFIG_STREAM], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        let mut search = SearchBatch::new(&tx)?;
         for s in &streams {
-            rederive_stream(&tx, s)?;
+            rederive_stream(&tx, s, &mut search)?;
         }
+        search.flush(&tx)?;
+        indexes.restore(&tx)?;
         rederive_config(&tx)?;
         tx.commit()?;
         self.reload_calendar()
@@ -1148,9 +1161,11 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
             rederive.insert(ev.stream.clone());
         }
     }
+    let mut search = SearchBatch::new(tx)?;
     for stream in &rederive {
-        rederive_stream(tx, stream)?;
+        rederive_stream(tx, stream, &mut search)?;
     }
+    search.flush(tx)?;
     if config {
         rederive_config(tx)?;
     }
@@ -1160,23 +1175,33 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
 type FoldKey = (Hlc, Uuid);
 
 fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
-    let (kind, payload) = ev.body.to_columns();
-    conn.prepare_cached(
-        "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        ev.id.to_string(),
-        ev.stream,
-        kind,
-        payload,
-        ev.hlc.wall_ms,
-        ev.hlc.counter,
-        ev.author,
-        ev.device,
-        ev.office
-    ])?;
+    write_event(conn, ev, "")?;
     Ok(())
+}
+
+/// Store `ev` unless an event with its id is already held. `true` when it was new.
+fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool> {
+    Ok(write_event(conn, ev, "ON CONFLICT (id) DO NOTHING")? == 1)
+}
+
+fn write_event(conn: &Connection, ev: &Event, on_conflict: &str) -> Result<usize> {
+    let (kind, payload) = ev.body.to_columns();
+    Ok(conn
+        .prepare_cached(&format!(
+            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {on_conflict}"
+        ))?
+        .execute(params![
+            ev.id.to_string(),
+            ev.stream,
+            kind,
+            payload,
+            ev.hlc.wall_ms,
+            ev.hlc.counter,
+            ev.author,
+            ev.device,
+            ev.office
+        ])?)
 }
 
 fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
@@ -1288,7 +1313,7 @@ fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
     })
 }
 
-fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Result<()> {
+fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -> Result<()> {
     let st = search_text(c);
     let rowid: i64 = conn
         .prepare_cached(
@@ -1369,13 +1394,104 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: bool) -> Resul
         key(&c.address.building)?,
         key(&c.office)?,
     ])?;
-    if reindex {
+    match reindex {
+        Reindex::Keep => Ok(()),
+        Reindex::Now => index_search_text(conn, rowid, &st, true),
+        Reindex::Batch(batch) => batch.push(conn, rowid, st),
+    }
+}
+
+/// What a projection write does to the search index.
+pub(crate) enum Reindex<'a> {
+    /// The searchable text did not change (an event folded onto a case already indexed).
+    Keep,
+    /// Index the row now: one stream changes in this transaction.
+    Now,
+    /// Index it together with other rows: many streams are folded in this transaction.
+    Batch(&'a mut SearchBatch),
+}
+
+/// The secondary indexes of the case projection, dropped for a fold of many new cases and
+/// built again from the finished tables, in the same transaction (readers never see them
+/// missing). Unique constraints stay: the upserts need them.
+#[derive(Default)]
+pub(crate) struct ProjectionIndexes(Vec<String>);
+
+impl ProjectionIndexes {
+    pub(crate) fn drop(tx: &Transaction<'_>) -> Result<ProjectionIndexes> {
+        let defs: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type = 'index' AND tbl_name IN ('cases', 'case_facts') AND sql IS NOT NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &defs {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        Ok(ProjectionIndexes(
+            defs.into_iter().map(|(_, sql)| sql).collect(),
+        ))
+    }
+
+    pub(crate) fn restore(self, tx: &Transaction<'_>) -> Result<()> {
+        for sql in self.0 {
+            tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// Search-index rows held back while many streams are folded in one transaction.
+///
+/// FTS5 flushes its pending terms into a new segment at every statement savepoint, and each
+/// upsert into `cases` opens one. Indexed between upserts, every case became a segment of its
+/// own and the merger rewrote them over and over (a third of a first sync's fold). Written
+/// back to back, a few thousand rows make one segment.
+pub(crate) struct SearchBatch {
+    rows: Vec<(i64, String)>,
+    /// Rows above this rowid were inserted in this batch's transaction: nothing to delete.
+    fresh_above: i64,
+}
+
+impl SearchBatch {
+    /// Rows written back to back; bounds the memory a rebuild of a million cases holds.
+    const ROWS: usize = 4096;
+
+    pub(crate) fn new(conn: &Connection) -> Result<SearchBatch> {
+        Ok(SearchBatch {
+            rows: Vec::new(),
+            fresh_above: conn.query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
+                r.get(0)
+            })?,
+        })
+    }
+
+    fn push(&mut self, conn: &Connection, rowid: i64, text: String) -> Result<()> {
+        self.rows.push((rowid, text));
+        if self.rows.len() >= Self::ROWS {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Write what is held. Call before the transaction commits.
+    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        for (rowid, text) in self.rows.drain(..) {
+            index_search_text(conn, rowid, &text, rowid <= self.fresh_above)?;
+        }
+        Ok(())
+    }
+}
+
+fn index_search_text(conn: &Connection, rowid: i64, text: &str, replace: bool) -> Result<()> {
+    if replace {
         conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
             .execute([rowid])?;
-        let (uni, bi) = search::index_columns(&st);
-        conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
-            .execute(params![rowid, uni, bi])?;
     }
+    let (uni, bi) = search::index_columns(text);
+    conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+        .execute(params![rowid, uni, bi])?;
     Ok(())
 }
 
@@ -1386,8 +1502,8 @@ pub(crate) trait Projection: Sized + Clone {
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>>;
     /// Fold one event, or say why it cannot apply.
     fn apply(current: Option<&Self>, ev: &Event) -> Result<Self>;
-    /// Write the row; `created` on the stream's first write (search index, links).
-    fn write(conn: &Connection, p: &Self, last: &Event, created: bool) -> Result<()>;
+    /// Write the row, and its search text as `reindex` says.
+    fn write(conn: &Connection, p: &Self, last: &Event, reindex: Reindex<'_>) -> Result<()>;
     /// Count one more event that could not apply.
     fn add_conflict(&mut self);
 }
@@ -1399,8 +1515,8 @@ impl Projection for Case {
     fn apply(current: Option<&Self>, ev: &Event) -> Result<Self> {
         workflow::apply(current, ev)
     }
-    fn write(conn: &Connection, p: &Self, last: &Event, created: bool) -> Result<()> {
-        write_case(conn, p, last, created)
+    fn write(conn: &Connection, p: &Self, last: &Event, reindex: Reindex<'_>) -> Result<()> {
+        write_case(conn, p, last, reindex)
     }
     fn add_conflict(&mut self) {
         self.conflict_count += 1;
@@ -1425,25 +1541,29 @@ fn fold_fast<P: Projection>(tx: &Transaction<'_>, ev: &Event) -> Result<bool> {
 
 /// Fold one event onto the projection (or create it); a refusal becomes a recorded conflict.
 fn fold_one<P: Projection>(conn: &Connection, current: Option<P>, ev: &Event) -> Result<()> {
-    let created = current.is_none();
+    let reindex = if current.is_none() {
+        Reindex::Now
+    } else {
+        Reindex::Keep
+    };
     match P::apply(current.as_ref(), ev) {
-        Ok(p) => P::write(conn, &p, ev, created),
+        Ok(p) => P::write(conn, &p, ev, reindex),
         Err(e) => {
-            record_conflict(conn, ev, &e)?;
+            record_conflict(conn, ev, &e.to_string())?;
             if let Some(mut p) = current {
                 p.add_conflict();
-                P::write(conn, &p, ev, false)?;
+                P::write(conn, &p, ev, Reindex::Keep)?;
             }
             Ok(())
         }
     }
 }
 
-fn record_conflict(conn: &Connection, ev: &Event, e: &Error) -> Result<()> {
+fn record_conflict(conn: &Connection, ev: &Event, reason: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO event_conflicts (event_id, stream, reason) VALUES (?1, ?2, ?3)",
     )?
-    .execute(params![ev.id.to_string(), ev.stream, e.to_string()])?;
+    .execute(params![ev.id.to_string(), ev.stream, reason])?;
     Ok(())
 }
 
@@ -1467,32 +1587,84 @@ fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
 }
 
 /// Fold a stream again from all its events, replacing its projection and conflicts.
-fn rederive_stream(tx: &Transaction<'_>, stream: &str) -> Result<()> {
-    tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
-        .execute([stream])?;
-    let events = stream_events(tx, stream)?;
+/// Its search text goes into `search`, which the caller flushes before committing.
+fn rederive_stream(tx: &Transaction<'_>, stream: &str, search: &mut SearchBatch) -> Result<()> {
+    let folded = fold_stream(stream_events(tx, stream)?);
+    write_folded(tx, stream, folded, search)
+}
+
+/// A stream folded from all its events, not yet written: folding needs no write access, so
+/// a settle folds on a second connection while the first writes.
+pub(crate) enum Folded {
+    // Boxed: folded streams queue up between the two threads.
+    Case(Box<Stream<Case>>),
+    Meeting(Box<Stream<Meeting>>),
+    Empty,
+}
+
+pub(crate) struct Stream<P> {
+    projection: Option<P>,
+    last: Option<Event>,
+    /// The events that could not apply, and why.
+    conflicts: Vec<(Event, String)>,
+}
+
+pub(crate) fn fold_stream(events: Vec<Event>) -> Folded {
     match events.first().map(|e| e.body.aggregate()) {
-        Some(Aggregate::Meeting) => rederive::<Meeting>(tx, &events),
-        Some(_) => rederive::<Case>(tx, &events),
-        None => Ok(()),
+        Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(events))),
+        Some(_) => Folded::Case(Box::new(fold_all(events))),
+        None => Folded::Empty,
     }
 }
 
-fn rederive<P: Projection>(tx: &Transaction<'_>, events: &[Event]) -> Result<()> {
+fn fold_all<P: Projection>(events: Vec<Event>) -> Stream<P> {
     let mut current: Option<P> = None;
+    let mut conflicts = Vec::new();
+    let last = events.last().cloned();
     for ev in events {
-        match P::apply(current.as_ref(), ev) {
+        match P::apply(current.as_ref(), &ev) {
             Ok(p) => current = Some(p),
             Err(e) => {
-                record_conflict(tx, ev, &e)?;
                 if let Some(p) = current.as_mut() {
                     p.add_conflict();
                 }
+                conflicts.push((ev, e.to_string()));
             }
         }
     }
-    match (current, events.last()) {
-        (Some(p), Some(ev)) => P::write(tx, &p, ev, true),
+    Stream {
+        projection: current,
+        last,
+        conflicts,
+    }
+}
+
+/// Replace a stream's projection and conflicts with what [`fold_stream`] made of it.
+pub(crate) fn write_folded(
+    tx: &Transaction<'_>,
+    stream: &str,
+    folded: Folded,
+    search: &mut SearchBatch,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
+        .execute([stream])?;
+    match folded {
+        Folded::Case(s) => write_stream(tx, *s, search),
+        Folded::Meeting(s) => write_stream(tx, *s, search),
+        Folded::Empty => Ok(()),
+    }
+}
+
+fn write_stream<P: Projection>(
+    tx: &Transaction<'_>,
+    s: Stream<P>,
+    search: &mut SearchBatch,
+) -> Result<()> {
+    for (ev, reason) in &s.conflicts {
+        record_conflict(tx, ev, reason)?;
+    }
+    match (s.projection, s.last) {
+        (Some(p), Some(ev)) => P::write(tx, &p, &ev, Reindex::Batch(search)),
         _ => Ok(()),
     }
 }

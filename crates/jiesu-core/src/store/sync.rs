@@ -9,7 +9,11 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, fold_remote, insert_event, rederive_config, rederive_stream};
+use super::figures::open_reader;
+use super::{
+    Folded, ProjectionIndexes, SearchBatch, Store, fold_remote, fold_stream, insert_event_if_new,
+    rederive_config, rederive_stream, stream_events, write_folded,
+};
 use crate::api::SyncStatus;
 use crate::error::{Error, Reason, Result};
 use crate::event::Event;
@@ -224,56 +228,104 @@ impl Store {
     /// transaction, so a crash before `settle` is repaired when the store next opens.
     pub fn apply_pull_bulk(&mut self, page: &PullResponse) -> Result<usize> {
         let cursor = self.pull_cursor()?.max(page.next);
-        let tx = self.conn.transaction()?;
         let mut hlc = self.hlc;
         let mut new = 0;
-        {
-            let mut known =
-                tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?;
-            let mut dirty =
-                tx.prepare_cached("INSERT OR IGNORE INTO dirty_streams (stream) VALUES (?1)")?;
+        let device = self.identity.device.clone();
+        let new_hlc = without_power_cut_sync(&mut self.conn, |tx| {
+            let mut streams = std::collections::HashSet::new();
             for p in &page.events {
                 let ev = &p.event;
-                if known.query_row([ev.id.to_string()], |r| r.get::<_, bool>(0))? {
-                    continue;
-                }
                 if ev.stream != crate::event::CONFIG_STREAM
                     && uuid::Uuid::parse_str(&ev.stream).is_err()
                 {
                     return Err(Error::invalid("stream", Reason::Malformed));
                 }
-                insert_event(&tx, ev)?;
-                dirty.execute([&ev.stream])?;
-                hlc = hlc.observe(ev.hlc);
-                new += 1;
+                if insert_event_if_new(tx, ev)? {
+                    streams.insert(ev.stream.as_str());
+                    hlc = hlc.observe(ev.hlc);
+                    new += 1;
+                }
             }
-        }
-        record_page(&tx, page, cursor, &self.identity.device)?;
-        tx.commit()?;
-        self.hlc = hlc;
+            let mut dirty =
+                tx.prepare_cached("INSERT OR IGNORE INTO dirty_streams (stream) VALUES (?1)")?;
+            for stream in streams {
+                dirty.execute([stream])?;
+            }
+            record_page(tx, page, cursor, &device)?;
+            Ok(hlc)
+        })?;
+        self.hlc = new_hlc;
         Ok(new)
     }
 
     /// Fold every stream a bulk pull left unfolded. Returns how many streams.
+    ///
+    /// On a store on disk the streams are read and folded on the second connection, in a
+    /// thread of their own, while this one writes the folded projections: a first sync's
+    /// settle keeps two cores busy. The events it reads were committed by the bulk pages.
     pub fn settle(&mut self) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let streams: Vec<String> = tx
+        let streams: Vec<String> = self
+            .conn
             .prepare("SELECT stream FROM dirty_streams")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut config = false;
-        for s in &streams {
-            if s == crate::event::CONFIG_STREAM {
-                config = true;
+        if streams.is_empty() {
+            return Ok(0);
+        }
+        let config = streams.iter().any(|s| s == crate::event::CONFIG_STREAM);
+        let folds: Vec<&String> = streams
+            .iter()
+            .filter(|s| *s != crate::event::CONFIG_STREAM)
+            .collect();
+        let reader = open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader);
+        without_power_cut_sync(&mut self.conn, |tx| {
+            let rows: i64 = tx.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
+            // Most of a first sync's cases are new: inserting them under a dozen indexes
+            // costs more than building the indexes once from the finished table.
+            let indexes = if streams.len() as i64 > rows {
+                ProjectionIndexes::drop(tx)?
             } else {
-                rederive_stream(&tx, s)?;
+                ProjectionIndexes::default()
+            };
+            let mut search = SearchBatch::new(tx)?;
+            match reader {
+                Some(reader) => std::thread::scope(|scope| {
+                    let (send, folded) = std::sync::mpsc::sync_channel::<Result<Folded>>(256);
+                    let streams = &folds;
+                    scope.spawn(move || {
+                        let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+                        let conn = conn.as_ref().expect("opened by open_reader");
+                        for s in streams {
+                            let one = stream_events(conn, s).map(fold_stream);
+                            let failed = one.is_err();
+                            // A closed channel: the writer failed and has stopped.
+                            if send.send(one).is_err() || failed {
+                                break;
+                            }
+                        }
+                    });
+                    for s in &folds {
+                        let one = folded.recv().map_err(|_| {
+                            std::io::Error::other("the settle's reading thread stopped")
+                        })??;
+                        write_folded(tx, s, one, &mut search)?;
+                    }
+                    Ok::<_, Error>(())
+                })?,
+                None => {
+                    for s in &folds {
+                        rederive_stream(tx, s, &mut search)?;
+                    }
+                }
             }
-        }
-        if config {
-            rederive_config(&tx)?;
-        }
-        tx.execute("DELETE FROM dirty_streams", [])?;
-        tx.commit()?;
+            search.flush(tx)?;
+            indexes.restore(tx)?;
+            if config {
+                rederive_config(tx)?;
+            }
+            tx.execute("DELETE FROM dirty_streams", [])?;
+            Ok(())
+        })?;
         if config {
             self.reload_calendar()?;
         }
@@ -314,6 +366,25 @@ impl Store {
             clock_offset_ms: 0,
         })
     }
+}
+
+/// Run `f` in a transaction committed without waiting for the disk. For what the server
+/// holds and this store can fetch or fold again: a power cut loses the transaction whole,
+/// cursor included (WAL keeps it atomic), and the next round repeats it. Commits after it
+/// sync the log again, this one's frames with theirs.
+fn without_power_cut_sync<T>(
+    conn: &mut rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let done = (|| {
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    })();
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    done
 }
 
 /// What every pulled page leaves besides its events: the receipts, the cursor, and the push

@@ -510,6 +510,22 @@ fn the_dashboard_agrees_with_its_parts_and_settings_travel_as_config() {
     );
     let sum = |gs: &[figures::Group]| gs.iter().map(|g| g.figures.received).sum::<u32>();
     assert_eq!(sum(&d.trend), d.figures.received, "weeks add up");
+    // One group a week: October 2026 touches five ISO weeks (its 1st is a Thursday).
+    let weeks: Vec<&str> = d.trend.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(weeks.len(), 5, "{weeks:?}");
+    assert!(weeks.windows(2).all(|w| w[0] < w[1]), "{weeks:?}");
+    let by_month = s.dashboard(&q, Dimension::Month).unwrap();
+    assert_eq!(by_month.trend.len(), 1);
+    // (Grouped by month of receipt: deadlines of September's cases are not October's.)
+    let october = &by_month.trend[0].figures;
+    assert_eq!(
+        (october.received, october.within3, october.valid_visits),
+        (
+            d.figures.received,
+            d.figures.within3,
+            d.figures.valid_visits
+        )
+    );
     assert_eq!(sum(&d.categories), d.figures.received, "categories add up");
     assert_eq!(sum(&d.channels), d.figures.received);
     assert!(d.buildings.len() <= 10 && !d.buildings.is_empty());

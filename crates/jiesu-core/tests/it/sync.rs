@@ -1,6 +1,7 @@
 //! The store's sync bookkeeping, without a network: the outbox drains only on receipts, a
 //! pulled page moves the cursor, and a bulk pull folded once at the end (or on reopening after
-//! a crash) gives exactly what folding event by event gives.
+//! a crash) gives exactly what folding event by event gives: the same cases, conflicts, search
+//! hits, index-walked lists and indexes.
 
 use jiesu_core::wire::{PullResponse, Pulled, Receipt};
 use jiesu_core::*;
@@ -30,6 +31,51 @@ fn snapshot(s: &Store) -> (Vec<Case>, Vec<(String, String)>, Vec<String>) {
     let mut ids = s.event_ids().unwrap();
     ids.sort();
     (s.all_cases().unwrap(), s.conflicts().unwrap(), ids)
+}
+
+/// What the window reads besides the cases: search hits (a bulk fold writes the search
+/// index in batches), lists walked along indexes (a bulk fold drops and rebuilds them), and
+/// the schema's indexes themselves.
+fn reads(s: &Store) -> (Vec<Vec<String>>, Vec<(String, String)>) {
+    let ids = |q: CaseQuery| -> Vec<String> {
+        let page = s
+            .list_cases(&CaseQuery {
+                page_size: 200,
+                ..q
+            })
+            .unwrap();
+        page.rows.into_iter().map(|r| r.number).collect()
+    };
+    let lists = vec![
+        ids(CaseQuery {
+            text: "漏水".into(),
+            ..Default::default()
+        }),
+        ids(CaseQuery {
+            text: "停车".into(),
+            ..Default::default()
+        }),
+        ids(CaseQuery {
+            states: vec![CaseState::Handling, CaseState::Dispatched],
+            sort: CaseSort::DueAsc,
+            ..Default::default()
+        }),
+        ids(CaseQuery {
+            category: Some("parking".into()),
+            ..Default::default()
+        }),
+    ];
+    let schema = s
+        .connection()
+        .prepare(
+            "SELECT name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'index' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (lists, schema)
 }
 
 #[test]
@@ -69,7 +115,8 @@ proptest! {
         random_workload(&mut rng(seed), &mut source, &clock, n);
         let events: Vec<Event> = source.events_after(0, u32::MAX).unwrap().into_iter().map(|(_, e)| e).collect();
         let (mut one_by_one, _) = store_at(MONDAY_9AM);
-        let (mut bulk, _) = store_at(MONDAY_9AM);
+        // On a file: settle folds on the second connection while the first writes.
+        let (mut bulk, _, _dir) = file_store_at(MONDAY_9AM);
         let mut seq = 1;
         for chunk in events.chunks(split) {
             one_by_one.apply_pull(&page_of(chunk, seq, true)).unwrap();
@@ -79,6 +126,12 @@ proptest! {
         bulk.settle().unwrap();
         prop_assert_eq!(snapshot(&bulk), snapshot(&one_by_one));
         prop_assert_eq!(snapshot(&bulk).0, source.all_cases().unwrap());
+        prop_assert_eq!(reads(&bulk), reads(&one_by_one));
+        prop_assert_eq!(reads(&bulk), reads(&source));
+        // A rebuild takes the same dropped-index, batched-search path.
+        let before = reads(&source);
+        source.rebuild_projections().unwrap();
+        prop_assert_eq!(reads(&source), before);
     }
 }
 

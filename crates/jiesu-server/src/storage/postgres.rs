@@ -12,7 +12,10 @@ use jiesu_core::Event;
 use jiesu_core::wire::{Office, PullResponse, Pulled};
 use tokio_postgres::NoTls;
 
-use super::{DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office};
+use super::{
+    COUNT_EXACTLY, DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office,
+    estimate_remaining,
+};
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
 /// Forward-only schema; applied under an advisory lock, tracked in `schema_version`.
@@ -540,13 +543,18 @@ impl Storage for PostgresStorage {
             next = r.get(0);
         }
         let remaining: i64 = if more {
-            c.query_one(
-                "SELECT count(*) FROM feed WHERE office = $1 AND pos > $2",
-                &[&office, &next],
-            )
-            .await
-            .map_err(backend)?
-            .get(0)
+            let r = c
+                .query_one(
+                    "SELECT count(*), max(pos),
+                        (SELECT coalesce(max(pos), 0) FROM feed WHERE office = $1)
+                     FROM (SELECT pos FROM feed WHERE office = $1 AND pos > $2
+                           ORDER BY pos LIMIT $3) w",
+                    &[&office, &next, &COUNT_EXACTLY],
+                )
+                .await
+                .map_err(backend)?;
+            let last_pos: Option<i64> = r.get(1);
+            estimate_remaining(r.get(0), next, last_pos.unwrap_or(next), r.get(2))
         } else {
             0
         };

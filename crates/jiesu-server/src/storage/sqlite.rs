@@ -14,7 +14,10 @@ use jiesu_core::wire::{Office, PullResponse, Pulled};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
-use super::{DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office};
+use super::{
+    COUNT_EXACTLY, DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office,
+    estimate_remaining,
+};
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
 /// Forward-only schema; never edit a released entry.
@@ -539,10 +542,22 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 next = pos;
             }
             let remaining: i64 = if more {
-                conn.prepare_cached("SELECT count(*) FROM feed WHERE office = ?1 AND pos > ?2")
+                let (counted, last_pos): (i64, Option<i64>) = conn
+                    .prepare_cached(
+                        "SELECT count(*), max(pos) FROM (SELECT pos FROM feed
+                         WHERE office = ?1 AND pos > ?2 ORDER BY pos LIMIT ?3)",
+                    )
                     .map_err(backend)?
-                    .query_row(params![office, next], |r| r.get(0))
+                    .query_row(params![office, next, COUNT_EXACTLY], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(backend)?;
+                let head: i64 = conn
+                    .prepare_cached("SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1")
                     .map_err(backend)?
+                    .query_row(params![office], |r| r.get(0))
+                    .map_err(backend)?;
+                estimate_remaining(counted, next, last_pos.unwrap_or(next), head)
             } else {
                 0
             };
