@@ -613,18 +613,15 @@ impl Store {
              DELETE FROM meetings; DELETE FROM meeting_cases;
              INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
-        let indexes = ProjectionIndexes::drop(&tx)?;
         let streams: Vec<String> = {
             let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
             stmt.query_map([CONFIG_STREAM], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        let mut search = SearchBatch::new(&tx)?;
-        for s in &streams {
-            rederive_stream(&tx, s, &mut search)?;
-        }
-        search.flush(&tx)?;
-        indexes.restore(&tx)?;
+        let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
+        let reader =
+            figures::open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader);
+        rederive_streams(&tx, &streams, reader, true)?;
         rederive_config(&tx)?;
         tx.commit()?;
         self.reload_calendar()
@@ -1161,11 +1158,8 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
             rederive.insert(ev.stream.clone());
         }
     }
-    let mut search = SearchBatch::new(tx)?;
-    for stream in &rederive {
-        rederive_stream(tx, stream, &mut search)?;
-    }
-    search.flush(tx)?;
+    let streams: Vec<&str> = rederive.iter().map(String::as_str).collect();
+    rederive_streams(tx, &streams, None, false)?;
     if config {
         rederive_config(tx)?;
     }
@@ -1174,34 +1168,40 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
 
 type FoldKey = (Hlc, Uuid);
 
+/// The log's one insert, with what to do when the id is already held.
+macro_rules! insert_event_sql {
+    ($on_conflict:literal) => {
+        concat!(
+            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, ",
+            "device, office) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            $on_conflict
+        )
+    };
+}
+
 fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
-    write_event(conn, ev, "")?;
+    write_event(conn, ev, insert_event_sql!(""))?;
     Ok(())
 }
 
 /// Store `ev` unless an event with its id is already held. `true` when it was new.
 fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool> {
-    Ok(write_event(conn, ev, "ON CONFLICT (id) DO NOTHING")? == 1)
+    Ok(write_event(conn, ev, insert_event_sql!(" ON CONFLICT (id) DO NOTHING"))? == 1)
 }
 
-fn write_event(conn: &Connection, ev: &Event, on_conflict: &str) -> Result<usize> {
+fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<usize> {
     let (kind, payload) = ev.body.to_columns();
-    Ok(conn
-        .prepare_cached(&format!(
-            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {on_conflict}"
-        ))?
-        .execute(params![
-            ev.id.to_string(),
-            ev.stream,
-            kind,
-            payload,
-            ev.hlc.wall_ms,
-            ev.hlc.counter,
-            ev.author,
-            ev.device,
-            ev.office
-        ])?)
+    Ok(conn.prepare_cached(sql)?.execute(params![
+        ev.id.to_string(),
+        ev.stream,
+        kind,
+        payload,
+        ev.hlc.wall_ms,
+        ev.hlc.counter,
+        ev.author,
+        ev.device,
+        ev.office
+    ])?)
 }
 
 fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
@@ -1415,10 +1415,10 @@ pub(crate) enum Reindex<'a> {
 /// built again from the finished tables, in the same transaction (readers never see them
 /// missing). Unique constraints stay: the upserts need them.
 #[derive(Default)]
-pub(crate) struct ProjectionIndexes(Vec<String>);
+struct ProjectionIndexes(Vec<String>);
 
 impl ProjectionIndexes {
-    pub(crate) fn drop(tx: &Transaction<'_>) -> Result<ProjectionIndexes> {
+    fn drop(tx: &Transaction<'_>) -> Result<ProjectionIndexes> {
         let defs: Vec<(String, String)> = tx
             .prepare(
                 "SELECT name, sql FROM sqlite_schema
@@ -1434,7 +1434,7 @@ impl ProjectionIndexes {
         ))
     }
 
-    pub(crate) fn restore(self, tx: &Transaction<'_>) -> Result<()> {
+    fn restore(self, tx: &Transaction<'_>) -> Result<()> {
         for sql in self.0 {
             tx.execute_batch(&sql)?;
         }
@@ -1458,7 +1458,7 @@ impl SearchBatch {
     /// Rows written back to back; bounds the memory a rebuild of a million cases holds.
     const ROWS: usize = 4096;
 
-    pub(crate) fn new(conn: &Connection) -> Result<SearchBatch> {
+    fn new(conn: &Connection) -> Result<SearchBatch> {
         Ok(SearchBatch {
             rows: Vec::new(),
             fresh_above: conn.query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
@@ -1476,7 +1476,7 @@ impl SearchBatch {
     }
 
     /// Write what is held. Call before the transaction commits.
-    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+    fn flush(&mut self, conn: &Connection) -> Result<()> {
         for (rowid, text) in self.rows.drain(..) {
             index_search_text(conn, rowid, &text, rowid <= self.fresh_above)?;
         }
@@ -1593,23 +1593,74 @@ fn rederive_stream(tx: &Transaction<'_>, stream: &str, search: &mut SearchBatch)
     write_folded(tx, stream, folded, search)
 }
 
+/// Fold many streams again in one transaction (a rebuild, a first sync's settle, a pulled
+/// page that arrived out of order). The search rows are written together at the end
+/// ([`SearchBatch`]); with `drop_indexes` the case projection's secondary indexes are built
+/// once from the finished tables ([`ProjectionIndexes`]). Given the store's second
+/// connection, the streams are read and folded on it in a thread while `tx` writes: the
+/// events must be committed, which they are everywhere this is called with a reader.
+fn rederive_streams(
+    tx: &Transaction<'_>,
+    streams: &[&str],
+    reader: Option<&std::sync::Mutex<Option<Connection>>>,
+    drop_indexes: bool,
+) -> Result<()> {
+    let indexes = if drop_indexes {
+        ProjectionIndexes::drop(tx)?
+    } else {
+        ProjectionIndexes::default()
+    };
+    let mut search = SearchBatch::new(tx)?;
+    match reader {
+        Some(reader) => std::thread::scope(|scope| {
+            let (send, folded) = std::sync::mpsc::sync_channel::<Result<Folded>>(256);
+            scope.spawn(move || {
+                let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+                let conn = conn.as_ref().expect("the caller opened the reader");
+                for s in streams {
+                    let one = stream_events(conn, s).map(fold_stream);
+                    let failed = one.is_err();
+                    // A closed channel: the writer failed and has stopped.
+                    if send.send(one).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for s in streams {
+                let one = folded
+                    .recv()
+                    .map_err(|_| std::io::Error::other("the folding thread stopped"))??;
+                write_folded(tx, s, one, &mut search)?;
+            }
+            Ok::<_, Error>(())
+        })?,
+        None => {
+            for s in streams {
+                rederive_stream(tx, s, &mut search)?;
+            }
+        }
+    }
+    search.flush(tx)?;
+    indexes.restore(tx)
+}
+
 /// A stream folded from all its events, not yet written: folding needs no write access, so
 /// a settle folds on a second connection while the first writes.
-pub(crate) enum Folded {
+enum Folded {
     // Boxed: folded streams queue up between the two threads.
     Case(Box<Stream<Case>>),
     Meeting(Box<Stream<Meeting>>),
     Empty,
 }
 
-pub(crate) struct Stream<P> {
+struct Stream<P> {
     projection: Option<P>,
     last: Option<Event>,
     /// The events that could not apply, and why.
     conflicts: Vec<(Event, String)>,
 }
 
-pub(crate) fn fold_stream(events: Vec<Event>) -> Folded {
+fn fold_stream(events: Vec<Event>) -> Folded {
     match events.first().map(|e| e.body.aggregate()) {
         Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(events))),
         Some(_) => Folded::Case(Box::new(fold_all(events))),
@@ -1640,7 +1691,7 @@ fn fold_all<P: Projection>(events: Vec<Event>) -> Stream<P> {
 }
 
 /// Replace a stream's projection and conflicts with what [`fold_stream`] made of it.
-pub(crate) fn write_folded(
+fn write_folded(
     tx: &Transaction<'_>,
     stream: &str,
     folded: Folded,

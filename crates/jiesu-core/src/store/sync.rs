@@ -10,10 +10,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::figures::open_reader;
-use super::{
-    Folded, ProjectionIndexes, SearchBatch, Store, fold_remote, fold_stream, insert_event_if_new,
-    rederive_config, rederive_stream, stream_events, write_folded,
-};
+use super::{Store, fold_remote, insert_event_if_new, rederive_config, rederive_streams};
 use crate::api::SyncStatus;
 use crate::error::{Error, Reason, Result};
 use crate::event::Event;
@@ -273,8 +270,9 @@ impl Store {
             return Ok(0);
         }
         let config = streams.iter().any(|s| s == crate::event::CONFIG_STREAM);
-        let folds: Vec<&String> = streams
+        let folds: Vec<&str> = streams
             .iter()
+            .map(String::as_str)
             .filter(|s| *s != crate::event::CONFIG_STREAM)
             .collect();
         let reader = open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader);
@@ -282,44 +280,7 @@ impl Store {
             let rows: i64 = tx.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
             // Most of a first sync's cases are new: inserting them under a dozen indexes
             // costs more than building the indexes once from the finished table.
-            let indexes = if streams.len() as i64 > rows {
-                ProjectionIndexes::drop(tx)?
-            } else {
-                ProjectionIndexes::default()
-            };
-            let mut search = SearchBatch::new(tx)?;
-            match reader {
-                Some(reader) => std::thread::scope(|scope| {
-                    let (send, folded) = std::sync::mpsc::sync_channel::<Result<Folded>>(256);
-                    let streams = &folds;
-                    scope.spawn(move || {
-                        let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
-                        let conn = conn.as_ref().expect("opened by open_reader");
-                        for s in streams {
-                            let one = stream_events(conn, s).map(fold_stream);
-                            let failed = one.is_err();
-                            // A closed channel: the writer failed and has stopped.
-                            if send.send(one).is_err() || failed {
-                                break;
-                            }
-                        }
-                    });
-                    for s in &folds {
-                        let one = folded.recv().map_err(|_| {
-                            std::io::Error::other("the settle's reading thread stopped")
-                        })??;
-                        write_folded(tx, s, one, &mut search)?;
-                    }
-                    Ok::<_, Error>(())
-                })?,
-                None => {
-                    for s in &folds {
-                        rederive_stream(tx, s, &mut search)?;
-                    }
-                }
-            }
-            search.flush(tx)?;
-            indexes.restore(tx)?;
+            rederive_streams(tx, &folds, reader, streams.len() as i64 > rows)?;
             if config {
                 rederive_config(tx)?;
             }

@@ -55,11 +55,17 @@ fn reads(s: &Store) -> (Vec<Vec<String>>, Vec<(String, String)>) {
             text: "停车".into(),
             ..Default::default()
         }),
-        ids(CaseQuery {
-            states: vec![CaseState::Handling, CaseState::Dispatched],
-            sort: CaseSort::DueAsc,
-            ..Default::default()
-        }),
+        {
+            // Cases due at the same moment follow their row order, which differs between
+            // replicas: compare which cases, not their order among equals.
+            let mut due = ids(CaseQuery {
+                states: vec![CaseState::Handling, CaseState::Dispatched],
+                sort: CaseSort::DueAsc,
+                ..Default::default()
+            });
+            due.sort();
+            due
+        },
         ids(CaseQuery {
             category: Some("parking".into()),
             ..Default::default()

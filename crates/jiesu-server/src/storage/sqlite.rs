@@ -542,20 +542,18 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 next = pos;
             }
             let remaining: i64 = if more {
-                let (counted, last_pos): (i64, Option<i64>) = conn
+                // The same query as PostgreSQL's: a bounded count, and the office's head.
+                let (counted, last_pos, head): (i64, Option<i64>, i64) = conn
                     .prepare_cached(
-                        "SELECT count(*), max(pos) FROM (SELECT pos FROM feed
-                         WHERE office = ?1 AND pos > ?2 ORDER BY pos LIMIT ?3)",
+                        "SELECT count(*), max(pos),
+                            (SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1)
+                         FROM (SELECT pos FROM feed WHERE office = ?1 AND pos > ?2
+                               ORDER BY pos LIMIT ?3)",
                     )
                     .map_err(backend)?
                     .query_row(params![office, next, COUNT_EXACTLY], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })
-                    .map_err(backend)?;
-                let head: i64 = conn
-                    .prepare_cached("SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1")
-                    .map_err(backend)?
-                    .query_row(params![office], |r| r.get(0))
                     .map_err(backend)?;
                 estimate_remaining(counted, next, last_pos.unwrap_or(next), head)
             } else {
