@@ -216,7 +216,14 @@ export class Ui {
   /** Wait until no dialog or its fading overlay covers the page. */
   async noOverlay(ms = 10000) {
     await this.d.wait(async () => {
-      for (const o of await this.d.findElements(By.css('.el-overlay'))) {
+      // WebKitWebDriver can report an overlay that Vue removes while the list is being built as
+      // stale inside findElements itself; that only means "still changing", so look again.
+      const overlays = await this.d.findElements(By.css('.el-overlay')).catch((e) => {
+        if (e.name === 'StaleElementReferenceError') return null
+        throw e
+      })
+      if (overlays === null) return false
+      for (const o of overlays) {
         if (await o.isDisplayed().catch(() => false)) return false
       }
       return true
