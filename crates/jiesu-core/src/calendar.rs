@@ -38,6 +38,36 @@ pub fn start_of_day(date: NaiveDate) -> i64 {
         .timestamp_millis()
 }
 
+/// Days since 1970-01-01 of an instant's civil date in China.
+fn day_number(ms: i64) -> i64 {
+    (ms + 8 * 3_600_000).div_euclid(86_400_000)
+}
+
+/// The civil date of a day number.
+fn date_of(day: i64) -> NaiveDate {
+    const EPOCH_FROM_CE: i64 = 719_163;
+    i32::try_from(day + EPOCH_FROM_CE)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or(if day < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
+}
+
+/// Monday to Friday.
+fn is_weekday(date: NaiveDate) -> bool {
+    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// How many Monday–Friday days have day numbers below `day` (from an arbitrary origin:
+/// only differences mean anything). Day 4 (1970-01-05) was a Monday.
+fn weekdays_before(day: i64) -> i64 {
+    let since_monday = day - 4;
+    since_monday.div_euclid(7) * 5 + since_monday.rem_euclid(7).min(5)
+}
+
 /// RFC 3339 in China time, for messages.
 pub fn format_ms(ms: i64) -> String {
     cst()
@@ -115,7 +145,7 @@ impl Calendar {
         self.overrides
             .get(&date)
             .copied()
-            .unwrap_or(!matches!(date.weekday(), Weekday::Sat | Weekday::Sun))
+            .unwrap_or_else(|| is_weekday(date))
     }
 
     /// The `n`th working day strictly after `date`.
@@ -142,17 +172,22 @@ impl Calendar {
 
     /// Working days from the day of `from_ms` to the day of `to_ms`, not counting the first
     /// day: 0 when both fall on the same day. This is the measure of "办结 within 3 working days".
+    ///
+    /// Counted, not walked: the figures ask this twice for each resolved case of a period
+    /// (~100k a month at a million cases), and a walk costs a map lookup per day a case was
+    /// open. Weekdays by arithmetic on day numbers, then the exceptions in between.
     pub fn working_days_between(&self, from_ms: i64, to_ms: i64) -> u32 {
-        let (a, b) = (local_date(from_ms), local_date(to_ms));
-        let mut d = a;
-        let mut n = 0;
-        while d < b {
-            d += Duration::days(1);
-            if self.is_working_day(d) {
-                n += 1;
+        let (a, b) = (day_number(from_ms), day_number(to_ms));
+        if b <= a {
+            return 0;
+        }
+        let mut n = weekdays_before(b + 1) - weekdays_before(a + 1);
+        for (date, working) in self.overrides.range(date_of(a + 1)..=date_of(b)) {
+            if *working != is_weekday(*date) {
+                n += if *working { 1 } else { -1 };
             }
         }
-        n
+        u32::try_from(n).unwrap_or(0)
     }
 
     /// Every exception, for the settings page.
@@ -250,6 +285,45 @@ mod tests {
             cal.working_days_between(at("2025-12-31 09:00"), at("2026-01-05 09:00")),
             2
         );
+    }
+
+    /// The counted answer equals walking the days one by one, across holidays, 调休 days,
+    /// an office's own exceptions and the edges of the data.
+    #[test]
+    fn working_days_between_equals_walking_the_days() {
+        let walk = |cal: &Calendar, from: i64, to: i64| {
+            let (mut d, b) = (local_date(from), local_date(to));
+            let mut n = 0;
+            while d < b {
+                d += Duration::days(1);
+                n += u32::from(cal.is_working_day(d));
+            }
+            n
+        };
+        let mut cal = Calendar::china();
+        cal.set(d("2026-03-07"), true);
+        cal.set(d("2026-03-10"), false);
+        cal.set(d("2026-03-11"), true);
+        let start = at("2024-12-20 00:00");
+        let hour = 3_600_000i64;
+        // A fixed pseudo-random walk over three years of pairs (no rand dependency here).
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let from = start + (x % (3 * 366 * 24)) as i64 * hour + (x >> 40) as i64 % hour;
+            let span = ((x >> 20) % (60 * 24)) as i64 * hour - 2 * 24 * hour;
+            let to = from + span;
+            assert_eq!(
+                cal.working_days_between(from, to),
+                walk(&cal, from, to),
+                "{} → {}",
+                format_ms(from),
+                format_ms(to)
+            );
+        }
+        assert_eq!(Calendar::weekdays_only().working_days_between(0, 0), 0);
     }
 
     #[test]

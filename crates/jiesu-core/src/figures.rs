@@ -202,7 +202,7 @@ pub struct Figures {
 }
 
 /// What the figures read of a case: the projection's columns, nothing recomputed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FigureRow {
     /// The case's row in the store (its list row is found by it).
     pub case: i64,

@@ -4,13 +4,13 @@
 
 use rusqlite::types::Value as V;
 
-use super::{Store, category_column, enum_name, enum_parse};
+use super::{Store, category_column, enum_name};
 use crate::api::{CasePage, CaseQuery, CaseRow, Dashboard, ExportedFile};
 use crate::error::{Error, Reason, Result};
 use crate::figures::{
     self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
 };
-use crate::model::Satisfaction;
+use crate::model::{CaseState, Satisfaction};
 use crate::report;
 use rusqlite::OptionalExtension;
 
@@ -56,14 +56,14 @@ struct Period {
 }
 
 impl Period {
-    fn stored(&mut self, key: i64) -> u32 {
-        let i = usize::try_from(key).unwrap_or(0);
+    fn stored(&mut self, key: u32) -> u32 {
+        let i = key as usize;
         if i >= self.dense.len() {
             self.dense.resize(i + 1, u32::MAX);
         }
         if self.dense[i] == u32::MAX {
             self.dense[i] = self.names.len() as u32;
-            self.unnamed.push((self.dense[i], key));
+            self.unnamed.push((self.dense[i], i64::from(key)));
             self.names.push(String::new());
         }
         self.dense[i]
@@ -109,63 +109,101 @@ const SPLIT_SPAN: i64 = 7 * 86_400_000;
 /// days out), for balancing the two reading threads.
 const DUE_BRANCH_DAYS: i64 = 5 * 86_400_000;
 
-/// A figures row and its six stored grouping keys (`figure_keys` ids).
-type Fact = (FigureRow, [i64; 6]);
+/// Grouping keys stored in a fact, in its order: unit, category levels 1 and 2, channel,
+/// building, office, the whole category (the first six are [`slot`]s 0–5).
+const STORED_KEYS: usize = 7;
 
-/// Run one figures query, appending its rows to `out`.
+/// The stored key a filter on a category of this depth compares (the slot in a fact).
+fn category_slot(code: &str) -> usize {
+    match category_column(code) {
+        "cat1" => 1,
+        "cat2" => 2,
+        _ => 6,
+    }
+}
+
+/// A figures row and its stored grouping keys (`figure_keys` ids).
+type Fact = (FigureRow, [u32; STORED_KEYS]);
+
+/// The length of a `case_facts.fact` (layout: `schema::fact_blob!`).
+const FACT_LEN: usize = 6 * 8 + (3 + STORED_KEYS) * 4;
+
+/// Read one `case_facts.fact` back.
+fn decode_fact(b: &[u8]) -> Option<Fact> {
+    if b.len() != FACT_LEN {
+        return None;
+    }
+    let i64_at = |i: usize| i64::from_be_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let u32_at = |i: usize| {
+        let at = 6 * 8 + i * 4;
+        u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+    };
+    let optional = |v: i64| (v != i64::MIN).then_some(v);
+    let flags = u32_at(0);
+    let tri = |shift: u32| match (flags >> shift) & 3 {
+        1 => Some(false),
+        2 => Some(true),
+        _ => None,
+    };
+    let satisfaction = match (flags >> 10) & 3 {
+        1 => Some(Satisfaction::Satisfied),
+        2 => Some(Satisfaction::BasicallySatisfied),
+        3 => Some(Satisfaction::Dissatisfied),
+        _ => None,
+    };
+    let row = FigureRow {
+        case: i64_at(1),
+        state: *CaseState::ALL.get((flags & 0xf) as usize)?,
+        received_at: i64_at(0),
+        resolved_at: optional(i64_at(2)),
+        resolve_due: i64_at(3),
+        due_rank: i64_at(4),
+        extensions: u32_at(1),
+        redos: u32_at(2),
+        visit: tri(4).map(|reachable| {
+            (
+                reachable,
+                tri(6).unwrap_or(false),
+                tri(8).unwrap_or(false),
+                satisfaction,
+            )
+        }),
+        letter_due: optional(i64_at(5)),
+    };
+    let mut keys = [0u32; STORED_KEYS];
+    for (i, key) in keys.iter_mut().enumerate() {
+        *key = u32_at(3 + i);
+    }
+    Some((row, keys))
+}
+
+/// Run one figures query, appending the facts that pass `filter` (a stored key id per slot,
+/// `None`: any) to `out`.
 fn read_facts(
     conn: &rusqlite::Connection,
     sql: &str,
     args: &[V],
+    filter: &[Option<u32>; STORED_KEYS],
     out: &mut Vec<Fact>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
-        let reachable: Option<bool> = r.get(8)?;
-        let satisfaction = match r.get_ref(11)?.as_str_or_null().ok().flatten() {
-            None => None,
-            Some("satisfied") => Some(Satisfaction::Satisfied),
-            Some("basically_satisfied") => Some(Satisfaction::BasicallySatisfied),
-            Some("dissatisfied") => Some(Satisfaction::Dissatisfied),
-            Some(other) => Some(enum_parse(other)?),
+        let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e)
         };
-        let state = text(r, 1)?;
-        let row = FigureRow {
-            case: r.get(0)?,
-            state: match crate::model::CaseState::parse(state) {
-                Some(st) => st,
-                None => enum_parse(state)?,
-            },
-            received_at: r.get(2)?,
-            resolved_at: r.get(3)?,
-            resolve_due: r.get(4)?,
-            due_rank: r.get(5)?,
-            extensions: r.get(6)?,
-            redos: r.get(7)?,
-            visit: reachable.map(|reachable| {
-                (
-                    reachable,
-                    r.get::<_, Option<bool>>(9).ok().flatten().unwrap_or(false),
-                    r.get::<_, Option<bool>>(10).ok().flatten().unwrap_or(false),
-                    satisfaction,
-                )
-            }),
-            letter_due: r.get(12)?,
-        };
-        let mut keys = [0i64; 6];
-        for (i, key) in keys.iter_mut().enumerate() {
-            *key = r.get(13 + i)?;
+        let blob = r.get_ref(0)?.as_blob().map_err(|e| bad(e.into()))?;
+        let fact = decode_fact(blob)
+            .ok_or_else(|| bad(format!("a case fact of {} bytes", blob.len()).into()))?;
+        if filter
+            .iter()
+            .zip(fact.1)
+            .all(|(want, key)| want.is_none_or(|w| w == key))
+        {
+            out.push(fact);
         }
-        out.push((row, keys));
     }
     Ok(())
-}
-
-fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    })
 }
 
 impl Store {
@@ -228,7 +266,6 @@ impl Store {
     /// dashboard's time, and an office PC has at least two cores. The writer is idle meanwhile
     /// (the caller holds the store), so both read the same committed state.
     fn figure_rows(&self, q: &FigureQuery) -> Result<Period> {
-        let mut clauses: Vec<String> = Vec::new();
         // ?1–?2: the receipts this read covers; ?3–?4: the period.
         let mut args: Vec<V> = vec![
             V::Integer(q.from),
@@ -236,48 +273,46 @@ impl Store {
             V::Integer(q.from),
             V::Integer(q.to),
         ];
-        let mut eq = |column: &str, v: String, args: &mut Vec<V>| {
-            args.push(V::Text(v));
-            clauses.push(match column {
-                "category" => format!(" AND category = ?{}", args.len()),
-                key => format!(
-                    " AND {key}_key = (SELECT id FROM figure_keys WHERE value = ?{})",
-                    args.len()
-                ),
-            });
-        };
+        // The query's dimensions, as the stored keys they must equal. A value never stored
+        // matches nothing: an empty period, not an error (a unit with no cases yet).
+        let mut filter = [None; STORED_KEYS];
+        let mut wanted = Vec::new();
         if let Some(u) = q.unit.clone().filter(|u| !u.is_empty()) {
-            eq("unit", u, &mut args);
+            wanted.push((0, u));
         }
         if let Some(c) = q.category.clone().filter(|c| !c.is_empty()) {
-            eq(category_column(&c), c, &mut args);
+            wanted.push((category_slot(&c), c));
         }
         if let Some(ch) = q.channel {
-            eq("channel", enum_name(&ch), &mut args);
+            wanted.push((3, enum_name(&ch)));
         }
         if let Some(b) = q.building.clone() {
-            eq("building", b, &mut args);
+            wanted.push((4, b));
         }
         if let Some(o) = q.office.clone().filter(|o| !o.is_empty()) {
-            eq("office", o, &mut args);
+            wanted.push((5, o));
         }
-        let filters = clauses.concat();
-        const COLUMNS: &str = "case_rowid, state, received_at, resolved_at, resolve_due,
-            due_rank, extension_count, redo_count, visit_reachable, visit_contacted,
-            visit_solved, satisfaction, letter_due, unit_key, cat1_key, cat2_key, channel_key,
-            building_key, office_key";
-        let received = format!(
-            "SELECT {COLUMNS} FROM case_facts
-             WHERE received_at >= ?1 AND received_at < ?2 AND ?3 <= ?4{filters}"
-        );
+        for (slot, value) in wanted {
+            let id: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
+                .query_row([value], |r| r.get(0))
+                .optional()?;
+            match id.and_then(|id| u32::try_from(id).ok()) {
+                Some(id) => filter[slot] = Some(id),
+                None => return Ok(Period::default()),
+            }
+        }
+        let received = "SELECT fact FROM case_facts
+             WHERE received_at >= ?1 AND received_at < ?2 AND ?3 <= ?4";
         let with_due = format!(
             "{received}
              UNION ALL
-             SELECT {COLUMNS} FROM case_facts
+             SELECT fact FROM case_facts
              WHERE (received_at, case_rowid) IN (
                  SELECT received_at, case_rowid FROM case_facts INDEXED BY case_facts_by_due
                  WHERE resolve_due >= ?3 AND resolve_due < ?4
-                   AND (received_at < ?3 OR received_at >= ?4)){filters}"
+                   AND (received_at < ?3 OR received_at >= ?4))"
         );
         let mut raw = Vec::new();
         let reader = self.figure_reader()?;
@@ -295,23 +330,24 @@ impl Store {
                         let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
                         let conn = conn.as_ref().expect("opened above");
                         let mut out = Vec::new();
-                        read_facts(conn, &received, &first_args, &mut out).map(|()| out)
+                        read_facts(conn, received, &first_args, &filter, &mut out).map(|()| out)
                     });
                     let mut out = Vec::new();
-                    let rest = read_facts(&self.conn, &with_due, &args, &mut out).map(|()| out);
+                    let rest =
+                        read_facts(&self.conn, &with_due, &args, &filter, &mut out).map(|()| out);
                     (first.join(), rest)
                 });
                 raw = first.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
                 raw.extend(rest?);
             }
-            _ => read_facts(&self.conn, &with_due, &args, &mut raw)?,
+            _ => read_facts(&self.conn, &with_due, &args, &filter, &mut raw)?,
         }
         let mut period = Period::default();
         period.rows.reserve(raw.len());
         for (row, stored) in raw {
             let [week, month] = period.period_keys(row.received_at);
             let mut keys = [0; DIMENSIONS];
-            for (i, key) in stored.into_iter().enumerate() {
+            for (i, key) in stored.into_iter().take(6).enumerate() {
                 keys[i] = period.stored(key);
             }
             keys[6] = week;
@@ -596,4 +632,96 @@ pub(super) fn open_reader(
         *reader = Some(conn);
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the one SQL encoder (`schema::fact_blob!`, the v6 layout) writes, the one Rust
+    /// decoder reads back: every state, absent and present options, negative times, counts
+    /// and keys at their widest.
+    #[test]
+    fn a_fact_reads_back_as_written() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE case_facts (received_at INTEGER NOT NULL, case_rowid INTEGER NOT NULL
+                UNIQUE, resolve_due INTEGER NOT NULL, fact BLOB NOT NULL,
+                PRIMARY KEY (received_at, case_rowid)) STRICT, WITHOUT ROWID",
+        )
+        .unwrap();
+        let sats = [
+            None,
+            Some(Satisfaction::Satisfied),
+            Some(Satisfaction::BasicallySatisfied),
+            Some(Satisfaction::Dissatisfied),
+        ];
+        let visits = [
+            None,
+            Some((false, false, false)),
+            Some((true, true, false)),
+            Some((true, false, true)),
+        ];
+        let mut n = 0i64;
+        for state in CaseState::ALL {
+            for (vi, visit) in visits.iter().enumerate() {
+                n += 1;
+                let sat = sats[(n as usize) % 4];
+                let row = FigureRow {
+                    case: n * 1_000_003,
+                    state,
+                    received_at: 1_790_000_000_000 - n * 86_400_000 * 400 * (n % 3),
+                    resolved_at: (vi % 2 == 0).then_some(1_790_000_000_000 + n),
+                    resolve_due: -n,
+                    due_rank: i64::MAX - n,
+                    extensions: if n == 1 { u32::MAX } else { n as u32 },
+                    redos: (n as u32) % 3,
+                    visit: visit.map(|(r, c, s)| (r, c, s, sat)),
+                    letter_due: (vi == 3).then_some(n),
+                };
+                let keys = [n as u32, 1, 2, 3, u32::MAX, 5, 6];
+                conn.execute(
+                    crate::store::schema::UPSERT_FACT,
+                    rusqlite::params![
+                        row.received_at,
+                        row.case,
+                        state.as_str(),
+                        row.resolve_due,
+                        row.resolved_at,
+                        row.due_rank,
+                        row.extensions,
+                        row.redos,
+                        row.visit.map(|v| v.0),
+                        row.visit.map(|v| v.1),
+                        row.visit.map(|v| v.2),
+                        sat.filter(|_| row.visit.is_some()).map(|s| enum_name(&s)),
+                        row.letter_due,
+                        keys[0],
+                        keys[1],
+                        keys[2],
+                        keys[3],
+                        keys[4],
+                        keys[5],
+                        keys[6],
+                    ],
+                )
+                .unwrap();
+                let blob: Vec<u8> = conn
+                    .query_row(
+                        "SELECT fact FROM case_facts WHERE case_rowid = ?1",
+                        [row.case],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                let want = FigureRow {
+                    visit: row.visit.map(|(r, c, s, _)| (r, c, s, sat)),
+                    ..row.clone()
+                };
+                let (got, got_keys) = decode_fact(&blob).expect("decodes");
+                assert_eq!(got, want);
+                assert_eq!(got_keys, keys);
+            }
+        }
+        assert!(decode_fact(&[0; FACT_LEN - 1]).is_none());
+    }
 }

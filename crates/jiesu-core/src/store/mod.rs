@@ -1305,12 +1305,18 @@ fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
         .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
         .query_row([value], |r| r.get(0))
         .optional()?;
-    Ok(match found {
+    let id = match found {
         Some(id) => id,
         None => conn
             .prepare_cached("INSERT INTO figure_keys (value) VALUES (?1) RETURNING id")?
             .query_row([value], |r| r.get(0))?,
-    })
+    };
+    // A fact holds keys as u32 (`schema::fact_blob!`); four billion distinct units,
+    // buildings and categories would mean a damaged store, not a busy office.
+    if u32::try_from(id).is_err() {
+        return Err(rusqlite::Error::IntegralValueOutOfRange(0, id).into());
+    }
+    Ok(id)
 }
 
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -> Result<()> {
@@ -1365,16 +1371,12 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -
             |r| r.get(0),
         )?;
     let key = |value: &str| figure_key(conn, value);
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO case_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-            ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?
-    .execute(params![
+    conn.prepare_cached(schema::UPSERT_FACT)?.execute(params![
         c.received_at,
         rowid,
         c.state.as_str(),
-        c.resolved_at,
         c.resolve_due,
+        c.resolved_at,
         due_rank(c),
         c.extension_count,
         c.redo_count,
@@ -1386,13 +1388,13 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -
             .and_then(|v| v.satisfaction)
             .map(|s| enum_name(&s)),
         c.letter.as_ref().map(|l| l.commitment.due),
-        c.category,
         key(c.handling_unit.as_deref().unwrap_or(""))?,
         key(category_prefix(&c.category, 1))?,
         key(category_prefix(&c.category, 2))?,
         key(&enum_name(&c.channel))?,
         key(&c.address.building)?,
         key(&c.office)?,
+        key(&c.category)?,
     ])?;
     match reindex {
         Reindex::Keep => Ok(()),
