@@ -129,6 +129,7 @@ async fn initial_sync(backend: Backend, cases: usize) {
         .await
         .unwrap();
     let push_s = t.elapsed().as_secs_f64();
+    eprintln!("  pushed in {push_s:.1} s");
 
     // The street: a fresh app pulls everything.
     let street = App::enrol(&server, "s1", 0).await;
@@ -170,6 +171,7 @@ async fn initial_sync(backend: Backend, cases: usize) {
         }
     }
     let pull_s = t.elapsed().as_secs_f64();
+    eprintln!("  pulled (no fold) in {pull_s:.1} s");
     let wire = *counting.wire.lock().unwrap();
     *counting.wire.lock().unwrap() = 0;
     // Then the real thing: pull and fold into the street's store.

@@ -118,6 +118,9 @@ impl Store {
         // rebuild) nearly every upsert copies the pages it touches to one, and as a temp
         // file that was an extra write per page.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // A first sync lets the log grow to 64 MiB between checkpoints (see `store::sync`);
+        // once copied back, the file shrinks to that instead of keeping its largest size.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         migrations().to_latest(&mut conn)?;
         let identity = {
             let get = |k: &str| -> Result<Option<String>> {
@@ -1319,8 +1322,39 @@ fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
     Ok(id)
 }
 
+/// What a case row holds besides the case's fields, and takes work to make: computed where
+/// the case was folded, so that during a settle the reading thread makes it and the writing
+/// thread (the one the settle waits for) only binds and steps.
+pub(crate) struct CaseText {
+    search: String,
+    /// The search index's columns (unigrams, bigrams), when the row is (re)indexed.
+    index: Option<(String, String)>,
+    doc: String,
+}
+
+impl CaseText {
+    fn of(c: &Case, index: bool) -> Result<CaseText> {
+        let search = search_text(c);
+        Ok(CaseText {
+            index: index.then(|| search::index_columns(&search)),
+            search,
+            doc: serde_json::to_string(c)?,
+        })
+    }
+}
+
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -> Result<()> {
-    let st = search_text(c);
+    let text = CaseText::of(c, !matches!(reindex, Reindex::Keep))?;
+    write_case_text(conn, c, last, reindex, text)
+}
+
+fn write_case_text(
+    conn: &Connection,
+    c: &Case,
+    last: &Event,
+    reindex: Reindex<'_>,
+    text: CaseText,
+) -> Result<()> {
     let rowid: i64 = conn
         .prepare_cached(
             "INSERT INTO cases (id, number, office, state, is_open, channel, category, urgency,
@@ -1357,11 +1391,11 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -
                 c.response_due,
                 c.resolve_due,
                 c.resolved_at,
-                st,
+                &text.search,
                 last.hlc.wall_ms,
                 last.hlc.counter,
                 last.id.to_string(),
-                serde_json::to_string(c)?,
+                text.doc,
                 category_prefix(&c.category, 1),
                 category_prefix(&c.category, 2),
                 due_rank(c),
@@ -1396,10 +1430,14 @@ fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -
         key(&c.office)?,
         key(&c.category)?,
     ])?;
+    let columns = || {
+        text.index
+            .unwrap_or_else(|| search::index_columns(&text.search))
+    };
     match reindex {
         Reindex::Keep => Ok(()),
-        Reindex::Now => index_search_text(conn, rowid, &st, true),
-        Reindex::Batch(batch) => batch.push(conn, rowid, st),
+        Reindex::Now => index_search_text(conn, rowid, &columns(), true),
+        Reindex::Batch(batch) => batch.push(conn, rowid, columns()),
     }
 }
 
@@ -1451,7 +1489,7 @@ impl ProjectionIndexes {
 /// own and the merger rewrote them over and over (a third of a first sync's fold). Written
 /// back to back, a few thousand rows make one segment.
 pub(crate) struct SearchBatch {
-    rows: Vec<(i64, String)>,
+    rows: Vec<(i64, (String, String))>,
     /// Rows above this rowid were inserted in this batch's transaction: nothing to delete.
     fresh_above: i64,
 }
@@ -1469,8 +1507,8 @@ impl SearchBatch {
         })
     }
 
-    fn push(&mut self, conn: &Connection, rowid: i64, text: String) -> Result<()> {
-        self.rows.push((rowid, text));
+    fn push(&mut self, conn: &Connection, rowid: i64, columns: (String, String)) -> Result<()> {
+        self.rows.push((rowid, columns));
         if self.rows.len() >= Self::ROWS {
             self.flush(conn)?;
         }
@@ -1479,19 +1517,24 @@ impl SearchBatch {
 
     /// Write what is held. Call before the transaction commits.
     fn flush(&mut self, conn: &Connection) -> Result<()> {
-        for (rowid, text) in self.rows.drain(..) {
-            index_search_text(conn, rowid, &text, rowid <= self.fresh_above)?;
+        for (rowid, columns) in self.rows.drain(..) {
+            index_search_text(conn, rowid, &columns, rowid <= self.fresh_above)?;
         }
         Ok(())
     }
 }
 
-fn index_search_text(conn: &Connection, rowid: i64, text: &str, replace: bool) -> Result<()> {
+/// Index a case's search text (`columns`: [`search::index_columns`] of it).
+fn index_search_text(
+    conn: &Connection,
+    rowid: i64,
+    (uni, bi): &(String, String),
+    replace: bool,
+) -> Result<()> {
     if replace {
         conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
             .execute([rowid])?;
     }
-    let (uni, bi) = search::index_columns(text);
     conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, uni, bi])?;
     Ok(())
@@ -1591,7 +1634,7 @@ fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
 /// Fold a stream again from all its events, replacing its projection and conflicts.
 /// Its search text goes into `search`, which the caller flushes before committing.
 fn rederive_stream(tx: &Transaction<'_>, stream: &str, search: &mut SearchBatch) -> Result<()> {
-    let folded = fold_stream(stream_events(tx, stream)?);
+    let folded = fold_stream(stream_events(tx, stream)?)?;
     write_folded(tx, stream, folded, search)
 }
 
@@ -1620,7 +1663,7 @@ fn rederive_streams(
                 let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
                 let conn = conn.as_ref().expect("the caller opened the reader");
                 for s in streams {
-                    let one = stream_events(conn, s).map(fold_stream);
+                    let one = stream_events(conn, s).and_then(fold_stream);
                     let failed = one.is_err();
                     // A closed channel: the writer failed and has stopped.
                     if send.send(one).is_err() || failed {
@@ -1649,8 +1692,9 @@ fn rederive_streams(
 /// A stream folded from all its events, not yet written: folding needs no write access, so
 /// a settle folds on a second connection while the first writes.
 enum Folded {
-    // Boxed: folded streams queue up between the two threads.
-    Case(Box<Stream<Case>>),
+    // Boxed: folded streams queue up between the two threads. The case's row text is made
+    // with the fold, off the writing thread.
+    Case(Box<(Stream<Case>, Option<CaseText>)>),
     Meeting(Box<Stream<Meeting>>),
     Empty,
 }
@@ -1662,12 +1706,19 @@ struct Stream<P> {
     conflicts: Vec<(Event, String)>,
 }
 
-fn fold_stream(events: Vec<Event>) -> Folded {
-    match events.first().map(|e| e.body.aggregate()) {
+fn fold_stream(events: Vec<Event>) -> Result<Folded> {
+    Ok(match events.first().map(|e| e.body.aggregate()) {
         Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(events))),
-        Some(_) => Folded::Case(Box::new(fold_all(events))),
+        Some(_) => {
+            let stream: Stream<Case> = fold_all(events);
+            let text = match &stream.projection {
+                Some(c) => Some(CaseText::of(c, true)?),
+                None => None,
+            };
+            Folded::Case(Box::new((stream, text)))
+        }
         None => Folded::Empty,
-    }
+    })
 }
 
 fn fold_all<P: Projection>(events: Vec<Event>) -> Stream<P> {
@@ -1702,22 +1753,31 @@ fn write_folded(
     tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
         .execute([stream])?;
     match folded {
-        Folded::Case(s) => write_stream(tx, *s, search),
-        Folded::Meeting(s) => write_stream(tx, *s, search),
+        Folded::Case(s) => {
+            let (s, text) = *s;
+            write_stream(tx, s, |c, ev| match text {
+                Some(text) => write_case_text(tx, c, ev, Reindex::Batch(search), text),
+                None => write_case(tx, c, ev, Reindex::Batch(search)),
+            })
+        }
+        Folded::Meeting(s) => write_stream(tx, *s, |m, ev| {
+            Projection::write(tx, m, ev, Reindex::Batch(search))
+        }),
         Folded::Empty => Ok(()),
     }
 }
 
-fn write_stream<P: Projection>(
+/// Record a folded stream's conflicts, then `write` its projection (if any events applied).
+fn write_stream<P>(
     tx: &Transaction<'_>,
     s: Stream<P>,
-    search: &mut SearchBatch,
+    write: impl FnOnce(&P, &Event) -> Result<()>,
 ) -> Result<()> {
     for (ev, reason) in &s.conflicts {
         record_conflict(tx, ev, reason)?;
     }
     match (s.projection, s.last) {
-        (Some(p), Some(ev)) => P::write(tx, &p, &ev, Reindex::Batch(search)),
+        (Some(p), Some(ev)) => write(&p, &ev),
         _ => Ok(()),
     }
 }
