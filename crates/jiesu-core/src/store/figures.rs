@@ -194,7 +194,7 @@ fn read_facts(
         };
         let blob = r.get_ref(0)?.as_blob().map_err(|e| bad(e.into()))?;
         let fact = decode_fact(blob)
-            .ok_or_else(|| bad(format!("a case fact of {} bytes", blob.len()).into()))?;
+            .ok_or_else(|| bad(format!("an unreadable case fact ({} bytes)", blob.len()).into()))?;
         if filter
             .iter()
             .zip(fact.1)
