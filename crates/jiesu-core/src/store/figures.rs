@@ -4,7 +4,7 @@
 
 use rusqlite::types::Value as V;
 
-use super::{Store, category_column, enum_name};
+use super::{Store, category_column, enum_name, find_figure_key};
 use crate::api::{CasePage, CaseQuery, CaseRow, Dashboard, ExportedFile};
 use crate::error::{Error, Reason, Result};
 use crate::figures::{
@@ -110,15 +110,18 @@ const SPLIT_SPAN: i64 = 7 * 86_400_000;
 const DUE_BRANCH_DAYS: i64 = 5 * 86_400_000;
 
 /// Grouping keys stored in a fact, in its order: unit, category levels 1 and 2, channel,
-/// building, office, the whole category (the first six are [`slot`]s 0–5).
+/// building, office (the [`slot`]s of those dimensions), then the whole category.
 const STORED_KEYS: usize = 7;
+
+/// The stored keys that are also breakdown dimensions (all but the whole category).
+const GROUPED_KEYS: usize = STORED_KEYS - 1;
 
 /// The stored key a filter on a category of this depth compares (the slot in a fact).
 fn category_slot(code: &str) -> usize {
     match category_column(code) {
-        "cat1" => 1,
-        "cat2" => 2,
-        _ => 6,
+        "cat1" => slot(Dimension::Category1),
+        "cat2" => slot(Dimension::Category2),
+        _ => GROUPED_KEYS,
     }
 }
 
@@ -278,27 +281,22 @@ impl Store {
         let mut filter = [None; STORED_KEYS];
         let mut wanted = Vec::new();
         if let Some(u) = q.unit.clone().filter(|u| !u.is_empty()) {
-            wanted.push((0, u));
+            wanted.push((slot(Dimension::Unit), u));
         }
         if let Some(c) = q.category.clone().filter(|c| !c.is_empty()) {
             wanted.push((category_slot(&c), c));
         }
         if let Some(ch) = q.channel {
-            wanted.push((3, enum_name(&ch)));
+            wanted.push((slot(Dimension::Channel), enum_name(&ch)));
         }
         if let Some(b) = q.building.clone() {
-            wanted.push((4, b));
+            wanted.push((slot(Dimension::Building), b));
         }
         if let Some(o) = q.office.clone().filter(|o| !o.is_empty()) {
-            wanted.push((5, o));
+            wanted.push((slot(Dimension::Office), o));
         }
         for (slot, value) in wanted {
-            let id: Option<i64> = self
-                .conn
-                .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
-                .query_row([value], |r| r.get(0))
-                .optional()?;
-            match id.and_then(|id| u32::try_from(id).ok()) {
+            match find_figure_key(&self.conn, &value)?.and_then(|id| u32::try_from(id).ok()) {
                 Some(id) => filter[slot] = Some(id),
                 None => return Ok(Period::default()),
             }
@@ -347,11 +345,11 @@ impl Store {
         for (row, stored) in raw {
             let [week, month] = period.period_keys(row.received_at);
             let mut keys = [0; DIMENSIONS];
-            for (i, key) in stored.into_iter().take(6).enumerate() {
+            for (i, key) in stored.into_iter().take(GROUPED_KEYS).enumerate() {
                 keys[i] = period.stored(key);
             }
-            keys[6] = week;
-            keys[7] = month;
+            keys[slot(Dimension::Week)] = week;
+            keys[slot(Dimension::Month)] = month;
             period.rows.push(Keyed { row, keys });
         }
         period.name_keys(&self.conn)?;
@@ -643,13 +641,8 @@ mod tests {
     /// and keys at their widest.
     #[test]
     fn a_fact_reads_back_as_written() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE case_facts (received_at INTEGER NOT NULL, case_rowid INTEGER NOT NULL
-                UNIQUE, resolve_due INTEGER NOT NULL, fact BLOB NOT NULL,
-                PRIMARY KEY (received_at, case_rowid)) STRICT, WITHOUT ROWID",
-        )
-        .unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrations().to_latest(&mut conn).unwrap();
         let sats = [
             None,
             Some(Satisfaction::Satisfied),

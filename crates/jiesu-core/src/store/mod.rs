@@ -460,12 +460,7 @@ impl Store {
         let case = workflow::apply(current, &ev)?;
         let sp = self.conn.savepoint()?;
         insert_event(&sp, &ev)?;
-        let reindex = if current.is_none() {
-            Reindex::Now
-        } else {
-            Reindex::Keep
-        };
-        write_case(&sp, &case, &ev, reindex)?;
+        write_case(&sp, &case, &ev, Reindex::if_new(current.is_none()))?;
         sp.commit()?;
         Ok(case)
     }
@@ -1304,11 +1299,7 @@ fn due_rank(c: &Case) -> i64 {
 /// The id of a figures grouping key (unit, category, channel, building, office), added on
 /// first use.
 fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
-    let found: Option<i64> = conn
-        .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
-        .query_row([value], |r| r.get(0))
-        .optional()?;
-    let id = match found {
+    let id = match find_figure_key(conn, value)? {
         Some(id) => id,
         None => conn
             .prepare_cached("INSERT INTO figure_keys (value) VALUES (?1) RETURNING id")?
@@ -1322,17 +1313,27 @@ fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
     Ok(id)
 }
 
+/// The id of a figures grouping key, if it was ever used.
+fn find_figure_key(conn: &Connection, value: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
+        .query_row([value], |r| r.get(0))
+        .optional()?)
+}
+
 /// What a case row holds besides the case's fields, and takes work to make: computed where
 /// the case was folded, so that during a settle the reading thread makes it and the writing
 /// thread (the one the settle waits for) only binds and steps.
 pub(crate) struct CaseText {
     search: String,
-    /// The search index's columns (unigrams, bigrams), when the row is (re)indexed.
+    /// The search index's columns (unigrams, bigrams) if made ahead; otherwise made when the
+    /// row is (re)indexed.
     index: Option<(String, String)>,
     doc: String,
 }
 
 impl CaseText {
+    /// `index`: make the search index's columns now too (on a thread that is not the writer).
     fn of(c: &Case, index: bool) -> Result<CaseText> {
         let search = search_text(c);
         Ok(CaseText {
@@ -1344,8 +1345,7 @@ impl CaseText {
 }
 
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -> Result<()> {
-    let text = CaseText::of(c, !matches!(reindex, Reindex::Keep))?;
-    write_case_text(conn, c, last, reindex, text)
+    write_case_text(conn, c, last, reindex, CaseText::of(c, false)?)
 }
 
 fn write_case_text(
@@ -1449,6 +1449,14 @@ pub(crate) enum Reindex<'a> {
     Now,
     /// Index it together with other rows: many streams are folded in this transaction.
     Batch(&'a mut SearchBatch),
+}
+
+impl Reindex<'_> {
+    /// One event folded: a new row is indexed now, an existing one keeps its search text
+    /// (no event after the first changes what is searched).
+    fn if_new(new: bool) -> Self {
+        if new { Reindex::Now } else { Reindex::Keep }
+    }
 }
 
 /// The secondary indexes of the case projection, dropped for a fold of many new cases and
@@ -1586,11 +1594,7 @@ fn fold_fast<P: Projection>(tx: &Transaction<'_>, ev: &Event) -> Result<bool> {
 
 /// Fold one event onto the projection (or create it); a refusal becomes a recorded conflict.
 fn fold_one<P: Projection>(conn: &Connection, current: Option<P>, ev: &Event) -> Result<()> {
-    let reindex = if current.is_none() {
-        Reindex::Now
-    } else {
-        Reindex::Keep
-    };
+    let reindex = Reindex::if_new(current.is_none());
     match P::apply(current.as_ref(), ev) {
         Ok(p) => P::write(conn, &p, ev, reindex),
         Err(e) => {
@@ -1694,7 +1698,7 @@ fn rederive_streams(
 enum Folded {
     // Boxed: folded streams queue up between the two threads. The case's row text is made
     // with the fold, off the writing thread.
-    Case(Box<(Stream<Case>, Option<CaseText>)>),
+    Case(Box<Stream<(Case, CaseText)>>),
     Meeting(Box<Stream<Meeting>>),
     Empty,
 }
@@ -1706,16 +1710,26 @@ struct Stream<P> {
     conflicts: Vec<(Event, String)>,
 }
 
+impl<P> Stream<P> {
+    /// The same stream with `f` applied to its projection.
+    fn try_map<Q>(self, f: impl FnOnce(P) -> Result<Q>) -> Result<Stream<Q>> {
+        Ok(Stream {
+            projection: self.projection.map(f).transpose()?,
+            last: self.last,
+            conflicts: self.conflicts,
+        })
+    }
+}
+
 fn fold_stream(events: Vec<Event>) -> Result<Folded> {
     Ok(match events.first().map(|e| e.body.aggregate()) {
         Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(events))),
         Some(_) => {
             let stream: Stream<Case> = fold_all(events);
-            let text = match &stream.projection {
-                Some(c) => Some(CaseText::of(c, true)?),
-                None => None,
-            };
-            Folded::Case(Box::new((stream, text)))
+            Folded::Case(Box::new(stream.try_map(|c| {
+                let text = CaseText::of(&c, true)?;
+                Ok((c, text))
+            })?))
         }
         None => Folded::Empty,
     })
@@ -1753,15 +1767,11 @@ fn write_folded(
     tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
         .execute([stream])?;
     match folded {
-        Folded::Case(s) => {
-            let (s, text) = *s;
-            write_stream(tx, s, |c, ev| match text {
-                Some(text) => write_case_text(tx, c, ev, Reindex::Batch(search), text),
-                None => write_case(tx, c, ev, Reindex::Batch(search)),
-            })
-        }
+        Folded::Case(s) => write_stream(tx, *s, |(c, text), ev| {
+            write_case_text(tx, &c, ev, Reindex::Batch(search), text)
+        }),
         Folded::Meeting(s) => write_stream(tx, *s, |m, ev| {
-            Projection::write(tx, m, ev, Reindex::Batch(search))
+            Projection::write(tx, &m, ev, Reindex::Batch(search))
         }),
         Folded::Empty => Ok(()),
     }
@@ -1771,13 +1781,13 @@ fn write_folded(
 fn write_stream<P>(
     tx: &Transaction<'_>,
     s: Stream<P>,
-    write: impl FnOnce(&P, &Event) -> Result<()>,
+    write: impl FnOnce(P, &Event) -> Result<()>,
 ) -> Result<()> {
     for (ev, reason) in &s.conflicts {
         record_conflict(tx, ev, reason)?;
     }
     match (s.projection, s.last) {
-        (Some(p), Some(ev)) => write(&p, &ev),
+        (Some(p), Some(ev)) => write(p, &ev),
         _ => Ok(()),
     }
 }
