@@ -1,7 +1,7 @@
 //! The schema, as forward-only migrations compiled into the binary.
 //!
 //! Each entry of [`MIGRATIONS`] is applied once, in order, tracked by SQLite's `user_version`.
-//! Never edit a released entry: add a new one. `tests/integration.rs` opens databases stopped
+//! Never edit a released entry: add a new one. `tests/it/migrations.rs` opens databases stopped
 //! at every earlier version and checks they upgrade with their events intact.
 
 use rusqlite_migration::{M, Migrations};
