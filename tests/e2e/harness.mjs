@@ -127,6 +127,23 @@ export function notificationDaemon() {
   }
 }
 
+/**
+ * Run `fn` again, up to a few times, when an element it found was replaced before it was used:
+ * Vue re-renders lists and panels as data arrives, and WebKitWebDriver then reports the old
+ * node as stale. Only for steps that did nothing yet when the error came (finding, scrolling,
+ * reading, a click that was refused).
+ */
+export async function fresh(fn, tries = 5) {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (e.name !== 'StaleElementReferenceError' || i >= tries) throw e
+      await new Promise((r) => setTimeout(r, 100 * i))
+    }
+  }
+}
+
 /** Element Plus-aware helpers, addressing elements by data-testid. */
 export class Ui {
   constructor(driver) {
@@ -137,9 +154,11 @@ export class Ui {
     return e
   }
   async visible(testid, ms = 10000) {
-    const e = await this.el(testid, ms)
-    await this.d.wait(until.elementIsVisible(e), ms)
-    return e
+    return fresh(async () => {
+      const e = await this.el(testid, ms)
+      await this.d.wait(until.elementIsVisible(e), ms)
+      return e
+    })
   }
   async exists(testid) {
     return (await this.d.findElements(By.css(`[data-testid="${testid}"]`))).length > 0
@@ -179,9 +198,11 @@ export class Ui {
     await this.noOverlay()
   }
   async click(testid) {
-    const e = await this.visible(testid)
-    await this.d.wait(until.elementIsEnabled(e), 5000)
-    await e.click()
+    await fresh(async () => {
+      const e = await this.visible(testid)
+      await this.d.wait(until.elementIsEnabled(e), 5000)
+      await e.click()
+    })
   }
   /** Open an el-select and pick the option whose text is `label`. */
   async select(testid, label) {
@@ -196,8 +217,11 @@ export class Ui {
     await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', opt)
     await this.d.wait(until.elementIsVisible(opt), 5000)
     await opt.click()
-    // The dropdown fades out over whatever lies below it; wait until it is gone.
-    await this.d.wait(until.elementIsNotVisible(opt), 5000)
+    // The dropdown fades out over whatever lies below it; wait until it is gone (a removed
+    // option is gone too).
+    await this.d.wait(until.elementIsNotVisible(opt), 5000).catch((e) => {
+      if (e.name !== 'StaleElementReferenceError') throw e
+    })
   }
   /** Type into a filterable el-cascader and pick the first suggestion containing `label`. */
   async cascade(testid, query, label) {
@@ -230,20 +254,44 @@ export class Ui {
     }, ms, 'a dialog stayed open')
   }
   async text(testid) {
-    const e = await this.visible(testid)
-    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
-    return e.getText()
+    return fresh(async () => {
+      const e = await this.visible(testid)
+      // WebKit reports no text for what lies outside the viewport.
+      await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
+      return e.getText()
+    })
+  }
+  /** The element's text as it is now, or null while Vue is replacing it. */
+  async textNow(testid) {
+    try {
+      const e = await this.d.findElement(By.css(`[data-testid="${testid}"]`))
+      await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
+      return await e.getText()
+    } catch (e) {
+      if (e.name === 'StaleElementReferenceError' || e.name === 'NoSuchElementError') return null
+      throw e
+    }
   }
   async waitText(testid, expected, ms = 10000) {
-    const e = await this.el(testid, ms)
-    // WebKit reports no text for what lies outside the viewport.
-    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', e)
-    await this.d.wait(async () => (await e.getText()).includes(expected), ms, `${testid} never showed ${expected}`)
+    await this.el(testid, ms)
+    await this.d.wait(
+      async () => (await this.textNow(testid))?.includes(expected) ?? false,
+      ms,
+      `${testid} never showed ${expected}`,
+    )
   }
   async waitTextChange(testid, from, ms = 10000) {
-    const e = await this.el(testid, ms)
-    await this.d.wait(async () => (await e.getText()) !== from, ms, `${testid} stayed ${from}`)
-    return e.getText()
+    await this.el(testid, ms)
+    let now = null
+    await this.d.wait(
+      async () => {
+        now = await this.textNow(testid)
+        return now !== null && now !== from
+      },
+      ms,
+      `${testid} stayed ${from}`,
+    )
+    return now
   }
   async screenshot(name) {
     mkdirSync(ARTIFACTS, { recursive: true })

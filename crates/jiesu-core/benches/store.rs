@@ -209,16 +209,20 @@ fn main() {
     );
 }
 
-/// A first sync's store side (issue 3): every event of the generated store, in pages of
-/// `MAX_PULL_EVENTS` as the server sends them, stored by `apply_pull_bulk` into a fresh
-/// store on a file, then folded by `settle`. The pages are read before the clock starts, so
+/// A first sync's store side (issue 3): every event of the generated store, in batches of
+/// `BULK_APPLY_EVENTS` (the sync task joins the server's pages that arrived while the store
+/// was busy, up to that many: a busy store always finds them there), stored by
+/// `apply_pull_bulk` into a fresh store on a file, then folded by `settle`. The pages are read before the clock starts, so
 /// this measures the receiving store alone; the server bench measures the whole round.
 fn bulk_pull(source: &Store, now: i64) {
-    use jiesu_core::wire::{MAX_PULL_EVENTS, PullResponse, Pulled};
+    use jiesu_core::store::BULK_APPLY_EVENTS;
+    use jiesu_core::wire::{PullResponse, Pulled};
     let mut pages = Vec::new();
     let mut after = 0;
     loop {
-        let rows = source.events_after(after, MAX_PULL_EVENTS).unwrap();
+        let rows = source
+            .events_after(after, BULK_APPLY_EVENTS as u32)
+            .unwrap();
         let Some(&(last, _)) = rows.last() else { break };
         pages.push(PullResponse {
             events: rows

@@ -148,11 +148,12 @@ pub struct PushResponse {
     pub server_time: i64,
 }
 
-/// One event as pulled, with its receipt.
+/// One event as pulled, with its receipt. `E` is the event: typed where it is used, the JSON
+/// the server stored where it is only passed on ([`RawPullResponse`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pulled {
+pub struct Pulled<E = Event> {
     /// The event.
-    pub event: Event,
+    pub event: E,
     /// Server sequence.
     pub seq: i64,
     /// Server receipt time (ms).
@@ -161,9 +162,9 @@ pub struct Pulled {
 
 /// `GET /v1/pull?after=CURSOR&limit=N`: a page of the office's feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
+pub struct PullResponse<E = Event> {
     /// Events in feed order (which is not the fold order: the fold sorts by HLC).
-    pub events: Vec<Pulled>,
+    pub events: Vec<Pulled<E>>,
     /// The cursor to ask with next.
     pub next: i64,
     /// More pages wait.
@@ -172,6 +173,34 @@ pub struct PullResponse {
     pub remaining: i64,
     /// Server clock (ms).
     pub server_time: i64,
+}
+
+/// A pull page as the server sends it: each event is the JSON the server checked and stored
+/// when it was pushed, passed on as it is (the same bytes a [`PullResponse`] serialises to;
+/// decoding and encoding every event again was most of serving a first sync).
+pub type RawPullResponse = PullResponse<Box<serde_json::value::RawValue>>;
+
+impl RawPullResponse {
+    /// The page with its events decoded.
+    pub fn decode(self) -> serde_json::Result<PullResponse> {
+        Ok(PullResponse {
+            events: self
+                .events
+                .into_iter()
+                .map(|p| {
+                    Ok(Pulled {
+                        event: serde_json::from_str(p.event.get())?,
+                        seq: p.seq,
+                        received_ms: p.received_ms,
+                    })
+                })
+                .collect::<serde_json::Result<_>>()?,
+            next: self.next,
+            more: self.more,
+            remaining: self.remaining,
+            server_time: self.server_time,
+        })
+    }
 }
 
 /// What the live channel says: the device's feed grew up to `head`.

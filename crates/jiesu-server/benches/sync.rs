@@ -51,7 +51,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Pulls through gzip by hand, counting the compressed bytes that crossed the wire.
+/// Pulls as the app's client does (zstd preferred, gzip accepted) but unpacks by hand,
+/// counting the compressed bytes that crossed the wire.
 struct Counting {
     http: reqwest::Client,
     base: String,
@@ -70,22 +71,29 @@ impl Transport for Counting {
             .http
             .get(format!("{}/v1/pull", self.base))
             .bearer_auth(&self.credential)
-            .header("accept-encoding", "gzip")
+            .header("accept-encoding", "zstd, gzip")
             .query(&[("after", after.to_string()), ("limit", limit.to_string())])
             .send()
             .await
             .unwrap();
-        let gz = r.headers().get("content-encoding").is_some();
+        let encoding = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = r.bytes().await.unwrap();
         *self.wire.lock().unwrap() += bytes.len() as u64;
-        let mut json = Vec::new();
-        if gz {
-            flate2::read::GzDecoder::new(&bytes[..])
-                .read_to_end(&mut json)
-                .unwrap();
-        } else {
-            json = bytes.to_vec();
-        }
+        let json = match encoding.as_deref() {
+            Some("zstd") => zstd::decode_all(&bytes[..]).unwrap(),
+            Some("gzip") => {
+                let mut json = Vec::new();
+                flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_end(&mut json)
+                    .unwrap();
+                json
+            }
+            None => bytes.to_vec(),
+            Some(other) => panic!("unexpected content-encoding {other}"),
+        };
         Ok(serde_json::from_slice(&json).unwrap())
     }
 }
@@ -146,7 +154,11 @@ async fn initial_sync(backend: Backend, cases: usize) {
         .unwrap();
     let s_store = Arc::new(Mutex::new(s_store));
     let counting = Counting {
-        http: reqwest::Client::builder().no_gzip().build().unwrap(),
+        http: reqwest::Client::builder()
+            .no_gzip()
+            .no_zstd()
+            .build()
+            .unwrap(),
         base: server.url.clone(),
         credential: s_enrol.credential.clone(),
         wire: Mutex::new(0),

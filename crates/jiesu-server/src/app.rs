@@ -25,7 +25,7 @@ use axum::{Json, Router};
 use futures_util::Stream;
 use jiesu_core::wire::{
     EnrolRequest, EnrolResponse, FeedChanged, MAX_BODY_BYTES, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me,
-    PullResponse, PushRequest, PushResponse,
+    PushRequest, PushResponse, RawPullResponse,
 };
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -284,7 +284,7 @@ async fn pull(
     State(s): State<Arc<AppState>>,
     Device(d): Device,
     q: Result<Query<PullQuery>, QueryRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<RawPullResponse>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::malformed(e.body_text()))?;
     let after = q.after.unwrap_or(0);
     if after < 0 {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use jiesu_core::store::BULK_APPLY_EVENTS;
 use jiesu_core::wire::{
     EnrolRequest, EnrolResponse, FeedChanged, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PullResponse,
     PushRequest, PushResponse,
@@ -39,7 +40,10 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
+            // zstd where the server offers it (it prefers it): a first sync's pages cost the
+            // server a fraction of gzip's time to pack and the app of its time to unpack.
             .gzip(true)
+            .zstd(true)
             .build()
             .expect("static client configuration");
         Client {
@@ -208,7 +212,7 @@ fn core(e: jiesu_core::Error) -> WireError {
 /// Push everything waiting, then pull until the feed is drained. Every step is its own
 /// transaction in the store, so an interrupted round loses nothing and the next one resumes.
 pub async fn sync_round<T: Transport>(
-    store: &Mutex<Store>,
+    store: &Arc<Mutex<Store>>,
     transport: &T,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<RoundReport, WireError> {
@@ -236,55 +240,118 @@ pub async fn sync_round<T: Transport>(
         lock(store).acknowledge(&resp.receipts).map_err(core)?;
         report.pushed += n;
     }
-    let mut fetched: i64 = 0;
-    let mut bulk = false;
-    let pulled: Result<(), WireError> = async {
-        let cursor = lock(store).pull_cursor().map_err(core)?;
-        let mut page = transport.pull(cursor, MAX_PULL_EVENTS).await?;
+    let cursor = lock(store).pull_cursor().map_err(core)?;
+    // Pages are fetched and decoded here while the store stores earlier ones on a thread of
+    // its own: a first sync takes the longer of the two, not their sum.
+    let (ahead, arrived) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+    let fetch = async move {
+        let mut after = cursor;
         loop {
+            let page = transport.pull(after, MAX_PULL_EVENTS).await;
+            let last = match &page {
+                Ok(p) => {
+                    after = p.next;
+                    !p.more
+                }
+                Err(_) => true,
+            };
+            // A closed channel: storing failed and the round is over.
+            if ahead.send(page).await.is_err() || last {
+                break;
+            }
+        }
+    };
+    let mut bulk = false;
+    let apply = async {
+        // Owned here, so a failure below closes the channel and stops the fetching.
+        let mut arrived = arrived;
+        let mut fetched: i64 = 0;
+        while let Some(page) = arrived.recv().await {
+            let mut batch = vec![page?];
+            // A long backlog (a first sync) is stored first and folded once per case at the end.
+            bulk |= batch[0].remaining > BULK_PULL;
+            // What has arrived meanwhile is stored in the same transaction, up to a bound: a
+            // commit writes out every page of the log's indexes it touched, and a first
+            // sync's events touch them all over (`jiesu_core::store::BULK_APPLY_EVENTS`).
+            let mut failed = None;
+            let mut events = batch[0].events.len();
+            while events < BULK_APPLY_EVENTS && batch.last().is_some_and(|p| p.more) {
+                match arrived.try_recv() {
+                    Ok(Ok(p)) => {
+                        events += p.events.len();
+                        batch.push(p);
+                    }
+                    Ok(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let page = join_pages(batch);
+            let (page, applied) = on_store(store, move |s| {
+                let applied = match bulk {
+                    true => s.apply_pull_bulk(&page),
+                    false => s.apply_pull(&page),
+                };
+                (page, applied)
+            })
+            .await?;
+            report.pulled += applied.map_err(core)?;
             report.server_time = page.server_time;
             fetched += page.events.len() as i64;
-            // A long backlog (a first sync) is stored first and folded once per case at the end.
-            bulk |= page.remaining > BULK_PULL;
-            // The next page is asked for before this one is stored (its cursor is this page's
-            // `next`), so the server and the network work while the store does: a first sync
-            // takes the longer of the two, not their sum.
-            let ahead = async {
-                match page.more {
-                    true => Some(transport.pull(page.next, MAX_PULL_EVENTS).await),
-                    false => None,
-                }
-            };
-            let apply = async {
-                let mut store = lock(store);
-                match bulk {
-                    true => store.apply_pull_bulk(&page),
-                    false => store.apply_pull(&page),
-                }
-                .map_err(core)
-            };
-            let (ahead, applied) = tokio::join!(ahead, apply);
-            report.pulled += applied?;
-            let Some(ahead) = ahead else {
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if !page.more {
                 return Ok(());
-            };
+            }
             progress(SyncProgress {
                 done: fetched,
                 total: fetched + page.remaining,
             });
-            page = ahead?;
         }
-    }
-    .await;
+        Ok(())
+    };
+    let ((), pulled) = tokio::join!(fetch, apply);
     // Fold what a bulk pull stored even when the round broke off: the window must not show
     // a half-folded store until the next round.
     if bulk {
-        lock(store).settle().map_err(core)?;
+        on_store(store, |s| s.settle()).await?.map_err(core)?;
     }
     pulled?;
     lock(store).record_sync(report.server_time).map_err(core)?;
     Ok(report)
 }
+
+/// Consecutive pages as one: their events in order, the last one's cursor and counts.
+fn join_pages(mut pages: Vec<PullResponse>) -> PullResponse {
+    let mut last = pages.pop().expect("at least one page");
+    if !pages.is_empty() {
+        let mut events: Vec<_> = pages.into_iter().flat_map(|p| p.events).collect();
+        events.append(&mut last.events);
+        last.events = events;
+    }
+    last
+}
+
+/// Run `f` on the store on a blocking thread: storing and folding a first sync take
+/// seconds, and the runtime's worker (the next page's fetch, the live channel) goes on.
+async fn on_store<R: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: impl FnOnce(&mut Store) -> R + Send + 'static,
+) -> Result<R, WireError> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || f(&mut lock(&store))).await {
+        Ok(r) => Ok(r),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(WireError::new(Code::Server, "sync was stopped")),
+    }
+}
+
+/// Pages fetched ahead of the store: with a batch being stored, at most this many more are
+/// held in memory (a page is at most `MAX_PULL_EVENTS` events).
+const PAGES_AHEAD: usize = BULK_APPLY_EVENTS / MAX_PULL_EVENTS as usize;
 
 /// Most JSON bytes of events one push carries (the server accepts 4 MiB bodies).
 pub const PUSH_BYTES: usize = 1024 * 1024;

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 pub use desk::DESK_ROWS;
 pub use schema::{MIGRATIONS, migrations};
-pub use sync::Enrolment;
+pub use sync::{BULK_APPLY_EVENTS, Enrolment};
 
 use crate::api::*;
 use crate::calendar::{self, Calendar};

@@ -335,6 +335,22 @@ ALTER TABLE case_facts_v6 RENAME TO case_facts;
 CREATE INDEX case_facts_by_due ON case_facts (resolve_due);
 "#
     ),
+    // v7: receipts keyed by the event's place in this log instead of its id's text. A first
+    // sync stores a receipt per pulled event: keyed by id, each went into a second b-tree in
+    // random order (the ids' order is not the feed's), dirtying a page per event; keyed by
+    // `seq`, they are appended in order, in a third of the room. Every receipt's event is held
+    // (receipts come with pulled events or for events this device pushed).
+    r#"
+CREATE TABLE receipts_v7 (
+    event_seq   INTEGER PRIMARY KEY,
+    server_seq  INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL
+) STRICT;
+INSERT INTO receipts_v7 (event_seq, server_seq, received_ms)
+SELECT e.seq, r.server_seq, r.received_ms FROM receipts r JOIN events e ON e.id = r.event_id;
+DROP TABLE receipts;
+ALTER TABLE receipts_v7 RENAME TO receipts;
+"#,
 ];
 
 /// The migration set.

@@ -161,7 +161,7 @@ impl Store {
                     e.device, e.office
              FROM events e
              WHERE e.seq > ?1 AND e.device = ?2
-               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)
              ORDER BY e.seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(
@@ -182,7 +182,7 @@ impl Store {
             .prepare_cached(
                 "SELECT count(*) FROM events e
              WHERE e.seq > ?1 AND e.device = ?2
-               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)",
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)",
             )?
             .query_row(params![self.push_floor()?, self.identity.device], |r| {
                 r.get(0)
@@ -213,7 +213,13 @@ impl Store {
         let cursor = self.pull_cursor()?.max(page.next);
         let tx = self.conn.transaction()?;
         let (new, hlc, config) = fold_remote(&tx, self.hlc, &events)?;
-        record_page(&tx, page, cursor, &self.identity.device)?;
+        insert_receipts(
+            &tx,
+            page.events
+                .iter()
+                .map(|p| (p.event.id, p.seq, p.received_ms)),
+        )?;
+        finish_page(&tx, cursor, &self.identity.device)?;
         tx.commit()?;
         self.after_remote(hlc, config)?;
         Ok(new)
@@ -238,9 +244,13 @@ impl Store {
                     return Err(Error::invalid("stream", Reason::Malformed));
                 }
                 if insert_event_if_new(tx, ev)? {
+                    // Its place in the log is known: no lookup by id.
+                    insert_receipt_at(tx, tx.last_insert_rowid(), p.seq, p.received_ms)?;
                     streams.insert(ev.stream.as_str());
                     hlc = hlc.observe(ev.hlc);
                     new += 1;
+                } else {
+                    insert_receipts(tx, std::iter::once((ev.id, p.seq, p.received_ms)))?;
                 }
             }
             let mut dirty =
@@ -248,7 +258,7 @@ impl Store {
             for stream in streams {
                 dirty.execute([stream])?;
             }
-            record_page(tx, page, cursor, &device)?;
+            finish_page(tx, cursor, &device)?;
             Ok(hlc)
         })?;
         self.hlc = new_hlc;
@@ -302,7 +312,10 @@ impl Store {
     pub fn receipt_time(&self, event: uuid::Uuid) -> Result<Option<i64>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT received_ms FROM receipts WHERE event_id = ?1")?
+            .prepare_cached(
+                "SELECT r.received_ms FROM receipts r JOIN events e ON e.seq = r.event_seq
+                 WHERE e.id = ?1",
+            )?
             .query_row([event.to_string()], |r| r.get(0))
             .optional()?)
     }
@@ -328,6 +341,13 @@ impl Store {
         })
     }
 }
+
+/// Pulled events worth storing in one transaction during a first sync: the log's indexes
+/// take a first sync's events in no useful order (ids and streams are random to the feed),
+/// and each commit writes out every index page it touched. Pages of 2,000 events touched
+/// nearly a page per event per index; eight pages in one commit touch most of those pages
+/// once. The sync task joins the pages that have arrived, up to this many events.
+pub const BULK_APPLY_EVENTS: usize = 16_384;
 
 /// Log pages between checkpoints during bulk work (SQLite's default, restored after, is 1000).
 const BULK_CHECKPOINT_PAGES: i64 = 16_384;
@@ -356,36 +376,42 @@ fn without_power_cut_sync<T>(
     done
 }
 
-/// What every pulled page leaves besides its events: the receipts, the cursor, and the push
-/// floor (our own events can come back, e.g. after a lost acknowledgement, and their receipts
-/// may let the floor move).
-fn record_page(
-    tx: &rusqlite::Transaction<'_>,
-    page: &PullResponse,
-    cursor: i64,
-    device: &str,
-) -> Result<()> {
-    insert_receipts(
-        tx,
-        page.events
-            .iter()
-            .map(|p| (p.event.id, p.seq, p.received_ms)),
-    )?;
+/// What every pulled page leaves besides its events and their receipts: the cursor, and the
+/// push floor (our own events can come back, e.g. after a lost acknowledgement, and their
+/// receipts may let the floor move).
+fn finish_page(tx: &rusqlite::Transaction<'_>, cursor: i64, device: &str) -> Result<()> {
     Store::set_meta(tx, PULL_CURSOR, &cursor.to_string())?;
     advance_push_floor(tx, device)
 }
 
+/// Keep receipts for held events, found by id: `(event id, server seq, received ms)`.
 fn insert_receipts(
     tx: &rusqlite::Transaction<'_>,
     receipts: impl Iterator<Item = (uuid::Uuid, i64, i64)>,
 ) -> Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO receipts (event_id, server_seq, received_ms) VALUES (?1, ?2, ?3)
-         ON CONFLICT(event_id) DO NOTHING",
+        "INSERT INTO receipts (event_seq, server_seq, received_ms)
+         SELECT seq, ?2, ?3 FROM events WHERE id = ?1
+         ON CONFLICT (event_seq) DO NOTHING",
     )?;
     for (id, seq, at) in receipts {
         stmt.execute(params![id.to_string(), seq, at])?;
     }
+    Ok(())
+}
+
+/// Keep the receipt of the event at `event_seq` in this log.
+fn insert_receipt_at(
+    tx: &rusqlite::Transaction<'_>,
+    event_seq: i64,
+    server_seq: i64,
+    received_ms: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO receipts (event_seq, server_seq, received_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (event_seq) DO NOTHING",
+    )?
+    .execute(params![event_seq, server_seq, received_ms])?;
     Ok(())
 }
 
@@ -402,7 +428,7 @@ fn advance_push_floor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<()
         .prepare_cached(
             "SELECT min(e.seq) FROM events e
              WHERE e.seq > ?1 AND e.device = ?2
-               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_id = e.id)",
+               AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)",
         )?
         .query_row(params![floor, device], |r| r.get(0))?;
     let new_floor = match first_unacked {

@@ -60,8 +60,35 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
                 )
                 .unwrap();
             }
+            // Receipts (from v2): keyed by the event's id until v7, by its place in the log after.
+            let (_, first) = &events[0];
+            if k >= 7 {
+                conn.execute(
+                    "INSERT INTO receipts (event_seq, server_seq, received_ms)
+                     SELECT seq, 41, 1234 FROM events WHERE id = ?1",
+                    [first.id.to_string()],
+                )
+                .unwrap();
+            } else if k >= 2 {
+                conn.execute(
+                    "INSERT INTO receipts (event_id, server_seq, received_ms) VALUES (?1, 41, 1234)",
+                    [first.id.to_string()],
+                )
+                .unwrap();
+            }
         }
         let mut s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+        let kept = if k >= 2 { Some(1234) } else { None };
+        assert_eq!(
+            s.receipt_time(events[0].1.id).unwrap(),
+            kept,
+            "from version {k}"
+        );
+        assert_eq!(
+            s.receipt_time(events[1].1.id).unwrap(),
+            None,
+            "from version {k}"
+        );
         s.rebuild_projections().unwrap();
         assert_eq!(
             s.case(case.id).unwrap().state,

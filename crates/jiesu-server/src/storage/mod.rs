@@ -18,7 +18,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use jiesu_core::Event;
-use jiesu_core::wire::{Office, PullResponse, Receipt};
+use jiesu_core::wire::{Office, RawPullResponse, Receipt};
 
 use crate::error::ApiError;
 use crate::scope::Tree;
@@ -110,9 +110,14 @@ pub trait Storage: Send + Sync + 'static {
         tree: &std::sync::Arc<Tree>,
         now_ms: i64,
     ) -> Result<PushOutcome>;
-    /// A page of `office`'s feed after `after`.
-    async fn pull(&self, office: &str, after: i64, limit: u32, now_ms: i64)
-    -> Result<PullResponse>;
+    /// A page of `office`'s feed after `after`, each event as stored (not decoded again).
+    async fn pull(
+        &self,
+        office: &str,
+        after: i64,
+        limit: u32,
+        now_ms: i64,
+    ) -> Result<RawPullResponse>;
     /// The newest position of `office`'s feed (0 when empty).
     async fn feed_head(&self, office: &str) -> Result<i64>;
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use jiesu_core::Event;
-use jiesu_core::wire::{Office, PullResponse, Pulled};
+use jiesu_core::wire::{Office, Pulled, RawPullResponse};
 use tokio_postgres::NoTls;
 
 use super::{
@@ -519,7 +519,7 @@ impl Storage for PostgresStorage {
         after: i64,
         limit: u32,
         now_ms: i64,
-    ) -> Result<PullResponse> {
+    ) -> Result<RawPullResponse> {
         let c = self.client().await?;
         let rows = c
             .query(
@@ -534,9 +534,9 @@ impl Storage for PostgresStorage {
         let mut events = Vec::with_capacity(rows.len().min(limit as usize));
         let mut next = after;
         for r in rows.iter().take(limit as usize) {
-            let body: &str = r.get(3);
+            let body: String = r.get(3);
             events.push(Pulled {
-                event: serde_json::from_str(body).map_err(backend)?,
+                event: serde_json::value::RawValue::from_string(body).map_err(backend)?,
                 seq: r.get(1),
                 received_ms: r.get(2),
             });
@@ -558,7 +558,7 @@ impl Storage for PostgresStorage {
         } else {
             0
         };
-        Ok(PullResponse {
+        Ok(RawPullResponse {
             events,
             next,
             more,

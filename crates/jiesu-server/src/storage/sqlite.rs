@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use jiesu_core::Event;
-use jiesu_core::wire::{Office, PullResponse, Pulled};
+use jiesu_core::wire::{Office, Pulled, RawPullResponse};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
@@ -504,7 +504,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
         after: i64,
         limit: u32,
         now_ms: i64,
-    ) -> Result<PullResponse> {
+    ) -> Result<RawPullResponse> {
         let office = office.to_owned();
         self.read(move |conn| {
             let mut stmt = conn
@@ -533,7 +533,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                     more = true;
                     break;
                 }
-                let event: Event = serde_json::from_str(&body).map_err(backend)?;
+                let event = serde_json::value::RawValue::from_string(body).map_err(backend)?;
                 events.push(Pulled {
                     event,
                     seq,
@@ -559,7 +559,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             } else {
                 0
             };
-            Ok(PullResponse {
+            Ok(RawPullResponse {
                 events,
                 next,
                 more,

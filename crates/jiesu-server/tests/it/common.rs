@@ -133,8 +133,21 @@ pub struct App {
 impl App {
     /// A fresh store enrolled at `office`, with clock `skew_ms` off the true time.
     pub async fn enrol(server: &TestServer, office: &str, skew_ms: i64) -> App {
+        App::enrol_in(server, office, skew_ms, None).await
+    }
+
+    /// The same, with the store in `dir` if given (in memory otherwise).
+    pub async fn enrol_in(
+        server: &TestServer,
+        office: &str,
+        skew_ms: i64,
+        dir: Option<&std::path::Path>,
+    ) -> App {
         let clock = ManualClock::new(MONDAY_9AM + skew_ms);
-        let mut store = Store::open_in_memory(Box::new(clock.clone())).unwrap();
+        let mut store = match dir {
+            Some(dir) => Store::open(dir, Box::new(clock.clone())).unwrap(),
+            None => Store::open_in_memory(Box::new(clock.clone())).unwrap(),
+        };
         store
             .set_identity(
                 jiesu_core::wire::UNENROLLED_OFFICE,

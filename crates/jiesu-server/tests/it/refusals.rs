@@ -284,6 +284,8 @@ async fn refusals(backend: Backend) {
         .storage
         .pull("s1", head_before, 100, 0)
         .await
+        .unwrap()
+        .decode()
         .unwrap();
     assert_eq!(street_new.events.len(), 1, "only the accepted intake");
     assert_eq!(street_new.events[0].event.id, own.id);

@@ -447,6 +447,197 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     want.sort();
     got.sort();
     assert_eq!(got, want, "every event once, in pages");
+    // The server passes each event on as the JSON it stored at push time, not decoded and
+    // encoded again: those bytes are the pushed event's own serialisation.
+    let raw = server.storage.pull("s1", 0, 100, 0).await.unwrap();
+    assert_eq!(raw.events.len(), 25);
+    for p in &raw.events {
+        let decoded: jiesu_core::Event = serde_json::from_str(p.event.get()).unwrap();
+        let original = events.iter().find(|e| e.id == decoded.id).unwrap();
+        assert_eq!(&decoded, original);
+        assert_eq!(p.event.get(), serde_json::to_string(original).unwrap());
+    }
+    server.stop().await;
+}
+
+/// A first sync (a backlog longer than `BULK_PULL`) broken off by the network: what arrived
+/// before the break is stored and folded, not left half-done; the next round resumes from
+/// there; in the end the street holds the community's events and folds its cases exactly as
+/// the community does. The progress reported counts toward the whole feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_broken_off_keeps_what_it_stored_folded_and_resumes() {
+    use jiesu_core::WireError;
+    use jiesu_core::sample::{SampleSpec, generate};
+    use jiesu_core::wire::{PullResponse, PushRequest, PushResponse};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// The real client, but the `at`-th pull fails as if the network dropped.
+    struct BreaksOnce {
+        inner: Client,
+        pulls: AtomicU32,
+        at: u32,
+    }
+    impl Transport for BreaksOnce {
+        async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
+            self.inner.push(req).await
+        }
+        async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, WireError> {
+            if self.pulls.fetch_add(1, Ordering::SeqCst) + 1 == self.at {
+                return Err(WireError::new(jiesu_core::Code::Offline, "cable pulled"));
+            }
+            self.inner.pull(after, limit).await
+        }
+    }
+
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let spec = SampleSpec {
+        cases: 1800,
+        days: 200,
+        ..SampleSpec::community(MONDAY_9AM)
+    };
+    generate(&mut a.store(), &spec).unwrap();
+    a.sync().await;
+    let events = a.store().stats().unwrap().events as i64;
+    let page = jiesu_core::wire::MAX_PULL_EVENTS as i64;
+    assert!(
+        events - page > jiesu_sync::BULK_PULL,
+        "{events} events: a first sync"
+    );
+
+    // The street's store on disk, as in the app (the settle folds on a second connection).
+    let dir = tempfile::tempdir().unwrap();
+    let street = App::enrol_in(&server, "s1", 0, Some(dir.path())).await;
+    let t = BreaksOnce {
+        inner: street.client.clone(),
+        pulls: AtomicU32::new(0),
+        at: 4,
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |p: jiesu_core::SyncProgress| seen.lock().unwrap().push(p);
+    let broken = jiesu_sync::sync_round(&street.store, &t, &progress).await;
+    assert_eq!(broken.unwrap_err().code, jiesu_core::Code::Offline);
+    let three_pages = feed_position_after(&server, 3 * page).await;
+    {
+        let mut s = street.store();
+        let stored = s.stats().unwrap().events as i64;
+        assert_eq!(stored, 3 * page, "the three pages before the break");
+        assert_eq!(s.pull_cursor().unwrap(), three_pages);
+        let unfolded: i64 = s
+            .connection()
+            .query_row("SELECT count(*) FROM dirty_streams", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(unfolded, 0, "what was stored is folded");
+        // Folded as a full rebuild from the stored events folds it.
+        let settled = s.all_cases().unwrap();
+        assert!(!settled.is_empty());
+        s.rebuild_projections().unwrap();
+        assert_eq!(s.all_cases().unwrap(), settled);
+    }
+    let report = jiesu_sync::sync_round(&street.store, &t, &progress)
+        .await
+        .unwrap();
+    assert_eq!(report.pulled as i64, events - 3 * page);
+    assert_eq!(
+        street.store().event_ids().unwrap(),
+        a.store().event_ids().unwrap()
+    );
+    let by_id = |mut cases: Vec<jiesu_core::Case>| {
+        cases.sort_by_key(|c| c.id);
+        cases
+    };
+    assert_eq!(
+        by_id(street.store().all_cases().unwrap()),
+        by_id(a.store().all_cases().unwrap())
+    );
+    // Progress: counted toward the whole feed, never backwards, within each round.
+    let seen = seen.into_inner().unwrap();
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|p| p.done <= p.total));
+    assert_eq!(seen[0].total, events, "the first page knows the whole feed");
+    assert!(
+        seen.windows(2)
+            .all(|w| w[1].done > w[0].done || w[1].total < w[0].total)
+    );
+    server.stop().await;
+}
+
+/// The street feed's position after its first `n` events.
+async fn feed_position_after(server: &TestServer, n: i64) -> i64 {
+    let page = server.storage.pull("s1", 0, n as u32, 0).await.unwrap();
+    page.next
+}
+
+/// Pull pages are packed as the client asks: zstd where it is offered (the app's client
+/// offers it, and the server prefers it), gzip for a client that knows only gzip, plain
+/// JSON for one that asks for nothing; each unpacks to the same page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_pages_are_packed_as_the_client_asks() {
+    use std::io::Read;
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    for i in 0..40 {
+        a.store().receive(parking(&format!("停车难 {i}"))).unwrap();
+    }
+    a.sync().await;
+    let credential = street.store().enrolment().unwrap().unwrap().credential;
+    // No automatic unpacking in this client: the test sees the bytes as sent.
+    let http = reqwest::Client::builder()
+        .no_gzip()
+        .no_zstd()
+        .build()
+        .unwrap();
+    let mut pages = Vec::new();
+    for (accept, packed) in [
+        (Some("zstd, gzip"), Some("zstd")),
+        (Some("gzip"), Some("gzip")),
+        (None, None),
+    ] {
+        let mut req = http
+            .get(format!("{}/v1/pull?after=0&limit=100", server.url))
+            .bearer_auth(&credential);
+        if let Some(accept) = accept {
+            req = req.header("accept-encoding", accept);
+        }
+        let r = req.send().await.unwrap();
+        assert!(r.status().is_success());
+        let encoding = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(encoding.as_deref(), packed, "asked with {accept:?}");
+        let bytes = r.bytes().await.unwrap();
+        let json = match packed {
+            Some("zstd") => zstd::decode_all(&bytes[..]).unwrap(),
+            Some(_) => {
+                let mut json = Vec::new();
+                flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_end(&mut json)
+                    .unwrap();
+                json
+            }
+            None => bytes.to_vec(),
+        };
+        if packed.is_some() {
+            assert!(bytes.len() * 3 < json.len(), "{packed:?} packs the page");
+        }
+        let page: jiesu_core::wire::PullResponse = serde_json::from_slice(&json).unwrap();
+        assert_eq!(page.events.len(), 40);
+        pages.push(page);
+    }
+    // The same page each time (but for the server's clock).
+    let same = |a: &jiesu_core::wire::PullResponse, b: &jiesu_core::wire::PullResponse| {
+        a.events == b.events && (a.next, a.more, a.remaining) == (b.next, b.more, b.remaining)
+    };
+    assert!(same(&pages[0], &pages[1]) && same(&pages[1], &pages[2]));
+    // And the app's own client gets the same page through whatever it negotiated.
+    let via_client = street.client.pull(0, 100).await.unwrap();
+    assert!(same(&via_client, &pages[0]));
     server.stop().await;
 }
 

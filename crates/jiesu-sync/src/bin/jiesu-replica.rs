@@ -4,7 +4,7 @@
 //! enrols it with the code when it is not enrolled yet, runs one sync round, and prints the
 //! cases it holds as JSON lines (`{"number", "office", "state", "description"}`).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -40,9 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let credential = store.enrolment()?.ok_or("not enrolled")?.credential;
     let client = jiesu_sync::Client::new(&server).with_credential(&credential);
-    let store = Mutex::new(store);
+    let store = Arc::new(Mutex::new(store));
     jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
-    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+    let store = store.lock().unwrap_or_else(|p| p.into_inner());
     for c in store.all_cases()? {
         println!(
             "{}",
