@@ -127,19 +127,23 @@ export function notificationDaemon() {
   }
 }
 
+/** Errors after which the step did nothing and may be tried again (see `fresh`). */
+const NOTHING_HAPPENED = ['StaleElementReferenceError', 'ElementClickInterceptedError']
+
 /**
- * Run `fn` again, up to a few times, when an element it found was replaced before it was used:
- * Vue re-renders lists and panels as data arrives, and WebKitWebDriver then reports the old
- * node as stale. Only for steps that did nothing yet when the error came (finding, scrolling,
- * reading, a click that was refused).
+ * Run `fn` again, up to a few times, when an element it found was replaced before it was used
+ * (Vue re-renders lists and panels as data arrives, and WebKitWebDriver then reports the old
+ * node as stale) or a click was refused because a closing dropdown or dialog still covered the
+ * element. Only for steps that did nothing yet when the error came (finding, scrolling,
+ * reading, a refused click).
  */
-export async function fresh(fn, tries = 5) {
+export async function fresh(fn, tries = 6) {
   for (let i = 1; ; i++) {
     try {
       return await fn()
     } catch (e) {
-      if (e.name !== 'StaleElementReferenceError' || i >= tries) throw e
-      await new Promise((r) => setTimeout(r, 100 * i))
+      if (!NOTHING_HAPPENED.includes(e.name) || i >= tries) throw e
+      await new Promise((r) => setTimeout(r, 150 * i))
     }
   }
 }
@@ -170,16 +174,22 @@ export class Ui {
     if (tag === 'input' || tag === 'textarea') return e
     return e.findElement(By.css('input, textarea'))
   }
+  /** The input, focused by a click (tried again while something fading still covers it). */
+  async focused(testid) {
+    return fresh(async () => {
+      const e = await this.input(testid)
+      await e.click()
+      return e
+    })
+  }
   async type(testid, text) {
-    const e = await this.input(testid)
-    await e.click()
+    const e = await this.focused(testid)
     await e.sendKeys(text)
     return e
   }
   /** Replace whatever an input holds with `text`. */
   async retype(testid, text) {
-    const e = await this.input(testid)
-    await e.click()
+    const e = await this.focused(testid)
     await e.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE)
     await e.sendKeys(text)
     return e
@@ -236,6 +246,10 @@ export class Ui {
     )
     await this.d.wait(until.elementIsVisible(item), 5000)
     await item.click()
+    // Like a select's dropdown, the suggestions fade out over what lies below them.
+    await this.d.wait(until.elementIsNotVisible(item), 5000).catch((e) => {
+      if (e.name !== 'StaleElementReferenceError') throw e
+    })
   }
   /** Wait until no dialog or its fading overlay covers the page. */
   async noOverlay(ms = 10000) {
