@@ -40,8 +40,7 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
       .click()
       .perform()
     await ui.visible('drill-table')
-    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
-    await ui.noOverlay()
+    await ui.closeDrawer()
     const unitReceived = Number(await ui.text('rank-received-0'))
     assert.ok(unitReceived >= 10, 'ranked units have the minimum sample')
     // Again, now that the number is read: the bar opens its cases.
@@ -58,8 +57,7 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
     await ui.screenshot('journey8-drill')
 
     // A KPI card opens its cases too: overdue now, each row overdue.
-    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
-    await ui.noOverlay()
+    await ui.closeDrawer()
     const overdueCard = await driver.findElement(By.css('[data-testid^="kpi-overdue_now"]'))
     const overdue = Number((await overdueCard.getText()).match(/\d+/g)[0])
     await overdueCard.click()
@@ -68,8 +66,7 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
       const text = await ui.text('drill-table')
       assert.match(text, /已超期/)
     }
-    await (await driver.findElement(By.css('.el-drawer__close-btn'))).click()
-    await ui.noOverlay()
+    await ui.closeDrawer()
 
     // The monthly report, read back with openpyxl: the received figure is the card's.
     await ui.click('d-month')

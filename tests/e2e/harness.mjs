@@ -267,6 +267,23 @@ export class Ui {
       return true
     }, ms, 'a dialog stayed open')
   }
+  /**
+   * Close the open drawer with its close button and wait until it is gone; a click that
+   * landed while the drawer was still sliding in is ignored by it, so click again.
+   */
+  async closeDrawer(ms = 15000) {
+    const end = Date.now() + ms
+    for (;;) {
+      for (const b of await this.d.findElements(By.css('.el-drawer__close-btn')).catch(() => [])) {
+        if (await b.isDisplayed().catch(() => false)) await b.click().catch(() => {})
+      }
+      try {
+        return await this.noOverlay(2000)
+      } catch (e) {
+        if (Date.now() > end) throw e
+      }
+    }
+  }
   async text(testid) {
     return fresh(async () => {
       const e = await this.visible(testid)
