@@ -114,15 +114,30 @@ pub async fn save_attachment(
     Ok(store(&state).save_attachment(&name, data)?)
 }
 
-/// The bytes of an attachment, returned raw (an ArrayBuffer in the window).
+/// The bytes of an attachment, returned raw (an ArrayBuffer in the window). A photo of a
+/// case from another office that has not arrived yet is fetched from the server right away
+/// (the background sync fetches them a few at a time).
 #[tauri::command]
 pub async fn attachment(
     state: State<'_, AppState>,
     sha256: String,
 ) -> CmdResult<tauri::ipc::Response> {
-    Ok(tauri::ipc::Response::new(
-        store(&state).read_attachment(&sha256)?,
-    ))
+    let missing = match store(&state).read_attachment(&sha256) {
+        Ok(bytes) => return Ok(tauri::ipc::Response::new(bytes)),
+        Err(e @ Error::NotFound { .. }) => e,
+        Err(e) => return Err(e.into()),
+    };
+    let Some(enrolment) = store(&state).enrolment()? else {
+        return Err(missing.into());
+    };
+    let client =
+        jiesu_sync::Client::new(&enrolment.server_url).with_credential(&enrolment.credential);
+    match jiesu_sync::fetch_attachment(&state.store, &client, &sha256).await {
+        Ok(Some(bytes)) => Ok(tauri::ipc::Response::new(bytes)),
+        // Not uploaded by its office yet: "not here" is the truth the window words.
+        Ok(None) => Err(missing.into()),
+        Err(e) => Err(e),
+    }
 }
 
 #[tauri::command]
@@ -183,6 +198,9 @@ pub async fn enrol(
         s.check_can_enrol(&server_url)?;
         s.identity().device.clone()
     };
+    // A server that was left while offline must hear of it first: it enrols a device only
+    // once its earlier credential is revoked.
+    let _ = jiesu_sync::deliver_revokes(&state.store).await;
     let device_name = std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("COMPUTERNAME").ok())
@@ -216,15 +234,9 @@ pub async fn enrol(
 /// Leave the server. Returns how many events had not been uploaded.
 #[tauri::command]
 pub async fn unenrol(state: State<'_, AppState>) -> CmdResult<u32> {
-    let enrolment = store(&state).enrolment()?;
-    if let Some(e) = enrolment {
-        // Best effort: offline, the server keeps the device until an administrator revokes it.
-        let _ = jiesu_sync::Client::new(&e.server_url)
-            .with_credential(&e.credential)
-            .unenrol()
-            .await;
-    }
     let waiting = store(&state).unenrol()?;
+    // Told now if the server is reachable; otherwise the sync task keeps trying.
+    let _ = jiesu_sync::deliver_revokes(&state.store).await;
     state.syncer.wake();
     Ok(waiting)
 }

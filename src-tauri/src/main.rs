@@ -45,10 +45,13 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0),
             );
-            let store = Arc::new(Mutex::new(jiesu_core::Store::open(
-                &dir,
-                Box::new(clock.clone()),
-            )?));
+            let store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
+            if std::env::var_os(CLOCK_OFFSET_VAR).is_none() {
+                // The server's correction as last measured: right from the first step, even
+                // when this start is offline.
+                clock.set_offset_ms(store.clock_offset()?);
+            }
+            let store = Arc::new(Mutex::new(store));
             let handle = app.handle().clone();
             let _runtime = tauri::async_runtime::handle().inner().enter();
             let on_data = {

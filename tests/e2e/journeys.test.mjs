@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
+import { statSync } from 'node:fs'
 import { journey, Key, By, until } from './harness.mjs'
 import { startServer } from './server.mjs'
 
@@ -214,6 +215,7 @@ test('a community enrols with the street server, files a case, and the street of
       await ui.type('f-name', '赵大爷')
       await ui.cascade('f-category', '小区车位', '小区车位')
       const desc = await ui.type('f-description', '小区东门晚上车位不够，车停到了消防通道')
+      await (await ui.el('f-photo')).sendKeys(PHOTO)
       const filedAt = Date.now()
       await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
       await ui.waitText('case-state', '待派单')
@@ -237,6 +239,20 @@ test('a community enrols with the street server, files a case, and the street of
       assert.equal(seen.office, 'hm')
       assert.equal(seen.state, 'received')
       assert.match(seen.description, /消防通道/)
+      assert.equal(seen.photo, statSync(PHOTO).size, 'the photo went up with the case and came down whole')
+
+      // Another desk of the community files a case with a photo: it appears here without
+      // polling, and its photo is fetched from the server and shown.
+      const other = server.replica('hm', { file: '3号楼门口共享单车堆放，老人出行不便', photo: PHOTO })
+      const theirs = other.find((c) => c.description.includes('共享单车'))
+      assert.ok(theirs, 'the other desk filed its case')
+      await ui.click('nav-cases')
+      await ui.visible(`case-${theirs.number}`, 20000)
+      await ui.click(`case-${theirs.number}`)
+      await ui.waitText('case-number', theirs.number)
+      const img = await ui.visible('case-photo', 20000)
+      await driver.wait(async () => (await img.getAttribute('naturalWidth')) === '128', 10000, 'the fetched photo decodes')
+      await ui.screenshot('journey5-photo-from-another-desk')
     })
   } finally {
     server.stop()

@@ -39,13 +39,17 @@ export async function startServer() {
   return {
     url,
     code: (office) => admin('code', '--office', office),
-    /** Sync a fresh headless app core enrolled at `office`; returns the cases it holds. */
-    replica(office) {
+    /**
+     * Sync a fresh headless app core enrolled at `office`; returns the cases it holds. With
+     * `file`, it first files a parking complaint so described (with the photo at `photo`).
+     */
+    replica(office, { file, photo } = {}) {
       const rdir = mkdtempSync(join(tmpdir(), 'jiesu-replica-'))
+      const args = ['--dir', rdir, '--server', url, '--code', admin('code', '--office', office)]
+      if (file) args.push('--file', file)
+      if (photo) args.push('--photo', photo)
       try {
-        const out = execFileSync(REPLICA, ['--dir', rdir, '--server', url, '--code', admin('code', '--office', office)], {
-          encoding: 'utf8',
-        })
+        const out = execFileSync(REPLICA, args, { encoding: 'utf8' })
         return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
       } finally {
         rmSync(rdir, { recursive: true, force: true })

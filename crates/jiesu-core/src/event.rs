@@ -408,6 +408,14 @@ impl EventBody {
         )
     }
 
+    /// The photo the event refers to: a replica that receives the event fetches it.
+    pub fn attachment(&self) -> Option<&crate::model::Attachment> {
+        match self {
+            EventBody::CaseReceived(r) => r.intake.attachment.as_ref(),
+            _ => None,
+        }
+    }
+
     /// Split into the stored `(kind, payload JSON)` pair.
     pub fn to_columns(&self) -> (&'static str, String) {
         let kind = self.kind();

@@ -27,8 +27,11 @@ pub const MAX_PUSH_EVENTS: usize = 500;
 /// Most events one pull page returns.
 pub const MAX_PULL_EVENTS: u32 = 2000;
 
-/// Largest request body the server reads (bytes).
+/// Largest request body the server reads (bytes), photos aside.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest photo accepted, by the app and by the server (a phone photo is 2–8 MB).
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Level of an office in the organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

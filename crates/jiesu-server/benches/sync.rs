@@ -62,6 +62,14 @@ struct Counting {
 }
 
 impl Transport for Counting {
+    async fn put_attachment(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), WireError> {
+        self.inner.put_attachment(sha256, bytes).await
+    }
+
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>, WireError> {
+        self.inner.get_attachment(sha256).await
+    }
+
     async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
         self.inner.push(req).await
     }

@@ -9,6 +9,8 @@
 //! | `GET /v1/pull?after=&limit=` | device | a page of the office's feed |
 //! | `GET /v1/live` | device | server-sent `changed` events when the feed grows |
 //! | `POST /v1/unenrol` | device | revoke its own credential |
+//! | `PUT /v1/attachments/{sha256}` | device | upload a photo's bytes |
+//! | `GET /v1/attachments/{sha256}` | device | a photo of a case the device's office sees |
 //!
 //! Every refusal is a 4xx with a `{code, message, params}` body and writes nothing.
 
@@ -16,16 +18,18 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
 use jiesu_core::wire::{
-    EnrolRequest, EnrolResponse, FeedChanged, MAX_BODY_BYTES, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me,
-    PushRequest, PushResponse, RawPullResponse,
+    EnrolRequest, EnrolResponse, FeedChanged, MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES,
+    MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PushRequest, PushResponse, RawPullResponse,
 };
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -37,7 +41,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::scope::Tree;
+use crate::scope::{Tree, sees_photo};
 use crate::storage::{DeviceRecord, Storage};
 
 /// Shared server state.
@@ -100,6 +104,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/pull", get(pull))
         .route("/v1/live", get(live))
         .route("/v1/unenrol", post(unenrol))
+        .route(
+            "/v1/attachments/{sha256}",
+            get(get_attachment)
+                .put(put_attachment)
+                // Photos are the one body larger than the general limit.
+                .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
+        )
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
@@ -327,4 +338,108 @@ async fn unenrol(
     s.storage.revoke(&d.id, s.now()).await?;
     tracing::info!(device = %d.id, "device unenrolled itself");
     Ok(Json(serde_json::json!({ "revoked": true })))
+}
+
+/// The photo named in the path: a SHA-256 in hex.
+fn photo_hash(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    let Path(sha) = path.map_err(|e| ApiError::malformed(e.body_text()))?;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::malformed(
+            "a photo is named by the SHA-256 of its bytes (64 hex digits)",
+        ));
+    }
+    Ok(sha.to_ascii_lowercase())
+}
+
+async fn put_attachment(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let sha = photo_hash(path)?;
+    let bytes = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!(
+                "a photo may be at most {MAX_ATTACHMENT_BYTES} bytes"
+            ))
+        } else {
+            ApiError::malformed(e.body_text())
+        }
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid("the photo is empty"));
+    }
+    // Stored under its hash, so the hash must be the bytes': a device cannot put other bytes
+    // under the name a case refers to.
+    if hex::encode(sha2::Sha256::digest(&bytes)) != sha {
+        return Err(ApiError::invalid(format!(
+            "the bytes do not hash to {sha} (cut off on the way?)"
+        )));
+    }
+    let size = bytes.len();
+    s.storage
+        .put_attachment(&sha, bytes.to_vec(), &d.office, s.now())
+        .await?;
+    Ok(Json(serde_json::json!({ "sha256": sha, "size": size })))
+}
+
+async fn get_attachment(
+    State(s): State<Arc<AppState>>,
+    Device(d): Device,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let sha = photo_hash(path)?;
+    let scope = s.storage.attachment_scope(&sha).await?;
+    if scope.uploader.is_none() && scope.holders.is_empty() {
+        return Err(ApiError::not_found("no such photo"));
+    }
+    let tree = s.tree_with(&[&d.office]).await?;
+    if !sees_photo(&tree, &d.office, &scope) {
+        return Err(ApiError::out_of_scope(
+            "the photo belongs to another office's case",
+        ));
+    }
+    let Some(bytes) = s.storage.attachment_bytes(&sha).await? else {
+        // The case has arrived, the photo not yet: its office uploads it on its next sync.
+        return Err(ApiError::not_found("the photo has not been uploaded yet"));
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, sniff_type(&bytes)),
+            // Named by its hash: the bytes behind a name never change.
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The photo's type from its first bytes. An image type also keeps the compression layer
+/// from packing bytes that are packed already.
+fn sniff_type(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0xff, 0xd8, 0xff, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        _ => "application/octet-stream",
+    }
 }

@@ -113,6 +113,15 @@ fn kind_rank(k: OfficeKind) -> u8 {
     }
 }
 
+/// Whether `office` may fetch a photo: it sees the uploading office's work, or a case that
+/// refers to the photo (its holders, or an office above one). A photo goes where its case goes,
+/// transfers included; content hashes cannot be guessed, but scope is checked all the same.
+pub fn sees_photo(tree: &Tree, office: &str, photo: &crate::storage::PhotoScope) -> bool {
+    let mut who = photo.holders.clone();
+    who.extend(photo.uploader.iter().cloned());
+    tree.sees(office, &who)
+}
+
 /// What storage knows about a push before planning it.
 #[derive(Debug, Default)]
 pub struct Known {

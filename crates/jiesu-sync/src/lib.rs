@@ -153,8 +153,24 @@ impl Client {
     }
 }
 
+/// The server's answer to a photo fetch that found no bytes, told apart from a failure.
+fn not_served(e: &WireError) -> bool {
+    e.code == Code::NotFound
+}
+
 /// What a sync round needs from the network. [`Client`] is the real one.
 pub trait Transport: Send + Sync {
+    /// Upload a photo's bytes (content-addressed: uploading them again is harmless).
+    fn put_attachment(
+        &self,
+        sha256: &str,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<(), WireError>> + Send;
+    /// A photo's bytes; `None` while nobody has uploaded them.
+    fn get_attachment(
+        &self,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, WireError>> + Send;
     /// Push a batch.
     fn push(
         &self,
@@ -169,6 +185,36 @@ pub trait Transport: Send + Sync {
 }
 
 impl Transport for Client {
+    async fn put_attachment(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), WireError> {
+        Self::answer::<serde_json::Value>(
+            self.req(reqwest::Method::PUT, &format!("/v1/attachments/{sha256}"))
+                .timeout(PHOTO_TIMEOUT)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes)
+                .send()
+                .await,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>, WireError> {
+        let r = self
+            .req(reqwest::Method::GET, &format!("/v1/attachments/{sha256}"))
+            .timeout(PHOTO_TIMEOUT)
+            .send()
+            .await
+            .map_err(offline)?;
+        if r.status().is_success() {
+            return Ok(Some(r.bytes().await.map_err(offline)?.to_vec()));
+        }
+        match Self::answer::<serde_json::Value>(Ok(r)).await {
+            Err(e) if not_served(&e) => Ok(None),
+            Err(e) => Err(e),
+            Ok(_) => unreachable!("a failed status is never an answer"),
+        }
+    }
+
     async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
         Self::answer(
             self.req(reqwest::Method::POST, "/v1/push")
@@ -199,6 +245,10 @@ pub struct RoundReport {
     pub pulled: usize,
     /// The last server time seen (ms).
     pub server_time: i64,
+    /// Photos uploaded.
+    pub photos_up: usize,
+    /// Photos fetched.
+    pub photos_down: usize,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -234,6 +284,17 @@ pub async fn sync_round<T: Transport>(
             .unwrap_or(events.len())
             .max(1);
         events.truncate(fit);
+        // A case goes up after its photo, so whoever pulls the case can fetch the photo.
+        for a in events.iter().filter_map(|e| e.body.attachment()) {
+            let bytes = match lock(store).read_attachment(&a.sha256) {
+                Ok(b) => b,
+                // Lost from this PC's disk: the case still goes up, without it.
+                Err(jiesu_core::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(core(e)),
+            };
+            transport.put_attachment(&a.sha256, bytes).await?;
+            report.photos_up += 1;
+        }
         let n = events.len();
         let resp = transport.push(&PushRequest { events }).await?;
         report.server_time = resp.server_time;
@@ -321,7 +382,66 @@ pub async fn sync_round<T: Transport>(
     }
     pulled?;
     lock(store).record_sync(report.server_time).map_err(core)?;
+    report.photos_down = fetch_attachments(store, transport, PHOTOS_PER_ROUND).await?;
     Ok(report)
+}
+
+/// Tell servers of the credentials this store gave up while they could not be reached
+/// ([`Store::unenrol`] works offline). Returns how many are still to be told.
+pub async fn deliver_revokes(store: &Arc<Mutex<Store>>) -> Result<usize, WireError> {
+    let pending = lock(store).pending_revokes().map_err(core)?;
+    let mut left = 0;
+    for p in pending {
+        match Client::new(&p.server_url)
+            .with_credential(&p.credential)
+            .unenrol()
+            .await
+        {
+            // Refused as unknown: an administrator revoked it meanwhile. Either way the
+            // server no longer honours it.
+            Ok(()) => lock(store).revoke_delivered(&p.credential).map_err(core)?,
+            Err(e) if e.code == Code::Unauthorized => {
+                lock(store).revoke_delivered(&p.credential).map_err(core)?
+            }
+            Err(_) => left += 1,
+        }
+    }
+    Ok(left)
+}
+
+/// Fetch up to `limit` of the photos the store wants; returns how many arrived. A photo the
+/// server does not have yet, or refuses, is tried again in a later round, after the others.
+pub async fn fetch_attachments<T: Transport>(
+    store: &Arc<Mutex<Store>>,
+    transport: &T,
+    limit: u32,
+) -> Result<usize, WireError> {
+    let wanted = lock(store).attachments_to_fetch(limit).map_err(core)?;
+    let mut arrived = 0;
+    for sha in wanted {
+        match fetch_attachment(store, transport, &sha).await {
+            Ok(Some(_)) => arrived += 1,
+            Err(e) if e.code == Code::Offline => return Err(e),
+            Ok(None) | Err(_) => lock(store).attachment_not_yet_served(&sha).map_err(core)?,
+        }
+    }
+    Ok(arrived)
+}
+
+/// Fetch one photo from the server and keep it (the window asks when it shows a case whose
+/// photo has not arrived yet). `None` while its author's office has not uploaded it.
+pub async fn fetch_attachment<T: Transport>(
+    store: &Arc<Mutex<Store>>,
+    transport: &T,
+    sha256: &str,
+) -> Result<Option<Vec<u8>>, WireError> {
+    let Some(bytes) = transport.get_attachment(sha256).await? else {
+        return Ok(None);
+    };
+    lock(store)
+        .keep_fetched_attachment(sha256, &bytes)
+        .map_err(core)?;
+    Ok(Some(bytes))
 }
 
 /// Consecutive pages as one: their events in order, the last one's cursor and counts.
@@ -352,6 +472,13 @@ async fn on_store<R: Send + 'static>(
 /// Pages fetched ahead of the store: with a batch being stored, at most this many more are
 /// held in memory (a page is at most `MAX_PULL_EVENTS` events).
 const PAGES_AHEAD: usize = BULK_APPLY_EVENTS / MAX_PULL_EVENTS as usize;
+
+/// Photos fetched per round at most: a street's first sync may want thousands, and they
+/// come a few at a time between rounds instead of holding up the next push.
+pub const PHOTOS_PER_ROUND: u32 = 16;
+
+/// Time for one photo over a slow office line (20 MB at 1 Mbit/s is under three minutes).
+const PHOTO_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Most JSON bytes of events one push carries (the server accepts 4 MiB bodies).
 pub const PUSH_BYTES: usize = 1024 * 1024;
@@ -430,6 +557,7 @@ async fn run(
     let mut live: Option<(String, tokio::task::JoinHandle<()>)> = None;
     let mut directory_at: Option<std::time::Instant> = None;
     loop {
+        let revokes_left = deliver_revokes(&store).await.unwrap_or(1);
         let enrolment = lock(&store).enrolment().ok().flatten();
         let publish = |f: &dyn Fn(&mut SyncStatus)| {
             let base = lock(&store).sync_status().ok();
@@ -455,7 +583,16 @@ async fn run(
                 s.error = None;
                 s.progress = None;
             });
-            wake.notified().await;
+            if revokes_left == 0 {
+                wake.notified().await;
+            } else {
+                // A server still to be told that this PC left it: try again until it hears.
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
             continue;
         };
         let client = Client::new(&enrolment.server_url).with_credential(&enrolment.credential);
@@ -474,8 +611,12 @@ async fn run(
         let result = async {
             if refresh_directory {
                 let me = client.me().await?;
-                lock(&store).set_directory(&me.directory).map_err(core)?;
-                clock.set_offset_ms(me.server_time - jiesu_core::SystemClock.now_ms());
+                let offset = me.server_time - jiesu_core::SystemClock.now_ms();
+                clock.set_offset_ms(offset);
+                let mut st = lock(&store);
+                st.set_directory(&me.directory).map_err(core)?;
+                st.set_clock_offset(offset).map_err(core)?;
+                drop(st);
             }
             let st = status.clone();
             let progress = move |p: SyncProgress| st.send_modify(|s| s.progress = Some(p));
@@ -488,7 +629,10 @@ async fn run(
                     directory_at = Some(std::time::Instant::now());
                 }
                 if report.server_time > 0 {
-                    clock.set_offset_ms(report.server_time - jiesu_core::SystemClock.now_ms());
+                    let offset = report.server_time - jiesu_core::SystemClock.now_ms();
+                    clock.set_offset_ms(offset);
+                    // Kept for a restart while the server is out of reach.
+                    let _ = lock(&store).set_clock_offset(offset);
                 }
                 backoff = Duration::from_secs(1);
                 publish(&|s| {
@@ -497,10 +641,15 @@ async fn run(
                     s.progress = None;
                     s.error = None;
                 });
-                if report.pulled > 0 || report.pushed > 0 {
+                if report.pulled > 0 || report.pushed > 0 || report.photos_down > 0 {
                     on_data();
                 }
-                POLL
+                if report.photos_down == PHOTOS_PER_ROUND as usize {
+                    // More photos are waiting: the next few after a breath, not in 30 s.
+                    Duration::from_secs(1)
+                } else {
+                    POLL
+                }
             }
             Err(e) => {
                 let reached = e.code != Code::Offline;

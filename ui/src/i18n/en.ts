@@ -244,6 +244,7 @@ const en: typeof zh = {
     photoChosen: 'Chosen: {name}',
   },
   detail: {
+    photoNotHere: 'The photo has not reached this PC yet; it is fetched once the server can be reached',
     meetings: 'Meetings',
     unenrolled: 'before enrolment',
     actions: 'Available actions',

@@ -242,6 +242,7 @@ export default {
     photoChosen: '已选：{name}',
   },
   detail: {
+    photoNotHere: '照片还未同步到本机，联网后会自动取回',
     meetings: '相关会议',
     unenrolled: '入网前',
     actions: '可办理的操作',

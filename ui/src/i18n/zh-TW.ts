@@ -245,6 +245,7 @@ const zhTW: typeof zh = {
     photoChosen: '已選：{name}',
   },
   detail: {
+    photoNotHere: '照片尚未同步到本機，連網後會自動取回',
     meetings: '相關會議',
     unenrolled: '入網前',
     actions: '可辦理的操作',

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 pub use desk::DESK_ROWS;
 pub use schema::{MIGRATIONS, migrations};
-pub use sync::{BULK_APPLY_EVENTS, Enrolment};
+pub use sync::{BULK_APPLY_EVENTS, Enrolment, PendingRevoke};
 
 use crate::api::*;
 use crate::calendar::{self, Calendar};
@@ -43,8 +43,7 @@ use crate::model::{Attachment, Case, CaseState, LetterStatus};
 use crate::search;
 use crate::workflow;
 
-/// The largest attachment accepted (a phone photo is 2–8 MB).
-pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+pub use crate::wire::MAX_ATTACHMENT_BYTES;
 
 /// Case-list totals are exact up to this many; beyond it the page says "10000+".
 pub const COUNT_CAP: u32 = 10_000;
@@ -534,6 +533,9 @@ impl Store {
             }
             std::fs::rename(&tmp, &path)?;
         }
+        self.conn
+            .prepare_cached("DELETE FROM attachment_wants WHERE sha256 = ?1")?
+            .execute([&sha])?;
         Ok(Attachment {
             sha256: sha,
             name,
@@ -1139,6 +1141,7 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
             return Err(Error::invalid("stream", Reason::Malformed));
         }
         insert_event(tx, ev)?;
+        want_attachment(tx, ev)?;
         new += 1;
         hlc = hlc.observe(ev.hlc);
         if ev.stream == CONFIG_STREAM {
@@ -1183,6 +1186,15 @@ fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
 }
 
 /// Store `ev` unless an event with its id is already held. `true` when it was new.
+/// Put the photo a replicated event refers to on the list of photos to fetch.
+fn want_attachment(conn: &Connection, ev: &Event) -> Result<()> {
+    if let Some(a) = ev.body.attachment() {
+        conn.prepare_cached("INSERT OR IGNORE INTO attachment_wants (sha256) VALUES (?1)")?
+            .execute([&a.sha256])?;
+    }
+    Ok(())
+}
+
 fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool> {
     Ok(write_event(conn, ev, insert_event_sql!(" ON CONFLICT (id) DO NOTHING"))? == 1)
 }

@@ -351,6 +351,19 @@ SELECT e.seq, r.server_seq, r.received_ms FROM receipts r JOIN events e ON e.id 
 DROP TABLE receipts;
 ALTER TABLE receipts_v7 RENAME TO receipts;
 "#,
+    // v8: photos this replica has a case for but not the bytes of, to fetch from the server.
+    // A work list, not a projection: a row goes when the photo arrives. Seeded from every
+    // intake with a photo; those already on disk are dropped at the first look.
+    r#"
+CREATE TABLE attachment_wants (
+    sha256   TEXT PRIMARY KEY,
+    tried_ms INTEGER
+) STRICT;
+INSERT OR IGNORE INTO attachment_wants (sha256)
+SELECT json_extract(payload, '$.attachment.sha256') FROM events
+WHERE kind = 'case_received' AND json_extract(payload, '$.attachment.sha256') IS NOT NULL
+ORDER BY seq;
+"#,
 ];
 
 /// The migration set.

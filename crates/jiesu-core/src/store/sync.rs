@@ -10,7 +10,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::figures::open_reader;
-use super::{Store, fold_remote, insert_event_if_new, rederive_config, rederive_streams};
+use super::{
+    Store, fold_remote, insert_event_if_new, rederive_config, rederive_streams, want_attachment,
+};
 use crate::api::SyncStatus;
 use crate::error::{Error, Reason, Result};
 use crate::event::Event;
@@ -35,6 +37,18 @@ const PUSH_FLOOR: &str = "push_floor";
 const PULL_CURSOR: &str = "pull_cursor";
 const LAST_SYNC: &str = "last_sync";
 const SAMPLE: &str = "sample";
+const PENDING_REVOKES: &str = "pending_revokes";
+const CLOCK_OFFSET: &str = "clock_offset_ms";
+
+/// A credential given up while its server could not be told: the sync task tells it later,
+/// and the server must hear it before the device can enrol again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRevoke {
+    /// The server that issued the credential.
+    pub server_url: String,
+    /// The credential to revoke.
+    pub credential: String,
+}
 
 impl Store {
     pub(super) fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -110,18 +124,65 @@ impl Store {
     }
 
     /// Forget the server. The events and receipts stay; the office stays what it was, so
-    /// later steps are still recorded as that office's. Returns how many events had not been
-    /// uploaded (the window warns before calling this).
+    /// later steps are still recorded as that office's. The credential is kept as a
+    /// [`PendingRevoke`] until the server has been told, which works offline. Returns how many
+    /// events had not been uploaded (the window warns before calling this).
     pub fn unenrol(&mut self) -> Result<u32> {
         if self.enrolment()?.is_none() {
             return Err(Error::invalid("server_url", Reason::NotEnrolled));
         }
+        let enrolment = self.enrolment()?.expect("checked above");
         let waiting = self.waiting()?;
-        self.conn.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2)",
-            [ENROLMENT, DIRECTORY],
+        let mut pending = self.pending_revokes()?;
+        pending.push(PendingRevoke {
+            server_url: enrolment.server_url,
+            credential: enrolment.credential,
+        });
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2, ?3)",
+            [ENROLMENT, DIRECTORY, CLOCK_OFFSET],
         )?;
+        Store::set_meta(&tx, PENDING_REVOKES, &serde_json::to_string(&pending)?)?;
+        tx.commit()?;
         Ok(waiting)
+    }
+
+    /// Credentials given up ([`Store::unenrol`]) that their server has not been told of yet.
+    pub fn pending_revokes(&self) -> Result<Vec<PendingRevoke>> {
+        match self.meta(PENDING_REVOKES)? {
+            Some(json) => Ok(serde_json::from_str(&json)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The server has been told (or no longer knows the credential).
+    pub fn revoke_delivered(&mut self, credential: &str) -> Result<()> {
+        let mut pending = self.pending_revokes()?;
+        pending.retain(|p| p.credential != credential);
+        Store::set_meta(
+            &self.conn,
+            PENDING_REVOKES,
+            &serde_json::to_string(&pending)?,
+        )
+    }
+
+    /// The server's clock minus this PC's, as last measured while enrolled (0 before): a PC
+    /// restarted offline stamps its work with the corrected time, not its own wrong one.
+    pub fn clock_offset(&self) -> Result<i64> {
+        Ok(self
+            .meta(CLOCK_OFFSET)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Keep the latest measured offset. Written only when it moved by more than a second:
+    /// every sync round measures it, and the jitter of a round trip is not news.
+    pub fn set_clock_offset(&mut self, ms: i64) -> Result<()> {
+        if self.meta(CLOCK_OFFSET)?.is_some() && (self.clock_offset()? - ms).abs() <= 1000 {
+            return Ok(());
+        }
+        Store::set_meta(&self.conn, CLOCK_OFFSET, &ms.to_string())
     }
 
     /// Offices a case can be transferred to (from the server; empty when not enrolled).
@@ -246,6 +307,7 @@ impl Store {
                 if insert_event_if_new(tx, ev)? {
                     // Its place in the log is known: no lookup by id.
                     insert_receipt_at(tx, tx.last_insert_rowid(), p.seq, p.received_ms)?;
+                    want_attachment(tx, ev)?;
                     streams.insert(ev.stream.as_str());
                     hlc = hlc.observe(ev.hlc);
                     new += 1;
@@ -301,6 +363,71 @@ impl Store {
             self.reload_calendar()?;
         }
         Ok(streams.len())
+    }
+
+    /// Photos of cases held here whose bytes are not, to fetch from the server: never tried
+    /// first, then the longest untried; newest first within each. Photos found on disk by now
+    /// (filed here, or fetched by the window) are dropped from the list on the way.
+    pub fn attachments_to_fetch(&self, limit: u32) -> Result<Vec<String>> {
+        if self.dir.is_none() {
+            // A store in memory keeps no files.
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        let mut after = None::<(bool, i64, i64)>;
+        while out.len() < limit as usize {
+            let page: Vec<(String, bool, i64, i64)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT sha256, tried_ms IS NOT NULL, coalesce(tried_ms, 0), rowid
+                     FROM attachment_wants
+                     WHERE ?1 IS NULL
+                        OR (tried_ms IS NOT NULL, coalesce(tried_ms, 0), -rowid) > (?1, ?2, -?3)
+                     ORDER BY tried_ms IS NOT NULL, coalesce(tried_ms, 0), rowid DESC
+                     LIMIT ?4",
+                )?
+                .query_map(
+                    params![
+                        after.map(|a| a.0),
+                        after.map_or(0, |a| a.1),
+                        after.map_or(0, |a| a.2),
+                        limit
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.1, last.2, last.3));
+            for (sha, ..) in page {
+                if self.attachment_path(&sha)?.exists() {
+                    self.conn
+                        .prepare_cached("DELETE FROM attachment_wants WHERE sha256 = ?1")?
+                        .execute([&sha])?;
+                } else if out.len() < limit as usize {
+                    out.push(sha);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The server had no bytes for a wanted photo yet (its author's office has not uploaded
+    /// it): ask for the others first next time.
+    pub fn attachment_not_yet_served(&self, sha256: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE attachment_wants SET tried_ms = ?2 WHERE sha256 = ?1")?
+            .execute(params![sha256, self.clock.now_ms()])?;
+        Ok(())
+    }
+
+    /// Keep a photo fetched from the server, refused (nothing written) unless its bytes
+    /// hash to `sha256`.
+    pub fn keep_fetched_attachment(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let computed = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        if !computed.eq_ignore_ascii_case(sha256) {
+            return Err(Error::invalid("attachment", Reason::Malformed));
+        }
+        self.save_attachment("", bytes).map(|_| ())
     }
 
     /// Remember the time of the last complete sync (push and pull both drained).

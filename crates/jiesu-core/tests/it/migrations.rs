@@ -28,6 +28,20 @@ fn an_empty_file_migrates_to_the_latest_version() {
     assert!(migrations().validate().is_ok());
 }
 
+/// Copy an event log into a database at any schema version: the events table's columns are
+/// part of every version's contract.
+fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
+    for (_, e) in events {
+        let (kind, payload) = e.body.to_columns();
+        conn.execute(
+            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![e.id.to_string(), e.stream, kind, payload, e.hlc.wall_ms, e.hlc.counter, e.author, e.device, e.office],
+        )
+        .unwrap();
+    }
+}
+
 #[test]
 fn every_earlier_version_upgrades_with_its_events_intact() {
     // Write a real event log with the current code, then, for each earlier version k ≥ 1,
@@ -50,16 +64,7 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
             Migrations::new(MIGRATIONS[..k].iter().map(|m| M::up(m)).collect())
                 .to_latest(&mut conn)
                 .unwrap();
-            for (_, e) in &events {
-                let (kind, payload) = e.body.to_columns();
-                // The events table's columns are part of every version's contract.
-                conn.execute(
-                    "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    rusqlite::params![e.id.to_string(), e.stream, kind, payload, e.hlc.wall_ms, e.hlc.counter, e.author, e.device, e.office],
-                )
-                .unwrap();
-            }
+            copy_log(&conn, &events);
             // Receipts (from v2): keyed by the event's id until v7, by its place in the log after.
             let (_, first) = &events[0];
             if k >= 7 {
@@ -97,6 +102,26 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
         );
         assert_eq!(s.event_ids().unwrap(), src.event_ids().unwrap());
     }
+}
+
+#[test]
+fn version_8_wants_the_photos_of_cases_already_held() {
+    // A store at v7 holding an intake with a photo whose bytes it never got (pulled before
+    // photos were synced): v8 puts the photo on the list to fetch.
+    let (mut src, _, _src_dir) = file_store_at(MONDAY_9AM);
+    let mut intake = parking_case("楼道漏水");
+    intake.attachment = Some(src.save_attachment("现场.jpg", b"photo bytes").unwrap());
+    let sha = src.receive(intake).unwrap().attachment.unwrap().sha256;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        Migrations::new(MIGRATIONS[..7].iter().map(|m| M::up(m)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        copy_log(&conn, &src.events_after(0, 100).unwrap());
+    }
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    assert_eq!(s.attachments_to_fetch(10).unwrap(), vec![sha]);
 }
 
 #[test]

@@ -161,3 +161,97 @@ fn a_bulk_pull_interrupted_before_settling_is_folded_when_the_store_opens() {
     let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
     assert_eq!(s.all_cases().unwrap(), source.all_cases().unwrap());
 }
+
+#[test]
+fn photos_of_pulled_cases_are_wanted_until_bytes_with_their_hash_arrive() {
+    let (mut a, _ca, _da) = file_store_at(MONDAY_9AM);
+    let (mut b, cb, _db) = file_store_at(MONDAY_9AM);
+    let file = |s: &mut Store, bytes: &[u8]| {
+        let mut intake = parking_case("楼道漏水");
+        intake.attachment = Some(s.save_attachment("现场.jpg", bytes).unwrap());
+        s.receive(intake).unwrap().attachment.unwrap().sha256
+    };
+    let first = file(&mut a, b"first photo");
+    let second = file(&mut a, b"second photo");
+    // Filed here: the bytes are here, nothing to fetch.
+    assert!(a.attachments_to_fetch(10).unwrap().is_empty());
+    let own = file(&mut b, b"b's own photo");
+
+    // Pulled page by page (folded) and in bulk: both want the photos.
+    let events: Vec<Event> = a
+        .events_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    b.apply_pull(&page_of(&events[..1], 1, true)).unwrap();
+    b.apply_pull_bulk(&page_of(&events[1..], 2, false)).unwrap();
+    b.settle().unwrap();
+    // Newest first among those never tried.
+    assert_eq!(
+        b.attachments_to_fetch(10).unwrap(),
+        vec![second.clone(), first.clone()]
+    );
+    assert_eq!(b.attachments_to_fetch(1).unwrap(), vec![second.clone()]);
+    assert!(b.read_attachment(&own).is_ok());
+
+    // The server had no bytes for `second` yet: `first` is asked for first next time.
+    cb.advance(60_000);
+    b.attachment_not_yet_served(&second).unwrap();
+    assert_eq!(
+        b.attachments_to_fetch(10).unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    // Damaged bytes are refused and not kept; the real ones are, and the want goes.
+    let err = b
+        .keep_fetched_attachment(&first, b"first photo, damaged")
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidInput);
+    assert!(b.read_attachment(&first).is_err());
+    b.keep_fetched_attachment(&first, b"first photo").unwrap();
+    assert_eq!(b.read_attachment(&first).unwrap(), b"first photo");
+    assert_eq!(b.attachments_to_fetch(10).unwrap(), vec![second.clone()]);
+    // A photo that turns up on disk by another way (the window fetched it) leaves the list.
+    std::fs::write(b.attachment_path(&second).unwrap(), b"second photo").unwrap();
+    assert!(b.attachments_to_fetch(10).unwrap().is_empty());
+}
+
+#[test]
+fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
+    let (mut s, _clock) = store_at(MONDAY_9AM);
+    assert_eq!(s.clock_offset().unwrap(), 0);
+    assert_eq!(s.unenrol().unwrap_err().code(), Code::InvalidInput);
+    s.enrol(
+        "http://street.example:8645/",
+        &wire::EnrolResponse {
+            credential: "c1".into(),
+            office: wire::Office {
+                id: "a".into(),
+                name: "和美社区".into(),
+                kind: wire::OfficeKind::Community,
+                parent: None,
+            },
+            device_tag: "AB".into(),
+            server_time: MONDAY_9AM,
+        },
+    )
+    .unwrap();
+    s.set_clock_offset(-7_200_000).unwrap();
+    // A round trip's jitter is not written; a real change is.
+    s.set_clock_offset(-7_200_400).unwrap();
+    assert_eq!(s.clock_offset().unwrap(), -7_200_000);
+    s.set_clock_offset(-3_000).unwrap();
+    assert_eq!(s.clock_offset().unwrap(), -3_000);
+    s.unenrol().unwrap();
+    assert_eq!(
+        s.pending_revokes().unwrap(),
+        vec![store::PendingRevoke {
+            server_url: "http://street.example:8645".into(),
+            credential: "c1".into()
+        }]
+    );
+    assert_eq!(s.clock_offset().unwrap(), 0);
+    s.revoke_delivered("c1").unwrap();
+    assert!(s.pending_revokes().unwrap().is_empty());
+}

@@ -9,6 +9,10 @@
 //! feeds of its holders and the offices above them when it is stored, and a transfer appends a
 //! stream's whole history to the new holder's feed. A pull is one index range of one feed.
 //!
+//! `attachments` keeps photos' bytes by content hash, and `attachment_refs` which case streams
+//! refer to each (recorded when the intake is pushed): a photo is served to whoever sees one
+//! of those cases ([`crate::scope::sees_photo`]).
+//!
 //! **Ordering.** A cursor is a feed position, so a position must never become visible before
 //! a smaller one: pushes are serialised (SQLite's single writer; a transaction-level advisory
 //! lock in PostgreSQL), and a feed position is assigned inside the pushing transaction.
@@ -120,6 +124,29 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<RawPullResponse>;
     /// The newest position of `office`'s feed (0 when empty).
     async fn feed_head(&self, office: &str) -> Result<i64>;
+    /// Keep a photo's bytes, uploaded by a device of `office` (the caller checked them
+    /// against their hash). Keeping the same bytes again changes nothing.
+    async fn put_attachment(
+        &self,
+        sha256: &str,
+        bytes: Vec<u8>,
+        office: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Who may see a photo ([`crate::scope::sees_photo`]): the office that uploaded it, if
+    /// any did, and the holders of every case stream whose intake refers to it.
+    async fn attachment_scope(&self, sha256: &str) -> Result<PhotoScope>;
+    /// A photo's bytes, if uploaded.
+    async fn attachment_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+}
+
+/// What decides who may fetch a photo.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PhotoScope {
+    /// The office whose device uploaded the bytes; `None` while nobody has.
+    pub uploader: Option<String>,
+    /// Holders of the case streams that refer to the photo.
+    pub holders: Vec<String>,
 }
 
 /// Check an office against the tree before storing it.

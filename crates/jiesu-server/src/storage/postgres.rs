@@ -19,7 +19,8 @@ use super::{
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
 /// Forward-only schema; applied under an advisory lock, tracked in `schema_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE offices (
     id         TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -71,7 +72,26 @@ CREATE TABLE feed (
     UNIQUE (office, seq)
 );
 CREATE INDEX feed_by_office ON feed (office, pos);
-"#];
+"#,
+    r#"
+CREATE TABLE attachments (
+    sha256      TEXT PRIMARY KEY,
+    office      TEXT NOT NULL,
+    size        BIGINT NOT NULL,
+    received_ms BIGINT NOT NULL,
+    bytes       BYTEA NOT NULL
+);
+CREATE TABLE attachment_refs (
+    sha256 TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    PRIMARY KEY (sha256, stream)
+);
+INSERT INTO attachment_refs (sha256, stream)
+SELECT body::jsonb #>> '{body,payload,attachment,sha256}', stream FROM events
+WHERE body::jsonb #>> '{body,payload,attachment,sha256}' IS NOT NULL
+ON CONFLICT DO NOTHING;
+"#,
+];
 
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x6a69_6573_7501;
@@ -410,6 +430,13 @@ impl Storage for PostgresStorage {
             )
             .await
             .map_err(backend)?;
+        let refer = tx
+            .prepare(
+                "INSERT INTO attachment_refs (sha256, stream) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(backend)?;
         type Write<'a> = std::pin::Pin<
             Box<dyn std::future::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
         >;
@@ -471,6 +498,11 @@ impl Storage for PostgresStorage {
                     writes.push(Box::pin(tx.execute_raw(&feed, p(vec![feeds, &ev.id]))));
                     for o in feeds {
                         grown.insert(o.clone(), 0);
+                    }
+                    if let Some(a) = ev.body.attachment() {
+                        writes.push(Box::pin(
+                            tx.execute_raw(&refer, p(vec![&a.sha256, &ev.stream])),
+                        ));
                     }
                 }
             }
@@ -576,5 +608,58 @@ impl Storage for PostgresStorage {
         .await
         .map_err(backend)?
         .get(0))
+    }
+
+    async fn put_attachment(
+        &self,
+        sha256: &str,
+        bytes: Vec<u8>,
+        office: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO attachments (sha256, office, size, received_ms, bytes)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&sha256, &office, &(bytes.len() as i64), &now_ms, &bytes],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn attachment_scope(&self, sha256: &str) -> Result<super::PhotoScope> {
+        let c = self.client().await?;
+        let uploader = c
+            .query_opt(
+                "SELECT office FROM attachments WHERE sha256 = $1",
+                &[&sha256],
+            )
+            .await
+            .map_err(backend)?
+            .map(|r| r.get(0));
+        let holders = c
+            .query(
+                "SELECT DISTINCT h.office FROM attachment_refs r
+                 JOIN holders h ON h.stream = r.stream WHERE r.sha256 = $1",
+                &[&sha256],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok(super::PhotoScope { uploader, holders })
+    }
+
+    async fn attachment_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let c = self.client().await?;
+        Ok(c.query_opt(
+            "SELECT bytes FROM attachments WHERE sha256 = $1",
+            &[&sha256],
+        )
+        .await
+        .map_err(backend)?
+        .map(|r| r.get(0)))
     }
 }

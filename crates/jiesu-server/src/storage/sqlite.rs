@@ -21,7 +21,8 @@ use super::{
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
 /// Forward-only schema; never edit a released entry.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE offices (
     id         TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -73,7 +74,25 @@ CREATE TABLE feed (
     UNIQUE (office, seq)
 ) STRICT;
 CREATE INDEX feed_by_office ON feed (office, pos);
-"#];
+"#,
+    r#"
+CREATE TABLE attachments (
+    sha256      TEXT PRIMARY KEY,
+    office      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    bytes       BLOB NOT NULL
+) STRICT;
+CREATE TABLE attachment_refs (
+    sha256 TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    PRIMARY KEY (sha256, stream)
+) STRICT;
+INSERT OR IGNORE INTO attachment_refs (sha256, stream)
+SELECT json_extract(body, '$.body.payload.attachment.sha256'), stream FROM events
+WHERE json_extract(body, '$.body.payload.attachment.sha256') IS NOT NULL;
+"#,
+];
 
 /// The SQLite backend.
 pub struct SqliteStorage {
@@ -475,6 +494,14 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                                 feed.execute(params![o, seq]).map_err(backend)?;
                                 grown.insert(o.clone(), 0);
                             }
+                            if let Some(a) = ev.body.attachment() {
+                                tx.execute(
+                                    "INSERT INTO attachment_refs (sha256, stream) VALUES (?1, ?2)
+                                     ON CONFLICT DO NOTHING",
+                                    params![a.sha256, ev.stream],
+                                )
+                                .map_err(backend)?;
+                            }
                         }
                     }
                 }
@@ -576,6 +603,62 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             conn.prepare_cached("SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1")
                 .map_err(backend)?
                 .query_row([office], |r| r.get(0))
+                .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_attachment(
+        &self,
+        sha256: &str,
+        bytes: Vec<u8>,
+        office: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let (sha256, office) = (sha256.to_owned(), office.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO attachments (sha256, office, size, received_ms, bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![sha256, office, bytes.len() as i64, now_ms, bytes],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attachment_scope(&self, sha256: &str) -> Result<super::PhotoScope> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| {
+            let uploader = conn
+                .prepare_cached("SELECT office FROM attachments WHERE sha256 = ?1")
+                .map_err(backend)?
+                .query_row([&sha256], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            let holders = conn
+                .prepare_cached(
+                    "SELECT DISTINCT h.office FROM attachment_refs r
+                     JOIN holders h ON h.stream = r.stream WHERE r.sha256 = ?1",
+                )
+                .map_err(backend)?
+                .query_map([&sha256], |r| r.get(0))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(backend)?;
+            Ok(super::PhotoScope { uploader, holders })
+        })
+        .await
+    }
+
+    async fn attachment_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT bytes FROM attachments WHERE sha256 = ?1")
+                .map_err(backend)?
+                .query_row([sha256], |r| r.get(0))
+                .optional()
                 .map_err(backend)
         })
         .await

@@ -125,3 +125,93 @@ async fn a_syncer_started_before_enrolment_syncs_once_enrolled() {
     .await;
     server.stop().await;
 }
+
+/// Unenrolling works with the server out of reach: the PC forgets the server at once, and
+/// the background task tells the server when it is back, so the credential stops working and
+/// the PC can enrol again. The clock correction measured while enrolled is kept meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pc_unenrolled_offline_tells_the_server_once_it_is_back() {
+    let place = Place::new(Backend::Sqlite);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    // This PC's clock is two hours slow.
+    let a = App::enrol(&server, "a", -2 * 3_600_000).await;
+    let clock = CorrectedClock::default();
+    let syncer = Syncer::spawn(a.store.clone(), clock.clone(), Arc::new(|| {}));
+    wait_until(Duration::from_secs(10), || {
+        syncer.status().last_sync.is_some()
+    })
+    .await;
+    // The correction is the server's time minus the system clock's (the test's ManualClock
+    // is the store's own, so only its being kept is checked here).
+    let kept = a.store().clock_offset().unwrap();
+    assert!(
+        a.store()
+            .connection()
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'clock_offset_ms'",
+                [],
+                |_| Ok(())
+            )
+            .is_ok()
+            && (kept - clock.offset_ms()).abs() <= 1000,
+        "the correction is kept: {kept} vs {}",
+        clock.offset_ms()
+    );
+    let credential = a.credential();
+    let device = a.store().identity().device.clone();
+
+    let addr = server.addr;
+    server.stop().await;
+    let waiting = a.store().unenrol().unwrap();
+    assert_eq!(waiting, 0);
+    assert!(
+        a.store().enrolment().unwrap().is_none(),
+        "forgotten at once"
+    );
+    assert_eq!(a.store().pending_revokes().unwrap().len(), 1);
+    assert_eq!(
+        a.store().clock_offset().unwrap(),
+        0,
+        "a correction for a server left behind"
+    );
+    syncer.wake();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        a.store().pending_revokes().unwrap().len(),
+        1,
+        "nobody to tell yet"
+    );
+
+    // The server is back: within the task's backoff it hears, and the credential is dead.
+    let server = TestServer::start_on(&place, addr).await;
+    wait_until(Duration::from_secs(20), || {
+        a.store().pending_revokes().unwrap().is_empty()
+    })
+    .await;
+    let r = jiesu_sync::Client::new(&server.url)
+        .with_credential(&credential)
+        .me()
+        .await
+        .unwrap_err();
+    assert_eq!(r.code, jiesu_core::Code::Unauthorized);
+    let listed = server.storage.devices().await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|d| d.id == device && d.revoked_ms.is_some())
+    );
+    // And the same PC enrols again with a new code.
+    let code = jiesu_server::admin::issue_code(&*server.storage, "a", 1, now())
+        .await
+        .unwrap();
+    jiesu_sync::Client::new(&server.url)
+        .enrol(&jiesu_core::wire::EnrolRequest {
+            code,
+            device,
+            device_name: "pc".into(),
+        })
+        .await
+        .unwrap();
+    server.stop().await;
+}

@@ -96,6 +96,37 @@ impl Transport for Faulty {
         }
     }
 
+    async fn put_attachment(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), WireError> {
+        match self.roll() {
+            0..10 => Err(lost()),
+            10..20 => {
+                self.inner.put_attachment(sha256, bytes).await?;
+                Err(lost()) // stored, but the answer never arrives
+            }
+            20..28 => {
+                let _ = self.inner.put_attachment(sha256, bytes.clone()).await;
+                self.inner.put_attachment(sha256, bytes).await
+            }
+            _ => self.inner.put_attachment(sha256, bytes).await,
+        }
+    }
+
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>, WireError> {
+        match self.roll() {
+            0..10 => Err(lost()),
+            10..18 => {
+                // Damaged on the way: the store must refuse to keep it under the hash.
+                let mut got = self.inner.get_attachment(sha256).await?;
+                if let Some(b) = got.as_mut() {
+                    let last = b.len() - 1;
+                    b[last] ^= 0x55;
+                }
+                Ok(got)
+            }
+            _ => self.inner.get_attachment(sha256).await,
+        }
+    }
+
     async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, WireError> {
         match self.roll() {
             0..10 => Err(lost()),
@@ -134,10 +165,15 @@ async fn run(backend: Backend, seed: u64) {
     seed_org(&*server.storage).await;
     // Two devices at a, one at b, the street and the district: 5 replicas.
     let offices = ["a", "a", "b", "s1", "d"];
+    // On disk: photos live beside the database.
+    let dirs: Vec<tempfile::TempDir> = offices
+        .iter()
+        .map(|_| tempfile::tempdir().unwrap())
+        .collect();
     let mut apps = Vec::new();
-    for o in offices {
+    for (o, dir) in offices.iter().zip(&dirs) {
         let skew = rng.random_range(-YEAR_MS..=YEAR_MS);
-        apps.push(App::enrol(&server, o, skew).await);
+        apps.push(App::enrol_in(&server, o, skew, Some(dir.path())).await);
     }
     let faulty: Vec<Faulty> = apps
         .iter()
@@ -161,10 +197,15 @@ async fn run(backend: Backend, seed: u64) {
                 let mut st = app.store();
                 let cases = st.all_cases().unwrap();
                 if cases.is_empty() || rng.random_ratio(1, 3) {
-                    st.receive(parking(
-                        ["停车难", "楼道漏水", "噪音扰民"][rng.random_range(0..3)],
-                    ))
-                    .unwrap();
+                    let mut intake =
+                        parking(["停车难", "楼道漏水", "噪音扰民"][rng.random_range(0..3)]);
+                    if rng.random_bool(0.4) {
+                        let bytes: Vec<u8> = (0..rng.random_range(1..4096))
+                            .map(|_| rng.random())
+                            .collect();
+                        intake.attachment = Some(st.save_attachment("现场.jpg", &bytes).unwrap());
+                    }
+                    st.receive(intake).unwrap();
                 } else {
                     let case = &cases[rng.random_range(0..cases.len())];
                     let cmd = jiesu_core::sample::random_command(&mut rng, &st, case);
@@ -317,6 +358,31 @@ async fn run(backend: Backend, seed: u64) {
         meeting_projections.push(meetings);
         projections.push(cases);
     }
+    // Every replica holds the photo of every case it holds, byte for byte (a photo is kept
+    // only under the hash of its bytes, so a file by that name is the photo).
+    let mut photos = 0;
+    for ((app, office), p) in apps.iter().zip(offices).zip(&projections) {
+        let st = app.store();
+        for id in p.keys() {
+            let case = st.case(id.parse().unwrap()).unwrap();
+            if let Some(a) = case.attachment {
+                let bytes = st
+                    .read_attachment(&a.sha256)
+                    .unwrap_or_else(|e| panic!("{ctx}: photo of case {id} at {office}: {e}"));
+                assert_eq!(
+                    bytes.len() as u64,
+                    a.size,
+                    "{ctx}: photo of case {id} at {office}"
+                );
+                photos += 1;
+            }
+        }
+        assert!(
+            st.attachments_to_fetch(100).unwrap().is_empty(),
+            "{ctx}: nothing left to fetch at {office}"
+        );
+    }
+    assert!(photos > 0, "{ctx}: the run filed photos");
     for (i, p) in projections.iter().enumerate() {
         for (id, doc) in p {
             assert_eq!(

@@ -59,9 +59,21 @@ async fn refusals(backend: Backend) {
     let place = Place::new(backend);
     let server = TestServer::start(&place).await;
     seed_org(&*server.storage).await;
-    let a = App::enrol(&server, "a", 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = App::enrol_in(&server, "a", 0, Some(dir.path())).await;
     let b = App::enrol(&server, "b", 0).await;
-    let case = a.store().receive(parking(SECRET)).unwrap();
+    // a's case carries a photo whose bytes hold the secret too.
+    let photo_bytes = [&[0xff, 0xd8, 0xff][..], SECRET.as_bytes()].concat();
+    let case = {
+        let mut st = a.store();
+        let mut intake = parking(SECRET);
+        intake.attachment = Some(st.save_attachment("现场.jpg", &photo_bytes).unwrap());
+        st.receive(intake).unwrap()
+    };
+    let photo = format!(
+        "/v1/attachments/{}",
+        case.attachment.clone().unwrap().sha256
+    );
     a.sync().await;
     b.sync().await;
     let tb = b.credential();
@@ -113,13 +125,15 @@ async fn refusals(backend: Backend) {
         (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
     );
 
-    // me, pull, live, unenrol, push without or with a wrong credential
+    // me, pull, live, unenrol, push, photos without or with a wrong credential
     for (m, p) in [
         (M::GET, "/v1/me"),
         (M::GET, "/v1/pull"),
         (M::GET, "/v1/live"),
         (M::POST, "/v1/unenrol"),
         (M::POST, "/v1/push"),
+        (M::GET, photo.as_str()),
+        (M::PUT, photo.as_str()),
     ] {
         for token in [None, Some("0123456789abcdef")] {
             let s = call(
@@ -146,6 +160,78 @@ async fn refusals(backend: Backend) {
     let s = call(M::GET, u("/v1/pull?after=0"), Some(&tb), None).await;
     assert!(s.status.is_success());
     call(M::GET, u("/v1/me"), Some(&tb), None).await;
+
+    // photos: another office's is refused without a byte of it; a malformed name, empty,
+    // oversized or wrongly hashed bytes are refused and nothing is stored.
+    let s = call(M::GET, u(&photo), Some(&tb), None).await;
+    assert_eq!(
+        (s.status, s.code.as_str()),
+        (StatusCode::FORBIDDEN, "out_of_scope"),
+        "{}",
+        s.body
+    );
+    let unknown = format!("/v1/attachments/{}", "ab".repeat(32));
+    let s = call(M::GET, u(&unknown), Some(&tb), None).await;
+    assert_eq!(
+        (s.status, s.code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    for bad in [
+        "/v1/attachments/not-a-hash",
+        "/v1/attachments/..%2F..%2Fetc%2Fpasswd",
+    ] {
+        for m in [M::GET, M::PUT] {
+            let s = call(
+                m,
+                u(bad),
+                Some(&tb),
+                Some(("application/octet-stream", b"x".to_vec())),
+            )
+            .await;
+            assert_eq!(
+                (s.status, s.code.as_str()),
+                (StatusCode::BAD_REQUEST, "invalid_input"),
+                "{bad}"
+            );
+        }
+    }
+    let octets = |b: Vec<u8>| Some(("application/octet-stream", b));
+    let s = call(
+        M::PUT,
+        u(&unknown),
+        Some(&tb),
+        octets(b"other bytes".to_vec()),
+    )
+    .await;
+    assert_eq!(
+        (s.status, s.code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+        "bytes that do not hash to the name: {}",
+        s.body
+    );
+    let s = call(M::PUT, u(&unknown), Some(&tb), octets(Vec::new())).await;
+    assert_eq!(s.status, StatusCode::UNPROCESSABLE_ENTITY, "an empty photo");
+    let huge = vec![0u8; jiesu_core::wire::MAX_ATTACHMENT_BYTES + 1];
+    let huge_name = format!(
+        "/v1/attachments/{}",
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&huge))
+    );
+    let s = call(M::PUT, u(&huge_name), Some(&tb), octets(huge)).await;
+    assert_eq!(
+        (s.status, s.code.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+    for name in [&unknown, &huge_name] {
+        assert_eq!(
+            server
+                .storage
+                .attachment_scope(&name["/v1/attachments/".len()..])
+                .await
+                .unwrap(),
+            Default::default(),
+            "nothing stored under {name}"
+        );
+    }
 
     // push: malformed, oversized, too many, out of scope, forged device/office, unknown case
     let s = call(

@@ -30,7 +30,118 @@ on_both_backends!(
     enrolment_codes_work_once_and_revoked_devices_are_refused,
     resending_is_harmless_and_pulls_page,
     a_meeting_and_the_cases_it_produced_reach_the_street,
+    a_photo_goes_where_its_case_goes,
 );
+
+/// A photo filed with a case reaches the street with the case, and the community it is
+/// transferred to; a community of another street cannot fetch it. A case whose photo has not
+/// been uploaded yet arrives without it, and the photo follows once it is.
+async fn a_photo_goes_where_its_case_goes(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = App::enrol_in(&server, "a", 0, Some(dirs[0].path())).await;
+    let b = App::enrol_in(&server, "b", 0, Some(dirs[1].path())).await;
+    let c = App::enrol_in(&server, "c", 0, Some(dirs[2].path())).await;
+    let street = App::enrol_in(&server, "s1", 0, Some(dirs[3].path())).await;
+    let jpeg: Vec<u8> = [
+        &[0xff, 0xd8, 0xff, 0xe0][..],
+        "消防通道被占".as_bytes(),
+        &[7; 3000],
+    ]
+    .concat();
+    let case = {
+        let mut st = a.store();
+        let photo = st.save_attachment("现场.jpg", &jpeg).unwrap();
+        let mut intake = parking("消防通道被私家车占用");
+        intake.attachment = Some(photo);
+        st.receive(intake).unwrap()
+    };
+    let sha = case.attachment.clone().unwrap().sha256;
+
+    // Filed offline: nothing at the street yet.
+    street.sync().await;
+    assert!(street.store().case(case.id).is_err());
+    assert_eq!(street.client.get_attachment(&sha).await.unwrap(), None);
+
+    let up = a.sync().await;
+    assert_eq!((up.pushed, up.photos_up), (1, 1));
+    let down = street.sync().await;
+    assert_eq!(down.photos_down, 1);
+    assert_eq!(street.store().read_attachment(&sha).unwrap(), jpeg);
+    assert!(street.store().attachments_to_fetch(10).unwrap().is_empty());
+    // The server names the type, so the compression layer leaves the bytes alone.
+    let r = reqwest::Client::new()
+        .get(format!("{}/v1/attachments/{sha}", server.url))
+        .bearer_auth(street.credential())
+        .header("accept-encoding", "gzip, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap().to_vec(), jpeg);
+
+    // Another street's community: the case is not in its scope, nor the photo.
+    c.sync().await;
+    let refused = c.client.get_attachment(&sha).await.unwrap_err();
+    assert_eq!(refused.code, jiesu_core::Code::OutOfScope);
+    assert!(c.store().read_attachment(&sha).is_err());
+
+    // Transferred to b: b gets the case's whole history, and its photo.
+    assert_eq!(
+        b.client.get_attachment(&sha).await.unwrap_err().code,
+        jiesu_core::Code::OutOfScope
+    );
+    a.store()
+        .act(
+            case.id,
+            CaseCommand::TransferOffice {
+                office: "b".into(),
+                reason: "属幸福社区辖区".into(),
+            },
+        )
+        .unwrap();
+    a.sync().await;
+    let at_b = b.sync().await;
+    assert_eq!(at_b.photos_down, 1);
+    assert_eq!(b.store().read_attachment(&sha).unwrap(), jpeg);
+
+    // A case pushed before its photo (the photo's upload was lost): the street holds the
+    // case, wants the photo, and asks again until the photo is there.
+    let late: Vec<u8> = [&[0x89, b'P', b'N', b'G'][..], &[9; 2000]].concat();
+    let (case2, event) = {
+        let mut st = a.store();
+        let photo = st.save_attachment("补拍.png", &late).unwrap();
+        let mut intake = parking("楼道堆物");
+        intake.attachment = Some(photo);
+        let c2 = st.receive(intake).unwrap();
+        let ev = st.case_detail(c2.id).unwrap().timeline[0].event.clone();
+        (c2, ev)
+    };
+    let sha2 = case2.attachment.clone().unwrap().sha256;
+    let receipts = a
+        .client
+        .push(&jiesu_core::wire::PushRequest {
+            events: vec![event],
+        })
+        .await
+        .unwrap();
+    a.store().acknowledge(&receipts.receipts).unwrap();
+    let early = street.sync().await;
+    assert_eq!(early.photos_down, 0);
+    assert!(street.store().case(case2.id).is_ok());
+    assert_eq!(
+        street.store().attachments_to_fetch(10).unwrap(),
+        vec![sha2.clone()]
+    );
+    a.client.put_attachment(&sha2, late.clone()).await.unwrap();
+    assert_eq!(street.sync().await.photos_down, 1);
+    assert_eq!(street.store().read_attachment(&sha2).unwrap(), late);
+    assert!(street.store().attachments_to_fetch(10).unwrap().is_empty());
+    server.stop().await;
+}
 
 /// Meetings sync like cases: a council at community A, its minutes approved and an action
 /// item turned into a case, reach the street whole; a sibling community sees none of it.
@@ -478,6 +589,12 @@ async fn a_first_sync_broken_off_keeps_what_it_stored_folded_and_resumes() {
         at: u32,
     }
     impl Transport for BreaksOnce {
+        async fn put_attachment(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), WireError> {
+            self.inner.put_attachment(sha256, bytes).await
+        }
+        async fn get_attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>, WireError> {
+            self.inner.get_attachment(sha256).await
+        }
         async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
             self.inner.push(req).await
         }

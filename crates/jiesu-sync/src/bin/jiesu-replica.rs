@@ -1,8 +1,10 @@
 //! `jiesu-replica`: a headless app core, for tests and for checking a server by hand.
 //!
-//! `jiesu-replica --dir DIR --server URL [--code CODE]` opens (or creates) an app store in DIR,
-//! enrols it with the code when it is not enrolled yet, runs one sync round, and prints the
-//! cases it holds as JSON lines (`{"number", "office", "state", "description"}`).
+//! `jiesu-replica --dir DIR --server URL [--code CODE] [--file TEXT [--photo PATH]]` opens (or
+//! creates) an app store in DIR, enrols it with the code when it is not enrolled yet, files a
+//! parking complaint described by TEXT (with the photo at PATH) if asked, runs one sync round,
+//! and prints the cases it holds as JSON lines (`{"number", "office", "state", "description",
+//! "photo"}`, `photo` being the size of the photo's bytes held here, or null).
 
 use std::sync::{Arc, Mutex};
 
@@ -38,6 +40,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         store.enrol(&server, &answer)?;
     }
+    if let Some(text) = arg("--file") {
+        let mut intake = jiesu_core::sample::parking_complaint(&text);
+        if let Some(path) = arg("--photo") {
+            let bytes = std::fs::read(&path)?;
+            let name = std::path::Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            intake.attachment = Some(store.save_attachment(&name, &bytes)?);
+        }
+        store.receive(intake)?;
+    }
     let credential = store.enrolment()?.ok_or("not enrolled")?.credential;
     let client = jiesu_sync::Client::new(&server).with_credential(&credential);
     let store = Arc::new(Mutex::new(store));
@@ -51,6 +65,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "office": c.office,
                 "state": c.state,
                 "description": c.description,
+                "photo": c
+                    .attachment
+                    .as_ref()
+                    .and_then(|a| store.read_attachment(&a.sha256).ok())
+                    .map(|b| b.len()),
             })
         );
     }
