@@ -250,8 +250,11 @@ test('a community enrols with the street server, files a case, and the street of
       await ui.visible(`case-${theirs.number}`, 20000)
       await ui.click(`case-${theirs.number}`)
       await ui.waitText('case-number', theirs.number)
+      await ui.waitText('case-state', '待派单')
       const img = await ui.visible('case-photo', 20000)
       await driver.wait(async () => (await img.getAttribute('naturalWidth')) === '128', 10000, 'the fetched photo decodes')
+      // Laid out at its size, not an empty box, before the picture is taken.
+      await driver.wait(async () => (await img.getRect()).height >= 100, 10000, 'the photo is laid out')
       await ui.screenshot('journey5-photo-from-another-desk')
     })
   } finally {
