@@ -261,3 +261,65 @@ test('a community enrols with the street server, files a case, and the street of
     server.stop()
   }
 })
+
+test('a street office enrols and watches the first sync of its communities fill in', async () => {
+  const server = await startServer()
+  try {
+    // A community with a season's work: ~3,000 cases, some 20,000 events on the server.
+    const community = server.replica('hm', { sample: 3000 })
+    assert.ok(community.length >= 3000, `the community holds ${community.length} cases`)
+    await journey('journey10', async ({ driver, ui }) => {
+      await ui.firstRun('街道王主任', false)
+      // Every value the progress bar shows is recorded by the page itself: the bar may come
+      // and go between two WebDriver calls.
+      await driver.executeScript(`
+        window.__progress = []
+        new MutationObserver(() => {
+          const bar = document.querySelector('[data-testid=sync-progress][role=progressbar], [data-testid=sync-progress] [role=progressbar]')
+          const v = bar && Number(bar.getAttribute('aria-valuenow'))
+          if (bar && window.__progress[window.__progress.length - 1] !== v) window.__progress.push(v)
+        }).observe(document.body, { subtree: true, childList: true, attributes: true })
+      `)
+      await ui.click('nav-settings')
+      await ui.type('s-server', server.url)
+      await ui.type('s-code', server.code('hy'))
+      await ui.click('s-enrol')
+      // Pictured while it runs, if this side is quick enough to catch it.
+      for (let i = 0; i < 100; i++) {
+        if (await ui.exists('sync-progress')) {
+          await ui.screenshot('journey10-first-sync-progress')
+          break
+        }
+        await driver.sleep(50)
+      }
+      await driver.wait(
+        async () => (await (await ui.el('sync-state')).getAttribute('data-state')) === 'synced',
+        120000,
+        'the first sync never finished',
+      )
+      const seen = await driver.executeScript('return window.__progress')
+      console.log(`progress seen: ${JSON.stringify(seen)}`)
+      assert.ok(
+        seen.some((v) => v > 0 && v < 100),
+        `the bar showed the sync part-way: ${JSON.stringify(seen)}`,
+      )
+      for (let i = 1; i < seen.length; i++) {
+        assert.ok(seen[i] >= seen[i - 1], `the bar only moves forward: ${JSON.stringify(seen)}`)
+      }
+      assert.ok(!(await ui.exists('sync-progress')), 'the bar is gone once synced')
+      // Every case of the community is here, listed and counted.
+      await ui.click('nav-cases')
+      await ui.waitText('total', `共 ${community.length} 件`, 20000)
+      // Folded as the community folded them: a case found by its number is in the same state.
+      const labels = { received: '待派单', dispatched: '待签收', handling: '办理中', resolved: '待回访', archived: '已归档' }
+      const one = community.find((c) => c.state === 'handling') ?? community.find((c) => labels[c.state])
+      await ui.type('search', one.number)
+      await ui.waitText('total', '共 1 件', 20000)
+      const row = await driver.findElement(By.xpath(`//*[@data-testid="case-${one.number}"]/ancestor::tr`))
+      await driver.wait(async () => (await row.getText()).includes(labels[one.state]), 10000, `the row shows ${one.state}`)
+      await ui.screenshot('journey10-synced')
+    })
+  } finally {
+    server.stop()
+  }
+})

@@ -41,13 +41,15 @@ export async function startServer() {
     code: (office) => admin('code', '--office', office),
     /**
      * Sync a fresh headless app core enrolled at `office`; returns the cases it holds. With
-     * `file`, it first files a parking complaint so described (with the photo at `photo`).
+     * `file`, it first files a parking complaint so described (with the photo at `photo`); with
+     * `sample`, it generates that many sample cases first.
      */
-    replica(office, { file, photo } = {}) {
+    replica(office, { file, photo, sample } = {}) {
       const rdir = mkdtempSync(join(tmpdir(), 'jiesu-replica-'))
       const args = ['--dir', rdir, '--server', url, '--code', admin('code', '--office', office)]
       if (file) args.push('--file', file)
       if (photo) args.push('--photo', photo)
+      if (sample) args.push('--sample', String(sample))
       try {
         const out = execFileSync(REPLICA, args, { encoding: 'utf8' })
         return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))

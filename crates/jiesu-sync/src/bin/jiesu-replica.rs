@@ -1,8 +1,9 @@
 //! `jiesu-replica`: a headless app core, for tests and for checking a server by hand.
 //!
-//! `jiesu-replica --dir DIR --server URL [--code CODE] [--file TEXT [--photo PATH]]` opens (or
-//! creates) an app store in DIR, enrols it with the code when it is not enrolled yet, files a
-//! parking complaint described by TEXT (with the photo at PATH) if asked, runs one sync round,
+//! `jiesu-replica --dir DIR --server URL [--code CODE] [--file TEXT [--photo PATH]] [--sample N]`
+//! opens (or creates) an app store in DIR, enrols it with the code when it is not enrolled yet,
+//! files a parking complaint described by TEXT (with the photo at PATH) if asked, generates N
+//! sample cases if asked (a large office for a first sync to fetch), runs one sync round,
 //! and prints the cases it holds as JSON lines (`{"number", "office", "state", "description",
 //! "photo"}`, `photo` being the size of the photo's bytes held here, or null).
 
@@ -51,6 +52,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             intake.attachment = Some(store.save_attachment(&name, &bytes)?);
         }
         store.receive(intake)?;
+    }
+    if let Some(n) = arg("--sample") {
+        let spec = jiesu_core::sample::SampleSpec {
+            cases: n.parse()?,
+            ..jiesu_core::sample::SampleSpec::community(jiesu_core::Clock::now_ms(
+                &jiesu_core::SystemClock,
+            ))
+        };
+        jiesu_core::sample::generate(&mut store, &spec)?;
     }
     let credential = store.enrolment()?.ok_or("not enrolled")?.credential;
     let client = jiesu_sync::Client::new(&server).with_credential(&credential);
