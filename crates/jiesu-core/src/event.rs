@@ -99,6 +99,15 @@ pub enum EventBody {
         /// Why.
         reason: String,
     },
+    /// A case filed before this device enrolled (office [`crate::wire::UNENROLLED_OFFICE`])
+    /// belongs to the office it enrolled into: written once per such case at enrolment, so
+    /// every replica, the street's included, folds the same owner.
+    CaseOfficeAssigned {
+        /// The office.
+        office: String,
+        /// Its name (for the timeline).
+        office_name: String,
+    },
     /// 申请延期
     ExtensionRequested {
         /// Deadline asked for (ms).
@@ -262,6 +271,14 @@ pub enum EventBody {
         /// Its number.
         number: String,
     },
+    /// A meeting held before this device enrolled belongs to the office it enrolled into
+    /// (as [`EventBody::CaseOfficeAssigned`] for cases).
+    MeetingOfficeAssigned {
+        /// The office.
+        office: String,
+        /// Its name (for the timeline).
+        office_name: String,
+    },
     /// A handling unit was added to the office's list.
     UnitAdded {
         /// Stable code.
@@ -320,6 +337,7 @@ impl EventBody {
             EventBody::CaseReturned { .. } => "case_returned",
             EventBody::CaseTransferred { .. } => "case_transferred",
             EventBody::CaseTransferredToOffice { .. } => "case_transferred_to_office",
+            EventBody::CaseOfficeAssigned { .. } => "case_office_assigned",
             EventBody::ExtensionRequested { .. } => "extension_requested",
             EventBody::ExtensionDecided { .. } => "extension_decided",
             EventBody::CaseUrged { .. } => "case_urged",
@@ -343,6 +361,7 @@ impl EventBody {
             EventBody::MinutesAmended { .. } => "minutes_amended",
             EventBody::MeetingCaseOpened { .. } => "meeting_case_opened",
             EventBody::MeetingCaseLinked { .. } => "meeting_case_linked",
+            EventBody::MeetingOfficeAssigned { .. } => "meeting_office_assigned",
             EventBody::UnitAdded { .. } => "unit_added",
             EventBody::FigureSettingsSet(_) => "figure_settings_set",
             EventBody::CalendarDaySet { .. } => "calendar_day_set",
@@ -395,7 +414,8 @@ impl EventBody {
             | EventBody::MinutesApproved { .. }
             | EventBody::MinutesAmended { .. }
             | EventBody::MeetingCaseOpened { .. }
-            | EventBody::MeetingCaseLinked { .. } => Aggregate::Meeting,
+            | EventBody::MeetingCaseLinked { .. }
+            | EventBody::MeetingOfficeAssigned { .. } => Aggregate::Meeting,
             _ => Aggregate::Case,
         }
     }

@@ -293,6 +293,18 @@ pub fn apply(meeting: Option<&Meeting>, event: &Event) -> Result<Meeting> {
             }),
         };
     };
+    if let EventBody::MeetingOfficeAssigned { office, .. } = &event.body {
+        // Who holds it, not a change to the minutes: allowed after approval, once only.
+        if m.office != crate::wire::UNENROLLED_OFFICE {
+            return Err(Error::NotAllowed {
+                state: "assigned".into(),
+                action: event.body.kind().into(),
+            });
+        }
+        let mut m = m.clone();
+        m.office = office.clone();
+        return Ok(m);
+    }
     let draft = m.minutes == MinutesState::Draft;
     let mut m = m.clone();
     m.updated_at = at;

@@ -127,6 +127,18 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
             }),
         };
     };
+    if let EventBody::CaseOfficeAssigned { office, .. } = &event.body {
+        // Not a step of the work: only who owns it. Once only, and only for pre-enrolment work.
+        if case.office != crate::wire::UNENROLLED_OFFICE {
+            return Err(Error::NotAllowed {
+                state: case.state.as_str().into(),
+                action: event.body.kind().into(),
+            });
+        }
+        let mut c = case.clone();
+        c.office = office.clone();
+        return Ok(c);
+    }
     let Some(action) = event.body.action() else {
         return Err(Error::NotAllowed {
             state: case.state.as_str().into(),

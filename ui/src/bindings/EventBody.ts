@@ -56,7 +56,15 @@ office_name: string,
 /**
  * Why.
  */
-reason: string, } } | { "kind": "extension_requested", "payload": { 
+reason: string, } } | { "kind": "case_office_assigned", "payload": { 
+/**
+ * The office.
+ */
+office: string, 
+/**
+ * Its name (for the timeline).
+ */
+office_name: string, } } | { "kind": "extension_requested", "payload": { 
 /**
  * Deadline asked for (ms).
  */
@@ -244,7 +252,15 @@ case: string,
 /**
  * Its number.
  */
-number: string, } } | { "kind": "unit_added", "payload": { 
+number: string, } } | { "kind": "meeting_office_assigned", "payload": { 
+/**
+ * The office.
+ */
+office: string, 
+/**
+ * Its name (for the timeline).
+ */
+office_name: string, } } | { "kind": "unit_added", "payload": { 
 /**
  * Stable code.
  */

@@ -186,6 +186,8 @@ const en: typeof zh = {
     case_noted: 'Progress note',
     case_returned: 'Returned',
     case_transferred: 'Transferred',
+    case_office_assigned: 'Assigned to the office on enrolment',
+    meeting_office_assigned: 'Assigned to the office on enrolment',
     case_transferred_to_office: 'Transferred to another office',
     extension_requested: 'Extension requested',
     extension_decided: 'Extension decided',

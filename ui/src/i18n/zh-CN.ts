@@ -184,6 +184,8 @@ export default {
     case_noted: '办理记录',
     case_returned: '退单',
     case_transferred: '转办',
+    case_office_assigned: '入网归属',
+    meeting_office_assigned: '入网归属',
     case_transferred_to_office: '转至其他社区/街道',
     extension_requested: '申请延期',
     extension_decided: '延期审批',

@@ -187,6 +187,8 @@ const zhTW: typeof zh = {
     case_noted: '辦理記錄',
     case_returned: '退單',
     case_transferred: '轉辦',
+    case_office_assigned: '入網歸屬',
+    meeting_office_assigned: '入網歸屬',
     case_transferred_to_office: '轉至其他社區/街道',
     extension_requested: '申請延期',
     extension_decided: '延期審批',

@@ -240,7 +240,7 @@ impl Store {
         self.commit_meeting(id, Some(m), body)
     }
 
-    fn commit_meeting(
+    pub(super) fn commit_meeting(
         &mut self,
         id: Uuid,
         current: Option<Meeting>,
@@ -469,7 +469,7 @@ impl Store {
         self.load_meeting(id)
     }
 
-    fn load_meeting(&self, id: Uuid) -> Result<Meeting> {
+    pub(super) fn load_meeting(&self, id: Uuid) -> Result<Meeting> {
         Meeting::load(&self.conn, &id.to_string())?
             .map(|(m, _)| m)
             .ok_or(Error::NotFound {

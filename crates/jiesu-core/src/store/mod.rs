@@ -165,6 +165,8 @@ impl Store {
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
         store.settle()?;
+        // An enrolment interrupted before its office was given the earlier work.
+        store.assign_unenrolled_work()?;
         store.reload_calendar()?;
         Ok(store)
     }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::api::SyncStatus;
 use crate::error::{Error, Reason, Result};
-use crate::event::Event;
+use crate::event::{Event, EventBody};
 use crate::wire::{EnrolResponse, Office, PullResponse, Receipt};
 
 /// What enrolment left in the store (meta key `enrolment`).
@@ -39,6 +39,7 @@ const LAST_SYNC: &str = "last_sync";
 const SAMPLE: &str = "sample";
 const PENDING_REVOKES: &str = "pending_revokes";
 const CLOCK_OFFSET: &str = "clock_offset_ms";
+const ASSIGN_PENDING: &str = "assign_pending";
 
 /// A credential given up while its server could not be told: the sync task tells it later,
 /// and the server must hear it before the device can enrol again.
@@ -116,11 +117,82 @@ impl Store {
         Store::set_meta(&tx, "office", &answer.office.id)?;
         Store::set_meta(&tx, "office_name", &answer.office.name)?;
         Store::set_meta(&tx, PULL_CURSOR, "0")?;
+        Store::set_meta(&tx, ASSIGN_PENDING, "1")?;
         tx.commit()?;
         self.identity.office = answer.office.id.clone();
         self.identity.office_name = answer.office.name.clone();
         self.device_tag = Some(answer.device_tag.clone());
+        self.assign_unenrolled_work()?;
         Ok(())
+    }
+
+    /// Give the office enrolled into every case and meeting this device filed before: one
+    /// [`EventBody::CaseOfficeAssigned`] (or meeting) event each, in one transaction. Runs at
+    /// enrolment, and when the store opens if a crash came in between (`assign_pending`).
+    /// Other devices' pre-enrolment work is theirs to assign.
+    pub(super) fn assign_unenrolled_work(&mut self) -> Result<usize> {
+        if self.meta(ASSIGN_PENDING)?.is_none() {
+            return Ok(0);
+        }
+        let streams: Vec<(String, String)> = self
+            .conn
+            .prepare(
+                "SELECT stream, kind FROM events
+                 WHERE device = ?1 AND office = ?2 AND kind IN ('case_received', 'meeting_scheduled')
+                 ORDER BY seq",
+            )?
+            .query_map(
+                params![self.identity.device, crate::wire::UNENROLLED_OFFICE],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let (office, office_name) = (
+            self.identity.office.clone(),
+            self.identity.office_name.clone(),
+        );
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let assigned = (|| -> Result<usize> {
+            let mut n = 0;
+            for (stream, kind) in &streams {
+                let id = uuid::Uuid::parse_str(stream)
+                    .map_err(|_| Error::invalid("stream", Reason::Malformed))?;
+                let (office, office_name) = (office.clone(), office_name.clone());
+                if kind == "case_received" {
+                    let case = self.load_case(id)?;
+                    if case.office == crate::wire::UNENROLLED_OFFICE {
+                        let body = EventBody::CaseOfficeAssigned {
+                            office,
+                            office_name,
+                        };
+                        self.commit_case_event(id, body, Some(&case))?;
+                        n += 1;
+                    }
+                } else {
+                    let meeting = self.load_meeting(id)?;
+                    if meeting.office == crate::wire::UNENROLLED_OFFICE {
+                        let body = EventBody::MeetingOfficeAssigned {
+                            office,
+                            office_name,
+                        };
+                        self.commit_meeting(id, Some(meeting), body)?;
+                        n += 1;
+                    }
+                }
+            }
+            self.conn
+                .execute("DELETE FROM meta WHERE key = ?1", [ASSIGN_PENDING])?;
+            Ok(n)
+        })();
+        match assigned {
+            Ok(n) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// Forget the server. The events and receipts stay; the office stays what it was, so

@@ -3,6 +3,7 @@
 //! a crash) gives exactly what folding event by event gives: the same cases, conflicts, search
 //! hits, index-walked lists and indexes.
 
+use jiesu_core::meeting::{MeetingInfo, MeetingKind};
 use jiesu_core::wire::{PullResponse, Pulled, Receipt};
 use jiesu_core::*;
 use proptest::prelude::*;
@@ -254,4 +255,130 @@ fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
     assert_eq!(s.clock_offset().unwrap(), 0);
     s.revoke_delivered("c1").unwrap();
     assert!(s.pending_revokes().unwrap().is_empty());
+}
+
+fn enrolment_into(office: &str, name: &str) -> wire::EnrolResponse {
+    wire::EnrolResponse {
+        credential: format!("cred-{office}"),
+        office: wire::Office {
+            id: office.into(),
+            name: name.into(),
+            kind: wire::OfficeKind::Community,
+            parent: None,
+        },
+        device_tag: "AB".into(),
+        server_time: MONDAY_9AM,
+    }
+}
+
+#[test]
+fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(MONDAY_9AM);
+    let mut a = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
+    a.set_identity(wire::UNENROLLED_OFFICE, "和美社区", "李书记")
+        .unwrap();
+    let mine = a.receive(parking_case("楼道漏水")).unwrap();
+    a.act(
+        mine.id,
+        CaseCommand::Note {
+            text: "已上门查看".into(),
+            contacted_resident: true,
+        },
+    )
+    .unwrap();
+    let meeting = a
+        .schedule_meeting(MeetingInfo {
+            kind: MeetingKind::Council,
+            title: "停车议事会".into(),
+            starts_at: MONDAY_9AM,
+            ends_at: None,
+            place: "会议室".into(),
+            facilitator: "王主任".into(),
+            recorder: "李书记".into(),
+        })
+        .unwrap();
+    // Another PC's pre-enrolment case, replicated here: that PC gives it its own office.
+    let (mut other, _) = store_at(MONDAY_9AM);
+    other
+        .set_identity(wire::UNENROLLED_OFFICE, "", "张干事")
+        .unwrap();
+    let theirs = other.receive(parking_case("噪音扰民")).unwrap();
+    let their_events: Vec<Event> = other
+        .events_after(0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    a.apply_remote(&their_events).unwrap();
+    assert_eq!(a.case(mine.id).unwrap().office, wire::UNENROLLED_OFFICE);
+
+    let before = a.stats().unwrap().events;
+    a.enrol("http://street:8645", &enrolment_into("a", "和美社区"))
+        .unwrap();
+    assert_eq!(
+        a.stats().unwrap().events,
+        before + 2,
+        "one event per own case and meeting"
+    );
+    let case = a.case_detail(mine.id).unwrap();
+    assert_eq!(case.case.office, "a");
+    assert_eq!(
+        case.case.state,
+        CaseState::Received,
+        "the work itself is untouched"
+    );
+    let last = &case.timeline.last().unwrap().event;
+    assert_eq!(last.body.kind(), "case_office_assigned");
+    assert_eq!(last.office, "a");
+    assert_eq!(a.meeting_detail(meeting.id).unwrap().meeting.office, "a");
+    assert_eq!(
+        a.case(theirs.id).unwrap().office,
+        wire::UNENROLLED_OFFICE,
+        "not this PC's to give"
+    );
+    // They go up with the rest; the fold is the rebuild's.
+    assert!(a.outbox(100).unwrap().iter().any(|e| e.id == last.id));
+    let folded = a.all_cases().unwrap();
+    a.rebuild_projections().unwrap();
+    assert_eq!(a.all_cases().unwrap(), folded);
+
+    // A second assignment (from a replica that missed the first) is a conflict, not a move.
+    let mut again = last.clone();
+    again.id = uuid::Uuid::now_v7();
+    again.hlc.counter += 1;
+    if let EventBody::CaseOfficeAssigned { office, .. } = &mut again.body {
+        *office = "b".into();
+    }
+    a.apply_remote(&[again]).unwrap();
+    assert_eq!(a.case(mine.id).unwrap().office, "a");
+    assert_eq!(a.case(mine.id).unwrap().conflict_count, 1);
+}
+
+#[test]
+fn an_enrolment_cut_off_before_the_assignment_finishes_it_on_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(MONDAY_9AM);
+    let id = {
+        let mut a = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
+        a.set_identity(wire::UNENROLLED_OFFICE, "和美社区", "李书记")
+            .unwrap();
+        let id = a.receive(parking_case("楼道漏水")).unwrap().id;
+        // What the enrolment's own transaction leaves, had the power gone right after it.
+        a.connection()
+            .execute_batch(
+                "INSERT INTO meta VALUES ('assign_pending', '1');
+                 UPDATE meta SET value = 'a' WHERE key = 'office';",
+            )
+            .unwrap();
+        id
+    };
+    let a = Store::open(dir.path(), Box::new(clock)).unwrap();
+    assert_eq!(a.case(id).unwrap().office, "a");
+    let again = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    assert_eq!(
+        again.case_detail(id).unwrap().timeline.len(),
+        2,
+        "assigned once"
+    );
 }

@@ -155,6 +155,16 @@ impl App {
                 &format!("{office}书记"),
             )
             .unwrap();
+        App::enrol_store(server, office, store, clock).await
+    }
+
+    /// Enrol a store that may hold work done before (its clock given with it).
+    pub async fn enrol_store(
+        server: &TestServer,
+        office: &str,
+        mut store: Store,
+        clock: ManualClock,
+    ) -> App {
         let code = admin::issue_code(&*server.storage, office, 7, now())
             .await
             .unwrap();

@@ -31,7 +31,75 @@ on_both_backends!(
     resending_is_harmless_and_pulls_page,
     a_meeting_and_the_cases_it_produced_reach_the_street,
     a_photo_goes_where_its_case_goes,
+    work_done_before_enrolment_reaches_the_street_as_the_offices,
 );
+
+/// A PC used on its own before it enrolled: its cases reach the street owned by the
+/// community it enrolled into, counted under it in the street's figures, not under "before
+/// enrolment"; the steps taken before keep saying so in the trace.
+async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: Backend) {
+    use jiesu_core::{ManualClock, Store};
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let clock = ManualClock::new(MONDAY_9AM);
+    let mut store = Store::open_in_memory(Box::new(clock.clone())).unwrap();
+    store
+        .set_identity(jiesu_core::wire::UNENROLLED_OFFICE, "和美社区", "李书记")
+        .unwrap();
+    let case = store.receive(parking("单机时期登记的停车纠纷")).unwrap();
+    store
+        .act(
+            case.id,
+            CaseCommand::Note {
+                text: "已电话联系".into(),
+                contacted_resident: true,
+            },
+        )
+        .unwrap();
+    let a = App::enrol_store(&server, "a", store, clock).await;
+    assert_eq!(a.sync().await.pushed, 3, "intake, note and the assignment");
+
+    let street = App::enrol(&server, "s1", 0).await;
+    street.sync().await;
+    {
+        let st = street.store();
+        let detail = st.case_detail(case.id).unwrap();
+        assert_eq!(detail.case.office, "a");
+        let offices: Vec<&str> = detail
+            .timeline
+            .iter()
+            .map(|t| t.event.office.as_str())
+            .collect();
+        assert_eq!(
+            offices,
+            ["local", "local", "a"],
+            "the trace keeps what was done before"
+        );
+        let q = jiesu_core::figures::FigureQuery {
+            from: MONDAY_9AM - 86_400_000,
+            to: MONDAY_9AM + 86_400_000,
+            unit: None,
+            category: None,
+            channel: None,
+            building: None,
+            office: None,
+        };
+        let by_office: Vec<(String, u32)> = st
+            .dashboard(&q, jiesu_core::figures::Dimension::Week)
+            .unwrap()
+            .offices
+            .into_iter()
+            .map(|g| (g.key, g.figures.received))
+            .collect();
+        assert_eq!(by_office, [("a".to_string(), 1)]);
+        assert_eq!(st.all_cases().unwrap(), a.store().all_cases().unwrap());
+    }
+    let b = App::enrol(&server, "b", 0).await;
+    b.sync().await;
+    assert!(b.store().case(case.id).is_err());
+    server.stop().await;
+}
 
 /// A photo filed with a case reaches the street with the case, and the community it is
 /// transferred to; a community of another street cannot fetch it. A case whose photo has not
