@@ -612,6 +612,9 @@ fn group(
 
 /// Open the store's second, read-only connection into `reader` unless it is open. `false`
 /// for a store in memory, which has no second connection.
+/// The reading connection's page cache (negative: KiB, as SQLite's `cache_size` takes it).
+pub(super) const READER_CACHE_KIB: i64 = -32_768;
+
 pub(super) fn open_reader(
     dir: Option<&std::path::Path>,
     reader: &std::sync::Mutex<Option<rusqlite::Connection>>,
@@ -626,7 +629,7 @@ pub(super) fn open_reader(
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "cache_size", -32_768)?;
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
         *reader = Some(conn);
     }
     Ok(true)
