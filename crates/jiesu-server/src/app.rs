@@ -394,7 +394,11 @@ async fn get_attachment(
     if scope.uploader.is_none() && scope.holders.is_empty() {
         return Err(ApiError::not_found("no such photo"));
     }
-    let tree = s.tree_with(&[&d.office]).await?;
+    // Every office named, so an office added since the tree was loaded is in it.
+    let mut named: Vec<&str> = vec![&d.office];
+    named.extend(scope.holders.iter().map(String::as_str));
+    named.extend(scope.uploader.as_deref());
+    let tree = s.tree_with(&named).await?;
     if !sees_photo(&tree, &d.office, &scope) {
         return Err(ApiError::out_of_scope(
             "the photo belongs to another office's case",

@@ -292,8 +292,13 @@ pub async fn sync_round<T: Transport>(
                 Err(jiesu_core::Error::NotFound { .. }) => continue,
                 Err(e) => return Err(core(e)),
             };
-            transport.put_attachment(&a.sha256, bytes).await?;
-            report.photos_up += 1;
+            match transport.put_attachment(&a.sha256, bytes).await {
+                Ok(()) => report.photos_up += 1,
+                // Refused for what it is (bytes damaged on this disk, over the size limit):
+                // trying again cannot help, and the work itself must not wait behind it.
+                Err(e) if matches!(e.code, Code::InvalidInput | Code::TooLarge) => {}
+                Err(e) => return Err(e),
+            }
         }
         let n = events.len();
         let resp = transport.push(&PushRequest { events }).await?;
@@ -397,9 +402,9 @@ pub async fn deliver_revokes(store: &Arc<Mutex<Store>>) -> Result<usize, WireErr
             .unenrol()
             .await
         {
+            Ok(()) => lock(store).revoke_delivered(&p.credential).map_err(core)?,
             // Refused as unknown: an administrator revoked it meanwhile. Either way the
             // server no longer honours it.
-            Ok(()) => lock(store).revoke_delivered(&p.credential).map_err(core)?,
             Err(e) if e.code == Code::Unauthorized => {
                 lock(store).revoke_delivered(&p.credential).map_err(core)?
             }

@@ -200,10 +200,9 @@ impl Store {
     /// [`PendingRevoke`] until the server has been told, which works offline. Returns how many
     /// events had not been uploaded (the window warns before calling this).
     pub fn unenrol(&mut self) -> Result<u32> {
-        if self.enrolment()?.is_none() {
+        let Some(enrolment) = self.enrolment()? else {
             return Err(Error::invalid("server_url", Reason::NotEnrolled));
-        }
-        let enrolment = self.enrolment()?.expect("checked above");
+        };
         let waiting = self.waiting()?;
         let mut pending = self.pending_revokes()?;
         pending.push(PendingRevoke {

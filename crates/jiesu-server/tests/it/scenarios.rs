@@ -208,6 +208,24 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
     assert_eq!(street.sync().await.photos_down, 1);
     assert_eq!(street.store().read_attachment(&sha2).unwrap(), late);
     assert!(street.store().attachments_to_fetch(10).unwrap().is_empty());
+
+    // A photo damaged on the community's disk: the server refuses the bytes, and the case
+    // goes up all the same instead of holding up everything behind it.
+    let case3 = {
+        let mut st = a.store();
+        let photo = st
+            .save_attachment("损坏.jpg", b"\xff\xd8\xff original")
+            .unwrap();
+        std::fs::write(st.attachment_path(&photo.sha256).unwrap(), b"bit rot").unwrap();
+        let mut intake = parking("井盖缺失");
+        intake.attachment = Some(photo);
+        st.receive(intake).unwrap()
+    };
+    let up = a.sync().await;
+    assert_eq!((up.pushed, up.photos_up), (1, 0));
+    assert_eq!(a.store().waiting().unwrap(), 0);
+    street.sync().await;
+    assert!(street.store().case(case3.id).is_ok());
     server.stop().await;
 }
 
