@@ -225,23 +225,27 @@ pub(crate) fn parse_kind(s: &str) -> Result<jiesu_core::wire::OfficeKind> {
         .map_err(|_| StorageError::Backend(format!("stored office kind '{s}'")))
 }
 
-/// Feed entries a pull counts exactly for its `remaining`; beyond them it estimates.
+/// Feed positions within which a pull counts its `remaining` exactly; further from the
+/// office's newest entry it estimates.
 ///
 /// Counting every entry after the cursor made each page of a first sync cost as much as the
-/// rest of the feed (a 727k-event office spent ten seconds counting); the progress bar only
-/// needs a rough figure, and the bulk decision only "more than 10,000".
+/// rest of the feed (a 727k-event office spent ten seconds counting), and even a count
+/// bounded to 20,000 entries on every page was a large share of serving one from PostgreSQL.
+/// The progress bar only needs a rough figure far from the end, and the bulk decision only
+/// "more than 10,000"; the last pages, where the bar's end is judged, are exact.
 pub const COUNT_EXACTLY: i64 = 20_000;
 
-/// `remaining` from a bounded count: `counted` entries after `next` (at most
-/// [`COUNT_EXACTLY`]), the last of them at `last_pos`, and the office's newest entry at
-/// `head`. Exact when the count stopped short of the bound; otherwise the rest of the feed
-/// is assumed to hold the office's entries as densely as the counted stretch did.
-pub fn estimate_remaining(counted: i64, next: i64, last_pos: i64, head: i64) -> i64 {
-    if counted < COUNT_EXACTLY || head <= last_pos || last_pos <= next {
-        return counted;
+/// `remaining` far from the end: a page of `events` entries covered feed positions
+/// `first..=next`, and the office's newest entry is at `head`. The rest of the feed is assumed
+/// to hold the office's entries as densely as the page did (an office's share of the feed
+/// changes slowly: a street's is its communities' share of the district's work).
+pub fn estimate_remaining(events: usize, first: i64, next: i64, head: i64) -> i64 {
+    if head <= next {
+        return 0;
     }
-    let density = counted as f64 / (last_pos - next) as f64;
-    counted + ((head - last_pos) as f64 * density).round() as i64
+    let span = (next - first + 1).max(1);
+    let density = (events as f64 / span as f64).min(1.0);
+    ((head - next) as f64 * density).round() as i64
 }
 
 #[cfg(test)]
@@ -249,22 +253,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn remaining_is_exact_below_the_bound() {
-        assert_eq!(estimate_remaining(25, 10, 900, 900), 25);
-        assert_eq!(
-            estimate_remaining(COUNT_EXACTLY - 1, 0, 1_000_000, 2_000_000),
-            COUNT_EXACTLY - 1
-        );
-    }
-
-    #[test]
-    fn remaining_beyond_the_bound_scales_by_the_counted_density() {
-        // The office holds every entry: exact.
-        let n = COUNT_EXACTLY;
-        assert_eq!(estimate_remaining(n, 100, 100 + n, 100 + 5 * n), 5 * n);
-        // Every other entry is the office's.
-        assert_eq!(estimate_remaining(n, 0, 2 * n, 10 * n), 5 * n);
-        // The count ended at the head: nothing more.
-        assert_eq!(estimate_remaining(n, 0, 2 * n, 2 * n), n);
+    fn remaining_far_from_the_end_scales_by_the_pages_density() {
+        // The office holds every position: exact.
+        assert_eq!(estimate_remaining(2000, 1, 2000, 50_000), 48_000);
+        // Every third position is the office's (a street among its communities).
+        assert_eq!(estimate_remaining(2000, 1, 6000, 66_000), 20_000);
+        // Nothing after the page.
+        assert_eq!(estimate_remaining(2000, 1, 6000, 6000), 0);
+        // A page of one entry: no more than one entry per position.
+        assert_eq!(estimate_remaining(1, 9, 9, 30_009), 30_000);
     }
 }

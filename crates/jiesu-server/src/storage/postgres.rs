@@ -575,18 +575,27 @@ impl Storage for PostgresStorage {
             next = r.get(0);
         }
         let remaining: i64 = if more {
-            let r = c
+            // The office's head, then an exact count only near it.
+            let head: i64 = c
                 .query_one(
-                    "SELECT count(*), max(pos),
-                        (SELECT coalesce(max(pos), 0) FROM feed WHERE office = $1)
-                     FROM (SELECT pos FROM feed WHERE office = $1 AND pos > $2
-                           ORDER BY pos LIMIT $3) w",
-                    &[&office, &next, &COUNT_EXACTLY],
+                    "SELECT coalesce(max(pos), 0) FROM feed WHERE office = $1",
+                    &[&office],
                 )
                 .await
-                .map_err(backend)?;
-            let last_pos: Option<i64> = r.get(1);
-            estimate_remaining(r.get(0), next, last_pos.unwrap_or(next), r.get(2))
+                .map_err(backend)?
+                .get(0);
+            if head - next <= COUNT_EXACTLY {
+                c.query_one(
+                    "SELECT count(*) FROM feed WHERE office = $1 AND pos > $2",
+                    &[&office, &next],
+                )
+                .await
+                .map_err(backend)?
+                .get(0)
+            } else {
+                let first: i64 = rows.first().map_or(next, |r| r.get(0));
+                estimate_remaining(events.len(), first, next, head)
+            }
         } else {
             0
         };

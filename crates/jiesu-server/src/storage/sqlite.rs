@@ -553,6 +553,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 .map_err(backend)?;
             let mut events = Vec::new();
             let mut next = after;
+            let mut first = after;
             let mut more = false;
             for row in rows {
                 let (pos, seq, received_ms, body) = row.map_err(backend)?;
@@ -566,23 +567,27 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                     seq,
                     received_ms,
                 });
+                if events.len() == 1 {
+                    first = pos;
+                }
                 next = pos;
             }
             let remaining: i64 = if more {
-                // The same query as PostgreSQL's: a bounded count, and the office's head.
-                let (counted, last_pos, head): (i64, Option<i64>, i64) = conn
-                    .prepare_cached(
-                        "SELECT count(*), max(pos),
-                            (SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1)
-                         FROM (SELECT pos FROM feed WHERE office = ?1 AND pos > ?2
-                               ORDER BY pos LIMIT ?3)",
-                    )
+                // The same queries as PostgreSQL's: the office's head, then an exact count
+                // only near it.
+                let head: i64 = conn
+                    .prepare_cached("SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1")
                     .map_err(backend)?
-                    .query_row(params![office, next, COUNT_EXACTLY], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
+                    .query_row([&office], |r| r.get(0))
                     .map_err(backend)?;
-                estimate_remaining(counted, next, last_pos.unwrap_or(next), head)
+                if head - next <= COUNT_EXACTLY {
+                    conn.prepare_cached("SELECT count(*) FROM feed WHERE office = ?1 AND pos > ?2")
+                        .map_err(backend)?
+                        .query_row(params![office, next], |r| r.get(0))
+                        .map_err(backend)?
+                } else {
+                    estimate_remaining(events.len(), first, next, head)
+                }
             } else {
                 0
             };

@@ -759,7 +759,13 @@ async fn a_first_sync_broken_off_keeps_what_it_stored_folded_and_resumes() {
     let seen = seen.into_inner().unwrap();
     assert!(!seen.is_empty());
     assert!(seen.iter().all(|p| p.done <= p.total));
-    assert_eq!(seen[0].total, events, "the first page knows the whole feed");
+    // Far from the feed's end `remaining` is estimated from the page's density (it is exact
+    // within `COUNT_EXACTLY` positions of the end): close to the whole feed from the first page.
+    assert!(
+        (seen[0].total - events).abs() * 100 <= events,
+        "the first page knows the whole feed: {} of {events}",
+        seen[0].total
+    );
     assert!(
         seen.windows(2)
             .all(|w| w[1].done > w[0].done || w[1].total < w[0].total)
