@@ -122,22 +122,9 @@ pub async fn attachment(
     state: State<'_, AppState>,
     sha256: String,
 ) -> CmdResult<tauri::ipc::Response> {
-    let missing = match store(&state).read_attachment(&sha256) {
-        Ok(bytes) => return Ok(tauri::ipc::Response::new(bytes)),
-        Err(e @ Error::NotFound { .. }) => e,
-        Err(e) => return Err(e.into()),
-    };
-    let Some(enrolment) = store(&state).enrolment()? else {
-        return Err(missing.into());
-    };
-    let client =
-        jiesu_sync::Client::new(&enrolment.server_url).with_credential(&enrolment.credential);
-    match jiesu_sync::fetch_attachment(&state.store, &client, &sha256).await {
-        Ok(Some(bytes)) => Ok(tauri::ipc::Response::new(bytes)),
-        // Not uploaded by its office yet: "not here" is the truth the window words.
-        Ok(None) => Err(missing.into()),
-        Err(e) => Err(e),
-    }
+    Ok(tauri::ipc::Response::new(
+        jiesu_sync::attachment(&state.store, &sha256).await?,
+    ))
 }
 
 #[tauri::command]

@@ -153,11 +153,6 @@ impl Client {
     }
 }
 
-/// The server's answer to a photo fetch that found no bytes, told apart from a failure.
-fn not_served(e: &WireError) -> bool {
-    e.code == Code::NotFound
-}
-
 /// What a sync round needs from the network. [`Client`] is the real one.
 pub trait Transport: Send + Sync {
     /// Upload a photo's bytes (content-addressed: uploading them again is harmless).
@@ -209,7 +204,8 @@ impl Transport for Client {
             return Ok(Some(r.bytes().await.map_err(offline)?.to_vec()));
         }
         match Self::answer::<serde_json::Value>(Ok(r)).await {
-            Err(e) if not_served(&e) => Ok(None),
+            // No bytes yet (their office has not uploaded them), told apart from a failure.
+            Err(e) if e.code == Code::NotFound => Ok(None),
             Err(e) => Err(e),
             Ok(_) => unreachable!("a failed status is never an answer"),
         }
@@ -286,11 +282,15 @@ pub async fn sync_round<T: Transport>(
         events.truncate(fit);
         // A case goes up after its photo, so whoever pulls the case can fetch the photo.
         for a in events.iter().filter_map(|e| e.body.attachment()) {
-            let bytes = match lock(store).read_attachment(&a.sha256) {
-                Ok(b) => b,
+            // Read without holding the store: a photo is megabytes, and the window waits on
+            // the store.
+            let path = lock(store).attachment_path(&a.sha256).map_err(core)?;
+            let bytes = match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+                Ok(Ok(b)) => b,
                 // Lost from this PC's disk: the case still goes up, without it.
-                Err(jiesu_core::Error::NotFound { .. }) => continue,
-                Err(e) => return Err(core(e)),
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Ok(Err(e)) => return Err(core(e.into())),
+                Err(_) => return Err(WireError::new(Code::Server, "sync was stopped")),
             };
             match transport.put_attachment(&a.sha256, bytes).await {
                 Ok(()) => report.photos_up += 1,
@@ -433,8 +433,29 @@ pub async fn fetch_attachments<T: Transport>(
     Ok(arrived)
 }
 
-/// Fetch one photo from the server and keep it (the window asks when it shows a case whose
-/// photo has not arrived yet). `None` while its author's office has not uploaded it.
+/// A photo's bytes for the window: from this PC's disk, or, for a case from another office
+/// whose photo has not arrived yet, from the server at once. "Not found" while it is on
+/// neither (or this PC is not enrolled); "offline" when the server cannot be reached.
+pub async fn attachment(store: &Arc<Mutex<Store>>, sha256: &str) -> Result<Vec<u8>, WireError> {
+    let (missing, enrolment) = {
+        let st = lock(store);
+        match st.read_attachment(sha256) {
+            Ok(bytes) => return Ok(bytes),
+            Err(e @ jiesu_core::Error::NotFound { .. }) => (e, st.enrolment().map_err(core)?),
+            Err(e) => return Err(core(e)),
+        }
+    };
+    let Some(enrolment) = enrolment else {
+        return Err(core(missing));
+    };
+    let client = Client::new(&enrolment.server_url).with_credential(&enrolment.credential);
+    fetch_attachment(store, &client, sha256)
+        .await?
+        .ok_or_else(|| core(missing))
+}
+
+/// Fetch one photo from the server and keep it. `None` while its author's office has not
+/// uploaded it.
 pub async fn fetch_attachment<T: Transport>(
     store: &Arc<Mutex<Store>>,
     transport: &T,

@@ -511,22 +511,33 @@ impl Store {
 
     /// Store a photo beside the database; returns the reference intake puts in the case.
     pub fn save_attachment(&self, name: &str, bytes: &[u8]) -> Result<Attachment> {
-        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(Error::invalid("attachment", Reason::FileSize));
-        }
         let name: String = name
             .chars()
             .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
             .take(120)
             .collect();
         let sha = hex::encode(sha2::Sha256::digest(bytes));
-        let path = self.attachment_path(&sha)?;
+        self.keep_attachment(&sha, bytes)?;
+        Ok(Attachment {
+            sha256: sha,
+            name,
+            size: bytes.len() as u64,
+        })
+    }
+
+    /// Keep `bytes` under `sha256`, which the caller computed from them; no longer wanted
+    /// from the server once here.
+    pub(crate) fn keep_attachment(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(Error::invalid("attachment", Reason::FileSize));
+        }
+        let path = self.attachment_path(sha256)?;
         if !path.exists() {
             let dir = path.parent().expect("inside the attachment folder");
             std::fs::create_dir_all(dir)?;
             // Content-addressed: write aside, sync, rename, so a crash never leaves half a photo
             // under a name that claims its hash.
-            let tmp = dir.join(format!(".{sha}.tmp"));
+            let tmp = dir.join(format!(".{sha256}.tmp"));
             {
                 use std::io::Write;
                 let mut f = std::fs::File::create(&tmp)?;
@@ -537,12 +548,8 @@ impl Store {
         }
         self.conn
             .prepare_cached("DELETE FROM attachment_wants WHERE sha256 = ?1")?
-            .execute([&sha])?;
-        Ok(Attachment {
-            sha256: sha,
-            name,
-            size: bytes.len() as u64,
-        })
+            .execute([sha256])?;
+        Ok(())
     }
 
     /// An attachment's bytes.

@@ -444,42 +444,33 @@ impl Store {
             // A store in memory keeps no files.
             return Ok(Vec::new());
         }
-        let mut out = Vec::new();
-        let mut after = None::<(bool, i64, i64)>;
-        while out.len() < limit as usize {
-            let page: Vec<(String, bool, i64, i64)> = self
+        // Rows for photos already here are dropped as they are met, and the list asked again
+        // until a page holds none: each pass either shrinks the list or is the last.
+        loop {
+            let page: Vec<String> = self
                 .conn
                 .prepare_cached(
-                    "SELECT sha256, tried_ms IS NOT NULL, coalesce(tried_ms, 0), rowid
-                     FROM attachment_wants
-                     WHERE ?1 IS NULL
-                        OR (tried_ms IS NOT NULL, coalesce(tried_ms, 0), -rowid) > (?1, ?2, -?3)
+                    "SELECT sha256 FROM attachment_wants
                      ORDER BY tried_ms IS NOT NULL, coalesce(tried_ms, 0), rowid DESC
-                     LIMIT ?4",
+                     LIMIT ?1",
                 )?
-                .query_map(
-                    params![
-                        after.map(|a| a.0),
-                        after.map_or(0, |a| a.1),
-                        after.map_or(0, |a| a.2),
-                        limit
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )?
+                .query_map([limit], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.1, last.2, last.3));
-            for (sha, ..) in page {
+            let full = page.len() == limit as usize;
+            let mut out = Vec::with_capacity(page.len());
+            for sha in page {
                 if self.attachment_path(&sha)?.exists() {
                     self.conn
                         .prepare_cached("DELETE FROM attachment_wants WHERE sha256 = ?1")?
                         .execute([&sha])?;
-                } else if out.len() < limit as usize {
+                } else {
                     out.push(sha);
                 }
             }
+            if out.len() == limit as usize || !full {
+                return Ok(out);
+            }
         }
-        Ok(out)
     }
 
     /// The server had no bytes for a wanted photo yet (its author's office has not uploaded
@@ -498,7 +489,7 @@ impl Store {
         if !computed.eq_ignore_ascii_case(sha256) {
             return Err(Error::invalid("attachment", Reason::Malformed));
         }
-        self.save_attachment("", bytes).map(|_| ())
+        self.keep_attachment(&computed, bytes)
     }
 
     /// Remember the time of the last complete sync (push and pull both drained).
