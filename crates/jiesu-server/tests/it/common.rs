@@ -210,6 +210,13 @@ pub fn parking(desc: &str) -> jiesu_core::NewCase {
     jiesu_core::sample::parking_complaint(desc)
 }
 
+/// File a parking complaint with a photo of these bytes (the store must be on disk).
+pub fn file_with_photo(store: &mut Store, desc: &str, photo: &[u8]) -> jiesu_core::Case {
+    let mut intake = parking(desc);
+    intake.attachment = Some(store.save_attachment("现场.jpg", photo).unwrap());
+    store.receive(intake).unwrap()
+}
+
 // ------------------------------------------------------------------------ PostgreSQL
 
 pub struct Pg {

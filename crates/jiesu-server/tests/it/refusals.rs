@@ -64,12 +64,7 @@ async fn refusals(backend: Backend) {
     let b = App::enrol(&server, "b", 0).await;
     // a's case carries a photo whose bytes hold the secret too.
     let photo_bytes = [&[0xff, 0xd8, 0xff][..], SECRET.as_bytes()].concat();
-    let case = {
-        let mut st = a.store();
-        let mut intake = parking(SECRET);
-        intake.attachment = Some(st.save_attachment("现场.jpg", &photo_bytes).unwrap());
-        st.receive(intake).unwrap()
-    };
+    let case = file_with_photo(&mut a.store(), SECRET, &photo_bytes);
     let photo = format!(
         "/v1/attachments/{}",
         case.attachment.clone().unwrap().sha256

@@ -119,13 +119,7 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
         &[7; 3000],
     ]
     .concat();
-    let case = {
-        let mut st = a.store();
-        let photo = st.save_attachment("现场.jpg", &jpeg).unwrap();
-        let mut intake = parking("消防通道被私家车占用");
-        intake.attachment = Some(photo);
-        st.receive(intake).unwrap()
-    };
+    let case = file_with_photo(&mut a.store(), "消防通道被私家车占用", &jpeg);
     let sha = case.attachment.clone().unwrap().sha256;
 
     // Filed offline: nothing at the street yet.
@@ -181,10 +175,7 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
     let late: Vec<u8> = [&[0x89, b'P', b'N', b'G'][..], &[9; 2000]].concat();
     let (case2, event) = {
         let mut st = a.store();
-        let photo = st.save_attachment("补拍.png", &late).unwrap();
-        let mut intake = parking("楼道堆物");
-        intake.attachment = Some(photo);
-        let c2 = st.receive(intake).unwrap();
+        let c2 = file_with_photo(&mut st, "楼道堆物", &late);
         let ev = st.case_detail(c2.id).unwrap().timeline[0].event.clone();
         (c2, ev)
     };
@@ -213,13 +204,10 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
     // goes up all the same instead of holding up everything behind it.
     let case3 = {
         let mut st = a.store();
-        let photo = st
-            .save_attachment("损坏.jpg", b"\xff\xd8\xff original")
-            .unwrap();
-        std::fs::write(st.attachment_path(&photo.sha256).unwrap(), b"bit rot").unwrap();
-        let mut intake = parking("井盖缺失");
-        intake.attachment = Some(photo);
-        st.receive(intake).unwrap()
+        let c3 = file_with_photo(&mut st, "井盖缺失", b"\xff\xd8\xff original");
+        let sha = &c3.attachment.as_ref().unwrap().sha256;
+        std::fs::write(st.attachment_path(sha).unwrap(), b"bit rot").unwrap();
+        c3
     };
     let up = a.sync().await;
     assert_eq!((up.pushed, up.photos_up), (1, 0));
