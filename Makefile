@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e bench bench-sync deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e test-date test-dates bench bench-sync deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -18,7 +18,7 @@ setup-test:
 ui:
 	npm --prefix ui run build
 
-test: setup-test fmt check ui lint test-core bindings typecheck app e2e
+test: setup-test fmt check ui lint test-core bindings typecheck app e2e test-date
 
 fmt:
 	cargo fmt --all -- --check
@@ -48,10 +48,18 @@ typecheck:
 app: ui
 	cargo build -p jiesu-app -p jiesu-server -p jiesu-sync --bins
 
-# A session bus of their own, so the overdue journey's notification daemon receives what the
-# app sends.
+# Under Xvfb, on a session bus of their own (the overdue journey's notification daemon
+# receives what the app sends; nothing else is activated): see tests/e2e/run.sh.
 e2e: app
-	JIESU_APP=$(CURDIR)/$(APP) dbus-run-session -- xvfb-run -a npm --prefix tests/e2e test
+	JIESU_APP=$(CURDIR)/$(APP) tests/e2e/run.sh
+
+# The core's tests and the dashboard journey again, every clock pinned to an awkward date that
+# turns with the day (printed); `make test-dates` runs every test on every such date.
+test-date: app
+	JIESU_APP=$(CURDIR)/$(APP) scripts/awkward-dates.sh
+
+test-dates: app
+	JIESU_APP=$(CURDIR)/$(APP) scripts/awkward-dates.sh --all
 
 bench:
 	cargo bench -p jiesu-core --bench store -- --cases $${CASES:-100000}

@@ -28,6 +28,7 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         provisional_years: s.calendar().provisional_years().to_vec(),
         data_dir: state.dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
+        now: s.now_ms(),
     })
 }
 

@@ -16,8 +16,6 @@ use tauri::{Emitter, Manager};
 const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
 /// Overrides where exports are written (tests point it at a temp dir).
 const EXPORT_DIR_VAR: &str = "JIESU_EXPORT_DIR";
-/// Starts the clock this many ms off the PC's (tests).
-const CLOCK_OFFSET_VAR: &str = "JIESU_CLOCK_OFFSET_MS";
 
 /// What the commands share: the one store, where it lives, and the background sync task.
 pub struct AppState {
@@ -37,16 +35,12 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             // The PC's clock, corrected by the server's once it has been reached.
-            // JIESU_CLOCK_OFFSET_MS starts it off by that much, as a PC's wrong clock would be
-            // (tests use it to make a deadline pass while the window runs).
-            let clock = CorrectedClock::new(
-                std::env::var(CLOCK_OFFSET_VAR)
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-            );
+            // JIESU_CLOCK_AT starts it at an instant and JIESU_CLOCK_OFFSET_MS off by that
+            // much, as a PC's wrong clock would be (tests pin a date with the first and make
+            // a deadline pass while the window runs with the second).
+            let (clock, pinned) = CorrectedClock::from_env()?;
             let store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
-            if std::env::var_os(CLOCK_OFFSET_VAR).is_none() {
+            if !pinned {
                 // The server's correction as last measured: right from the first step, even
                 // when this start is offline.
                 clock.set_offset_ms(store.clock_offset()?);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { launch, notificationDaemon, By, until } from './harness.mjs'
+import { launch, notificationDaemon, runNow, By, until } from './harness.mjs'
 
 /** How long after the second start the urgent case falls due. */
 const LEAD_MS = 45_000
@@ -47,7 +47,7 @@ test('a secretary is notified of a case falling due and overdue, finds it on the
     //    clock runs a day ahead would): the start-up notification counts the case as due soon.
     second = await launch({
       dataDir,
-      env: { JIESU_CLOCK_OFFSET_MS: String(urgent.resolve_due - Date.now() - LEAD_MS) },
+      clockOffsetMs: urgent.resolve_due - runNow() - LEAD_MS,
     })
     const { driver, ui } = second
     const started = Date.now()

@@ -14,6 +14,31 @@ export const APP = process.env.JIESU_APP ?? join(root, 'target/debug/jiesu')
 const ARTIFACTS = join(root, 'artifacts/e2e')
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo/bin/tauri-driver')
 
+// The clock every process of a run reads. With JIESU_CLOCK_AT set (the Makefile's awkward
+// dates), the run starts at that instant and every app, server and replica it starts joins
+// the same running timeline: each is started at the pin plus the time the run has taken so
+// far, as if the whole machine's clock had been set. Without it, the machine's clock.
+const PIN = process.env.JIESU_CLOCK_AT ? Date.parse(process.env.JIESU_CLOCK_AT) : null
+if (PIN !== null && Number.isNaN(PIN)) throw new Error(`JIESU_CLOCK_AT=${process.env.JIESU_CLOCK_AT}: not an RFC 3339 instant`)
+const CLOCK_OFFSET = PIN === null ? 0 : PIN - Date.now()
+if (PIN !== null) console.error(`# journeys run on a pinned clock: ${new Date(PIN).toISOString()} (${process.env.JIESU_CLOCK_AT})`)
+
+/** The run's clock now (ms): what the apps it starts read. */
+export function runNow() {
+  return Date.now() + CLOCK_OFFSET
+}
+
+/** The environment that starts a process on the run's clock, `offsetMs` off it. */
+export function clockEnv(offsetMs = 0) {
+  if (PIN === null && offsetMs === 0) return {}
+  return { JIESU_CLOCK_AT: new Date(runNow() + offsetMs).toISOString(), JIESU_CLOCK_OFFSET_MS: '' }
+}
+
+/** YYYY-MM-DD in China time of the instant `ms`. */
+export function chinaDate(ms) {
+  return new Date(ms + 8 * 3600000).toISOString().slice(0, 10)
+}
+
 /** A port nothing listens on now. */
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -49,9 +74,10 @@ function killGroup(pid, signal) {
 
 /**
  * Start the app; returns { driver, ui, close }. On a fresh store unless `dataDir` names one
- * to reopen (kept on close when `keep`); `env` adds to the app's environment.
+ * to reopen (kept on close when `keep`); `env` adds to the app's environment; the app's
+ * clock starts `clockOffsetMs` off the run's (a PC whose clock is wrong).
  */
-export async function launch({ dataDir: reuse, keep = false, env = {} } = {}) {
+export async function launch({ dataDir: reuse, keep = false, env = {}, clockOffsetMs = 0 } = {}) {
   const dataDir = reuse ?? mkdtempSync(join(tmpdir(), 'jiesu-e2e-'))
   const port = await freePort()
   const nativePort = await freePort()
@@ -59,7 +85,14 @@ export async function launch({ dataDir: reuse, keep = false, env = {} } = {}) {
     TAURI_DRIVER,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
     {
-      env: { ...process.env, JIESU_DATA_DIR: dataDir, JIESU_EXPORT_DIR: join(dataDir, 'exports'), RUST_BACKTRACE: '0', ...env },
+      env: {
+        ...process.env,
+        JIESU_DATA_DIR: dataDir,
+        JIESU_EXPORT_DIR: join(dataDir, 'exports'),
+        RUST_BACKTRACE: '0',
+        ...clockEnv(clockOffsetMs),
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
       // Its own process group, so closing the session can end WebKitWebDriver and the app
       // with it: an app left running would hold the stderr pipe and keep the runner alive.
@@ -339,6 +372,12 @@ export class Ui {
       cmd,
       args,
     )
+  }
+  /** The app's clock now (ms), as the core reads it. */
+  async appNow() {
+    const r = await this.invoke('app_info', {})
+    if (!r.ok) throw new Error(`app_info: ${JSON.stringify(r.err)}`)
+    return r.ok.now
   }
   async firstRun(author, sample) {
     await this.type('setup-author', author)

@@ -5,11 +5,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { journey, By, until } from './harness.mjs'
+import { chinaDate as dateOf, journey, runNow, By, until } from './harness.mjs'
 
-/** YYYY-MM-DD in China time, `days` from now. */
+/** YYYY-MM-DD in China time, `days` from now on the run's clock (what the app reads). */
 function chinaDate(days) {
-  return new Date(Date.now() + days * 86400000 + 8 * 3600000).toISOString().slice(0, 10)
+  return dateOf(runNow() + days * 86400000)
 }
 
 async function scheduleMeeting(ui, kind, title, facilitator) {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from './harness.mjs'
+import { clockEnv, freePort } from './harness.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const SERVER = process.env.JIESU_SERVER_BIN ?? join(root, 'target/debug/jiesu-server')
@@ -15,13 +15,16 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'jiesu-server-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  // The server and the replicas run on the run's clock, like the apps (see harness.mjs).
+  const env = () => ({ ...process.env, ...clockEnv() })
   const admin = (...args) =>
-    execFileSync(SERVER, ['--data-dir', dir, 'admin', ...args], { encoding: 'utf8' }).trim()
+    execFileSync(SERVER, ['--data-dir', dir, 'admin', ...args], { encoding: 'utf8', env: env() }).trim()
   admin('add-office', '--id', 'jh', '--name', '江汉区', '--kind', 'district')
   admin('add-office', '--id', 'hy', '--name', '花园街道', '--kind', 'street', '--parent', 'jh')
   admin('add-office', '--id', 'hm', '--name', '和美社区', '--kind', 'community', '--parent', 'hy')
   const proc = spawn(SERVER, ['--data-dir', dir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: env(),
   })
   let log = ''
   proc.stderr.on('data', (d) => (log += d))
@@ -51,7 +54,7 @@ export async function startServer() {
       if (photo) args.push('--photo', photo)
       if (sample) args.push('--sample', String(sample))
       try {
-        const out = execFileSync(REPLICA, args, { encoding: 'utf8' })
+        const out = execFileSync(REPLICA, args, { encoding: 'utf8', env: env() })
         return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
       } finally {
         rmSync(rdir, { recursive: true, force: true })

@@ -55,6 +55,12 @@ export function endOfChinaDay(date: Date): number {
   return Date.UTC(y, m, d + 1) - 8 * 3600 * 1000
 }
 
+/** The picker's local Date showing the China date of `ms` (the inverse of `endOfChinaDay`). */
+export function pickerDate(ms: number): Date {
+  const d = new Date(ms + 8 * 3600 * 1000)
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
+}
+
 const dateFmt = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
   year: 'numeric',
@@ -75,8 +81,17 @@ export function chinaDayStart(ms: number, days = 0): number {
 
 export type PeriodKind = 'week' | 'month' | 'quarter' | 'year'
 
-/** [from, to) of the week (from Monday), month, quarter or year containing `ms`, China time. */
-export function periodOf(kind: PeriodKind, ms: number): [number, number] {
+/**
+ * [from, to) of the week (from Monday), month, quarter or year containing `ms`, China time;
+ * `back` periods before it when `back` > 0 (last month's report, read on the 1st).
+ */
+export function periodOf(kind: PeriodKind, ms: number, back = 0): [number, number] {
+  let p = periodIn(kind, ms)
+  for (let i = 0; i < back; i++) p = periodIn(kind, p[0] - 1)
+  return p
+}
+
+function periodIn(kind: PeriodKind, ms: number): [number, number] {
   const d = new Date(ms + 8 * 3600 * 1000)
   const y = d.getUTCFullYear()
   const m = d.getUTCMonth()

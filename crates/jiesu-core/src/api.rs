@@ -458,6 +458,11 @@ pub struct AppInfo {
     pub data_dir: String,
     /// App version.
     pub version: String,
+    /// The store's clock (the PC's, corrected by the server's, or pinned by the environment):
+    /// the window reads "now" from it, never from its own, so 本月 and "time left" follow the
+    /// clock deadlines are judged by.
+    #[ts(type = "number")]
+    pub now: i64,
 }
 
 /// The fixed lists the forms offer.

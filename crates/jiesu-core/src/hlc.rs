@@ -85,12 +85,89 @@ impl CorrectedClock {
     pub fn set_offset_ms(&self, ms: i64) {
         self.0.store(ms, std::sync::atomic::Ordering::Relaxed)
     }
+    /// The clock the environment starts ([`env_clock_offset`]), and whether the environment
+    /// set it: a pinned clock must not be replaced by a correction stored on an earlier run.
+    pub fn from_env() -> Result<(CorrectedClock, bool), String> {
+        let offset = env_clock_offset(SystemClock.now_ms())?;
+        Ok((CorrectedClock::new(offset.unwrap_or(0)), offset.is_some()))
+    }
 }
 
 impl Clock for CorrectedClock {
     fn now_ms(&self) -> i64 {
         SystemClock.now_ms() + self.offset_ms()
     }
+}
+
+/// The environment variable that starts a process's clock at a given instant (RFC 3339, or
+/// `YYYY-MM-DD HH:MM[:SS]` read as China time); the clock runs on from there. Tests and demos
+/// pin the app, the server and the replica to one date with it, so a journey runs on 1 January
+/// or at 23:59 whatever day the machine thinks it is.
+pub const CLOCK_AT_VAR: &str = "JIESU_CLOCK_AT";
+
+/// The environment variable that starts a process's clock this many ms off the PC's, as a PC
+/// whose clock is wrong would be. [`CLOCK_AT_VAR`] wins when both are set.
+pub const CLOCK_OFFSET_VAR: &str = "JIESU_CLOCK_OFFSET_MS";
+
+/// Latest instant [`CLOCK_AT_VAR`] accepts: the end of 9999, China time. The calendar has no
+/// dates past it, and a clock set further is a typo.
+const LATEST_PIN_MS: i64 = 253_402_271_999_999 - 8 * 3_600_000;
+
+/// The offset from the system clock that the environment asks for: from [`CLOCK_AT_VAR`]
+/// (the pinned instant minus `system_now_ms`) or [`CLOCK_OFFSET_VAR`]. `Ok(None)` when neither
+/// is set; an error names the variable whose value does not read, so a mistyped pin stops the
+/// program instead of silently running on today's date.
+pub fn env_clock_offset(system_now_ms: i64) -> Result<Option<i64>, String> {
+    env_clock_offset_from(
+        std::env::var(CLOCK_AT_VAR).ok().as_deref(),
+        std::env::var(CLOCK_OFFSET_VAR).ok().as_deref(),
+        system_now_ms,
+    )
+}
+
+fn env_clock_offset_from(
+    at: Option<&str>,
+    offset: Option<&str>,
+    system_now_ms: i64,
+) -> Result<Option<i64>, String> {
+    if let Some(at) = at.map(str::trim).filter(|s| !s.is_empty()) {
+        let ms = parse_instant(at).ok_or_else(|| {
+            format!("{CLOCK_AT_VAR}={at}: not an instant (e.g. 2026-11-18T10:00:00+08:00)")
+        })?;
+        return Ok(Some(ms - system_now_ms));
+    }
+    match offset.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|ms| {
+                ms.checked_add(system_now_ms)
+                    .is_some_and(|t| (0..=LATEST_PIN_MS).contains(&t))
+            })
+            .map(Some)
+            .ok_or_else(|| format!("{CLOCK_OFFSET_VAR}={v}: not a usable offset in ms")),
+    }
+}
+
+/// An instant given as RFC 3339, or as a China civil time `YYYY-MM-DD HH:MM[:SS]` (a `T`
+/// between date and time is accepted too), between 1970 and 9999.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    use chrono::TimeZone;
+    let ms = match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) => t.timestamp_millis(),
+        Err(_) => {
+            let civil = text.replacen('T', " ", 1);
+            let t = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(&civil, f).ok())?;
+            crate::calendar::cst()
+                .from_local_datetime(&t)
+                .single()?
+                .timestamp_millis()
+        }
+    };
+    (0..=LATEST_PIN_MS).contains(&ms).then_some(ms)
 }
 
 /// A clock that only moves when told; shared so a test can move it after handing it over.
@@ -171,5 +248,49 @@ mod tests {
         .observe(remote)
         .tick(200);
         assert!(local > remote);
+    }
+    #[test]
+    fn the_environment_pins_the_clock_to_an_instant_or_shifts_it() {
+        let sys = 1_795_395_600_000; // 2026-11-23 09:00 China time
+        let at = |v: &str| env_clock_offset_from(Some(v), None, sys).map(|o| o.map(|o| sys + o));
+        assert_eq!(at("2026-11-23T09:00:00+08:00"), Ok(Some(sys)));
+        assert_eq!(at("2026-11-23T01:00:00Z"), Ok(Some(sys)));
+        assert_eq!(
+            at("2026-11-23 09:00"),
+            Ok(Some(sys)),
+            "civil time is China time"
+        );
+        assert_eq!(at("2026-11-23T09:00:30"), Ok(Some(sys + 30_000)));
+        assert_eq!(
+            at("2028-02-29 23:59"),
+            Ok(Some(parse_instant("2028-02-29T23:59:00+08:00").unwrap()))
+        );
+        // The pin wins over an offset; an offset alone shifts.
+        assert_eq!(
+            env_clock_offset_from(Some("2026-11-23 09:00"), Some("5"), sys),
+            Ok(Some(0))
+        );
+        assert_eq!(
+            env_clock_offset_from(None, Some("-60000"), sys),
+            Ok(Some(-60_000))
+        );
+        assert_eq!(env_clock_offset_from(None, None, sys), Ok(None));
+        assert_eq!(env_clock_offset_from(Some(" "), Some(""), sys), Ok(None));
+        // What does not read stops the program instead of running on today's date.
+        for bad in [
+            "2026-02-30 09:00",
+            "tomorrow",
+            "10000-01-01T00:00:00Z",
+            "1969-12-31T00:00:00Z",
+        ] {
+            let e = at(bad).unwrap_err();
+            assert!(e.contains(CLOCK_AT_VAR), "{e}");
+        }
+        for bad in ["1e3", "9223372036854775807", "-1795395600001"] {
+            assert!(
+                env_clock_offset_from(None, Some(bad), sys).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -40,7 +40,10 @@ pub mod workflow;
 pub use api::*;
 pub use error::{Code, Error, Reason, Result, WireError};
 pub use event::{Aggregate, Event, EventBody};
-pub use hlc::{Clock, CorrectedClock, Hlc, ManualClock, SystemClock};
+pub use hlc::{
+    CLOCK_AT_VAR, CLOCK_OFFSET_VAR, Clock, CorrectedClock, Hlc, ManualClock, SystemClock,
+    env_clock_offset,
+};
 pub use meeting::{
     AgendaItem, Amendment, Attendee, AttendeeRole, ItemKind, Meeting, MeetingCase, MeetingCaseVia,
     MeetingInfo, MeetingItem, MeetingKind, MinutesState,

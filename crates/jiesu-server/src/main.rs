@@ -132,8 +132,12 @@ impl Settings {
     }
 }
 
+/// The server's clock: the system's, unless `JIESU_CLOCK_AT` or `JIESU_CLOCK_OFFSET_MS` start
+/// it elsewhere (tests pin the server and the apps to one date). Read once, at start.
+static CLOCK_OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
 fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    chrono::Utc::now().timestamp_millis() + CLOCK_OFFSET.get().copied().unwrap_or(0)
 }
 
 #[tokio::main]
@@ -146,6 +150,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let offset = jiesu_core::env_clock_offset(chrono::Utc::now().timestamp_millis())?;
+    CLOCK_OFFSET.get_or_init(|| offset.unwrap_or(0));
     let file = match &cli.settings.config {
         Some(path) => toml::from_str(&std::fs::read_to_string(path)?)
             .map_err(|e| format!("{}: {e}", path.display()))?,
@@ -166,7 +172,11 @@ async fn serve(
     let listen = settings
         .listen
         .unwrap_or_else(|| "127.0.0.1:8645".parse().expect("valid"));
-    let app = router(AppState::new(storage).await.map_err(|e| e.body.message)?);
+    let app = router(
+        AppState::with_clock(storage, Box::new(now))
+            .await
+            .map_err(|e| e.body.message)?,
+    );
     match (&settings.tls_cert, &settings.tls_key) {
         (Some(cert), Some(key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();

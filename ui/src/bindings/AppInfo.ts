@@ -29,4 +29,10 @@ data_dir: string,
 /**
  * App version.
  */
-version: string, };
+version: string, 
+/**
+ * The store's clock (the PC's, corrected by the server's, or pinned by the environment):
+ * the window reads "now" from it, never from its own, so 本月 and "time left" follow the
+ * clock deadlines are judged by.
+ */
+now: number, };

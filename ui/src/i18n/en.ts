@@ -485,6 +485,8 @@ const en: typeof zh = {
     quarter: 'This quarter',
     year: 'This year',
     custom: 'Custom',
+    prev: 'Previous',
+    next: 'Next',
     building: 'Building',
     office: 'Community',
     print: 'Print',

@@ -483,6 +483,8 @@ export default {
     quarter: '本季度',
     year: '本年',
     custom: '自定义',
+    prev: '上一期',
+    next: '下一期',
     building: '楼栋',
     office: '社区',
     print: '打印',

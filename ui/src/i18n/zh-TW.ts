@@ -486,6 +486,8 @@ const zhTW: typeof zh = {
     quarter: '本季度',
     year: '本年',
     custom: '自訂',
+    prev: '上一期',
+    next: '下一期',
     building: '樓棟',
     office: '社區',
     print: '列印',

@@ -9,12 +9,18 @@ import { categoryPaths } from '../format'
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null)
   const catalog = ref<Catalog | null>(null)
-  // The store's clock (the PC's, corrected by the server's) minus the page's: "time left"
-  // labels follow the clock deadlines are judged by, not the page's own.
+  // The store's clock (the PC's, corrected by the server's, or pinned for a test) minus the
+  // page's: every "now" the window uses — 本月, "time left", a new meeting's date — follows
+  // the clock deadlines are judged by, never the page's own `Date.now()`.
   let clockOffset = 0
-  // Ticks once a minute so "time left" labels stay true while the window is open.
+  /** The store's clock now (ms), read between ticks. */
+  function clockNow(): number {
+    return Date.now() + clockOffset
+  }
+  // Ticks once a minute so "time left" labels and the dashboard's 本月 stay true while the
+  // window is open (across midnight and the turn of a month too).
   const now = ref(Date.now())
-  setInterval(() => (now.value = Date.now() + clockOffset), 60_000)
+  setInterval(() => (now.value = clockNow()), 60_000)
   /** Learn the store's clock from a reading of it (`storeNow`, ms). */
   function syncClock(storeNow: number) {
     clockOffset = storeNow - Date.now()
@@ -23,6 +29,7 @@ export const useAppStore = defineStore('app', () => {
 
   async function refresh() {
     const [i, c] = await Promise.all([api.appInfo(), api.catalog()])
+    syncClock(i.now)
     info.value = i
     catalog.value = c
   }
@@ -51,5 +58,5 @@ export const useAppStore = defineStore('app', () => {
     return node.pathNodes.some((n) => n.data.zh.includes(k) || n.data.en.toLowerCase().includes(k))
   }
 
-  return { info, catalog, now, syncClock, refresh, categoryName, unitName, categoryProps, categoryFilter }
+  return { info, catalog, now, clockNow, syncClock, refresh, categoryName, unitName, categoryProps, categoryFilter }
 })

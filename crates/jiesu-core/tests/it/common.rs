@@ -4,8 +4,44 @@ use jiesu_core::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-/// 2026-11-23 09:00 China time.
+/// 2026-11-23 09:00 China time, a Monday: for tests that need a working Monday morning.
 pub const MONDAY_9AM: i64 = 1_795_395_600_000;
+
+/// "Now" for every test that does not need a particular day: `JIESU_CLOCK_AT` when it is set
+/// (`make test` runs the suites on a rotating awkward date — 1 January, 23:59 on the last day
+/// of a year, 29 February 2028, the National Day week, a 调休 Saturday — so a test that only
+/// holds on an ordinary day fails in CI, not in the field), else [`MONDAY_9AM`].
+pub fn test_now() -> i64 {
+    static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| match std::env::var(CLOCK_AT_VAR) {
+        Ok(v) if !v.trim().is_empty() => jiesu_core::hlc::parse_instant(v.trim())
+            .unwrap_or_else(|| panic!("{CLOCK_AT_VAR}={v}: not an instant")),
+        _ => MONDAY_9AM,
+    })
+}
+
+/// `[from, to)` of the month holding the instant `ms`, China time.
+pub fn month_of(ms: i64) -> (i64, i64) {
+    use chrono::Datelike;
+    let first = calendar::local_date(ms).with_day(1).unwrap();
+    let next = first + chrono::Months::new(1);
+    (calendar::start_of_day(first), calendar::start_of_day(next))
+}
+
+/// `[from, to)` of the whole month before the one holding `ms`: last month's report, always
+/// inside the sample community's four months.
+pub fn last_month(ms: i64) -> (i64, i64) {
+    month_of(month_of(ms).0 - 1)
+}
+
+/// A period as its report names it: `2026-10-01至2026-10-31`.
+pub fn period_name((from, to): (i64, i64)) -> String {
+    format!(
+        "{}至{}",
+        calendar::local_date(from).format("%Y-%m-%d"),
+        calendar::local_date(to - 1).format("%Y-%m-%d")
+    )
+}
 
 pub fn store_at(ms: i64) -> (Store, ManualClock) {
     let clock = ManualClock::new(ms);

@@ -41,8 +41,8 @@ fn assert_same(a: &Store, b: &Store) {
 
 #[test]
 fn a_case_filed_at_one_office_appears_whole_at_the_other() {
-    let (mut a, _) = store_at(MONDAY_9AM);
-    let (mut b, _) = store_at(MONDAY_9AM + 5);
+    let (mut a, _) = store_at(test_now());
+    let (mut b, _) = store_at(test_now() + 5);
     let case = a.receive(parking_case("停车难")).unwrap();
     a.act(
         case.id,
@@ -64,8 +64,8 @@ fn a_case_filed_at_one_office_appears_whole_at_the_other() {
 
 #[test]
 fn concurrent_resolve_and_transfer_converge_and_the_loser_is_shown_as_a_conflict() {
-    let (mut a, ca) = store_at(MONDAY_9AM);
-    let (mut b, cb) = store_at(MONDAY_9AM);
+    let (mut a, ca) = store_at(test_now());
+    let (mut b, cb) = store_at(test_now());
     let case = a.receive(parking_case("停车难")).unwrap();
     a.act(
         case.id,
@@ -124,8 +124,8 @@ fn concurrent_resolve_and_transfer_converge_and_the_loser_is_shown_as_a_conflict
 
 #[test]
 fn events_before_their_case_arrive_are_healed_when_it_does() {
-    let (mut a, _) = store_at(MONDAY_9AM);
-    let (mut b, _) = store_at(MONDAY_9AM);
+    let (mut a, _) = store_at(test_now());
+    let (mut b, _) = store_at(test_now());
     let case = a.receive(parking_case("停车难")).unwrap();
     a.act(
         case.id,
@@ -154,7 +154,7 @@ proptest! {
         let mut reps: Vec<(Store, ManualClock)> = (0..3)
             .map(|i| {
                 let skew = r.random_range(-86_400_000i64 * 365..86_400_000 * 365) * (i as i64 % 2);
-                store_at(MONDAY_9AM + skew)
+                store_at(test_now() + skew)
             })
             .collect();
         for _ in 0..rounds {

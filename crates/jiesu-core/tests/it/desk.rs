@@ -45,7 +45,7 @@ fn numbers(rows: &[CaseRow]) -> Vec<String> {
 
 #[test]
 fn the_desk_lists_overdue_and_due_soon_by_the_overdue_lists_rule() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let old = s.receive(parking_case("消防通道被占")).unwrap();
     dispatch(&mut s, old.id, "property");
     clock.advance(HOUR);
@@ -141,7 +141,7 @@ fn the_desk_lists_overdue_and_due_soon_by_the_overdue_lists_rule() {
 fn the_watch_announces_each_case_once_whatever_the_polling() {
     for seed in 0..20 {
         let mut rng = rng(seed);
-        let (mut s, clock) = store_at(MONDAY_9AM);
+        let (mut s, clock) = store_at(test_now());
         let mut cases = Vec::new();
         for _ in 0..30 {
             clock.advance(rng.random_range(0..6 * HOUR));
@@ -197,10 +197,10 @@ fn the_watch_announces_each_case_once_whatever_the_polling() {
 
 #[test]
 fn a_clock_set_back_announces_nothing() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let c = s.receive(parking_case("楼道漏水")).unwrap();
     clock.set(c.resolve_due + HOUR);
-    let w = s.overdue_watch(MONDAY_9AM).unwrap();
+    let w = s.overdue_watch(test_now()).unwrap();
     assert_eq!(numbers(&w.fell), vec![c.number.clone()]);
     // The PC's clock goes back a day: the window is empty, not reversed.
     clock.set(c.resolve_due - 23 * HOUR);

@@ -16,8 +16,8 @@ fn finished_council(s: &mut Store) -> Meeting {
         .schedule_meeting(MeetingInfo {
             kind: MeetingKind::Council,
             title: "关于小区停车难的居民议事会".into(),
-            starts_at: MONDAY_9AM + 9 * 3_600_000,
-            ends_at: Some(MONDAY_9AM + 11 * 3_600_000),
+            starts_at: test_now() + 9 * 3_600_000,
+            ends_at: Some(test_now() + 11 * 3_600_000),
             place: "社区二楼会议室".into(),
             facilitator: "王主任".into(),
             recorder: "李书记".into(),
@@ -73,7 +73,7 @@ fn finished_council(s: &mut Store) -> Meeting {
             text: "施划临时停车位".into(),
             owner_unit: Some("property".into()),
             deadline: Some(
-                calendar::local_date(MONDAY_9AM + 10 * DAY)
+                calendar::local_date(test_now() + 10 * DAY)
                     .format("%Y-%m-%d")
                     .to_string(),
             ),
@@ -125,7 +125,7 @@ fn tool(name: &str) -> String {
 
 #[test]
 fn the_minutes_docx_opens_in_libreoffice_with_attendees_decisions_and_the_action_table() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let m = finished_council(&mut s);
     let bytes = s.export_minutes_docx(m.id).unwrap();
     assert_eq!(&bytes[..2], b"PK", "a docx is a zip");
@@ -182,7 +182,7 @@ fn the_minutes_docx_opens_in_libreoffice_with_attendees_decisions_and_the_action
         &case.link.number,
         "待签收",
         "已审定（王主任",
-        "导出于20261123",
+        format!("导出于{}", calendar::format_ms(test_now())).as_str(),
         "开放时间为每晚七点至次日七点",
         "理由：漏记",
     ] {
@@ -195,7 +195,7 @@ fn the_minutes_docx_opens_in_libreoffice_with_attendees_decisions_and_the_action
 
 #[test]
 fn the_meeting_ics_parses_back_with_title_place_and_times() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let m = finished_council(&mut s);
     let ics = s.export_meeting_ics(m.id).unwrap();
     let mut parser = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()));
@@ -213,9 +213,15 @@ fn the_meeting_ics_parses_back_with_title_place_and_times() {
     assert_eq!(prop("SUMMARY"), "关于小区停车难的居民议事会");
     assert_eq!(prop("LOCATION"), "社区二楼会议室");
     assert_eq!(prop("UID"), format!("{}@jiesu", m.id));
-    // 2026-11-23 18:00 China time is 10:00 UTC.
-    assert_eq!(prop("DTSTART"), "20261123T100000Z");
-    assert_eq!(prop("DTEND"), "20261123T120000Z");
+    // In UTC: on MONDAY_9AM, 18:00 China time is 10:00Z.
+    let utc = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .format("%Y%m%dT%H%M%SZ")
+            .to_string()
+    };
+    assert_eq!(prop("DTSTART"), utc(test_now() + 9 * 3_600_000));
+    assert_eq!(prop("DTEND"), utc(test_now() + 11 * 3_600_000));
     assert!(prop("DESCRIPTION").contains("主持人：王主任"));
     assert!(prop("DESCRIPTION").contains("夜间停车位"));
 }
@@ -251,23 +257,25 @@ print(json.dumps({ws.title: [[c for c in row] for row in ws.iter_rows(values_onl
 #[test]
 fn the_monthly_report_opens_in_openpyxl_with_the_figures_the_ranking_and_the_cases() {
     use jiesu_core::figures::{Dimension, FigureQuery};
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     jiesu_core::sample::generate(
         &mut s,
-        &jiesu_core::sample::SampleSpec::community(MONDAY_9AM),
+        &jiesu_core::sample::SampleSpec::community(test_now()),
     )
     .unwrap();
-    let oct = |m| calendar::start_of_day(chrono::NaiveDate::from_ymd_opt(2026, m, 1).unwrap());
+    // Last month's report: a whole month inside the sample's four, whatever day it is.
+    let (from, to) = last_month(test_now());
     let q = FigureQuery {
-        from: oct(10),
-        to: oct(11),
+        from,
+        to,
         ..Default::default()
     };
+    let name = period_name((from, to));
     let dir = tempfile::tempdir().unwrap();
     let file = s.save_report(dir.path(), &q).unwrap();
     assert!(
         file.path
-            .ends_with("和美社区 2026-10-01至2026-10-31 接诉即办统计.xlsx"),
+            .ends_with(&format!("和美社区 {name} 接诉即办统计.xlsx")),
         "{}",
         file.path
     );
@@ -277,12 +285,7 @@ fn the_monthly_report_opens_in_openpyxl_with_the_figures_the_ranking_and_the_cas
 
     let sheet = |name: &str| book[name].as_array().unwrap().clone();
     let figures = sheet("指标");
-    assert!(
-        figures[0][0]
-            .as_str()
-            .unwrap()
-            .contains("2026-10-01至2026-10-31")
-    );
+    assert!(figures[0][0].as_str().unwrap().contains(&name));
     let value = |label: &str| -> serde_json::Value {
         figures
             .iter()

@@ -13,7 +13,7 @@ fn council(store: &mut Store) -> Meeting {
         .schedule_meeting(MeetingInfo {
             kind: MeetingKind::Council,
             title: "关于小区停车难的居民议事会".into(),
-            starts_at: MONDAY_9AM + 2 * 3_600_000,
+            starts_at: test_now() + 2 * 3_600_000,
             ends_at: None,
             place: "社区二楼会议室".into(),
             facilitator: "王主任".into(),
@@ -54,7 +54,7 @@ fn date(ms: i64) -> String {
 
 #[test]
 fn a_council_records_minutes_turns_an_action_into_a_dispatched_case_and_locks_on_approval() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let m = council(&mut s);
     assert_eq!(m.minutes, MinutesState::Draft);
     for (name, role, org) in [
@@ -99,7 +99,7 @@ fn a_council_records_minutes_turns_an_action_into_a_dispatched_case_and_locks_on
     let e = refused(
         &mut s,
         m.id,
-        parking_action(agenda, None, MONDAY_9AM + 7 * DAY),
+        parking_action(agenda, None, test_now() + 7 * DAY),
     );
     assert!(matches!(
         e,
@@ -111,7 +111,7 @@ fn a_council_records_minutes_turns_an_action_into_a_dispatched_case_and_locks_on
     let e = refused(
         &mut s,
         m.id,
-        parking_action(agenda, Some("property"), MONDAY_9AM - DAY),
+        parking_action(agenda, Some("property"), test_now() - DAY),
     );
     assert!(matches!(
         e,
@@ -123,7 +123,7 @@ fn a_council_records_minutes_turns_an_action_into_a_dispatched_case_and_locks_on
     let m = act(
         &mut s,
         m.id,
-        parking_action(agenda, Some("property"), MONDAY_9AM + 7 * DAY),
+        parking_action(agenda, Some("property"), test_now() + 7 * DAY),
     );
     let m = act(
         &mut s,
@@ -298,8 +298,8 @@ fn reception_day(s: &mut Store) -> Meeting {
     s.schedule_meeting(MeetingInfo {
         kind: MeetingKind::ReceptionDay,
         title: "十一月大接访".into(),
-        starts_at: MONDAY_9AM,
-        ends_at: Some(MONDAY_9AM + 3 * 3_600_000),
+        starts_at: test_now(),
+        ends_at: Some(test_now() + 3 * 3_600_000),
         place: "社区服务大厅".into(),
         facilitator: "李书记".into(),
         recorder: "李书记".into(),
@@ -323,7 +323,7 @@ fn visitor(name: &str, desc: &str, outcome: VisitorOutcome) -> VisitorForm {
 
 #[test]
 fn a_reception_day_solves_on_the_spot_or_issues_a_tracked_letter() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let m = reception_day(&mut s);
     let on_spot = s
         .capture_visitor(
@@ -343,7 +343,7 @@ fn a_reception_day_solves_on_the_spot_or_issues_a_tracked_letter() {
     assert_eq!(on_spot.resolved_at, Some(on_spot.received_at));
     assert_eq!(on_spot.outcome, Some(Outcome::Solved));
 
-    let due = date(MONDAY_9AM + 5 * DAY);
+    let due = date(test_now() + 5 * DAY);
     let letter_case = s
         .capture_visitor(
             m.id,
@@ -372,7 +372,7 @@ fn a_reception_day_solves_on_the_spot_or_issues_a_tracked_letter() {
     );
     assert_eq!(
         calendar::local_date(letter.commitment.due + 1),
-        calendar::local_date(MONDAY_9AM + 6 * DAY)
+        calendar::local_date(test_now() + 6 * DAY)
     );
     assert_eq!(
         letter_case.letter_status(s.now_ms()),
@@ -442,7 +442,7 @@ fn a_reception_day_solves_on_the_spot_or_issues_a_tracked_letter() {
 
 #[test]
 fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malformed() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let case = s.receive(parking_case("僵尸车占位")).unwrap();
     let form = |due: String| {
         CaseCommand::IssueLetter(LetterForm {
@@ -455,7 +455,7 @@ fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malforme
     let before = events(&s);
     for (due, reason) in [
         ("2026-13-01".to_string(), Reason::BadDate),
-        (date(MONDAY_9AM - DAY), Reason::DateInPast),
+        (date(test_now() - DAY), Reason::DateInPast),
     ] {
         match s.act(case.id, form(due)) {
             Err(Error::Invalid {
@@ -467,7 +467,7 @@ fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malforme
     }
     assert_eq!(events(&s), before, "refused letters write nothing");
     // Today counts: a promise for this evening is fine.
-    let c = s.act(case.id, form(date(MONDAY_9AM))).unwrap();
+    let c = s.act(case.id, form(date(test_now()))).unwrap();
     assert!(c.letter.is_some());
     assert!(
         s.case_detail(case.id)
@@ -478,7 +478,7 @@ fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malforme
         "one letter a case"
     );
     assert!(matches!(
-        s.act(case.id, form(date(MONDAY_9AM))),
+        s.act(case.id, form(date(test_now()))),
         Err(Error::NotAllowed { ref state, .. }) if state == "letter_issued"
     ));
     s.act(
@@ -496,7 +496,9 @@ fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malforme
         },
     )
     .unwrap();
-    clock.advance(3_600_000);
+    // Resolved before the promised day ends (at 23:59 that is within the minute).
+    let end_of_today = calendar::start_of_day(calendar::local_date(s.now_ms()).succ_opt().unwrap());
+    clock.set(s.now_ms() + (end_of_today - s.now_ms()) / 2);
     let c = s
         .act(
             case.id,
@@ -512,7 +514,7 @@ fn a_walk_in_letter_is_fulfilled_when_resolved_on_time_and_refused_when_malforme
 
 #[test]
 fn on_the_spot_is_offered_only_before_dispatch() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let case = s.receive(parking_case("咨询停车证办理")).unwrap();
     assert!(
         s.case_detail(case.id)
@@ -544,7 +546,7 @@ fn on_the_spot_is_offered_only_before_dispatch() {
 
 #[test]
 fn replicas_receiving_a_meetings_events_in_any_order_agree() {
-    let (mut a, clock) = store_at(MONDAY_9AM);
+    let (mut a, clock) = store_at(test_now());
     let m = council(&mut a);
     act(
         &mut a,
@@ -561,7 +563,7 @@ fn replicas_receiving_a_meetings_events_in_any_order_agree() {
             kind: ItemKind::Action,
             text: "清理僵尸车".into(),
             owner_unit: Some("urban_mgmt".into()),
-            deadline: Some(date(MONDAY_9AM + 3 * DAY)),
+            deadline: Some(date(test_now() + 3 * DAY)),
         },
     );
     a.open_item_case(
@@ -591,7 +593,7 @@ fn replicas_receiving_a_meetings_events_in_any_order_agree() {
         .map(|(_, e)| e)
         .collect();
     for seed in 0..8u64 {
-        let (mut b, _) = store_at(MONDAY_9AM);
+        let (mut b, _) = store_at(test_now());
         let mut shuffled = all.clone();
         use rand::seq::SliceRandom;
         shuffled.shuffle(&mut rng(seed));
@@ -611,7 +613,7 @@ fn replicas_receiving_a_meetings_events_in_any_order_agree() {
 fn a_concurrent_edit_of_approved_minutes_is_kept_as_a_conflict_everywhere() {
     // The recorder edits offline while the facilitator approves on another PC: whichever
     // arrives first, both replicas show the approval and keep the edit as a conflict.
-    let (mut a, clock) = store_at(MONDAY_9AM);
+    let (mut a, clock) = store_at(test_now());
     let m = council(&mut a);
     let m = act(
         &mut a,
@@ -620,7 +622,7 @@ fn a_concurrent_edit_of_approved_minutes_is_kept_as_a_conflict_everywhere() {
             title: "议题".into(),
         },
     );
-    let (mut b, _) = store_at(MONDAY_9AM);
+    let (mut b, _) = store_at(test_now());
     let sync = |from: &Store, to: &mut Store| {
         let evs: Vec<Event> = from
             .events_after(0, 1000)
@@ -640,7 +642,7 @@ fn a_concurrent_edit_of_approved_minutes_is_kept_as_a_conflict_everywhere() {
             note: String::new(),
         },
     );
-    b.replace_clock(Box::new(ManualClock::new(MONDAY_9AM + 120_000)));
+    b.replace_clock(Box::new(ManualClock::new(test_now() + 120_000)));
     act(
         &mut b,
         m.id,
@@ -663,7 +665,7 @@ fn a_concurrent_edit_of_approved_minutes_is_kept_as_a_conflict_everywhere() {
 fn the_random_meeting_generator_reaches_every_kind_of_step() {
     // The property tests drive meetings with it: it must actually approve, amend, open
     // cases and capture visitors, not just fail.
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let mut r = rng(11);
     let mut refused = 0;
     for _ in 0..400 {

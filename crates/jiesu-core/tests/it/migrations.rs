@@ -9,7 +9,7 @@ use super::common::*;
 #[test]
 fn an_empty_file_migrates_to_the_latest_version() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     let v: i64 = s
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -46,7 +46,7 @@ fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
 fn every_earlier_version_upgrades_with_its_events_intact() {
     // Write a real event log with the current code, then, for each earlier version k ≥ 1,
     // copy that log into a database stopped at version k and open it with the current code.
-    let (mut src, _) = store_at(MONDAY_9AM);
+    let (mut src, _) = store_at(test_now());
     let case = src.receive(parking_case("楼道漏水")).unwrap();
     src.act(
         case.id,
@@ -82,7 +82,7 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
                 .unwrap();
             }
         }
-        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
         let kept = if k >= 2 { Some(1234) } else { None };
         assert_eq!(
             s.receipt_time(events[0].1.id).unwrap(),
@@ -108,7 +108,7 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
 fn version_8_wants_the_photos_of_cases_already_held() {
     // A store at v7 holding an intake with a photo whose bytes it never got (pulled before
     // photos were synced): v8 puts the photo on the list to fetch.
-    let (mut src, _, _src_dir) = file_store_at(MONDAY_9AM);
+    let (mut src, _, _src_dir) = file_store_at(test_now());
     let mut intake = parking_case("楼道漏水");
     intake.attachment = Some(src.save_attachment("现场.jpg", b"photo bytes").unwrap());
     let sha = src.receive(intake).unwrap().attachment.unwrap().sha256;
@@ -120,7 +120,7 @@ fn version_8_wants_the_photos_of_cases_already_held() {
             .unwrap();
         copy_log(&conn, &src.events_after(0, 100).unwrap());
     }
-    let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(s.attachments_to_fetch(10).unwrap(), vec![sha]);
 }
 
@@ -130,19 +130,19 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
     // table: v4 fills it from each case's document) and v4 (v5 carries its rows over): once
     // migrated, every figure and breakdown equals the source's, without a rebuild.
     let src_dir = tempfile::tempdir().unwrap();
-    let mut src = Store::open(src_dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let mut src = Store::open(src_dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     src.set_identity("office-a", "和美社区", "李书记").unwrap();
     jiesu_core::sample::generate(
         &mut src,
         &jiesu_core::sample::SampleSpec {
             cases: 300,
-            ..jiesu_core::sample::SampleSpec::community(MONDAY_9AM)
+            ..jiesu_core::sample::SampleSpec::community(test_now())
         },
     )
     .unwrap();
     let q = figures::FigureQuery {
-        from: MONDAY_9AM - 120 * 86_400_000,
-        to: MONDAY_9AM + 86_400_000,
+        from: test_now() - 120 * 86_400_000,
+        to: test_now() + 86_400_000,
         ..Default::default()
     };
     let want = src.dashboard(&q, figures::Dimension::Month).unwrap();
@@ -180,7 +180,7 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
                 .unwrap();
             }
         }
-        let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+        let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
         let got = s.dashboard(&q, figures::Dimension::Month).unwrap();
         assert_eq!(got, want, "from version {k}");
     }

@@ -7,8 +7,8 @@ use super::common::*;
 
 #[test]
 fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
-    let spec = SampleSpec::community(MONDAY_9AM);
-    let (mut a, _) = store_at(MONDAY_9AM);
+    let spec = SampleSpec::community(test_now());
+    let (mut a, _) = store_at(test_now());
     let report = generate(&mut a, &spec).unwrap();
     assert_eq!(report.cases, 600);
     assert!(report.steps > 2000, "{report:?}");
@@ -26,11 +26,11 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
     assert!(
         cases
             .iter()
-            .any(|c| c.state.is_open() && c.resolve_due < MONDAY_9AM),
+            .any(|c| c.state.is_open() && c.resolve_due < test_now()),
         "some are overdue"
     );
-    assert!(cases.iter().all(|c| c.received_at <= MONDAY_9AM));
-    assert_eq!(a.now_ms(), MONDAY_9AM, "the store's own clock is back");
+    assert!(cases.iter().all(|c| c.received_at <= test_now()));
+    assert_eq!(a.now_ms(), test_now(), "the store's own clock is back");
 
     // Two meetings a month, with what came of them.
     assert_eq!(report.meetings, 8, "{report:?}");
@@ -47,7 +47,7 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
         meetings
             .iter()
             .all(|m| m.minutes == MinutesState::Approved
-                || m.starts_at > MONDAY_9AM - 2 * 86_400_000)
+                || m.starts_at > test_now() - 2 * 86_400_000)
     );
     let mut letters = std::collections::HashMap::new();
     let (mut on_spot, mut items) = (0, 0);
@@ -75,7 +75,7 @@ fn the_sample_community_has_cases_at_every_stage_and_is_deterministic() {
     }
     assert!(a.conflicts().unwrap().is_empty());
 
-    let (mut b, _) = store_at(MONDAY_9AM);
+    let (mut b, _) = store_at(test_now());
     assert_eq!(generate(&mut b, &spec).unwrap(), report);
     let strip = |cs: Vec<Case>| {
         let mut v: Vec<String> = cs

@@ -30,12 +30,12 @@ fn indexed(s: &Store, q: &str) -> Vec<uuid::Uuid> {
 
 #[test]
 fn indexed_search_equals_a_like_scan_on_the_sample_corpus() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     generate(
         &mut s,
         &SampleSpec {
             cases: 1500,
-            ..SampleSpec::community(MONDAY_9AM)
+            ..SampleSpec::community(test_now())
         },
     )
     .unwrap();
@@ -100,7 +100,7 @@ fn indexed_search_equals_a_like_scan_on_the_sample_corpus() {
 
 #[test]
 fn search_combines_with_filters_and_total_counts_all_pages() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     for i in 0..7 {
         s.receive(parking_case(&format!("第{i}次反映停车难")))
             .unwrap();

@@ -7,6 +7,7 @@ use super::common::*;
 
 #[test]
 fn a_parking_complaint_goes_from_intake_to_archive_and_every_step_is_in_the_timeline() {
+    // On a Monday morning, so the deadline is the worked example below.
     let (mut s, clock) = store_at(MONDAY_9AM);
     let case = s
         .receive(parking_case("27栋楼下消防通道被私家车占用"))
@@ -83,7 +84,7 @@ fn a_parking_complaint_goes_from_intake_to_archive_and_every_step_is_in_the_time
 
 #[test]
 fn a_refused_action_names_state_and_action_and_writes_nothing() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let case = s.receive(parking_case("停车难")).unwrap();
     let before = s.stats().unwrap().events;
     let err = s
@@ -105,7 +106,7 @@ fn a_refused_action_names_state_and_action_and_writes_nothing() {
 
 #[test]
 fn bad_input_gets_a_clear_error_and_writes_nothing() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let mut hotline = parking_case("停车");
     hotline.channel = Channel::Hotline12345;
     let mut blank = parking_case("   ");
@@ -149,7 +150,7 @@ fn bad_input_gets_a_clear_error_and_writes_nothing() {
 
 #[test]
 fn extension_only_before_the_deadline_and_approval_moves_it() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     let case = s.receive(parking_case("停车")).unwrap();
     s.act(
         case.id,
@@ -195,7 +196,7 @@ fn extension_only_before_the_deadline_and_approval_moves_it() {
 
 #[test]
 fn the_database_refuses_to_edit_or_delete_events() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     s.receive(parking_case("停车")).unwrap();
     let conn = s.connection();
     let upd = conn
@@ -208,7 +209,7 @@ fn the_database_refuses_to_edit_or_delete_events() {
 
 #[test]
 fn a_known_phone_fills_in_the_resident() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     assert_eq!(s.find_resident("13800138000").unwrap(), None);
     s.receive(parking_case("停车")).unwrap();
     let hint = s.find_resident("138 0013 8000").unwrap().unwrap();
@@ -220,7 +221,7 @@ fn a_known_phone_fills_in_the_resident() {
 #[test]
 fn attachments_live_beside_the_database_by_hash_and_must_exist() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     let a = s
         .save_attachment("现场.jpg", b"\xff\xd8\xff photo bytes")
         .unwrap();
@@ -260,6 +261,7 @@ fn attachments_live_beside_the_database_by_hash_and_must_exist() {
 
 #[test]
 fn the_calendar_is_editable_and_the_edit_is_an_event() {
+    // The week of Monday 23 November 2026, with its Wednesday made a day off.
     let (mut s, _) = store_at(MONDAY_9AM);
     let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     assert!(s.calendar().is_working_day(d));
@@ -278,7 +280,7 @@ fn the_calendar_is_editable_and_the_edit_is_an_event() {
 
 #[test]
 fn units_added_by_the_office_are_offered_and_dispatchable() {
-    let (mut s, _) = store_at(MONDAY_9AM);
+    let (mut s, _) = store_at(test_now());
     let u = s.add_unit("和美物业二期").unwrap();
     assert!(s.units().unwrap().iter().any(|x| x.code == u.code));
     assert!(s.add_unit("和美物业二期").is_err());
@@ -299,7 +301,7 @@ fn units_added_by_the_office_are_offered_and_dispatchable() {
 
 #[test]
 fn list_filters_sort_and_page() {
-    let (mut s, clock) = store_at(MONDAY_9AM);
+    let (mut s, clock) = store_at(test_now());
     for i in 0..30 {
         let mut c = parking_case(&format!("停车难 {i}"));
         if i % 3 == 0 {
@@ -372,7 +374,7 @@ proptest! {
     /// projection maintained live, command by command.
     #[test]
     fn rebuild_equals_live_projection(seed in any::<u64>(), n in 1usize..120) {
-        let (mut s, clock) = store_at(MONDAY_9AM);
+        let (mut s, clock) = store_at(test_now());
         random_workload(&mut rng(seed), &mut s, &clock, n);
         let live = s.all_cases().unwrap();
         let page = s.list_cases(&CaseQuery { text: "停车".into(), ..Default::default() }).unwrap();

@@ -18,13 +18,13 @@ fn page_of(events: &[Event], first_seq: i64, more: bool) -> PullResponse {
             .map(|(i, e)| Pulled {
                 event: e.clone(),
                 seq: first_seq + i as i64,
-                received_ms: MONDAY_9AM,
+                received_ms: test_now(),
             })
             .collect(),
         next: first_seq + events.len() as i64 - 1,
         more,
         remaining: 0,
-        server_time: MONDAY_9AM,
+        server_time: test_now(),
     }
 }
 
@@ -87,7 +87,7 @@ fn reads(s: &Store) -> (Vec<Vec<String>>, Vec<(String, String)>) {
 
 #[test]
 fn the_outbox_drains_only_on_receipts_and_a_page_moves_the_cursor() {
-    let (mut a, _) = store_at(MONDAY_9AM);
+    let (mut a, _) = store_at(test_now());
     let c = a.receive(parking_case("停车难")).unwrap();
     a.act(c.id, CaseCommand::Urge { note: "催".into() })
         .unwrap();
@@ -98,17 +98,17 @@ fn the_outbox_drains_only_on_receipts_and_a_page_moves_the_cursor() {
     a.acknowledge(&[Receipt {
         id: out[0].id,
         seq: 1,
-        received_ms: MONDAY_9AM,
+        received_ms: test_now(),
     }])
     .unwrap();
     assert_eq!(a.outbox(10).unwrap(), vec![out[1].clone()]);
-    assert_eq!(a.receipt_time(out[0].id).unwrap(), Some(MONDAY_9AM));
+    assert_eq!(a.receipt_time(out[0].id).unwrap(), Some(test_now()));
     // The lost receipt comes back with a pull of our own event: nothing waits any more.
     a.apply_pull(&page_of(&out[1..], 2, false)).unwrap();
     assert_eq!(a.waiting().unwrap(), 0);
     assert_eq!(a.pull_cursor().unwrap(), 2);
     // Pulled events from elsewhere never enter the outbox.
-    let (mut b, _) = store_at(MONDAY_9AM);
+    let (mut b, _) = store_at(test_now());
     b.apply_pull(&page_of(&out, 1, false)).unwrap();
     assert_eq!(b.waiting().unwrap(), 0);
     assert_eq!(b.case(c.id).unwrap().urge_count, 1);
@@ -118,12 +118,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
     #[test]
     fn a_bulk_pull_settled_once_equals_folding_event_by_event(seed in 0u64..10_000, n in 5usize..60, split in 1usize..40) {
-        let (mut source, clock) = store_at(MONDAY_9AM);
+        let (mut source, clock) = store_at(test_now());
         random_workload(&mut rng(seed), &mut source, &clock, n);
         let events: Vec<Event> = source.events_after(0, u32::MAX).unwrap().into_iter().map(|(_, e)| e).collect();
-        let (mut one_by_one, _) = store_at(MONDAY_9AM);
+        let (mut one_by_one, _) = store_at(test_now());
         // On a file: settle folds on the second connection while the first writes.
-        let (mut bulk, _, _dir) = file_store_at(MONDAY_9AM);
+        let (mut bulk, _, _dir) = file_store_at(test_now());
         let mut seq = 1;
         for chunk in events.chunks(split) {
             one_by_one.apply_pull(&page_of(chunk, seq, true)).unwrap();
@@ -144,7 +144,7 @@ proptest! {
 
 #[test]
 fn a_bulk_pull_interrupted_before_settling_is_folded_when_the_store_opens() {
-    let (mut source, clock) = store_at(MONDAY_9AM);
+    let (mut source, clock) = store_at(test_now());
     random_workload(&mut rng(7), &mut source, &clock, 40);
     let events: Vec<Event> = source
         .events_after(0, u32::MAX)
@@ -154,19 +154,19 @@ fn a_bulk_pull_interrupted_before_settling_is_folded_when_the_store_opens() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
         s.apply_pull_bulk(&page_of(&events, 1, true)).unwrap();
         assert_eq!(s.stats().unwrap().cases, 0, "stored, not yet folded");
         // The process dies here.
     }
-    let s = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(s.all_cases().unwrap(), source.all_cases().unwrap());
 }
 
 #[test]
 fn photos_of_pulled_cases_are_wanted_until_bytes_with_their_hash_arrive() {
-    let (mut a, _ca, _da) = file_store_at(MONDAY_9AM);
-    let (mut b, cb, _db) = file_store_at(MONDAY_9AM);
+    let (mut a, _ca, _da) = file_store_at(test_now());
+    let (mut b, cb, _db) = file_store_at(test_now());
     let file = |s: &mut Store, bytes: &[u8]| {
         let mut intake = parking_case("楼道漏水");
         intake.attachment = Some(s.save_attachment("现场.jpg", bytes).unwrap());
@@ -220,7 +220,7 @@ fn photos_of_pulled_cases_are_wanted_until_bytes_with_their_hash_arrive() {
 
 #[test]
 fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
-    let (mut s, _clock) = store_at(MONDAY_9AM);
+    let (mut s, _clock) = store_at(test_now());
     assert_eq!(s.clock_offset().unwrap(), 0);
     assert_eq!(s.unenrol().unwrap_err().code(), Code::InvalidInput);
     s.enrol(
@@ -234,7 +234,7 @@ fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
                 parent: None,
             },
             device_tag: "AB".into(),
-            server_time: MONDAY_9AM,
+            server_time: test_now(),
         },
     )
     .unwrap();
@@ -267,14 +267,14 @@ fn enrolment_into(office: &str, name: &str) -> wire::EnrolResponse {
             parent: None,
         },
         device_tag: "AB".into(),
-        server_time: MONDAY_9AM,
+        server_time: test_now(),
     }
 }
 
 #[test]
 fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(MONDAY_9AM);
+    let clock = ManualClock::new(test_now());
     let mut a = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
     a.set_identity(wire::UNENROLLED_OFFICE, "和美社区", "李书记")
         .unwrap();
@@ -291,7 +291,7 @@ fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
         .schedule_meeting(MeetingInfo {
             kind: MeetingKind::Council,
             title: "停车议事会".into(),
-            starts_at: MONDAY_9AM,
+            starts_at: test_now(),
             ends_at: None,
             place: "会议室".into(),
             facilitator: "王主任".into(),
@@ -299,7 +299,7 @@ fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
         })
         .unwrap();
     // Another PC's pre-enrolment case, replicated here: that PC gives it its own office.
-    let (mut other, _) = store_at(MONDAY_9AM);
+    let (mut other, _) = store_at(test_now());
     other
         .set_identity(wire::UNENROLLED_OFFICE, "", "张干事")
         .unwrap();
@@ -358,7 +358,7 @@ fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
 #[test]
 fn an_enrolment_cut_off_before_the_assignment_finishes_it_on_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(MONDAY_9AM);
+    let clock = ManualClock::new(test_now());
     let id = {
         let mut a = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
         a.set_identity(wire::UNENROLLED_OFFICE, "和美社区", "李书记")
@@ -375,7 +375,7 @@ fn an_enrolment_cut_off_before_the_assignment_finishes_it_on_reopening() {
     };
     let a = Store::open(dir.path(), Box::new(clock)).unwrap();
     assert_eq!(a.case(id).unwrap().office, "a");
-    let again = Store::open(dir.path(), Box::new(ManualClock::new(MONDAY_9AM))).unwrap();
+    let again = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(
         again.case_detail(id).unwrap().timeline.len(),
         2,

@@ -10,8 +10,40 @@ use jiesu_core::{ManualClock, Store};
 use jiesu_server::{AppState, Storage, admin, open_storage, router};
 use jiesu_sync::Client;
 
-/// 2026-11-23 09:00 China time.
+/// 2026-11-23 09:00 China time, a Monday.
 pub const MONDAY_9AM: i64 = 1_795_395_600_000;
+
+/// The instant `JIESU_CLOCK_AT` pins the run to (`make test` rotates awkward dates through
+/// it), if it is set.
+fn pin() -> Option<i64> {
+    static PIN: OnceLock<Option<i64>> = OnceLock::new();
+    *PIN.get_or_init(|| {
+        let v = std::env::var(jiesu_core::CLOCK_AT_VAR).ok()?;
+        let v = v.trim();
+        (!v.is_empty()).then(|| {
+            jiesu_core::hlc::parse_instant(v).unwrap_or_else(|| panic!("JIESU_CLOCK_AT={v}"))
+        })
+    })
+}
+
+/// Where the app stores' manual clocks start: the pinned instant, else [`MONDAY_9AM`].
+pub fn test_now() -> i64 {
+    pin().unwrap_or(MONDAY_9AM)
+}
+
+/// The servers' running clock: the machine's, moved to the pinned instant when there is one
+/// (so the servers and the apps of a pinned run share a date).
+pub fn now() -> i64 {
+    static START: OnceLock<(i64, std::time::Instant)> = OnceLock::new();
+    let real = chrono::Utc::now().timestamp_millis();
+    match pin() {
+        None => real,
+        Some(at) => {
+            let (at, since) = START.get_or_init(|| (at, std::time::Instant::now()));
+            at + since.elapsed().as_millis() as i64
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -60,7 +92,9 @@ impl TestServer {
 
     pub async fn start_on(place: &Place, addr: std::net::SocketAddr) -> TestServer {
         let storage = place.storage().await;
-        let state = AppState::new(storage.clone()).await.unwrap();
+        let state = AppState::with_clock(storage.clone(), Box::new(now))
+            .await
+            .unwrap();
         let listener = bind_retrying(addr).await;
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -119,7 +153,7 @@ pub async fn seed_org(s: &dyn Storage) {
         o("b", OfficeKind::Community, Some("s1"), "幸福社区"),
         o("c", OfficeKind::Community, Some("s2"), "安居社区"),
     ] {
-        admin::add_office(s, &office, MONDAY_9AM).await.unwrap();
+        admin::add_office(s, &office, test_now()).await.unwrap();
     }
 }
 
@@ -143,7 +177,7 @@ impl App {
         skew_ms: i64,
         dir: Option<&std::path::Path>,
     ) -> App {
-        let clock = ManualClock::new(MONDAY_9AM + skew_ms);
+        let clock = ManualClock::new(test_now() + skew_ms);
         let mut store = match dir {
             Some(dir) => Store::open(dir, Box::new(clock.clone())).unwrap(),
             None => Store::open_in_memory(Box::new(clock.clone())).unwrap(),
@@ -200,10 +234,6 @@ impl App {
     pub fn credential(&self) -> String {
         self.store().enrolment().unwrap().unwrap().credential
     }
-}
-
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 pub fn parking(desc: &str) -> jiesu_core::NewCase {

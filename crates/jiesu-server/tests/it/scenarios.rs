@@ -42,7 +42,7 @@ async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: B
     let place = Place::new(backend);
     let server = TestServer::start(&place).await;
     seed_org(&*server.storage).await;
-    let clock = ManualClock::new(MONDAY_9AM);
+    let clock = ManualClock::new(test_now());
     let mut store = Store::open_in_memory(Box::new(clock.clone())).unwrap();
     store
         .set_identity(jiesu_core::wire::UNENROLLED_OFFICE, "和美社区", "李书记")
@@ -77,8 +77,8 @@ async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: B
             "the trace keeps what was done before"
         );
         let q = jiesu_core::figures::FigureQuery {
-            from: MONDAY_9AM - 86_400_000,
-            to: MONDAY_9AM + 86_400_000,
+            from: test_now() - 86_400_000,
+            to: test_now() + 86_400_000,
             unit: None,
             category: None,
             channel: None,
@@ -227,7 +227,7 @@ async fn a_meeting_and_the_cases_it_produced_reach_the_street(backend: Backend) 
     let a = App::enrol(&server, "a", 0).await;
     let street = App::enrol(&server, "s1", 0).await;
     let b = App::enrol(&server, "b", 0).await;
-    let deadline = jiesu_core::calendar::local_date(now() + 5 * 86_400_000)
+    let deadline = jiesu_core::calendar::local_date(test_now() + 5 * 86_400_000)
         .format("%Y-%m-%d")
         .to_string();
     let (meeting, case) = {
@@ -237,7 +237,7 @@ async fn a_meeting_and_the_cases_it_produced_reach_the_street(backend: Backend) 
             .schedule_meeting(MeetingInfo {
                 kind: MeetingKind::Council,
                 title: "停车难议事会".into(),
-                starts_at: now(),
+                starts_at: test_now(),
                 ends_at: None,
                 place: "会议室".into(),
                 facilitator: author,
@@ -687,7 +687,7 @@ async fn a_first_sync_broken_off_keeps_what_it_stored_folded_and_resumes() {
     let spec = SampleSpec {
         cases: 1800,
         days: 200,
-        ..SampleSpec::community(MONDAY_9AM)
+        ..SampleSpec::community(test_now())
     };
     generate(&mut a.store(), &spec).unwrap();
     a.sync().await;

@@ -22,10 +22,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: jiesu-replica --dir DIR --server URL [--code CODE]");
         std::process::exit(2);
     };
-    let mut store = jiesu_core::Store::open(
-        std::path::Path::new(&dir),
-        Box::new(jiesu_core::SystemClock),
-    )?;
+    // JIESU_CLOCK_AT / JIESU_CLOCK_OFFSET_MS start the clock elsewhere, as in the app.
+    let (clock, _) = jiesu_core::CorrectedClock::from_env()?;
+    let mut store = jiesu_core::Store::open(std::path::Path::new(&dir), Box::new(clock.clone()))?;
     if store.identity().author.is_empty() {
         let office = store.identity().office.clone();
         store.set_identity(&office, "", "jiesu-replica")?;
@@ -56,9 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = arg("--sample") {
         let spec = jiesu_core::sample::SampleSpec {
             cases: n.parse()?,
-            ..jiesu_core::sample::SampleSpec::community(jiesu_core::Clock::now_ms(
-                &jiesu_core::SystemClock,
-            ))
+            ..jiesu_core::sample::SampleSpec::community(jiesu_core::Clock::now_ms(&clock))
         };
         jiesu_core::sample::generate(&mut store, &spec)?;
     }
