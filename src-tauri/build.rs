@@ -22,6 +22,7 @@ fn main() {
             "enrol",
             "unenrol",
             "sync_now",
+            "restamp_future_work",
             "list_meetings",
             "schedule_meeting",
             "meeting_detail",

@@ -50,6 +50,7 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
     Ok(Catalog {
         categories: catalog::categories(),
         units: s.units()?,
+        other_units: s.other_units()?,
         offices: s.transfer_targets()?,
         channels: Channel::ALL.to_vec(),
         states: jiesu_core::CaseState::ALL.to_vec(),
@@ -234,6 +235,15 @@ pub async fn unenrol(state: State<'_, AppState>) -> CmdResult<u32> {
 pub async fn sync_now(state: State<'_, AppState>) -> CmdResult<()> {
     state.syncer.wake();
     Ok(())
+}
+
+/// Stamp again, by this PC's clock, the unsent work written while the clock was ahead (the
+/// window asks the user to check the clock first); returns how many events moved.
+#[tauri::command]
+pub async fn restamp_future_work(state: State<'_, AppState>) -> CmdResult<u32> {
+    let done = store(&state).restamp_future_work()?;
+    state.syncer.wake();
+    Ok(done.map_or(0, |d| d.events as u32))
 }
 
 #[tauri::command]

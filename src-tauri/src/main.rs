@@ -98,6 +98,7 @@ fn main() {
             commands::enrol,
             commands::unenrol,
             commands::sync_now,
+            commands::restamp_future_work,
             commands::list_meetings,
             commands::schedule_meeting,
             commands::meeting_detail,

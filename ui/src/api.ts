@@ -87,6 +87,7 @@ export const api = {
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),
   unenrol: () => call<number>('unenrol'),
   syncNow: () => call<void>('sync_now'),
+  restampFutureWork: () => call<number>('restamp_future_work'),
   listMeetings: () => call<MeetingRow[]>('list_meetings'),
   scheduleMeeting: (info: MeetingInfo) => call<Meeting>('schedule_meeting', { info }),
   meetingDetail: (meetingId: string) => call<MeetingDetail>('meeting_detail', { meetingId }),

@@ -2,6 +2,7 @@
 // the params fill it, and state/action/field names are translated too.
 import type { Composer } from 'vue-i18n'
 import { JiesuError } from './api'
+import { span } from './format'
 
 export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): string {
   if (!(e instanceof JiesuError)) return String(e)
@@ -29,6 +30,8 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
       return t('errors.not_found', { id: p.id })
     case 'storage':
       return t('errors.storage', { message: e.message })
+    case 'clock_ahead':
+      return t('errors.clock_ahead', { span: span(t, Number(p.ahead_ms ?? 0)) })
     case 'unauthorized':
     case 'out_of_scope':
     case 'too_large':

@@ -471,8 +471,11 @@ pub struct AppInfo {
 pub struct Catalog {
     /// The category tree.
     pub categories: Vec<crate::catalog::Category>,
-    /// The office's handling units.
+    /// The office's handling units: its own and those of the offices above it.
     pub units: Vec<crate::catalog::Unit>,
+    /// Units of other offices (below or beside), to name their cases' units; never offered
+    /// for dispatch.
+    pub other_units: Vec<crate::catalog::Unit>,
     /// Offices a case can be transferred to (the server's directory; empty offline-only).
     pub offices: Vec<crate::wire::Office>,
     /// Channels in form order.
@@ -531,6 +534,9 @@ pub struct SyncStatus {
     /// How far this PC's clock is behind the server's (ms; negative when ahead).
     #[ts(type = "number")]
     pub clock_offset_ms: i64,
+    /// This device's unsent events stamped ahead of the true time (written while the PC's
+    /// clock was ahead); the server refuses them until they are stamped again.
+    pub future_events: u32,
 }
 
 /// Progress of a long pull.

@@ -20,32 +20,28 @@ pub fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
-/// The civil date in China of an instant.
+/// The civil date in China of an instant. Total: an instant beyond the dates chrono can
+/// name gives its first or last date (instants that come from another PC are checked before
+/// they get here, but a fold must not panic on what slipped through).
 pub fn local_date(ms: i64) -> NaiveDate {
-    cst()
-        .timestamp_millis_opt(ms)
-        .single()
-        .expect("in range")
-        .date_naive()
+    date_of(day_number(ms))
 }
+
+/// Days since 1970-01-01 of 0001-01-01 (chrono's day 1).
+const EPOCH_FROM_CE: i64 = 719_163;
 
 /// Midnight (start) of a civil date in China, as ms since the epoch.
 pub fn start_of_day(date: NaiveDate) -> i64 {
-    cst()
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .expect("fixed offset is unambiguous")
-        .timestamp_millis()
+    (i64::from(date.num_days_from_ce()) - EPOCH_FROM_CE) * 86_400_000 - 8 * 3_600_000
 }
 
 /// Days since 1970-01-01 of an instant's civil date in China.
 fn day_number(ms: i64) -> i64 {
-    (ms + 8 * 3_600_000).div_euclid(86_400_000)
+    ms.saturating_add(8 * 3_600_000).div_euclid(86_400_000)
 }
 
 /// The civil date of a day number.
 fn date_of(day: i64) -> NaiveDate {
-    const EPOCH_FROM_CE: i64 = 719_163;
     i32::try_from(day + EPOCH_FROM_CE)
         .ok()
         .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -153,7 +149,9 @@ impl Calendar {
         let mut d = date;
         let mut left = n;
         while left > 0 {
-            d += Duration::days(1);
+            // The last date chrono can name has no day after it: stop there.
+            let Some(next) = d.succ_opt() else { break };
+            d = next;
             if self.is_working_day(d) {
                 left -= 1;
             }
@@ -167,7 +165,7 @@ impl Calendar {
     /// (end of Thursday for 3 days); a case received on a holiday starts counting after it.
     pub fn working_days_deadline(&self, from_ms: i64, n: u32) -> i64 {
         let day = self.nth_working_day_after(local_date(from_ms), n);
-        start_of_day(day + Duration::days(1))
+        start_of_day(day.succ_opt().unwrap_or(day))
     }
 
     /// Working days from the day of `from_ms` to the day of `to_ms`, not counting the first
@@ -198,6 +196,29 @@ impl Calendar {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_of_impossible_instants_are_the_ends_of_the_calendar_not_a_panic() {
+        let cal = Calendar::china();
+        for ms in [
+            i64::MAX,
+            i64::MIN,
+            9_000_000_000_000_000,
+            -9_000_000_000_000_000,
+        ] {
+            let d = local_date(ms);
+            assert!(d == NaiveDate::MAX || d == NaiveDate::MIN, "{ms}: {d}");
+            let _ = start_of_day(d);
+            let _ = cal.working_days_deadline(ms, 3);
+            let _ = cal.working_days_between(0, ms);
+            let _ = cal.working_days_between(ms, i64::MAX);
+        }
+        // Ordinary instants are unchanged: midnight China time is 16:00 UTC the day before.
+        let d = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(start_of_day(d), 1_795_363_200_000);
+        assert_eq!(local_date(start_of_day(d)), d);
+        assert_eq!(local_date(start_of_day(d) - 1), d.pred_opt().unwrap());
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -49,7 +49,13 @@ pub fn category_paths() -> Vec<(String, String)> {
 
 /// Whether `code` names a category of the tree.
 pub fn is_category(code: &str) -> bool {
-    category_paths().iter().any(|(c, _)| c == code)
+    // Asked for every intake the fold checks (a first sync's hundreds of thousands): the
+    // codes are read from the shipped tree once.
+    static CODES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    CODES
+        .get_or_init(|| category_paths().into_iter().map(|(c, _)| c).collect())
+        .contains(code)
 }
 
 /// A handling unit (承办单位).

@@ -26,7 +26,7 @@ impl Limit {
     /// The deadline this limit gives for something that started at `from_ms`.
     pub fn due(self, cal: &Calendar, from_ms: i64) -> i64 {
         match self {
-            Limit::Hours(h) => from_ms + i64::from(h) * 3_600_000,
+            Limit::Hours(h) => from_ms.saturating_add(i64::from(h) * 3_600_000),
             Limit::WorkingDays(n) => cal.working_days_deadline(from_ms, n),
         }
     }

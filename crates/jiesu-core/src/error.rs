@@ -36,6 +36,9 @@ pub enum Code {
     MinutesLocked,
     /// Only the meeting's facilitator may approve its minutes.
     NotFacilitator,
+    /// Sync: events stamped later than the server's clock allows: this PC's clock is ahead.
+    /// `params`: `ahead_ms` (how far the latest is ahead of the server), `server_time`.
+    ClockAhead,
 }
 
 /// The error type of the core.
@@ -82,6 +85,12 @@ pub enum Error {
     NotFacilitator {
         /// The meeting's facilitator.
         facilitator: String,
+    },
+    /// The event claims what its writer has no authority over (see [`crate::authority`]).
+    #[error("no authority: {why}")]
+    NoAuthority {
+        /// Which rule, in English (the timeline shows it beside the event).
+        why: String,
     },
     /// SQLite failed.
     #[error("database: {0}")]
@@ -175,6 +184,10 @@ pub enum Reason {
     /// The three 三率 weights must add up to 1.
     #[error("the three weights must add up to 1")]
     WeightsSum,
+    /// An instant no clock can read (before 2000 or from 2100 on): a PC clock never set,
+    /// or a forged one.
+    #[error("outside the years 2000 to 2099")]
+    OutOfRange,
     /// A meeting of another kind (a visitor capture outside a reception day).
     #[error("not possible for this kind of meeting")]
     WrongMeetingKind,
@@ -198,6 +211,7 @@ impl Error {
             Error::NotFound { .. } => Code::NotFound,
             Error::MinutesLocked { .. } => Code::MinutesLocked,
             Error::NotFacilitator { .. } => Code::NotFacilitator,
+            Error::NoAuthority { .. } => Code::OutOfScope,
             Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => Code::Storage,
         }
     }
@@ -217,6 +231,7 @@ impl Error {
             Error::NotFacilitator { facilitator } => {
                 serde_json::json!({ "facilitator": facilitator })
             }
+            Error::NoAuthority { why } => serde_json::json!({ "why": why }),
             _ => serde_json::json!({}),
         };
         WireError {

@@ -279,6 +279,12 @@ pub enum EventBody {
         /// Its name (for the timeline).
         office_name: String,
     },
+    /// 时间校正 on a case: steps this device wrote while its clock was ahead, never sent
+    /// anywhere, were stamped again by the server's clock ([`crate::Store::restamp_future_work`]).
+    /// Written after them, so every office sees that their times were corrected and by how much.
+    CaseTimesCorrected(TimesCorrected),
+    /// 时间校正 on a meeting (as [`EventBody::CaseTimesCorrected`]).
+    MeetingTimesCorrected(TimesCorrected),
     /// A handling unit was added to the office's list.
     UnitAdded {
         /// Stable code.
@@ -295,6 +301,21 @@ pub enum EventBody {
         /// `true` working day, `false` day off.
         working: bool,
     },
+}
+
+/// Steps of one stream stamped again because the clock that wrote them was ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TimesCorrected {
+    /// How many of the stream's events were stamped again.
+    pub events: u32,
+    /// How far they moved (ms; negative: back, which is the only way a clock that was ahead
+    /// is corrected).
+    #[ts(type = "number")]
+    pub shifted_ms: i64,
+    /// The earliest time the wrong clock had given them (ms), for the trace.
+    #[ts(type = "number")]
+    pub first_ms: i64,
 }
 
 /// The kinds of stream.
@@ -362,6 +383,8 @@ impl EventBody {
             EventBody::MeetingCaseOpened { .. } => "meeting_case_opened",
             EventBody::MeetingCaseLinked { .. } => "meeting_case_linked",
             EventBody::MeetingOfficeAssigned { .. } => "meeting_office_assigned",
+            EventBody::CaseTimesCorrected(_) => "case_times_corrected",
+            EventBody::MeetingTimesCorrected(_) => "meeting_times_corrected",
             EventBody::UnitAdded { .. } => "unit_added",
             EventBody::FigureSettingsSet(_) => "figure_settings_set",
             EventBody::CalendarDaySet { .. } => "calendar_day_set",
@@ -415,7 +438,8 @@ impl EventBody {
             | EventBody::MinutesAmended { .. }
             | EventBody::MeetingCaseOpened { .. }
             | EventBody::MeetingCaseLinked { .. }
-            | EventBody::MeetingOfficeAssigned { .. } => Aggregate::Meeting,
+            | EventBody::MeetingOfficeAssigned { .. }
+            | EventBody::MeetingTimesCorrected(_) => Aggregate::Meeting,
             _ => Aggregate::Case,
         }
     }

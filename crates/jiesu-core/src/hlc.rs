@@ -20,6 +20,13 @@ pub struct Hlc {
     pub counter: u32,
 }
 
+/// How far ahead of this PC's clock (as corrected by the server's) a timestamp from elsewhere
+/// may be and still move the local clock: the classic HLC max-offset rule. The server refuses
+/// events more than [`crate::wire::CLOCK_TOLERANCE_MS`] ahead of its own time, so every event
+/// it accepted is within this bound (the margin covers the offset's measurement); one that is
+/// not came from a wrong clock through an older server, and is ordered but never followed.
+pub const MAX_DRIFT_MS: i64 = 2 * crate::wire::CLOCK_TOLERANCE_MS;
+
 impl Hlc {
     /// The zero timestamp, before everything.
     pub const ZERO: Hlc = Hlc {
@@ -27,24 +34,40 @@ impl Hlc {
         counter: 0,
     };
 
-    /// A timestamp that is later than `self` and than `seen`, as close to `now_ms` as allowed.
+    /// A timestamp later than `self`, as close to `now_ms` as allowed. Total: a counter at
+    /// its end moves to the next millisecond instead of overflowing.
     pub fn tick(self, now_ms: i64) -> Hlc {
         if now_ms > self.wall_ms {
             Hlc {
                 wall_ms: now_ms,
                 counter: 0,
             }
-        } else {
+        } else if let Some(counter) = self.counter.checked_add(1) {
             Hlc {
                 wall_ms: self.wall_ms,
-                counter: self.counter + 1,
+                counter,
+            }
+        } else {
+            match self.wall_ms.checked_add(1) {
+                Some(wall_ms) => Hlc {
+                    wall_ms,
+                    counter: 0,
+                },
+                None => self,
             }
         }
     }
 
-    /// The clock after observing a remote timestamp: never behind it.
-    pub fn observe(self, remote: Hlc) -> Hlc {
-        self.max(remote)
+    /// The clock after observing a timestamp from elsewhere at local time `now_ms`: never
+    /// behind it, unless it is more than [`MAX_DRIFT_MS`] ahead of `now_ms` — a clock that
+    /// far ahead is wrong, and following it would stamp this replica's work (its numbers, its
+    /// deadlines, its place in every fold) with a date that has not come.
+    pub fn observe(self, remote: Hlc, now_ms: i64) -> Hlc {
+        if remote.wall_ms <= now_ms.saturating_add(MAX_DRIFT_MS) {
+            self.max(remote)
+        } else {
+            self
+        }
     }
 }
 
@@ -236,18 +259,69 @@ mod tests {
     }
 
     #[test]
-    fn a_local_event_after_observing_a_future_remote_one_sorts_after_it() {
+    fn a_local_event_after_observing_a_slightly_fast_remote_one_sorts_after_it() {
         let remote = Hlc {
-            wall_ms: 10_000_000,
+            wall_ms: 1_000_000 + MAX_DRIFT_MS,
             counter: 7,
         };
         let local = Hlc {
             wall_ms: 100,
             counter: 0,
         }
-        .observe(remote)
-        .tick(200);
+        .observe(remote, 1_000_000)
+        .tick(1_000_000);
         assert!(local > remote);
+    }
+
+    #[test]
+    fn a_timestamp_from_a_clock_far_ahead_does_not_drag_the_local_clock() {
+        let now = 1_795_395_600_000;
+        let local = Hlc {
+            wall_ms: now,
+            counter: 0,
+        };
+        for wall_ms in [
+            now + MAX_DRIFT_MS + 1,
+            4_102_416_000_000,
+            9_000_000_000_000_000,
+            i64::MAX,
+        ] {
+            let seen = local.observe(
+                Hlc {
+                    wall_ms,
+                    counter: 0,
+                },
+                now,
+            );
+            assert_eq!(seen, local, "{wall_ms}");
+            assert_eq!(seen.tick(now + 1).wall_ms, now + 1);
+        }
+    }
+
+    #[test]
+    fn a_counter_at_its_end_moves_to_the_next_millisecond() {
+        let end = Hlc {
+            wall_ms: 5000,
+            counter: u32::MAX,
+        };
+        let next = end.tick(1000);
+        assert!(next > end);
+        assert_eq!(
+            next,
+            Hlc {
+                wall_ms: 5001,
+                counter: 0
+            }
+        );
+        let last = Hlc {
+            wall_ms: i64::MAX,
+            counter: u32::MAX,
+        };
+        assert_eq!(
+            last.tick(0),
+            last,
+            "the end of time stays put rather than wrap"
+        );
     }
     #[test]
     fn the_environment_pins_the_clock_to_an_instant_or_shifts_it() {

@@ -209,6 +209,10 @@ pub struct Meeting {
     pub id: Uuid,
     /// The office that holds it.
     pub office: String,
+    /// The device that scheduled it: only it may give the meeting to the office it enrolled
+    /// into ([`crate::authority::assignment`]).
+    #[serde(default)]
+    pub filed_by: String,
     /// Header.
     pub info: MeetingInfo,
     /// Attendees in the order added.
@@ -274,6 +278,7 @@ pub fn apply(meeting: Option<&Meeting>, event: &Event) -> Result<Meeting> {
                 id: Uuid::parse_str(&event.stream)
                     .map_err(|_| Error::invalid("stream", Reason::Malformed))?,
                 office: event.office.clone(),
+                filed_by: event.device.clone(),
                 info: (**info).clone(),
                 attendees: Vec::new(),
                 agenda: Vec::new(),
@@ -301,9 +306,14 @@ pub fn apply(meeting: Option<&Meeting>, event: &Event) -> Result<Meeting> {
                 action: event.body.kind().into(),
             });
         }
+        crate::authority::assignment(&m.filed_by, event)?;
         let mut m = m.clone();
         m.office = office.clone();
         return Ok(m);
+    }
+    if let EventBody::MeetingTimesCorrected(_) = &event.body {
+        // A note on the trace, allowed after approval too: it changes no minutes.
+        return Ok(m.clone());
     }
     let draft = m.minutes == MinutesState::Draft;
     let mut m = m.clone();

@@ -429,6 +429,10 @@ pub struct Case {
     pub number: String,
     /// Office that owns the case.
     pub office: String,
+    /// The device that filed it: only it may give the case to the office it enrolled into
+    /// ([`crate::authority::assignment`]).
+    #[serde(default)]
+    pub filed_by: String,
     /// Where it stands.
     pub state: CaseState,
     /// How it came in.

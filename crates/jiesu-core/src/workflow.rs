@@ -89,6 +89,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 id: parse_stream(&event.stream)?,
                 number: r.number.clone(),
                 office: event.office.clone(),
+                filed_by: event.device.clone(),
                 state: CaseState::Received,
                 channel: r.intake.channel,
                 work_order_no: r.intake.work_order_no.clone(),
@@ -135,9 +136,14 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 action: event.body.kind().into(),
             });
         }
+        crate::authority::assignment(&case.filed_by, event)?;
         let mut c = case.clone();
         c.office = office.clone();
         return Ok(c);
+    }
+    if let EventBody::CaseTimesCorrected(_) = &event.body {
+        // A note on the trace, in any state: what it says is in the event itself.
+        return Ok(case.clone());
     }
     let Some(action) = event.body.action() else {
         return Err(Error::NotAllowed {
@@ -167,7 +173,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
         EventBody::CaseReturned { .. } => {
             c.state = CaseState::Returned;
             c.handling_unit = None;
-            c.return_count += 1;
+            c.return_count = c.return_count.saturating_add(1);
             c.pending_extension = None;
         }
         EventBody::CaseTransferredToOffice { office, .. } => {
@@ -189,13 +195,15 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
             });
         }
         EventBody::ExtensionDecided { approved, .. } => {
-            let pending = c.pending_extension.take().expect("checked above");
-            if *approved {
+            // `check` refused a decision with nothing pending; a fold must not panic anyway.
+            if let Some(pending) = c.pending_extension.take()
+                && *approved
+            {
                 c.resolve_due = pending.new_due;
-                c.extension_count += 1;
+                c.extension_count = c.extension_count.saturating_add(1);
             }
         }
-        EventBody::CaseUrged { .. } => c.urge_count += 1,
+        EventBody::CaseUrged { .. } => c.urge_count = c.urge_count.saturating_add(1),
         EventBody::CaseResolved { outcome, result } => {
             c.state = CaseState::Resolved;
             c.resolved_at = Some(at);
@@ -220,7 +228,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
         }
         EventBody::CaseRedone { resolve_due, .. } => {
             c.state = CaseState::Handling;
-            c.redo_count += 1;
+            c.redo_count = c.redo_count.saturating_add(1);
             c.resolve_due = *resolve_due;
             c.resolved_at = None;
             c.outcome = None;
@@ -262,7 +270,13 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 issued_by: event.author.clone(),
             });
         }
-        _ => unreachable!("no action"),
+        // Every kind with an action is handled above; a fold must not panic regardless.
+        other => {
+            return Err(Error::NotAllowed {
+                state: case.state.as_str().into(),
+                action: other.kind().into(),
+            });
+        }
     }
     Ok(c)
 }

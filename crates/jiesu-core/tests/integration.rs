@@ -13,4 +13,5 @@ mod it {
     mod search;
     mod store;
     mod sync;
+    mod trust;
 }

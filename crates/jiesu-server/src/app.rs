@@ -391,13 +391,13 @@ async fn get_attachment(
 ) -> Result<Response, ApiError> {
     let sha = photo_hash(path)?;
     let scope = s.storage.attachment_scope(&sha).await?;
-    if scope.uploader.is_none() && scope.holders.is_empty() {
+    if scope.uploaders.is_empty() && scope.holders.is_empty() {
         return Err(ApiError::not_found("no such photo"));
     }
     // Every office named, so an office added since the tree was loaded is in it.
     let mut named: Vec<&str> = vec![&d.office];
     named.extend(scope.holders.iter().map(String::as_str));
-    named.extend(scope.uploader.as_deref());
+    named.extend(scope.uploaders.iter().map(String::as_str));
     let tree = s.tree_with(&named).await?;
     if !sees_photo(&tree, &d.office, &scope) {
         return Err(ApiError::out_of_scope(

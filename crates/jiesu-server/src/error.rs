@@ -52,6 +52,42 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, Code::OutOfScope, message)
     }
 
+    /// 422 for an event the core would not have written ([`jiesu_core::validate`]): the
+    /// event's id, and the field and reason as a refused form names them.
+    pub fn invalid_event(event: uuid::Uuid, e: jiesu_core::Error) -> Self {
+        let mut body = e.to_wire();
+        if let Some(p) = body.params.as_object_mut() {
+            p.insert("event".into(), serde_json::json!(event));
+        }
+        body.message = format!("event {event}: {}", body.message);
+        let status = if body.code == Code::OutOfScope {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError { status, body }
+    }
+
+    /// 422 `clock_ahead`: the push holds an event stamped `ahead_ms` after the server's
+    /// time `server_time`, further than [`jiesu_core::wire::CLOCK_TOLERANCE_MS`] allows.
+    pub fn clock_ahead(event: uuid::Uuid, ahead_ms: i64, server_time: i64) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: WireError {
+                code: Code::ClockAhead,
+                message: format!(
+                    "event {event} is stamped {} minutes after the server's time: the clock of the PC that wrote it is ahead",
+                    ahead_ms / 60_000
+                ),
+                params: serde_json::json!({
+                    "event": event,
+                    "ahead_ms": ahead_ms,
+                    "server_time": server_time,
+                }),
+            },
+        }
+    }
+
     /// 404.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, Code::NotFound, message)

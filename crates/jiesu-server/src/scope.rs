@@ -16,8 +16,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+pub use jiesu_core::authority::Tree;
 use jiesu_core::event::CONFIG_STREAM;
-use jiesu_core::wire::{Office, OfficeKind, UNENROLLED_OFFICE};
+use jiesu_core::wire::{CLOCK_TOLERANCE_MS, UNENROLLED_OFFICE};
 use jiesu_core::{Aggregate, Event, EventBody};
 use sha2::Digest;
 use uuid::Uuid;
@@ -25,100 +26,12 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::storage::DeviceRecord;
 
-/// The organisation, as a lookup table. Offices are only ever added, so a copy that misses an
-/// office is refreshed, never wrong.
-#[derive(Debug, Clone, Default)]
-pub struct Tree {
-    offices: HashMap<String, Office>,
-    children: HashMap<String, Vec<String>>,
-}
-
-impl Tree {
-    /// Index a list of offices.
-    pub fn new(offices: Vec<Office>) -> Tree {
-        let mut children: HashMap<String, Vec<String>> = HashMap::new();
-        for o in &offices {
-            if let Some(p) = &o.parent {
-                children.entry(p.clone()).or_default().push(o.id.clone());
-            }
-        }
-        Tree {
-            offices: offices.into_iter().map(|o| (o.id.clone(), o)).collect(),
-            children,
-        }
-    }
-
-    /// One office.
-    pub fn get(&self, id: &str) -> Option<&Office> {
-        self.offices.get(id)
-    }
-
-    /// The office and everything above it, nearest first.
-    pub fn with_ancestors(&self, id: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut at = self.offices.get(id);
-        while let Some(o) = at {
-            if out.contains(&o.id) {
-                break; // a cycle cannot be created by the admin commands; do not loop anyway
-            }
-            out.push(o.id.clone());
-            at = o.parent.as_ref().and_then(|p| self.offices.get(p));
-        }
-        out
-    }
-
-    /// Everything below the office (not the office itself).
-    pub fn descendants(&self, id: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stack = vec![id.to_owned()];
-        while let Some(o) = stack.pop() {
-            for c in self.children.get(&o).into_iter().flatten() {
-                out.push(c.clone());
-                stack.push(c.clone());
-            }
-        }
-        out
-    }
-
-    /// Whether `office` holds `stream` through one of `holders`: it is one, or above one.
-    pub fn sees(&self, office: &str, holders: &[String]) -> bool {
-        holders
-            .iter()
-            .any(|h| self.with_ancestors(h).iter().any(|a| a == office))
-    }
-
-    /// Offices a device of `office` can transfer a case to: its district's whole tree.
-    pub fn directory(&self, office: &str) -> Vec<Office> {
-        let top = self
-            .with_ancestors(office)
-            .last()
-            .cloned()
-            .unwrap_or_else(|| office.to_owned());
-        let mut ids = vec![top.clone()];
-        ids.extend(self.descendants(&top));
-        let mut out: Vec<Office> = ids
-            .iter()
-            .filter_map(|i| self.offices.get(i).cloned())
-            .collect();
-        out.sort_by(|a, b| (kind_rank(a.kind), &a.name).cmp(&(kind_rank(b.kind), &b.name)));
-        out
-    }
-}
-
-fn kind_rank(k: OfficeKind) -> u8 {
-    match k {
-        OfficeKind::District => 0,
-        OfficeKind::Street => 1,
-        OfficeKind::Community => 2,
-    }
-}
-
-/// Whether `office` may fetch a photo: it sees the uploading office's work, or a case that
-/// refers to the photo (its holders, or an office above one). A photo goes where its case goes,
-/// transfers included; content hashes cannot be guessed, but scope is checked all the same.
+/// Whether `office` may fetch a photo: it uploaded the bytes, or sees an uploader's work, or
+/// sees a case whose office uploaded them and refers to them (its holders, or an office above
+/// one). A photo goes where its case goes, transfers included.
 pub fn sees_photo(tree: &Tree, office: &str, photo: &crate::storage::PhotoScope) -> bool {
     let mut who = photo.holders.clone();
-    who.extend(photo.uploader.iter().cloned());
+    who.extend(photo.uploaders.iter().cloned());
     tree.sees(office, &who)
 }
 
@@ -129,6 +42,8 @@ pub struct Known {
     pub events: HashMap<Uuid, (i64, i64, String)>,
     /// Current holders of each case stream the push touches.
     pub holders: HashMap<String, Vec<String>>,
+    /// The device that opened each stream the push touches, where it is stored.
+    pub openers: HashMap<String, String>,
 }
 
 /// One write the push makes, in order.
@@ -176,12 +91,34 @@ pub fn digest(ev: &Event) -> (String, String) {
 }
 
 /// Decide every write of a push, or refuse it whole. Nothing is written on refusal.
+///
+/// Each new event must be one the app could have written ([`jiesu_core::validate::event`]:
+/// 422 with the event and the field), stamped no later than `now_ms` plus
+/// [`CLOCK_TOLERANCE_MS`] (422 `clock_ahead`), written by this device as its office, and
+/// claim only what [`jiesu_core::authority`] allows it (403).
 pub fn plan(
     device: &DeviceRecord,
     events: &[Event],
     known: &Known,
     tree: &Tree,
+    now_ms: i64,
 ) -> Result<Vec<Step>, ApiError> {
+    // The clock first: a PC whose clock is ahead is told so, whatever else is wrong, and the
+    // latest of its events says by how much.
+    if let Some(ev) = events
+        .iter()
+        .filter(|e| !known.events.contains_key(&e.id))
+        .max_by_key(|e| e.hlc.wall_ms)
+        && ev.hlc.wall_ms > now_ms.saturating_add(CLOCK_TOLERANCE_MS)
+        && jiesu_core::validate::instant("hlc", ev.hlc.wall_ms).is_ok()
+    {
+        return Err(ApiError::clock_ahead(
+            ev.id,
+            ev.hlc.wall_ms - now_ms,
+            now_ms,
+        ));
+    }
+    let mut openers = known.openers.clone();
     let mut holders = known.holders.clone();
     let mut seen: HashMap<Uuid, String> = HashMap::new();
     let mut steps = Vec::with_capacity(events.len());
@@ -207,6 +144,7 @@ pub fn plan(
             // The same event twice in one batch: stored once, acknowledged twice.
             continue;
         }
+        jiesu_core::validate::event(ev).map_err(|e| ApiError::invalid_event(ev.id, e))?;
         // Author's office and device: a device writes only as itself.
         if ev.device != device.id {
             return Err(ApiError::out_of_scope(format!(
@@ -252,16 +190,38 @@ pub fn plan(
                     )));
                 }
                 h.push(device.office.clone());
+                openers.insert(ev.stream.clone(), ev.device.clone());
+            } else if ev.body.opens_stream() {
+                // A second intake on a stream would fold as a conflict everywhere; it is
+                // refused here so the log never holds it.
+                return Err(ApiError::invalid(format!(
+                    "event {} opens stream {}, which exists",
+                    ev.id, ev.stream
+                )));
             } else if !tree.sees(&device.office, h) {
                 return Err(ApiError::out_of_scope(format!(
                     "case {} belongs to another office",
                     ev.stream
                 )));
             }
+            if matches!(
+                ev.body,
+                EventBody::CaseOfficeAssigned { .. } | EventBody::MeetingOfficeAssigned { .. }
+            ) {
+                // Only the filing device, to its own office (the device's, not any the
+                // event names: `ev.office` may still be the pre-enrolment one).
+                let filed_by = openers.get(&ev.stream).map_or("", String::as_str);
+                let mut claimed = ev.clone();
+                claimed.office = device.office.clone();
+                jiesu_core::authority::assignment(filed_by, &claimed)
+                    .map_err(|e| ApiError::invalid_event(ev.id, e))?;
+            }
             if let EventBody::CaseTransferredToOffice { office, .. } = &ev.body {
                 if tree.get(office).is_none() {
                     return Err(ApiError::invalid(format!("unknown office {office}")));
                 }
+                jiesu_core::authority::transfer(tree, &device.office, office)
+                    .map_err(|e| ApiError::invalid_event(ev.id, e))?;
                 if !h.contains(office) {
                     h.push(office.clone());
                     steps.push(Step::Share {
@@ -324,51 +284,4 @@ pub fn receipts(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn office(id: &str, kind: OfficeKind, parent: Option<&str>) -> Office {
-        Office {
-            id: id.into(),
-            name: id.into(),
-            kind,
-            parent: parent.map(Into::into),
-        }
-    }
-
-    fn tree() -> Tree {
-        Tree::new(vec![
-            office("d", OfficeKind::District, None),
-            office("s1", OfficeKind::Street, Some("d")),
-            office("s2", OfficeKind::Street, Some("d")),
-            office("a", OfficeKind::Community, Some("s1")),
-            office("b", OfficeKind::Community, Some("s1")),
-            office("c", OfficeKind::Community, Some("s2")),
-        ])
-    }
-
-    #[test]
-    fn superiors_see_their_communities_and_siblings_do_not() {
-        let t = tree();
-        let held = vec!["a".to_string()];
-        assert!(t.sees("a", &held));
-        assert!(t.sees("s1", &held));
-        assert!(t.sees("d", &held));
-        assert!(!t.sees("b", &held));
-        assert!(!t.sees("s2", &held));
-        assert!(!t.sees("c", &held));
-        assert_eq!(t.with_ancestors("a"), vec!["a", "s1", "d"]);
-        let mut below = t.descendants("s1");
-        below.sort();
-        assert_eq!(below, vec!["a", "b"]);
-    }
-
-    #[test]
-    fn the_directory_is_the_whole_district_street_first() {
-        let names: Vec<String> = tree().directory("a").into_iter().map(|o| o.id).collect();
-        assert_eq!(names, vec!["d", "s1", "s2", "a", "b", "c"]);
-    }
 }

@@ -245,6 +245,9 @@ pub struct RoundReport {
     pub photos_up: usize,
     /// Photos fetched.
     pub photos_down: usize,
+    /// Events of this device stamped again because the server found them ahead of its clock
+    /// ([`Store::restamp_future_work_at`]).
+    pub restamped: usize,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -263,6 +266,7 @@ pub async fn sync_round<T: Transport>(
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<RoundReport, WireError> {
     let mut report = RoundReport::default();
+    let mut restamped = false;
     loop {
         let mut events = lock(store).outbox(MAX_PUSH_EVENTS as u32).map_err(core)?;
         if events.is_empty() {
@@ -301,7 +305,25 @@ pub async fn sync_round<T: Transport>(
             }
         }
         let n = events.len();
-        let resp = transport.push(&PushRequest { events }).await?;
+        let resp = match transport.push(&PushRequest { events }).await {
+            Ok(resp) => resp,
+            // Work written while this PC's clock was ahead: nobody else has it, so it is
+            // stamped again by the server's time (once a round) and the push goes again.
+            Err(e) if e.code == Code::ClockAhead && !restamped => {
+                restamped = true;
+                let server_now = e.params.get("server_time").and_then(|v| v.as_i64());
+                let mut st = lock(store);
+                let now = server_now.unwrap_or_else(|| st.now_ms());
+                match st.restamp_future_work_at(now).map_err(core)? {
+                    Some(done) => {
+                        report.restamped += done.events;
+                        continue;
+                    }
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         report.server_time = resp.server_time;
         lock(store).acknowledge(&resp.receipts).map_err(core)?;
         report.pushed += n;
@@ -569,6 +591,7 @@ fn empty_status() -> SyncStatus {
         progress: None,
         error: None,
         clock_offset_ms: 0,
+        future_events: 0,
     }
 }
 
@@ -594,6 +617,7 @@ async fn run(
                     s.office = b.office.clone();
                     s.waiting = b.waiting;
                     s.last_sync = b.last_sync;
+                    s.future_events = b.future_events;
                 }
                 s.clock_offset_ms = clock.offset_ms();
                 f(s)
@@ -667,7 +691,11 @@ async fn run(
                     s.progress = None;
                     s.error = None;
                 });
-                if report.pulled > 0 || report.pushed > 0 || report.photos_down > 0 {
+                if report.pulled > 0
+                    || report.pushed > 0
+                    || report.photos_down > 0
+                    || report.restamped > 0
+                {
                     on_data();
                 }
                 if report.photos_down == PHOTOS_PER_ROUND as usize {

@@ -28,6 +28,11 @@ number: string,
  */
 office: string, 
 /**
+ * The device that filed it: only it may give the case to the office it enrolled into
+ * ([`crate::authority::assignment`]).
+ */
+filed_by: string, 
+/**
  * Where it stands.
  */
 state: CaseState, 

@@ -14,9 +14,14 @@ export type Catalog = {
  */
 categories: Array<Category>, 
 /**
- * The office's handling units.
+ * The office's handling units: its own and those of the offices above it.
  */
 units: Array<Unit>, 
+/**
+ * Units of other offices (below or beside), to name their cases' units; never offered
+ * for dispatch.
+ */
+other_units: Array<Unit>, 
 /**
  * Offices a case can be transferred to (the server's directory; empty offline-only).
  */

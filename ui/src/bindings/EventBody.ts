@@ -8,6 +8,7 @@ import type { MeetingInfo } from "./MeetingInfo";
 import type { Outcome } from "./Outcome";
 import type { Received } from "./Received";
 import type { Satisfaction } from "./Satisfaction";
+import type { TimesCorrected } from "./TimesCorrected";
 
 /**
  * What happened, with the data the step needs. Serialised as `{kind, payload}`.
@@ -260,7 +261,7 @@ office: string,
 /**
  * Its name (for the timeline).
  */
-office_name: string, } } | { "kind": "unit_added", "payload": { 
+office_name: string, } } | { "kind": "case_times_corrected", "payload": TimesCorrected } | { "kind": "meeting_times_corrected", "payload": TimesCorrected } | { "kind": "unit_added", "payload": { 
 /**
  * Stable code.
  */

@@ -20,6 +20,11 @@ id: string,
  */
 office: string, 
 /**
+ * The device that scheduled it: only it may give the meeting to the office it enrolled
+ * into ([`crate::authority::assignment`]).
+ */
+filed_by: string, 
+/**
  * Header.
  */
 info: MeetingInfo, 

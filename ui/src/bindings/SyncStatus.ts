@@ -46,4 +46,9 @@ error: WireError | null,
 /**
  * How far this PC's clock is behind the server's (ms; negative when ahead).
  */
-clock_offset_ms: number, };
+clock_offset_ms: number, 
+/**
+ * This device's unsent events stamped ahead of the true time (written while the PC's
+ * clock was ahead); the server refuses them until they are stamped again.
+ */
+future_events: number, };

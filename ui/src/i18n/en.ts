@@ -35,7 +35,6 @@ const en: typeof zh = {
     unenrol: 'Leave server',
     unenrolConfirm: 'This PC will stop syncing; its data stays here. Leave the server?',
     unenrolWaiting: '{n} records have not been uploaded and will not be after leaving. Leave the server?',
-    clock: "This PC's clock is {minutes} minutes off the server's; steps are recorded in server time. Please set the PC's clock.",
     now: 'Sync now',
     last: 'synced {time}',
     waiting: '{n} waiting to upload',
@@ -48,6 +47,15 @@ const en: typeof zh = {
       waiting: 'Waiting',
       synced: 'Synced',
     },
+  },
+  clock: {
+    ahead: "This PC's clock is {span} fast",
+    behind: "This PC's clock is {span} slow",
+    wrongHint: "New records are stamped with the server's time and are not affected; please set the PC's date and time.",
+    future: "{n} records not yet uploaded are stamped later than now: this PC's clock was fast",
+    futureHint: "The server accepts no records stamped in the future. Once this PC is enrolled they are stamped again with the server's time by themselves; without a server, check the PC's clock first, then stamp them with the current time. Nothing is lost, and each case's trace says its times were corrected.",
+    restamp: 'Stamp them with the current time',
+    restamped: '{n} records stamped again',
   },
   status: { cases: '{n} cases', overdue: '{n} overdue', user: 'On duty: {name}' },
   setup: {
@@ -62,6 +70,7 @@ const en: typeof zh = {
     loading: 'Generating the sample…',
   },
   fields: {
+    hlc: 'time',
     title: 'Title',
     place: 'Place',
     facilitator: 'Facilitator',
@@ -165,6 +174,8 @@ const en: typeof zh = {
     merge: 'Merge',
   },
   kind: {
+    case_times_corrected: 'Times corrected',
+    meeting_times_corrected: 'Times corrected',
     figure_settings_set: 'Figure settings changed',
     case_solved_on_spot: 'Solved on the spot',
     commitment_issued: 'Commitment letter issued',
@@ -246,6 +257,7 @@ const en: typeof zh = {
     photoChosen: 'Chosen: {name}',
   },
   detail: {
+    timesCorrected: "{n} records were stamped by this PC's fast clock (from {from}) and corrected to the server's time, {span} earlier",
     photoNotHere: 'The photo has not reached this PC yet; it is fetched once the server can be reached',
     meetings: 'Meetings',
     unenrolled: 'before enrolment',
@@ -270,6 +282,7 @@ const en: typeof zh = {
     counts: '{e} extensions · {u} urges · {r} redos · {b} returns',
   },
   errors: {
+    clock_ahead: "Refused by the server: this PC's clock is {span} fast, so records are stamped in the future. They will be stamped again with the server's time and uploaded",
     minutes_locked: 'The minutes are approved and locked; record an amendment instead',
     not_facilitator: 'Only the facilitator ({name}) can approve the minutes',
     invalid_input: '“{field}” {reason}',
@@ -286,6 +299,7 @@ const en: typeof zh = {
     required: '{field} is required',
   },
   reasons: {
+    out_of_range: 'not a possible time (it must lie in the years 2000 to 2099)',
     weights_sum: 'the three weights must add up to 1',
     date_in_past: 'cannot be before today',
     wrong_meeting_kind: 'visitors are captured at reception days only',

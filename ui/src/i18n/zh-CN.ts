@@ -33,7 +33,6 @@ export default {
     unenrol: '退出接入',
     unenrolConfirm: '退出后本机不再同步，数据保留在本机。确定退出？',
     unenrolWaiting: '还有 {n} 条记录尚未上传，退出后不会再上传。确定退出？',
-    clock: '本机时钟与服务器相差 {minutes} 分钟，已按服务器时间记录；请校准电脑时间',
     now: '立即同步',
     last: '{time} 已同步',
     waiting: '待上传 {n} 条',
@@ -46,6 +45,15 @@ export default {
       waiting: '待同步',
       synced: '已同步',
     },
+  },
+  clock: {
+    ahead: '这台电脑的时钟快了 {span}',
+    behind: '这台电脑的时钟慢了 {span}',
+    wrongHint: '新的记录已按服务器时间登记，不受影响；请把电脑的日期和时间调准（设置 → 时间和语言）。',
+    future: '本机有 {n} 条尚未上传的记录，登记时间晚于现在：电脑时钟曾经快了',
+    futureHint: '服务器不接收时间在未来的记录。接入服务器时会自动按服务器时间重新登记；未接入时，请先确认电脑时钟已调准，再按现在的时间重新登记。内容不会丢失，案件轨迹会注明时间已校正。',
+    restamp: '按现在的时间重新登记',
+    restamped: '已重新登记 {n} 条记录的时间',
   },
   status: { cases: '案件 {n} 件', overdue: '超期 {n} 件', user: '值班：{name}' },
   setup: {
@@ -60,6 +68,7 @@ export default {
     loading: '正在生成示例数据…',
   },
   fields: {
+    hlc: '时间',
     title: '标题',
     place: '地点',
     facilitator: '主持人',
@@ -163,6 +172,8 @@ export default {
     merge: '合并',
   },
   kind: {
+    case_times_corrected: '时间校正',
+    meeting_times_corrected: '时间校正',
     figure_settings_set: '调整统计设置',
     case_solved_on_spot: '当场解决',
     commitment_issued: '出具承诺书',
@@ -244,6 +255,7 @@ export default {
     photoChosen: '已选：{name}',
   },
   detail: {
+    timesCorrected: '{n} 条记录曾按快了的电脑时钟登记（原 {from} 起），已按服务器时间校正，提前 {span}',
     photoNotHere: '照片还未同步到本机，联网后会自动取回',
     meetings: '相关会议',
     unenrolled: '入网前',
@@ -268,6 +280,7 @@ export default {
     counts: '延期 {e} 次 · 督办 {u} 次 · 重办 {r} 次 · 退单 {b} 次',
   },
   errors: {
+    clock_ahead: '服务器拒收：这台电脑的时钟快了 {span}，记录的时间在未来。将按服务器时间重新登记后再上传',
     minutes_locked: '会议纪要已审定锁定，不能直接修改；如需更正，请添加“纪要补正”',
     not_facilitator: '纪要须由主持人（{name}）审定',
     invalid_input: '「{field}」{reason}',
@@ -284,6 +297,7 @@ export default {
     required: '请填写{field}',
   },
   reasons: {
+    out_of_range: '不是可能的时间（须在 2000 至 2099 年之间）',
     weights_sum: '三项权重之和须为 1',
     date_in_past: '不能早于今天',
     wrong_meeting_kind: '只有接访日才能登记来访群众',

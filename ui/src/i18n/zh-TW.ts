@@ -36,7 +36,6 @@ const zhTW: typeof zh = {
     unenrol: '退出接入',
     unenrolConfirm: '退出後本機不再同步，資料保留在本機。確定退出？',
     unenrolWaiting: '還有 {n} 條記錄尚未上傳，退出後不會再上傳。確定退出？',
-    clock: '本機時鐘與伺服器相差 {minutes} 分鐘，已按伺服器時間記錄；請校準電腦時間',
     now: '立即同步',
     last: '{time} 已同步',
     waiting: '待上傳 {n} 條',
@@ -49,6 +48,15 @@ const zhTW: typeof zh = {
       waiting: '待同步',
       synced: '已同步',
     },
+  },
+  clock: {
+    ahead: '這台電腦的時鐘快了 {span}',
+    behind: '這台電腦的時鐘慢了 {span}',
+    wrongHint: '新的記錄已按伺服器時間登記，不受影響；請把電腦的日期和時間調準（設定 → 時間與語言）。',
+    future: '本機有 {n} 筆尚未上傳的記錄，登記時間晚於現在：電腦時鐘曾經快了',
+    futureHint: '伺服器不接收時間在未來的記錄。接入伺服器時會自動按伺服器時間重新登記；未接入時，請先確認電腦時鐘已調準，再按現在的時間重新登記。內容不會遺失，案件軌跡會註明時間已校正。',
+    restamp: '按現在的時間重新登記',
+    restamped: '已重新登記 {n} 筆記錄的時間',
   },
   status: { cases: '案件 {n} 件', overdue: '超期 {n} 件', user: '值班：{name}' },
   setup: {
@@ -63,6 +71,7 @@ const zhTW: typeof zh = {
     loading: '正在生成範例資料…',
   },
   fields: {
+    hlc: '時間',
     title: '標題',
     place: '地點',
     facilitator: '主持人',
@@ -166,6 +175,8 @@ const zhTW: typeof zh = {
     merge: '合併',
   },
   kind: {
+    case_times_corrected: '時間校正',
+    meeting_times_corrected: '時間校正',
     figure_settings_set: '調整統計設定',
     case_solved_on_spot: '當場解決',
     commitment_issued: '出具承諾書',
@@ -247,6 +258,7 @@ const zhTW: typeof zh = {
     photoChosen: '已選：{name}',
   },
   detail: {
+    timesCorrected: '{n} 筆記錄曾按快了的電腦時鐘登記（原 {from} 起），已按伺服器時間校正，提前 {span}',
     photoNotHere: '照片尚未同步到本機，連網後會自動取回',
     meetings: '相關會議',
     unenrolled: '入網前',
@@ -271,6 +283,7 @@ const zhTW: typeof zh = {
     counts: '延期 {e} 次 · 督辦 {u} 次 · 重辦 {r} 次 · 退單 {b} 次',
   },
   errors: {
+    clock_ahead: '伺服器拒收：這台電腦的時鐘快了 {span}，記錄的時間在未來。將按伺服器時間重新登記後再上傳',
     minutes_locked: '會議紀要已審定鎖定，不能直接修改；如需更正，請新增「紀要補正」',
     not_facilitator: '紀要須由主持人（{name}）審定',
     invalid_input: '「{field}」{reason}',
@@ -287,6 +300,7 @@ const zhTW: typeof zh = {
     required: '請填寫{field}',
   },
   reasons: {
+    out_of_range: '不是可能的時間（須在 2000 至 2099 年之間）',
     weights_sum: '三項權重之和須為 1',
     date_in_past: '不能早於今天',
     wrong_meeting_kind: '只有接訪日才能登記來訪群眾',

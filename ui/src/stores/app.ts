@@ -39,7 +39,8 @@ export const useAppStore = defineStore('app', () => {
     return (code: string) => paths.get(code) ?? code
   })
   const unitName = computed(() => {
-    const m = new Map((catalog.value?.units ?? []).map((u) => [u.code, u.name]))
+    const units = [...(catalog.value?.other_units ?? []), ...(catalog.value?.units ?? [])]
+    const m = new Map(units.map((u) => [u.code, u.name]))
     return (code: string | null) => (code ? (m.get(code) ?? code) : '—')
   })
 

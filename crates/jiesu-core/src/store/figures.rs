@@ -6,7 +6,7 @@ use rusqlite::types::Value as V;
 
 use super::{Store, category_column, enum_name, find_figure_key};
 use crate::api::{CasePage, CaseQuery, CaseRow, Dashboard, ExportedFile};
-use crate::error::{Error, Reason, Result};
+use crate::error::Result;
 use crate::figures::{
     self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
 };
@@ -229,31 +229,13 @@ impl Store {
     /// Change the figures' settings (a config event: traced, and synced along the office
     /// line, so a street's weights reach its communities).
     pub fn set_figure_settings(&mut self, settings: FigureSettings) -> Result<FigureSettings> {
-        let unit = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
-        for (field, v) in [
-            ("weight_response", settings.weight_response),
-            ("weight_solution", settings.weight_solution),
-            ("weight_satisfaction", settings.weight_satisfaction),
-            ("basic_factor", settings.basic_factor),
-        ] {
-            if !unit(v) {
-                return Err(Error::invalid(field, Reason::Unknown));
-            }
-        }
-        let sum =
-            settings.weight_response + settings.weight_solution + settings.weight_satisfaction;
-        if (sum - 1.0).abs() > 1e-6 {
-            return Err(Error::invalid("weights", Reason::WeightsSum));
-        }
-        if !(1..=10_000).contains(&settings.min_sample) {
-            return Err(Error::invalid("min_sample", Reason::Unknown));
-        }
+        crate::validate::figure_settings(&settings)?;
         let ev = self.new_event(
             crate::event::CONFIG_STREAM.into(),
             crate::event::EventBody::FigureSettingsSet(Box::new(settings.clone())),
-        );
+        )?;
         let sp = self.conn.savepoint()?;
-        super::insert_event(&sp, &ev)?;
+        super::append(&sp, &ev)?;
         super::apply_config(&sp, &ev)?;
         sp.commit()?;
         Ok(settings)
@@ -501,7 +483,7 @@ impl Store {
     pub fn report_xlsx(&self, q: &FigureQuery, title: &str) -> Result<Vec<u8>> {
         let d = self.dashboard(q, Dimension::Week)?;
         let cases = self.figure_cases(q, Figure::Received, None, 0, 0)?.rows;
-        let (units, categories) = (self.units()?, crate::catalog::category_paths());
+        let (units, categories) = (self.all_units()?, crate::catalog::category_paths());
         let names = report::Names {
             units: &units,
             categories: &categories,
@@ -560,7 +542,7 @@ impl Store {
         what: &str,
         rows: &[CaseRow],
     ) -> Result<ExportedFile> {
-        let (units, categories) = (self.units()?, crate::catalog::category_paths());
+        let (units, categories) = (self.all_units()?, crate::catalog::category_paths());
         let names = report::Names {
             units: &units,
             categories: &categories,

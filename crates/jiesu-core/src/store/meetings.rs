@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use super::{
-    FoldKey, Projection, Reindex, Store, enum_name, insert_event, load_row, text,
+    FoldKey, FoldRules, Projection, Reindex, Store, append, enum_name, load_row, text,
     validate_new_case, write_case,
 };
 use crate::api::*;
@@ -23,21 +23,20 @@ use crate::meeting::{
 use crate::model::{Case, Channel, Commitment, LetterStatus, Resident, Urgency};
 use crate::workflow;
 
-/// Longest title or place.
-const MAX_LINE: usize = 200;
-
 impl Projection for Meeting {
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>> {
         load_row(conn, "meetings", id)
     }
-    fn apply(current: Option<&Self>, ev: &Event) -> Result<Self> {
+    fn apply(_rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self> {
+        // An event no replica could have written is quarantined, whatever its state.
+        crate::validate::event(ev)?;
         meeting::apply(current, ev)
     }
     fn write(conn: &Connection, p: &Self, last: &Event, _reindex: Reindex<'_>) -> Result<()> {
         write_meeting(conn, p, last)
     }
     fn add_conflict(&mut self) {
-        self.conflict_count += 1;
+        self.conflict_count = self.conflict_count.saturating_add(1);
     }
 }
 
@@ -73,27 +72,7 @@ fn write_meeting(conn: &Connection, m: &Meeting, last: &Event) -> Result<()> {
     Ok(())
 }
 
-fn line(field: &'static str, s: String, required: bool) -> Result<String> {
-    let s = text(field, s, required)?;
-    if s.chars().count() > MAX_LINE {
-        return Err(Error::invalid(field, Reason::TooLong));
-    }
-    Ok(s)
-}
-
-fn validate_info(mut info: MeetingInfo) -> Result<MeetingInfo> {
-    info.title = line("title", info.title, true)?;
-    info.place = line("place", info.place, false)?;
-    info.facilitator = line("facilitator", info.facilitator, true)?;
-    info.recorder = line("recorder", info.recorder, false)?;
-    if info.starts_at <= 0 {
-        return Err(Error::invalid("starts_at", Reason::Required));
-    }
-    if info.ends_at.is_some_and(|e| e < info.starts_at) {
-        return Err(Error::invalid("ends_at", Reason::NotLater));
-    }
-    Ok(info)
-}
+use crate::validate::{line, meeting_info as validate_info};
 
 /// `YYYY-MM-DD`, today (China) or later, as the last millisecond of that day.
 fn promised_day(field: &'static str, date: &str, now: i64) -> Result<(i64, String)> {
@@ -151,7 +130,7 @@ impl Store {
                 action: command_name(&command).into(),
             });
         }
-        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        let now = self.clock.now_ms();
         let body = match command {
             MeetingCommand::Reschedule(info) => {
                 EventBody::MeetingRescheduled(Box::new(validate_info(info)?))
@@ -340,7 +319,7 @@ impl Store {
         if intake.resident.name.is_empty() {
             return Err(Error::invalid("resident.name", Reason::Required));
         }
-        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        let now = self.clock.now_ms();
         let outcome = match form.outcome {
             VisitorOutcome::OnSpot { result } => Some(EventBody::CaseSolvedOnSpot {
                 result: text("result", result, true)?,
@@ -413,7 +392,7 @@ impl Store {
         intake: NewCase,
         resolve_due: Option<i64>,
     ) -> Result<String> {
-        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        let now = self.clock.now_ms();
         let limits = self.policy.limits(&intake.category, intake.urgency);
         let number = self.next_number(now)?;
         let body = EventBody::CaseReceived(Box::new(Received {
@@ -422,7 +401,7 @@ impl Store {
             resolve_due: resolve_due.unwrap_or_else(|| limits.resolve.due(&self.calendar, now)),
             intake,
         }));
-        let ev = self.new_event(case_id.to_string(), body);
+        let ev = self.new_event(case_id.to_string(), body)?;
         let case = workflow::apply(None, &ev)?;
         staged.events.push(ev.clone());
         staged.case = Some((case, Some(ev)));
@@ -431,7 +410,7 @@ impl Store {
 
     fn stage_case(&mut self, staged: &mut Staged, body: EventBody) -> Result<()> {
         let (case, _) = staged.case.as_ref().expect("intake staged first");
-        let ev = self.new_event(case.id.to_string(), body);
+        let ev = self.new_event(case.id.to_string(), body)?;
         let case = workflow::apply(Some(case), &ev)?;
         staged.events.push(ev.clone());
         staged.case = Some((case, Some(ev)));
@@ -439,7 +418,7 @@ impl Store {
     }
 
     fn stage_meeting(&mut self, staged: &mut Staged, id: Uuid, body: EventBody) -> Result<()> {
-        let ev = self.new_event(id.to_string(), body);
+        let ev = self.new_event(id.to_string(), body)?;
         let m = meeting::apply(staged.meeting.as_ref().map(|(m, _)| m), &ev)?;
         staged.events.push(ev.clone());
         staged.meeting = Some((m, Some(ev)));
@@ -449,7 +428,7 @@ impl Store {
     fn write_staged(&mut self, staged: Staged) -> Result<Meeting> {
         let sp = self.conn.savepoint()?;
         for ev in &staged.events {
-            insert_event(&sp, ev)?;
+            append(&sp, ev)?;
         }
         if let Some((case, Some(last))) = &staged.case {
             write_case(&sp, case, last, Reindex::Now)?;
@@ -581,7 +560,7 @@ impl Store {
         let detail = self.meeting_detail(id)?;
         crate::export::minutes_docx(
             &detail,
-            &self.units()?,
+            &self.all_units()?,
             &self.office_label(),
             self.clock.now_ms(),
         )

@@ -13,9 +13,11 @@
 //! earlier makes the store re-derive that stream from all its events, which is what makes the
 //! projection a function of the event *set* (see [`crate::event`]).
 
+mod config;
 mod desk;
 mod figures;
 mod meetings;
+mod restamp;
 mod schema;
 mod sync;
 
@@ -27,7 +29,9 @@ use serde::Serialize;
 use sha2::Digest;
 use uuid::Uuid;
 
+use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
+pub use restamp::Restamped;
 pub use schema::{MIGRATIONS, migrations};
 pub use sync::{BULK_APPLY_EVENTS, Enrolment, PendingRevoke};
 
@@ -54,9 +58,6 @@ const DENSE_SEARCH: u32 = 2_000;
 
 /// Closed cases rank after every open deadline in `due_rank`.
 const CLOSED_RANK: i64 = 4_000_000_000_000_000;
-
-/// Longest free text accepted in one field.
-const MAX_TEXT: usize = 4000;
 
 /// The store of one replica: its database file, attachment folder, identity and clock.
 pub struct Store {
@@ -142,14 +143,7 @@ impl Store {
                 author: get("author")?.unwrap_or_default(),
             }
         };
-        let hlc = conn
-            .query_row(
-                "SELECT hlc_wall, hlc_counter FROM events ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
-                [],
-                |r| Ok(Hlc { wall_ms: r.get(0)?, counter: r.get(1)? }),
-            )
-            .optional()?
-            .unwrap_or(Hlc::ZERO);
+        let hlc = resume_hlc(&conn, clock.now_ms(), &identity.device)?;
         let mut store = Store {
             conn,
             clock,
@@ -167,6 +161,13 @@ impl Store {
         store.settle()?;
         // An enrolment interrupted before its office was given the earlier work.
         store.assign_unenrolled_work()?;
+        // Configuration folded by an earlier version, before the authority rules.
+        if store.meta("refold_config")?.is_some() {
+            let tx = store.conn.transaction()?;
+            rederive_config(&tx)?;
+            tx.execute("DELETE FROM meta WHERE key = 'refold_config'", [])?;
+            tx.commit()?;
+        }
         store.reload_calendar()?;
         Ok(store)
     }
@@ -279,17 +280,41 @@ impl Store {
         }
     }
 
-    fn new_event(&mut self, stream: String, body: EventBody) -> Event {
-        self.hlc = self.hlc.tick(self.clock.now_ms());
-        Event {
+    /// A new event of this replica on `stream`. It sorts after everything the stream holds
+    /// (a step must fold after the state it was taken on), even an event from a clock so far
+    /// ahead that the replica's own clock did not follow it (`Hlc::observe`).
+    fn new_event(&mut self, stream: String, body: EventBody) -> Result<Event> {
+        let latest: Option<Hlc> = self
+            .conn
+            .prepare_cached(
+                "SELECT hlc_wall, hlc_counter FROM events WHERE stream = ?1
+                 ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
+            )?
+            .query_row([&stream], |r| {
+                Ok(Hlc {
+                    wall_ms: r.get(0)?,
+                    counter: r.get(1)?,
+                })
+            })
+            .optional()?;
+        let now = self.clock.now_ms();
+        let own = self.hlc.tick(now);
+        let hlc = match latest {
+            Some(l) if l >= own => l.tick(now),
+            _ => own,
+        };
+        // The replica's clock moves with its own steps; a stream's far-future event orders
+        // this step but does not carry the clock (and the next case's date) with it.
+        self.hlc = own.observe(hlc, now);
+        Ok(Event {
             id: Uuid::now_v7(),
             stream,
-            hlc: self.hlc,
+            hlc,
             author: self.identity.author.clone(),
             device: self.identity.device.clone(),
             office: self.identity.office.clone(),
             body,
-        }
+        })
     }
 
     // ---------------------------------------------------------------- commands
@@ -305,7 +330,9 @@ impl Store {
                 id: a.sha256.clone(),
             });
         }
-        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        // Numbers and deadlines come from this PC's clock as the server corrected it, never
+        // from the logical clock, which events from elsewhere may have moved.
+        let now = self.clock.now_ms();
         let limits = self.policy.limits(&input.category, input.urgency);
         let body = EventBody::CaseReceived(Box::new(Received {
             number: self.next_number(now)?,
@@ -320,7 +347,7 @@ impl Store {
     pub fn act(&mut self, case_id: Uuid, command: CaseCommand) -> Result<Case> {
         let case = self.load_case(case_id)?;
         // Refuse by state before looking at the form, so the message names the real problem.
-        let now = self.clock.now_ms().max(self.hlc.wall_ms);
+        let now = self.clock.now_ms();
         workflow::check(&case, command.action(), now)?;
         let body = self.command_body(&case, command, now)?;
         self.commit_case_event(case_id, body, Some(&case))
@@ -457,10 +484,10 @@ impl Store {
         body: EventBody,
         current: Option<&Case>,
     ) -> Result<Case> {
-        let ev = self.new_event(id.to_string(), body);
+        let ev = self.new_event(id.to_string(), body)?;
         let case = workflow::apply(current, &ev)?;
         let sp = self.conn.savepoint()?;
-        insert_event(&sp, &ev)?;
+        append(&sp, &ev)?;
         write_case(&sp, &case, &ev, Reindex::if_new(current.is_none()))?;
         sp.commit()?;
         Ok(case)
@@ -482,9 +509,9 @@ impl Store {
                 code: code.clone(),
                 name: name.clone(),
             },
-        );
+        )?;
         let sp = self.conn.savepoint()?;
-        insert_event(&sp, &ev)?;
+        append(&sp, &ev)?;
         apply_config(&sp, &ev)?;
         sp.commit()?;
         Ok(Unit { code, name })
@@ -492,17 +519,18 @@ impl Store {
 
     /// Mark a date as a working day or a day off (调休 corrections).
     pub fn set_calendar_day(&mut self, date: &str, working: bool) -> Result<()> {
-        let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        let d = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
             .map_err(|_| Error::invalid("date", Reason::BadDate))?;
+        crate::validate::calendar_date(&d.format("%Y-%m-%d").to_string())?;
         let ev = self.new_event(
             CONFIG_STREAM.into(),
             EventBody::CalendarDaySet {
                 date: d.format("%Y-%m-%d").to_string(),
                 working,
             },
-        );
+        )?;
         let sp = self.conn.savepoint()?;
-        insert_event(&sp, &ev)?;
+        append(&sp, &ev)?;
         apply_config(&sp, &ev)?;
         sp.commit()?;
         self.calendar.set(d, working);
@@ -599,8 +627,9 @@ impl Store {
     /// Fold events from another replica into this one, in one transaction. Events already
     /// held are skipped (by id), so delivering twice is harmless. Returns how many were new.
     pub fn apply_remote(&mut self, events: &[Event]) -> Result<usize> {
+        let now = self.clock.now_ms();
         let tx = self.conn.transaction()?;
-        let (new, hlc, config) = fold_remote(&tx, self.hlc, events)?;
+        let (new, hlc, config) = fold_remote(&tx, self.hlc, now, events)?;
         tx.commit()?;
         self.after_remote(hlc, config)?;
         Ok(new)
@@ -677,18 +706,27 @@ impl Store {
     }
 
     fn next_number(&self, now: i64) -> Result<String> {
+        self.number_after(&self.number_prefix(now), 0)
+    }
+
+    /// `YYMMDD-TG`: the day (China time) and this device's tag.
+    fn number_prefix(&self, now: i64) -> String {
         let day = calendar::local_date(now).format("%y%m%d");
         let tag = self
             .device_tag
             .clone()
             .unwrap_or_else(|| device_tag(&self.identity.device));
-        let prefix = format!("{day}-{tag}");
+        format!("{day}-{tag}")
+    }
+
+    /// The next number of a prefix, `skip` more numbers being handed out at once.
+    fn number_after(&self, prefix: &str, skip: u32) -> Result<String> {
         let n: u32 = self.conn.query_row(
             "SELECT count(*) FROM cases WHERE number >= ?1 AND number < ?1 || '~'",
-            [&prefix],
+            [prefix],
             |r| r.get(0),
         )?;
-        Ok(format!("{prefix}{:03}", n + 1))
+        Ok(format!("{prefix}{:03}", n + skip + 1))
     }
 
     /// A case by id.
@@ -962,10 +1000,30 @@ impl Store {
 
     /// The office's handling units: the defaults, then those the office added.
     pub fn units(&self) -> Result<Vec<Unit>> {
+        self.units_where("applies = 1")
+    }
+
+    /// Units of offices whose configuration does not apply here: named (their cases read
+    /// well), never offered for dispatch.
+    pub fn other_units(&self) -> Result<Vec<Unit>> {
+        let mine = self.units()?;
+        Ok(self
+            .all_units()?
+            .into_iter()
+            .filter(|u| !mine.iter().any(|m| m.code == u.code))
+            .collect())
+    }
+
+    /// Every unit this replica can name, for reports and exports.
+    pub fn all_units(&self) -> Result<Vec<Unit>> {
+        self.units_where("1")
+    }
+
+    fn units_where(&self, filter: &str) -> Result<Vec<Unit>> {
         let mut units = catalog::default_units();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT code, name FROM units ORDER BY rowid")?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT code, name FROM units WHERE {filter} ORDER BY rowid"
+        ))?;
         for u in stmt.query_map([], |r| {
             Ok(Unit {
                 code: r.get(0)?,
@@ -1085,57 +1143,18 @@ fn normalize_phone(p: &str) -> String {
     p.chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
-fn text(field: &'static str, s: String, required: bool) -> Result<String> {
-    let s = s.trim().to_owned();
-    if required && s.is_empty() {
-        return Err(Error::invalid(field, Reason::Required));
-    }
-    if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(field, Reason::TooLong));
-    }
-    Ok(s)
-}
-
-fn validate_new_case(mut c: NewCase) -> Result<NewCase> {
-    c.description = text("description", c.description, true)?;
-    c.location = text("location", c.location, false)?;
-    c.work_order_no = text("work_order_no", c.work_order_no, false)?;
-    if c.channel == crate::model::Channel::Hotline12345 && c.work_order_no.is_empty() {
-        return Err(Error::invalid("work_order_no", Reason::Required));
-    }
-    if !catalog::is_category(&c.category) {
-        return Err(Error::invalid("category", Reason::Unknown));
-    }
-    c.resident.name = text("resident.name", c.resident.name, false)?;
-    if c.resident.name.chars().count() > 50 {
-        return Err(Error::invalid("resident.name", Reason::TooLong));
-    }
-    let raw = c.resident.phone.trim();
-    if raw
-        .chars()
-        .any(|ch| !(ch.is_ascii_digit() || " -+()".contains(ch)))
-    {
-        return Err(Error::invalid("resident.phone", Reason::DigitsOnly));
-    }
-    c.resident.phone = normalize_phone(raw);
-    if !c.resident.phone.is_empty() && !(5..=20).contains(&c.resident.phone.len()) {
-        return Err(Error::invalid("resident.phone", Reason::PhoneLength));
-    }
-    for (field, v) in [
-        ("address.building", &mut c.address.building),
-        ("address.unit", &mut c.address.unit),
-        ("address.room", &mut c.address.room),
-        ("address.text", &mut c.address.text),
-    ] {
-        *v = text(field, std::mem::take(v), false)?;
-    }
-    Ok(c)
-}
+pub(crate) use crate::validate::{new_case as validate_new_case, text};
 
 // -------------------------------------------------------------------- projection writes
 
 /// Insert and fold remote events inside `tx`; returns (new events, observed clock, config touched).
-fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(usize, Hlc, bool)> {
+fn fold_remote(
+    tx: &Transaction<'_>,
+    mut hlc: Hlc,
+    now: i64,
+    events: &[Event],
+) -> Result<(usize, Hlc, bool)> {
+    let rules = FoldRules::load(tx)?;
     let mut rederive: BTreeSet<String> = BTreeSet::new();
     let mut config = false;
     let mut new = 0;
@@ -1146,13 +1165,12 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
         if known {
             continue;
         }
-        if ev.stream != CONFIG_STREAM && Uuid::parse_str(&ev.stream).is_err() {
-            return Err(Error::invalid("stream", Reason::Malformed));
-        }
+        // Whatever it says, it is kept: the log must hold the same set everywhere. The fold
+        // quarantines what is malformed (a stream that is no case) as a conflict.
         insert_event(tx, ev)?;
         want_attachment(tx, ev)?;
         new += 1;
-        hlc = hlc.observe(ev.hlc);
+        hlc = hlc.observe(ev.hlc, now);
         if ev.stream == CONFIG_STREAM {
             config = true;
             continue;
@@ -1161,8 +1179,8 @@ fn fold_remote(tx: &Transaction<'_>, mut hlc: Hlc, events: &[Event]) -> Result<(
             continue;
         }
         let fast = match ev.body.aggregate() {
-            Aggregate::Meeting => fold_fast::<Meeting>(tx, ev)?,
-            _ => fold_fast::<Case>(tx, ev)?,
+            Aggregate::Meeting => fold_fast::<Meeting>(tx, &rules, ev)?,
+            _ => fold_fast::<Case>(tx, &rules, ev)?,
         };
         if !fast {
             rederive.insert(ev.stream.clone());
@@ -1187,6 +1205,34 @@ macro_rules! insert_event_sql {
             $on_conflict
         )
     };
+}
+
+/// Where the clock resumes: after the latest event held, this device's own whatever their
+/// time (its next step must follow them), and others' unless they are further ahead of this
+/// PC's clock than any honest one could be (see `hlc::MAX_DRIFT_MS`). Own work stamped ahead
+/// is stamped again once the true time is known ([`Store::restamp_future_work`]).
+fn resume_hlc(conn: &Connection, now: i64, device: &str) -> Result<Hlc> {
+    Ok(conn
+        .query_row(
+            "SELECT hlc_wall, hlc_counter FROM events WHERE hlc_wall <= ?1 OR device = ?2
+             ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
+            params![now.saturating_add(crate::hlc::MAX_DRIFT_MS), device],
+            |r| {
+                Ok(Hlc {
+                    wall_ms: r.get(0)?,
+                    counter: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or(Hlc::ZERO))
+}
+
+/// Append an event this replica wrote: checked first ([`crate::validate::event`]), so a
+/// command can never store what the server and every other replica would refuse.
+fn append(conn: &Connection, ev: &Event) -> Result<()> {
+    crate::validate::event(ev)?;
+    insert_event(conn, ev)
 }
 
 fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
@@ -1599,13 +1645,38 @@ fn index_search_text(
     Ok(())
 }
 
+/// What a fold knows beyond the stream it folds: the organisation as this replica last heard
+/// it from the server (the directory), for the rules of [`crate::authority`]. Read once per
+/// transaction that folds.
+pub(crate) struct FoldRules {
+    tree: crate::authority::Tree,
+}
+
+impl FoldRules {
+    fn load(conn: &Connection) -> Result<FoldRules> {
+        let directory: Option<String> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'directory'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        let offices = match directory {
+            // A directory this version cannot read is as good as none: the server has
+            // checked what it accepted.
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(FoldRules {
+            tree: crate::authority::Tree::new(offices),
+        })
+    }
+}
+
 /// A stream's projection: a pure fold ([`workflow::apply`], [`meeting::apply`]) and the
 /// row it is kept in. Cases and meetings fold, conflict and re-derive by the same code.
 pub(crate) trait Projection: Sized + Clone {
     /// The row and the order key of the last event folded into it.
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>>;
     /// Fold one event, or say why it cannot apply.
-    fn apply(current: Option<&Self>, ev: &Event) -> Result<Self>;
+    fn apply(rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self>;
     /// Write the row, and its search text as `reindex` says.
     fn write(conn: &Connection, p: &Self, last: &Event, reindex: Reindex<'_>) -> Result<()>;
     /// Count one more event that could not apply.
@@ -1616,27 +1687,33 @@ impl Projection for Case {
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>> {
         load_row(conn, "cases", id)
     }
-    fn apply(current: Option<&Self>, ev: &Event) -> Result<Self> {
+    fn apply(rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self> {
+        // An event no replica could have written, or that claims what its writer has no
+        // authority over, is quarantined whatever the case's state.
+        crate::validate::event(ev)?;
+        if let EventBody::CaseTransferredToOffice { office, .. } = &ev.body {
+            crate::authority::transfer(&rules.tree, &ev.office, office)?;
+        }
         workflow::apply(current, ev)
     }
     fn write(conn: &Connection, p: &Self, last: &Event, reindex: Reindex<'_>) -> Result<()> {
         write_case(conn, p, last, reindex)
     }
     fn add_conflict(&mut self) {
-        self.conflict_count += 1;
+        self.conflict_count = self.conflict_count.saturating_add(1);
     }
 }
 
 /// Fold `ev` straight onto its stream's projection when it sorts after everything folded so
 /// far (or opens an empty stream). `false`: the stream must be re-derived instead.
-fn fold_fast<P: Projection>(tx: &Transaction<'_>, ev: &Event) -> Result<bool> {
+fn fold_fast<P: Projection>(tx: &Transaction<'_>, rules: &FoldRules, ev: &Event) -> Result<bool> {
     match P::load(tx, &ev.stream)? {
         Some((p, key)) if key < (ev.hlc, ev.id) => {
-            fold_one(tx, Some(p), ev)?;
+            fold_one(tx, rules, Some(p), ev)?;
             Ok(true)
         }
         None if ev.body.opens_stream() && !stream_has_other_events(tx, &ev.stream, ev.id)? => {
-            fold_one::<P>(tx, None, ev)?;
+            fold_one::<P>(tx, rules, None, ev)?;
             Ok(true)
         }
         _ => Ok(false),
@@ -1644,9 +1721,14 @@ fn fold_fast<P: Projection>(tx: &Transaction<'_>, ev: &Event) -> Result<bool> {
 }
 
 /// Fold one event onto the projection (or create it); a refusal becomes a recorded conflict.
-fn fold_one<P: Projection>(conn: &Connection, current: Option<P>, ev: &Event) -> Result<()> {
+fn fold_one<P: Projection>(
+    conn: &Connection,
+    rules: &FoldRules,
+    current: Option<P>,
+    ev: &Event,
+) -> Result<()> {
     let reindex = Reindex::if_new(current.is_none());
-    match P::apply(current.as_ref(), ev) {
+    match P::apply(rules, current.as_ref(), ev) {
         Ok(p) => P::write(conn, &p, ev, reindex),
         Err(e) => {
             record_conflict(conn, ev, &e.to_string())?;
@@ -1688,8 +1770,13 @@ fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
 
 /// Fold a stream again from all its events, replacing its projection and conflicts.
 /// Its search text goes into `search`, which the caller flushes before committing.
-fn rederive_stream(tx: &Transaction<'_>, stream: &str, search: &mut SearchBatch) -> Result<()> {
-    let folded = fold_stream(stream_events(tx, stream)?)?;
+fn rederive_stream(
+    tx: &Transaction<'_>,
+    rules: &FoldRules,
+    stream: &str,
+    search: &mut SearchBatch,
+) -> Result<()> {
+    let folded = fold_stream(rules, stream_events(tx, stream)?)?;
     write_folded(tx, stream, folded, search)
 }
 
@@ -1711,6 +1798,7 @@ fn rederive_streams(
         ProjectionIndexes::default()
     };
     let mut search = SearchBatch::new(tx)?;
+    let rules = &FoldRules::load(tx)?;
     match reader {
         Some(reader) => std::thread::scope(|scope| {
             let (send, folded) = std::sync::mpsc::sync_channel::<Result<Folded>>(256);
@@ -1719,7 +1807,7 @@ fn rederive_streams(
                 let conn = conn.as_ref().expect("the caller opened the reader");
                 let _window = FoldWindow::open(conn);
                 for s in streams {
-                    let one = stream_events(conn, s).and_then(fold_stream);
+                    let one = stream_events(conn, s).and_then(|e| fold_stream(rules, e));
                     let failed = one.is_err();
                     // A closed channel: the writer failed and has stopped.
                     if send.send(one).is_err() || failed {
@@ -1737,7 +1825,7 @@ fn rederive_streams(
         })?,
         None => {
             for s in streams {
-                rederive_stream(tx, s, &mut search)?;
+                rederive_stream(tx, rules, s, &mut search)?;
             }
         }
     }
@@ -1802,11 +1890,11 @@ impl<P> Stream<P> {
     }
 }
 
-fn fold_stream(events: Vec<Event>) -> Result<Folded> {
+fn fold_stream(rules: &FoldRules, events: Vec<Event>) -> Result<Folded> {
     Ok(match events.first().map(|e| e.body.aggregate()) {
-        Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(events))),
+        Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(rules, events))),
         Some(_) => {
-            let stream: Stream<Case> = fold_all(events);
+            let stream: Stream<Case> = fold_all(rules, events);
             Folded::Case(Box::new(stream.try_map(|c| {
                 let text = CaseText::of(&c, true)?;
                 Ok((c, text))
@@ -1816,12 +1904,12 @@ fn fold_stream(events: Vec<Event>) -> Result<Folded> {
     })
 }
 
-fn fold_all<P: Projection>(events: Vec<Event>) -> Stream<P> {
+fn fold_all<P: Projection>(rules: &FoldRules, events: Vec<Event>) -> Stream<P> {
     let mut current: Option<P> = None;
     let mut conflicts = Vec::new();
     let last = events.last().cloned();
     for ev in events {
-        match P::apply(current.as_ref(), &ev) {
+        match P::apply(rules, current.as_ref(), &ev) {
             Ok(p) => current = Some(p),
             Err(e) => {
                 if let Some(p) = current.as_mut() {
@@ -1871,38 +1959,6 @@ fn write_stream<P>(
         (Some(p), Some(ev)) => write(p, &ev),
         _ => Ok(()),
     }
-}
-
-fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
-    match &ev.body {
-        EventBody::UnitAdded { code, name } => {
-            conn.prepare_cached("INSERT OR REPLACE INTO units (code, name) VALUES (?1, ?2)")?
-                .execute([code, name])?;
-        }
-        EventBody::CalendarDaySet { date, working } => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO calendar_days (date, working) VALUES (?1, ?2)",
-            )?
-            .execute(params![date, working])?;
-        }
-        EventBody::FigureSettingsSet(settings) => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO config_values (key, value) VALUES ('figure_settings', ?1)",
-            )?
-            .execute([serde_json::to_string(settings)?])?;
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// Config is last-writer-wins in fold order: replay it all (it is small).
-fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
-    tx.execute_batch("DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;")?;
-    for ev in stream_events(tx, CONFIG_STREAM)? {
-        apply_config(tx, &ev)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -364,6 +364,21 @@ SELECT json_extract(payload, '$.attachment.sha256') FROM events
 WHERE kind = 'case_received' AND json_extract(payload, '$.attachment.sha256') IS NOT NULL
 ORDER BY seq;
 "#,
+    // v9: authority (`crate::authority`). A unit added by an office this one does not answer
+    // to is named here but not offered for dispatch (`applies`); the configuration is folded
+    // again under the rules when the store next opens (`refold_config`); every case and
+    // meeting remembers the device that filed it, the only one that may assign it an office.
+    r#"
+ALTER TABLE units ADD COLUMN applies INTEGER NOT NULL DEFAULT 1;
+INSERT INTO meta (key, value) VALUES ('refold_config', '1')
+    ON CONFLICT (key) DO UPDATE SET value = '1';
+UPDATE cases SET doc = json_set(doc, '$.filed_by', coalesce(
+    (SELECT device FROM events e WHERE e.stream = cases.id AND e.kind = 'case_received'
+     ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1), ''));
+UPDATE meetings SET doc = json_set(doc, '$.filed_by', coalesce(
+    (SELECT device FROM events e WHERE e.stream = meetings.id AND e.kind = 'meeting_scheduled'
+     ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1), ''));
+"#,
 ];
 
 /// The migration set.

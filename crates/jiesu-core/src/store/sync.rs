@@ -118,7 +118,10 @@ impl Store {
         Store::set_meta(&tx, "office_name", &answer.office.name)?;
         Store::set_meta(&tx, PULL_CURSOR, "0")?;
         Store::set_meta(&tx, ASSIGN_PENDING, "1")?;
+        // The office changed: what applies here changes with it.
+        refold_for_authority(&tx)?;
         tx.commit()?;
+        self.reload_calendar()?;
         self.identity.office = answer.office.id.clone();
         self.identity.office_name = answer.office.name.clone();
         self.device_tag = Some(answer.device_tag.clone());
@@ -274,9 +277,20 @@ impl Store {
             .collect())
     }
 
-    /// Keep the server's directory for offline use.
+    /// Keep the server's directory for offline use. The organisation decides what counts
+    /// here (`crate::authority`): when it changed, the configuration is folded again, and so
+    /// is every stream holding an event that was refused, in case it names an office this
+    /// replica had not heard of.
     pub fn set_directory(&mut self, offices: &[Office]) -> Result<()> {
-        Store::set_meta(&self.conn, DIRECTORY, &serde_json::to_string(offices)?)
+        let json = serde_json::to_string(offices)?;
+        if self.meta(DIRECTORY)?.as_deref() == Some(json.as_str()) {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        Store::set_meta(&tx, DIRECTORY, &json)?;
+        refold_for_authority(&tx)?;
+        tx.commit()?;
+        self.reload_calendar()
     }
 
     fn push_floor(&self) -> Result<i64> {
@@ -343,8 +357,9 @@ impl Store {
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<usize> {
         let events: Vec<Event> = page.events.iter().map(|p| p.event.clone()).collect();
         let cursor = self.pull_cursor()?.max(page.next);
+        let now = self.clock.now_ms();
         let tx = self.conn.transaction()?;
-        let (new, hlc, config) = fold_remote(&tx, self.hlc, &events)?;
+        let (new, hlc, config) = fold_remote(&tx, self.hlc, now, &events)?;
         insert_receipts(
             &tx,
             page.events
@@ -364,23 +379,19 @@ impl Store {
     pub fn apply_pull_bulk(&mut self, page: &PullResponse) -> Result<usize> {
         let cursor = self.pull_cursor()?.max(page.next);
         let mut hlc = self.hlc;
+        let now = self.clock.now_ms();
         let mut new = 0;
         let device = self.identity.device.clone();
         let new_hlc = without_power_cut_sync(&mut self.conn, |tx| {
             let mut streams = std::collections::HashSet::new();
             for p in &page.events {
                 let ev = &p.event;
-                if ev.stream != crate::event::CONFIG_STREAM
-                    && uuid::Uuid::parse_str(&ev.stream).is_err()
-                {
-                    return Err(Error::invalid("stream", Reason::Malformed));
-                }
                 if insert_event_if_new(tx, ev)? {
                     // Its place in the log is known: no lookup by id.
                     insert_receipt_at(tx, tx.last_insert_rowid(), p.seq, p.received_ms)?;
                     want_attachment(tx, ev)?;
                     streams.insert(ev.stream.as_str());
-                    hlc = hlc.observe(ev.hlc);
+                    hlc = hlc.observe(ev.hlc, now);
                     new += 1;
                 } else {
                     insert_receipts(tx, std::iter::once((ev.id, p.seq, p.received_ms)))?;
@@ -527,6 +538,7 @@ impl Store {
             progress: None,
             error: None,
             clock_offset_ms: 0,
+            future_events: self.future_work()?,
         })
     }
 }
@@ -628,4 +640,16 @@ fn advance_push_floor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<()
         Store::set_meta(tx, PUSH_FLOOR, &new_floor.to_string())?;
     }
     Ok(())
+}
+
+/// Fold again what depends on who this office is and where it stands: the configuration,
+/// and the streams holding a refused event.
+fn refold_for_authority(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    rederive_config(tx)?;
+    let streams: Vec<String> = tx
+        .prepare("SELECT DISTINCT stream FROM event_conflicts WHERE stream <> 'config'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
+    rederive_streams(tx, &streams, None, false)
 }

@@ -9,9 +9,11 @@
 //! feeds of its holders and the offices above them when it is stored, and a transfer appends a
 //! stream's whole history to the new holder's feed. A pull is one index range of one feed.
 //!
-//! `attachments` keeps photos' bytes by content hash, and `attachment_refs` which case streams
-//! refer to each (recorded when the intake is pushed): a photo is served to whoever sees one
-//! of those cases ([`crate::scope::sees_photo`]).
+//! `attachments` keeps photos' bytes by content hash, `attachment_uploads` which offices
+//! uploaded them, and `attachment_refs` which case streams refer to each (recorded when the
+//! intake is pushed, and only when the pushing office uploaded the bytes itself: knowing a
+//! hash is not having the photo): a photo is served to whoever sees one of those cases or
+//! uploaded it ([`crate::scope::sees_photo`]).
 //!
 //! **Ordering.** A cursor is a feed position, so a position must never become visible before
 //! a smaller one: pushes are serialised (SQLite's single writer; a transaction-level advisory
@@ -143,10 +145,19 @@ pub trait Storage: Send + Sync + 'static {
 /// What decides who may fetch a photo.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PhotoScope {
-    /// The office whose device uploaded the bytes; `None` while nobody has.
-    pub uploader: Option<String>,
-    /// Holders of the case streams that refer to the photo.
+    /// The offices whose devices uploaded the bytes (none while nobody has).
+    pub uploaders: Vec<String>,
+    /// Holders of the case streams whose office uploaded the photo and refers to it.
     pub holders: Vec<String>,
+}
+
+/// Whether the event gives a stream an office (the server looks up who filed the stream).
+pub(crate) fn assigns_office(ev: &Event) -> bool {
+    matches!(
+        ev.body,
+        jiesu_core::EventBody::CaseOfficeAssigned { .. }
+            | jiesu_core::EventBody::MeetingOfficeAssigned { .. }
+    )
 }
 
 /// Check an office against the tree before storing it.

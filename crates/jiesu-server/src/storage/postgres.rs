@@ -91,6 +91,17 @@ SELECT body::jsonb #>> '{body,payload,attachment,sha256}', stream FROM events
 WHERE body::jsonb #>> '{body,payload,attachment,sha256}' IS NOT NULL
 ON CONFLICT DO NOTHING;
 "#,
+    // Which offices uploaded a photo's bytes: only an office that did may refer a case of its
+    // own to the photo (knowing a hash is not having the photo).
+    r#"
+CREATE TABLE attachment_uploads (
+    sha256 TEXT NOT NULL,
+    office TEXT NOT NULL,
+    PRIMARY KEY (sha256, office)
+);
+INSERT INTO attachment_uploads (sha256, office) SELECT sha256, office FROM attachments
+ON CONFLICT DO NOTHING;
+"#,
 ];
 
 /// Advisory lock keys.
@@ -397,7 +408,25 @@ impl Storage for PostgresStorage {
         {
             known.holders.entry(r.get(0)).or_default().push(r.get(1));
         }
-        let steps = plan(device, events, &known, tree)?;
+        let assigned: Vec<&String> = events
+            .iter()
+            .filter(|e| super::assigns_office(e))
+            .map(|e| &e.stream)
+            .collect();
+        if !assigned.is_empty() {
+            for r in tx
+                .query(
+                    "SELECT DISTINCT ON (stream) stream, device FROM events
+                     WHERE stream = ANY($1) ORDER BY stream, seq",
+                    &[&assigned],
+                )
+                .await
+                .map_err(backend)?
+            {
+                known.openers.insert(r.get(0), r.get(1));
+            }
+        }
+        let steps = plan(device, events, &known, tree, now_ms)?;
         // Every write is phrased so it needs no answer from an earlier one (sequence numbers
         // are looked up in SQL by event id), so the whole push is pipelined: one round trip
         // instead of one per row. Statements still run in order on the server.
@@ -432,7 +461,9 @@ impl Storage for PostgresStorage {
             .map_err(backend)?;
         let refer = tx
             .prepare(
-                "INSERT INTO attachment_refs (sha256, stream) VALUES ($1, $2)
+                "INSERT INTO attachment_refs (sha256, stream)
+                 SELECT $1, $2 WHERE EXISTS (
+                     SELECT 1 FROM attachment_uploads WHERE sha256 = $1 AND office = $3)
                  ON CONFLICT DO NOTHING",
             )
             .await
@@ -501,7 +532,7 @@ impl Storage for PostgresStorage {
                     }
                     if let Some(a) = ev.body.attachment() {
                         writes.push(Box::pin(
-                            tx.execute_raw(&refer, p(vec![&a.sha256, &ev.stream])),
+                            tx.execute_raw(&refer, p(vec![&a.sha256, &ev.stream, scope_office])),
                         ));
                     }
                 }
@@ -626,27 +657,37 @@ impl Storage for PostgresStorage {
         office: &str,
         now_ms: i64,
     ) -> Result<()> {
-        let c = self.client().await?;
-        c.execute(
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        tx.execute(
             "INSERT INTO attachments (sha256, office, size, received_ms, bytes)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             &[&sha256, &office, &(bytes.len() as i64), &now_ms, &bytes],
         )
         .await
         .map_err(backend)?;
-        Ok(())
+        tx.execute(
+            "INSERT INTO attachment_uploads (sha256, office) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+            &[&sha256, &office],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn attachment_scope(&self, sha256: &str) -> Result<super::PhotoScope> {
         let c = self.client().await?;
-        let uploader = c
-            .query_opt(
-                "SELECT office FROM attachments WHERE sha256 = $1",
+        let uploaders = c
+            .query(
+                "SELECT office FROM attachment_uploads WHERE sha256 = $1",
                 &[&sha256],
             )
             .await
             .map_err(backend)?
-            .map(|r| r.get(0));
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let holders = c
             .query(
                 "SELECT DISTINCT h.office FROM attachment_refs r
@@ -658,7 +699,7 @@ impl Storage for PostgresStorage {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        Ok(super::PhotoScope { uploader, holders })
+        Ok(super::PhotoScope { uploaders, holders })
     }
 
     async fn attachment_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {

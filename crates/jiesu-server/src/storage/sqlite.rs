@@ -92,6 +92,16 @@ INSERT OR IGNORE INTO attachment_refs (sha256, stream)
 SELECT json_extract(body, '$.body.payload.attachment.sha256'), stream FROM events
 WHERE json_extract(body, '$.body.payload.attachment.sha256') IS NOT NULL;
 "#,
+    // Which offices uploaded a photo's bytes: only an office that did may refer a case of its
+    // own to the photo (knowing a hash is not having the photo).
+    r#"
+CREATE TABLE attachment_uploads (
+    sha256 TEXT NOT NULL,
+    office TEXT NOT NULL,
+    PRIMARY KEY (sha256, office)
+) STRICT;
+INSERT OR IGNORE INTO attachment_uploads (sha256, office) SELECT sha256, office FROM attachments;
+"#,
 ];
 
 /// The SQLite backend.
@@ -415,9 +425,22 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                             .map_err(backend)?;
                         known.holders.insert(ev.stream.clone(), h);
                     }
+                    if super::assigns_office(ev) && !known.openers.contains_key(&ev.stream) {
+                        let opener: Option<String> = tx
+                            .prepare_cached(
+                                "SELECT device FROM events WHERE stream = ?1 ORDER BY seq LIMIT 1",
+                            )
+                            .map_err(backend)?
+                            .query_row([&ev.stream], |r| r.get(0))
+                            .optional()
+                            .map_err(backend)?;
+                        if let Some(d) = opener {
+                            known.openers.insert(ev.stream.clone(), d);
+                        }
+                    }
                 }
             }
-            let steps = plan(&device, &events, &known, &tree)?;
+            let steps = plan(&device, &events, &known, &tree, now_ms)?;
             let mut inserted = HashMap::new();
             let mut grown: HashMap<String, i64> = HashMap::new();
             {
@@ -496,9 +519,11 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                             }
                             if let Some(a) = ev.body.attachment() {
                                 tx.execute(
-                                    "INSERT INTO attachment_refs (sha256, stream) VALUES (?1, ?2)
+                                    "INSERT INTO attachment_refs (sha256, stream)
+                                     SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM attachment_uploads
+                                                                 WHERE sha256 = ?1 AND office = ?3)
                                      ON CONFLICT DO NOTHING",
-                                    params![a.sha256, ev.stream],
+                                    params![a.sha256, ev.stream, scope_office],
                                 )
                                 .map_err(backend)?;
                             }
@@ -622,13 +647,20 @@ impl Storage for std::sync::Arc<SqliteStorage> {
     ) -> Result<()> {
         let (sha256, office) = (sha256.to_owned(), office.to_owned());
         self.write(move |conn| {
-            conn.execute(
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute(
                 "INSERT INTO attachments (sha256, office, size, received_ms, bytes)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 params![sha256, office, bytes.len() as i64, now_ms, bytes],
             )
             .map_err(backend)?;
-            Ok(())
+            tx.execute(
+                "INSERT INTO attachment_uploads (sha256, office) VALUES (?1, ?2)
+                 ON CONFLICT DO NOTHING",
+                params![sha256, office],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
         })
         .await
     }
@@ -636,11 +668,12 @@ impl Storage for std::sync::Arc<SqliteStorage> {
     async fn attachment_scope(&self, sha256: &str) -> Result<super::PhotoScope> {
         let sha256 = sha256.to_owned();
         self.read(move |conn| {
-            let uploader = conn
-                .prepare_cached("SELECT office FROM attachments WHERE sha256 = ?1")
+            let uploaders = conn
+                .prepare_cached("SELECT office FROM attachment_uploads WHERE sha256 = ?1")
                 .map_err(backend)?
-                .query_row([&sha256], |r| r.get(0))
-                .optional()
+                .query_map([&sha256], |r| r.get(0))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<String>>>()
                 .map_err(backend)?;
             let holders = conn
                 .prepare_cached(
@@ -652,7 +685,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 .map_err(backend)?
                 .collect::<rusqlite::Result<Vec<String>>>()
                 .map_err(backend)?;
-            Ok(super::PhotoScope { uploader, holders })
+            Ok(super::PhotoScope { uploaders, holders })
         })
         .await
     }

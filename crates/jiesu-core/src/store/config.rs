@@ -1,0 +1,125 @@
+//! The office's configuration (units, calendar days, the figures' settings) folded from the
+//! `config` stream under the authority rules of [`crate::authority`].
+//!
+//! The server shares an office's configuration up and down its line: a street sees what its
+//! communities set, a community what its street and district set. What *applies* here is only
+//! this office's own configuration and that of the offices above it; where several set the
+//! same thing (a date of the calendar, the figures' settings), the nearest office wins, and
+//! within one office the last write in fold order. Configuration from an office below or
+//! beside is kept and listed (as conflicts of the `config` stream, with the reason) but
+//! changes nothing here; a unit it added is only named (its cases show the unit's name), not
+//! offered for dispatch. An event that fails [`crate::validate::event`] is quarantined the
+//! same way.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{record_conflict, stream_events};
+use crate::authority::{Tree, config_rank};
+use crate::error::Result;
+use crate::event::{CONFIG_STREAM, Event, EventBody};
+
+/// Apply this office's own configuration event (a command's): its own always ranks first.
+pub(super) fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
+    match &ev.body {
+        EventBody::UnitAdded { code, name } => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO units (code, name, applies) VALUES (?1, ?2, 1)",
+            )?
+            .execute([code, name])?;
+        }
+        EventBody::CalendarDaySet { date, working } => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO calendar_days (date, working) VALUES (?1, ?2)",
+            )?
+            .execute(params![date, working])?;
+        }
+        EventBody::FigureSettingsSet(settings) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO config_values (key, value) VALUES ('figure_settings', ?1)",
+            )?
+            .execute([serde_json::to_string(settings)?])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Who this replica is, as far as configuration goes: its office, its device, and the offices
+/// above it (from the server's directory; none before enrolment).
+struct Here {
+    office: String,
+    device: String,
+    tree: Tree,
+}
+
+impl Here {
+    fn load(conn: &Connection) -> Result<Here> {
+        let meta = |k: &str| -> Result<Option<String>> {
+            Ok(conn
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([k], |r| r.get(0))
+                .optional()?)
+        };
+        let offices = meta("directory")?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        Ok(Here {
+            office: meta("office")?.unwrap_or_else(|| crate::wire::UNENROLLED_OFFICE.into()),
+            device: meta("device")?.unwrap_or_default(),
+            tree: Tree::new(offices),
+        })
+    }
+}
+
+/// Fold the whole `config` stream again (it is small): every event is judged, the ones that
+/// apply are applied nearest office first, the rest recorded with the reason.
+pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;
+         DELETE FROM event_conflicts WHERE stream = 'config';",
+    )?;
+    let here = Here::load(tx)?;
+    // Per setting, the rank of the office whose value stands (0: this office).
+    let mut standing: HashMap<String, usize> = HashMap::new();
+    for ev in stream_events(tx, CONFIG_STREAM)? {
+        if let Err(e) = crate::validate::event(&ev) {
+            record_conflict(tx, &ev, &e.to_string())?;
+            continue;
+        }
+        let Some(rank) = config_rank(&here.tree, &here.office, &here.device, &ev) else {
+            if let EventBody::UnitAdded { code, name } = &ev.body {
+                // Named, so that office's cases read well here; never dispatched to from here.
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO units (code, name, applies) VALUES (?1, ?2, 0)",
+                )?
+                .execute([code, name])?;
+            }
+            record_conflict(
+                tx,
+                &ev,
+                &format!(
+                    "settings of office {}: they apply to it and the offices below it, not here",
+                    ev.office
+                ),
+            )?;
+            continue;
+        };
+        let key = match &ev.body {
+            EventBody::CalendarDaySet { date, .. } => format!("day:{date}"),
+            EventBody::FigureSettingsSet(_) => "figure_settings".to_owned(),
+            // Units add up: every applicable office's units can be dispatched to.
+            _ => String::new(),
+        };
+        if !key.is_empty() {
+            // A nearer office's value stands against a farther one's, whatever the order.
+            if standing.get(&key).is_some_and(|r| *r < rank) {
+                continue;
+            }
+            standing.insert(key, rank);
+        }
+        apply_config(tx, &ev)?;
+    }
+    Ok(())
+}
