@@ -30,6 +30,8 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
       return t('errors.not_found', { id: p.id })
     case 'storage':
       return t('errors.storage', { message: e.message })
+    case 'too_many_attempts':
+      return t('errors.too_many_attempts', { minutes: Math.ceil(Number(p.retry_after_s ?? 0) / 60) })
     case 'clock_ahead':
       return t('errors.clock_ahead', { span: span(t, Number(p.ahead_ms ?? 0)) })
     case 'unauthorized':

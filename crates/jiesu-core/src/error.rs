@@ -36,6 +36,9 @@ pub enum Code {
     MinutesLocked,
     /// Only the meeting's facilitator may approve its minutes.
     NotFacilitator,
+    /// Sync: too many failed attempts from this address (enrolment codes); try again later.
+    /// `params`: `retry_after_s`.
+    TooManyAttempts,
     /// Sync: events stamped later than the server's clock allows: this PC's clock is ahead.
     /// `params`: `ahead_ms` (how far the latest is ahead of the server), `server_time`.
     ClockAhead,

@@ -14,7 +14,9 @@
 //!
 //! Every refusal is a 4xx with a `{code, message, params}` body and writes nothing.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +46,18 @@ use crate::error::ApiError;
 use crate::scope::{Tree, sees_photo};
 use crate::storage::{DeviceRecord, Storage};
 
+/// Failed enrolments an address may make in [`ENROL_WINDOW_MS`] before it is refused
+/// (`429 too_many_attempts`) until the window has passed: codes are 50 bits, but nobody gets
+/// to try them by the million.
+pub const ENROL_FAILURES: u32 = 10;
+
+/// The window [`ENROL_FAILURES`] counts in.
+pub const ENROL_WINDOW_MS: i64 = 15 * 60_000;
+
+/// How often an open live stream checks that its device is still enrolled: a device revoked
+/// by the admin command (another process) stops hearing of changes within this time.
+pub const LIVE_CHECK: Duration = Duration::from_secs(5);
+
 /// Shared server state.
 pub struct AppState {
     /// The store.
@@ -51,6 +65,10 @@ pub struct AppState {
     // Shared, not copied, per request: a district may have thousands of offices.
     tree: RwLock<Arc<Tree>>,
     live: broadcast::Sender<Arc<Vec<(String, i64)>>>,
+    /// Devices revoked through this process (unenrol): their live streams end at once.
+    revoked: broadcast::Sender<String>,
+    /// Failed enrolments per address: when the window began, and how many since.
+    enrol_failures: std::sync::Mutex<HashMap<IpAddr, (i64, u32)>>,
     clock: Box<dyn Fn() -> i64 + Send + Sync>,
 }
 
@@ -67,12 +85,46 @@ impl AppState {
     ) -> Result<Arc<AppState>, ApiError> {
         let tree = Tree::new(storage.offices().await?);
         let (live, _) = broadcast::channel(1024);
+        let (revoked, _) = broadcast::channel(64);
         Ok(Arc::new(AppState {
             storage,
             tree: RwLock::new(Arc::new(tree)),
             live,
+            revoked,
+            enrol_failures: std::sync::Mutex::new(HashMap::new()),
             clock,
         }))
+    }
+
+    /// Seconds `addr` must wait before trying another enrolment code, if it failed too often.
+    fn enrol_locked(&self, addr: IpAddr, now: i64) -> Option<i64> {
+        let failures = self
+            .enrol_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match failures.get(&addr) {
+            Some((since, n)) if *n >= ENROL_FAILURES && now - since < ENROL_WINDOW_MS => {
+                Some((ENROL_WINDOW_MS - (now - since) + 999) / 1000)
+            }
+            _ => None,
+        }
+    }
+
+    /// Count a failed enrolment from `addr`.
+    fn enrol_failed(&self, addr: IpAddr, now: i64) {
+        let mut failures = self
+            .enrol_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Addresses whose window has passed are forgotten, so the table stays small.
+        if failures.len() > 10_000 {
+            failures.retain(|_, (since, _)| now - *since < ENROL_WINDOW_MS);
+        }
+        let entry = failures.entry(addr).or_insert((now, 0));
+        if now - entry.0 >= ENROL_WINDOW_MS {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
     }
 
     fn now(&self) -> i64 {
@@ -112,11 +164,60 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
         )
         .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(axum::middleware::map_response(uniform_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every refusal carries `{code, message}`, also those axum makes itself (405 for a wrong
+/// method, a body limit's 413): a response with an error status and no JSON body gets one.
+async fn uniform_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    use axum::http::StatusCode as S;
+    let code = match status {
+        S::UNAUTHORIZED => jiesu_core::Code::Unauthorized,
+        S::FORBIDDEN => jiesu_core::Code::OutOfScope,
+        S::NOT_FOUND => jiesu_core::Code::NotFound,
+        S::PAYLOAD_TOO_LARGE => jiesu_core::Code::TooLarge,
+        S::TOO_MANY_REQUESTS => jiesu_core::Code::TooManyAttempts,
+        s if s.is_server_error() => jiesu_core::Code::Server,
+        _ => jiesu_core::Code::InvalidInput,
+    };
+    let message = status.canonical_reason().unwrap_or("refused").to_owned();
+    let mut out = ApiError::with_status(status, code, message).into_response();
+    // What the refusal said in its headers stays (Allow for a 405).
+    for (name, value) in res.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The caller's address, as the connection gave it (unknown in tests that serve without it).
+pub struct Peer(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+        ))
+    }
 }
 
 /// JSON body whose rejections are `{code, message}` like every other error.
@@ -168,6 +269,23 @@ impl FromRequestParts<Arc<AppState>> for Device {
     }
 }
 
+/// The hash of the caller's credential (after [`Device`] accepted it).
+pub struct Credential(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Credential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Credential(hash(t.trim())))
+            .ok_or_else(|| ApiError::unauthorized("a device credential is required"))
+    }
+}
+
 /// SHA-256 of a secret, hex. Credentials and codes are long random strings, so a fast hash
 /// is enough: there is no password to guess.
 pub fn hash(secret: &str) -> String {
@@ -199,16 +317,25 @@ async fn health(State(s): State<Arc<AppState>>) -> Json<Health> {
 
 async fn enrol(
     State(s): State<Arc<AppState>>,
+    Peer(addr): Peer,
     Body(req): Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    if uuid::Uuid::parse_str(&req.device).is_err() {
+    if let Some(wait) = s.enrol_locked(addr, s.now()) {
+        tracing::warn!(%addr, "enrolment refused: too many failed attempts from this address");
+        return Err(ApiError::too_many(wait));
+    }
+    // One spelling per device: a second record for the same id in capitals would survive
+    // the first one's revocation.
+    let Ok(device_id) = uuid::Uuid::parse_str(req.device.trim()).map(|u| u.to_string()) else {
         return Err(ApiError::invalid(
             "device must be the store's device id (a UUID)",
         ));
-    }
+    };
     let name = req.device_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("device_name must be 1 to 100 characters"));
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "device_name must be 1 to 100 characters, none of them control characters",
+        ));
     }
     let credential = {
         use rand::RngCore;
@@ -221,13 +348,19 @@ async fn enrol(
         .storage
         .enrol(
             &hash(&normalise_code(&req.code)),
-            &req.device,
+            &device_id,
             name,
             &hash(&credential),
             now,
         )
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown, used or expired enrolment code"))?;
+        .await?;
+    let Some(device) = device else {
+        s.enrol_failed(addr, now);
+        tracing::warn!(%addr, device = %device_id, name, "enrolment refused: unknown, used or expired code");
+        return Err(ApiError::unauthorized(
+            "unknown, used or expired enrolment code",
+        ));
+    };
     let tree = s.tree_with(&[&device.office]).await?;
     let office = tree
         .get(&device.office)
@@ -310,8 +443,32 @@ async fn pull(
 async fn live(
     State(s): State<Arc<AppState>>,
     Device(d): Device,
+    Credential(credential): Credential,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let rx = s.live.subscribe();
+    // The stream ends when its device is revoked: at once when it unenrols through this
+    // process, within LIVE_CHECK when an administrator revokes it from the command line.
+    let revoked = {
+        let (state, device) = (s.clone(), d.id.clone());
+        let mut told = s.revoked.subscribe();
+        async move {
+            let mut tick = tokio::time::interval(LIVE_CHECK);
+            loop {
+                tokio::select! {
+                    msg = told.recv() => match msg {
+                        Ok(id) if id == device => return,
+                        Err(broadcast::error::RecvError::Closed) => return,
+                        _ => {}
+                    },
+                    _ = tick.tick() => {
+                        if !matches!(state.storage.device_by_credential(&credential).await, Ok(Some(_))) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    };
     let head = s.storage.feed_head(&d.office).await?;
     let office = d.office.clone();
     let first = tokio_stream::once(FeedChanged { head });
@@ -326,8 +483,9 @@ async fn live(
     let stream = first.chain(changes).map(|c| {
         Ok(SseEvent::default()
             .event("changed")
-            .data(serde_json::to_string(&c).expect("serialises")))
+            .data(serde_json::to_string(&c).unwrap_or_default()))
     });
+    let stream = futures_util::StreamExt::take_until(stream, Box::pin(revoked));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -336,6 +494,7 @@ async fn unenrol(
     Device(d): Device,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     s.storage.revoke(&d.id, s.now()).await?;
+    let _ = s.revoked.send(d.id.clone());
     tracing::info!(device = %d.id, "device unenrolled itself");
     Ok(Json(serde_json::json!({ "revoked": true })))
 }

@@ -88,6 +88,20 @@ impl ApiError {
         }
     }
 
+    /// 429: too many failed attempts from one address; `retry_after_s` until the next.
+    pub fn too_many(retry_after_s: i64) -> Self {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: WireError {
+                code: Code::TooManyAttempts,
+                message: format!(
+                    "too many failed enrolment attempts from this address; try again in {retry_after_s} s"
+                ),
+                params: serde_json::json!({ "retry_after_s": retry_after_s }),
+            },
+        }
+    }
+
     /// 404.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, Code::NotFound, message)

@@ -104,6 +104,21 @@ enum AdminCommand {
     },
 }
 
+/// A name as a listing prints it: control characters spelled out, so a device named with a
+/// line break cannot forge a line of `admin devices`.
+fn shown(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let one: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            one
+        })
+        .collect()
+}
+
 fn parse_kind(s: &str) -> Result<OfficeKind, String> {
     serde_json::from_value(serde_json::Value::String(s.into()))
         .map_err(|_| "expected district, street or community".into())
@@ -190,15 +205,18 @@ async fn serve(
             });
             axum_server::bind_rustls(listen, tls)
                 .handle(handle)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                 .await?;
         }
         _ => {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             tracing::info!(listen = %listener.local_addr()?, "serving HTTP");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         }
     }
     Ok(())
@@ -245,8 +263,8 @@ async fn run_admin(what: AdminCommand, s: &dyn Storage) -> Result<(), Box<dyn st
                     println!(
                         "{}{}  {}  ({})",
                         "  ".repeat(depth),
-                        o.id,
-                        o.name,
+                        shown(&o.id),
+                        shown(&o.name),
                         o.kind.as_str()
                     );
                     print(all, Some(&o.id), depth + 1);
@@ -267,11 +285,19 @@ async fn run_admin(what: AdminCommand, s: &dyn Storage) -> Result<(), Box<dyn st
                 };
                 println!(
                     "{}  {}  {}  tag {}  {}",
-                    d.id, d.office, d.name, d.tag, state
+                    shown(&d.id),
+                    shown(&d.office),
+                    shown(&d.name),
+                    shown(&d.tag),
+                    state
                 );
             }
         }
         AdminCommand::Revoke { device } => {
+            // Devices are kept by their id's canonical spelling.
+            let device = uuid::Uuid::parse_str(device.trim())
+                .map(|u| u.to_string())
+                .unwrap_or(device);
             if admin::revoke(s, &device, now()).await? {
                 println!("revoked {device}");
             } else {

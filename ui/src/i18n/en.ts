@@ -282,6 +282,7 @@ const en: typeof zh = {
     counts: '{e} extensions · {u} urges · {r} redos · {b} returns',
   },
   errors: {
+    too_many_attempts: 'Too many wrong enrolment codes from this PC; try again in {minutes} minutes',
     clock_ahead: "Refused by the server: this PC's clock is {span} fast, so records are stamped in the future. They will be stamped again with the server's time and uploaded",
     minutes_locked: 'The minutes are approved and locked; record an amendment instead',
     not_facilitator: 'Only the facilitator ({name}) can approve the minutes',

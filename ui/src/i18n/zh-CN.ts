@@ -280,6 +280,7 @@ export default {
     counts: '延期 {e} 次 · 督办 {u} 次 · 重办 {r} 次 · 退单 {b} 次',
   },
   errors: {
+    too_many_attempts: '接入码错误次数过多，请 {minutes} 分钟后再试',
     clock_ahead: '服务器拒收：这台电脑的时钟快了 {span}，记录的时间在未来。将按服务器时间重新登记后再上传',
     minutes_locked: '会议纪要已审定锁定，不能直接修改；如需更正，请添加“纪要补正”',
     not_facilitator: '纪要须由主持人（{name}）审定',

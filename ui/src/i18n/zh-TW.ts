@@ -283,6 +283,7 @@ const zhTW: typeof zh = {
     counts: '延期 {e} 次 · 督辦 {u} 次 · 重辦 {r} 次 · 退單 {b} 次',
   },
   errors: {
+    too_many_attempts: '接入碼錯誤次數過多，請 {minutes} 分鐘後再試',
     clock_ahead: '伺服器拒收：這台電腦的時鐘快了 {span}，記錄的時間在未來。將按伺服器時間重新登記後再上傳',
     minutes_locked: '會議紀要已審定鎖定，不能直接修改；如需更正，請新增「紀要補正」',
     not_facilitator: '紀要須由主持人（{name}）審定',

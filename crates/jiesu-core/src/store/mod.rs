@@ -95,9 +95,19 @@ fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 impl Store {
     /// Open (creating if needed) the store in `dir`: `dir/jiesu.db` and `dir/attachments/`.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Store> {
-        std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(dir.join(DB_FILE))?;
-        Store::init(conn, Some(dir.to_path_buf()), clock)
+        // Residents' data and the device's credential: the owner's eyes only.
+        crate::private::dir(dir)?;
+        let path = dir.join(DB_FILE);
+        crate::private::database(&path)?;
+        let conn = Connection::open(&path)?;
+        let store = Store::init(conn, Some(dir.to_path_buf()), clock)?;
+        // The log files WAL mode made, from a version that did not close them up.
+        crate::private::database(&path)?;
+        let attachments = dir.join("attachments");
+        if attachments.exists() {
+            crate::private::dir(&attachments)?;
+        }
+        Ok(store)
     }
 
     /// A store in memory, for tests; attachments are refused.
@@ -561,14 +571,16 @@ impl Store {
         }
         let path = self.attachment_path(sha256)?;
         if !path.exists() {
-            let dir = path.parent().expect("inside the attachment folder");
-            std::fs::create_dir_all(dir)?;
+            let dir = path
+                .parent()
+                .ok_or(Error::invalid("attachment", Reason::Malformed))?;
+            crate::private::dir(dir)?;
             // Content-addressed: write aside, sync, rename, so a crash never leaves half a photo
             // under a name that claims its hash.
             let tmp = dir.join(format!(".{sha256}.tmp"));
             {
                 use std::io::Write;
-                let mut f = std::fs::File::create(&tmp)?;
+                let mut f = crate::private::create(&tmp)?;
                 f.write_all(bytes)?;
                 f.sync_all()?;
             }

@@ -581,3 +581,28 @@ fn work_filed_while_the_clock_was_years_ahead_is_stamped_again_with_todays_numbe
     let s = Store::open(dir.path(), Box::new(clock)).unwrap();
     assert_eq!(s.future_work().unwrap(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_store_on_disk_is_its_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cn.jiesu.desk");
+    let mut s = Store::open(&dir, Box::new(ManualClock::new(test_now()))).unwrap();
+    s.set_identity("a", "和美社区", "李书记").unwrap();
+    let mut form = parking_case("带照片");
+    form.attachment = Some(s.save_attachment("门口.jpg", b"\xff\xd8\xff door").unwrap());
+    s.receive(form).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("attachments")), 0o700);
+    for entry in std::fs::read_dir(&dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("attachments")).unwrap())
+    {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+}

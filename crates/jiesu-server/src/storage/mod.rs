@@ -175,8 +175,11 @@ pub fn check_new_office(office: &Office, existing: &[Office]) -> Result<()> {
             office.id
         )));
     }
-    if office.name.trim().is_empty() {
-        return Err(StorageError::Conflict("office name is required".into()));
+    let name = office.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(StorageError::Conflict(
+            "office name must be 1 to 100 characters, none of them control characters".into(),
+        ));
     }
     if existing.iter().any(|o| o.id == office.id) {
         return Err(StorageError::Conflict(format!(

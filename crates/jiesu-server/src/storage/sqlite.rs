@@ -133,8 +133,10 @@ fn open(path: &Path) -> Result<Connection> {
 impl SqliteStorage {
     /// Open (creating and migrating) `dir/jiesu-server.db`.
     pub fn open(dir: &Path) -> Result<SqliteStorage> {
-        std::fs::create_dir_all(dir).map_err(backend)?;
+        // Every office's residents and the devices' credential hashes: the owner's alone.
+        jiesu_core::private::dir(dir).map_err(backend)?;
         let path = dir.join("jiesu-server.db");
+        jiesu_core::private::database(&path).map_err(backend)?;
         let mut writer = open(&path)?;
         Migrations::new(MIGRATIONS.iter().map(|s| M::up(s)).collect())
             .to_latest(&mut writer)
@@ -142,6 +144,7 @@ impl SqliteStorage {
         let readers = (0..4)
             .map(|_| open(&path).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
+        jiesu_core::private::database(&path).map_err(backend)?;
         Ok(SqliteStorage {
             writer: Mutex::new(writer),
             readers,

@@ -197,3 +197,50 @@ async fn serves_https_when_given_a_certificate() {
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/v1/health")).await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
+
+/// An office's name cannot carry control characters, and a device record that holds some
+/// (written by an older server, or straight into the database) cannot forge lines of
+/// `admin devices`: they are spelled out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_listings_spell_out_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let office = |name: &str| {
+        run(
+            d,
+            &[
+                "admin",
+                "add-office",
+                "--id",
+                "d",
+                "--name",
+                name,
+                "--kind",
+                "district",
+            ],
+        )
+    };
+    assert!(
+        !office("江岸区\u{1b}[2J").status.success(),
+        "an escape sequence is refused"
+    );
+    assert!(office("江岸区").status.success());
+    let code = String::from_utf8(run(d, &["admin", "code", "--office", "d"]).stdout).unwrap();
+    let storage = jiesu_server::open_storage(None, d).await.unwrap();
+    let forged = "pc\nb0b0b0b0-0000-4000-8000-000000000000  d  管理员的电脑  tag AA  active";
+    storage
+        .enrol(
+            &jiesu_server::app::hash(&jiesu_server::app::normalise_code(code.trim())),
+            &uuid::Uuid::new_v4().to_string(),
+            forged,
+            &jiesu_server::app::hash("credential"),
+            0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    drop(storage);
+    let out = String::from_utf8(run(d, &["admin", "devices"]).stdout).unwrap();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("pc\\nb0b0"), "{out}");
+}

@@ -1,5 +1,7 @@
+mod attacks;
 mod binary;
 pub mod common;
+mod hygiene;
 mod live;
 mod property;
 mod refusals;
