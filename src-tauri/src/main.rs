@@ -38,13 +38,11 @@ fn main() {
             // JIESU_CLOCK_AT starts it at an instant and JIESU_CLOCK_OFFSET_MS off by that
             // much, as a PC's wrong clock would be (tests pin a date with the first and make
             // a deadline pass while the window runs with the second).
-            let (clock, pinned) = CorrectedClock::from_env()?;
+            let clock = CorrectedClock::from_env()?;
             let store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
-            if !pinned {
-                // The server's correction as last measured: right from the first step, even
-                // when this start is offline.
-                clock.set_offset_ms(store.clock_offset()?);
-            }
+            // The server's correction as last measured: right from the first step, even
+            // when this start is offline.
+            clock.set_offset_ms(store.clock_offset_at_start(clock.pc_now_ms())?);
             let store = Arc::new(Mutex::new(store));
             let handle = app.handle().clone();
             let _runtime = tauri::async_runtime::handle().inner().enter();

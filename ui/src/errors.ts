@@ -2,7 +2,7 @@
 // the params fill it, and state/action/field names are translated too.
 import type { Composer } from 'vue-i18n'
 import { JiesuError } from './api'
-import { span } from './format'
+import { roughSpan } from './format'
 
 export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): string {
   if (!(e instanceof JiesuError)) return String(e)
@@ -33,7 +33,7 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
     case 'too_many_attempts':
       return t('errors.too_many_attempts', { minutes: Math.ceil(Number(p.retry_after_s ?? 0) / 60) })
     case 'clock_ahead':
-      return t('errors.clock_ahead', { span: span(t, Number(p.ahead_ms ?? 0)) })
+      return t('errors.clock_ahead', { span: roughSpan(t, Number(p.ahead_ms ?? 0)) })
     case 'unauthorized':
     case 'out_of_scope':
     case 'too_large':

@@ -27,6 +27,14 @@ export function span(t: Composer['t'], ms: number): string {
   return t('due.minutes', { m: m % 60 })
 }
 
+/** A long span rounded to its largest unit ("1095天", "3小时", "12分钟"): how far a clock is off. */
+export function roughSpan(t: Composer['t'], ms: number): string {
+  const m = Math.abs(ms) / 60000
+  if (m >= 1440) return t('due.days', { d: Math.round(m / 1440) })
+  if (m >= 60) return t('due.hours', { h: Math.round(m / 60) })
+  return t('due.minutes', { m: Math.max(1, Math.round(m)) })
+}
+
 export function dueText(t: Composer['t'], due: number, now: number, running: boolean): string {
   if (!running) return t('due.stopped')
   return due <= now ? t('due.overdue', { t: span(t, now - due) }) : t('due.left', { t: span(t, due - now) })

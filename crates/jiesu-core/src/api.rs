@@ -15,6 +15,7 @@ use crate::model::{
 /// The intake form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct NewCase {
     /// How it came in.
     pub channel: Channel,

@@ -27,6 +27,7 @@ pub const CONFIG_STREAM: &str = "config";
 /// One immutable change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Event {
     /// UUIDv7: unique everywhere, roughly time-ordered.
     pub id: Uuid,
@@ -55,6 +56,7 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum EventBody {
     /// 受理: the case is registered.
     CaseReceived(Box<Received>),
@@ -306,6 +308,7 @@ pub enum EventBody {
 /// Steps of one stream stamped again because the clock that wrote them was ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct TimesCorrected {
     /// How many of the stream's events were stamped again.
     pub events: u32,
@@ -332,6 +335,7 @@ pub enum Aggregate {
 /// The intake form as submitted, plus what intake decided: the number and the deadlines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Received {
     /// Human case number.
     pub number: String,

@@ -38,6 +38,7 @@ use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
 /// Settings of the figures (per office; the weights change over time).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureSettings {
     /// Composite weight of 响应率.
     pub weight_response: f64,

@@ -12,6 +12,7 @@ use ts_rs::TS;
 /// One HLC reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (the physical part).
     #[ts(type = "number")]
@@ -87,38 +88,52 @@ impl Clock for SystemClock {
     }
 }
 
-/// The system clock corrected by the sync server's: office PCs' clocks are often wrong, and
-/// every answer from the server carries its time. The offset is shared so the sync task can
-/// update it while the store holds the clock.
+/// The PC's clock corrected by the sync server's: office PCs' clocks are often wrong, and
+/// every answer from the server carries its time. The correction (server minus PC) is shared
+/// so the sync task can update it while the store holds the clock.
+///
+/// "The PC's clock" is the system clock, moved by [`CLOCK_AT_VAR`] or [`CLOCK_OFFSET_VAR`]
+/// when the environment says so: that is how tests stand in for a PC whose clock is wrong, and
+/// the correction then measures that error as it would on such a PC.
 #[derive(Debug, Clone, Default)]
-pub struct CorrectedClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+pub struct CorrectedClock {
+    pc_offset: i64,
+    correction: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
 
 impl CorrectedClock {
-    /// A clock `offset_ms` ahead of the system clock.
-    pub fn new(offset_ms: i64) -> Self {
-        CorrectedClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
-            offset_ms,
-        )))
+    /// A clock `correction_ms` ahead of the system clock.
+    pub fn new(correction_ms: i64) -> Self {
+        CorrectedClock {
+            pc_offset: 0,
+            correction: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(correction_ms)),
+        }
     }
-    /// The correction in force (server minus system, ms).
+    /// The PC's own clock, before correction (ms).
+    pub fn pc_now_ms(&self) -> i64 {
+        SystemClock.now_ms().saturating_add(self.pc_offset)
+    }
+    /// The correction in force (server minus PC, ms).
     pub fn offset_ms(&self) -> i64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.correction.load(std::sync::atomic::Ordering::Relaxed)
     }
     /// Set the correction.
     pub fn set_offset_ms(&self, ms: i64) {
-        self.0.store(ms, std::sync::atomic::Ordering::Relaxed)
+        self.correction
+            .store(ms, std::sync::atomic::Ordering::Relaxed)
     }
-    /// The clock the environment starts ([`env_clock_offset`]), and whether the environment
-    /// set it: a pinned clock must not be replaced by a correction stored on an earlier run.
-    pub fn from_env() -> Result<(CorrectedClock, bool), String> {
-        let offset = env_clock_offset(SystemClock.now_ms())?;
-        Ok((CorrectedClock::new(offset.unwrap_or(0)), offset.is_some()))
+    /// The clock of a PC as the environment sets it ([`env_clock_offset`]), uncorrected.
+    pub fn from_env() -> Result<CorrectedClock, String> {
+        Ok(CorrectedClock {
+            pc_offset: env_clock_offset(SystemClock.now_ms())?.unwrap_or(0),
+            correction: std::sync::Arc::default(),
+        })
     }
 }
 
 impl Clock for CorrectedClock {
     fn now_ms(&self) -> i64 {
-        SystemClock.now_ms() + self.offset_ms()
+        self.pc_now_ms().saturating_add(self.offset_ms())
     }
 }
 

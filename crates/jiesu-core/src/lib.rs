@@ -32,6 +32,8 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod figures;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod hlc;
 pub mod meeting;
 pub mod model;

@@ -21,6 +21,7 @@ use crate::event::{Event, EventBody};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum MeetingKind {
     /// 居民议事会 / 议事协商
     Council,
@@ -46,6 +47,7 @@ impl MeetingKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum AttendeeRole {
     /// 居民 (at a reception day: a visitor)
     Resident,
@@ -72,6 +74,7 @@ pub enum MinutesState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum ItemKind {
     /// 决议
     Decision,
@@ -82,6 +85,7 @@ pub enum ItemKind {
 /// When, where and who runs it: the meeting's header, as scheduled or last changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct MeetingInfo {
     /// Kind.
     pub kind: MeetingKind,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Channel {
     /// 来访
     WalkIn,
@@ -48,6 +49,7 @@ impl Channel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Urgency {
     /// 紧急: clocks run in calendar hours.
     Urgent,
@@ -218,6 +220,7 @@ impl Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Outcome {
     /// 已解决
     Solved,
@@ -231,6 +234,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Satisfaction {
     /// 满意
     Satisfied,
@@ -244,6 +248,7 @@ pub enum Satisfaction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum LinkKind {
     /// 关联: same place or cause; both stay open.
     Related,
@@ -254,6 +259,7 @@ pub enum LinkKind {
 /// The resident who brought the case. Residents never use the app.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Resident {
     /// Name as given (may be a surname only, or empty for anonymous 12345 orders).
     pub name: String,
@@ -264,6 +270,7 @@ pub struct Resident {
 /// Where the resident lives: building/unit/room in a compound, or free text otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Address {
     /// 楼栋, e.g. "27栋"
     pub building: String,
@@ -295,6 +302,7 @@ impl Address {
 /// A photo stored beside the database, referenced by content hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Attachment {
     /// SHA-256 of the bytes, hex; also the file's name in the attachment folder.
     pub sha256: String,
@@ -343,6 +351,7 @@ pub struct CaseLink {
 /// 承诺书 as issued: what the office promises the resident, by when, and who answers for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Commitment {
     /// The problem, in the resident's terms.
     pub problem: String,

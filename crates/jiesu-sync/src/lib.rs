@@ -19,7 +19,7 @@ use jiesu_core::wire::{
     EnrolRequest, EnrolResponse, FeedChanged, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PullResponse,
     PushRequest, PushResponse,
 };
-use jiesu_core::{Clock, Code, CorrectedClock, Store, SyncProgress, SyncStatus, WireError};
+use jiesu_core::{Code, CorrectedClock, Store, SyncProgress, SyncStatus, WireError};
 use tokio::sync::{Notify, watch};
 
 /// One HTTP connection's worth of server.
@@ -661,11 +661,12 @@ async fn run(
         let result = async {
             if refresh_directory {
                 let me = client.me().await?;
-                let offset = me.server_time - jiesu_core::SystemClock.now_ms();
+                let pc = clock.pc_now_ms();
+                let offset = me.server_time - pc;
                 clock.set_offset_ms(offset);
                 let mut st = lock(&store);
                 st.set_directory(&me.directory).map_err(core)?;
-                st.set_clock_offset(offset).map_err(core)?;
+                st.set_clock_offset(offset, pc).map_err(core)?;
                 drop(st);
             }
             let st = status.clone();
@@ -679,10 +680,11 @@ async fn run(
                     directory_at = Some(std::time::Instant::now());
                 }
                 if report.server_time > 0 {
-                    let offset = report.server_time - jiesu_core::SystemClock.now_ms();
+                    let pc = clock.pc_now_ms();
+                    let offset = report.server_time - pc;
                     clock.set_offset_ms(offset);
                     // Kept for a restart while the server is out of reach.
-                    let _ = lock(&store).set_clock_offset(offset);
+                    let _ = lock(&store).set_clock_offset(offset, pc);
                 }
                 backoff = Duration::from_secs(1);
                 publish(&|s| {

@@ -46,7 +46,7 @@ fn write_meeting(conn: &Connection, m: &Meeting, last: &Event) -> Result<()> {
         "INSERT INTO meetings (id, office, kind, title, starts_at, minutes, fold_wall,
             fold_counter, fold_id, doc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET title = ?4, starts_at = ?5, minutes = ?6,
+         ON CONFLICT (id) DO UPDATE SET office = ?2, title = ?4, starts_at = ?5, minutes = ?6,
             fold_wall = ?7, fold_counter = ?8, fold_id = ?9, doc = ?10",
     )?
     .execute(params![

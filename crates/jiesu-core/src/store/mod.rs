@@ -1423,6 +1423,27 @@ impl CaseText {
     }
 }
 
+/// Remove a case's projection rows (the row, its figures' facts, its search terms), for a
+/// fold that changes what a fold never changes.
+fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
+    let row: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT rowid, received_at FROM cases WHERE id = ?1",
+            [stream],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((rowid, received_at)) = row {
+        conn.execute("DELETE FROM case_fts WHERE rowid = ?1", [rowid])?;
+        conn.execute(
+            "DELETE FROM case_facts WHERE received_at = ?1 AND case_rowid = ?2",
+            [received_at, rowid],
+        )?;
+        conn.execute("DELETE FROM cases WHERE rowid = ?1", [rowid])?;
+    }
+    Ok(())
+}
+
 fn write_case(conn: &Connection, c: &Case, last: &Event, reindex: Reindex<'_>) -> Result<()> {
     write_case_text(conn, c, last, reindex, CaseText::of(c, false)?)
 }
@@ -1665,6 +1686,14 @@ pub(crate) struct FoldRules {
 }
 
 impl FoldRules {
+    /// The rules of a replica that knows no organisation.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn empty() -> FoldRules {
+        FoldRules {
+            tree: crate::authority::Tree::default(),
+        }
+    }
+
     fn load(conn: &Connection) -> Result<FoldRules> {
         let directory: Option<String> = conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'directory'")?
@@ -1903,7 +1932,15 @@ impl<P> Stream<P> {
 }
 
 fn fold_stream(rules: &FoldRules, events: Vec<Event>) -> Result<Folded> {
-    Ok(match events.first().map(|e| e.body.aggregate()) {
+    // A stream is what its first opening event (an intake, a meeting's scheduling) makes it;
+    // events of the other kind in it are conflicts. Decided on the ordered set, so a replica
+    // that saw a stray event first decides as one that saw it last.
+    let kind = events
+        .iter()
+        .find(|e| e.body.opens_stream())
+        .or(events.first())
+        .map(|e| e.body.aggregate());
+    Ok(match kind {
         Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(rules, events))),
         Some(_) => {
             let stream: Stream<Case> = fold_all(rules, events);
@@ -1938,6 +1975,38 @@ fn fold_all<P: Projection>(rules: &FoldRules, events: Vec<Event>) -> Stream<P> {
     }
 }
 
+/// Each stream of `events` folded in order as a replica folds it (no database): the cases,
+/// where a case came of it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fold_cases(rules: &FoldRules, events: &[Event]) -> Vec<Option<Case>> {
+    let mut streams: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
+    for ev in events.iter().filter(|e| e.stream != CONFIG_STREAM) {
+        streams.entry(&ev.stream).or_default().push(ev.clone());
+    }
+    streams
+        .into_values()
+        .map(|mut evs| {
+            evs.sort_by_key(Event::order_key);
+            match fold_stream(rules, evs) {
+                Ok(Folded::Case(s)) => s.projection.map(|(c, _)| c),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A case's search and list text, as a fold makes it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn row_text(c: &Case) -> Result<()> {
+    CaseText::of(c, true).map(|_| ())
+}
+
+/// A case's rank on the overdue list.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn case_due_rank(c: &Case) -> i64 {
+    due_rank(c)
+}
+
 /// Replace a stream's projection and conflicts with what [`fold_stream`] made of it.
 fn write_folded(
     tx: &Transaction<'_>,
@@ -1947,6 +2016,19 @@ fn write_folded(
 ) -> Result<()> {
     tx.prepare_cached("DELETE FROM event_conflicts WHERE stream = ?1")?
         .execute([stream])?;
+    // The stream may have been taken for the other kind before (a stray event folded first).
+    if !matches!(folded, Folded::Case(_)) {
+        forget_case_rows(tx, stream)?;
+    }
+    if !matches!(folded, Folded::Meeting(_))
+        && tx
+            .prepare_cached("DELETE FROM meetings WHERE id = ?1")?
+            .execute([stream])?
+            > 0
+    {
+        tx.prepare_cached("DELETE FROM meeting_cases WHERE meeting_id = ?1")?
+            .execute([stream])?;
+    }
     match folded {
         Folded::Case(s) => write_stream(tx, *s, |(c, text), ev| {
             write_case_text(tx, &c, ev, Reindex::Batch(search), text)

@@ -190,6 +190,13 @@ impl Store {
             "CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events
              BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;",
         )?;
+        // A case's number and time of receipt are written once (they never change in a
+        // fold); the corrected ones replace the case's rows outright.
+        for (stream, (_, _, aggregate)) in &per_stream {
+            if *aggregate == Aggregate::Case {
+                super::forget_case_rows(&tx, stream)?;
+            }
+        }
         let streams: Vec<&str> = per_stream.keys().map(String::as_str).collect();
         rederive_streams(&tx, &streams, None, false)?;
         rederive_config(&tx)?;

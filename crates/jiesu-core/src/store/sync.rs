@@ -39,6 +39,7 @@ const LAST_SYNC: &str = "last_sync";
 const SAMPLE: &str = "sample";
 const PENDING_REVOKES: &str = "pending_revokes";
 const CLOCK_OFFSET: &str = "clock_offset_ms";
+const CLOCK_MEASURED_AT: &str = "clock_offset_measured_at";
 const ASSIGN_PENDING: &str = "assign_pending";
 
 /// A credential given up while its server could not be told: the sync task tells it later,
@@ -214,8 +215,8 @@ impl Store {
         });
         let tx = self.conn.transaction()?;
         tx.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2, ?3)",
-            [ENROLMENT, DIRECTORY, CLOCK_OFFSET],
+            "DELETE FROM meta WHERE key IN (?1, ?2, ?3, ?4)",
+            [ENROLMENT, DIRECTORY, CLOCK_OFFSET, CLOCK_MEASURED_AT],
         )?;
         Store::set_meta(&tx, PENDING_REVOKES, &serde_json::to_string(&pending)?)?;
         tx.commit()?;
@@ -250,13 +251,30 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Keep the latest measured offset. Written only when it moved by more than a second:
-    /// every sync round measures it, and the jitter of a round trip is not news.
-    pub fn set_clock_offset(&mut self, ms: i64) -> Result<()> {
+    /// Keep the latest measured offset, with the PC's own time (`pc_now`) when it was measured. Written
+    /// only when it moved by more than a second: every sync round measures it, and the jitter
+    /// of a round trip is not news.
+    pub fn set_clock_offset(&mut self, ms: i64, pc_now: i64) -> Result<()> {
         if self.meta(CLOCK_OFFSET)?.is_some() && (self.clock_offset()? - ms).abs() <= 1000 {
             return Ok(());
         }
-        Store::set_meta(&self.conn, CLOCK_OFFSET, &ms.to_string())
+        let tx = self.conn.transaction()?;
+        Store::set_meta(&tx, CLOCK_OFFSET, &ms.to_string())?;
+        Store::set_meta(&tx, CLOCK_MEASURED_AT, &pc_now.to_string())?;
+        Ok(tx.commit()?)
+    }
+
+    /// The correction to start the app's clock with at PC time `pc`, before the server is
+    /// reached: the one
+    /// last measured, unless the PC's clock has since been set back (it reads earlier than
+    /// when the correction was measured: someone fixed a clock that ran ahead, and applying
+    /// the old correction would now put the app years behind).
+    pub fn clock_offset_at_start(&self, pc: i64) -> Result<i64> {
+        let measured_at: Option<i64> = self.meta(CLOCK_MEASURED_AT)?.and_then(|s| s.parse().ok());
+        match measured_at {
+            Some(at) if pc < at - 3_600_000 => Ok(0),
+            _ => self.clock_offset(),
+        }
     }
 
     /// Offices a case can be transferred to (from the server; empty when not enrolled).

@@ -238,12 +238,25 @@ fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
         },
     )
     .unwrap();
-    s.set_clock_offset(-7_200_000).unwrap();
+    let pc = test_now();
+    s.set_clock_offset(-7_200_000, pc).unwrap();
     // A round trip's jitter is not written; a real change is.
-    s.set_clock_offset(-7_200_400).unwrap();
+    s.set_clock_offset(-7_200_400, pc).unwrap();
     assert_eq!(s.clock_offset().unwrap(), -7_200_000);
-    s.set_clock_offset(-3_000).unwrap();
+    s.set_clock_offset(-3_000, pc).unwrap();
     assert_eq!(s.clock_offset().unwrap(), -3_000);
+    assert_eq!(s.clock_offset_at_start(pc + 60_000).unwrap(), -3_000);
+    // Measured while the PC's clock ran three years ahead; the clock has since been set back
+    // (it now reads earlier than the measurement): the old correction would put the app three
+    // years behind, so it starts uncorrected until the server is reached again.
+    let year3 = 3 * 365 * 86_400_000;
+    s.set_clock_offset(-year3, pc + year3).unwrap();
+    assert_eq!(
+        s.clock_offset_at_start(pc + year3 + 60_000).unwrap(),
+        -year3
+    );
+    assert_eq!(s.clock_offset_at_start(pc + 60_000).unwrap(), 0);
+    assert_eq!(s.clock_offset().unwrap(), -year3, "kept for the trace");
     s.unenrol().unwrap();
     assert_eq!(
         s.pending_revokes().unwrap(),

@@ -3,6 +3,11 @@
 //! behind, end with the same events and the same projections wherever scopes overlap, no
 //! event lost or duplicated.
 //!
+//! Each seed runs twice, the second time beside an adversary (a device of another community
+//! pushing clocks ahead and impossible, forged assignments, steps on others' cases, payloads
+//! the app refuses, and its own rigged configuration): the honest offices still converge and
+//! every figure of every honest office equals the first run's.
+//!
 //! CI runs a bounded number of fixed seeds on each backend; `JIESU_SYNC_SEEDS=200` (and
 //! optionally `JIESU_SYNC_SEED_BASE`) runs more, see the README.
 
@@ -152,13 +157,109 @@ async fn replicas_converge_through_faults_restarts_and_skewed_clocks() {
         .unwrap_or(0);
     for backend in BACKENDS {
         for seed in base..base + seeds {
-            run(backend, seed).await;
+            let honest = run(backend, seed, false).await;
+            // The same run beside a hostile office: the honest offices still converge, nobody
+            // panics, and every figure of every honest office is what it was without it.
+            let beside = run(backend, seed, true).await;
+            assert_eq!(
+                honest, beside,
+                "backend {backend:?}, seed {seed}: figures rigged by the adversary"
+            );
         }
     }
 }
 
-async fn run(backend: Backend, seed: u64) {
-    let ctx = format!("backend {backend:?}, seed {seed}");
+/// What the adversary (a device of community c, beside the honest offices) tries: pushes the
+/// server must refuse whole. Returns the codes it may be refused with.
+fn attack(
+    rng: &mut SmallRng,
+    adversary: &App,
+    honest_cases: &[jiesu_core::Case],
+) -> (Vec<jiesu_core::Event>, &'static [Code]) {
+    use jiesu_core::EventBody;
+    let id = adversary.store().identity().clone();
+    let ev = |stream: String, wall_ms: i64, counter: u32, body: EventBody| jiesu_core::Event {
+        id: uuid::Uuid::now_v7(),
+        stream,
+        hlc: jiesu_core::Hlc { wall_ms, counter },
+        author: id.author.clone(),
+        device: id.device.clone(),
+        office: id.office.clone(),
+        body,
+    };
+    let intake = |form: jiesu_core::NewCase| {
+        EventBody::CaseReceived(Box::new(jiesu_core::event::Received {
+            number: "261123-AD001".into(),
+            intake: form,
+            response_due: now() + 86_400_000,
+            resolve_due: now() + 3 * 86_400_000,
+        }))
+    };
+    let stream = uuid::Uuid::now_v7().to_string();
+    match rng.random_range(0..6) {
+        // A clock ahead, from a day to decades.
+        0 => {
+            let ahead = rng.random_range(86_400_000..60 * YEAR_MS);
+            let wall = (now() + ahead).min(jiesu_core::validate::LATEST_MS - 1);
+            (
+                vec![ev(stream, wall, rng.random(), intake(parking("未来")))],
+                &[Code::ClockAhead],
+            )
+        }
+        // A clock no PC can have.
+        1 => {
+            let wall = [9_000_000_000_000_000, i64::MAX, -1, 0, i64::MIN][rng.random_range(0..5)];
+            (
+                vec![ev(stream, wall, u32::MAX, intake(parking("坏钟")))],
+                &[Code::InvalidInput],
+            )
+        }
+        // Its own case, handed to an honest office.
+        2 => {
+            let mut filed = ev(stream.clone(), now(), 0, intake(parking("冒名")));
+            filed.office = jiesu_core::wire::UNENROLLED_OFFICE.into();
+            let assign = ev(
+                stream,
+                now() + 1,
+                0,
+                EventBody::CaseOfficeAssigned {
+                    office: ["a", "b", "s1"][rng.random_range(0..3)].into(),
+                    office_name: "冒名".into(),
+                },
+            );
+            (vec![filed, assign], &[Code::OutOfScope])
+        }
+        // A step on an honest office's case.
+        3 if !honest_cases.is_empty() => {
+            let case = &honest_cases[rng.random_range(0..honest_cases.len())];
+            let body = EventBody::CaseResolved {
+                outcome: jiesu_core::Outcome::Solved,
+                result: "替别人办结".into(),
+            };
+            // Out of its scope, or (not pushed yet) a case the server does not know.
+            (
+                vec![ev(case.id.to_string(), now(), 0, body)],
+                &[Code::OutOfScope, Code::InvalidInput],
+            )
+        }
+        // What the app's forms refuse.
+        _ => {
+            let mut form = parking("x");
+            match rng.random_range(0..3) {
+                0 => form.description = "漏".repeat(rng.random_range(4001..50_000)),
+                1 => form.category = "rigged.category".into(),
+                _ => form.resident.phone = "ring-ring".into(),
+            }
+            (
+                vec![ev(stream, now(), 0, intake(form))],
+                &[Code::InvalidInput],
+            )
+        }
+    }
+}
+
+async fn run(backend: Backend, seed: u64, adversary: bool) -> Vec<jiesu_core::figures::Figures> {
+    let ctx = format!("backend {backend:?}, seed {seed}, adversary {adversary}");
     let mut rng = SmallRng::seed_from_u64(seed);
     let place = Place::new(backend);
     let mut server = TestServer::start(&place).await;
@@ -191,7 +292,57 @@ async fn run(backend: Backend, seed: u64) {
         })
         .collect();
 
+    // The adversary: a device of community c, with an RNG of its own so the honest run is
+    // the same with it or without it. Its own configuration is accepted (it is its office's)
+    // and reaches the district, which must not apply it; the district takes it in before the
+    // faults begin, so its later pages are the same in both runs.
+    let hostile = App::enrol(&server, "c", 0).await;
+    let mut adv_rng = SmallRng::seed_from_u64(seed ^ 0xad_7e_55);
+    let mut accepted: Vec<String> = Vec::new();
+    if adversary {
+        let mut st = hostile.store();
+        let today = jiesu_core::calendar::local_date(st.now_ms());
+        for d in 0..30 {
+            let date = (today + chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string();
+            st.set_calendar_day(&date, false).unwrap();
+        }
+        st.set_figure_settings(jiesu_core::figures::FigureSettings {
+            weight_response: 1.0,
+            weight_solution: 0.0,
+            weight_satisfaction: 0.0,
+            basic_factor: 0.0,
+            min_sample: 1,
+        })
+        .unwrap();
+        st.add_unit("对手的物业").unwrap();
+        accepted = st.event_ids().unwrap();
+    }
+    if adversary {
+        hostile.sync().await;
+    }
+    faulty[4]
+        .on
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    jiesu_sync::sync_round(&apps[4].store, &faulty[4], &|_| {})
+        .await
+        .unwrap();
+    faulty[4]
+        .on
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+
     for _step in 0..60 {
+        if adversary && adv_rng.random_ratio(1, 3) {
+            let cases = apps[0].store().all_cases().unwrap();
+            let (events, codes) = attack(&mut adv_rng, &hostile, &cases);
+            let e = hostile
+                .client
+                .push(&PushRequest { events })
+                .await
+                .expect_err("refused");
+            assert!(codes.contains(&e.code), "{ctx}: {e}");
+        }
         let i = rng.random_range(0..apps.len());
         let app = &apps[i];
         match rng.random_range(0..10) {
@@ -271,7 +422,9 @@ async fn run(backend: Backend, seed: u64) {
         district_set.len(),
         "{ctx}: no duplicates"
     );
-    let every: BTreeSet<String> = all_created.iter().map(|(id, _)| id.clone()).collect();
+    let mut every: BTreeSet<String> = all_created.iter().map(|(id, _)| id.clone()).collect();
+    // And the adversary's own configuration, which it may write and the district may see.
+    every.extend(accepted.iter().cloned());
     assert_eq!(district_set, every, "{ctx}: the district holds every event");
     let server_page = server.storage.pull("d", 0, 1_000_000, 0).await.unwrap();
     assert_eq!(
@@ -412,5 +565,23 @@ async fn run(backend: Backend, seed: u64) {
         meeting_projections[0], meeting_projections[1],
         "{ctx}: the two devices of a, meetings"
     );
+    // What the leaders rank by, at every honest office, over all time.
+    let all_time = jiesu_core::figures::FigureQuery {
+        from: jiesu_core::validate::EARLIEST_MS,
+        to: jiesu_core::validate::LATEST_MS,
+        ..Default::default()
+    };
+    let mut figures = Vec::new();
+    for app in &apps {
+        let st = app.store();
+        let settings = st.figure_settings().unwrap();
+        figures.push(st.figures(&all_time, &settings).unwrap());
+    }
+    assert_eq!(
+        apps[4].store().figure_settings().unwrap(),
+        jiesu_core::figures::FigureSettings::default(),
+        "{ctx}: the district's weights are its own"
+    );
     server.stop().await;
+    figures
 }

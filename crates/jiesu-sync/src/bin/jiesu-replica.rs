@@ -5,7 +5,8 @@
 //! files a parking complaint described by TEXT (with the photo at PATH) if asked, generates N
 //! sample cases if asked (a large office for a first sync to fetch), runs one sync round,
 //! and prints the cases it holds as JSON lines (`{"number", "office", "state", "description",
-//! "photo"}`, `photo` being the size of the photo's bytes held here, or null).
+//! "received_at", "resolve_due", "steps", "photo"}`, `steps` the kinds of its timeline's events
+//! and `photo` the size of the photo's bytes held here, or null).
 
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     // JIESU_CLOCK_AT / JIESU_CLOCK_OFFSET_MS start the clock elsewhere, as in the app.
-    let (clock, _) = jiesu_core::CorrectedClock::from_env()?;
+    let clock = jiesu_core::CorrectedClock::from_env()?;
     let mut store = jiesu_core::Store::open(std::path::Path::new(&dir), Box::new(clock.clone()))?;
     if store.identity().author.is_empty() {
         let office = store.identity().office.clone();
@@ -72,6 +73,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "office": c.office,
                 "state": c.state,
                 "description": c.description,
+                "received_at": c.received_at,
+                "resolve_due": c.resolve_due,
+                "steps": store
+                    .case_detail(c.id)
+                    .map(|d| d.timeline.iter().map(|t| t.event.body.kind()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
                 "photo": c
                     .attachment
                     .as_ref()

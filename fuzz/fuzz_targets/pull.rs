@@ -1,0 +1,41 @@
+//! The pull decoder: arbitrary bytes as a page of the server's feed, and arbitrary events
+//! encoded as one and decoded again, folded as a replica folds a pulled page; arbitrary bytes
+//! as a stored event's (kind, payload) columns. A panic is a finding.
+#![no_main]
+
+use jiesu_core::wire::{PullResponse, Pulled};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(page) = serde_json::from_slice::<PullResponse>(data) {
+        let events: Vec<_> = page.events.into_iter().map(|p| p.event).collect();
+        jiesu_core::fuzzing::fold(&events);
+    }
+    let (kind, payload) = data.split_at(data.len() / 2);
+    let _ = jiesu_core::event::EventBody::from_columns(
+        &String::from_utf8_lossy(kind),
+        &String::from_utf8_lossy(payload),
+    );
+    let mut u = arbitrary::Unstructured::new(data);
+    if let Ok(events) = jiesu_core::fuzzing::events(&mut u) {
+        let page = PullResponse {
+            events: events
+                .into_iter()
+                .enumerate()
+                .map(|(i, event)| Pulled {
+                    event,
+                    seq: i as i64 + 1,
+                    received_ms: 1_795_395_600_000,
+                })
+                .collect(),
+            next: 0,
+            more: false,
+            remaining: 0,
+            server_time: 1_795_395_600_000,
+        };
+        let bytes = serde_json::to_vec(&page).expect("pages encode");
+        let back: PullResponse = serde_json::from_slice(&bytes).expect("what was encoded decodes");
+        let events: Vec<_> = back.events.into_iter().map(|p| p.event).collect();
+        jiesu_core::fuzzing::fold(&events);
+    }
+});
