@@ -23,6 +23,7 @@ fn main() {
             "unenrol",
             "sync_now",
             "restamp_future_work",
+            "config_log",
             "list_meetings",
             "schedule_meeting",
             "meeting_detail",

@@ -237,6 +237,12 @@ pub async fn sync_now(state: State<'_, AppState>) -> CmdResult<()> {
     Ok(())
 }
 
+/// Every settings change held here, with why those of other offices do not apply.
+#[tauri::command]
+pub async fn config_log(state: State<'_, AppState>) -> CmdResult<Vec<TimelineEntry>> {
+    Ok(store(&state).config_log()?)
+}
+
 /// Stamp again, by this PC's clock, the unsent work written while the clock was ahead (the
 /// window asks the user to check the clock first); returns how many events moved.
 #[tauri::command]

@@ -97,6 +97,7 @@ fn main() {
             commands::unenrol,
             commands::sync_now,
             commands::restamp_future_work,
+            commands::config_log,
             commands::list_meetings,
             commands::schedule_meeting,
             commands::meeting_detail,

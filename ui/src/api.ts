@@ -2,6 +2,7 @@
 // from src/bindings (generated from the Rust types by ts-rs), and every failure becomes a
 // JiesuError carrying the core's {code, message, params}.
 import { invoke } from '@tauri-apps/api/core'
+import type { TimelineEntry } from './bindings/TimelineEntry'
 import type { AppInfo } from './bindings/AppInfo'
 import type { Attachment } from './bindings/Attachment'
 import type { Case } from './bindings/Case'
@@ -88,6 +89,7 @@ export const api = {
   unenrol: () => call<number>('unenrol'),
   syncNow: () => call<void>('sync_now'),
   restampFutureWork: () => call<number>('restamp_future_work'),
+  configLog: () => call<TimelineEntry[]>('config_log'),
   listMeetings: () => call<MeetingRow[]>('list_meetings'),
   scheduleMeeting: (info: MeetingInfo) => call<Meeting>('schedule_meeting', { info }),
   meetingDetail: (meetingId: string) => call<MeetingDetail>('meeting_detail', { meetingId }),

@@ -464,18 +464,23 @@ impl EventBody {
         }
     }
 
-    /// Split into the stored `(kind, payload JSON)` pair.
-    pub fn to_columns(&self) -> (&'static str, String) {
+    /// Split into the stored `(kind, payload JSON)` pair. An error for a body JSON cannot
+    /// hold (a weight that is not a finite number): nothing unreadable is ever stored.
+    pub fn to_columns(&self) -> serde_json::Result<(&'static str, String)> {
         let kind = self.kind();
-        let whole = serde_json::to_string(self).expect("event bodies serialise");
+        let whole = serde_json::to_string(self)?;
         // Adjacently tagged, the tag first: `{"kind":"…","payload":…}`. Cutting the payload
         // out of the text is several times cheaper than going through a `Value` tree, and a
         // first sync stores hundreds of thousands of events.
         let payload = whole
             .strip_prefix(&format!(r#"{{"kind":"{kind}","payload":"#))
             .and_then(|rest| rest.strip_suffix('}'))
-            .map_or_else(|| "null".to_owned(), str::to_owned);
-        (kind, payload)
+            .ok_or_else(|| {
+                <serde_json::Error as serde::ser::Error>::custom(format!(
+                    "{kind}: the body did not serialise as {{kind, payload}}"
+                ))
+            })?;
+        Ok((kind, payload.to_owned()))
     }
 
     /// Rebuild from the stored `(kind, payload JSON)` pair.
@@ -511,7 +516,7 @@ mod tests {
                 working: true,
             },
         ] {
-            let (kind, payload) = body.to_columns();
+            let (kind, payload) = body.to_columns().unwrap();
             assert_eq!(EventBody::from_columns(kind, &payload).unwrap(), body);
         }
     }
@@ -529,7 +534,7 @@ mod tests {
             }
         }))
         .unwrap();
-        let (kind, payload) = body.to_columns();
+        let (kind, payload) = body.to_columns().unwrap();
         assert_eq!(kind, "case_received");
         assert!(payload.starts_with(r#"{"number":"HM-0001""#), "{payload}");
         assert_eq!(EventBody::from_columns(kind, &payload).unwrap(), body);

@@ -41,15 +41,31 @@ use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureSettings {
     /// Composite weight of 响应率.
+    #[serde(serialize_with = "finite")]
     pub weight_response: f64,
     /// Composite weight of 解决率.
+    #[serde(serialize_with = "finite")]
     pub weight_solution: f64,
     /// Composite weight of 满意率.
+    #[serde(serialize_with = "finite")]
     pub weight_satisfaction: f64,
     /// How much a 基本满意 counts towards 满意率.
+    #[serde(serialize_with = "finite")]
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
+}
+
+/// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
+/// replica could read back; such a value is an error, not a stored event.
+fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else {
+        Err(serde::ser::Error::custom(
+            "a weight must be a finite number",
+        ))
+    }
 }
 
 impl Default for FigureSettings {

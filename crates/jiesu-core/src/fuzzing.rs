@@ -134,6 +134,20 @@ pub fn replica(events: &[Event]) {
     let mut s = Store::open_in_memory(Box::new(ManualClock::new(1_795_395_600_000)))
         .expect("an in-memory store opens");
     s.set_identity("s1", "街道", "值班员").expect("identity");
+    // What can come over the wire is what JSON can say; anything else is refused whole and
+    // stores nothing.
+    let (sayable, unsayable): (Vec<Event>, Vec<Event>) = events
+        .iter()
+        .cloned()
+        .partition(|e| e.body.to_columns().is_ok() && serde_json::to_string(e).is_ok());
+    if !unsayable.is_empty() {
+        assert!(
+            s.apply_remote(events).is_err(),
+            "an event JSON cannot hold is refused"
+        );
+        assert_eq!(s.stats().expect("stats").events, 0, "and nothing is stored");
+    }
+    let events = &sayable[..];
     s.apply_remote(events)
         .expect("received events are stored, whatever they say");
     let cases = s.all_cases().expect("cases read back");

@@ -83,11 +83,12 @@ pub enum Step {
     },
 }
 
-/// Canonical body and digest of an event.
-pub fn digest(ev: &Event) -> (String, String) {
-    let body = serde_json::to_string(ev).expect("events serialise");
+/// Canonical body and digest of an event; `None` for one JSON cannot hold (it cannot have
+/// come as JSON, but nothing here panics on what a caller hands it).
+pub fn digest(ev: &Event) -> Option<(String, String)> {
+    let body = serde_json::to_string(ev).ok()?;
     let digest = hex::encode(sha2::Sha256::digest(body.as_bytes()));
-    (body, digest)
+    Some((body, digest))
 }
 
 /// Decide every write of a push, or refuse it whole. Nothing is written on refusal.
@@ -123,7 +124,9 @@ pub fn plan(
     let mut seen: HashMap<Uuid, String> = HashMap::new();
     let mut steps = Vec::with_capacity(events.len());
     for (index, ev) in events.iter().enumerate() {
-        let (body, dg) = digest(ev);
+        let (body, dg) = digest(ev).ok_or_else(|| {
+            ApiError::invalid(format!("event {} cannot be stored as JSON", ev.id))
+        })?;
         let reused =
             || ApiError::invalid(format!("event {} reuses an id with other content", ev.id));
         if let Some((seq, received_ms, stored)) = known.events.get(&ev.id) {

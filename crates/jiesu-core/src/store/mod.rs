@@ -781,6 +781,13 @@ impl Store {
     }
 
     /// A stream's events in fold order, each with its conflict if it could not apply.
+    /// Every configuration change this replica holds, its own and other offices', in fold
+    /// order: those that do not apply here (an office below or beside, or a change no app could
+    /// have made) carry the reason as their conflict. The settings page lists them.
+    pub fn config_log(&self) -> Result<Vec<TimelineEntry>> {
+        self.timeline(CONFIG_STREAM)
+    }
+
     fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
@@ -1267,7 +1274,7 @@ fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool> {
 }
 
 fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<usize> {
-    let (kind, payload) = ev.body.to_columns();
+    let (kind, payload) = ev.body.to_columns()?;
     Ok(conn.prepare_cached(sql)?.execute(params![
         ev.id.to_string(),
         ev.stream,

@@ -173,7 +173,7 @@ impl Store {
         // come back in the same transaction.
         tx.execute_batch("DROP TRIGGER events_are_immutable;")?;
         for ev in &rewritten {
-            let (kind, payload) = ev.body.to_columns();
+            let (kind, payload) = ev.body.to_columns()?;
             tx.execute(
                 "UPDATE events SET kind = ?2, payload = ?3, hlc_wall = ?4, hlc_counter = ?5
                  WHERE id = ?1",

@@ -32,7 +32,7 @@ fn an_empty_file_migrates_to_the_latest_version() {
 /// part of every version's contract.
 fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
     for (_, e) in events {
-        let (kind, payload) = e.body.to_columns();
+        let (kind, payload) = e.body.to_columns().unwrap();
         conn.execute(
             "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
