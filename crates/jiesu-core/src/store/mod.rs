@@ -210,6 +210,18 @@ impl Store {
                 return Err(Error::invalid(field, Reason::Length));
             }
         }
+        // Every event carries these: what `validate::event` would refuse there is refused here.
+        for (field, v) in [
+            ("office", office),
+            ("office_name", office_name),
+            ("author", author),
+        ] {
+            if v.chars().any(char::is_control)
+                || (field == "office" && v.trim().contains(char::is_whitespace))
+            {
+                return Err(Error::invalid(field, Reason::Malformed));
+            }
+        }
         let tx = self.conn.transaction()?;
         for (k, v) in [
             ("office", office),

@@ -705,3 +705,25 @@ fn an_event_json_cannot_hold_is_refused_and_nothing_is_stored() {
     );
     assert_files_sanely(&mut street);
 }
+
+/// A name that would make every later event invalid (and forge lines in listings) is refused
+/// where it is typed, so the PC is never stuck with it.
+#[test]
+fn a_user_name_with_control_characters_is_refused_where_it_is_typed() {
+    let (mut s, _) = store_at(test_now());
+    for (office, name, author) in [
+        ("a", "和美社区", "李\n书记"),
+        ("a", "和美\u{1b}社区", "李书记"),
+        ("a b", "和美社区", "李书记"),
+    ] {
+        assert!(matches!(
+            s.set_identity(office, name, author),
+            Err(Error::Invalid {
+                reason: Reason::Malformed,
+                ..
+            })
+        ));
+    }
+    assert_eq!(s.identity().author, "李书记");
+    assert_files_sanely(&mut s);
+}
