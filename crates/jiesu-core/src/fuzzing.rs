@@ -11,7 +11,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use uuid::Uuid;
 
-use crate::event::{CONFIG_STREAM, Event, EventBody, Received};
+use crate::event::{CONFIG_STREAM, Event, EventBody, Intake, Received};
 use crate::figures::{Dimension, Figure, FigureQuery, FigureRow, Judge};
 use crate::hlc::{Hlc, ManualClock};
 use crate::{Case, CaseQuery, Store};
@@ -25,7 +25,7 @@ pub fn events(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<Event>> {
     for s in &streams {
         if u.ratio(3, 4)? {
             let at = clock(u)?;
-            let mut intake = crate::sample::parking_complaint("漏水");
+            let mut intake: Intake = crate::sample::parking_complaint("漏水").into();
             if u.ratio(1, 4)? {
                 intake = u.arbitrary()?;
             }

@@ -19,6 +19,7 @@
 
 use crate::api::NewCase;
 use crate::error::{Error, Reason, Result};
+use crate::event::Intake;
 use crate::event::{Aggregate, CONFIG_STREAM, Event, EventBody};
 use crate::figures::FigureSettings;
 use crate::meeting::{ItemKind, MeetingInfo};
@@ -99,7 +100,7 @@ pub fn instant(field: &'static str, ms: i64) -> Result<()> {
 }
 
 /// The intake form as submitted: normalised, then checked as it will be stored.
-pub(crate) fn new_case(mut c: NewCase) -> Result<NewCase> {
+pub(crate) fn new_case(mut c: NewCase) -> Result<Intake> {
     c.description = text("description", c.description, true)?;
     c.location = text("location", c.location, false)?;
     c.work_order_no = text("work_order_no", c.work_order_no, false)?;
@@ -120,12 +121,13 @@ pub(crate) fn new_case(mut c: NewCase) -> Result<NewCase> {
     ] {
         *v = text(field, std::mem::take(v), false)?;
     }
+    let c = Intake::from(c);
     intake(&c)?;
     Ok(c)
 }
 
 /// The intake form as stored in a `case_received`.
-fn intake(c: &NewCase) -> Result<()> {
+fn intake(c: &Intake) -> Result<()> {
     stored_text("description", &c.description, true, MAX_TEXT)?;
     stored_text("location", &c.location, false, MAX_TEXT)?;
     stored_text("work_order_no", &c.work_order_no, false, MAX_TEXT)?;

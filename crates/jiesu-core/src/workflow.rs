@@ -310,7 +310,7 @@ mod tests {
     fn received(id: uuid::Uuid) -> Case {
         let body = EventBody::CaseReceived(Box::new(Received {
             number: "1".into(),
-            intake: crate::api::NewCase {
+            intake: crate::event::Intake {
                 channel: Channel::Phone,
                 work_order_no: String::new(),
                 category: "parking".into(),

@@ -7,6 +7,7 @@ mod it {
     mod desk;
     mod exports;
     mod figures;
+    mod fixtures;
     mod meetings;
     mod migrations;
     mod sample;

@@ -12,6 +12,10 @@ import type { TimesCorrected } from "./TimesCorrected";
 
 /**
  * What happened, with the data the step needs. Serialised as `{kind, payload}`.
+ *
+ * The kind is the variant's name in snake_case, for serde's tag and for [`EventBody::kind`]
+ * alike (strum derives the one, serde the other, by the same rule); the golden fixtures
+ * (`tests/fixtures/events/`) hold both to every stored kind.
  */
 export type EventBody = { "kind": "case_received", "payload": Received } | { "kind": "case_dispatched", "payload": { 
 /**

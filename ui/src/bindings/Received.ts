@@ -54,11 +54,11 @@ description: string,
  */
 location: string, 
 /**
- * A photo saved earlier with `Store::save_attachment`.
+ * The photo, saved beside the store.
  */
 attachment: Attachment | null, 
 /**
- * The meeting the case comes from. Set by the meeting commands, not the intake form;
- * absent from events written before meetings existed, so their bytes never change.
+ * The meeting the case comes from; absent from events written before meetings existed,
+ * so their bytes never change.
  */
 meeting?: string, };

@@ -389,7 +389,7 @@ impl Store {
         &mut self,
         staged: &mut Staged,
         case_id: Uuid,
-        intake: NewCase,
+        intake: crate::event::Intake,
         resolve_due: Option<i64>,
     ) -> Result<String> {
         let now = self.clock.now_ms();

@@ -63,7 +63,7 @@ fn forged(stream: &str, wall_ms: i64, office: &str, device: &str, body: EventBod
 fn intake(number: &str, at: i64) -> EventBody {
     EventBody::CaseReceived(Box::new(Received {
         number: number.into(),
-        intake: parking_case("外来案件"),
+        intake: parking_case("外来案件").into(),
         response_due: at + DAY,
         resolve_due: at + 3 * DAY,
     }))
@@ -432,7 +432,7 @@ fn payloads_the_app_would_refuse_are_kept_quarantined_and_survive_a_rebuild() {
             "description",
             EventBody::CaseReceived(Box::new(Received {
                 number: "1".into(),
-                intake: long,
+                intake: long.into(),
                 response_due: test_now(),
                 resolve_due: test_now(),
             })),
@@ -441,7 +441,7 @@ fn payloads_the_app_would_refuse_are_kept_quarantined_and_survive_a_rebuild() {
             "category",
             EventBody::CaseReceived(Box::new(Received {
                 number: "2".into(),
-                intake: unknown,
+                intake: unknown.into(),
                 response_due: test_now(),
                 resolve_due: test_now(),
             })),
@@ -450,7 +450,7 @@ fn payloads_the_app_would_refuse_are_kept_quarantined_and_survive_a_rebuild() {
             "resident.phone",
             EventBody::CaseReceived(Box::new(Received {
                 number: "3".into(),
-                intake: phone,
+                intake: phone.into(),
                 response_due: test_now(),
                 resolve_due: test_now(),
             })),
@@ -459,7 +459,7 @@ fn payloads_the_app_would_refuse_are_kept_quarantined_and_survive_a_rebuild() {
             "resolve_due",
             EventBody::CaseReceived(Box::new(Received {
                 number: "4".into(),
-                intake: parking_case("x"),
+                intake: parking_case("x").into(),
                 response_due: test_now(),
                 resolve_due: 9_000_000_000_000_000,
             })),

@@ -34,7 +34,7 @@ fn forged(app: &App, stream: &str, wall_ms: i64, body: EventBody) -> Event {
 fn intake(at: i64, form: jiesu_core::NewCase) -> EventBody {
     EventBody::CaseReceived(Box::new(Received {
         number: "261123-ZZ001".into(),
-        intake: form,
+        intake: form.into(),
         response_due: at + DAY,
         resolve_due: at + 3 * DAY,
     }))
@@ -362,7 +362,7 @@ async fn a_payload_the_app_would_refuse_is_refused_by_the_server() {
         phone.resident.phone = "call-me".into();
         let far = EventBody::CaseReceived(Box::new(Received {
             number: "1".into(),
-            intake: parking("x"),
+            intake: parking("x").into(),
             response_due: now(),
             resolve_due: -9_000_000_000_000_000,
         }));

@@ -190,7 +190,7 @@ fn attack(
     let intake = |form: jiesu_core::NewCase| {
         EventBody::CaseReceived(Box::new(jiesu_core::event::Received {
             number: "261123-AD001".into(),
-            intake: form,
+            intake: form.into(),
             response_due: now() + 86_400_000,
             resolve_due: now() + 3 * 86_400_000,
         }))
