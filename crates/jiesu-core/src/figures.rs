@@ -58,7 +58,7 @@ pub struct FigureSettings {
 
 /// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
 /// replica could read back; such a value is an error, not a stored event.
-fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     if v.is_finite() {
         s.serialize_f64(*v)
     } else {

@@ -283,7 +283,7 @@ pub fn apply(meeting: Option<&Meeting>, event: &Event) -> Result<Meeting> {
                     .map_err(|_| Error::invalid("stream", Reason::Malformed))?,
                 office: event.office.clone(),
                 filed_by: event.device.clone(),
-                info: (**info).clone(),
+                info: (**info).clone().into(),
                 attendees: Vec::new(),
                 agenda: Vec::new(),
                 items: Vec::new(),
@@ -330,7 +330,7 @@ pub fn apply(meeting: Option<&Meeting>, event: &Event) -> Result<Meeting> {
             if info.kind != m.info.kind {
                 return Err(Error::invalid("kind", Reason::Unknown));
             }
-            m.info = (**info).clone();
+            m.info = (**info).clone().into();
         }
         EventBody::AttendeeAdded {
             attendee,
@@ -567,7 +567,7 @@ mod tests {
                 id,
                 1,
                 "李记录",
-                EventBody::MeetingScheduled(Box::new(info())),
+                EventBody::MeetingScheduled(Box::new(info().into())),
             ),
         )
         .unwrap();
@@ -627,7 +627,12 @@ mod tests {
         let item = Uuid::now_v7();
         let mut m = apply(
             None,
-            &ev(id, 1, "a", EventBody::MeetingScheduled(Box::new(info()))),
+            &ev(
+                id,
+                1,
+                "a",
+                EventBody::MeetingScheduled(Box::new(info().into())),
+            ),
         )
         .unwrap();
         m = apply(

@@ -19,8 +19,8 @@
 
 use crate::api::NewCase;
 use crate::error::{Error, Reason, Result};
-use crate::event::Intake;
 use crate::event::{Aggregate, CONFIG_STREAM, Event, EventBody};
+use crate::event::{Intake, MeetingHeader};
 use crate::figures::FigureSettings;
 use crate::meeting::{ItemKind, MeetingInfo};
 
@@ -168,17 +168,18 @@ fn intake(c: &Intake) -> Result<()> {
     Ok(())
 }
 
-/// A meeting's header.
-pub(crate) fn meeting_info(mut info: MeetingInfo) -> Result<MeetingInfo> {
+/// A meeting's header, from the form to what the log stores.
+pub(crate) fn meeting_info(mut info: MeetingInfo) -> Result<MeetingHeader> {
     info.title = line("title", info.title, true)?;
     info.place = line("place", info.place, false)?;
     info.facilitator = line("facilitator", info.facilitator, true)?;
     info.recorder = line("recorder", info.recorder, false)?;
+    let info = MeetingHeader::from(info);
     stored_meeting_info(&info)?;
     Ok(info)
 }
 
-fn stored_meeting_info(info: &MeetingInfo) -> Result<()> {
+fn stored_meeting_info(info: &MeetingHeader) -> Result<()> {
     stored_text("title", &info.title, true, MAX_LINE)?;
     stored_text("place", &info.place, false, MAX_LINE)?;
     stored_text("facilitator", &info.facilitator, true, MAX_LINE)?;
@@ -391,7 +392,7 @@ fn body(ev: &Event) -> Result<()> {
             name("name", n, true)
         }
         B::CalendarDaySet { date, .. } => calendar_date(date).map(|_| ()),
-        B::FigureSettingsSet(s) => figure_settings(s),
+        B::FigureSettingsSet(s) => figure_settings(&FigureSettings::from((**s).clone())),
     }
 }
 
@@ -550,10 +551,13 @@ mod tests {
             event(&ev(
                 CONFIG_STREAM,
                 at(2026),
-                EventBody::FigureSettingsSet(Box::new(FigureSettings {
-                    weight_response: w,
-                    ..FigureSettings::default()
-                })),
+                EventBody::FigureSettingsSet(Box::new(
+                    FigureSettings {
+                        weight_response: w,
+                        ..FigureSettings::default()
+                    }
+                    .into(),
+                )),
             ))
         };
         assert!(weights(FigureSettings::default().weight_response).is_ok());

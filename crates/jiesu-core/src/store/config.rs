@@ -19,6 +19,7 @@ use super::{record_conflict, stream_events};
 use crate::authority::{Tree, config_rank};
 use crate::error::Result;
 use crate::event::{CONFIG_STREAM, Event, EventBody};
+use crate::figures::FigureSettings;
 
 /// Apply this office's own configuration event (a command's): its own always ranks first.
 pub(super) fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
@@ -39,7 +40,9 @@ pub(super) fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO config_values (key, value) VALUES ('figure_settings', ?1)",
             )?
-            .execute([serde_json::to_string(settings)?])?;
+            .execute([serde_json::to_string(&FigureSettings::from(
+                (**settings).clone(),
+            ))?])?;
         }
         _ => {}
     }

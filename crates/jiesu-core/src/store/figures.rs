@@ -232,7 +232,7 @@ impl Store {
         crate::validate::figure_settings(&settings)?;
         let ev = self.new_event(
             crate::event::CONFIG_STREAM.into(),
-            crate::event::EventBody::FigureSettingsSet(Box::new(settings.clone())),
+            crate::event::EventBody::FigureSettingsSet(Box::new(settings.clone().into())),
         )?;
         let sp = self.conn.savepoint()?;
         super::append(&sp, &ev)?;

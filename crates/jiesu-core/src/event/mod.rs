@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::api::NewCase;
 use crate::hlc::Hlc;
-use crate::meeting::{AttendeeRole, ItemKind, MeetingInfo};
+use crate::meeting::{AttendeeRole, ItemKind};
 use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
+
+mod payload;
+pub use payload::{FigureRules, Intake, MeetingHeader, Received, TimesCorrected};
 
 /// The stream that holds office configuration (units, calendar edits).
 pub const CONFIG_STREAM: &str = "config";
@@ -190,9 +192,9 @@ pub enum EventBody {
     /// 承诺书: a signed promise to the resident, tracked until fulfilled or broken.
     CommitmentIssued(Box<Commitment>),
     /// A meeting is scheduled: its stream's first event.
-    MeetingScheduled(Box<MeetingInfo>),
+    MeetingScheduled(Box<MeetingHeader>),
     /// The header changed (draft minutes only; the kind never changes).
-    MeetingRescheduled(Box<MeetingInfo>),
+    MeetingRescheduled(Box<MeetingHeader>),
     /// An attendee on the sign-in sheet.
     AttendeeAdded {
         /// Stable id within the meeting.
@@ -302,7 +304,7 @@ pub enum EventBody {
         name: String,
     },
     /// The figures' settings (三率 weights, the 基本满意 factor, the ranking's minimum sample).
-    FigureSettingsSet(Box<crate::figures::FigureSettings>),
+    FigureSettingsSet(Box<FigureRules>),
     /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
     CalendarDaySet {
         /// `YYYY-MM-DD`.
@@ -310,22 +312,6 @@ pub enum EventBody {
         /// `true` working day, `false` day off.
         working: bool,
     },
-}
-
-/// Steps of one stream stamped again because the clock that wrote them was ahead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub struct TimesCorrected {
-    /// How many of the stream's events were stamped again.
-    pub events: u32,
-    /// How far they moved (ms; negative: back, which is the only way a clock that was ahead
-    /// is corrected).
-    #[ts(type = "number")]
-    pub shifted_ms: i64,
-    /// The earliest time the wrong clock had given them (ms), for the trace.
-    #[ts(type = "number")]
-    pub first_ms: i64,
 }
 
 /// The kinds of stream.
@@ -337,78 +323,6 @@ pub enum Aggregate {
     Meeting,
     /// The office's configuration ([`CONFIG_STREAM`]).
     Config,
-}
-
-/// The intake form as submitted, plus what intake decided: the number and the deadlines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub struct Received {
-    /// Human case number.
-    pub number: String,
-    /// What the form captured.
-    #[serde(flatten)]
-    #[ts(flatten)]
-    pub intake: Intake,
-    /// First response due (ms).
-    #[ts(type = "number")]
-    pub response_due: i64,
-    /// Resolution due (ms).
-    #[ts(type = "number")]
-    pub resolve_due: i64,
-}
-
-/// What the intake form captured, as `case_received` stores it: the log's own type, so a field
-/// added to the form ([`NewCase`]) changes no stored payload until it is written here, as a new
-/// version (the golden fixtures fail otherwise).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub struct Intake {
-    /// How it came in.
-    pub channel: crate::model::Channel,
-    /// 12345 work-order number; required for the hotline channel.
-    #[serde(default)]
-    pub work_order_no: String,
-    /// Category code.
-    pub category: String,
-    /// Urgency.
-    pub urgency: crate::model::Urgency,
-    /// Who.
-    pub resident: crate::model::Resident,
-    /// Where they live.
-    #[serde(default)]
-    pub address: crate::model::Address,
-    /// What.
-    pub description: String,
-    /// Where the problem is.
-    #[serde(default)]
-    pub location: String,
-    /// The photo, saved beside the store.
-    #[serde(default)]
-    pub attachment: Option<crate::model::Attachment>,
-    /// The meeting the case comes from; absent from events written before meetings existed,
-    /// so their bytes never change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub meeting: Option<Uuid>,
-}
-
-impl From<NewCase> for Intake {
-    fn from(c: NewCase) -> Intake {
-        Intake {
-            channel: c.channel,
-            work_order_no: c.work_order_no,
-            category: c.category,
-            urgency: c.urgency,
-            resident: c.resident,
-            address: c.address,
-            description: c.description,
-            location: c.location,
-            attachment: c.attachment,
-            meeting: c.meeting,
-        }
-    }
 }
 
 impl EventBody {

@@ -1,0 +1,189 @@
+//! The payloads' own types: what the log stores for the steps that carry more than a few
+//! fields. The forms and views the window uses ([`NewCase`], [`MeetingInfo`],
+//! [`FigureSettings`]) convert to and from them, so a change to a form never changes a stored
+//! byte; a change here is a new version (see the golden fixtures, `tests/it/fixtures.rs`).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::api::NewCase;
+use crate::figures::FigureSettings;
+use crate::meeting::{MeetingInfo, MeetingKind};
+
+/// Steps of one stream stamped again because the clock that wrote them was ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct TimesCorrected {
+    /// How many of the stream's events were stamped again.
+    pub events: u32,
+    /// How far they moved (ms; negative: back, which is the only way a clock that was ahead
+    /// is corrected).
+    #[ts(type = "number")]
+    pub shifted_ms: i64,
+    /// The earliest time the wrong clock had given them (ms), for the trace.
+    #[ts(type = "number")]
+    pub first_ms: i64,
+}
+
+/// The intake form as submitted, plus what intake decided: the number and the deadlines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct Received {
+    /// Human case number.
+    pub number: String,
+    /// What the form captured.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub intake: Intake,
+    /// First response due (ms).
+    #[ts(type = "number")]
+    pub response_due: i64,
+    /// Resolution due (ms).
+    #[ts(type = "number")]
+    pub resolve_due: i64,
+}
+
+/// What the intake form captured, as `case_received` stores it: the log's own type, so a field
+/// added to the form ([`NewCase`]) changes no stored payload until it is written here, as a new
+/// version (the golden fixtures fail otherwise).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct Intake {
+    /// How it came in.
+    pub channel: crate::model::Channel,
+    /// 12345 work-order number; required for the hotline channel.
+    #[serde(default)]
+    pub work_order_no: String,
+    /// Category code.
+    pub category: String,
+    /// Urgency.
+    pub urgency: crate::model::Urgency,
+    /// Who.
+    pub resident: crate::model::Resident,
+    /// Where they live.
+    #[serde(default)]
+    pub address: crate::model::Address,
+    /// What.
+    pub description: String,
+    /// Where the problem is.
+    #[serde(default)]
+    pub location: String,
+    /// The photo, saved beside the store.
+    #[serde(default)]
+    pub attachment: Option<crate::model::Attachment>,
+    /// The meeting the case comes from; absent from events written before meetings existed,
+    /// so their bytes never change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub meeting: Option<Uuid>,
+}
+
+impl From<NewCase> for Intake {
+    fn from(c: NewCase) -> Intake {
+        Intake {
+            channel: c.channel,
+            work_order_no: c.work_order_no,
+            category: c.category,
+            urgency: c.urgency,
+            resident: c.resident,
+            address: c.address,
+            description: c.description,
+            location: c.location,
+            attachment: c.attachment,
+            meeting: c.meeting,
+        }
+    }
+}
+
+/// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
+/// the projection use [`MeetingInfo`], which converts both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct MeetingHeader {
+    /// Kind.
+    pub kind: MeetingKind,
+    /// Title, e.g. 关于小区停车难的居民议事会.
+    pub title: String,
+    /// Start (ms).
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    /// End (ms), when known.
+    #[ts(type = "number | null")]
+    pub ends_at: Option<i64>,
+    /// Place.
+    pub place: String,
+    /// 主持人: the one who approves the minutes.
+    pub facilitator: String,
+    /// 记录人
+    pub recorder: String,
+}
+
+/// The figures' settings as `figure_settings_set` stores them; the settings page and the
+/// figures use [`FigureSettings`], which converts both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct FigureRules {
+    /// Composite weight of 响应率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_response: f64,
+    /// Composite weight of 解决率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_solution: f64,
+    /// Composite weight of 满意率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_satisfaction: f64,
+    /// How much a 基本满意 counts towards 满意率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub basic_factor: f64,
+    /// Units with fewer cases than this are listed apart, not ranked.
+    pub min_sample: u32,
+}
+
+/// `From` both ways between a stored type and the form or view of the same fields: the field
+/// list is written once, and a field added to one side and not the other does not compile.
+macro_rules! same_fields {
+    ($stored:ident, $form:ident { $($field:ident),+ $(,)? }) => {
+        impl From<$form> for $stored {
+            fn from(f: $form) -> $stored {
+                let $form { $($field),+ } = f;
+                $stored { $($field),+ }
+            }
+        }
+        impl From<$stored> for $form {
+            fn from(s: $stored) -> $form {
+                let $stored { $($field),+ } = s;
+                $form { $($field),+ }
+            }
+        }
+    };
+}
+
+same_fields!(
+    MeetingHeader,
+    MeetingInfo {
+        kind,
+        title,
+        starts_at,
+        ends_at,
+        place,
+        facilitator,
+        recorder,
+    }
+);
+
+same_fields!(
+    FigureRules,
+    FigureSettings {
+        weight_response,
+        weight_solution,
+        weight_satisfaction,
+        basic_factor,
+        min_sample,
+    }
+);
