@@ -1,34 +1,70 @@
-//! Durability: a writer killed with SIGKILL at random moments loses nothing it acknowledged.
+//! Durability: a writer killed with SIGKILL at random moments loses nothing it acknowledged,
+//! and its store is whole after every kill.
 //!
-//! The test binary re-runs itself as the writer (`writer_child`, ignored in normal runs), reads
-//! the ids it prints after each commit, kills it mid-stream, and checks the database.
+//! The test binary re-runs itself as the writer (`writer_child`, ignored in normal runs) in
+//! one of three moments a PC lives through: daily work (intake and a step, each committed
+//! alone), a first sync (bulk pull pages, then the settle that folds them), and a migration
+//! (opening a store written by an earlier version). The parent reads what the writer
+//! acknowledges (printed after each commit), kills it after a random delay, and checks, after
+//! every kill: `PRAGMA integrity_check` is ok, every acknowledged event is there (all of an old
+//! store's events after a migration), and the projections equal a rebuild from the log.
+//!
+//! CI runs 30 kills. The soak (results in docs/BENCHMARKS.md, "Reliability"):
+//! `JIESU_CRASH_KILLS=1000 JIESU_CRASH_OLD_OPS=3000 cargo test --release -p jiesu-core
+//! --test integration killed_writers -- --nocapture`.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use jiesu_core::store::{DB_FILE, MIGRATIONS};
+use jiesu_core::wire::{PullResponse, Pulled};
 use jiesu_core::*;
 use rand::Rng;
+use rusqlite_migration::{M, Migrations};
 
 use super::common::*;
 
 const DIR_VAR: &str = "JIESU_CRASH_DIR";
+const MOMENT_VAR: &str = "JIESU_CRASH_MOMENT";
+const SEED_VAR: &str = "JIESU_CRASH_SEED";
+
+fn env_num(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Moment {
+    Work,
+    FirstSync,
+    Migration,
+}
 
 #[test]
-#[ignore = "run by killed_writers_lose_no_acknowledged_event as its child process"]
+#[ignore = "run by killed_writers_lose_nothing_acknowledged as its child process"]
 fn writer_child() {
     let Ok(dir) = std::env::var(DIR_VAR) else {
         return;
     };
-    let mut s = Store::open(std::path::Path::new(&dir), Box::new(SystemClock)).unwrap();
+    let dir = Path::new(&dir);
+    let moment = std::env::var(MOMENT_VAR).unwrap();
+    let mut s = Store::open(dir, Box::new(SystemClock)).unwrap();
+    println!("opened");
+    if moment == "migration" {
+        return;
+    }
     s.set_identity("office-a", "和美社区", "crash").unwrap();
-    let mut i = 0u64;
-    loop {
-        i += 1;
-        let case = s.receive(parking_case(&format!("停车难 {i}"))).unwrap();
-        println!("committed {}", case.id);
-        let c = s
-            .act(
+    let mut r = rng(env_num(SEED_VAR, 1));
+    if moment == "work" {
+        for i in 0u64.. {
+            let case = s.receive(parking_case(&format!("停车难 {i}"))).unwrap();
+            println!("case {}", case.id);
+            s.act(
                 case.id,
                 CaseCommand::Dispatch {
                     unit: "property".into(),
@@ -36,86 +72,288 @@ fn writer_child() {
                 },
             )
             .unwrap();
-        println!("committed-state {} {}", c.id, c.state.as_str());
+            println!("dispatched {}", case.id);
+        }
+    }
+    // A first sync: another PC of the office has worked; its log arrives in pages, stored
+    // unfolded, then folded in one settle; again, as the next pull brings more.
+    loop {
+        let (mut other, clock) = store_at(test_now() - 200 * 86_400_000);
+        random_workload(&mut r, &mut other, &clock, 150);
+        let events = other.events_after(0, u32::MAX).unwrap();
+        for page in events.chunks(50) {
+            let cursor = s.pull_cursor().unwrap();
+            let page = PullResponse {
+                events: page
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, e))| Pulled {
+                        event: e.clone(),
+                        seq: cursor + i as i64 + 1,
+                        received_ms: test_now(),
+                    })
+                    .collect(),
+                next: cursor + page.len() as i64,
+                more: true,
+                remaining: 0,
+                server_time: test_now(),
+            };
+            s.apply_pull_bulk(&page).unwrap();
+            let ids: Vec<String> = page.events.iter().map(|p| p.event.id.to_string()).collect();
+            println!("event {}", ids.join(" "));
+        }
+        println!("settling");
+        s.settle().unwrap();
+        println!("settled");
     }
 }
 
-#[test]
-fn killed_writers_lose_no_acknowledged_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let mut r = rng(0xC0FFEE);
-    let mut acknowledged = Vec::new();
-    let mut dispatched = Vec::new();
-    let runs = 25;
-    for _ in 0..runs {
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "it::crash::writer_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(DIR_VAR, dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let kill_after = Duration::from_millis(r.random_range(30..400));
-        let reader = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                got.push(line);
-            }
-            got
-        });
-        let start = Instant::now();
-        while start.elapsed() < kill_after {
-            std::thread::sleep(Duration::from_millis(5));
+/// What the writer said it had committed before it died.
+#[derive(Default)]
+struct Acknowledged {
+    events: HashSet<uuid::Uuid>,
+    cases: Vec<uuid::Uuid>,
+    dispatched: Vec<uuid::Uuid>,
+    lines: usize,
+    /// The last thing it said.
+    last: String,
+}
+
+fn run_and_kill(dir: &Path, moment: Moment, seed: u64, kill_after: Duration) -> Acknowledged {
+    let name = match moment {
+        Moment::Work => "work",
+        Moment::FirstSync => "first_sync",
+        Moment::Migration => "migration",
+    };
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "it::crash::writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(DIR_VAR, dir)
+        .env(MOMENT_VAR, name)
+        .env(SEED_VAR, seed.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(|l| l.ok())
+            .collect::<Vec<_>>()
+    });
+    let start = Instant::now();
+    while start.elapsed() < kill_after {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
         }
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        for line in reader.join().unwrap() {
-            if let Some(rest) = line.strip_prefix("committed-state ") {
-                dispatched.push(
-                    rest.split(' ')
-                        .next()
-                        .unwrap()
-                        .parse::<uuid::Uuid>()
-                        .unwrap(),
-                );
-            } else if let Some(id) = line.strip_prefix("committed ") {
-                acknowledged.push(id.parse::<uuid::Uuid>().unwrap());
-            }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = child.kill(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let mut ack = Acknowledged::default();
+    for line in reader.join().unwrap() {
+        ack.lines += 1;
+        ack.last = line.split(' ').next().unwrap_or("").to_owned();
+        let (what, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+        let ids = rest.split(' ').filter_map(|w| w.parse::<uuid::Uuid>().ok());
+        match what {
+            "event" => ack.events.extend(ids),
+            "case" => ack.cases.extend(ids),
+            "dispatched" => ack.dispatched.extend(ids),
+            _ => {}
         }
     }
-    assert!(
-        acknowledged.len() > runs,
-        "the writer got going: {}",
-        acknowledged.len()
-    );
-    let mut s = Store::open(dir.path(), Box::new(SystemClock)).unwrap();
+    ack
+}
+
+/// What a store's projections must be after a kill.
+enum Projections<'a> {
+    /// Those of its log: a rebuild changes nothing.
+    OfTheLog,
+    /// Those the same store has when nothing kills it (an old store, whose projections its
+    /// earlier version wrote, migrated).
+    Uninterrupted(&'a (Vec<Case>, Vec<Meeting>)),
+}
+
+/// The store in `dir` after a kill: whole, at the latest schema, holding `events` (and the
+/// acknowledged cases and steps), its projections as they must be. Returns how many events
+/// it holds.
+fn check(
+    dir: &Path,
+    events: &HashSet<uuid::Uuid>,
+    ack: &Acknowledged,
+    expect: Projections<'_>,
+    what: &str,
+) -> usize {
+    let mut s = Store::open(dir, Box::new(ManualClock::new(test_now()))).unwrap();
+    let version: i64 = s
+        .connection()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, MIGRATIONS.len(), "{what}");
     let ok: String = s
         .connection()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(ok, "ok");
-    for id in &acknowledged {
+    assert_eq!(ok, "ok", "{what}");
+    let held: HashSet<uuid::Uuid> = s
+        .event_ids()
+        .unwrap()
+        .iter()
+        .map(|i| i.parse().unwrap())
+        .collect();
+    let lost: Vec<_> = events.difference(&held).collect();
+    assert!(
+        lost.is_empty(),
+        "{what}: acknowledged events lost: {lost:?}"
+    );
+    for id in &ack.cases {
         s.case(*id)
-            .unwrap_or_else(|e| panic!("acknowledged case {id} lost: {e}"));
+            .unwrap_or_else(|e| panic!("{what}: acknowledged case {id} lost: {e}"));
     }
-    for id in &dispatched {
+    for id in &ack.dispatched {
         assert_eq!(
             s.case(*id).unwrap().state,
             CaseState::Dispatched,
-            "acknowledged dispatch of {id} lost"
+            "{what}: acknowledged dispatch of {id} lost"
         );
     }
-    // The projection still agrees with the log after all those kills.
-    let live = s.all_cases().unwrap();
-    s.rebuild_projections().unwrap();
-    assert_eq!(live, s.all_cases().unwrap());
+    let now = (s.all_cases().unwrap(), s.all_meetings().unwrap());
+    match expect {
+        Projections::OfTheLog => {
+            s.rebuild_projections().unwrap();
+            let rebuilt = (s.all_cases().unwrap(), s.all_meetings().unwrap());
+            assert!(now == rebuilt, "{what}: the projections are not the log's");
+        }
+        Projections::Uninterrupted(want) => {
+            assert!(
+                &now == want,
+                "{what}: not the store an uninterrupted migration makes"
+            );
+        }
+    }
+    held.len()
+}
+
+/// A store file written by an earlier version `k` of the schema, holding `events`.
+fn old_store(k: usize, events: &[(i64, Event)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("jiesu-crash-v{k}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
+    Migrations::new(MIGRATIONS[..k].iter().map(|m| M::up(m)).collect())
+        .to_latest(&mut conn)
+        .unwrap();
+    let tx = conn.transaction().unwrap();
+    super::migrations::copy_log(&tx, events);
+    tx.commit().unwrap();
+    dir
+}
+
+#[test]
+fn killed_writers_lose_nothing_acknowledged() {
+    let kills = env_num("JIESU_CRASH_KILLS", 30) as usize;
+    let mut r = rng(env_num("JIESU_CRASH_SEED_BASE", 0xC0FFEE));
+
+    // The log old stores hold: a community's months of work.
+    let (mut src, clock) = store_at(test_now() - 365 * 86_400_000);
+    random_workload(
+        &mut r,
+        &mut src,
+        &clock,
+        env_num("JIESU_CRASH_OLD_OPS", 300) as usize,
+    );
+    let old_log = src.events_after(0, u32::MAX).unwrap();
+    let old_ids: HashSet<uuid::Uuid> = old_log.iter().map(|(_, e)| e.id).collect();
+    let versions: Vec<usize> = (1..MIGRATIONS.len()).collect();
+    let templates: Vec<PathBuf> = versions.iter().map(|&k| old_store(k, &old_log)).collect();
+    let copy_of = |k: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        for f in std::fs::read_dir(&templates[k]).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
+        }
+        dir
+    };
+    // Each old store migrated without a kill: what a killed migration must end as; and how
+    // long one takes, so kills land inside it.
+    let mut migration_ms = 0;
+    let uninterrupted: Vec<(Vec<Case>, Vec<Meeting>)> = (0..templates.len())
+        .map(|k| {
+            let dir = copy_of(k);
+            let started = Instant::now();
+            let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+            migration_ms = migration_ms.max(started.elapsed().as_millis() as u64);
+            (s.all_cases().unwrap(), s.all_meetings().unwrap())
+        })
+        .collect();
+
+    let mut live = tempfile::tempdir().unwrap();
+    let mut acknowledged: HashSet<uuid::Uuid> = HashSet::new();
+    let mut counts = [0usize; 3];
+    let (mut in_settle, mut in_migration) = (0, 0);
+    let mut lines = 0;
+    for n in 0..kills {
+        // A PC's store does not grow forever in a test: a fresh one every 50 kills.
+        if n % 50 == 49 {
+            live = tempfile::tempdir().unwrap();
+            acknowledged.clear();
+        }
+        let moment = match r.random_range(0..3) {
+            0 => Moment::Work,
+            1 => Moment::FirstSync,
+            _ => Moment::Migration,
+        };
+        counts[moment as usize] += 1;
+        let what = format!("kill {n} ({moment:?})");
+        if moment == Moment::Migration {
+            let k = r.random_range(0..templates.len());
+            let dir = copy_of(k);
+            // The process starts in some 10 ms; the migration follows.
+            let after = Duration::from_millis(r.random_range(5..migration_ms + 100));
+            let ack = run_and_kill(dir.path(), moment, r.random(), after);
+            lines += ack.lines;
+            in_migration += usize::from(ack.last.is_empty());
+            let what = format!("{what} from v{}", versions[k]);
+            let expect = Projections::Uninterrupted(&uninterrupted[k]);
+            let held = check(dir.path(), &old_ids, &ack, expect, &what);
+            assert_eq!(
+                held,
+                old_ids.len(),
+                "{what}: the old store's events, no more"
+            );
+            continue;
+        }
+        let after = Duration::from_millis(r.random_range(20..400));
+        let ack = run_and_kill(live.path(), moment, r.random(), after);
+        lines += ack.lines;
+        in_settle += usize::from(ack.last == "settling");
+        acknowledged.extend(ack.events.iter().copied());
+        check(
+            live.path(),
+            &acknowledged,
+            &ack,
+            Projections::OfTheLog,
+            &what,
+        );
+    }
+    for t in &templates {
+        let _ = std::fs::remove_dir_all(t);
+    }
+    eprintln!(
+        "{kills} kills: work {}, first sync {} ({in_settle} while settling), migration {} \
+         ({in_migration} before the store had opened; a {}-event store, {migration_ms} ms); \
+         {lines} acknowledgements read; every check passed",
+        counts[0],
+        counts[1],
+        counts[2],
+        old_log.len()
+    );
+    assert!(lines > kills, "the writers got going: {lines} lines");
 }

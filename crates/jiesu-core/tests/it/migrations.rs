@@ -30,7 +30,7 @@ fn an_empty_file_migrates_to_the_latest_version() {
 
 /// Copy an event log into a database at any schema version: the events table's columns are
 /// part of every version's contract.
-fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
+pub(super) fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
     for (_, e) in events {
         let (kind, payload) = e.body.to_columns().unwrap();
         conn.execute(

@@ -1,0 +1,100 @@
+//! The window's commands, named once. `build.rs` makes a permission for each from this list;
+//! the tests below hold the handler registration (`main.rs`), the capability file and the
+//! page's calls (`ui/src/api.ts`) to it, so a command cannot be registered but not allowed,
+//! allowed but not registered, or called under a name that does not exist.
+
+/// Every command the window may call.
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "setup",
+    "catalog",
+    "receive_case",
+    "act",
+    "case_detail",
+    "list_cases",
+    "find_resident",
+    "save_attachment",
+    "attachment",
+    "calendar_year",
+    "set_calendar_day",
+    "add_unit",
+    "set_user",
+    "sync_status",
+    "enrol",
+    "unenrol",
+    "sync_now",
+    "restamp_future_work",
+    "config_log",
+    "list_meetings",
+    "schedule_meeting",
+    "meeting_detail",
+    "meeting_act",
+    "open_item_case",
+    "capture_visitor",
+    "export_minutes",
+    "export_ics",
+    "dashboard",
+    "figure_cases",
+    "figure_settings",
+    "set_figure_settings",
+    "export_report",
+    "export_figure_csv",
+    "export_list_csv",
+    "desk",
+    "overdue_watch",
+    "notify",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+    use std::collections::BTreeSet;
+
+    fn listed() -> BTreeSet<String> {
+        COMMANDS.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn every_command_is_registered_and_nothing_else() {
+        let main = include_str!("main.rs");
+        let start = main.find("generate_handler![").expect("the handler list") + 18;
+        let end = start + main[start..].find(']').unwrap();
+        let registered: BTreeSet<String> = main[start..end]
+            .split(',')
+            .filter_map(|c| c.trim().strip_prefix("commands::"))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(registered, listed());
+    }
+
+    #[test]
+    fn the_capability_file_allows_exactly_the_commands() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let allowed: BTreeSet<String> = file["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        assert_eq!(allowed, listed());
+    }
+
+    #[test]
+    fn the_page_calls_only_commands_that_exist_and_every_one_of_them() {
+        let api = include_str!("../../ui/src/api.ts");
+        // `call<T>('name'` and `callRaw<T>('name'`: the page's one door to the shell.
+        let called: BTreeSet<String> = api
+            .split("call")
+            .skip(1)
+            .filter_map(|rest| {
+                let rest = rest.strip_prefix("Raw").unwrap_or(rest);
+                let rest = rest.strip_prefix('<')?;
+                let args = &rest[rest.find(">('")? + 3..];
+                Some(args[..args.find('\'')?].to_owned())
+            })
+            .collect();
+        assert_eq!(called, listed());
+    }
+}
