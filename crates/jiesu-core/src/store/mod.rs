@@ -959,6 +959,7 @@ impl Store {
 
     /// Case ids whose searchable fields contain every term, by a plain `LIKE` scan: the
     /// oracle the indexed search is tested against.
+    #[cfg(feature = "test-support")]
     pub fn search_by_like_scan(&self, input: &str) -> Result<Vec<Uuid>> {
         let terms: Vec<String> = input.split_whitespace().map(str::to_owned).collect();
         if terms.is_empty() {
@@ -1115,13 +1116,13 @@ impl Store {
 
     /// Set the hit count from which search walks the list order instead of the index, so
     /// tests can hold both plans to the same oracle.
-    #[doc(hidden)]
+    #[cfg(feature = "test-support")]
     pub fn set_dense_search_threshold(&mut self, hits: u32) {
         self.dense_search = hits;
     }
 
     /// The raw connection, for tests that must prove what the database itself refuses.
-    #[doc(hidden)]
+    #[cfg(feature = "test-support")]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
