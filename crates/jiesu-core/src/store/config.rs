@@ -1,5 +1,6 @@
-//! The office's configuration (units, calendar days, the figures' settings) folded from the
-//! `config` stream under the authority rules of [`crate::authority`].
+//! The office's configuration (units, calendar days, the figures' settings): the commands that
+//! change it, and its fold from the `config` stream under the authority rules of
+//! [`crate::authority`].
 //!
 //! The server shares an office's configuration up and down its line: a street sees what its
 //! communities set, a community what its street and district set. What *applies* here is only
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{record_conflict, stream_events};
+use super::*;
 use crate::authority::{Tree, config_rank};
 use crate::error::Result;
 use crate::event::{CONFIG_STREAM, Event, EventBody};
@@ -125,4 +126,90 @@ pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
         apply_config(tx, &ev)?;
     }
     Ok(())
+}
+
+impl Store {
+    /// Add a handling unit to the office's list; returns its code.
+    pub fn add_unit(&mut self, name: &str) -> Result<Unit> {
+        let name = text("name", name.to_owned(), true)?;
+        if name.chars().count() > 60 {
+            return Err(Error::invalid("name", Reason::TooLong));
+        }
+        if self.units()?.iter().any(|u| u.name == name) {
+            return Err(Error::invalid("name", Reason::Duplicate));
+        }
+        let code = format!("u-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let ev = self.new_event(
+            CONFIG_STREAM.into(),
+            EventBody::UnitAdded {
+                code: code.clone(),
+                name: name.clone(),
+            },
+        )?;
+        let sp = self.conn.savepoint()?;
+        append(&sp, &ev)?;
+        apply_config(&sp, &ev)?;
+        sp.commit()?;
+        Ok(Unit { code, name })
+    }
+
+    /// Mark a date as a working day or a day off (调休 corrections).
+    pub fn set_calendar_day(&mut self, date: &str, working: bool) -> Result<()> {
+        let d = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::invalid("date", Reason::BadDate))?;
+        crate::validate::calendar_date(&d.format("%Y-%m-%d").to_string())?;
+        let ev = self.new_event(
+            CONFIG_STREAM.into(),
+            EventBody::CalendarDaySet {
+                date: d.format("%Y-%m-%d").to_string(),
+                working,
+            },
+        )?;
+        let sp = self.conn.savepoint()?;
+        append(&sp, &ev)?;
+        apply_config(&sp, &ev)?;
+        sp.commit()?;
+        self.calendar.set(d, working);
+        Ok(())
+    }
+
+    /// The office's handling units: the defaults, then those the office added.
+    pub fn units(&self) -> Result<Vec<Unit>> {
+        self.units_where("applies = 1")
+    }
+
+    /// Units of offices whose configuration does not apply here: named (their cases read
+    /// well), never offered for dispatch.
+    pub fn other_units(&self) -> Result<Vec<Unit>> {
+        let mine = self.units()?;
+        Ok(self
+            .all_units()?
+            .into_iter()
+            .filter(|u| !mine.iter().any(|m| m.code == u.code))
+            .collect())
+    }
+
+    /// Every unit this replica can name, for reports and exports.
+    pub fn all_units(&self) -> Result<Vec<Unit>> {
+        self.units_where("1")
+    }
+
+    pub(super) fn units_where(&self, filter: &str) -> Result<Vec<Unit>> {
+        let mut units = catalog::default_units();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT code, name FROM units WHERE {filter} ORDER BY rowid"
+        ))?;
+        for u in stmt.query_map([], |r| {
+            Ok(Unit {
+                code: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })? {
+            let u = u?;
+            if !units.iter().any(|d| d.code == u.code) {
+                units.push(u);
+            }
+        }
+        Ok(units)
+    }
 }

@@ -1,0 +1,363 @@
+//! Case rows beyond the projection itself: the search text, the figures' keys, the due rank, and how they are written.
+
+use super::*;
+
+/// The column that filters by `code` at its level: an equality there also yields the
+/// received order from the column's index (a prefix range would not).
+pub(super) fn category_column(code: &str) -> &'static str {
+    match code.matches('.').count() {
+        0 => "cat1",
+        1 => "cat2",
+        _ => "category",
+    }
+}
+
+/// The first `levels` segments of a dotted category code (the whole code if it is shorter).
+pub(super) fn category_prefix(code: &str, levels: usize) -> &str {
+    match code.match_indices('.').nth(levels - 1) {
+        Some((i, _)) => &code[..i],
+        None => code,
+    }
+}
+
+pub(super) fn search_text(c: &Case) -> String {
+    let sep = search::FIELD_SEP.to_string();
+    search::fold(
+        &[
+            c.number.as_str(),
+            &c.resident.name,
+            &c.resident.phone,
+            &c.address.display(),
+            &c.description,
+            &c.location,
+            &c.work_order_no,
+        ]
+        .join(&sep),
+    )
+}
+
+/// Where a case sorts in "most urgent first": open cases by their earliest deadline (a
+/// promised letter date counts, so a broken promise is on the overdue list), closed ones
+/// after them all.
+pub(super) fn due_rank(c: &Case) -> i64 {
+    if !c.state.is_open() {
+        return CLOSED_RANK + c.resolve_due;
+    }
+    match &c.letter {
+        Some(l) => c.resolve_due.min(l.commitment.due),
+        None => c.resolve_due,
+    }
+}
+
+/// The id of a figures grouping key (unit, category, channel, building, office), added on
+/// first use.
+pub(super) fn figure_key(conn: &Connection, value: &str) -> Result<i64> {
+    let id = match find_figure_key(conn, value)? {
+        Some(id) => id,
+        None => conn
+            .prepare_cached("INSERT INTO figure_keys (value) VALUES (?1) RETURNING id")?
+            .query_row([value], |r| r.get(0))?,
+    };
+    // A fact holds keys as u32 (`schema::fact_blob!`); four billion distinct units,
+    // buildings and categories would mean a damaged store, not a busy office.
+    if u32::try_from(id).is_err() {
+        return Err(rusqlite::Error::IntegralValueOutOfRange(0, id).into());
+    }
+    Ok(id)
+}
+
+/// The id of a figures grouping key, if it was ever used.
+pub(super) fn find_figure_key(conn: &Connection, value: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM figure_keys WHERE value = ?1")?
+        .query_row([value], |r| r.get(0))
+        .optional()?)
+}
+
+/// What a case row holds besides the case's fields, and takes work to make: computed where
+/// the case was folded, so that during a settle the reading thread makes it and the writing
+/// thread (the one the settle waits for) only binds and steps.
+pub(crate) struct CaseText {
+    search: String,
+    /// The search index's columns (unigrams, bigrams) if made ahead; otherwise made when the
+    /// row is (re)indexed.
+    index: Option<(String, String)>,
+    doc: String,
+}
+
+impl CaseText {
+    /// `index`: make the search index's columns now too (on a thread that is not the writer).
+    pub(super) fn of(c: &Case, index: bool) -> Result<CaseText> {
+        let search = search_text(c);
+        Ok(CaseText {
+            index: index.then(|| search::index_columns(&search)),
+            search,
+            doc: serde_json::to_string(c)?,
+        })
+    }
+}
+
+/// Remove a case's projection rows (the row, its figures' facts, its search terms), for a
+/// fold that changes what a fold never changes.
+pub(super) fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
+    let row: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT rowid, received_at FROM cases WHERE id = ?1",
+            [stream],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((rowid, received_at)) = row {
+        conn.execute("DELETE FROM case_fts WHERE rowid = ?1", [rowid])?;
+        conn.execute(
+            "DELETE FROM case_facts WHERE received_at = ?1 AND case_rowid = ?2",
+            [received_at, rowid],
+        )?;
+        conn.execute("DELETE FROM cases WHERE rowid = ?1", [rowid])?;
+    }
+    Ok(())
+}
+
+pub(super) fn write_case(
+    conn: &Connection,
+    c: &Case,
+    last: &Event,
+    reindex: Reindex<'_>,
+) -> Result<()> {
+    write_case_text(conn, c, last, reindex, CaseText::of(c, false)?)
+}
+
+pub(super) fn write_case_text(
+    conn: &Connection,
+    c: &Case,
+    last: &Event,
+    reindex: Reindex<'_>,
+    text: CaseText,
+) -> Result<()> {
+    let rowid: i64 = conn
+        .prepare_cached(
+            "INSERT INTO cases (id, number, office, state, is_open, channel, category, urgency,
+                handling_unit, resident_name, resident_phone, address, description, location,
+                work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
+                fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank, meeting_id,
+                letter_due)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+             ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
+                response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
+                fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29,
+                office = ?3
+             RETURNING rowid",
+        )?
+        .query_row(
+            params![
+                c.id.to_string(),
+                c.number,
+                c.office,
+                c.state.as_str(),
+                c.state.is_open(),
+                enum_name(&c.channel),
+                c.category,
+                enum_name(&c.urgency),
+                c.handling_unit,
+                c.resident.name,
+                c.resident.phone,
+                c.address.display(),
+                c.description,
+                c.location,
+                c.work_order_no,
+                c.received_at,
+                c.response_due,
+                c.resolve_due,
+                c.resolved_at,
+                &text.search,
+                last.hlc.wall_ms,
+                last.hlc.counter,
+                last.id.to_string(),
+                text.doc,
+                category_prefix(&c.category, 1),
+                category_prefix(&c.category, 2),
+                due_rank(c),
+                c.meeting.map(|m| m.to_string()),
+                c.letter.as_ref().map(|l| l.commitment.due),
+            ],
+            |r| r.get(0),
+        )?;
+    let mut reindex = reindex;
+    let mut key = |value: &str| match &mut reindex {
+        Reindex::Batch(batch) => batch.figure_key(conn, value),
+        _ => figure_key(conn, value),
+    };
+    let keys = [
+        key(c.handling_unit.as_deref().unwrap_or(""))?,
+        key(category_prefix(&c.category, 1))?,
+        key(category_prefix(&c.category, 2))?,
+        key(&enum_name(&c.channel))?,
+        key(&c.address.building)?,
+        key(&c.office)?,
+        key(&c.category)?,
+    ];
+    conn.prepare_cached(schema::UPSERT_FACT)?.execute(params![
+        c.received_at,
+        rowid,
+        c.state.as_str(),
+        c.resolve_due,
+        c.resolved_at,
+        due_rank(c),
+        c.extension_count,
+        c.redo_count,
+        c.visit.as_ref().map(|v| v.reachable),
+        c.visit.as_ref().map(|v| v.contacted),
+        c.visit.as_ref().map(|v| v.solved),
+        c.visit
+            .as_ref()
+            .and_then(|v| v.satisfaction)
+            .map(|s| enum_name(&s)),
+        c.letter.as_ref().map(|l| l.commitment.due),
+        keys[0],
+        keys[1],
+        keys[2],
+        keys[3],
+        keys[4],
+        keys[5],
+        keys[6],
+    ])?;
+    let columns = || {
+        text.index
+            .unwrap_or_else(|| search::index_columns(&text.search))
+    };
+    match reindex {
+        Reindex::Keep => Ok(()),
+        Reindex::Now => index_search_text(conn, rowid, &columns(), true),
+        Reindex::Batch(batch) => batch.push(conn, rowid, columns()),
+    }
+}
+
+/// What a projection write does to the search index.
+pub(crate) enum Reindex<'a> {
+    /// The searchable text did not change (an event folded onto a case already indexed).
+    Keep,
+    /// Index the row now: one stream changes in this transaction.
+    Now,
+    /// Index it together with other rows: many streams are folded in this transaction.
+    Batch(&'a mut SearchBatch),
+}
+
+impl Reindex<'_> {
+    /// One event folded: a new row is indexed now, an existing one keeps its search text
+    /// (no event after the first changes what is searched).
+    pub(super) fn if_new(new: bool) -> Self {
+        if new { Reindex::Now } else { Reindex::Keep }
+    }
+}
+
+/// The secondary indexes of the case projection, dropped for a fold of many new cases and
+/// built again from the finished tables, in the same transaction (readers never see them
+/// missing). Unique constraints stay: the upserts need them.
+#[derive(Default)]
+pub(super) struct ProjectionIndexes(Vec<String>);
+
+impl ProjectionIndexes {
+    pub(super) fn drop(tx: &Transaction<'_>) -> Result<ProjectionIndexes> {
+        let defs: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type = 'index' AND tbl_name IN ('cases', 'case_facts') AND sql IS NOT NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &defs {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        Ok(ProjectionIndexes(
+            defs.into_iter().map(|(_, sql)| sql).collect(),
+        ))
+    }
+
+    pub(super) fn restore(self, tx: &Transaction<'_>) -> Result<()> {
+        for sql in self.0 {
+            tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// Search-index rows held back while many streams are folded in one transaction.
+///
+/// FTS5 flushes its pending terms into a new segment at every statement savepoint, and each
+/// upsert into `cases` opens one. Indexed between upserts, every case became a segment of its
+/// own and the merger rewrote them over and over (a third of a first sync's fold). Written
+/// back to back, a few thousand rows make one segment.
+///
+/// It also remembers the figures' grouping keys looked up in the transaction: a first sync's
+/// hundred thousand cases share a few hundred units, categories and buildings, and looking
+/// each one up again was an eighth of writing a case.
+pub(crate) struct SearchBatch {
+    rows: Vec<(i64, (String, String))>,
+    /// Rows above this rowid were inserted in this batch's transaction: nothing to delete.
+    fresh_above: i64,
+    /// Grouping keys by value. Valid for this transaction only: a key added in a transaction
+    /// that rolls back is gone, and so is the batch.
+    keys: HashMap<String, i64>,
+}
+
+impl SearchBatch {
+    /// Rows written back to back; bounds the memory a rebuild of a million cases holds.
+    const ROWS: usize = 4096;
+
+    pub(super) fn new(conn: &Connection) -> Result<SearchBatch> {
+        Ok(SearchBatch {
+            rows: Vec::new(),
+            fresh_above: conn.query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
+                r.get(0)
+            })?,
+            keys: HashMap::new(),
+        })
+    }
+
+    pub(super) fn figure_key(&mut self, conn: &Connection, value: &str) -> Result<i64> {
+        if let Some(&id) = self.keys.get(value) {
+            return Ok(id);
+        }
+        let id = figure_key(conn, value)?;
+        self.keys.insert(value.to_owned(), id);
+        Ok(id)
+    }
+
+    pub(super) fn push(
+        &mut self,
+        conn: &Connection,
+        rowid: i64,
+        columns: (String, String),
+    ) -> Result<()> {
+        self.rows.push((rowid, columns));
+        if self.rows.len() >= Self::ROWS {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Write what is held. Call before the transaction commits.
+    pub(super) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        for (rowid, columns) in self.rows.drain(..) {
+            index_search_text(conn, rowid, &columns, rowid <= self.fresh_above)?;
+        }
+        Ok(())
+    }
+}
+
+/// Index a case's search text (`columns`: [`search::index_columns`] of it).
+pub(super) fn index_search_text(
+    conn: &Connection,
+    rowid: i64,
+    (uni, bi): &(String, String),
+    replace: bool,
+) -> Result<()> {
+    if replace {
+        conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
+    conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+        .execute(params![rowid, uni, bi])?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! Case commands: intake, the workflow's steps, and what they need (numbers, references, units).
+
+use super::*;
+
+impl Store {
+    /// 受理: register a new case.
+    pub fn receive(&mut self, input: NewCase) -> Result<Case> {
+        let input = validate_new_case(input)?;
+        if let Some(a) = &input.attachment
+            && !self.attachment_path(&a.sha256)?.exists()
+        {
+            return Err(Error::NotFound {
+                what: "attachment",
+                id: a.sha256.clone(),
+            });
+        }
+        // Numbers and deadlines come from this PC's clock as the server corrected it, never
+        // from the logical clock, which events from elsewhere may have moved.
+        let now = self.clock.now_ms();
+        let limits = self.policy.limits(&input.category, input.urgency);
+        let body = EventBody::CaseReceived(Box::new(Received {
+            number: self.next_number(now)?,
+            response_due: limits.response.due(&self.calendar, now),
+            resolve_due: limits.resolve.due(&self.calendar, now),
+            intake: input,
+        }));
+        self.commit_case_event(Uuid::now_v7(), body, None)
+    }
+
+    /// Perform a workflow step on a case.
+    pub fn act(&mut self, case_id: Uuid, command: CaseCommand) -> Result<Case> {
+        let case = self.load_case(case_id)?;
+        // Refuse by state before looking at the form, so the message names the real problem.
+        let now = self.clock.now_ms();
+        workflow::check(&case, command.action(), now)?;
+        let body = self.command_body(&case, command, now)?;
+        self.commit_case_event(case_id, body, Some(&case))
+    }
+
+    pub(super) fn command_body(
+        &self,
+        case: &Case,
+        command: CaseCommand,
+        now: i64,
+    ) -> Result<EventBody> {
+        let link_kind = command.link_kind();
+        Ok(match command {
+            CaseCommand::Dispatch { unit, note } => EventBody::CaseDispatched {
+                unit: self.known_unit(unit)?,
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Accept { note } => EventBody::CaseAccepted {
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Note {
+                text: t,
+                contacted_resident,
+            } => EventBody::CaseNoted {
+                text: text("text", t, true)?,
+                contacted_resident,
+            },
+            CaseCommand::Return { reason } => EventBody::CaseReturned {
+                reason: text("reason", reason, true)?,
+            },
+            CaseCommand::Transfer { unit, reason } => {
+                let unit = self.known_unit(unit)?;
+                if case.handling_unit.as_deref() == Some(unit.as_str()) {
+                    return Err(Error::invalid("unit", Reason::SameUnit));
+                }
+                EventBody::CaseTransferred {
+                    unit,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::TransferOffice { office, reason } => {
+                let office = office.trim().to_owned();
+                if office == case.office {
+                    return Err(Error::invalid("office", Reason::SameOffice));
+                }
+                let target = self
+                    .directory()?
+                    .into_iter()
+                    .find(|o| o.id == office)
+                    .ok_or(Error::NotFound {
+                        what: "office",
+                        id: office,
+                    })?;
+                EventBody::CaseTransferredToOffice {
+                    office: target.id,
+                    office_name: target.name,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::RequestExtension { new_due, reason } => {
+                if new_due <= case.resolve_due {
+                    return Err(Error::invalid("new_due", Reason::NotLater));
+                }
+                EventBody::ExtensionRequested {
+                    new_due,
+                    reason: text("reason", reason, true)?,
+                }
+            }
+            CaseCommand::DecideExtension { approved, note } => EventBody::ExtensionDecided {
+                approved,
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Urge { note } => EventBody::CaseUrged {
+                note: text("note", note, true)?,
+            },
+            CaseCommand::Resolve { outcome, result } => EventBody::CaseResolved {
+                outcome,
+                result: text("result", result, true)?,
+            },
+            CaseCommand::Visit {
+                reachable,
+                contacted,
+                solved,
+                satisfaction,
+                note,
+            } => {
+                if reachable && satisfaction.is_none() {
+                    return Err(Error::invalid("satisfaction", Reason::Required));
+                }
+                EventBody::CaseVisited {
+                    reachable,
+                    contacted: reachable && contacted,
+                    solved: reachable && solved,
+                    satisfaction: if reachable { satisfaction } else { None },
+                    note: text("note", note, false)?,
+                }
+            }
+            CaseCommand::Redo { reason } => EventBody::CaseRedone {
+                reason: text("reason", reason, true)?,
+                resolve_due: self
+                    .policy
+                    .limits(&case.category, case.urgency)
+                    .resolve
+                    .due(&self.calendar, now),
+            },
+            CaseCommand::Archive { note } => EventBody::CaseArchived {
+                note: text("note", note, false)?,
+            },
+            CaseCommand::Withdraw { reason } => EventBody::CaseWithdrawn {
+                reason: text("reason", reason, true)?,
+            },
+            CaseCommand::ResolveOnSpot { result } => EventBody::CaseSolvedOnSpot {
+                result: text("result", result, true)?,
+            },
+            CaseCommand::IssueLetter(form) => EventBody::CommitmentIssued(Box::new(
+                self.commitment(&case.description, form, now)?,
+            )),
+            CaseCommand::Link { other } | CaseCommand::Merge { other } => {
+                let other = self.resolve_case_ref(&other)?;
+                if other == case.id {
+                    return Err(Error::invalid("other", Reason::SelfLink));
+                }
+                if case.links.iter().any(|l| l.other == other)
+                    && link_kind == Some(crate::model::LinkKind::Related)
+                {
+                    return Err(Error::invalid("other", Reason::AlreadyLinked));
+                }
+                EventBody::CaseLinked {
+                    other,
+                    link: link_kind.expect("link or merge"),
+                }
+            }
+        })
+    }
+
+    pub(super) fn commit_case_event(
+        &mut self,
+        id: Uuid,
+        body: EventBody,
+        current: Option<&Case>,
+    ) -> Result<Case> {
+        let ev = self.new_event(id.to_string(), body)?;
+        let case = workflow::apply(current, &ev)?;
+        let sp = self.conn.savepoint()?;
+        append(&sp, &ev)?;
+        write_case(&sp, &case, &ev, Reindex::if_new(current.is_none()))?;
+        sp.commit()?;
+        Ok(case)
+    }
+
+    pub(super) fn load_case(&self, id: Uuid) -> Result<Case> {
+        Case::load(&self.conn, &id.to_string())?
+            .map(|(c, _)| c)
+            .ok_or(Error::NotFound {
+                what: "case",
+                id: id.to_string(),
+            })
+    }
+
+    pub(super) fn resolve_case_ref(&self, r: &str) -> Result<Uuid> {
+        let r = r.trim();
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM cases WHERE id = ?1 OR number = ?1 LIMIT 1",
+                [r],
+                |row| row.get(0),
+            )
+            .optional()?;
+        found
+            .and_then(|s| Uuid::parse_str(&s).ok())
+            .ok_or(Error::NotFound {
+                what: "case",
+                id: r.to_owned(),
+            })
+    }
+
+    pub(super) fn known_unit(&self, code: String) -> Result<String> {
+        if self.units()?.iter().any(|u| u.code == code) {
+            Ok(code)
+        } else {
+            Err(Error::NotFound {
+                what: "unit",
+                id: code,
+            })
+        }
+    }
+
+    pub(super) fn next_number(&self, now: i64) -> Result<String> {
+        self.number_after(&self.number_prefix(now), 0)
+    }
+
+    /// `YYMMDD-TG`: the day (China time) and this device's tag.
+    pub(super) fn number_prefix(&self, now: i64) -> String {
+        let day = calendar::local_date(now).format("%y%m%d");
+        let tag = self
+            .device_tag
+            .clone()
+            .unwrap_or_else(|| device_tag(&self.identity.device));
+        format!("{day}-{tag}")
+    }
+
+    /// The next number of a prefix, `skip` more numbers being handed out at once.
+    pub(super) fn number_after(&self, prefix: &str, skip: u32) -> Result<String> {
+        let n: u32 = self.conn.query_row(
+            "SELECT count(*) FROM cases WHERE number >= ?1 AND number < ?1 || '~'",
+            [prefix],
+            |r| r.get(0),
+        )?;
+        Ok(format!("{prefix}{:03}", n + skip + 1))
+    }
+
+    /// A case by id.
+    pub fn case(&self, id: Uuid) -> Result<Case> {
+        self.load_case(id)
+    }
+
+    /// Everything the case page shows.
+    pub fn case_detail(&self, id: Uuid) -> Result<CaseDetail> {
+        let case = self.load_case(id)?;
+        let now = self.clock.now_ms();
+        let timeline = self.timeline(&id.to_string())?;
+        let mut linked_numbers = Vec::new();
+        for l in &case.links {
+            if let Ok(other) = self.load_case(l.other) {
+                linked_numbers.push((l.other, other.number));
+            }
+        }
+        Ok(CaseDetail {
+            allowed: {
+                // Another office can only be named once the server's directory is known.
+                let offices = !self.directory()?.is_empty();
+                workflow::allowed_actions(&case, now)
+                    .into_iter()
+                    .filter(|a| offices || *a != crate::model::Action::TransferOffice)
+                    .collect()
+            },
+            response_status: due_status(
+                case.responded_at.is_none() && case.state.is_open(),
+                case.response_due,
+                now,
+            ),
+            resolve_status: due_status(case.state.is_open(), case.resolve_due, now),
+            meetings: self.case_meetings(case.id)?,
+            letter_status: case.letter_status(now),
+            case,
+            timeline,
+            linked_numbers,
+        })
+    }
+}
+
+/// Two characters from the device id that keep case numbers unique across an office's PCs.
+pub(super) fn device_tag(device: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let h = sha2::Sha256::digest(device.as_bytes());
+    [h[0], h[1]]
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % 32] as char)
+        .collect()
+}

@@ -1,0 +1,264 @@
+//! The case list and search, and the rows they show.
+
+use super::*;
+
+impl Store {
+    /// A page of the case list.
+    ///
+    /// Every filter is an equality or range on an indexed column whose index also yields the
+    /// chosen order, so a page costs a short index walk whatever the store's size. Search picks
+    /// its plan by how common the words are: a rare term reads its few hits from the index
+    /// and sorts them; a common one (thousands of hits) walks the list order and tests each
+    /// row's text, which finds a page after a few hundred rows instead of materialising every
+    /// hit. Totals are counted up to [`COUNT_CAP`]. The page itself is chosen as rowids
+    /// first and read second, so sorting thousands of matches touches only index entries.
+    pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        use rusqlite::types::Value as V;
+        let now = self.clock.now_ms();
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<V> = Vec::new();
+        let arg = |v: V, args: &mut Vec<V>| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        if !q.states.is_empty() {
+            let list: Vec<String> = q
+                .states
+                .iter()
+                .map(|s| arg(V::Text(s.as_str().into()), &mut args))
+                .collect();
+            clauses.push(format!("state IN ({})", list.join(",")));
+        }
+        if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
+            let p = arg(V::Text(c.into()), &mut args);
+            clauses.push(format!("{} = {p}", category_column(c)));
+        }
+        if let Some(u) = q.unit.as_deref().filter(|u| !u.is_empty()) {
+            let p = arg(V::Text(u.into()), &mut args);
+            clauses.push(format!("handling_unit = {p}"));
+        }
+        if let Some(ch) = q.channel {
+            let p = arg(V::Text(enum_name(&ch)), &mut args);
+            clauses.push(format!("channel = {p}"));
+        }
+        match q.due {
+            Some(DueFilter::Overdue) => {
+                let p = arg(V::Integer(now), &mut args);
+                clauses.push(format!("due_rank <= {p}"));
+            }
+            Some(DueFilter::DueSoon) => {
+                let a = arg(V::Integer(now), &mut args);
+                let b = arg(V::Integer(now + DUE_SOON_MS), &mut args);
+                clauses.push(format!("due_rank > {a} AND due_rank <= {b}"));
+            }
+            None => {}
+        }
+        if q.with_letter {
+            clauses.push("letter_due IS NOT NULL".into());
+        }
+        if let Some(f) = q.from {
+            let p = arg(V::Integer(f), &mut args);
+            clauses.push(format!("received_at >= {p}"));
+        }
+        if let Some(t) = q.to {
+            let p = arg(V::Integer(t), &mut args);
+            clauses.push(format!("received_at < {p}"));
+        }
+        let filtered = !clauses.is_empty();
+        let mut search_hits = None;
+        if let Some(sq) = search::parse(&q.text) {
+            let hits: u32 = self.conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![sq.fts, COUNT_CAP + 1], |r| r.get(0))?;
+            if hits < self.dense_search {
+                let m = arg(V::Text(sq.fts), &mut args);
+                clauses.push(format!(
+                    "cases.rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {m})"
+                ));
+            } else {
+                for t in sq.terms {
+                    let p = arg(V::Text(t), &mut args);
+                    clauses.push(format!("instr(search_text, {p}) > 0"));
+                }
+            }
+            search_hits = Some(hits);
+        }
+        let wh = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let order = match q.sort {
+            CaseSort::ReceivedDesc => "received_at DESC, cases.rowid DESC",
+            CaseSort::ReceivedAsc => "received_at ASC, cases.rowid ASC",
+            CaseSort::DueAsc => "due_rank ASC, cases.rowid ASC",
+        };
+        let size = match q.page_size {
+            0 => 50,
+            n => n.min(200),
+        };
+        let counted = match search_hits {
+            Some(hits) if !filtered => hits,
+            _ => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM cases {wh} LIMIT {})",
+                    COUNT_CAP + 1
+                ))?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?,
+        };
+        // Late row lookup: choose the page's rowids first, where an index can often answer
+        // both filter and order without reading a table row, then read just those rows.
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM cases WHERE cases.rowid IN (
+                SELECT cases.rowid FROM cases {wh} ORDER BY {order} LIMIT {size} OFFSET {})
+             ORDER BY {order}",
+            u64::from(q.page) * u64::from(size)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            case_row(r, now)
+        })?;
+        Ok(CasePage {
+            rows: rows.collect::<rusqlite::Result<_>>()?,
+            total: counted.min(COUNT_CAP),
+            more: counted > COUNT_CAP,
+        })
+    }
+
+    /// List rows of the cases at these rowids, newest first (the cases behind a figure).
+    pub(crate) fn case_rows(&self, rowids: &[i64]) -> Result<Vec<CaseRow>> {
+        let now = self.clock.now_ms();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM cases WHERE rowid IN (SELECT value FROM json_each(?1))
+             ORDER BY received_at DESC, rowid DESC"
+        ))?;
+        let rowids = serde_json::to_string(rowids)?;
+        let rows = stmt.query_map([rowids], |r| case_row(r, now))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Case ids whose searchable fields contain every term, by a plain `LIKE` scan: the
+    /// oracle the indexed search is tested against.
+    #[cfg(feature = "test-support")]
+    pub fn search_by_like_scan(&self, input: &str) -> Result<Vec<Uuid>> {
+        let terms: Vec<String> = input.split_whitespace().map(str::to_owned).collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fields = [
+            "number",
+            "resident_name",
+            "resident_phone",
+            "address",
+            "description",
+            "location",
+            "work_order_no",
+        ];
+        let mut clauses = Vec::new();
+        let mut args = Vec::new();
+        for t in terms {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            args.push(format!("%{escaped}%"));
+            let n = args.len();
+            clauses.push(format!(
+                "({})",
+                fields
+                    .iter()
+                    .map(|f| format!("{f} LIKE ?{n} ESCAPE '\\'"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ));
+        }
+        let sql = format!(
+            "SELECT id FROM cases WHERE {} ORDER BY id",
+            clauses.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let ids = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    /// What intake can fill in from a phone number already seen.
+    pub fn find_resident(&self, phone: &str) -> Result<Option<ResidentHint>> {
+        let phone = normalize_phone(phone);
+        if phone.len() < 5 {
+            return Ok(None);
+        }
+        let (latest, count): (Option<String>, u32) = self.conn.query_row(
+            "SELECT (SELECT doc FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1),
+                    (SELECT count(*) FROM cases WHERE resident_phone = ?1)",
+            [&phone],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match latest {
+            None => Ok(None),
+            Some(doc) => {
+                let c: Case = serde_json::from_str(&doc)?;
+                Ok(Some(ResidentHint {
+                    resident: c.resident,
+                    address: c.address,
+                    case_count: count,
+                }))
+            }
+        }
+    }
+
+    /// Every case as projected, by id: what replicas and rebuilds are compared on.
+    pub fn all_cases(&self) -> Result<Vec<Case>> {
+        let mut stmt = self.conn.prepare("SELECT doc FROM cases ORDER BY id")?;
+        let docs = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        docs.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+    }
+}
+
+/// The columns [`case_row`] reads, in its order.
+pub(super) const ROW_COLUMNS: &str = "id, number, state, channel, category, urgency, handling_unit, \
+    resident_name, substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at, \
+    letter_due, due_rank";
+
+/// One case-list row from [`ROW_COLUMNS`].
+pub(super) fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<CaseRow> {
+    let resolve_due: i64 = r.get(10)?;
+    let open: bool = r.get(11)?;
+    // An open case is due at the earlier of its deadline and a promised date (`due_rank`).
+    let due = if open { r.get(14)? } else { resolve_due };
+    let state: CaseState = enum_parse(&r.get::<_, String>(2)?)?;
+    let letter = r
+        .get::<_, Option<i64>>(13)?
+        .map(|due| LetterStatus::judge(state, r.get(12).ok().flatten(), due, now));
+    Ok(CaseRow {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        state,
+        channel: enum_parse(&r.get::<_, String>(3)?)?,
+        category: r.get(4)?,
+        urgency: enum_parse(&r.get::<_, String>(5)?)?,
+        handling_unit: r.get(6)?,
+        resident_name: r.get(7)?,
+        summary: r.get(8)?,
+        received_at: r.get(9)?,
+        resolve_due,
+        due,
+        due_status: due_status(open, due, now),
+        letter,
+    })
+}
+
+pub(super) fn normalize_phone(p: &str) -> String {
+    p.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+pub(crate) use crate::validate::{new_case as validate_new_case, text};
+
+// -------------------------------------------------------------------- projection writes

@@ -1,0 +1,209 @@
+//! The log: appending, reading and receiving events; timelines; the clock's resumption.
+
+use super::*;
+
+/// The log's one insert, with what to do when the id is already held.
+macro_rules! insert_event_sql {
+    ($on_conflict:literal) => {
+        concat!(
+            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, ",
+            "device, office) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            $on_conflict
+        )
+    };
+}
+
+impl Store {
+    /// Events this replica holds after arrival position `after_seq`, oldest arrival first,
+    /// with each one's position. The sync client pushes from here.
+    pub fn events_after(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office
+             FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_seq, limit], |r| {
+            Ok((r.get(0)?, row_event(r, 1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, ev) = row?;
+            out.push((seq, ev?));
+        }
+        Ok(out)
+    }
+
+    /// Fold events from another replica into this one, in one transaction. Events already
+    /// held are skipped (by id), so delivering twice is harmless. Returns how many were new.
+    pub fn apply_remote(&mut self, events: &[Event]) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let tx = self.conn.transaction()?;
+        let (new, hlc, config) = fold_remote(&tx, self.hlc, now, events)?;
+        tx.commit()?;
+        self.after_remote(hlc, config)?;
+        Ok(new)
+    }
+
+    pub(super) fn after_remote(&mut self, hlc: Hlc, config: bool) -> Result<()> {
+        self.hlc = hlc;
+        if config {
+            self.reload_calendar()?;
+        }
+        Ok(())
+    }
+
+    /// A stream's events in fold order, each with its conflict if it could not apply.
+    /// Every configuration change this replica holds, its own and other offices', in fold
+    /// order: those that do not apply here (an office below or beside, or a change no app could
+    /// have made) carry the reason as their conflict. The settings page lists them.
+    pub fn config_log(&self) -> Result<Vec<TimelineEntry>> {
+        self.timeline(CONFIG_STREAM)
+    }
+
+    pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
+                    e.device, e.office, c.reason
+             FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
+             WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
+        )?;
+        let rows = stmt.query_map([stream], |r| {
+            Ok((row_event(r, 1)?, r.get::<_, Option<String>>(10)?))
+        })?;
+        let mut timeline = Vec::new();
+        for row in rows {
+            let (ev, conflict) = row?;
+            timeline.push(TimelineEntry {
+                event: ev?,
+                conflict,
+            });
+        }
+        Ok(timeline)
+    }
+
+    /// Every recorded conflict as `(event id, reason)`, by event id.
+    pub fn conflicts(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT event_id, reason FROM event_conflicts ORDER BY event_id")?;
+        Ok(stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every event id held, sorted.
+    pub fn event_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM events ORDER BY id")?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// Where the clock resumes: after the latest event held, this device's own whatever their
+/// time (its next step must follow them), and others' unless they are further ahead of this
+/// PC's clock than any honest one could be (see `hlc::MAX_DRIFT_MS`). Own work stamped ahead
+/// is stamped again once the true time is known ([`Store::restamp_future_work`]).
+pub(super) fn resume_hlc(conn: &Connection, now: i64, device: &str) -> Result<Hlc> {
+    Ok(conn
+        .query_row(
+            "SELECT hlc_wall, hlc_counter FROM events WHERE hlc_wall <= ?1 OR device = ?2
+             ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
+            params![now.saturating_add(crate::hlc::MAX_DRIFT_MS), device],
+            |r| {
+                Ok(Hlc {
+                    wall_ms: r.get(0)?,
+                    counter: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or(Hlc::ZERO))
+}
+
+/// Append an event this replica wrote: checked first ([`crate::validate::event`]), so a
+/// command can never store what the server and every other replica would refuse.
+pub(super) fn append(conn: &Connection, ev: &Event) -> Result<()> {
+    crate::validate::event(ev)?;
+    insert_event(conn, ev)
+}
+
+pub(super) fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
+    write_event(conn, ev, insert_event_sql!(""))?;
+    Ok(())
+}
+
+/// Store `ev` unless an event with its id is already held. `true` when it was new.
+/// Put the photo a replicated event refers to on the list of photos to fetch.
+pub(super) fn want_attachment(conn: &Connection, ev: &Event) -> Result<()> {
+    if let Some(a) = ev.body.attachment() {
+        conn.prepare_cached("INSERT OR IGNORE INTO attachment_wants (sha256) VALUES (?1)")?
+            .execute([&a.sha256])?;
+    }
+    Ok(())
+}
+
+pub(super) fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool> {
+    Ok(write_event(conn, ev, insert_event_sql!(" ON CONFLICT (id) DO NOTHING"))? == 1)
+}
+
+pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<usize> {
+    let (kind, payload) = ev.body.to_columns()?;
+    Ok(conn.prepare_cached(sql)?.execute(params![
+        ev.id.to_string(),
+        ev.stream,
+        kind,
+        payload,
+        ev.hlc.wall_ms,
+        ev.hlc.counter,
+        ev.author,
+        ev.device,
+        ev.office
+    ])?)
+}
+
+pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
+    let id: String = r.get(at)?;
+    let kind: String = r.get(at + 2)?;
+    let payload: String = r.get(at + 3)?;
+    Ok((|| {
+        Ok(Event {
+            id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", Reason::Malformed))?,
+            stream: r.get(at + 1)?,
+            hlc: Hlc {
+                wall_ms: r.get(at + 4)?,
+                counter: r.get(at + 5)?,
+            },
+            author: r.get(at + 6)?,
+            device: r.get(at + 7)?,
+            office: r.get(at + 8)?,
+            body: EventBody::from_columns(&kind, &payload)?,
+        })
+    })())
+}
+
+/// A projection row's document and fold key, from `cases` or `meetings`.
+pub(super) fn load_row<P: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    table: &'static str,
+    id: &str,
+) -> Result<Option<(P, FoldKey)>> {
+    let row: Option<(String, i64, u32, String)> = conn
+        .prepare_cached(&format!(
+            "SELECT doc, fold_wall, fold_counter, fold_id FROM {table} WHERE id = ?1"
+        ))?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((doc, wall, counter, fid)) => Ok(Some((
+            serde_json::from_str(&doc)?,
+            (
+                Hlc {
+                    wall_ms: wall,
+                    counter,
+                },
+                Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", Reason::Malformed))?,
+            ),
+        ))),
+    }
+}
