@@ -1,0 +1,418 @@
+//! Cases: the intake form, the workflow's steps, the case list and a case's page.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use super::MeetingRef;
+use crate::deadline::DueStatus;
+use crate::event::Event;
+use crate::model::{
+    Action, Address, Attachment, Case, CaseState, Channel, LinkKind, Outcome, Resident,
+    Satisfaction, Urgency,
+};
+
+/// The intake form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct NewCase {
+    /// How it came in.
+    pub channel: Channel,
+    /// 12345 work-order number; required for the hotline channel.
+    #[serde(default)]
+    pub work_order_no: String,
+    /// Category code.
+    pub category: String,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// Who.
+    pub resident: Resident,
+    /// Where they live.
+    #[serde(default)]
+    pub address: Address,
+    /// What.
+    pub description: String,
+    /// Where the problem is.
+    #[serde(default)]
+    pub location: String,
+    /// A photo saved earlier with `Store::save_attachment`.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+    /// The meeting the case comes from. Set by the meeting commands, not the intake form;
+    /// absent from events written before meetings existed, so their bytes never change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub meeting: Option<Uuid>,
+}
+
+/// One workflow step on an existing case, with what its form captures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[ts(export)]
+pub enum CaseCommand {
+    /// 派单
+    Dispatch {
+        /// Unit code.
+        unit: String,
+        /// Instructions.
+        #[serde(default)]
+        note: String,
+    },
+    /// 签收
+    Accept {
+        /// Remark.
+        #[serde(default)]
+        note: String,
+    },
+    /// 办理记录
+    Note {
+        /// What was done.
+        text: String,
+        /// Resident contacted.
+        #[serde(default)]
+        contacted_resident: bool,
+    },
+    /// 退单
+    Return {
+        /// Why (required).
+        reason: String,
+    },
+    /// 转办
+    Transfer {
+        /// New unit.
+        unit: String,
+        /// Why (required).
+        reason: String,
+    },
+    /// 转办至其他社区/街道
+    TransferOffice {
+        /// The receiving office's id (from the server's directory).
+        office: String,
+        /// Why (required).
+        reason: String,
+    },
+    /// 申请延期
+    RequestExtension {
+        /// New deadline (ms); must be later than the current one.
+        #[ts(type = "number")]
+        new_due: i64,
+        /// Why (required).
+        reason: String,
+    },
+    /// 延期审批
+    DecideExtension {
+        /// Approve or refuse.
+        approved: bool,
+        /// Remark.
+        #[serde(default)]
+        note: String,
+    },
+    /// 督办/催办
+    Urge {
+        /// What is asked.
+        note: String,
+    },
+    /// 办结
+    Resolve {
+        /// How.
+        outcome: Outcome,
+        /// Result (required).
+        result: String,
+    },
+    /// 回访
+    Visit {
+        /// Resident reached.
+        reachable: bool,
+        /// Says they were contacted.
+        #[serde(default)]
+        contacted: bool,
+        /// Says it is solved.
+        #[serde(default)]
+        solved: bool,
+        /// Satisfaction (required when reachable).
+        satisfaction: Option<Satisfaction>,
+        /// Remark.
+        #[serde(default)]
+        note: String,
+    },
+    /// 重办
+    Redo {
+        /// Why (required).
+        reason: String,
+    },
+    /// 归档
+    Archive {
+        /// Remark.
+        #[serde(default)]
+        note: String,
+    },
+    /// 撤销
+    Withdraw {
+        /// Why (required).
+        reason: String,
+    },
+    /// 关联
+    Link {
+        /// The other case's number or id.
+        other: String,
+    },
+    /// 合并 into another case
+    Merge {
+        /// The case this one duplicates: number or id.
+        other: String,
+    },
+    /// 当场解决
+    ResolveOnSpot {
+        /// What was done (required).
+        result: String,
+    },
+    /// 出具承诺书
+    IssueLetter(LetterForm),
+}
+
+/// The commitment-letter form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LetterForm {
+    /// What will be done (required).
+    pub promise: String,
+    /// By which date, `YYYY-MM-DD` (today or later).
+    pub due_date: String,
+    /// Who answers for it (required).
+    pub responsible: String,
+    /// The problem as the letter states it; empty: the case's description.
+    #[serde(default)]
+    pub problem: String,
+}
+
+impl CaseCommand {
+    /// The workflow action this command asks for.
+    pub fn action(&self) -> Action {
+        match self {
+            CaseCommand::Dispatch { .. } => Action::Dispatch,
+            CaseCommand::Accept { .. } => Action::Accept,
+            CaseCommand::Note { .. } => Action::Note,
+            CaseCommand::Return { .. } => Action::Return,
+            CaseCommand::Transfer { .. } => Action::Transfer,
+            CaseCommand::TransferOffice { .. } => Action::TransferOffice,
+            CaseCommand::RequestExtension { .. } => Action::RequestExtension,
+            CaseCommand::DecideExtension { .. } => Action::DecideExtension,
+            CaseCommand::Urge { .. } => Action::Urge,
+            CaseCommand::Resolve { .. } => Action::Resolve,
+            CaseCommand::Visit { .. } => Action::Visit,
+            CaseCommand::Redo { .. } => Action::Redo,
+            CaseCommand::Archive { .. } => Action::Archive,
+            CaseCommand::Withdraw { .. } => Action::Withdraw,
+            CaseCommand::Link { .. } => Action::Link,
+            CaseCommand::Merge { .. } => Action::Merge,
+            CaseCommand::ResolveOnSpot { .. } => Action::ResolveOnSpot,
+            CaseCommand::IssueLetter(_) => Action::IssueLetter,
+        }
+    }
+
+    /// Link kind for link/merge.
+    pub(crate) fn link_kind(&self) -> Option<LinkKind> {
+        match self {
+            CaseCommand::Link { .. } => Some(LinkKind::Related),
+            CaseCommand::Merge { .. } => Some(LinkKind::Duplicate),
+            _ => None,
+        }
+    }
+}
+
+/// Which deadline filter to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DueFilter {
+    /// Open and past the resolve deadline.
+    Overdue,
+    /// Open, due within 24 h and not yet overdue.
+    DueSoon,
+}
+
+/// Sort orders of the case list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CaseSort {
+    /// Newest first.
+    #[default]
+    ReceivedDesc,
+    /// Oldest first.
+    ReceivedAsc,
+    /// Most urgent deadline first.
+    DueAsc,
+}
+
+/// A case-list request: filters, sort and page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct CaseQuery {
+    /// Words to search (see [`crate::search`]).
+    pub text: String,
+    /// Any of these states (empty: all).
+    pub states: Vec<CaseState>,
+    /// Category code; includes its sub-categories.
+    pub category: Option<String>,
+    /// Handling unit code.
+    pub unit: Option<String>,
+    /// Channel.
+    pub channel: Option<Channel>,
+    /// Deadline filter.
+    pub due: Option<DueFilter>,
+    /// Only cases with a commitment letter.
+    pub with_letter: bool,
+    /// Received at or after (ms).
+    #[ts(type = "number | null")]
+    pub from: Option<i64>,
+    /// Received before (ms).
+    #[ts(type = "number | null")]
+    pub to: Option<i64>,
+    /// Order.
+    pub sort: CaseSort,
+    /// Zero-based page.
+    pub page: u32,
+    /// Rows a page (1–200; 0 means 50).
+    pub page_size: u32,
+}
+
+/// One row of the case list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseRow {
+    /// Case id.
+    pub id: Uuid,
+    /// Case number.
+    pub number: String,
+    /// State.
+    pub state: CaseState,
+    /// Channel.
+    pub channel: Channel,
+    /// Category code.
+    pub category: String,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// Unit code.
+    pub handling_unit: Option<String>,
+    /// Resident name.
+    pub resident_name: String,
+    /// Description (first 80 characters).
+    pub summary: String,
+    /// Received (ms).
+    #[ts(type = "number")]
+    pub received_at: i64,
+    /// Resolve deadline (ms).
+    #[ts(type = "number")]
+    pub resolve_due: i64,
+    /// When an open case falls due: the earlier of the resolve deadline and a promised
+    /// letter date (the overdue list's rule); the resolve deadline once closed.
+    #[ts(type = "number")]
+    pub due: i64,
+    /// How `due` stands now.
+    pub due_status: DueStatus,
+    /// The commitment letter's status now, if there is one.
+    pub letter: Option<crate::model::LetterStatus>,
+}
+
+/// The overdue desk (督办台): the open cases to chase now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Desk {
+    /// Now by the store's clock: where the overdue watch starts.
+    #[ts(type = "number")]
+    pub now: i64,
+    /// Open and past due, most overdue first (at most [`crate::store::DESK_ROWS`]).
+    pub overdue: Vec<CaseRow>,
+    /// All the overdue.
+    pub overdue_total: u32,
+    /// Open and due within 24 hours, soonest first (at most [`crate::store::DESK_ROWS`]).
+    pub due_soon: Vec<CaseRow>,
+    /// All those due soon.
+    pub due_soon_total: u32,
+    /// Per handling unit ("" for cases not yet dispatched), most overdue first.
+    pub units: Vec<DeskUnit>,
+}
+
+/// One handling unit's line on the overdue desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeskUnit {
+    /// Unit code ("" when not dispatched).
+    pub unit: String,
+    /// Overdue cases.
+    pub overdue: u32,
+    /// Cases due within 24 hours.
+    pub due_soon: u32,
+}
+
+/// What the overdue watch found since it last looked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OverdueWatch {
+    /// Now by the store's clock: the next `since`.
+    #[ts(type = "number")]
+    pub now: i64,
+    /// Open cases whose due time passed in `(since, now]`, earliest first.
+    pub fell: Vec<CaseRow>,
+    /// All the overdue now.
+    pub overdue_total: u32,
+}
+
+/// A page of the case list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CasePage {
+    /// The rows.
+    pub rows: Vec<CaseRow>,
+    /// Matching cases in all pages, counted up to [`crate::store::COUNT_CAP`].
+    pub total: u32,
+    /// More than `total` match: counting stopped at the cap.
+    pub more: bool,
+}
+
+/// One step of the timeline (留痕).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TimelineEntry {
+    /// The event.
+    pub event: Event,
+    /// Set when the event arrived concurrently and could not apply: why.
+    pub conflict: Option<String>,
+}
+
+/// Everything the case page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CaseDetail {
+    /// The case.
+    pub case: Case,
+    /// Its events in fold order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Actions valid now, and only those.
+    pub allowed: Vec<Action>,
+    /// Response deadline status.
+    pub response_status: DueStatus,
+    /// Resolve deadline status.
+    pub resolve_status: DueStatus,
+    /// Linked cases' numbers, by id.
+    pub linked_numbers: Vec<(Uuid, String)>,
+    /// Meetings that opened or discussed the case.
+    pub meetings: Vec<MeetingRef>,
+    /// The commitment letter's status now, if there is one.
+    pub letter_status: Option<crate::model::LetterStatus>,
+}
+
+/// What intake can fill in from a known phone number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ResidentHint {
+    /// The resident as last recorded.
+    pub resident: Resident,
+    /// Their address as last recorded.
+    pub address: Address,
+    /// Cases they brought before.
+    pub case_count: u32,
+}
