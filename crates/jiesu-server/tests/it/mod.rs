@@ -6,3 +6,4 @@ mod live;
 mod property;
 mod refusals;
 mod scenarios;
+mod storage;
