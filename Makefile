@@ -23,11 +23,14 @@ test: setup-test fmt check ui lint test-core bindings typecheck app e2e test-dat
 fmt:
 	cargo fmt --all -- --check
 
-# The core must stay free of the shell's and the server's stacks.
+# The core must stay free of the shell's and the server's stacks; the server, of the exports.
 check:
 	@if cargo tree -p jiesu-core -e normal --prefix none | grep -Eiq '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; then \
 	  echo "jiesu-core depends on a UI or HTTP crate:"; cargo tree -p jiesu-core -e normal --prefix none | grep -Ei '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; exit 1; fi
 	@echo "jiesu-core: no tauri, wry, axum or HTTP dependency"
+	@if cargo tree -p jiesu-server -e normal --prefix none | grep -Eq '^(docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) '; then \
+	  echo "jiesu-server compiles the exports or ts-rs:"; cargo tree -p jiesu-server -e normal --prefix none | grep -E '^(docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) ' | sort -u; exit 1; fi
+	@echo "jiesu-server: no docx, xlsx, ics, csv or ts-rs"
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings

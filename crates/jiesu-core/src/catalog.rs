@@ -5,13 +5,15 @@
 //! configuration events so offices can add their own and the list syncs.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 const CATEGORIES: &str = include_str!("../data/categories.json");
 
 /// One node of the category tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Category {
     /// Dotted code.
     pub code: String,
@@ -59,8 +61,9 @@ pub fn is_category(code: &str) -> bool {
 }
 
 /// A handling unit (承办单位).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Unit {
     /// Stable code.
     pub code: String,

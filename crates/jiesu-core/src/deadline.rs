@@ -6,15 +6,17 @@
 //! same day (事不过夜, 24 h), resolve in 3 working days; urgent: respond in 2 h, resolve in 24 h.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::calendar::Calendar;
 use crate::model::Urgency;
 
 /// One time limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "unit", content = "n", rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Limit {
     /// Calendar hours.
     Hours(u32),
@@ -33,8 +35,9 @@ impl Limit {
 }
 
 /// Response and resolution limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Limits {
     /// First response (accept or contact).
     pub response: Limit,
@@ -43,8 +46,9 @@ pub struct Limits {
 }
 
 /// An office's deadline policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct DeadlinePolicy {
     /// For urgent cases.
     pub urgent: Limits,
@@ -91,9 +95,10 @@ impl DeadlinePolicy {
 }
 
 /// How a deadline stands at a moment, for list colouring and the overdue desk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum DueStatus {
     /// Past the deadline and still open.
     Overdue,

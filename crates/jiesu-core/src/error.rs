@@ -5,12 +5,14 @@
 //! `message` is for logs and for callers without a translation table.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// What went wrong, as a consumer needs to tell it apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Code {
     /// The input is malformed or incomplete; nothing was written.
     InvalidInput,
@@ -110,9 +112,10 @@ pub enum Error {
 }
 
 /// Why an input was refused; the UI translates it (`reasons.*`), English is for logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Reason {
     /// Must be filled in.
     #[error("required")]
@@ -246,15 +249,16 @@ impl Error {
 }
 
 /// `{code, message, params}`: the one error shape outside the core.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct WireError {
     /// What went wrong.
     pub code: Code,
     /// English text for logs; the UI translates `code` with `params` instead.
     pub message: String,
     /// Values the translated message needs (state and action, field, id).
-    #[ts(type = "Record<string, string>")]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     #[serde(default)]
     pub params: serde_json::Value,
 }

@@ -30,14 +30,16 @@
 //! cannot disagree.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::calendar::{self, Calendar};
 use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
 
 /// Settings of the figures (per office; the weights change over time).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureSettings {
     /// Composite weight of 响应率.
@@ -81,15 +83,16 @@ impl Default for FigureSettings {
 }
 
 /// What to count: a period and optional dimension filters.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(default)]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct FigureQuery {
     /// Period start (ms, inclusive).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub from: i64,
     /// Period end (ms, exclusive).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub to: i64,
     /// Handling unit code.
     pub unit: Option<String>,
@@ -104,9 +107,10 @@ pub struct FigureQuery {
 }
 
 /// The sets the figures count; each can be listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Figure {
     /// 受理
     Received,
@@ -165,8 +169,9 @@ impl Figure {
 }
 
 /// The figures of one population.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Figures {
     /// 受理
     pub received: u32,
@@ -443,9 +448,10 @@ pub fn compute<'r>(
 }
 
 /// How to group a breakdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Dimension {
     /// Handling unit (undispatched cases: "").
     Unit,
@@ -478,8 +484,9 @@ pub fn period_key(d: Dimension, received_at: i64) -> String {
 }
 
 /// One group of a breakdown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Group {
     /// The group's key (unit code, category code, channel, building, office, week, month).
     pub key: String,
@@ -489,8 +496,9 @@ pub struct Group {
 
 /// A ranking of groups by the composite score (then 3-day rate, then 办结率), with the groups
 /// below the minimum sample listed apart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Ranking {
     /// Ranked, best first.
     pub ranked: Vec<Group>,

@@ -30,6 +30,7 @@ pub mod catalog;
 pub mod deadline;
 pub mod error;
 pub mod event;
+#[cfg(feature = "exports")]
 pub mod export;
 pub mod figures;
 #[cfg(feature = "fuzzing")]
@@ -38,6 +39,7 @@ pub mod hlc;
 pub mod meeting;
 pub mod model;
 pub mod private;
+#[cfg(feature = "exports")]
 pub mod report;
 pub mod sample;
 pub mod search;

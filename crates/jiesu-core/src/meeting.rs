@@ -11,6 +11,7 @@
 //! their progress is read from the case projection, never copied into the meeting.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -18,9 +19,10 @@ use crate::error::{Error, Reason, Result};
 use crate::event::{Event, EventBody};
 
 /// The kinds of meeting a community office runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum MeetingKind {
     /// 居民议事会 / 议事协商
@@ -44,9 +46,10 @@ impl MeetingKind {
 }
 
 /// Who an attendee is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum AttendeeRole {
     /// 居民 (at a reception day: a visitor)
@@ -60,9 +63,10 @@ pub enum AttendeeRole {
 }
 
 /// Where the minutes stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum MinutesState {
     /// 草稿: editable.
     Draft,
@@ -71,9 +75,10 @@ pub enum MinutesState {
 }
 
 /// A decision (goes to the 问题清单) or an action item (整改清单: owner and deadline).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum ItemKind {
     /// 决议
@@ -83,8 +88,9 @@ pub enum ItemKind {
 }
 
 /// When, where and who runs it: the meeting's header, as scheduled or last changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct MeetingInfo {
     /// Kind.
@@ -92,10 +98,10 @@ pub struct MeetingInfo {
     /// Title, e.g. 关于小区停车难的居民议事会.
     pub title: String,
     /// Start (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at: i64,
     /// End (ms), when known.
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub ends_at: Option<i64>,
     /// Place.
     pub place: String,
@@ -106,8 +112,9 @@ pub struct MeetingInfo {
 }
 
 /// One attendee.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Attendee {
     /// Stable id within the meeting.
     pub id: Uuid,
@@ -120,13 +127,14 @@ pub struct Attendee {
     /// Phone (visitors at reception days).
     pub phone: String,
     /// 签到 time (ms), once signed in.
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub signed_in_at: Option<i64>,
 }
 
 /// One agenda item and its minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct AgendaItem {
     /// Stable id.
     pub id: Uuid,
@@ -137,8 +145,9 @@ pub struct AgendaItem {
 }
 
 /// A decision or an action item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingItem {
     /// Stable id.
     pub id: Uuid,
@@ -151,15 +160,16 @@ pub struct MeetingItem {
     /// The unit that answers for it (action items).
     pub owner_unit: Option<String>,
     /// The deadline (ms, end of the China day).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub deadline: Option<i64>,
     /// The case it became, if any.
     pub case: Option<Uuid>,
 }
 
 /// A change recorded after approval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Amendment {
     /// The event that recorded it.
     pub event: Uuid,
@@ -172,14 +182,15 @@ pub struct Amendment {
     /// Who.
     pub author: String,
     /// When (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
 }
 
 /// How a case is tied to the meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum MeetingCaseVia {
     /// Opened from a decision or action item.
     Item,
@@ -190,8 +201,9 @@ pub enum MeetingCaseVia {
 }
 
 /// A case the meeting produced or discussed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingCase {
     /// The case.
     pub case: Uuid,
@@ -206,8 +218,9 @@ pub struct MeetingCase {
 }
 
 /// The current state of a meeting: the projection of its event stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Meeting {
     /// Stream id.
     pub id: Uuid,
@@ -232,17 +245,17 @@ pub struct Meeting {
     /// Who approved, and when (ms).
     pub approved_by: Option<String>,
     /// Approval time (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub approved_at: Option<i64>,
     /// Changes after approval.
     pub amendments: Vec<Amendment>,
     /// Events that arrived concurrently and could not apply.
     pub conflict_count: u32,
     /// Time of the first event (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
     /// Time of the last applied event (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 

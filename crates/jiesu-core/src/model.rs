@@ -4,13 +4,15 @@
 //! message catalogue, keyed by the snake_case names these enums serialise to.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
 /// 来源渠道: how the complaint reached the office.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Channel {
     /// 来访
@@ -46,9 +48,10 @@ impl Channel {
 }
 
 /// How fast the case must move; selects the deadline policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Urgency {
     /// 紧急: clocks run in calendar hours.
@@ -58,9 +61,10 @@ pub enum Urgency {
 }
 
 /// Where a case stands in its life (工单流程).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum CaseState {
     /// 待派单: registered, not yet sent to a unit.
     Received,
@@ -126,9 +130,10 @@ impl CaseState {
 }
 
 /// What a user can do to a case. The state machine in [`crate::workflow`] says when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum Action {
     /// 派单
     Dispatch,
@@ -217,9 +222,10 @@ impl Action {
 }
 
 /// 办结结果: how the case was closed by the unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Outcome {
     /// 已解决
@@ -231,9 +237,10 @@ pub enum Outcome {
 }
 
 /// 满意度 at the return visit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum Satisfaction {
     /// 满意
@@ -245,9 +252,10 @@ pub enum Satisfaction {
 }
 
 /// How two cases relate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum LinkKind {
     /// 关联: same place or cause; both stay open.
@@ -257,8 +265,9 @@ pub enum LinkKind {
 }
 
 /// The resident who brought the case. Residents never use the app.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Resident {
     /// Name as given (may be a surname only, or empty for anonymous 12345 orders).
@@ -268,8 +277,9 @@ pub struct Resident {
 }
 
 /// Where the resident lives: building/unit/room in a compound, or free text otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Address {
     /// 楼栋, e.g. "27栋"
@@ -300,8 +310,9 @@ impl Address {
 }
 
 /// A photo stored beside the database, referenced by content hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Attachment {
     /// SHA-256 of the bytes, hex; also the file's name in the attachment folder.
@@ -309,24 +320,26 @@ pub struct Attachment {
     /// Original file name.
     pub name: String,
     /// Size in bytes.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
 /// A pending extension request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct PendingExtension {
     /// The deadline asked for (ms since epoch).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub new_due: i64,
     /// Why.
     pub reason: String,
 }
 
 /// The return visit's answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct VisitResult {
     /// Could the resident be reached? An unreachable visit is not a valid visit for 三率.
     pub reachable: bool,
@@ -339,8 +352,9 @@ pub struct VisitResult {
 }
 
 /// A link from this case to another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CaseLink {
     /// The other case.
     pub other: Uuid,
@@ -349,8 +363,9 @@ pub struct CaseLink {
 }
 
 /// 承诺书 as issued: what the office promises the resident, by when, and who answers for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Commitment {
     /// The problem, in the resident's terms.
@@ -358,7 +373,7 @@ pub struct Commitment {
     /// What will be done.
     pub promise: String,
     /// By when (ms: the end of the promised China day).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub due: i64,
     /// The promised date, `YYYY-MM-DD`, as printed.
     pub due_date: String,
@@ -369,24 +384,26 @@ pub struct Commitment {
 }
 
 /// A commitment letter on a case: what was promised, and when and by whom it was issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Letter {
     /// The promise.
     #[serde(flatten)]
-    #[ts(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub commitment: Commitment,
     /// Issued (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub issued_at: i64,
     /// By whom.
     pub issued_by: String,
 }
 
 /// How a commitment letter stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum LetterStatus {
     /// 履约中: the case is open and the date not yet passed.
     Due,
@@ -429,8 +446,9 @@ impl LetterStatus {
 }
 
 /// The current state of one case: the projection of its event stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Case {
     /// Stream id.
     pub id: Uuid,
@@ -465,19 +483,19 @@ pub struct Case {
     /// Handling unit code, once dispatched.
     pub handling_unit: Option<String>,
     /// When it was received (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub received_at: i64,
     /// First response due (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub response_due: i64,
     /// Resolution due (ms); moved by approved extensions and redo.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resolve_due: i64,
     /// First acceptance or contact (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub responded_at: Option<i64>,
     /// When it was resolved (ms); cleared by redo.
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub resolved_at: Option<i64>,
     /// How it was resolved.
     pub outcome: Option<Outcome>,
@@ -486,7 +504,7 @@ pub struct Case {
     /// The last return visit.
     pub visit: Option<VisitResult>,
     /// When it was archived, withdrawn or merged (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub closed_at: Option<i64>,
     /// An extension waiting for a decision.
     pub pending_extension: Option<PendingExtension>,
@@ -503,7 +521,7 @@ pub struct Case {
     /// Events that arrived concurrently and could not apply (shown, never dropped).
     pub conflict_count: u32,
     /// Time of the last applied event (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
     /// The meeting it was opened from (channel meeting or reception day).
     #[serde(default)]

@@ -13,6 +13,7 @@
 //! pulls at once instead of waiting for the next poll. See docs/ARCHITECTURE.md, "Sync".
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::event::Event;
@@ -40,9 +41,10 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Level of an office in the organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum OfficeKind {
     /// 区
     District,
@@ -73,8 +75,9 @@ impl OfficeKind {
 }
 
 /// One office of the organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Office {
     /// Stable code, e.g. `hm` or a generated one.
     pub id: String,
@@ -87,8 +90,9 @@ pub struct Office {
 }
 
 /// `POST /v1/enrol`: exchange a one-time code for a device credential.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct EnrolRequest {
     /// The one-time code the administrator handed out (case and dashes ignored).
     pub code: String,
@@ -99,8 +103,9 @@ pub struct EnrolRequest {
 }
 
 /// The answer to a successful enrolment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct EnrolResponse {
     /// The secret to send as `Authorization: Bearer …` from now on. The server keeps only
     /// its hash, so it cannot be shown again.
@@ -110,13 +115,14 @@ pub struct EnrolResponse {
     /// Short tag unique to this device on the server, used in case numbers.
     pub device_tag: String,
     /// Server clock (ms), so the device can correct its own.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub server_time: i64,
 }
 
 /// `GET /v1/me`: who the credential belongs to and the offices it may name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Me {
     /// The device id.
     pub device: String,
@@ -125,7 +131,7 @@ pub struct Me {
     /// Offices a case can be transferred to: the device's district, street and communities.
     pub directory: Vec<Office>,
     /// Server clock (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub server_time: i64,
 }
 

@@ -1,6 +1,7 @@
 //! Cases: the intake form, the workflow's steps, the case list and a case's page.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -13,8 +14,9 @@ use crate::model::{
 };
 
 /// The intake form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct NewCase {
     /// How it came in.
@@ -42,14 +44,15 @@ pub struct NewCase {
     /// The meeting the case comes from. Set by the meeting commands, not the intake form;
     /// absent from events written before meetings existed, so their bytes never change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub meeting: Option<Uuid>,
 }
 
 /// One workflow step on an existing case, with what its form captures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "action", rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum CaseCommand {
     /// 派单
     Dispatch {
@@ -95,7 +98,7 @@ pub enum CaseCommand {
     /// 申请延期
     RequestExtension {
         /// New deadline (ms); must be later than the current one.
-        #[ts(type = "number")]
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         new_due: i64,
         /// Why (required).
         reason: String,
@@ -172,8 +175,9 @@ pub enum CaseCommand {
 }
 
 /// The commitment-letter form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct LetterForm {
     /// What will be done (required).
     pub promise: String,
@@ -222,9 +226,10 @@ impl CaseCommand {
 }
 
 /// Which deadline filter to apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum DueFilter {
     /// Open and past the resolve deadline.
     Overdue,
@@ -233,9 +238,10 @@ pub enum DueFilter {
 }
 
 /// Sort orders of the case list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum CaseSort {
     /// Newest first.
     #[default]
@@ -247,9 +253,10 @@ pub enum CaseSort {
 }
 
 /// A case-list request: filters, sort and page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(default)]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CaseQuery {
     /// Words to search (see [`crate::search`]).
     pub text: String,
@@ -266,10 +273,10 @@ pub struct CaseQuery {
     /// Only cases with a commitment letter.
     pub with_letter: bool,
     /// Received at or after (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub from: Option<i64>,
     /// Received before (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub to: Option<i64>,
     /// Order.
     pub sort: CaseSort,
@@ -280,8 +287,9 @@ pub struct CaseQuery {
 }
 
 /// One row of the case list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CaseRow {
     /// Case id.
     pub id: Uuid,
@@ -302,14 +310,14 @@ pub struct CaseRow {
     /// Description (first 80 characters).
     pub summary: String,
     /// Received (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub received_at: i64,
     /// Resolve deadline (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resolve_due: i64,
     /// When an open case falls due: the earlier of the resolve deadline and a promised
     /// letter date (the overdue list's rule); the resolve deadline once closed.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub due: i64,
     /// How `due` stands now.
     pub due_status: DueStatus,
@@ -318,11 +326,12 @@ pub struct CaseRow {
 }
 
 /// The overdue desk (督办台): the open cases to chase now.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Desk {
     /// Now by the store's clock: where the overdue watch starts.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub now: i64,
     /// Open and past due, most overdue first (at most [`crate::store::DESK_ROWS`]).
     pub overdue: Vec<CaseRow>,
@@ -337,8 +346,9 @@ pub struct Desk {
 }
 
 /// One handling unit's line on the overdue desk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct DeskUnit {
     /// Unit code ("" when not dispatched).
     pub unit: String,
@@ -349,11 +359,12 @@ pub struct DeskUnit {
 }
 
 /// What the overdue watch found since it last looked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct OverdueWatch {
     /// Now by the store's clock: the next `since`.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub now: i64,
     /// Open cases whose due time passed in `(since, now]`, earliest first.
     pub fell: Vec<CaseRow>,
@@ -362,8 +373,9 @@ pub struct OverdueWatch {
 }
 
 /// A page of the case list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CasePage {
     /// The rows.
     pub rows: Vec<CaseRow>,
@@ -374,8 +386,9 @@ pub struct CasePage {
 }
 
 /// One step of the timeline (留痕).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct TimelineEntry {
     /// The event.
     pub event: Event,
@@ -384,8 +397,9 @@ pub struct TimelineEntry {
 }
 
 /// Everything the case page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CaseDetail {
     /// The case.
     pub case: Case,
@@ -406,8 +420,9 @@ pub struct CaseDetail {
 }
 
 /// What intake can fill in from a known phone number.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct ResidentHint {
     /// The resident as last recorded.
     pub resident: Resident,

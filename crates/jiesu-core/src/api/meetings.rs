@@ -1,6 +1,7 @@
 //! Meetings: the commands a meeting's page sends and the rows and pages it shows.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -10,9 +11,10 @@ use crate::model::{Address, CaseState, Urgency};
 
 /// One change to a meeting, with what its form captures. Ids of attendees, agenda items
 /// and items are made by the store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "command", rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum MeetingCommand {
     /// Change the header (draft only; the kind stays).
     Reschedule(crate::meeting::MeetingInfo),
@@ -94,8 +96,9 @@ pub enum MeetingCommand {
 }
 
 /// Turn a decision or action item into a case (channel "meeting") in one step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct ItemCaseForm {
     /// The item.
     pub item: Uuid,
@@ -112,9 +115,10 @@ pub struct ItemCaseForm {
 }
 
 /// What became of a reception-day visitor's problem.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 pub enum VisitorOutcome {
     /// 当场解决
     OnSpot {
@@ -128,8 +132,9 @@ pub enum VisitorOutcome {
 }
 
 /// Fast capture of one reception-day visitor: they sign in and their problem becomes a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct VisitorForm {
     /// Visitor's name.
     pub name: String,
@@ -148,8 +153,9 @@ pub struct VisitorForm {
 }
 
 /// A meeting's case as its 问题清单 / 整改清单 shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingCaseRow {
     /// How the case is tied to the meeting.
     pub link: crate::meeting::MeetingCase,
@@ -162,7 +168,7 @@ pub struct MeetingCaseRow {
     /// Unit code.
     pub handling_unit: Option<String>,
     /// Resolve deadline (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub resolve_due: Option<i64>,
     /// Deadline status now.
     pub due_status: Option<DueStatus>,
@@ -171,13 +177,14 @@ pub struct MeetingCaseRow {
     /// The commitment letter's status now.
     pub letter: Option<crate::model::LetterStatus>,
     /// The letter's promised time (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub letter_due: Option<i64>,
 }
 
 /// A meeting's figures (for a reception day, the ones seed 000 reports).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingSummary {
     /// On the sign-in sheet.
     pub attendees: u32,
@@ -202,8 +209,9 @@ pub struct MeetingSummary {
 }
 
 /// Everything the meeting page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingDetail {
     /// The meeting.
     pub meeting: crate::meeting::Meeting,
@@ -216,8 +224,9 @@ pub struct MeetingDetail {
 }
 
 /// One row of the meeting list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingRow {
     /// Meeting id.
     pub id: Uuid,
@@ -226,7 +235,7 @@ pub struct MeetingRow {
     /// Title.
     pub title: String,
     /// Start (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at: i64,
     /// Place.
     pub place: String,
@@ -243,8 +252,9 @@ pub struct MeetingRow {
 }
 
 /// A meeting that opened or discussed a case (the case page links back).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct MeetingRef {
     /// Meeting id.
     pub id: Uuid,
@@ -253,6 +263,6 @@ pub struct MeetingRef {
     /// Title.
     pub title: String,
     /// Start (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at: i64,
 }

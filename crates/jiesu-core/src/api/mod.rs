@@ -12,13 +12,15 @@ pub use cases::*;
 pub use meetings::*;
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::model::{CaseState, Channel};
 
 /// Who this replica is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Identity {
     /// Device id (UUID, made on first open).
     pub device: String,
@@ -31,8 +33,9 @@ pub struct Identity {
 }
 
 /// Figures the status bar and the first-run screen show.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct StoreStats {
     /// Cases in the projection.
     pub cases: u32,
@@ -43,8 +46,9 @@ pub struct StoreStats {
 }
 
 /// What the window needs on start: who we are, how full the store is, whether to run setup.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct AppInfo {
     /// This replica's identity.
     pub identity: Identity,
@@ -61,13 +65,14 @@ pub struct AppInfo {
     /// The store's clock (the PC's, corrected by the server's, or pinned by the environment):
     /// the window reads "now" from it, never from its own, so 本月 and "time left" follow the
     /// clock deadlines are judged by.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub now: i64,
 }
 
 /// The fixed lists the forms offer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Catalog {
     /// The category tree.
     pub categories: Vec<crate::catalog::Category>,
@@ -85,8 +90,9 @@ pub struct Catalog {
 }
 
 /// The first-run choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Setup {
     /// Office display name, e.g. 和美社区.
     pub office_name: String,
@@ -97,8 +103,9 @@ pub struct Setup {
 }
 
 /// One year of the working-day calendar: the exceptions to Monday–Friday.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct CalendarYear {
     /// The year.
     pub year: i32,
@@ -109,8 +116,9 @@ pub struct CalendarYear {
 }
 
 /// Sync as the status bar shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct SyncStatus {
     /// Enrolled with a server.
     pub enrolled: bool,
@@ -121,7 +129,7 @@ pub struct SyncStatus {
     /// This device's events not yet acknowledged by the server.
     pub waiting: u32,
     /// Last time push and pull both completed (ms).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_sync: Option<i64>,
     /// The last attempt reached the server.
     pub online: bool,
@@ -132,7 +140,7 @@ pub struct SyncStatus {
     /// Why the last attempt failed, when it did.
     pub error: Option<crate::error::WireError>,
     /// How far this PC's clock is behind the server's (ms; negative when ahead).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub clock_offset_ms: i64,
     /// This device's unsent events stamped ahead of the true time (written while the PC's
     /// clock was ahead); the server refuses them until they are stamped again.
@@ -140,31 +148,34 @@ pub struct SyncStatus {
 }
 
 /// Progress of a long pull.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct SyncProgress {
     /// Events fetched in this round.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub done: i64,
     /// Events fetched plus those the server says remain.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: i64,
 }
 
 /// A file written by an export.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct ExportedFile {
     /// Where it was written.
     pub path: String,
     /// Its size in bytes.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
 /// Everything the dashboard shows for one query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 pub struct Dashboard {
     /// The period's figures.
     pub figures: crate::figures::Figures,

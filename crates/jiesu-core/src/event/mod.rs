@@ -13,6 +13,7 @@
 //! never depends on calendar or policy settings that may have changed since.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -27,8 +28,9 @@ pub use payload::{FigureRules, Intake, MeetingHeader, Received, TimesCorrected};
 pub const CONFIG_STREAM: &str = "config";
 
 /// One immutable change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Event {
     /// UUIDv7: unique everywhere, roughly time-ordered.
@@ -60,11 +62,12 @@ impl Event {
 /// alike (strum derives the one, serde the other, by the same rule); the golden fixtures
 /// (`tests/fixtures/events/`) hold both to every stored kind.
 #[derive(
-    Debug, Clone, PartialEq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::VariantNames,
+    Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantNames,
 )]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
-#[ts(export)]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub enum EventBody {
     /// 受理: the case is registered.
@@ -122,7 +125,7 @@ pub enum EventBody {
     /// 申请延期
     ExtensionRequested {
         /// Deadline asked for (ms).
-        #[ts(type = "number")]
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         new_due: i64,
         /// Why.
         reason: String,
@@ -164,7 +167,7 @@ pub enum EventBody {
         /// Why.
         reason: String,
         /// The new resolution deadline (ms).
-        #[ts(type = "number")]
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         resolve_due: i64,
     },
     /// 归档
@@ -247,7 +250,7 @@ pub enum EventBody {
         /// Owner unit code.
         owner_unit: Option<String>,
         /// Deadline (ms, end of the China day).
-        #[ts(type = "number | null")]
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
         deadline: Option<i64>,
     },
     /// 审定: the facilitator approves; the minutes are locked from here.

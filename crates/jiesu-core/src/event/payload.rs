@@ -4,6 +4,7 @@
 //! byte; a change here is a new version (see the golden fixtures, `tests/it/fixtures.rs`).
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -12,45 +13,48 @@ use crate::figures::FigureSettings;
 use crate::meeting::{MeetingInfo, MeetingKind};
 
 /// Steps of one stream stamped again because the clock that wrote them was ahead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct TimesCorrected {
     /// How many of the stream's events were stamped again.
     pub events: u32,
     /// How far they moved (ms; negative: back, which is the only way a clock that was ahead
     /// is corrected).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub shifted_ms: i64,
     /// The earliest time the wrong clock had given them (ms), for the trace.
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub first_ms: i64,
 }
 
 /// The intake form as submitted, plus what intake decided: the number and the deadlines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Received {
     /// Human case number.
     pub number: String,
     /// What the form captured.
     #[serde(flatten)]
-    #[ts(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub intake: Intake,
     /// First response due (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub response_due: i64,
     /// Resolution due (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resolve_due: i64,
 }
 
 /// What the intake form captured, as `case_received` stores it: the log's own type, so a field
 /// added to the form ([`NewCase`]) changes no stored payload until it is written here, as a new
 /// version (the golden fixtures fail otherwise).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct Intake {
     /// How it came in.
@@ -78,7 +82,7 @@ pub struct Intake {
     /// The meeting the case comes from; absent from events written before meetings existed,
     /// so their bytes never change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub meeting: Option<Uuid>,
 }
 
@@ -101,8 +105,9 @@ impl From<NewCase> for Intake {
 
 /// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
 /// the projection use [`MeetingInfo`], which converts both ways.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct MeetingHeader {
     /// Kind.
@@ -110,10 +115,10 @@ pub struct MeetingHeader {
     /// Title, e.g. 关于小区停车难的居民议事会.
     pub title: String,
     /// Start (ms).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at: i64,
     /// End (ms), when known.
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub ends_at: Option<i64>,
     /// Place.
     pub place: String,
@@ -125,8 +130,9 @@ pub struct MeetingHeader {
 
 /// The figures' settings as `figure_settings_set` stores them; the settings page and the
 /// figures use [`FigureSettings`], which converts both ways.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureRules {
     /// Composite weight of 响应率.

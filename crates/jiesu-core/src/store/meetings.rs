@@ -555,51 +555,6 @@ impl Store {
             .collect()
     }
 
-    /// The minutes as a `.docx` (see [`crate::export::minutes_docx`]).
-    pub fn export_minutes_docx(&self, id: Uuid) -> Result<Vec<u8>> {
-        let detail = self.meeting_detail(id)?;
-        crate::export::minutes_docx(
-            &detail,
-            &self.all_units()?,
-            &self.office_label(),
-            self.clock.now_ms(),
-        )
-    }
-
-    /// The meeting as an `.ics` calendar file.
-    pub fn export_meeting_ics(&self, id: Uuid) -> Result<String> {
-        Ok(crate::export::meeting_ics(
-            &self.load_meeting(id)?,
-            &self.office_label(),
-        ))
-    }
-
-    /// Write the minutes' `.docx` into `dir`; returns where.
-    pub fn save_minutes_docx(&self, dir: &std::path::Path, id: Uuid) -> Result<ExportedFile> {
-        let m = self.load_meeting(id)?;
-        let bytes = self.export_minutes_docx(id)?;
-        crate::export::save(dir, &crate::export::file_name(&m, "纪要", "docx"), &bytes)
-    }
-
-    /// Write the meeting's `.ics` into `dir`; returns where.
-    pub fn save_meeting_ics(&self, dir: &std::path::Path, id: Uuid) -> Result<ExportedFile> {
-        let m = self.load_meeting(id)?;
-        let ics = self.export_meeting_ics(id)?;
-        crate::export::save(
-            dir,
-            &crate::export::file_name(&m, "日程", "ics"),
-            ics.as_bytes(),
-        )
-    }
-
-    pub(super) fn office_label(&self) -> String {
-        if self.identity.office_name.is_empty() {
-            self.identity.office.clone()
-        } else {
-            self.identity.office_name.clone()
-        }
-    }
-
     /// Every meeting as projected, by id: what replicas and rebuilds are compared on.
     pub fn all_meetings(&self) -> Result<Vec<Meeting>> {
         let mut stmt = self.conn.prepare("SELECT doc FROM meetings ORDER BY id")?;

@@ -26,6 +26,8 @@ mod case_rows;
 mod cases;
 mod config;
 mod desk;
+#[cfg(feature = "exports")]
+mod exports;
 mod figures;
 mod list;
 mod log;
