@@ -16,6 +16,31 @@ const YEAR_MS = 365 * 86400000
 /** YYMMDD of an instant, China time: how case numbers begin. */
 const numberDay = (ms) => chinaDate(ms).slice(2).replace(/-/g, '')
 
+/** Files a parking case offline from the intake form; returns the number it was given. */
+async function fileParkingCase(ui, phone, name, description) {
+  await ui.click('nav-intake')
+  await ui.type('f-phone', phone)
+  await ui.type('f-name', name)
+  await ui.cascade('f-category', '小区车位', '小区车位')
+  const desc = await ui.type('f-description', description)
+  await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+  await ui.waitText('case-state', '待派单')
+  return (await ui.text('case-number')).trim()
+}
+
+/** Enrols the window's PC as community hm with the server, and waits until it has synced. */
+async function enrolAndSync(driver, ui, server) {
+  await ui.click('nav-settings')
+  await ui.type('s-server', server.url)
+  await ui.type('s-code', server.code('hm'))
+  await ui.click('s-enrol')
+  await driver.wait(
+    async () => (await (await ui.el('sync-state')).getAttribute('data-state')) === 'synced',
+    30000,
+    'never synced',
+  )
+}
+
 test('a PC whose clock is three years ahead is told so, and its case reaches the street with today\'s date', async () => {
   const server = await startServer()
   const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-clock-'))
@@ -25,28 +50,13 @@ test('a PC whose clock is three years ahead is told so, and its case reaches the
     session = await launch({ dataDir, keep: true, clockOffsetMs: 3 * YEAR_MS })
     let { driver, ui } = session
     await ui.firstRun('李书记', false)
-    await ui.click('nav-intake')
-    await ui.type('f-phone', '13800001111')
-    await ui.type('f-name', '赵大爷')
-    await ui.cascade('f-category', '小区车位', '小区车位')
-    const desc = await ui.type('f-description', '小区东门晚上车位不够，车停到了消防通道')
-    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
-    await ui.waitText('case-state', '待派单')
-    const filed = (await ui.text('case-number')).trim()
+    const filed = await fileParkingCase(ui, '13800001111', '赵大爷', '小区东门晚上车位不够，车停到了消防通道')
     assert.ok(filed.startsWith(numberDay(runNow() + 3 * YEAR_MS)), `numbered on the PC's date: ${filed}`)
     await ui.screenshot('journey11-filed-ahead')
 
     // 2. Enrolled: the server refuses the work as stamped in the future, the app stamps it
     //    again by the server's time and sends it; the window says the clock is wrong.
-    await ui.click('nav-settings')
-    await ui.type('s-server', server.url)
-    await ui.type('s-code', server.code('hm'))
-    await ui.click('s-enrol')
-    await driver.wait(
-      async () => (await (await ui.el('sync-state')).getAttribute('data-state')) === 'synced',
-      30000,
-      'never synced',
-    )
+    await enrolAndSync(driver, ui, server)
     await ui.waitText('clock-wrong', '这台电脑的时钟快了', 20000)
     assert.match(await ui.text('clock-wrong'), /1095天|1096天/)
     assert.equal(await ui.exists('clock-future'), false, 'nothing left in the future')
@@ -87,6 +97,58 @@ test('a PC whose clock is three years ahead is told so, and its case reaches the
     await ui.screenshot('journey11-fixed')
   } catch (e) {
     if (session) await session.ui.screenshot('journey11-FAILED').catch(() => {})
+    throw e
+  } finally {
+    if (session) await session.close()
+    server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+// The journey of issue 17: a community PC whose clock is seven years behind files a case
+// offline and enrols; the case counts from the server's receipt of it — at the street (本月
+// counts it, received today, due in days) and in this window (the case page and the
+// dashboard's 本月), while the trace keeps what the PC wrote beside the server's time.
+test('a PC whose clock is seven years behind files offline, and the street counts its case today', async () => {
+  const server = await startServer()
+  const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-behind-'))
+  let session = null
+  try {
+    session = await launch({ dataDir, keep: true, clockOffsetMs: -7 * YEAR_MS })
+    const { driver, ui } = session
+    await ui.firstRun('李书记', false)
+    const filed = await fileParkingCase(ui, '13800002222', '钱阿姨', '七号楼前的车位被长期占用，老人下楼不方便')
+    assert.ok(filed.startsWith(numberDay(runNow() - 7 * YEAR_MS)), `numbered on the PC's date: ${filed}`)
+    await ui.screenshot('journey12-filed-behind')
+
+    await enrolAndSync(driver, ui, server)
+    await ui.waitText('clock-wrong', '这台电脑的时钟慢了', 20000)
+
+    // The street: received today (the server's receipt), due in days, in its 本月.
+    const street = server.replica('hy')
+    const seen = street.find((c) => c.description.startsWith('七号楼前'))
+    assert.ok(seen, `the street holds the case: ${JSON.stringify(street)}`)
+    assert.equal(seen.number, filed, 'the number is what the PC gave it')
+    assert.equal(seen.office, 'hm')
+    assert.ok(Math.abs(seen.received_at - runNow()) < 3600000, `received ${seen.received_at}, now ${runNow()}`)
+    assert.ok(seen.resolve_due > runNow() && seen.resolve_due - seen.received_at < 10 * 86400000, 'due in days')
+    assert.equal(seen.this_month, true, "counted in the street's 本月")
+
+    // Here too: the case page says received today, the trace keeps both times.
+    await ui.click('nav-cases')
+    await ui.click(`case-${filed}`)
+    await ui.waitText('case-received', chinaDate(runNow()), 20000)
+    await ui.visible('tl-received')
+    assert.match(await ui.text('tl-received'), /服务器收到于/)
+    await ui.screenshot('journey12-case')
+    // And the dashboard's 本月 (the corrected month) counts it.
+    await ui.click('nav-dashboard')
+    await ui.click('d-month')
+    await ui.waitText('d-range', chinaDate(runNow()).slice(0, 8), 20000)
+    await driver.wait(async () => (await ui.text('kpi-received-0')).match(/\d+/)?.[0] === '1', 20000, 'not counted in 本月')
+    await ui.screenshot('journey12-dashboard')
+  } catch (e) {
+    if (session) await session.ui.screenshot('journey12-FAILED').catch(() => {})
     throw e
   } finally {
     if (session) await session.close()

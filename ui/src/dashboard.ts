@@ -22,7 +22,11 @@ export function figureCards(t: T, data: Dashboard | null): Card[] {
   return [
     { figure: 'received', label: t('fig.received'), value: String(x.received), def: t('def.received') },
     { figure: 'resolved', label: t('fig.resolveRate'), value: pct(x.resolve_rate), sub: t('fig.ofN', { n: x.resolved }), def: t('def.resolveRate') },
-    { figure: 'within3', label: t('fig.within3Rate'), value: pct(x.within3_rate), sub: t('fig.ofN', { n: x.within3 }), def: t('def.within3Rate') },
+    {
+      figure: 'within3', label: t('fig.within3Rate'), value: pct(x.within3_rate),
+      sub: t('fig.ofN', { n: x.within3 }) + (x.within3_pending ? ' · ' + t('fig.pending', { n: x.within3_pending }) : ''),
+      def: t('def.within3Rate'),
+    },
     {
       figure: 'resolved', label: t('fig.avg'), value: x.avg_days === null ? '—' : t('fig.days', { d: x.avg_days.toFixed(1) }),
       sub: x.avg_working_days === null ? '' : t('fig.workingDays', { d: x.avg_working_days.toFixed(1) }), def: t('def.avg'),

@@ -8,7 +8,8 @@
 //! | event | who may write it | where it counts |
 //! |---|---|---|
 //! | `case_received`, `meeting_scheduled` | any office, as itself | the stream is its office's |
-//! | a case step, a meeting change | an office that sees the stream (its holder or above) | the stream |
+//! | a case step | the office holding the case now, or one above it (an office that transferred a case away sees it read-only) | the stream |
+//! | a meeting change | an office that sees the stream (its holder or above) | the stream |
 //! | `case_transferred_to_office` | as a step; the receiving office must be in the writer's directory (its district's offices) | the stream moves to that office |
 //! | `case_office_assigned`, `meeting_office_assigned` | only the device that filed the case or scheduled the meeting, only to its own office, once, for work done before it enrolled | the stream |
 //! | `unit_added`, `calendar_day_set`, `figure_settings_set` | any office, as itself | the writer's office and the offices below it, never above or beside; where several apply, the nearest office's setting wins |
@@ -161,6 +162,29 @@ pub fn transfer(tree: &Tree, writer: &str, target: &str) -> Result<()> {
     }
 }
 
+/// Whether office `office` answers for a case held by `holder`: it holds it or is above the
+/// holder. A tree that knows either office not (an app that never enrolled, a directory older
+/// than the office) cannot tell, and says yes: the server has checked who sees the stream.
+pub fn answers_for(tree: &Tree, office: &str, holder: &str) -> bool {
+    office == holder
+        || tree.get(office).is_none()
+        || tree.get(holder).is_none()
+        || tree.with_ancestors(holder).iter().any(|o| o == office)
+}
+
+/// A step on a case held by `holder`, written by an office of `writer`: only the holder and
+/// the offices above it act on a case. An office that gave a case away (转办 to a sibling)
+/// sees it still, read-only.
+pub fn step(tree: &Tree, writer: &str, holder: &str) -> Result<()> {
+    if answers_for(tree, writer, holder) {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "office {writer} does not hold this case (office {holder} does) and is not above it"
+        )))
+    }
+}
+
 /// Where a configuration event counts, seen from the replica of office `me` on device
 /// `device`: `Some(0)` if it is this office's own (or this device's, from before it
 /// enrolled), `Some(n)` if it is from the office `n` levels above, `None` if it comes from
@@ -229,6 +253,21 @@ mod tests {
         let mut below = t.descendants("s1");
         below.sort();
         assert_eq!(below, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn only_the_holder_and_those_above_it_act_on_a_case() {
+        let t = tree();
+        assert!(step(&t, "a", "a").is_ok());
+        assert!(step(&t, "s1", "a").is_ok());
+        assert!(step(&t, "d", "a").is_ok());
+        assert!(step(&t, "b", "a").is_err(), "a sibling that gave it away");
+        assert!(step(&t, "s2", "a").is_err());
+        assert!(step(&t, "a", "s1").is_err(), "never upward");
+        // What the tree cannot tell, it does not refuse.
+        assert!(step(&t, "new-office", "a").is_ok());
+        assert!(step(&Tree::default(), "b", "a").is_ok());
+        assert!(step(&t, UNENROLLED_OFFICE, UNENROLLED_OFFICE).is_ok());
     }
 
     #[test]

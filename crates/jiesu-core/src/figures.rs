@@ -12,6 +12,10 @@
 //! - 办结率 = resolved / received.
 //! - 3天办结 `within3`: resolved at most 3 working days after the day of receipt
 //!   ([`Calendar::working_days_between`]: holidays and 调休 Saturdays as the calendar says).
+//! - 3天未到期 `within3_pending`: not resolved and still inside those 3 working days now —
+//!   neither kept nor missed yet.
+//! - 3天办结率 = within3 / (received − within3_pending): a case counts once its limit has
+//!   passed or it is resolved, so a month's first morning is not 0%.
 //! - 平均办理时长: mean of resolve − receipt over the resolved, in calendar days and in working
 //!   days.
 //! - 当前超期 `overdue_now`: still open and past the earlier of the resolve deadline and a
@@ -118,6 +122,8 @@ pub enum Figure {
     Resolved,
     /// 3天办结
     Within3,
+    /// 3天未到期: open and still inside its 3 working days.
+    Within3Pending,
     /// 当前超期
     OverdueNow,
     /// 期内超期
@@ -148,10 +154,11 @@ pub enum Figure {
 
 impl Figure {
     /// Every figure, in the order the dashboard shows them.
-    pub const ALL: [Figure; 16] = [
+    pub const ALL: [Figure; 17] = [
         Figure::Received,
         Figure::Resolved,
         Figure::Within3,
+        Figure::Within3Pending,
         Figure::OverdueNow,
         Figure::OverdueInPeriod,
         Figure::Extended,
@@ -179,6 +186,8 @@ pub struct Figures {
     pub resolved: u32,
     /// 3天办结
     pub within3: u32,
+    /// 3天未到期: out of 3天办结率's denominator.
+    pub within3_pending: u32,
     /// 办结率
     pub resolve_rate: Option<f64>,
     /// 3天办结率
@@ -272,6 +281,13 @@ impl Judge<'_> {
             .is_some_and(|t| self.calendar.working_days_between(r.received_at, t) <= 3)
     }
 
+    /// Open, and resolving it now would still be within 3 working days.
+    fn within3_pending(&self, r: &FigureRow) -> bool {
+        r.resolved_at.is_none()
+            && (self.now < r.received_at
+                || self.calendar.working_days_between(r.received_at, self.now) <= 3)
+    }
+
     fn valid_visit(r: &FigureRow) -> Option<(bool, bool, Option<Satisfaction>)> {
         match r.visit {
             Some((true, contacted, solved, sat)) => Some((contacted, solved, sat)),
@@ -302,6 +318,7 @@ pub fn counts(j: &Judge<'_>, figure: Figure, r: &FigureRow) -> bool {
         Figure::Received => true,
         Figure::Resolved => r.resolved_at.is_some(),
         Figure::Within3 => j.within3(r),
+        Figure::Within3Pending => j.within3_pending(r),
         Figure::OverdueNow => r.state.is_open() && r.due_rank <= j.now,
         Figure::OverdueInPeriod => unreachable!("handled above"),
         Figure::Extended => r.extensions > 0,
@@ -339,8 +356,9 @@ pub struct Tally {
 }
 
 /// The figures counted per case in [`Tally::bits`], by bit position.
-const BITS: [Figure; 11] = [
+const BITS: [Figure; 12] = [
     Figure::Within3,
+    Figure::Within3Pending,
     Figure::OverdueNow,
     Figure::ValidVisits,
     Figure::Contacted,
@@ -402,6 +420,7 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
     }
     [
         f.within3,
+        f.within3_pending,
         f.overdue_now,
         f.valid_visits,
         f.contacted,
@@ -412,11 +431,9 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
         f.letters,
         f.letters_fulfilled,
         f.letters_broken,
-    ] = [
-        n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10],
-    ];
+    ] = n;
     f.resolve_rate = rate(f.resolved, f.received);
-    f.within3_rate = rate(f.within3, f.received);
+    f.within3_rate = rate(f.within3, f.received - f.within3_pending);
     if f.resolved > 0 {
         f.avg_days = Some(days / f64::from(f.resolved));
         f.avg_working_days = Some(working as f64 / f64::from(f.resolved));

@@ -105,9 +105,14 @@ fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)
             "受理后 3 个工作日内办结".into(),
         ),
         (
+            "3天未到期",
+            Value::Count(f.within3_pending),
+            "未办结且仍在受理后 3 个工作日内：既未按时也未超时".into(),
+        ),
+        (
             "3天办结率",
             Value::Rate(f.within3_rate),
-            "3天办结 ÷ 受理".into(),
+            "3天办结 ÷ （受理 − 3天未到期）".into(),
         ),
         (
             "平均办理天数",

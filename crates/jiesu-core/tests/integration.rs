@@ -1,8 +1,10 @@
 //! One integration-test binary for jiesu-core, a module per theme.
 
 mod it {
+    mod clocks;
     pub mod common;
     mod convergence;
+    mod counting;
     mod crash;
     mod desk;
     mod exports;

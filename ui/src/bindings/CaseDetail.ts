@@ -41,4 +41,9 @@ meetings: Array<MeetingRef>,
 /**
  * The commitment letter's status now, if there is one.
  */
-letter_status: LetterStatus | null, };
+letter_status: LetterStatus | null, 
+/**
+ * The name of the office holding the case when it is neither this office nor one below
+ * it (it was transferred away): the case is read-only here.
+ */
+held_elsewhere: string | null, };

@@ -17,6 +17,10 @@ resolved: number,
  */
 within3: number, 
 /**
+ * 3天未到期: out of 3天办结率's denominator.
+ */
+within3_pending: number, 
+/**
  * 办结率
  */
 resolve_rate: number | null, 

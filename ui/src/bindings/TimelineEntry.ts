@@ -12,4 +12,9 @@ event: Event,
 /**
  * Set when the event arrived concurrently and could not apply: why.
  */
-conflict: string | null, };
+conflict: string | null, 
+/**
+ * When the sync server received it (ms), once known: the time that counts for work done
+ * before its device enrolled ([`crate::event::receipt_shift`]).
+ */
+received_ms: number | null, };

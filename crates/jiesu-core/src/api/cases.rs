@@ -394,6 +394,10 @@ pub struct TimelineEntry {
     pub event: Event,
     /// Set when the event arrived concurrently and could not apply: why.
     pub conflict: Option<String>,
+    /// When the sync server received it (ms), once known: the time that counts for work done
+    /// before its device enrolled ([`crate::event::receipt_shift`]).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub received_ms: Option<i64>,
 }
 
 /// Everything the case page shows.
@@ -417,6 +421,9 @@ pub struct CaseDetail {
     pub meetings: Vec<MeetingRef>,
     /// The commitment letter's status now, if there is one.
     pub letter_status: Option<crate::model::LetterStatus>,
+    /// The name of the office holding the case when it is neither this office nor one below
+    /// it (it was transferred away): the case is read-only here.
+    pub held_elsewhere: Option<String>,
 }
 
 /// What intake can fill in from a known phone number.

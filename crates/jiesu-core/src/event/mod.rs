@@ -22,7 +22,9 @@ use crate::meeting::{AttendeeRole, ItemKind};
 use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
 
 mod payload;
+mod reclock;
 pub use payload::{FigureRules, Intake, MeetingHeader, Received, TimesCorrected};
+pub use reclock::receipt_shift;
 
 /// The stream that holds office configuration (units, calendar edits).
 pub const CONFIG_STREAM: &str = "config";

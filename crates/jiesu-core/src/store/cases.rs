@@ -30,6 +30,8 @@ impl Store {
     /// Perform a workflow step on a case.
     pub fn act(&mut self, case_id: Uuid, command: CaseCommand) -> Result<Case> {
         let case = self.load_case(case_id)?;
+        let tree = crate::authority::Tree::new(self.directory()?);
+        crate::authority::step(&tree, &self.identity.office, &case.office)?;
         // Refuse by state before looking at the form, so the message names the real problem.
         let now = self.clock.now_ms();
         workflow::check(&case, command.action(), now)?;
@@ -260,15 +262,24 @@ impl Store {
                 linked_numbers.push((l.other, other.number));
             }
         }
+        let tree = crate::authority::Tree::new(self.directory()?);
+        let held_elsewhere =
+            (!crate::authority::answers_for(&tree, &self.identity.office, &case.office)).then(
+                || {
+                    tree.get(&case.office)
+                        .map_or_else(|| case.office.clone(), |o| o.name.clone())
+                },
+            );
         Ok(CaseDetail {
-            allowed: {
-                // Another office can only be named once the server's directory is known.
-                let offices = !self.directory()?.is_empty();
-                workflow::allowed_actions(&case, now)
+            allowed: match held_elsewhere {
+                Some(_) => Vec::new(),
+                None => workflow::allowed_actions(&case, now)
                     .into_iter()
-                    .filter(|a| offices || *a != crate::model::Action::TransferOffice)
-                    .collect()
+                    // Another office can only be named once the server's directory is known.
+                    .filter(|a| !tree.is_empty() || *a != crate::model::Action::TransferOffice)
+                    .collect(),
             },
+            held_elsewhere,
             response_status: due_status(
                 case.responded_at.is_none() && case.state.is_open(),
                 case.response_due,

@@ -180,12 +180,14 @@ fn decode_fact(b: &[u8]) -> Option<Fact> {
 }
 
 /// Run one figures query, appending the facts that pass `filter` (a stored key id per slot,
-/// `None`: any) to `out`.
+/// `None`: any) and are held by an office in `charge` (office key ids, sorted; `None`: any)
+/// to `out`.
 fn read_facts(
     conn: &rusqlite::Connection,
     sql: &str,
     args: &[V],
     filter: &[Option<u32>; STORED_KEYS],
+    charge: &Option<Vec<u32>>,
     out: &mut Vec<Fact>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
@@ -201,6 +203,9 @@ fn read_facts(
             .iter()
             .zip(fact.1)
             .all(|(want, key)| want.is_none_or(|w| w == key))
+            && charge
+                .as_ref()
+                .is_none_or(|c| c.binary_search(&fact.1[slot(Dimension::Office)]).is_ok())
         {
             out.push(fact);
         }
@@ -282,6 +287,7 @@ impl Store {
                 None => return Ok(Period::default()),
             }
         }
+        let charge = self.charge_keys()?;
         let received = "SELECT fact FROM case_facts
              WHERE received_at >= ?1 AND received_at < ?2 AND ?3 <= ?4";
         let with_due = format!(
@@ -309,17 +315,18 @@ impl Store {
                         let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
                         let conn = conn.as_ref().expect("opened above");
                         let mut out = Vec::new();
-                        read_facts(conn, received, &first_args, &filter, &mut out).map(|()| out)
+                        read_facts(conn, received, &first_args, &filter, &charge, &mut out)
+                            .map(|()| out)
                     });
                     let mut out = Vec::new();
-                    let rest =
-                        read_facts(&self.conn, &with_due, &args, &filter, &mut out).map(|()| out);
+                    let rest = read_facts(&self.conn, &with_due, &args, &filter, &charge, &mut out)
+                        .map(|()| out);
                     (first.join(), rest)
                 });
                 raw = first.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
                 raw.extend(rest?);
             }
-            _ => read_facts(&self.conn, &with_due, &args, &filter, &mut raw)?,
+            _ => read_facts(&self.conn, &with_due, &args, &filter, &charge, &mut raw)?,
         }
         let mut period = Period::default();
         period.rows.reserve(raw.len());
@@ -335,6 +342,28 @@ impl Store {
         }
         period.name_keys(&self.conn)?;
         Ok(period)
+    }
+
+    /// The office keys of the cases this office answers for (see [`crate::figures`], "which
+    /// office"): its own, those of the offices below it, and its own work from before it
+    /// enrolled. `None` when the directory does not know this office: every case counts.
+    fn charge_keys(&self) -> Result<Option<Vec<u32>>> {
+        let tree = crate::authority::Tree::new(self.directory()?);
+        let me = &self.identity.office;
+        if tree.get(me).is_none() {
+            return Ok(None);
+        }
+        let mut offices = tree.descendants(me);
+        offices.push(me.clone());
+        offices.push(crate::wire::UNENROLLED_OFFICE.to_owned());
+        let mut keys = Vec::new();
+        for o in offices {
+            if let Some(k) = find_figure_key(&self.conn, &o)?.and_then(|k| u32::try_from(k).ok()) {
+                keys.push(k);
+            }
+        }
+        keys.sort_unstable();
+        Ok(Some(keys))
     }
 
     /// The second connection, opened on first use; `None` for a store in memory.

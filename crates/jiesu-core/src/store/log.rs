@@ -62,19 +62,25 @@ impl Store {
     pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office, c.reason
+                    e.device, e.office, c.reason, r.received_ms
              FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
+                  LEFT JOIN receipts r ON r.event_seq = e.seq
              WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
         )?;
         let rows = stmt.query_map([stream], |r| {
-            Ok((row_event(r, 1)?, r.get::<_, Option<String>>(10)?))
+            Ok((
+                row_event(r, 1)?,
+                r.get::<_, Option<String>>(10)?,
+                r.get::<_, Option<i64>>(11)?,
+            ))
         })?;
         let mut timeline = Vec::new();
         for row in rows {
-            let (ev, conflict) = row?;
+            let (ev, conflict, received_ms) = row?;
             timeline.push(TimelineEntry {
                 event: ev?,
                 conflict,
+                received_ms,
             });
         }
         Ok(timeline)

@@ -61,6 +61,9 @@ pub(super) fn fold_remote(
         }
         let fast = match ev.body.aggregate() {
             Aggregate::Meeting => fold_fast::<Meeting>(tx, &rules, ev)?,
+            // Its time may move by its intake's receipt (`stream_to_fold`): rare (work done
+            // before a device enrolled arrives once), so the whole stream is folded again.
+            _ if ev.office == crate::wire::UNENROLLED_OFFICE => false,
             _ => fold_fast::<Case>(tx, &rules, ev)?,
         };
         if !fast {
@@ -134,6 +137,11 @@ impl Projection for Case {
         if let EventBody::CaseTransferredToOffice { office, .. } = &ev.body {
             crate::authority::transfer(&rules.tree, &ev.office, office)?;
         }
+        if let Some(case) = current
+            && ev.body.action().is_some()
+        {
+            crate::authority::step(&rules.tree, &ev.office, &case.office)?;
+        }
         workflow::apply(current, ev)
     }
     fn write(conn: &Connection, p: &Self, last: &Event, reindex: Reindex<'_>) -> Result<()> {
@@ -203,6 +211,30 @@ pub(super) fn stream_has_other_events(
         .query_row(params![stream, except.to_string()], |r| r.get(0))?)
 }
 
+/// A stream's events in fold order, and how far the fold moves its pre-enrolment events
+/// ([`crate::event::receipt_shift`]: by its intake's receipt, when it was filed before its
+/// device enrolled).
+pub(super) fn stream_to_fold(conn: &Connection, stream: &str) -> Result<(Vec<Event>, i64)> {
+    let events = stream_events(conn, stream)?;
+    let shift = match events.iter().find(|e| e.body.opens_stream()) {
+        Some(intake)
+            if intake.office == crate::wire::UNENROLLED_OFFICE
+                && matches!(intake.body, EventBody::CaseReceived(_)) =>
+        {
+            let receipt: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT r.received_ms FROM receipts r JOIN events e ON e.seq = r.event_seq
+                     WHERE e.id = ?1",
+                )?
+                .query_row([intake.id.to_string()], |r| r.get(0))
+                .optional()?;
+            crate::event::receipt_shift(intake, receipt)
+        }
+        _ => 0,
+    };
+    Ok((events, shift))
+}
+
 pub(super) fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
         "SELECT 0, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office
@@ -224,7 +256,8 @@ pub(super) fn rederive_stream(
     stream: &str,
     search: &mut SearchBatch,
 ) -> Result<()> {
-    let folded = fold_stream(rules, stream_events(tx, stream)?)?;
+    let (events, shift) = stream_to_fold(tx, stream)?;
+    let folded = fold_stream(rules, events, shift)?;
     write_folded(tx, stream, folded, search)
 }
 
@@ -255,7 +288,8 @@ pub(super) fn rederive_streams(
                 let conn = conn.as_ref().expect("the caller opened the reader");
                 let _window = FoldWindow::open(conn);
                 for s in streams {
-                    let one = stream_events(conn, s).and_then(|e| fold_stream(rules, e));
+                    let one =
+                        stream_to_fold(conn, s).and_then(|(e, shift)| fold_stream(rules, e, shift));
                     let failed = one.is_err();
                     // A closed channel: the writer failed and has stopped.
                     if send.send(one).is_err() || failed {
@@ -338,7 +372,10 @@ impl<P> Stream<P> {
     }
 }
 
-pub(super) fn fold_stream(rules: &FoldRules, events: Vec<Event>) -> Result<Folded> {
+/// Fold a stream's events, its pre-enrolment events moved by `shift` (see
+/// [`stream_to_fold`]); the projection keeps the last event as written, as its place in the
+/// order.
+pub(super) fn fold_stream(rules: &FoldRules, events: Vec<Event>, shift: i64) -> Result<Folded> {
     // A stream is what its first opening event (an intake, a meeting's scheduling) makes it;
     // events of the other kind in it are conflicts. Decided on the ordered set, so a replica
     // that saw a stray event first decides as one that saw it last.
@@ -349,6 +386,24 @@ pub(super) fn fold_stream(rules: &FoldRules, events: Vec<Event>) -> Result<Folde
         .map(|e| e.body.aggregate());
     Ok(match kind {
         Some(Aggregate::Meeting) => Folded::Meeting(Box::new(fold_all(rules, events))),
+        Some(_) if shift != 0 => {
+            let last = events.last().cloned();
+            let moved = events
+                .into_iter()
+                .map(|e| match e.office == crate::wire::UNENROLLED_OFFICE {
+                    true => e.shifted(shift),
+                    false => e,
+                })
+                .collect();
+            let stream: Stream<Case> = Stream {
+                last,
+                ..fold_all(rules, moved)
+            };
+            Folded::Case(Box::new(stream.try_map(|c| {
+                let text = CaseText::of(&c, true)?;
+                Ok((c, text))
+            })?))
+        }
         Some(_) => {
             let stream: Stream<Case> = fold_all(rules, events);
             Folded::Case(Box::new(stream.try_map(|c| {
@@ -394,7 +449,7 @@ pub(crate) fn fold_cases(rules: &FoldRules, events: &[Event]) -> Vec<Option<Case
         .into_values()
         .map(|mut evs| {
             evs.sort_by_key(Event::order_key);
-            match fold_stream(rules, evs) {
+            match fold_stream(rules, evs, 0) {
                 Ok(Folded::Case(s)) => s.projection.map(|(c, _)| c),
                 _ => None,
             }

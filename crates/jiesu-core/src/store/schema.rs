@@ -379,6 +379,14 @@ UPDATE meetings SET doc = json_set(doc, '$.filed_by', coalesce(
     (SELECT device FROM events e WHERE e.stream = meetings.id AND e.kind = 'meeting_scheduled'
      ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1), ''));
 "#,
+    // v10: a case filed before its device enrolled counts from the server's receipt of its
+    // intake (`crate::event::receipt_shift`): fold those already received again when the store
+    // next opens (`Store::settle`).
+    r#"
+INSERT OR IGNORE INTO dirty_streams (stream)
+SELECT e.stream FROM events e JOIN receipts r ON r.event_seq = e.seq
+WHERE e.kind = 'case_received' AND e.office = 'local';
+"#,
 ];
 
 /// The migration set.

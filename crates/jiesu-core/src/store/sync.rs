@@ -357,6 +357,7 @@ impl Store {
     pub fn acknowledge(&mut self, receipts: &[Receipt]) -> Result<()> {
         let tx = self.conn.transaction()?;
         insert_receipts(&tx, receipts.iter().map(|r| (r.id, r.seq, r.received_ms)))?;
+        refold_by_receipt(&tx, receipts.iter().map(|r| r.id))?;
         advance_push_floor(&tx, &self.identity.device)?;
         tx.commit()?;
         Ok(())
@@ -384,6 +385,7 @@ impl Store {
                 .iter()
                 .map(|p| (p.event.id, p.seq, p.received_ms)),
         )?;
+        refold_by_receipt(&tx, page.events.iter().map(|p| p.event.id))?;
         finish_page(&tx, cursor, &self.identity.device)?;
         tx.commit()?;
         self.after_remote(hlc, config)?;
@@ -617,6 +619,33 @@ fn insert_receipts(
         stmt.execute(params![id.to_string(), seq, at])?;
     }
     Ok(())
+}
+
+/// Fold again the cases whose pre-enrolment intake is among `ids`, now that its receipt is
+/// held: they count from it ([`crate::event::receipt_shift`]).
+fn refold_by_receipt(
+    tx: &rusqlite::Transaction<'_>,
+    ids: impl Iterator<Item = uuid::Uuid>,
+) -> Result<()> {
+    let mut streams = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT stream FROM events WHERE id = ?1 AND kind = 'case_received' AND office = ?2",
+        )?;
+        for id in ids {
+            if let Some(s) = stmt
+                .query_row(
+                    params![id.to_string(), crate::wire::UNENROLLED_OFFICE],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+            {
+                streams.push(s);
+            }
+        }
+    }
+    let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
+    rederive_streams(tx, &streams, None, false)
 }
 
 /// Keep the receipt of the event at `event_seq` in this log.

@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests.
 
+use jiesu_core::event::Received;
+use jiesu_core::wire::{Office, OfficeKind};
 use jiesu_core::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use uuid::Uuid;
 
 /// 2026-11-23 09:00 China time, a Monday: for tests that need a working Monday morning.
 pub const MONDAY_9AM: i64 = 1_795_395_600_000;
@@ -113,4 +116,87 @@ pub fn random_workload(rng: &mut SmallRng, store: &mut Store, clock: &ManualCloc
 
 pub fn rng(seed: u64) -> SmallRng {
     SmallRng::seed_from_u64(seed)
+}
+
+pub const DAY: i64 = 86_400_000;
+pub const YEAR: i64 = 365 * DAY;
+
+/// district d → streets s1 (communities a, b), s2 (c); district x → street xs.
+pub fn org() -> Vec<Office> {
+    let o = |id: &str, kind, parent: Option<&str>| Office {
+        id: id.into(),
+        name: format!("{id}办"),
+        kind,
+        parent: parent.map(Into::into),
+    };
+    vec![
+        o("d", OfficeKind::District, None),
+        o("s1", OfficeKind::Street, Some("d")),
+        o("s2", OfficeKind::Street, Some("d")),
+        o("a", OfficeKind::Community, Some("s1")),
+        o("b", OfficeKind::Community, Some("s1")),
+        o("c", OfficeKind::Community, Some("s2")),
+        o("x", OfficeKind::District, None),
+        o("xs", OfficeKind::Street, Some("x")),
+    ]
+}
+
+/// A store acting as `office` (with the directory a server would give it).
+pub fn office_store(office: &str) -> (Store, ManualClock) {
+    let (mut s, clock) = store_at(test_now());
+    s.set_identity(office, &format!("{office}办"), "值班员")
+        .unwrap();
+    s.set_directory(&org()).unwrap();
+    (s, clock)
+}
+
+pub fn forged(stream: &str, wall_ms: i64, office: &str, device: &str, body: EventBody) -> Event {
+    Event {
+        id: Uuid::now_v7(),
+        stream: stream.into(),
+        hlc: Hlc {
+            wall_ms,
+            counter: 0,
+        },
+        author: "他人".into(),
+        device: device.into(),
+        office: office.into(),
+        body,
+    }
+}
+
+pub fn intake(number: &str, at: i64) -> EventBody {
+    EventBody::CaseReceived(Box::new(Received {
+        number: number.into(),
+        intake: parking_case("外来案件").into(),
+        response_due: at + DAY,
+        resolve_due: at + 3 * DAY,
+    }))
+}
+
+pub fn conflict_reasons(s: &Store) -> Vec<String> {
+    s.conflicts().unwrap().into_iter().map(|(_, r)| r).collect()
+}
+
+/// The case a fresh intake files here: numbered today, due in days, whatever arrived.
+pub fn assert_files_sanely(s: &mut Store) -> Case {
+    let now = s.now_ms();
+    let c = s.receive(parking_case("今天的新案件")).unwrap();
+    let today = calendar::local_date(now).format("%y%m%d").to_string();
+    assert!(
+        c.number.starts_with(&today),
+        "{} is not numbered today ({today})",
+        c.number
+    );
+    assert!(
+        (c.received_at - now).abs() <= hlc::MAX_DRIFT_MS,
+        "received {} at {now}",
+        c.received_at
+    );
+    assert!(
+        c.resolve_due > now && c.resolve_due < now + 30 * DAY,
+        "due {}",
+        c.resolve_due
+    );
+    c
 }

@@ -10,8 +10,6 @@ use uuid::Uuid;
 
 use super::common::*;
 
-const DAY: i64 = 86_400_000;
-
 /// A table of every date the data can touch and whether people work on it: the calendar as
 /// data, so the SQL can count working days without calling the code under test.
 fn workdays(s: &Store) {
@@ -56,7 +54,10 @@ fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figu
          wd AS (
             SELECT d.*, (SELECT count(*) FROM temp.workdays w WHERE w.working = 1
                            AND w.date > date(rec / 1000, 'unixepoch', '+8 hours')
-                           AND w.date <= date(res / 1000, 'unixepoch', '+8 hours')) AS wdays
+                           AND w.date <= date(res / 1000, 'unixepoch', '+8 hours')) AS wdays,
+                   (SELECT count(*) FROM temp.workdays w WHERE w.working = 1
+                           AND w.date > date(rec / 1000, 'unixepoch', '+8 hours')
+                           AND w.date <= date({now} / 1000, 'unixepoch', '+8 hours')) AS wnow
             FROM d),
          p AS (SELECT * FROM wd WHERE rec >= {from} AND rec < {to}
                  AND state NOT IN ('withdrawn', 'merged') AND ({filter}))"
@@ -78,10 +79,15 @@ fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figu
         received: n("SELECT count(*) FROM p"),
         resolved: n("SELECT count(*) FROM p WHERE res IS NOT NULL"),
         within3: n("SELECT count(*) FROM p WHERE res IS NOT NULL AND wdays <= 3"),
+        within3_pending: n(&format!(
+            "SELECT count(*) FROM p WHERE res IS NULL AND ({now} < rec OR wnow <= 3)"
+        )),
         resolve_rate: opt("SELECT CAST(sum(res IS NOT NULL) AS REAL) / nullif(count(*), 0) FROM p"),
-        within3_rate: opt(
-            "SELECT CAST(sum(res IS NOT NULL AND wdays <= 3) AS REAL) / nullif(count(*), 0) FROM p",
-        ),
+        within3_rate: opt(&format!(
+            "SELECT CAST(sum(res IS NOT NULL AND wdays <= 3) AS REAL)
+                    / nullif(sum(NOT (res IS NULL AND ({now} < rec OR wnow <= 3))), 0)
+             FROM p"
+        )),
         avg_days: opt("SELECT avg((res - rec) / 86400000.0) FROM p WHERE res IS NOT NULL"),
         avg_working_days: opt("SELECT avg(CAST(wdays AS REAL)) FROM p WHERE res IS NOT NULL"),
         overdue_now: n(&format!(
@@ -219,6 +225,7 @@ fn every_figure_equals_an_independent_sql_recomputation() {
             for (what, n) in [
                 ("resolved", rust.resolved),
                 ("within3", rust.within3),
+                ("within3 pending", rust.within3_pending),
                 ("overdue now", rust.overdue_now),
                 ("overdue in period", rust.overdue_in_period),
                 ("extensions", rust.extensions),
@@ -316,6 +323,7 @@ fn every_figure_equals_an_independent_sql_recomputation() {
                 Figure::Received => rust.received,
                 Figure::Resolved => rust.resolved,
                 Figure::Within3 => rust.within3,
+                Figure::Within3Pending => rust.within3_pending,
                 Figure::OverdueNow => rust.overdue_now,
                 Figure::OverdueInPeriod => rust.overdue_in_period,
                 Figure::ValidVisits => rust.valid_visits,
@@ -438,6 +446,67 @@ fn month(y: i32, m: u32) -> FigureQuery {
         to: calendar::start_of_day(next),
         ..Default::default()
     }
+}
+
+/// On the morning of the 1st, cases received an hour ago are neither kept nor missed: 3天办结率
+/// has no denominator yet ("—", not 0%), and the card says how many are pending; each enters
+/// the rate when it is resolved or its 3 working days have passed.
+#[test]
+fn cases_not_yet_due_are_pending_not_failed() {
+    let at = |s: &str| hlc::parse_instant(s).unwrap();
+    // Tuesday 1 December 2026, 08:00.
+    let (mut s, clock) = store_at(at("2026-12-01 08:00"));
+    let early = s.receive(parking_case("早上八点")).unwrap();
+    s.receive(parking_case("早上八点零一")).unwrap();
+    clock.set(at("2026-12-01 09:00"));
+    let settings = FigureSettings::default();
+    let f = s.figures(&month(2026, 12), &settings).unwrap();
+    assert_eq!((f.received, f.within3, f.within3_pending), (2, 0, 2));
+    assert_eq!(
+        f.within3_rate, None,
+        "nothing has come due: no rate, not 0%"
+    );
+    let pending = s
+        .figure_cases(&month(2026, 12), Figure::Within3Pending, None, 0, 0)
+        .unwrap();
+    assert_eq!(pending.total, 2, "the pending are listed like every figure");
+    // One is resolved the next day: kept, and in the rate; the other still pending.
+    clock.set(at("2026-12-02 10:00"));
+    s.act(
+        early.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    s.act(
+        early.id,
+        CaseCommand::Accept {
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    s.act(
+        early.id,
+        CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "已清理".into(),
+        },
+    )
+    .unwrap();
+    let f = s.figures(&month(2026, 12), &settings).unwrap();
+    assert_eq!((f.within3, f.within3_pending), (1, 1));
+    assert_eq!(f.within3_rate, Some(1.0));
+    // Friday 4 December is the third working day after the 1st: still pending all that day;
+    // Monday the 7th it has missed.
+    clock.set(at("2026-12-04 23:00"));
+    let f = s.figures(&month(2026, 12), &settings).unwrap();
+    assert_eq!(f.within3_pending, 1);
+    clock.set(at("2026-12-07 08:00"));
+    let f = s.figures(&month(2026, 12), &settings).unwrap();
+    assert_eq!(f.within3_pending, 0);
+    assert_eq!(f.within3_rate, Some(0.5));
 }
 
 #[test]

@@ -125,6 +125,31 @@ fn version_8_wants_the_photos_of_cases_already_held() {
 }
 
 #[test]
+fn version_10_counts_pre_enrolment_cases_from_their_receipt() {
+    // A store at v9 that holds a case filed before its device enrolled, projected as its own
+    // clock had it, with the server's receipt of its intake: v10 folds it again on opening.
+    let (mut src, _) = store_at(test_now() - 400 * 86_400_000);
+    src.set_identity(wire::UNENROLLED_OFFICE, "和美社区", "李书记")
+        .unwrap();
+    let case = src.receive(parking_case("楼道漏水")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        Migrations::new(MIGRATIONS[..9].iter().map(|m| M::up(m)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        copy_log(&conn, &src.events_after(0, 100).unwrap());
+        conn.execute(
+            "INSERT INTO receipts (event_seq, server_seq, received_ms) VALUES (1, 1, ?1)",
+            [test_now()],
+        )
+        .unwrap();
+    }
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    assert_eq!(s.case(case.id).unwrap().received_at, test_now());
+}
+
+#[test]
 fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
     // Cases projected by the current code, copied into stores stopped at v3 (no figures
     // table: v4 fills it from each case's document) and v4 (v5 carries its rows over): once

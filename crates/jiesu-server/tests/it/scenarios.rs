@@ -76,9 +76,15 @@ async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: B
             ["local", "local", "a"],
             "the trace keeps what was done before"
         );
+        // Filed before its device enrolled: it counts from the server's receipt of its intake.
+        let receipt = st
+            .receipt_time(detail.timeline[0].event.id)
+            .unwrap()
+            .expect("the intake's receipt came with it");
+        assert_eq!(detail.case.received_at, receipt);
         let q = jiesu_core::figures::FigureQuery {
-            from: test_now() - 86_400_000,
-            to: test_now() + 86_400_000,
+            from: receipt - 86_400_000,
+            to: receipt + 86_400_000,
             unit: None,
             category: None,
             channel: None,

@@ -5,8 +5,9 @@
 //! files a parking complaint described by TEXT (with the photo at PATH) if asked, generates N
 //! sample cases if asked (a large office for a first sync to fetch), runs one sync round,
 //! and prints the cases it holds as JSON lines (`{"number", "office", "state", "description",
-//! "received_at", "resolve_due", "steps", "photo"}`, `steps` the kinds of its timeline's events
-//! and `photo` the size of the photo's bytes held here, or null).
+//! "received_at", "resolve_due", "steps", "photo", "this_month"}`, `steps` the kinds of its
+//! timeline's events, `photo` the size of the photo's bytes held here, or null, and
+//! `this_month` whether its figures for the month holding now (本月) count it as received).
 
 use std::sync::{Arc, Mutex};
 
@@ -65,6 +66,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(Mutex::new(store));
     jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
     let store = store.lock().unwrap_or_else(|p| p.into_inner());
+    let this_month: std::collections::HashSet<_> = {
+        use chrono::Datelike;
+        let today = jiesu_core::calendar::local_date(jiesu_core::Clock::now_ms(&clock));
+        let first = today.with_day(1).unwrap_or(today);
+        let next = first + chrono::Months::new(1);
+        let month = jiesu_core::figures::FigureQuery {
+            from: jiesu_core::calendar::start_of_day(first),
+            to: jiesu_core::calendar::start_of_day(next),
+            ..Default::default()
+        };
+        store
+            .figure_cases(&month, jiesu_core::figures::Figure::Received, None, 0, 0)?
+            .rows
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
     for c in store.all_cases()? {
         println!(
             "{}",
@@ -84,6 +102,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .as_ref()
                     .and_then(|a| store.read_attachment(&a.sha256).ok())
                     .map(|b| b.len()),
+                "this_month": this_month.contains(&c.id),
             })
         );
     }
