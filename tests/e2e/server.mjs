@@ -54,7 +54,8 @@ export async function startServer() {
       if (photo) args.push('--photo', photo)
       if (sample) args.push('--sample', String(sample))
       try {
-        const out = execFileSync(REPLICA, args, { encoding: 'utf8', env: env() })
+        // A line per case: a street's replica of sampled communities passes the default 1 MiB.
+        const out = execFileSync(REPLICA, args, { encoding: 'utf8', env: env(), maxBuffer: 256 * 1024 * 1024 })
         return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
       } finally {
         rmSync(rdir, { recursive: true, force: true })

@@ -454,6 +454,42 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
     f
 }
 
+/// One case's facts as an auditor recomputes the figures from them: whether each figure
+/// counts it (the same [`counts`] the numbers use) and the numbers the averages and sums
+/// add up. The report's case sheet is a row of these per case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    /// Whether each figure counts the case, in [`Figure::ALL`] order.
+    pub counted: [bool; Figure::ALL.len()],
+    /// Resolved (ms).
+    pub resolved_at: Option<i64>,
+    /// Calendar days from receipt to resolution, when resolved.
+    pub days: Option<f64>,
+    /// Working days from receipt to resolution, when resolved.
+    pub working_days: Option<u32>,
+    /// Approved extensions.
+    pub extensions: u32,
+    /// Redos.
+    pub redos: u32,
+}
+
+/// The facts of one case, or `None` when no figure of the period counts it.
+pub fn audit(j: &Judge<'_>, r: &FigureRow) -> Option<Audit> {
+    let counted = Figure::ALL.map(|f| counts(j, f, r));
+    counted.iter().any(|c| *c).then(|| Audit {
+        counted,
+        resolved_at: r.resolved_at,
+        days: r
+            .resolved_at
+            .map(|at| (at - r.received_at) as f64 / 86_400_000.0),
+        working_days: r
+            .resolved_at
+            .map(|at| j.calendar.working_days_between(r.received_at, at)),
+        extensions: r.extensions,
+        redos: r.redos,
+    })
+}
+
 /// The figures of `rows` (already filtered by the query's dimensions).
 pub fn compute<'r>(
     j: &Judge<'_>,

@@ -11,8 +11,9 @@ use crate::api::{CaseRow, Dashboard};
 use crate::calendar;
 use crate::catalog::Unit;
 use crate::error::{Error, Result};
-use crate::figures::{Figures, Group};
+use crate::figures::{Figure, Figures, Group};
 use crate::model::CaseState;
+use crate::store::AuditRow;
 
 fn xlsx(e: XlsxError) -> Error {
     Error::Io(std::io::Error::other(e))
@@ -39,6 +40,8 @@ pub struct Names<'a> {
     pub units: &'a [Unit],
     /// Category code → Chinese path.
     pub categories: &'a [(String, String)],
+    /// Office code → name (`local`: this office before enrolment).
+    pub offices: &'a [(String, String)],
 }
 
 impl Names<'_> {
@@ -47,6 +50,12 @@ impl Names<'_> {
             .iter()
             .find(|u| u.code == code)
             .map_or_else(|| code.to_owned(), |u| u.name.clone())
+    }
+    fn office(&self, code: &str) -> String {
+        self.offices
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(_, n)| n.clone())
     }
     fn category(&self, code: &str) -> String {
         self.categories
@@ -84,6 +93,100 @@ fn case_cells(c: &CaseRow, names: &Names<'_>) -> [String; 8] {
     ]
 }
 
+/// The facts of the case sheet after [`CASE_HEAD`]: the office a case counts under, when it
+/// was resolved, the numbers the sums and averages add, then one 1/0 column per figure, each
+/// named as the figure sheet's definitions name it, so a spreadsheet recomputes every figure.
+const FACT_HEAD: [&str; 6] = [
+    "计入社区/街道",
+    "办结时间",
+    "办理天数",
+    "办理工作日",
+    "延期次数",
+    "重办次数",
+];
+
+/// The 1/0 columns of the case sheet: whether the figure counts the case.
+const FACT_FLAGS: [(&str, Figure); 15] = [
+    ("受理", Figure::Received),
+    ("办结", Figure::Resolved),
+    ("3天办结", Figure::Within3),
+    ("3天未到期", Figure::Within3Pending),
+    ("当前超期", Figure::OverdueNow),
+    ("期内超期", Figure::OverdueInPeriod),
+    ("有效回访", Figure::ValidVisits),
+    ("表示已联系", Figure::Contacted),
+    ("表示已解决", Figure::Solved),
+    ("满意", Figure::Satisfied),
+    ("基本满意", Figure::BasicallySatisfied),
+    ("不满意", Figure::Dissatisfied),
+    ("承诺书", Figure::Letters),
+    ("承诺兑现", Figure::LettersFulfilled),
+    ("承诺违约", Figure::LettersBroken),
+];
+
+fn case_sheet(
+    ws: &mut Worksheet,
+    cases: &[AuditRow],
+    names: &Names<'_>,
+    fm: &Formats,
+) -> Result<()> {
+    let head = CASE_HEAD
+        .iter()
+        .chain(FACT_HEAD.iter())
+        .chain(FACT_FLAGS.iter().map(|(h, _)| h));
+    for (c, h) in head.enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &fm.head)
+            .map_err(xlsx)?;
+    }
+    let facts_at = CASE_HEAD.len() as u16;
+    for (i, a) in cases.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (k, v) in case_cells(&a.case, names).iter().enumerate() {
+            ws.write_string(r, k as u16, v).map_err(xlsx)?;
+        }
+        let f = &a.facts;
+        ws.write_string(r, facts_at, names.office(&a.office))
+            .map_err(xlsx)?;
+        if let (Some(at), Some(days), Some(working)) = (f.resolved_at, f.days, f.working_days) {
+            ws.write_string(r, facts_at + 1, calendar::format_ms(at))
+                .map_err(xlsx)?;
+            write_value(ws, r, facts_at + 2, &Value::Days(Some(days)), fm)?;
+            ws.write_number(r, facts_at + 3, f64::from(working))
+                .map_err(xlsx)?;
+        }
+        ws.write_number(r, facts_at + 4, f64::from(f.extensions))
+            .map_err(xlsx)?;
+        ws.write_number(r, facts_at + 5, f64::from(f.redos))
+            .map_err(xlsx)?;
+        for (k, (_, figure)) in FACT_FLAGS.iter().enumerate() {
+            let counted = Figure::ALL
+                .iter()
+                .position(|g| g == figure)
+                .is_some_and(|i| f.counted[i]);
+            ws.write_number(
+                r,
+                facts_at + FACT_HEAD.len() as u16 + k as u16,
+                f64::from(u8::from(counted)),
+            )
+            .map_err(xlsx)?;
+        }
+    }
+    for (col, w) in [
+        (0u16, 16.0),
+        (1, 17.0),
+        (2, 24.0),
+        (3, 50.0),
+        (5, 14.0),
+        (7, 17.0),
+        (facts_at, 14.0),
+        (facts_at + 1, 17.0),
+    ] {
+        ws.set_column_width(col, w).map_err(xlsx)?;
+    }
+    ws.set_freeze_panes(1, 1).map_err(xlsx)?;
+    Ok(())
+}
+
 /// The figure rows of the first sheet: label, value (count or rate), definition.
 fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)> {
     let s = &d.settings;
@@ -117,12 +220,12 @@ fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)
         (
             "平均办理天数",
             Value::Days(f.avg_days),
-            "已办结案件的日历天数均值".into(),
+            "办结案件的办理天数（日历天）均值".into(),
         ),
         (
             "平均办理工作日",
             Value::Days(f.avg_working_days),
-            "已办结案件的工作日均值".into(),
+            "办结案件的办理工作日均值".into(),
         ),
         (
             "当前超期",
@@ -132,14 +235,22 @@ fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)
         (
             "期内超期",
             Value::Count(f.overdue_in_period),
-            "时限在本期、逾期或未办结".into(),
+            "办结时限在本期且已过，逾期办结或未办结（含本期前受理的案件）".into(),
         ),
-        ("延期次数", Value::Count(f.extensions), "获批延期".into()),
-        ("重办次数", Value::Count(f.redos), "回访不满意后重办".into()),
+        (
+            "延期次数",
+            Value::Count(f.extensions),
+            "受理案件获批延期的次数之和".into(),
+        ),
+        (
+            "重办次数",
+            Value::Count(f.redos),
+            "受理案件回访不满意后重办的次数之和".into(),
+        ),
         (
             "有效回访",
             Value::Count(f.valid_visits),
-            "联系上居民的回访".into(),
+            "受理案件中联系上居民的回访，每件以最后一次回访计（件）".into(),
         ),
         (
             "响应率",
@@ -255,11 +366,12 @@ fn group_sheet(
 }
 
 /// A weekly or monthly report: the figures with their definitions, the unit ranking (and
-/// the units too small to rank), the categories, and the cases received in the period.
+/// the units too small to rank), the categories, and every case a figure counts with the
+/// facts that recompute the figures.
 pub fn report_xlsx(
     title: &str,
     d: &Dashboard,
-    cases: &[CaseRow],
+    cases: &[AuditRow],
     names: &Names<'_>,
 ) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -324,26 +436,7 @@ pub fn report_xlsx(
     }
     {
         let ws = wb.add_worksheet().set_name("案件清单").map_err(xlsx)?;
-        for (c, h) in CASE_HEAD.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &fm.head)
-                .map_err(xlsx)?;
-        }
-        for (i, c) in cases.iter().enumerate() {
-            for (k, v) in case_cells(c, names).iter().enumerate() {
-                ws.write_string(i as u32 + 1, k as u16, v).map_err(xlsx)?;
-            }
-        }
-        for (col, w) in [
-            (0u16, 16.0),
-            (1, 17.0),
-            (2, 24.0),
-            (3, 50.0),
-            (5, 14.0),
-            (7, 17.0),
-        ] {
-            ws.set_column_width(col, w).map_err(xlsx)?;
-        }
-        ws.set_freeze_panes(1, 0).map_err(xlsx)?;
+        case_sheet(ws, cases, names, &fm)?;
     }
     wb.save_to_buffer().map_err(xlsx)
 }

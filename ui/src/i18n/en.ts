@@ -560,7 +560,7 @@ const en: typeof zh = {
     overdueNow: 'Still open and past the resolve deadline (or a promised letter date)',
     overdueInPeriod: 'Deadline in the period, resolved after it or not at all',
     extensions: 'Approved extensions on cases received in the period; redos counted apart',
-    responseRate: 'Visits where the resident says they were contacted ÷ valid visits (resident reached)',
+    responseRate: 'Visits where the resident says they were contacted ÷ valid visits (resident reached; each case counts its last visit)',
     solutionRate: 'Visits where the resident says it is solved ÷ valid visits',
     satisfactionRate: '(satisfied + {factor} × basically satisfied) ÷ valid visits',
     composite: '{a} × response + {b} × solution + {c} × satisfaction (weights in Settings)',

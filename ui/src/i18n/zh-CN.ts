@@ -558,7 +558,7 @@ export default {
     overdueNow: '仍在办理且已过办结时限（或承诺书期限）的件数',
     overdueInPeriod: '办结时限落在本期、到期未办结或逾期办结的件数',
     extensions: '本期受理案件获批延期的次数；重办次数另计',
-    responseRate: '响应率 = 回访中表示已被联系的件数 ÷ 有效回访（联系上居民的回访）',
+    responseRate: '响应率 = 回访中表示已被联系的件数 ÷ 有效回访（联系上居民的回访；每件案件以最后一次回访计）',
     solutionRate: '解决率 = 回访中表示问题已解决的件数 ÷ 有效回访',
     satisfactionRate: '满意率 = （满意 + {factor} × 基本满意）÷ 有效回访',
     composite: '综合得分 = {a} × 响应率 + {b} × 解决率 + {c} × 满意率（权重可在设置中调整）',

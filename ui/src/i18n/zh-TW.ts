@@ -561,7 +561,7 @@ const zhTW: typeof zh = {
     overdueNow: '仍在辦理且已過辦結時限（或承諾書期限）的件數',
     overdueInPeriod: '辦結時限落在本期、到期未辦結或逾期辦結的件數',
     extensions: '本期受理案件獲批延期的次數；重辦次數另計',
-    responseRate: '響應率 = 回訪中表示已被聯繫的件數 ÷ 有效回訪（聯繫上居民的回訪）',
+    responseRate: '響應率 = 回訪中表示已被聯繫的件數 ÷ 有效回訪（聯繫上居民的回訪；每件案件以最後一次回訪計）',
     solutionRate: '解決率 = 回訪中表示問題已解決的件數 ÷ 有效回訪',
     satisfactionRate: '滿意率 = （滿意 + {factor} × 基本滿意）÷ 有效回訪',
     composite: '綜合得分 = {a} × 響應率 + {b} × 解決率 + {c} × 滿意率（權重可在設定中調整）',

@@ -10,14 +10,16 @@ use crate::report;
 
 impl Store {
     /// The weekly or monthly report of a period as `.xlsx`: figures with definitions, unit
-    /// ranking, categories, and the cases received.
+    /// ranking, categories, and every case counted with its facts.
     pub fn report_xlsx(&self, q: &FigureQuery, title: &str) -> Result<Vec<u8>> {
         let d = self.dashboard(q, Dimension::Week)?;
-        let cases = self.figure_cases(q, Figure::Received, None, 0, 0)?.rows;
+        let cases = self.figure_audit(q)?;
         let (units, categories) = (self.all_units()?, crate::catalog::category_paths());
+        let offices = self.office_names()?;
         let names = report::Names {
             units: &units,
             categories: &categories,
+            offices: &offices,
         };
         report::report_xlsx(title, &d, &cases, &names)
     }
@@ -77,6 +79,7 @@ impl Store {
         let names = report::Names {
             units: &units,
             categories: &categories,
+            offices: &[],
         };
         let bytes = report::cases_csv(rows, &names)?;
         let stamp = crate::calendar::format_ms(self.clock.now_ms()).replace([':', ' '], "");
@@ -122,6 +125,18 @@ impl Store {
             &crate::export::file_name(&m, "日程", "ics"),
             ics.as_bytes(),
         )
+    }
+
+    /// Office code → name for the offices a report names: the directory's, and this office
+    /// before enrolment (`local`).
+    fn office_names(&self) -> Result<Vec<(String, String)>> {
+        let mut names: Vec<(String, String)> = self
+            .directory()?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        names.push(("local".to_owned(), self.office_label()));
+        Ok(names)
     }
 
     /// The office as files and headings name it.

@@ -505,6 +505,51 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every case a figure of the period counts, newest first, with the office it counts
+    /// under and its facts ([`figures::audit`]): the report's auditable case sheet.
+    pub fn figure_audit(&self, q: &FigureQuery) -> Result<Vec<AuditRow>> {
+        let period = self.figure_rows(q)?;
+        let judge = self.judge(q);
+        let mut hits: Vec<(&Keyed, figures::Audit)> = period
+            .rows
+            .iter()
+            .filter_map(|k| figures::audit(&judge, &k.row).map(|a| (k, a)))
+            .collect();
+        // `case_rows`' own order, so the two zip.
+        hits.sort_by(|(a, _), (b, _)| {
+            (b.row.received_at, b.row.case).cmp(&(a.row.received_at, a.row.case))
+        });
+        let ids: Vec<i64> = hits.iter().map(|(k, _)| k.row.case).collect();
+        let rows = self.case_rows(&ids)?;
+        if rows.len() != hits.len() {
+            return Err(crate::error::Error::NotFound {
+                what: "counted case",
+                id: format!("{} of {}", hits.len() - rows.len(), hits.len()),
+            });
+        }
+        Ok(rows
+            .into_iter()
+            .zip(hits)
+            .map(|(case, (k, facts))| AuditRow {
+                case,
+                office: period.names[k.keys[slot(Dimension::Office)] as usize].clone(),
+                facts,
+            })
+            .collect())
+    }
+}
+
+/// A case and its facts, as the report's case sheet lists them.
+pub struct AuditRow {
+    /// The case's list row.
+    pub case: crate::api::CaseRow,
+    /// The office it counts under (its holder; `local` before enrolment).
+    pub office: String,
+    /// What each figure makes of it.
+    pub facts: figures::Audit,
+}
+
 /// Buildings the dashboard lists as hotspots.
 const HOTSPOTS: usize = 10;
 

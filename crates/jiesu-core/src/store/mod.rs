@@ -48,6 +48,7 @@ use uuid::Uuid;
 use case_rows::*;
 use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
+pub use figures::AuditRow;
 use list::*;
 use log::*;
 use project::*;
