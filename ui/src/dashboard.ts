@@ -19,6 +19,9 @@ export function figureCards(t: T, data: Dashboard | null): Card[] {
   const x = data?.figures
   if (!data || !x) return []
   const s = data.settings
+  // Which visits the 三率 count, said beside each of them; per case (件) or per visit (次).
+  const rule = t(`visitRule.${s.visit_rule}`)
+  const ofValid = t(s.visit_rule === 'every' ? 'fig.ofValid' : 'fig.ofValidCases', { n: x.valid_visits })
   return [
     { figure: 'received', label: t('fig.received'), value: String(x.received), def: t('def.received') },
     { figure: 'resolved', label: t('fig.resolveRate'), value: pct(x.resolve_rate), sub: t('fig.ofN', { n: x.resolved }), def: t('def.resolveRate') },
@@ -34,12 +37,12 @@ export function figureCards(t: T, data: Dashboard | null): Card[] {
     { figure: 'overdue_now', label: t('fig.overdueNow'), value: String(x.overdue_now), def: t('def.overdueNow'), alert: x.overdue_now > 0 },
     { figure: 'overdue_in_period', label: t('fig.overdueInPeriod'), value: String(x.overdue_in_period), def: t('def.overdueInPeriod'), alert: x.overdue_in_period > 0 },
     { figure: 'extended', label: t('fig.extensions'), value: String(x.extensions), sub: t('fig.redos', { n: x.redos }), def: t('def.extensions') },
-    { figure: 'contacted', label: t('fig.responseRate'), value: pct(x.response_rate), sub: t('fig.ofValid', { n: x.valid_visits }), def: t('def.responseRate') },
-    { figure: 'solved', label: t('fig.solutionRate'), value: pct(x.solution_rate), sub: t('fig.ofValid', { n: x.valid_visits }), def: t('def.solutionRate') },
+    { figure: 'contacted', label: t('fig.responseRate'), value: pct(x.response_rate), sub: ofValid, def: t('def.withRule', { def: t('def.responseRate'), rule }) },
+    { figure: 'solved', label: t('fig.solutionRate'), value: pct(x.solution_rate), sub: ofValid, def: t('def.withRule', { def: t('def.solutionRate'), rule }) },
     {
       figure: 'satisfied', label: t('fig.satisfactionRate'), value: pct(x.satisfaction_rate),
       sub: t('fig.satBreakdown', { s: x.satisfied, b: x.basically_satisfied, d: x.dissatisfied }),
-      def: t('def.satisfactionRate', { factor: s.basic_factor }),
+      def: t('def.withRule', { def: t('def.satisfactionRate', { factor: s.basic_factor }), rule }),
     },
     {
       figure: 'valid_visits', label: t('fig.composite'), value: x.composite === null ? '—' : (x.composite * 100).toFixed(1),

@@ -12,7 +12,7 @@
 //! | a meeting change | an office that sees the stream (its holder or above) | the stream |
 //! | `case_transferred_to_office` | as a step; the receiving office must be in the writer's directory (its district's offices) | the stream moves to that office |
 //! | `case_office_assigned`, `meeting_office_assigned` | only the device that filed the case or scheduled the meeting, only to its own office, once, for work done before it enrolled | the stream |
-//! | `unit_added`, `calendar_day_set`, `figure_settings_set` | any office, as itself | the writer's office and the offices below it, never above or beside; where several apply, the nearest office's setting wins |
+//! | `unit_added`, `calendar_day_set`, `figure_settings_set`, `figure_settings_set_v2` | any office, as itself | the writer's office and the offices below it, never above or beside; where several apply, the nearest office's setting wins |
 //! | a photo (by its hash) | a device that uploads its bytes | served to the offices that see a case whose office uploaded those bytes |
 //!
 //! The server refuses a push that breaks a rule (403 `out_of_scope`, nothing stored). An app

@@ -24,7 +24,10 @@
 //! - 延期 / 重办: approved extensions and redos of the population's cases.
 //! - 三率 over **valid return visits** (the resident was reached): 响应率 = said contacted /
 //!   valid, 解决率 = said solved / valid, 满意率 = (满意 + factor × 基本满意) / valid, and the
-//!   composite w₁·响应 + w₂·解决 + w₃·满意. Weights and factor are [`FigureSettings`].
+//!   composite w₁·响应 + w₂·解决 + w₃·满意. Weights and factor are [`FigureSettings`]. Which
+//!   visits count is a setting too ([`VisitRule`]), because cities differ: each case's last
+//!   visit (件, the default), its first (件), or every visit (次) — a case visited, redone and
+//!   visited again then counts both answers. The list behind a visit figure is its cases.
 //! - 承诺书: letters issued on the population's cases, and those fulfilled or broken now.
 //!
 //! A rate with a zero denominator is `None` ("—"), never 0 or 100%.
@@ -60,6 +63,25 @@ pub struct FigureSettings {
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
+    /// Which return visits the 三率 count (settings stored before it existed: the last).
+    #[serde(default)]
+    pub visit_rule: VisitRule,
+}
+
+/// Which return visits 有效回访 and the 三率 count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "snake_case")]
+pub enum VisitRule {
+    /// Each case's last visit, counted in cases (件): redone and then satisfied is satisfied.
+    #[default]
+    Last,
+    /// Each case's first visit, counted in cases (件): the first answer stands.
+    First,
+    /// Every visit, counted in visits (次): each answer a resident gave counts.
+    Every,
 }
 
 /// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
@@ -82,6 +104,7 @@ impl Default for FigureSettings {
             weight_satisfaction: 0.4,
             basic_factor: 0.9,
             min_sample: 10,
+            visit_rule: VisitRule::Last,
         }
     }
 }
@@ -252,9 +275,61 @@ pub struct FigureRow {
     /// Redos.
     pub redos: u32,
     /// The last visit: reachable, contacted, solved, satisfaction.
-    pub visit: Option<(bool, bool, bool, Option<Satisfaction>)>,
+    pub visit: Option<Visit>,
+    /// The first visit (the last when only one is known).
+    pub first_visit: Option<Visit>,
+    /// Every visit, counted per visit figure in [`VISIT_FIGURES`] order (saturating at 255:
+    /// a case is not visited more often).
+    pub visits: [u32; 6],
     /// The letter's promised time.
     pub letter_due: Option<i64>,
+}
+
+/// A return visit's answers as the figures read them: reachable, contacted, solved,
+/// satisfaction.
+pub type Visit = (bool, bool, bool, Option<Satisfaction>);
+
+/// The figures that count return visits, in [`FigureRow::visits`] order.
+pub const VISIT_FIGURES: [Figure; 6] = [
+    Figure::ValidVisits,
+    Figure::Contacted,
+    Figure::Solved,
+    Figure::Satisfied,
+    Figure::BasicallySatisfied,
+    Figure::Dissatisfied,
+];
+
+/// How one visit counts in each of [`VISIT_FIGURES`]: 1 or 0.
+pub fn visit_counts(v: Option<Visit>) -> [u32; 6] {
+    match v {
+        Some((true, contacted, solved, sat)) => [
+            1,
+            u32::from(contacted),
+            u32::from(solved),
+            u32::from(sat == Some(Satisfaction::Satisfied)),
+            u32::from(sat == Some(Satisfaction::BasicallySatisfied)),
+            u32::from(sat == Some(Satisfaction::Dissatisfied)),
+        ],
+        _ => [0; 6],
+    }
+}
+
+/// A case's visits as the figures read them: the last, the first, and every one counted per
+/// [`VISIT_FIGURES`] (saturating). A case folded before every visit was kept knows only its
+/// last, which is then its first too.
+pub fn case_visits(c: &crate::model::Case) -> (Option<Visit>, Option<Visit>, [u32; 6]) {
+    let read = |v: &crate::model::VisitResult| (v.reachable, v.contacted, v.solved, v.satisfaction);
+    let last = c.visit.as_ref().map(read);
+    if c.visits.is_empty() {
+        return (last, last, visit_counts(last));
+    }
+    let mut counts = [0u32; 6];
+    for v in &c.visits {
+        for (n, add) in counts.iter_mut().zip(visit_counts(Some(read(v)))) {
+            *n = n.saturating_add(add);
+        }
+    }
+    (last, c.visits.first().map(read), counts)
 }
 
 /// The context a row is judged in.
@@ -267,6 +342,8 @@ pub struct Judge<'a> {
     pub now: i64,
     /// The working-day calendar.
     pub calendar: &'a Calendar,
+    /// Which visits count.
+    pub visits: VisitRule,
 }
 
 impl Judge<'_> {
@@ -288,10 +365,12 @@ impl Judge<'_> {
                 || self.calendar.working_days_between(r.received_at, self.now) <= 3)
     }
 
-    fn valid_visit(r: &FigureRow) -> Option<(bool, bool, Option<Satisfaction>)> {
-        match r.visit {
-            Some((true, contacted, solved, sat)) => Some((contacted, solved, sat)),
-            _ => None,
+    /// What the case adds to each of [`VISIT_FIGURES`] under the rule in force.
+    fn visit_counts(&self, r: &FigureRow) -> [u32; 6] {
+        match self.visits {
+            VisitRule::Last => visit_counts(r.visit),
+            VisitRule::First => visit_counts(r.first_visit),
+            VisitRule::Every => r.visits,
         }
     }
 
@@ -313,7 +392,9 @@ pub fn counts(j: &Judge<'_>, figure: Figure, r: &FigureRow) -> bool {
     if !j.in_population(r) {
         return false;
     }
-    let visit = Judge::valid_visit(r);
+    if let Some(i) = VISIT_FIGURES.iter().position(|f| *f == figure) {
+        return j.visit_counts(r)[i] > 0;
+    }
     match figure {
         Figure::Received => true,
         Figure::Resolved => r.resolved_at.is_some(),
@@ -323,14 +404,12 @@ pub fn counts(j: &Judge<'_>, figure: Figure, r: &FigureRow) -> bool {
         Figure::OverdueInPeriod => unreachable!("handled above"),
         Figure::Extended => r.extensions > 0,
         Figure::Redone => r.redos > 0,
-        Figure::ValidVisits => visit.is_some(),
-        Figure::Contacted => visit.is_some_and(|v| v.0),
-        Figure::Solved => visit.is_some_and(|v| v.1),
-        Figure::Satisfied => visit.is_some_and(|v| v.2 == Some(Satisfaction::Satisfied)),
-        Figure::BasicallySatisfied => {
-            visit.is_some_and(|v| v.2 == Some(Satisfaction::BasicallySatisfied))
-        }
-        Figure::Dissatisfied => visit.is_some_and(|v| v.2 == Some(Satisfaction::Dissatisfied)),
+        Figure::ValidVisits
+        | Figure::Contacted
+        | Figure::Solved
+        | Figure::Satisfied
+        | Figure::BasicallySatisfied
+        | Figure::Dissatisfied => unreachable!("handled above"),
         Figure::Letters => r.letter_due.is_some(),
         Figure::LettersFulfilled => j.letter(r) == Some(LetterStatus::Fulfilled),
         Figure::LettersBroken => j.letter(r) == Some(LetterStatus::Broken),
@@ -350,22 +429,18 @@ pub struct Tally {
     resolved: bool,
     days: f64,
     working_days: u32,
-    bits: u16,
+    bits: u8,
+    /// What it adds to each of [`VISIT_FIGURES`]: visits under [`VisitRule::Every`].
+    visits: [u8; 6],
     extensions: u32,
     redos: u32,
 }
 
 /// The figures counted per case in [`Tally::bits`], by bit position.
-const BITS: [Figure; 12] = [
+const BITS: [Figure; 6] = [
     Figure::Within3,
     Figure::Within3Pending,
     Figure::OverdueNow,
-    Figure::ValidVisits,
-    Figure::Contacted,
-    Figure::Solved,
-    Figure::Satisfied,
-    Figure::BasicallySatisfied,
-    Figure::Dissatisfied,
     Figure::Letters,
     Figure::LettersFulfilled,
     Figure::LettersBroken,
@@ -391,6 +466,9 @@ pub fn tally(j: &Judge<'_>, r: &FigureRow) -> Tally {
             t.bits |= 1 << bit;
         }
     }
+    t.visits = j
+        .visit_counts(r)
+        .map(|n| u8::try_from(n).unwrap_or(u8::MAX));
     t.extensions = r.extensions;
     t.redos = r.redos;
     t
@@ -401,6 +479,7 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
     let mut f = Figures::default();
     let (mut days, mut working) = (0f64, 0u64);
     let mut n = [0u32; BITS.len()];
+    let mut visits = [0u32; VISIT_FIGURES.len()];
     for t in tallies {
         f.overdue_in_period += u32::from(t.overdue_in_period);
         if !t.in_population {
@@ -415,6 +494,9 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
         for (bit, c) in n.iter_mut().enumerate() {
             *c += u32::from(t.bits & (1 << bit) != 0);
         }
+        for (v, add) in visits.iter_mut().zip(t.visits) {
+            *v += u32::from(add);
+        }
         f.extensions += t.extensions;
         f.redos += t.redos;
     }
@@ -422,16 +504,18 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
         f.within3,
         f.within3_pending,
         f.overdue_now,
+        f.letters,
+        f.letters_fulfilled,
+        f.letters_broken,
+    ] = n;
+    [
         f.valid_visits,
         f.contacted,
         f.solved,
         f.satisfied,
         f.basically_satisfied,
         f.dissatisfied,
-        f.letters,
-        f.letters_fulfilled,
-        f.letters_broken,
-    ] = n;
+    ] = visits;
     f.resolve_rate = rate(f.resolved, f.received);
     f.within3_rate = rate(f.within3, f.received - f.within3_pending);
     if f.resolved > 0 {
@@ -471,6 +555,9 @@ pub struct Audit {
     pub extensions: u32,
     /// Redos.
     pub redos: u32,
+    /// What it adds to each of [`VISIT_FIGURES`] under the rule in force (visits under
+    /// [`VisitRule::Every`], else 1 or 0; 0 outside the population).
+    pub visits: [u32; 6],
 }
 
 /// The facts of one case, or `None` when no figure of the period counts it.
@@ -487,6 +574,11 @@ pub fn audit(j: &Judge<'_>, r: &FigureRow) -> Option<Audit> {
             .map(|at| j.calendar.working_days_between(r.received_at, at)),
         extensions: r.extensions,
         redos: r.redos,
+        visits: if j.in_population(r) {
+            j.visit_counts(r)
+        } else {
+            [0; 6]
+        },
     })
 }
 

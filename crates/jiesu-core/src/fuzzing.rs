@@ -101,6 +101,7 @@ fn judge(c: &Case) {
     let _ = crate::store::row_text(c);
     let _ = crate::deadline::due_status(c.state.is_open(), c.resolve_due, now);
     let _ = c.letter_status(now);
+    let (visit, first_visit, visits) = crate::figures::case_visits(c);
     let row = FigureRow {
         case: 1,
         state: c.state,
@@ -110,10 +111,9 @@ fn judge(c: &Case) {
         due_rank: crate::store::case_due_rank(c),
         extensions: c.extension_count,
         redos: c.redo_count,
-        visit: c
-            .visit
-            .as_ref()
-            .map(|v| (v.reachable, v.contacted, v.solved, v.satisfaction)),
+        visit,
+        first_visit,
+        visits,
         letter_due: c.letter.as_ref().map(|l| l.commitment.due),
     };
     let j = Judge {
@@ -121,9 +121,18 @@ fn judge(c: &Case) {
         to: c.received_at.saturating_add(86_400_000),
         now,
         calendar: cal,
+        visits: crate::figures::VisitRule::Last,
     };
-    for f in Figure::ALL {
-        let _ = crate::figures::counts(&j, f, &row);
+    for rule in [
+        crate::figures::VisitRule::Last,
+        crate::figures::VisitRule::First,
+        crate::figures::VisitRule::Every,
+    ] {
+        let j = Judge { visits: rule, ..j };
+        for f in Figure::ALL {
+            let _ = crate::figures::counts(&j, f, &row);
+        }
+        let _ = crate::figures::tally(&j, &row);
     }
     let _ = cal.working_days_between(c.received_at, c.resolved_at.unwrap_or(now));
 }

@@ -503,6 +503,11 @@ pub struct Case {
     pub result: String,
     /// The last return visit.
     pub visit: Option<VisitResult>,
+    /// Every return visit, oldest first (the last is `visit`): which of them the figures
+    /// count is a setting ([`crate::figures::VisitRule`]). Absent from documents folded
+    /// before it was kept; migration 11 folds those cases again.
+    #[serde(default)]
+    pub visits: Vec<VisitResult>,
     /// When it was archived, withdrawn or merged (ms).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub closed_at: Option<i64>,

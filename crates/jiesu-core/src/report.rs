@@ -159,14 +159,23 @@ fn case_sheet(
         ws.write_number(r, facts_at + 5, f64::from(f.redos))
             .map_err(xlsx)?;
         for (k, (_, figure)) in FACT_FLAGS.iter().enumerate() {
-            let counted = Figure::ALL
+            // A visit figure adds visits (次) under the every-visit rule, else 1 or 0.
+            let n = match crate::figures::VISIT_FIGURES
                 .iter()
                 .position(|g| g == figure)
-                .is_some_and(|i| f.counted[i]);
+            {
+                Some(v) => f.visits[v],
+                None => u32::from(
+                    Figure::ALL
+                        .iter()
+                        .position(|g| g == figure)
+                        .is_some_and(|i| f.counted[i]),
+                ),
+            };
             ws.write_number(
                 r,
                 facts_at + FACT_HEAD.len() as u16 + k as u16,
-                f64::from(u8::from(counted)),
+                f64::from(n),
             )
             .map_err(xlsx)?;
         }
@@ -185,6 +194,15 @@ fn case_sheet(
     }
     ws.set_freeze_panes(1, 1).map_err(xlsx)?;
     Ok(())
+}
+
+/// The visit rule in force, as the definitions say it.
+pub fn visit_rule_zh(rule: crate::figures::VisitRule) -> &'static str {
+    match rule {
+        crate::figures::VisitRule::Last => "每件案件以最后一次回访计（件）",
+        crate::figures::VisitRule::First => "每件案件以第一次回访计（件）",
+        crate::figures::VisitRule::Every => "每次回访都计（次）",
+    }
 }
 
 /// The figure rows of the first sheet: label, value (count or rate), definition.
@@ -250,7 +268,10 @@ fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)
         (
             "有效回访",
             Value::Count(f.valid_visits),
-            "受理案件中联系上居民的回访，每件以最后一次回访计（件）".into(),
+            format!(
+                "受理案件中联系上居民的回访，{}",
+                visit_rule_zh(s.visit_rule)
+            ),
         ),
         (
             "响应率",

@@ -393,6 +393,7 @@ fn body(ev: &Event) -> Result<()> {
         }
         B::CalendarDaySet { date, .. } => calendar_date(date).map(|_| ()),
         B::FigureSettingsSet(s) => figure_settings(&FigureSettings::from((**s).clone())),
+        B::FigureSettingsSetV2(s) => figure_settings(&FigureSettings::from((**s).clone())),
     }
 }
 
@@ -551,7 +552,7 @@ mod tests {
             event(&ev(
                 CONFIG_STREAM,
                 at(2026),
-                EventBody::FigureSettingsSet(Box::new(
+                EventBody::FigureSettingsSetV2(Box::new(
                     FigureSettings {
                         weight_response: w,
                         ..FigureSettings::default()

@@ -109,6 +109,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 outcome: None,
                 result: String::new(),
                 visit: None,
+                visits: Vec::new(),
                 closed_at: None,
                 pending_extension: None,
                 extension_count: 0,
@@ -219,12 +220,14 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
             ..
         } => {
             c.state = CaseState::Visited;
-            c.visit = Some(crate::model::VisitResult {
+            let visit = crate::model::VisitResult {
                 reachable: *reachable,
                 contacted: *contacted,
                 solved: *solved,
                 satisfaction: if *reachable { *satisfaction } else { None },
-            });
+            };
+            c.visits.push(visit.clone());
+            c.visit = Some(visit);
         }
         EventBody::CaseRedone { resolve_due, .. } => {
             c.state = CaseState::Handling;

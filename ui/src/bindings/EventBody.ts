@@ -2,6 +2,7 @@
 import type { AttendeeRole } from "./AttendeeRole";
 import type { Commitment } from "./Commitment";
 import type { FigureRules } from "./FigureRules";
+import type { FigureRulesV2 } from "./FigureRulesV2";
 import type { ItemKind } from "./ItemKind";
 import type { LinkKind } from "./LinkKind";
 import type { MeetingHeader } from "./MeetingHeader";
@@ -273,7 +274,7 @@ code: string,
 /**
  * Display name.
  */
-name: string, } } | { "kind": "figure_settings_set", "payload": FigureRules } | { "kind": "calendar_day_set", "payload": { 
+name: string, } } | { "kind": "figure_settings_set", "payload": FigureRules } | { "kind": "figure_settings_set_v2", "payload": FigureRulesV2 } | { "kind": "calendar_day_set", "payload": { 
 /**
  * `YYYY-MM-DD`.
  */

@@ -23,7 +23,7 @@ use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
 
 mod payload;
 mod reclock;
-pub use payload::{FigureRules, Intake, MeetingHeader, Received, TimesCorrected};
+pub use payload::{FigureRules, FigureRulesV2, Intake, MeetingHeader, Received, TimesCorrected};
 pub use reclock::receipt_shift;
 
 /// The stream that holds office configuration (units, calendar edits).
@@ -308,8 +308,12 @@ pub enum EventBody {
         /// Display name.
         name: String,
     },
-    /// The figures' settings (三率 weights, the 基本满意 factor, the ranking's minimum sample).
+    /// The figures' settings before the visit rule (read, never written: see
+    /// [`EventBody::FigureSettingsSetV2`]).
     FigureSettingsSet(Box<FigureRules>),
+    /// The figures' settings (三率 weights, the 基本满意 factor, the ranking's minimum sample,
+    /// which return visits count).
+    FigureSettingsSetV2(Box<FigureRulesV2>),
     /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
     CalendarDaySet {
         /// `YYYY-MM-DD`.
@@ -375,7 +379,8 @@ impl EventBody {
         match self {
             EventBody::UnitAdded { .. }
             | EventBody::CalendarDaySet { .. }
-            | EventBody::FigureSettingsSet(_) => Aggregate::Config,
+            | EventBody::FigureSettingsSet(_)
+            | EventBody::FigureSettingsSetV2(_) => Aggregate::Config,
             EventBody::MeetingScheduled(_)
             | EventBody::MeetingRescheduled(_)
             | EventBody::AttendeeAdded { .. }

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::api::NewCase;
-use crate::figures::FigureSettings;
+use crate::figures::{FigureSettings, VisitRule};
 use crate::meeting::{MeetingInfo, MeetingKind};
 
 /// Steps of one stream stamped again because the clock that wrote them was ahead.
@@ -128,8 +128,9 @@ pub struct MeetingHeader {
     pub recorder: String,
 }
 
-/// The figures' settings as `figure_settings_set` stores them; the settings page and the
-/// figures use [`FigureSettings`], which converts both ways.
+/// The figures' settings as `figure_settings_set` stored them before the visit rule: read
+/// (upcast to [`FigureRulesV2`], counting each case's last visit, as the figures then did),
+/// never written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "ts", ts(export))]
@@ -149,6 +150,57 @@ pub struct FigureRules {
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
+}
+
+/// The figures' settings as `figure_settings_set_v2` stores them; the settings page and the
+/// figures use [`FigureSettings`], which converts both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct FigureRulesV2 {
+    /// Composite weight of 响应率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_response: f64,
+    /// Composite weight of 解决率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_solution: f64,
+    /// Composite weight of 满意率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub weight_satisfaction: f64,
+    /// How much a 基本满意 counts towards 满意率.
+    #[serde(serialize_with = "crate::figures::finite")]
+    pub basic_factor: f64,
+    /// Units with fewer cases than this are listed apart, not ranked.
+    pub min_sample: u32,
+    /// Which return visits the 三率 count.
+    pub visit_rule: VisitRule,
+}
+
+impl From<FigureRules> for FigureRulesV2 {
+    fn from(v1: FigureRules) -> FigureRulesV2 {
+        let FigureRules {
+            weight_response,
+            weight_solution,
+            weight_satisfaction,
+            basic_factor,
+            min_sample,
+        } = v1;
+        FigureRulesV2 {
+            weight_response,
+            weight_solution,
+            weight_satisfaction,
+            basic_factor,
+            min_sample,
+            visit_rule: VisitRule::Last,
+        }
+    }
+}
+
+impl From<FigureRules> for FigureSettings {
+    fn from(v1: FigureRules) -> FigureSettings {
+        FigureRulesV2::from(v1).into()
+    }
 }
 
 /// `From` both ways between a stored type and the form or view of the same fields: the field
@@ -184,12 +236,13 @@ same_fields!(
 );
 
 same_fields!(
-    FigureRules,
+    FigureRulesV2,
     FigureSettings {
         weight_response,
         weight_solution,
         weight_satisfaction,
         basic_factor,
         min_sample,
+        visit_rule,
     }
 );

@@ -89,6 +89,7 @@ impl Event {
             | B::MeetingTimesCorrected(_)
             | B::UnitAdded { .. }
             | B::FigureSettingsSet(_)
+            | B::FigureSettingsSetV2(_)
             | B::CalendarDaySet { .. } => {}
         }
         ev

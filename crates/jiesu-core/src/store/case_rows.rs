@@ -197,6 +197,7 @@ pub(super) fn write_case_text(
         key(&c.office)?,
         key(&c.category)?,
     ];
+    let visits = super::facts::visit_words(c);
     conn.prepare_cached(schema::UPSERT_FACT)?.execute(params![
         c.received_at,
         rowid,
@@ -221,6 +222,9 @@ pub(super) fn write_case_text(
         keys[4],
         keys[5],
         keys[6],
+        visits[0],
+        visits[1],
+        visits[2],
     ])?;
     let columns = || {
         text.index

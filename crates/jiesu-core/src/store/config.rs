@@ -37,13 +37,16 @@ pub(super) fn apply_config(conn: &Connection, ev: &Event) -> Result<()> {
             )?
             .execute(params![date, working])?;
         }
-        EventBody::FigureSettingsSet(settings) => {
+        EventBody::FigureSettingsSet(_) | EventBody::FigureSettingsSetV2(_) => {
+            let settings = match &ev.body {
+                EventBody::FigureSettingsSet(v1) => FigureSettings::from((**v1).clone()),
+                EventBody::FigureSettingsSetV2(v2) => FigureSettings::from((**v2).clone()),
+                _ => return Ok(()),
+            };
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO config_values (key, value) VALUES ('figure_settings', ?1)",
             )?
-            .execute([serde_json::to_string(&FigureSettings::from(
-                (**settings).clone(),
-            ))?])?;
+            .execute([serde_json::to_string(&settings)?])?;
         }
         _ => {}
     }
@@ -112,7 +115,9 @@ pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
         };
         let key = match &ev.body {
             EventBody::CalendarDaySet { date, .. } => format!("day:{date}"),
-            EventBody::FigureSettingsSet(_) => "figure_settings".to_owned(),
+            EventBody::FigureSettingsSet(_) | EventBody::FigureSettingsSetV2(_) => {
+                "figure_settings".to_owned()
+            }
             // Units add up: every applicable office's units can be dispatched to.
             _ => String::new(),
         };

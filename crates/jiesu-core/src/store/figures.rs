@@ -4,13 +4,13 @@
 
 use rusqlite::types::Value as V;
 
+use super::facts::{Fact, decode_fact};
 use super::{Store, category_column, enum_name, find_figure_key};
 use crate::api::{CasePage, Dashboard};
 use crate::error::Result;
 use crate::figures::{
     self, Dimension, Figure, FigureQuery, FigureRow, FigureSettings, Figures, Group, Judge, Ranking,
 };
-use crate::model::{CaseState, Satisfaction};
 use rusqlite::OptionalExtension;
 
 /// A row with the keys it can be grouped by, each key an index into [`Period::names`]: a
@@ -110,7 +110,7 @@ const DUE_BRANCH_DAYS: i64 = 5 * 86_400_000;
 
 /// Grouping keys stored in a fact, in its order: unit, category levels 1 and 2, channel,
 /// building, office (the [`slot`]s of those dimensions), then the whole category.
-const STORED_KEYS: usize = 7;
+pub(super) const STORED_KEYS: usize = 7;
 
 /// The stored keys that are also breakdown dimensions (all but the whole category).
 const GROUPED_KEYS: usize = STORED_KEYS - 1;
@@ -122,61 +122,6 @@ fn category_slot(code: &str) -> usize {
         "cat2" => slot(Dimension::Category2),
         _ => GROUPED_KEYS,
     }
-}
-
-/// A figures row and its stored grouping keys (`figure_keys` ids).
-type Fact = (FigureRow, [u32; STORED_KEYS]);
-
-/// The length of a `case_facts.fact` (layout: `schema::fact_blob!`).
-const FACT_LEN: usize = 6 * 8 + (3 + STORED_KEYS) * 4;
-
-/// Read one `case_facts.fact` back.
-fn decode_fact(b: &[u8]) -> Option<Fact> {
-    if b.len() != FACT_LEN {
-        return None;
-    }
-    let i64_at = |i: usize| i64::from_be_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let u32_at = |i: usize| {
-        let at = 6 * 8 + i * 4;
-        u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-    };
-    let optional = |v: i64| (v != i64::MIN).then_some(v);
-    let flags = u32_at(0);
-    let tri = |shift: u32| match (flags >> shift) & 3 {
-        1 => Some(false),
-        2 => Some(true),
-        _ => None,
-    };
-    let satisfaction = match (flags >> 10) & 3 {
-        1 => Some(Satisfaction::Satisfied),
-        2 => Some(Satisfaction::BasicallySatisfied),
-        3 => Some(Satisfaction::Dissatisfied),
-        _ => None,
-    };
-    let row = FigureRow {
-        case: i64_at(1),
-        state: *CaseState::ALL.get((flags & 0xf) as usize)?,
-        received_at: i64_at(0),
-        resolved_at: optional(i64_at(2)),
-        resolve_due: i64_at(3),
-        due_rank: i64_at(4),
-        extensions: u32_at(1),
-        redos: u32_at(2),
-        visit: tri(4).map(|reachable| {
-            (
-                reachable,
-                tri(6).unwrap_or(false),
-                tri(8).unwrap_or(false),
-                satisfaction,
-            )
-        }),
-        letter_due: optional(i64_at(5)),
-    };
-    let mut keys = [0u32; STORED_KEYS];
-    for (i, key) in keys.iter_mut().enumerate() {
-        *key = u32_at(3 + i);
-    }
-    Some((row, keys))
 }
 
 /// Run one figures query, appending the facts that pass `filter` (a stored key id per slot,
@@ -236,7 +181,7 @@ impl Store {
         crate::validate::figure_settings(&settings)?;
         let ev = self.new_event(
             crate::event::CONFIG_STREAM.into(),
-            crate::event::EventBody::FigureSettingsSet(Box::new(settings.clone().into())),
+            crate::event::EventBody::FigureSettingsSetV2(Box::new(settings.clone().into())),
         )?;
         let sp = self.conn.savepoint()?;
         super::append(&sp, &ev)?;
@@ -371,12 +316,13 @@ impl Store {
         Ok(open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader))
     }
 
-    fn judge(&self, q: &FigureQuery) -> Judge<'_> {
+    fn judge(&self, q: &FigureQuery, settings: &FigureSettings) -> Judge<'_> {
         Judge {
             from: q.from,
             to: q.to,
             now: self.clock.now_ms(),
             calendar: &self.calendar,
+            visits: settings.visit_rule,
         }
     }
 
@@ -384,7 +330,7 @@ impl Store {
     pub fn figures(&self, q: &FigureQuery, settings: &FigureSettings) -> Result<Figures> {
         let period = self.figure_rows(q)?;
         Ok(figures::compute(
-            &self.judge(q),
+            &self.judge(q, settings),
             settings,
             period.rows.iter().map(|k| &k.row),
         ))
@@ -399,7 +345,7 @@ impl Store {
         settings: &FigureSettings,
     ) -> Result<Vec<Group>> {
         let period = self.figure_rows(q)?;
-        let judge = self.judge(q);
+        let judge = self.judge(q, settings);
         let tallies: Vec<figures::Tally> = period
             .rows
             .iter()
@@ -413,7 +359,7 @@ impl Store {
     pub fn dashboard(&self, q: &FigureQuery, trend: Dimension) -> Result<Dashboard> {
         let settings = self.figure_settings()?;
         let period = self.figure_rows(q)?;
-        let judge = self.judge(q);
+        let judge = self.judge(q, &settings);
         let tallies: Vec<figures::Tally> = period
             .rows
             .iter()
@@ -473,7 +419,8 @@ impl Store {
         page_size: u32,
     ) -> Result<CasePage> {
         let period = self.figure_rows(q)?;
-        let judge = self.judge(q);
+        let settings = self.figure_settings()?;
+        let judge = self.judge(q, &settings);
         let mut hits: Vec<&FigureRow> = period
             .rows
             .iter()
@@ -510,7 +457,8 @@ impl Store {
     /// under and its facts ([`figures::audit`]): the report's auditable case sheet.
     pub fn figure_audit(&self, q: &FigureQuery) -> Result<Vec<AuditRow>> {
         let period = self.figure_rows(q)?;
-        let judge = self.judge(q);
+        let settings = self.figure_settings()?;
+        let judge = self.judge(q, &settings);
         let mut hits: Vec<(&Keyed, figures::Audit)> = period
             .rows
             .iter()
@@ -608,91 +556,4 @@ pub(super) fn open_reader(
         *reader = Some(conn);
     }
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What the one SQL encoder (`schema::fact_blob!`, the v6 layout) writes, the one Rust
-    /// decoder reads back: every state, absent and present options, negative times, counts
-    /// and keys at their widest.
-    #[test]
-    fn a_fact_reads_back_as_written() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        crate::store::migrations().to_latest(&mut conn).unwrap();
-        let sats = [
-            None,
-            Some(Satisfaction::Satisfied),
-            Some(Satisfaction::BasicallySatisfied),
-            Some(Satisfaction::Dissatisfied),
-        ];
-        let visits = [
-            None,
-            Some((false, false, false)),
-            Some((true, true, false)),
-            Some((true, false, true)),
-        ];
-        let mut n = 0i64;
-        for state in CaseState::ALL {
-            for (vi, visit) in visits.iter().enumerate() {
-                n += 1;
-                let sat = sats[(n as usize) % 4];
-                let row = FigureRow {
-                    case: n * 1_000_003,
-                    state,
-                    received_at: 1_790_000_000_000 - n * 86_400_000 * 400 * (n % 3),
-                    resolved_at: (vi % 2 == 0).then_some(1_790_000_000_000 + n),
-                    resolve_due: -n,
-                    due_rank: i64::MAX - n,
-                    extensions: if n == 1 { u32::MAX } else { n as u32 },
-                    redos: (n as u32) % 3,
-                    visit: visit.map(|(r, c, s)| (r, c, s, sat)),
-                    letter_due: (vi == 3).then_some(n),
-                };
-                let keys = [n as u32, 1, 2, 3, u32::MAX, 5, 6];
-                conn.execute(
-                    crate::store::schema::UPSERT_FACT,
-                    rusqlite::params![
-                        row.received_at,
-                        row.case,
-                        state.as_str(),
-                        row.resolve_due,
-                        row.resolved_at,
-                        row.due_rank,
-                        row.extensions,
-                        row.redos,
-                        row.visit.map(|v| v.0),
-                        row.visit.map(|v| v.1),
-                        row.visit.map(|v| v.2),
-                        sat.filter(|_| row.visit.is_some()).map(|s| enum_name(&s)),
-                        row.letter_due,
-                        keys[0],
-                        keys[1],
-                        keys[2],
-                        keys[3],
-                        keys[4],
-                        keys[5],
-                        keys[6],
-                    ],
-                )
-                .unwrap();
-                let blob: Vec<u8> = conn
-                    .query_row(
-                        "SELECT fact FROM case_facts WHERE case_rowid = ?1",
-                        [row.case],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                let want = FigureRow {
-                    visit: row.visit.map(|(r, c, s, _)| (r, c, s, sat)),
-                    ..row.clone()
-                };
-                let (got, got_keys) = decode_fact(&blob).expect("decodes");
-                assert_eq!(got, want);
-                assert_eq!(got_keys, keys);
-            }
-        }
-        assert!(decode_fact(&[0; FACT_LEN - 1]).is_none());
-    }
 }

@@ -28,6 +28,7 @@ mod config;
 mod desk;
 #[cfg(feature = "exports")]
 mod exports;
+mod facts;
 mod figures;
 mod list;
 mod log;

@@ -18,36 +18,83 @@ use rusqlite_migration::{M, Migrations};
 /// 1 satisfied, 2 basically, 3 dissatisfied), extensions, redos, and the `figure_keys` ids of
 /// the unit, category levels 1 and 2, channel, building, office and the whole category.
 macro_rules! fact_blob {
+    ($($field:literal),+ $(,)?) => {
+        concat!("unhex(", fact_hex!($($field),+), ")")
+    };
+}
+
+/// [`fact_blob`]'s layout as hex text, so a later layout can append to it (SQLite's `||`
+/// makes text of two BLOBs).
+macro_rules! fact_hex {
     ($received:literal, $rowid:literal, $state:literal, $resolved:literal, $due:literal,
      $rank:literal, $ext:literal, $redo:literal, $reach:literal, $contacted:literal,
      $solved:literal, $sat:literal, $letter:literal, $unit:literal, $cat1:literal,
      $cat2:literal, $channel:literal, $building:literal, $office:literal, $category:literal) => {
         concat!(
-            "unhex(printf('%016x%016x%016x%016x%016x%016x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x', ",
-            $received, ", ", $rowid, ", coalesce(", $resolved, ", -9223372036854775808), ",
-            $due, ", ", $rank, ", coalesce(", $letter, ", -9223372036854775808), ",
-            "(CASE ", $state, " WHEN 'received' THEN 0 WHEN 'dispatched' THEN 1 ",
+            "printf('%016x%016x%016x%016x%016x%016x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x', ",
+            $received,
+            ", ",
+            $rowid,
+            ", coalesce(",
+            $resolved,
+            ", -9223372036854775808), ",
+            $due,
+            ", ",
+            $rank,
+            ", coalesce(",
+            $letter,
+            ", -9223372036854775808), ",
+            "(CASE ",
+            $state,
+            " WHEN 'received' THEN 0 WHEN 'dispatched' THEN 1 ",
             "WHEN 'handling' THEN 2 WHEN 'returned' THEN 3 WHEN 'resolved' THEN 4 ",
             "WHEN 'visited' THEN 5 WHEN 'archived' THEN 6 WHEN 'withdrawn' THEN 7 ",
             "WHEN 'merged' THEN 8 ELSE 15 END)",
-            " | (coalesce(", $reach, " + 1, 0) << 4) | (coalesce(", $contacted, " + 1, 0) << 6)",
-            " | (coalesce(", $solved, " + 1, 0) << 8)",
-            " | ((CASE ", $sat, " WHEN 'satisfied' THEN 1 WHEN 'basically_satisfied' THEN 2 ",
+            " | (coalesce(",
+            $reach,
+            " + 1, 0) << 4) | (coalesce(",
+            $contacted,
+            " + 1, 0) << 6)",
+            " | (coalesce(",
+            $solved,
+            " + 1, 0) << 8)",
+            " | ((CASE ",
+            $sat,
+            " WHEN 'satisfied' THEN 1 WHEN 'basically_satisfied' THEN 2 ",
             "WHEN 'dissatisfied' THEN 3 ELSE 0 END) << 10), ",
-            $ext, ", ", $redo, ", ", $unit, ", ", $cat1, ", ", $cat2, ", ", $channel, ", ",
-            $building, ", ", $office, ", ", $category, "))"
+            $ext,
+            ", ",
+            $redo,
+            ", ",
+            $unit,
+            ", ",
+            $cat1,
+            ", ",
+            $cat2,
+            ", ",
+            $channel,
+            ", ",
+            $building,
+            ", ",
+            $office,
+            ", ",
+            $category,
+            ")"
         )
     };
 }
 
-/// The case-facts upsert of every write: the v6 layout over parameters (see [`fact_blob`]).
+/// The case-facts upsert of every write: the v11 layout over parameters — the v6 layout
+/// ([`fact_blob`]) and then three u32 of the visits (`?21`–`?23`, see
+/// `case_rows::visit_words`). A v6 fact (stored before migration 11 folded its case again)
+/// still reads: its only visit is its first and its last.
 pub(super) const UPSERT_FACT: &str = concat!(
-    "INSERT OR REPLACE INTO case_facts (received_at, case_rowid, resolve_due, fact) VALUES (?1, ?2, ?4, ",
-    fact_blob!(
+    "INSERT OR REPLACE INTO case_facts (received_at, case_rowid, resolve_due, fact) VALUES (?1, ?2, ?4, unhex(",
+    fact_hex!(
         "?1", "?2", "?3", "?5", "?4", "?6", "?7", "?8", "?9", "?10", "?11", "?12", "?13", "?14",
         "?15", "?16", "?17", "?18", "?19", "?20"
     ),
-    ")"
+    " || printf('%08x%08x%08x', ?21, ?22, ?23)))"
 );
 
 /// The migrations, oldest first.
@@ -386,6 +433,13 @@ UPDATE meetings SET doc = json_set(doc, '$.filed_by', coalesce(
 INSERT OR IGNORE INTO dirty_streams (stream)
 SELECT e.stream FROM events e JOIN receipts r ON r.event_seq = e.seq
 WHERE e.kind = 'case_received' AND e.office = 'local';
+"#,
+    // v11: the figures count the first or every return visit when the office says so
+    // (`crate::figures::VisitRule`), so a case keeps all its visits and its fact the first and
+    // their counts (`UPSERT_FACT`): fold the visited cases again when the store next opens.
+    r#"
+INSERT OR IGNORE INTO dirty_streams (stream)
+SELECT DISTINCT stream FROM events WHERE kind = 'case_visited';
 "#,
 ];
 

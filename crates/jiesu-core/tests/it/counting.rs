@@ -154,3 +154,72 @@ fn a_step_by_the_office_that_gave_the_case_away_is_quarantined() {
         "{reasons:?}"
     );
 }
+
+/// Resolved, visited 不满意 and unsolved, redone, resolved, visited 满意: the first answer
+/// does not disappear. Each visit rule counts what it says — the last or the first visit of
+/// each case (件), or every visit (次) — and the office's setting is the dashboard's rule.
+#[test]
+fn a_redone_case_counts_its_last_first_or_every_visit_as_the_setting_says() {
+    use jiesu_core::figures::VisitRule;
+    let (mut s, _) = office_store("a");
+    let c = s.receive(parking_case("反复占用的车位")).unwrap();
+    s.act(
+        c.id,
+        CaseCommand::ResolveOnSpot {
+            result: "已协调车主挪车".into(),
+        },
+    )
+    .unwrap();
+    let visit = |satisfaction, solved| CaseCommand::Visit {
+        reachable: true,
+        contacted: true,
+        solved,
+        satisfaction: Some(satisfaction),
+        note: String::new(),
+    };
+    s.act(c.id, visit(Satisfaction::Dissatisfied, false))
+        .unwrap();
+    s.act(
+        c.id,
+        CaseCommand::Redo {
+            reason: "车主又停回来了".into(),
+        },
+    )
+    .unwrap();
+    s.act(
+        c.id,
+        CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "划设禁停线".into(),
+        },
+    )
+    .unwrap();
+    s.act(c.id, visit(Satisfaction::Satisfied, true)).unwrap();
+    for (rule, want) in [
+        (VisitRule::Last, (1, 1, 1, 0)),
+        (VisitRule::First, (1, 0, 0, 1)),
+        (VisitRule::Every, (2, 1, 1, 1)),
+    ] {
+        let settings = FigureSettings {
+            visit_rule: rule,
+            ..FigureSettings::default()
+        };
+        let f = s.figures(&this_month(), &settings).unwrap();
+        assert_eq!(
+            (f.valid_visits, f.solved, f.satisfied, f.dissatisfied),
+            want,
+            "{rule:?}"
+        );
+    }
+    s.set_figure_settings(FigureSettings {
+        visit_rule: VisitRule::Every,
+        ..FigureSettings::default()
+    })
+    .unwrap();
+    let d = s.dashboard(&this_month(), Dimension::Week).unwrap();
+    assert_eq!(d.settings.visit_rule, VisitRule::Every);
+    assert_eq!(
+        (d.figures.valid_visits, d.figures.solution_rate),
+        (2, Some(0.5))
+    );
+}

@@ -372,57 +372,67 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
 /// (cases not yet due, overdue, deadlines of cases received before it) and both together.
 #[test]
 fn every_figure_of_the_report_recomputes_from_its_case_sheet_in_openpyxl() {
-    use jiesu_core::figures::{Dimension, FigureQuery, FigureSettings};
+    use jiesu_core::figures::{Dimension, FigureQuery, FigureSettings, VisitRule};
     let (mut s, _) = store_at(test_now());
     jiesu_core::sample::generate(
         &mut s,
         &jiesu_core::sample::SampleSpec::community(test_now()),
     )
     .unwrap();
-    s.set_figure_settings(FigureSettings {
-        basic_factor: 0.6,
-        weight_response: 0.2,
-        weight_solution: 0.3,
-        weight_satisfaction: 0.5,
-        ..FigureSettings::default()
-    })
-    .unwrap();
     let (last, this) = (last_month(test_now()), month_of(test_now()));
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/recompute.py");
     let dir = tempfile::tempdir().unwrap();
     // Per figure whose rule the recomputation exercises: how many cases it counted.
     let mut seen = [0u32; 7];
-    for (from, to) in [last, this, (last.0, this.1)] {
-        let q = FigureQuery {
-            from,
-            to,
-            ..Default::default()
-        };
-        let file = s.save_report(dir.path(), &q).unwrap();
-        let out = python_json(&[script.as_os_str(), file.path.as_ref()]);
-        assert_eq!(
-            out["discrepancies"],
-            serde_json::json!([]),
-            "{}: {out}",
-            period_name((from, to))
-        );
-        assert_eq!(out["checked"].as_array().unwrap().len(), 20, "{out}");
-        // The case sheet holds every case a figure counts, and those received before the
-        // period that fell due in it.
-        let f = s.dashboard(&q, Dimension::Week).unwrap().figures;
-        assert!(out["cases"].as_u64().unwrap() >= u64::from(f.received));
-        for (n, v) in seen.iter_mut().zip([
-            f.resolved,
-            f.within3_pending,
-            f.overdue_in_period,
-            f.basically_satisfied,
-            f.letters,
-            f.extensions,
-            f.redos,
-        ]) {
-            *n += v;
+    // 有效回访 over both months under each visit rule.
+    let mut valid = Vec::new();
+    for rule in [VisitRule::Last, VisitRule::First, VisitRule::Every] {
+        s.set_figure_settings(FigureSettings {
+            basic_factor: 0.6,
+            weight_response: 0.2,
+            weight_solution: 0.3,
+            weight_satisfaction: 0.5,
+            visit_rule: rule,
+            ..FigureSettings::default()
+        })
+        .unwrap();
+        for (from, to) in [last, this, (last.0, this.1)] {
+            let q = FigureQuery {
+                from,
+                to,
+                ..Default::default()
+            };
+            let file = s.save_report(dir.path(), &q).unwrap();
+            let out = python_json(&[script.as_os_str(), file.path.as_ref()]);
+            assert_eq!(
+                out["discrepancies"],
+                serde_json::json!([]),
+                "{rule:?}, {}: {out}",
+                period_name((from, to))
+            );
+            assert_eq!(out["checked"].as_array().unwrap().len(), 20, "{out}");
+            // The case sheet holds every case a figure counts, and those received before the
+            // period that fell due in it.
+            let f = s.dashboard(&q, Dimension::Week).unwrap().figures;
+            assert!(out["cases"].as_u64().unwrap() >= u64::from(f.received));
+            for (n, v) in seen.iter_mut().zip([
+                f.resolved,
+                f.within3_pending,
+                f.overdue_in_period,
+                f.basically_satisfied,
+                f.letters,
+                f.extensions,
+                f.redos,
+            ]) {
+                *n += v;
+            }
+            if (from, to) == (last.0, this.1) {
+                valid.push(f.valid_visits);
+            }
         }
     }
+    // The sample revisits redone cases, so counting every visit counts more than one a case.
+    assert!(valid[2] > valid[0], "valid visits by rule: {valid:?}");
     assert!(
         seen.iter().all(|n| *n > 0),
         "nothing to recompute: {seen:?}"

@@ -2,7 +2,7 @@
 //! independent set of plain SQL queries over the case documents (written apart from the Rust
 //! figure code), and edge cases of the calendar and of empty denominators.
 
-use jiesu_core::figures::{Dimension, Figure, FigureQuery, FigureSettings, Figures};
+use jiesu_core::figures::{Dimension, Figure, FigureQuery, FigureSettings, Figures, VisitRule};
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
 use rusqlite::{Connection, params};
@@ -33,8 +33,57 @@ fn workdays(s: &Store) {
 }
 
 /// The population and every figure, in SQL over `cases.doc` (the JSON document), with
-/// `filter` an extra condition on the document.
+/// `filter` an extra condition on the document; each case's last visit counts.
 fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figures {
+    reference_by(
+        c,
+        from,
+        to,
+        now,
+        filter,
+        VisitRule::Last,
+        0.9,
+        [0.1, 0.5, 0.4],
+    )
+}
+
+/// [`reference`] with the visits `rule` counts (from the document's list of visits), the
+/// 基本满意 factor and the composite's weights.
+#[allow(clippy::too_many_arguments)]
+fn reference_by(
+    c: &Connection,
+    from: i64,
+    to: i64,
+    now: i64,
+    filter: &str,
+    rule: VisitRule,
+    basic: f64,
+    [w1, w2, w3]: [f64; 3],
+) -> Figures {
+    // One row per visit counted: (reach, cont, solv, sat).
+    let visits = match rule {
+        VisitRule::Last => {
+            "SELECT json_extract(doc, '$.visit.reachable') AS reach,
+                                   json_extract(doc, '$.visit.contacted') AS cont,
+                                   json_extract(doc, '$.visit.solved') AS solv,
+                                   json_extract(doc, '$.visit.satisfaction') AS sat
+                            FROM p WHERE json_extract(doc, '$.visit') IS NOT NULL"
+        }
+        VisitRule::First => {
+            "SELECT json_extract(doc, '$.visits[0].reachable') AS reach,
+                                    json_extract(doc, '$.visits[0].contacted') AS cont,
+                                    json_extract(doc, '$.visits[0].solved') AS solv,
+                                    json_extract(doc, '$.visits[0].satisfaction') AS sat
+                             FROM p WHERE json_array_length(doc, '$.visits') > 0"
+        }
+        VisitRule::Every => {
+            "SELECT json_extract(j.value, '$.reachable') AS reach,
+                                    json_extract(j.value, '$.contacted') AS cont,
+                                    json_extract(j.value, '$.solved') AS solv,
+                                    json_extract(j.value, '$.satisfaction') AS sat
+                             FROM p, json_each(p.doc, '$.visits') AS j"
+        }
+    };
     let cte = format!(
         "WITH d AS (
             SELECT id,
@@ -60,7 +109,8 @@ fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figu
                            AND w.date <= date({now} / 1000, 'unixepoch', '+8 hours')) AS wnow
             FROM d),
          p AS (SELECT * FROM wd WHERE rec >= {from} AND rec < {to}
-                 AND state NOT IN ('withdrawn', 'merged') AND ({filter}))"
+                 AND state NOT IN ('withdrawn', 'merged') AND ({filter})),
+         v AS ({visits})"
     );
     let one = |sql: &str| -> f64 {
         c.query_row(&format!("{cte} {sql}"), [], |r| {
@@ -100,32 +150,32 @@ fn reference(c: &Connection, from: i64, to: i64, now: i64, filter: &str) -> Figu
         )),
         extensions: n("SELECT coalesce(sum(ext), 0) FROM p"),
         redos: n("SELECT coalesce(sum(redo), 0) FROM p"),
-        valid_visits: n(&format!("SELECT count(*) FROM p WHERE {valid}")),
-        contacted: n(&format!("SELECT count(*) FROM p WHERE {valid} AND cont = 1")),
-        solved: n(&format!("SELECT count(*) FROM p WHERE {valid} AND solv = 1")),
-        satisfied: n(&format!("SELECT count(*) FROM p WHERE {valid} AND sat = 'satisfied'")),
+        valid_visits: n(&format!("SELECT count(*) FROM v WHERE {valid}")),
+        contacted: n(&format!("SELECT count(*) FROM v WHERE {valid} AND cont = 1")),
+        solved: n(&format!("SELECT count(*) FROM v WHERE {valid} AND solv = 1")),
+        satisfied: n(&format!("SELECT count(*) FROM v WHERE {valid} AND sat = 'satisfied'")),
         basically_satisfied: n(&format!(
-            "SELECT count(*) FROM p WHERE {valid} AND sat = 'basically_satisfied'"
+            "SELECT count(*) FROM v WHERE {valid} AND sat = 'basically_satisfied'"
         )),
         dissatisfied: n(&format!(
-            "SELECT count(*) FROM p WHERE {valid} AND sat = 'dissatisfied'"
+            "SELECT count(*) FROM v WHERE {valid} AND sat = 'dissatisfied'"
         )),
         response_rate: opt(&format!(
-            "SELECT CAST(sum(cont = 1) AS REAL) / nullif(count(*), 0) FROM p WHERE {valid}"
+            "SELECT CAST(sum(cont = 1) AS REAL) / nullif(count(*), 0) FROM v WHERE {valid}"
         )),
         solution_rate: opt(&format!(
-            "SELECT CAST(sum(solv = 1) AS REAL) / nullif(count(*), 0) FROM p WHERE {valid}"
+            "SELECT CAST(sum(solv = 1) AS REAL) / nullif(count(*), 0) FROM v WHERE {valid}"
         )),
         satisfaction_rate: opt(&format!(
-            "SELECT (sum(sat = 'satisfied') + 0.9 * sum(sat = 'basically_satisfied')) / nullif(count(*), 0)
-             FROM p WHERE {valid}"
+            "SELECT (sum(sat = 'satisfied') + {basic} * sum(sat = 'basically_satisfied')) / nullif(count(*), 0)
+             FROM v WHERE {valid}"
         )),
         composite: opt(&format!(
-            "SELECT 0.1 * sum(cont = 1) / nullif(count(*), 0)
-                  + 0.5 * sum(solv = 1) / nullif(count(*), 0)
-                  + 0.4 * (sum(sat = 'satisfied') + 0.9 * sum(sat = 'basically_satisfied'))
+            "SELECT {w1} * sum(cont = 1) / nullif(count(*), 0)
+                  + {w2} * sum(solv = 1) / nullif(count(*), 0)
+                  + {w3} * (sum(sat = 'satisfied') + {basic} * sum(sat = 'basically_satisfied'))
                         / nullif(count(*), 0)
-             FROM p WHERE {valid}"
+             FROM v WHERE {valid}"
         )),
         letters: n("SELECT count(*) FROM p WHERE ldue IS NOT NULL"),
         letters_fulfilled: n("SELECT count(*) FROM p WHERE ldue IS NOT NULL AND res IS NOT NULL AND res <= ldue"),
@@ -384,6 +434,86 @@ fn every_figure_equals_an_independent_sql_recomputation() {
     let page = s.figure_cases(&q, Figure::Received, unit, 1, 5).unwrap();
     assert_eq!(page.total, top.figures.received);
     assert_eq!(page.rows, listed.rows[5..10].to_vec());
+}
+
+/// Every visit rule against the same SQL over the documents' lists of visits, with other
+/// weights than the defaults: the figures, each unit's, and the report's case sheet's sums.
+#[test]
+fn each_visit_rule_equals_an_independent_sql_recomputation() {
+    let (mut s, _) = store_at(test_now());
+    generate(&mut s, &SampleSpec::community(test_now())).unwrap();
+    workdays(&s);
+    let now = test_now();
+    let cases = s.all_cases().unwrap();
+    // Visited, redone and visited again, answering differently: where the rules differ.
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.visits.len() > 1 && c.visits[0] != c.visits[c.visits.len() - 1]),
+        "no case visited twice with different answers"
+    );
+    let mut seen = Vec::new();
+    for rule in [VisitRule::Last, VisitRule::First, VisitRule::Every] {
+        let settings = FigureSettings {
+            visit_rule: rule,
+            basic_factor: 0.7,
+            weight_response: 0.2,
+            weight_solution: 0.3,
+            weight_satisfaction: 0.5,
+            ..FigureSettings::default()
+        };
+        for (name, from, to) in [
+            ("all", now - 130 * DAY, now + DAY),
+            ("last month", last_month(now).0, last_month(now).1),
+        ] {
+            let q = FigureQuery {
+                from,
+                to,
+                ..Default::default()
+            };
+            let want = |filter: &str| {
+                reference_by(
+                    s.connection(),
+                    from,
+                    to,
+                    now,
+                    filter,
+                    rule,
+                    0.7,
+                    [0.2, 0.3, 0.5],
+                )
+            };
+            let rust = s.figures(&q, &settings).unwrap();
+            assert_figures_eq(&rust, &want("1"), &format!("{rule:?}, {name}"));
+            for g in s.figures_by(&q, Dimension::Unit, &settings).unwrap() {
+                let filter = format!(
+                    "coalesce(json_extract(doc, '$.handling_unit'), '') = '{}'",
+                    g.key.replace('\'', "''")
+                );
+                assert_figures_eq(
+                    &g.figures,
+                    &want(&filter),
+                    &format!("{rule:?}, {name}, {}", g.key),
+                );
+            }
+            // The list behind a visit figure is its cases: as many as the number under a
+            // per-case rule, at most as many under every visit.
+            let listed = s
+                .figure_cases(&q, Figure::ValidVisits, None, 0, 0)
+                .unwrap()
+                .total;
+            match rule {
+                VisitRule::Every => assert!(listed <= rust.valid_visits),
+                _ => assert_eq!(listed, rust.valid_visits),
+            }
+            if name == "all" {
+                seen.push((rust.valid_visits, rust.satisfied, rust.dissatisfied));
+            }
+        }
+    }
+    // The rules do count differently on this data: every visit counts most.
+    assert!(seen[2].0 > seen[0].0 && seen[2].0 > seen[1].0, "{seen:?}");
+    assert_ne!(seen[0], seen[1], "first and last visits differ: {seen:?}");
 }
 
 /// A case received at `rec` (China time text) and resolved at `res`.

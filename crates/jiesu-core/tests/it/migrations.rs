@@ -150,6 +150,80 @@ fn version_10_counts_pre_enrolment_cases_from_their_receipt() {
 }
 
 #[test]
+fn version_11_keeps_every_visit_of_cases_visited_before_it() {
+    // A store at v10: a case visited 不满意, redone and visited 满意, and one never visited,
+    // projected as v10 did (documents without the list of visits, facts in the v6 layout).
+    // On opening, v11 folds the visited case again: every visit counts under that rule.
+    use jiesu_core::figures::{FigureQuery, FigureSettings, VisitRule};
+    let src_dir = tempfile::tempdir().unwrap();
+    let mut src = Store::open(src_dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    src.set_identity("office-a", "和美社区", "李书记").unwrap();
+    src.receive(parking_case("还没回访的案件")).unwrap();
+    let c = src.receive(parking_case("回访两次的案件")).unwrap();
+    let visit = |satisfaction| CaseCommand::Visit {
+        reachable: true,
+        contacted: true,
+        solved: satisfaction == Satisfaction::Satisfied,
+        satisfaction: Some(satisfaction),
+        note: String::new(),
+    };
+    for cmd in [
+        CaseCommand::ResolveOnSpot {
+            result: "已协调".into(),
+        },
+        visit(Satisfaction::Dissatisfied),
+        CaseCommand::Redo {
+            reason: "又出现了".into(),
+        },
+        CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "已解决".into(),
+        },
+        visit(Satisfaction::Satisfied),
+    ] {
+        src.act(c.id, cmd).unwrap();
+    }
+    drop(src);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        Migrations::new(MIGRATIONS[..10].iter().map(|m| M::up(m)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        let src_db = src_dir.path().join(store::DB_FILE);
+        conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO events SELECT * FROM src.events;
+             INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
+             INSERT OR REPLACE INTO figure_keys SELECT * FROM src.figure_keys;
+             INSERT INTO cases SELECT * FROM src.cases;
+             UPDATE cases SET doc = json_remove(doc, '$.visits');
+             INSERT INTO case_facts
+             SELECT received_at, case_rowid, resolve_due, substr(fact, 1, 88) FROM src.case_facts;",
+        )
+        .unwrap();
+    }
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    assert_eq!(s.case(c.id).unwrap().visits.len(), 2);
+    let (from, to) = month_of(test_now());
+    let q = FigureQuery {
+        from,
+        to,
+        ..Default::default()
+    };
+    let every = FigureSettings {
+        visit_rule: VisitRule::Every,
+        ..FigureSettings::default()
+    };
+    let f = s.figures(&q, &every).unwrap();
+    assert_eq!(
+        (f.received, f.valid_visits, f.satisfied, f.dissatisfied),
+        (2, 2, 1, 1)
+    );
+}
+
+#[test]
 fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
     // Cases projected by the current code, copied into stores stopped at v3 (no figures
     // table: v4 fills it from each case's document) and v4 (v5 carries its rows over): once

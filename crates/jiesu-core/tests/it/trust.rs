@@ -43,7 +43,7 @@ fn a_communitys_calendar_and_weights_do_not_rig_its_street() {
         test_now(),
         "a",
         "dev-a",
-        EventBody::FigureSettingsSet(Box::new(rigged.clone().into())),
+        EventBody::FigureSettingsSetV2(Box::new(rigged.clone().into())),
     ));
     rigging.push(forged(
         CONFIG_STREAM,
@@ -387,7 +387,7 @@ fn an_event_json_cannot_hold_is_refused_and_nothing_is_stored() {
         test_now(),
         "s1",
         "dev-s",
-        EventBody::FigureSettingsSet(Box::new(nan.clone().into())),
+        EventBody::FigureSettingsSetV2(Box::new(nan.clone().into())),
     );
     assert!(ev.body.to_columns().is_err());
     let fine = forged(

@@ -314,6 +314,7 @@ async fn run(backend: Backend, seed: u64, adversary: bool) -> Vec<jiesu_core::fi
             weight_satisfaction: 0.0,
             basic_factor: 0.0,
             min_sample: 1,
+            visit_rule: jiesu_core::figures::VisitRule::Every,
         })
         .unwrap();
         st.add_unit("对手的物业").unwrap();
