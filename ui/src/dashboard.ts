@@ -34,6 +34,15 @@ export function figureCards(t: T, data: Dashboard | null): Card[] {
       figure: 'resolved', label: t('fig.avg'), value: x.avg_days === null ? '—' : t('fig.days', { d: x.avg_days.toFixed(1) }),
       sub: x.avg_working_days === null ? '' : t('fig.workingDays', { d: x.avg_working_days.toFixed(1) }), def: t('def.avg'),
     },
+    {
+      figure: 'responded_on_time', label: t('fig.onTimeResponse'), value: pct(x.on_time_response_rate),
+      sub: t('fig.ofN', { n: x.responded_on_time }) + (x.response_pending ? ' · ' + t('fig.pending', { n: x.response_pending }) : ''),
+      def: t('def.onTimeResponse'),
+    },
+    {
+      figure: 'responded', label: t('fig.avgResponse'), value: x.avg_response_hours === null ? '—' : t('fig.hours', { h: x.avg_response_hours.toFixed(1) }),
+      sub: t('fig.respondedN', { n: x.responded }), def: t('def.avgResponse'),
+    },
     { figure: 'overdue_now', label: t('fig.overdueNow'), value: String(x.overdue_now), def: t('def.overdueNow'), alert: x.overdue_now > 0 },
     { figure: 'overdue_in_period', label: t('fig.overdueInPeriod'), value: String(x.overdue_in_period), def: t('def.overdueInPeriod'), alert: x.overdue_in_period > 0 },
     { figure: 'extended', label: t('fig.extensions'), value: String(x.extensions), sub: t('fig.redos', { n: x.redos }), def: t('def.extensions') },

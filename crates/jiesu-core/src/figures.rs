@@ -18,6 +18,13 @@
 //!   passed or it is resolved, so a month's first morning is not 0%.
 //! - 平均办理时长: mean of resolve − receipt over the resolved, in calendar days and in working
 //!   days.
+//! - 首次响应 `responded`: the case was first answered — accepted (签收) by its unit, the
+//!   resident contacted, or solved on the spot — whichever came first (`Case::responded_at`).
+//! - 按时响应 `responded_on_time`: first answered by the response deadline the office's policy
+//!   gave it at intake (事不过夜: the urgency's response limit on the calendar).
+//! - 响应未到期 `response_pending`: not answered yet and its response deadline not passed.
+//! - 按时响应率 = responded on time / (received − response pending), the 3-day rule's shape.
+//! - 平均响应时长: mean of first answer − receipt over the answered, in hours.
 //! - 当前超期 `overdue_now`: still open and past the earlier of the resolve deadline and a
 //!   promised letter date — the overdue list's own rule.
 //! - 期内超期 `overdue_in_period`: deadline in the period, resolved after it or not at all.
@@ -173,11 +180,17 @@ pub enum Figure {
     LettersFulfilled,
     /// Letters broken.
     LettersBroken,
+    /// 首次响应: answered (accepted, resident contacted or solved on the spot).
+    Responded,
+    /// 按时响应: answered by its response deadline.
+    RespondedOnTime,
+    /// 响应未到期: not answered and its response deadline not passed.
+    ResponsePending,
 }
 
 impl Figure {
     /// Every figure, in the order the dashboard shows them.
-    pub const ALL: [Figure; 17] = [
+    pub const ALL: [Figure; 20] = [
         Figure::Received,
         Figure::Resolved,
         Figure::Within3,
@@ -195,6 +208,9 @@ impl Figure {
         Figure::Letters,
         Figure::LettersFulfilled,
         Figure::LettersBroken,
+        Figure::Responded,
+        Figure::RespondedOnTime,
+        Figure::ResponsePending,
     ];
 }
 
@@ -253,6 +269,16 @@ pub struct Figures {
     pub letters_fulfilled: u32,
     /// broken
     pub letters_broken: u32,
+    /// 首次响应: answered.
+    pub responded: u32,
+    /// 按时响应
+    pub responded_on_time: u32,
+    /// 响应未到期: out of 按时响应率's denominator.
+    pub response_pending: u32,
+    /// 按时响应率
+    pub on_time_response_rate: Option<f64>,
+    /// Mean time from receipt to the first answer of the answered, hours.
+    pub avg_response_hours: Option<f64>,
 }
 
 /// What the figures read of a case: the projection's columns, nothing recomputed.
@@ -268,6 +294,10 @@ pub struct FigureRow {
     pub resolved_at: Option<i64>,
     /// Resolve deadline (ms).
     pub resolve_due: i64,
+    /// First-response deadline (ms).
+    pub response_due: i64,
+    /// First answered (ms).
+    pub responded_at: Option<i64>,
     /// Earliest open deadline rank (see the store's `due_rank`).
     pub due_rank: i64,
     /// Approved extensions.
@@ -374,6 +404,11 @@ impl Judge<'_> {
         }
     }
 
+    /// Not answered, and answering now would still be on time.
+    fn response_pending(&self, r: &FigureRow) -> bool {
+        r.responded_at.is_none() && self.now <= r.response_due
+    }
+
     fn letter(&self, r: &FigureRow) -> Option<LetterStatus> {
         r.letter_due
             .map(|due| LetterStatus::judge(r.state, r.resolved_at, due, self.now))
@@ -413,6 +448,9 @@ pub fn counts(j: &Judge<'_>, figure: Figure, r: &FigureRow) -> bool {
         Figure::Letters => r.letter_due.is_some(),
         Figure::LettersFulfilled => j.letter(r) == Some(LetterStatus::Fulfilled),
         Figure::LettersBroken => j.letter(r) == Some(LetterStatus::Broken),
+        Figure::Responded => r.responded_at.is_some(),
+        Figure::RespondedOnTime => r.responded_at.is_some_and(|t| t <= r.response_due),
+        Figure::ResponsePending => j.response_pending(r),
     }
 }
 
@@ -429,7 +467,9 @@ pub struct Tally {
     resolved: bool,
     days: f64,
     working_days: u32,
-    bits: u8,
+    /// Hours from receipt to the first answer, when answered.
+    response_hours: Option<f64>,
+    bits: u16,
     /// What it adds to each of [`VISIT_FIGURES`]: visits under [`VisitRule::Every`].
     visits: [u8; 6],
     extensions: u32,
@@ -437,13 +477,16 @@ pub struct Tally {
 }
 
 /// The figures counted per case in [`Tally::bits`], by bit position.
-const BITS: [Figure; 6] = [
+const BITS: [Figure; 9] = [
     Figure::Within3,
     Figure::Within3Pending,
     Figure::OverdueNow,
     Figure::Letters,
     Figure::LettersFulfilled,
     Figure::LettersBroken,
+    Figure::Responded,
+    Figure::RespondedOnTime,
+    Figure::ResponsePending,
 ];
 
 /// Judge one case.
@@ -461,6 +504,7 @@ pub fn tally(j: &Judge<'_>, r: &FigureRow) -> Tally {
         t.days = (at - r.received_at) as f64 / 86_400_000.0;
         t.working_days = j.calendar.working_days_between(r.received_at, at);
     }
+    t.response_hours = response_hours(r);
     for (bit, figure) in BITS.iter().enumerate() {
         if counts(j, *figure, r) {
             t.bits |= 1 << bit;
@@ -477,7 +521,7 @@ pub fn tally(j: &Judge<'_>, r: &FigureRow) -> Tally {
 /// The figures of judged cases.
 pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t Tally>) -> Figures {
     let mut f = Figures::default();
-    let (mut days, mut working) = (0f64, 0u64);
+    let (mut days, mut working, mut response_hours) = (0f64, 0u64, 0f64);
     let mut n = [0u32; BITS.len()];
     let mut visits = [0u32; VISIT_FIGURES.len()];
     for t in tallies {
@@ -491,6 +535,7 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
             days += t.days;
             working += u64::from(t.working_days);
         }
+        response_hours += t.response_hours.unwrap_or(0.0);
         for (bit, c) in n.iter_mut().enumerate() {
             *c += u32::from(t.bits & (1 << bit) != 0);
         }
@@ -507,6 +552,9 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
         f.letters,
         f.letters_fulfilled,
         f.letters_broken,
+        f.responded,
+        f.responded_on_time,
+        f.response_pending,
     ] = n;
     [
         f.valid_visits,
@@ -521,6 +569,10 @@ pub fn sum<'t>(settings: &FigureSettings, tallies: impl IntoIterator<Item = &'t 
     if f.resolved > 0 {
         f.avg_days = Some(days / f64::from(f.resolved));
         f.avg_working_days = Some(working as f64 / f64::from(f.resolved));
+    }
+    f.on_time_response_rate = rate(f.responded_on_time, f.received - f.response_pending);
+    if f.responded > 0 {
+        f.avg_response_hours = Some(response_hours / f64::from(f.responded));
     }
     f.response_rate = rate(f.contacted, f.valid_visits);
     f.solution_rate = rate(f.solved, f.valid_visits);
@@ -551,6 +603,8 @@ pub struct Audit {
     pub days: Option<f64>,
     /// Working days from receipt to resolution, when resolved.
     pub working_days: Option<u32>,
+    /// Hours from receipt to the first answer, when answered.
+    pub response_hours: Option<f64>,
     /// Approved extensions.
     pub extensions: u32,
     /// Redos.
@@ -572,6 +626,7 @@ pub fn audit(j: &Judge<'_>, r: &FigureRow) -> Option<Audit> {
         working_days: r
             .resolved_at
             .map(|at| j.calendar.working_days_between(r.received_at, at)),
+        response_hours: response_hours(r),
         extensions: r.extensions,
         redos: r.redos,
         visits: if j.in_population(r) {
@@ -580,6 +635,13 @@ pub fn audit(j: &Judge<'_>, r: &FigureRow) -> Option<Audit> {
             [0; 6]
         },
     })
+}
+
+/// Hours from receipt to the first answer (an answer before receipt, from a clock that was
+/// wrong, counts as none elapsed).
+fn response_hours(r: &FigureRow) -> Option<f64> {
+    r.responded_at
+        .map(|at| at.saturating_sub(r.received_at).max(0) as f64 / 3_600_000.0)
 }
 
 /// The figures of `rows` (already filtered by the query's dimensions).

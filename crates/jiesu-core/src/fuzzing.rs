@@ -108,6 +108,8 @@ fn judge(c: &Case) {
         received_at: c.received_at,
         resolved_at: c.resolved_at,
         resolve_due: c.resolve_due,
+        response_due: c.response_due,
+        responded_at: c.responded_at,
         due_rank: crate::store::case_due_rank(c),
         extensions: c.extension_count,
         redos: c.redo_count,

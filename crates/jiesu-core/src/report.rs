@@ -96,17 +96,18 @@ fn case_cells(c: &CaseRow, names: &Names<'_>) -> [String; 8] {
 /// The facts of the case sheet after [`CASE_HEAD`]: the office a case counts under, when it
 /// was resolved, the numbers the sums and averages add, then one 1/0 column per figure, each
 /// named as the figure sheet's definitions name it, so a spreadsheet recomputes every figure.
-const FACT_HEAD: [&str; 6] = [
+const FACT_HEAD: [&str; 7] = [
     "计入社区/街道",
     "办结时间",
     "办理天数",
     "办理工作日",
     "延期次数",
     "重办次数",
+    "响应小时",
 ];
 
 /// The 1/0 columns of the case sheet: whether the figure counts the case.
-const FACT_FLAGS: [(&str, Figure); 15] = [
+const FACT_FLAGS: [(&str, Figure); 18] = [
     ("受理", Figure::Received),
     ("办结", Figure::Resolved),
     ("3天办结", Figure::Within3),
@@ -122,6 +123,9 @@ const FACT_FLAGS: [(&str, Figure); 15] = [
     ("承诺书", Figure::Letters),
     ("承诺兑现", Figure::LettersFulfilled),
     ("承诺违约", Figure::LettersBroken),
+    ("首次响应", Figure::Responded),
+    ("按时响应", Figure::RespondedOnTime),
+    ("响应未到期", Figure::ResponsePending),
 ];
 
 fn case_sheet(
@@ -158,6 +162,9 @@ fn case_sheet(
             .map_err(xlsx)?;
         ws.write_number(r, facts_at + 5, f64::from(f.redos))
             .map_err(xlsx)?;
+        if let Some(hours) = f.response_hours {
+            write_value(ws, r, facts_at + 6, &Value::Days(Some(hours)), fm)?;
+        }
         for (k, (_, figure)) in FACT_FLAGS.iter().enumerate() {
             // A visit figure adds visits (次) under the every-visit rule, else 1 or 0.
             let n = match crate::figures::VISIT_FIGURES
@@ -244,6 +251,31 @@ fn figure_lines(f: &Figures, d: &Dashboard) -> Vec<(&'static str, Value, String)
             "平均办理工作日",
             Value::Days(f.avg_working_days),
             "办结案件的办理工作日均值".into(),
+        ),
+        (
+            "首次响应",
+            Value::Count(f.responded),
+            "受理案件中已签收、已联系居民或现场办结的件数（以最早者为首次响应）".into(),
+        ),
+        (
+            "按时响应",
+            Value::Count(f.responded_on_time),
+            "首次响应不晚于响应时限（受理时按本单位时限设置确定）".into(),
+        ),
+        (
+            "响应未到期",
+            Value::Count(f.response_pending),
+            "尚未响应且仍在响应时限内：既未按时也未超时".into(),
+        ),
+        (
+            "按时响应率",
+            Value::Rate(f.on_time_response_rate),
+            "按时响应 ÷ （受理 − 响应未到期）".into(),
+        ),
+        (
+            "平均响应小时",
+            Value::Days(f.avg_response_hours),
+            "已响应案件从受理到首次响应的小时数均值".into(),
         ),
         (
             "当前超期",

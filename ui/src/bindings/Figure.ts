@@ -3,4 +3,4 @@
 /**
  * The sets the figures count; each can be listed.
  */
-export type Figure = "received" | "resolved" | "within3" | "within3_pending" | "overdue_now" | "overdue_in_period" | "extended" | "redone" | "valid_visits" | "contacted" | "solved" | "satisfied" | "basically_satisfied" | "dissatisfied" | "letters" | "letters_fulfilled" | "letters_broken";
+export type Figure = "received" | "resolved" | "within3" | "within3_pending" | "overdue_now" | "overdue_in_period" | "extended" | "redone" | "valid_visits" | "contacted" | "solved" | "satisfied" | "basically_satisfied" | "dissatisfied" | "letters" | "letters_fulfilled" | "letters_broken" | "responded" | "responded_on_time" | "response_pending";

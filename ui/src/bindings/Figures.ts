@@ -103,4 +103,24 @@ letters_fulfilled: number,
 /**
  * broken
  */
-letters_broken: number, };
+letters_broken: number, 
+/**
+ * 首次响应: answered.
+ */
+responded: number, 
+/**
+ * 按时响应
+ */
+responded_on_time: number, 
+/**
+ * 响应未到期: out of 按时响应率's denominator.
+ */
+response_pending: number, 
+/**
+ * 按时响应率
+ */
+on_time_response_rate: number | null, 
+/**
+ * Mean time from receipt to the first answer of the answered, hours.
+ */
+avg_response_hours: number | null, };

@@ -225,6 +225,8 @@ pub(super) fn write_case_text(
         visits[0],
         visits[1],
         visits[2],
+        c.response_due,
+        c.responded_at,
     ])?;
     let columns = || {
         text.index

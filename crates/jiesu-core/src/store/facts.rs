@@ -1,8 +1,10 @@
 //! The stored form of a case's figure facts (`case_facts.fact`): a fixed-width big-endian
 //! blob that `schema::UPSERT_FACT` writes in SQL and [`decode_fact`] reads back, so the
-//! figures scan never decodes JSON. Two layouts live side by side: v6 (one visit, the last)
-//! and v11 (v6 followed by the first visit and per-visit counts); a v6 fact reads as a case
-//! whose one visit is both first and last.
+//! figures scan never decodes JSON. Migration 11 appends the response words (deadline, first
+//! answer) to every v6 fact in SQL; a write appends the visit words too (first visit,
+//! per-visit counts). A fact without visit words (a case not folded since) reads as a case
+//! whose one visit is both its first and its last: migration 11 refolds every case visited
+//! more than once, so that is what it is.
 
 use super::figures::STORED_KEYS;
 use crate::figures::{self, FigureRow};
@@ -14,8 +16,11 @@ pub(super) type Fact = (FigureRow, [u32; STORED_KEYS]);
 /// The length of a `case_facts.fact` of the v6 layout (`schema::fact_blob!`).
 const FACT_LEN_V6: usize = 6 * 8 + (3 + STORED_KEYS) * 4;
 
-/// The length of the v11 layout (`schema::UPSERT_FACT`): v6 and three words of visits.
-const FACT_LEN: usize = FACT_LEN_V6 + 3 * 4;
+/// The v6 layout and the response words, as migration 11 leaves a fact.
+const FACT_LEN_RESPONSE: usize = FACT_LEN_V6 + 2 * 8;
+
+/// The v11 layout (`schema::UPSERT_FACT`): then three words of visits.
+const FACT_LEN: usize = FACT_LEN_RESPONSE + 3 * 4;
 
 /// A visit as 8 bits: reachable, contacted, solved 2 bits each (0 absent, 1 no, 2 yes), then
 /// satisfaction (0 none, 1 satisfied, 2 basically, 3 dissatisfied) — the v6 flags' layout of
@@ -71,14 +76,23 @@ pub(crate) fn visit_words(c: &crate::model::Case) -> [u32; 3] {
     ]
 }
 
-/// Read one `case_facts.fact` back (v6 or v11).
+/// Read one `case_facts.fact` back (v11, with or without its visit words).
 pub(super) fn decode_fact(b: &[u8]) -> Option<Fact> {
-    if b.len() != FACT_LEN && b.len() != FACT_LEN_V6 {
+    if b.len() != FACT_LEN && b.len() != FACT_LEN_RESPONSE {
         return None;
     }
     let i64_at = |i: usize| i64::from_be_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let i64_after = |i: usize| {
+        let at = FACT_LEN_V6 + i * 8;
+        i64::from_be_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+    };
+    // Words of the v6 part from its first u32, then those after the response words.
     let u32_at = |i: usize| {
-        let at = 6 * 8 + i * 4;
+        let at = if i < 3 + STORED_KEYS {
+            6 * 8 + i * 4
+        } else {
+            FACT_LEN_RESPONSE + (i - 3 - STORED_KEYS) * 4
+        };
         u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
     };
     let optional = |v: i64| (v != i64::MIN).then_some(v);
@@ -107,6 +121,8 @@ pub(super) fn decode_fact(b: &[u8]) -> Option<Fact> {
         received_at: i64_at(0),
         resolved_at: optional(i64_at(2)),
         resolve_due: i64_at(3),
+        response_due: i64_after(0),
+        responded_at: optional(i64_after(1)),
         due_rank: i64_at(4),
         extensions: u32_at(1),
         redos: u32_at(2),
@@ -157,6 +173,8 @@ mod tests {
                     received_at: 1_790_000_000_000 - n * 86_400_000 * 400 * (n % 3),
                     resolved_at: (vi % 2 == 0).then_some(1_790_000_000_000 + n),
                     resolve_due: -n,
+                    response_due: 1_790_000_000_000 - n * 7_200_000,
+                    responded_at: (vi != 1).then_some(i64::MIN + 1 + n * (vi as i64)),
                     due_rank: i64::MAX - n,
                     extensions: if n == 1 { u32::MAX } else { n as u32 },
                     redos: (n as u32) % 3,
@@ -199,6 +217,8 @@ mod tests {
                         words[0],
                         words[1],
                         words[2],
+                        row.response_due,
+                        row.responded_at,
                     ],
                 )
                 .unwrap();
@@ -216,8 +236,9 @@ mod tests {
                 let (got, got_keys) = decode_fact(&blob).expect("decodes");
                 assert_eq!(got, want);
                 assert_eq!(got_keys, keys);
-                // A v6 fact (written before migration 11): its one visit is first and last.
-                let (old, old_keys) = decode_fact(&blob[..FACT_LEN_V6]).expect("v6 decodes");
+                // As migration 11 leaves a fact: its one visit is first and last.
+                let (old, old_keys) =
+                    decode_fact(&blob[..FACT_LEN_RESPONSE]).expect("migrated fact decodes");
                 assert_eq!(
                     old,
                     FigureRow {
@@ -230,6 +251,7 @@ mod tests {
             }
         }
         assert!(decode_fact(&[0; FACT_LEN - 1]).is_none());
-        assert!(decode_fact(&[0; FACT_LEN_V6 + 4]).is_none());
+        assert!(decode_fact(&[0; FACT_LEN_V6]).is_none());
+        assert!(decode_fact(&[0; FACT_LEN_RESPONSE + 4]).is_none());
     }
 }

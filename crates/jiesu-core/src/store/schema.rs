@@ -84,16 +84,32 @@ macro_rules! fact_hex {
     };
 }
 
+/// The response words of the v11 layout as hex text.
+macro_rules! response_hex {
+    ($due:literal, $responded:literal) => {
+        concat!(
+            "printf('%016x%016x', ",
+            $due,
+            ", coalesce(",
+            $responded,
+            ", -9223372036854775808))"
+        )
+    };
+}
+
 /// The case-facts upsert of every write: the v11 layout over parameters — the v6 layout
-/// ([`fact_blob`]) and then three u32 of the visits (`?21`–`?23`, see
-/// `case_rows::visit_words`). A v6 fact (stored before migration 11 folded its case again)
-/// still reads: its only visit is its first and its last.
+/// ([`fact_blob`]), the response deadline and first answer as i64 (`?24`, `?25`; absent:
+/// `i64::MIN`), then three u32 of the visits (`?21`–`?23`, see `facts::visit_words`).
+/// Migration 11 writes the first two parts; such a fact still reads (`facts::decode_fact`):
+/// its only visit is its first and its last.
 pub(super) const UPSERT_FACT: &str = concat!(
     "INSERT OR REPLACE INTO case_facts (received_at, case_rowid, resolve_due, fact) VALUES (?1, ?2, ?4, unhex(",
     fact_hex!(
         "?1", "?2", "?3", "?5", "?4", "?6", "?7", "?8", "?9", "?10", "?11", "?12", "?13", "?14",
         "?15", "?16", "?17", "?18", "?19", "?20"
     ),
+    " || ",
+    response_hex!("?24", "?25"),
     " || printf('%08x%08x%08x', ?21, ?22, ?23)))"
 );
 
@@ -434,13 +450,20 @@ INSERT OR IGNORE INTO dirty_streams (stream)
 SELECT e.stream FROM events e JOIN receipts r ON r.event_seq = e.seq
 WHERE e.kind = 'case_received' AND e.office = 'local';
 "#,
-    // v11: the figures count the first or every return visit when the office says so
-    // (`crate::figures::VisitRule`), so a case keeps all its visits and its fact the first and
-    // their counts (`UPSERT_FACT`): fold the visited cases again when the store next opens.
-    r#"
+    // v11: the figures measure the first response (`case_facts` gains the response deadline
+    // and first answer, filled here from each case's row) and count the first or every return
+    // visit when the office says so (`crate::figures::VisitRule`): a case visited more than
+    // once is folded again when the store next opens, to keep all its visits.
+    concat!(
+        "UPDATE case_facts SET fact = unhex(hex(fact) || (SELECT ",
+        response_hex!("c.response_due", "json_extract(c.doc, '$.responded_at')"),
+        r#" FROM cases c WHERE c.rowid = case_facts.case_rowid))
+WHERE case_rowid IN (SELECT rowid FROM cases);
+DELETE FROM case_facts WHERE case_rowid NOT IN (SELECT rowid FROM cases);
 INSERT OR IGNORE INTO dirty_streams (stream)
-SELECT DISTINCT stream FROM events WHERE kind = 'case_visited';
-"#,
+SELECT stream FROM events WHERE kind = 'case_visited' GROUP BY stream HAVING count(*) > 1;
+"#
+    ),
 ];
 
 /// The migration set.

@@ -383,7 +383,7 @@ fn every_figure_of_the_report_recomputes_from_its_case_sheet_in_openpyxl() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/recompute.py");
     let dir = tempfile::tempdir().unwrap();
     // Per figure whose rule the recomputation exercises: how many cases it counted.
-    let mut seen = [0u32; 7];
+    let mut seen = [0u32; 9];
     // 有效回访 over both months under each visit rule.
     let mut valid = Vec::new();
     for rule in [VisitRule::Last, VisitRule::First, VisitRule::Every] {
@@ -410,7 +410,7 @@ fn every_figure_of_the_report_recomputes_from_its_case_sheet_in_openpyxl() {
                 "{rule:?}, {}: {out}",
                 period_name((from, to))
             );
-            assert_eq!(out["checked"].as_array().unwrap().len(), 20, "{out}");
+            assert_eq!(out["checked"].as_array().unwrap().len(), 25, "{out}");
             // The case sheet holds every case a figure counts, and those received before the
             // period that fell due in it.
             let f = s.dashboard(&q, Dimension::Week).unwrap().figures;
@@ -423,6 +423,8 @@ fn every_figure_of_the_report_recomputes_from_its_case_sheet_in_openpyxl() {
                 f.letters,
                 f.extensions,
                 f.redos,
+                f.response_pending,
+                f.responded - f.responded_on_time,
             ]) {
                 *n += v;
             }

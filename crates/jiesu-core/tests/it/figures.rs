@@ -91,6 +91,8 @@ fn reference_by(
                    json_extract(doc, '$.received_at') AS rec,
                    json_extract(doc, '$.resolved_at') AS res,
                    json_extract(doc, '$.resolve_due') AS due,
+                   json_extract(doc, '$.response_due') AS rdue,
+                   json_extract(doc, '$.responded_at') AS resp,
                    json_extract(doc, '$.extension_count') AS ext,
                    json_extract(doc, '$.redo_count') AS redo,
                    json_extract(doc, '$.visit.reachable') AS reach,
@@ -183,6 +185,19 @@ fn reference_by(
             "SELECT count(*) FROM p WHERE ldue IS NOT NULL
                AND ((res IS NOT NULL AND res > ldue) OR (res IS NULL AND {now} > ldue))"
         )),
+        responded: n("SELECT count(*) FROM p WHERE resp IS NOT NULL"),
+        responded_on_time: n("SELECT count(*) FROM p WHERE resp IS NOT NULL AND resp <= rdue"),
+        response_pending: n(&format!(
+            "SELECT count(*) FROM p WHERE resp IS NULL AND {now} <= rdue"
+        )),
+        on_time_response_rate: opt(&format!(
+            "SELECT CAST(sum(resp IS NOT NULL AND resp <= rdue) AS REAL)
+                    / nullif(sum(NOT (resp IS NULL AND {now} <= rdue)), 0)
+             FROM p"
+        )),
+        avg_response_hours: opt(
+            "SELECT avg(max(resp - rec, 0) / 3600000.0) FROM p WHERE resp IS NOT NULL",
+        ),
     }
 }
 
@@ -219,6 +234,16 @@ fn assert_figures_eq(rust: &Figures, sql: &Figures, what: &str) {
         "satisfaction_rate",
     );
     close(rust.composite, sql.composite, "composite");
+    close(
+        rust.on_time_response_rate,
+        sql.on_time_response_rate,
+        "on_time_response_rate",
+    );
+    close(
+        rust.avg_response_hours,
+        sql.avg_response_hours,
+        "avg_response_hours",
+    );
     let strip = |f: &Figures| Figures {
         resolve_rate: None,
         within3_rate: None,
@@ -228,6 +253,8 @@ fn assert_figures_eq(rust: &Figures, sql: &Figures, what: &str) {
         solution_rate: None,
         satisfaction_rate: None,
         composite: None,
+        on_time_response_rate: None,
+        avg_response_hours: None,
         ..f.clone()
     };
     assert_eq!(strip(rust), strip(sql), "{what}");
@@ -285,6 +312,8 @@ fn every_figure_equals_an_independent_sql_recomputation() {
                 ("dissatisfied", rust.dissatisfied),
                 ("letters fulfilled", rust.letters_fulfilled),
                 ("letters broken", rust.letters_broken),
+                ("response pending", rust.response_pending),
+                ("responded late", rust.responded - rust.responded_on_time),
             ] {
                 assert!(n > 0, "{what} is 0: {rust:?}");
             }
@@ -385,6 +414,9 @@ fn every_figure_equals_an_independent_sql_recomputation() {
                 Figure::Letters => rust.letters,
                 Figure::LettersFulfilled => rust.letters_fulfilled,
                 Figure::LettersBroken => rust.letters_broken,
+                Figure::Responded => rust.responded,
+                Figure::RespondedOnTime => rust.responded_on_time,
+                Figure::ResponsePending => rust.response_pending,
                 Figure::Extended | Figure::Redone => continue,
             };
             assert_eq!(
@@ -637,6 +669,79 @@ fn cases_not_yet_due_are_pending_not_failed() {
     let f = s.figures(&month(2026, 12), &settings).unwrap();
     assert_eq!(f.within3_pending, 0);
     assert_eq!(f.within3_rate, Some(0.5));
+}
+
+/// 首次响应 (事不过夜): an ordinary case must be answered — accepted, the resident contacted
+/// or solved on the spot — within 24 hours of receipt. One answered in 3 hours, one after
+/// 30, one not yet and still inside its 24 hours, which is pending until it is late.
+#[test]
+fn first_response_counts_on_time_late_and_pending() {
+    let at = |s: &str| hlc::parse_instant(s).unwrap();
+    let (mut s, clock) = store_at(at("2026-12-01 08:00"));
+    let quick = s.receive(parking_case("三小时签收")).unwrap();
+    let slow = s.receive(parking_case("三十小时才联系")).unwrap();
+    clock.set(at("2026-12-01 11:00"));
+    s.act(
+        quick.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    // Dispatching is not answering; accepting is.
+    let q = month(2026, 12);
+    let settings = FigureSettings::default();
+    assert_eq!(s.figures(&q, &settings).unwrap().responded, 0);
+    s.act(
+        quick.id,
+        CaseCommand::Accept {
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    clock.set(at("2026-12-01 20:00"));
+    s.receive(parking_case("晚上八点来的")).unwrap();
+    let f = s.figures(&q, &settings).unwrap();
+    assert_eq!(
+        (f.responded, f.responded_on_time, f.response_pending),
+        (1, 1, 2)
+    );
+    assert_eq!(f.on_time_response_rate, Some(1.0));
+    assert_eq!(f.avg_response_hours, Some(3.0));
+    // The next day at 14:00: the second case is answered after 30 hours, late; the third is
+    // still inside its 24 hours.
+    clock.set(at("2026-12-02 14:00"));
+    s.act(
+        slow.id,
+        CaseCommand::Note {
+            text: "电话联系了居民".into(),
+            contacted_resident: true,
+        },
+    )
+    .unwrap();
+    let f = s.figures(&q, &settings).unwrap();
+    assert_eq!(
+        (f.responded, f.responded_on_time, f.response_pending),
+        (2, 1, 1)
+    );
+    assert_eq!(f.on_time_response_rate, Some(0.5));
+    assert_eq!(f.avg_response_hours, Some(16.5));
+    // Past 20:00 the third has missed its limit unanswered: late, in the denominator.
+    clock.set(at("2026-12-02 20:01"));
+    let f = s.figures(&q, &settings).unwrap();
+    assert_eq!(f.response_pending, 0);
+    assert_eq!(f.on_time_response_rate, Some(1.0 / 3.0));
+    let listed = |figure| {
+        s.figure_cases(&q, figure, None, 0, 0)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(Figure::RespondedOnTime), vec![quick.id]);
+    assert_eq!(listed(Figure::Responded).len(), 2);
 }
 
 #[test]

@@ -151,14 +151,29 @@ fn version_10_counts_pre_enrolment_cases_from_their_receipt() {
 
 #[test]
 fn version_11_keeps_every_visit_of_cases_visited_before_it() {
-    // A store at v10: a case visited 不满意, redone and visited 满意, and one never visited,
-    // projected as v10 did (documents without the list of visits, facts in the v6 layout).
-    // On opening, v11 folds the visited case again: every visit counts under that rule.
+    // A store at v10: a case visited 不满意, redone and visited 满意, one answered hours after
+    // receipt and never visited, one not answered yet, projected as v10 did (documents
+    // without the list of visits, facts in the v6 layout). On opening, v11 gives every fact
+    // its response times and folds the twice-visited case again: every figure under every
+    // visit rule is what the current code computes from scratch.
     use jiesu_core::figures::{FigureQuery, FigureSettings, VisitRule};
     let src_dir = tempfile::tempdir().unwrap();
-    let mut src = Store::open(src_dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    let clock = ManualClock::new(test_now());
+    let mut src = Store::open(src_dir.path(), Box::new(clock.clone())).unwrap();
     src.set_identity("office-a", "和美社区", "李书记").unwrap();
     src.receive(parking_case("还没回访的案件")).unwrap();
+    let answered = src
+        .receive(parking_case("过了几个小时联系上的案件"))
+        .unwrap();
+    clock.advance(5 * 3_600_000);
+    src.act(
+        answered.id,
+        CaseCommand::Note {
+            text: "已电话联系".into(),
+            contacted_resident: true,
+        },
+    )
+    .unwrap();
     let c = src.receive(parking_case("回访两次的案件")).unwrap();
     let visit = |satisfaction| CaseCommand::Visit {
         reachable: true,
@@ -183,6 +198,18 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
     ] {
         src.act(c.id, cmd).unwrap();
     }
+    let (from, to) = month_of(test_now());
+    let q = FigureQuery {
+        from,
+        to,
+        ..Default::default()
+    };
+    let rules =
+        [VisitRule::Last, VisitRule::First, VisitRule::Every].map(|visit_rule| FigureSettings {
+            visit_rule,
+            ..FigureSettings::default()
+        });
+    let want: Vec<_> = rules.iter().map(|r| src.figures(&q, r).unwrap()).collect();
     drop(src);
     let dir = tempfile::tempdir().unwrap();
     {
@@ -204,23 +231,24 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
         )
         .unwrap();
     }
-    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    let s = Store::open(dir.path(), Box::new(clock)).unwrap();
     assert_eq!(s.case(c.id).unwrap().visits.len(), 2);
-    let (from, to) = month_of(test_now());
-    let q = FigureQuery {
-        from,
-        to,
-        ..Default::default()
-    };
-    let every = FigureSettings {
-        visit_rule: VisitRule::Every,
-        ..FigureSettings::default()
-    };
-    let f = s.figures(&q, &every).unwrap();
+    for (rule, want) in rules.iter().zip(&want) {
+        assert_eq!(&s.figures(&q, rule).unwrap(), want, "{:?}", rule.visit_rule);
+    }
+    let every = &want[2];
     assert_eq!(
-        (f.received, f.valid_visits, f.satisfied, f.dissatisfied),
-        (2, 2, 1, 1)
+        (
+            every.received,
+            every.valid_visits,
+            every.satisfied,
+            every.dissatisfied
+        ),
+        (3, 2, 1, 1)
     );
+    // Answered: on the spot (0 h) and after 5 hours; the third is still inside its limit.
+    assert_eq!((every.responded, every.response_pending), (2, 1));
+    assert_eq!(every.avg_response_hours, Some(2.5));
 }
 
 #[test]

@@ -28,8 +28,8 @@ def ratio(n, d):
     return n / d if d else None
 
 
-def mean(column):
-    done = [c[column] for c in population if c["办结"] == 1]
+def mean(column, over="办结"):
+    done = [c[column] for c in population if c[over] == 1]
     return sum(done) / len(done) if done else None
 
 
@@ -52,6 +52,11 @@ recomputed = {
     "3天办结率": ratio(total("3天办结"), len(population) - total("3天未到期")),
     "平均办理天数": mean("办理天数"),
     "平均办理工作日": mean("办理工作日"),
+    "首次响应": total("首次响应"),
+    "按时响应": total("按时响应"),
+    "响应未到期": total("响应未到期"),
+    "按时响应率": ratio(total("按时响应"), len(population) - total("响应未到期")),
+    "平均响应小时": mean("响应小时", over="首次响应"),
     "当前超期": total("当前超期"),
     "期内超期": total("期内超期", cases),
     "延期次数": total("延期次数"),
