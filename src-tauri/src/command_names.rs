@@ -34,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     "export_minutes",
     "export_ics",
     "dashboard",
+    "earlier_figures",
     "figure_cases",
     "figure_settings",
     "set_figure_settings",

@@ -329,6 +329,15 @@ pub async fn dashboard(
     Ok(store(&state).dashboard(&query, trend)?)
 }
 
+/// The figures the dashboard's period is compared with (week on week, month on month).
+#[tauri::command]
+pub async fn earlier_figures(
+    state: State<'_, AppState>,
+    query: figures::FigureQuery,
+) -> CmdResult<jiesu_core::period::Earlier> {
+    Ok(store(&state).earlier_figures(&query)?)
+}
+
 /// The cases behind one figure (optionally one bar of a breakdown), a page at a time.
 #[tauri::command]
 pub async fn figure_cases(

@@ -109,6 +109,7 @@ fn main() {
             commands::export_minutes,
             commands::export_ics,
             commands::dashboard,
+            commands::earlier_figures,
             commands::figure_cases,
             commands::figure_settings,
             commands::set_figure_settings,

@@ -111,6 +111,23 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
     const [from, to] = await waitPeriod(driver, ui, 'month', 1, before)
     await driver.wait(until.elementLocated(By.css('[data-testid="ranking-table"] tbody tr')), 10000)
     const monthReceived = Number((await ui.text('kpi-received-0')).match(/\d+/)[0])
+
+    // 环比: a past month compares with the whole month before it; the card's change is the
+    // difference from what that month shows on its own.
+    await ui.waitText('d-earlier', `较上月：${periodText('month', before, 2)}`)
+    const change = await ui.text('kpi-change-0')
+    const back2 = await ui.appNow()
+    await ui.click('d-prev')
+    await waitPeriod(driver, ui, 'month', 2, back2)
+    const earlierReceived = Number((await ui.text('kpi-received-0')).match(/\d+/)[0])
+    const d = monthReceived - earlierReceived
+    assert.equal(change, d === 0 ? '持平' : `${d > 0 ? '+' : '−'}${Math.abs(d)}`)
+    const fwd = await ui.appNow()
+    await ui.click('d-next')
+    await waitPeriod(driver, ui, 'month', 1, fwd)
+    await driver.wait(until.elementLocated(By.css('[data-testid="ranking-table"] tbody tr')), 10000)
+    await ui.waitText('kpi-change-0', change)
+    await ui.screenshot('journey8-change')
     await ui.click('d-export')
     await ui.waitText('d-exported', '.xlsx')
     const files = readdirSync(exportDir).filter((f) => f.endsWith('.xlsx'))
@@ -134,6 +151,7 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
     await ui.visible('report-sheet')
     await ui.waitText('report-period', from)
     assert.match(await ui.text('report-fig-0'), new RegExp(`^受理\\s*${monthReceived}\\b`))
+    await ui.waitText('report-change-0', `较上月 ${change}`)
     const cell = await driver.findElement(By.css('[data-testid="report-ranking"] tbody tr td:nth-child(2)'))
     await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', cell)
     assert.equal(await cell.getText(), best)

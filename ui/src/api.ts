@@ -30,6 +30,7 @@ import type { MeetingInfo } from './bindings/MeetingInfo'
 import type { MeetingRow } from './bindings/MeetingRow'
 import type { VisitorForm } from './bindings/VisitorForm'
 import type { Dashboard } from './bindings/Dashboard'
+import type { Earlier } from './bindings/Earlier'
 import type { Dimension } from './bindings/Dimension'
 import type { Figure } from './bindings/Figure'
 import type { FigureQuery } from './bindings/FigureQuery'
@@ -102,6 +103,7 @@ export const api = {
   exportMinutes: (meetingId: string) => call<ExportedFile>('export_minutes', { meetingId }),
   exportIcs: (meetingId: string) => call<ExportedFile>('export_ics', { meetingId }),
   dashboard: (query: FigureQuery, trend: Dimension) => call<Dashboard>('dashboard', { query, trend }),
+  earlierFigures: (query: FigureQuery) => call<Earlier>('earlier_figures', { query }),
   figureCases: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null, page: number, pageSize: number) =>
     call<CasePage>('figure_cases', { query, figure, group, page, pageSize }),
   exportReport: (query: FigureQuery) => call<ExportedFile>('export_report', { query }),

@@ -1,7 +1,9 @@
 // What the dashboard and its A4 print sheet both show: the figure cards with their
 // definitions and the trend chart. The numbers come from the core; this only labels them.
 import type { Dashboard } from './bindings/Dashboard'
+import type { Earlier } from './bindings/Earlier'
 import type { Figure } from './bindings/Figure'
+import type { Figures } from './bindings/Figures'
 import { pct } from './format'
 
 type T = (key: string, named?: Record<string, unknown>) => string
@@ -13,53 +15,101 @@ export interface Card {
   sub?: string
   def: string
   alert?: boolean
+  /** The change since the earlier stretch (环比), when both have a value. */
+  change?: Change
 }
 
-export function figureCards(t: T, data: Dashboard | null): Card[] {
+export interface Change {
+  text: string
+  /** Whether the change is for the better (green), the worse (red), or neither. */
+  good: boolean | null
+}
+
+/** How a card's number moves: which value, in what unit, and which way is better. */
+interface Measure {
+  of: (f: Figures) => number | null
+  unit: 'count' | 'rate' | 'days' | 'hours' | 'points'
+  better: 'up' | 'down' | null
+}
+
+const up = (of: Measure['of'], unit: Measure['unit'] = 'rate'): Measure => ({ of, unit, better: 'up' })
+const down = (of: Measure['of'], unit: Measure['unit'] = 'count'): Measure => ({ of, unit, better: 'down' })
+const neutral = (of: Measure['of']): Measure => ({ of, unit: 'count', better: null })
+
+/** What the earlier stretch is called: 上月同期, 上周, 去年, 前一时段… */
+export function earlierName(t: T, e: Earlier, period: [number, number]): string {
+  const week = e.months === 0 && period[1] - period[0] === 7 * 86_400_000
+  const which = { 1: 'month', 3: 'quarter', 12: 'year' }[e.months] ?? (week ? 'week' : 'span')
+  return t(`change.${which}${e.to_date ? 'ToDate' : ''}`)
+}
+
+function change(t: T, m: Measure, now: Figures, then: Figures): Change | undefined {
+  const [a, b] = [m.of(now), m.of(then)]
+  if (a === null || b === null) return undefined
+  const d = m.unit === 'rate' ? (a - b) * 100 : a - b
+  const shown = m.unit === 'count' ? String(Math.abs(d)) : Math.abs(d).toFixed(1)
+  if (Number(shown) === 0) return { text: t('change.same'), good: null }
+  const text = t(`change.${m.unit}`, { d: (d > 0 ? '+' : '−') + shown })
+  return { text, good: m.better === null ? null : (d > 0) === (m.better === 'up') }
+}
+
+export function figureCards(t: T, data: Dashboard | null, earlier: Earlier | null = null): Card[] {
   const x = data?.figures
   if (!data || !x) return []
+  return cardsOf(t, data, x).map(({ measure, ...card }) => ({
+    ...card,
+    change: earlier ? change(t, measure, x, earlier.figures) : undefined,
+  }))
+}
+
+function cardsOf(t: T, data: Dashboard, x: Figures): (Card & { measure: Measure })[] {
   const s = data.settings
   // Which visits the 三率 count, said beside each of them; per case (件) or per visit (次).
   const rule = t(`visitRule.${s.visit_rule}`)
   const ofValid = t(s.visit_rule === 'every' ? 'fig.ofValid' : 'fig.ofValidCases', { n: x.valid_visits })
   return [
-    { figure: 'received', label: t('fig.received'), value: String(x.received), def: t('def.received') },
-    { figure: 'resolved', label: t('fig.resolveRate'), value: pct(x.resolve_rate), sub: t('fig.ofN', { n: x.resolved }), def: t('def.resolveRate') },
+    { figure: 'received', label: t('fig.received'), value: String(x.received), def: t('def.received'), measure: neutral((f) => f.received) },
+    { figure: 'resolved', label: t('fig.resolveRate'), value: pct(x.resolve_rate), sub: t('fig.ofN', { n: x.resolved }), def: t('def.resolveRate'), measure: up((f) => f.resolve_rate) },
     {
       figure: 'within3', label: t('fig.within3Rate'), value: pct(x.within3_rate),
       sub: t('fig.ofN', { n: x.within3 }) + (x.within3_pending ? ' · ' + t('fig.pending', { n: x.within3_pending }) : ''),
-      def: t('def.within3Rate'),
+      def: t('def.within3Rate'), measure: up((f) => f.within3_rate),
     },
     {
       figure: 'resolved', label: t('fig.avg'), value: x.avg_days === null ? '—' : t('fig.days', { d: x.avg_days.toFixed(1) }),
       sub: x.avg_working_days === null ? '' : t('fig.workingDays', { d: x.avg_working_days.toFixed(1) }), def: t('def.avg'),
+      measure: down((f) => f.avg_days, 'days'),
     },
     {
       figure: 'responded_on_time', label: t('fig.onTimeResponse'), value: pct(x.on_time_response_rate),
       sub: t('fig.ofN', { n: x.responded_on_time }) + (x.response_pending ? ' · ' + t('fig.pending', { n: x.response_pending }) : ''),
-      def: t('def.onTimeResponse'),
+      def: t('def.onTimeResponse'), measure: up((f) => f.on_time_response_rate),
     },
     {
       figure: 'responded', label: t('fig.avgResponse'), value: x.avg_response_hours === null ? '—' : t('fig.hours', { h: x.avg_response_hours.toFixed(1) }),
       sub: t('fig.respondedN', { n: x.responded }), def: t('def.avgResponse'),
+      measure: down((f) => f.avg_response_hours, 'hours'),
     },
-    { figure: 'overdue_now', label: t('fig.overdueNow'), value: String(x.overdue_now), def: t('def.overdueNow'), alert: x.overdue_now > 0 },
-    { figure: 'overdue_in_period', label: t('fig.overdueInPeriod'), value: String(x.overdue_in_period), def: t('def.overdueInPeriod'), alert: x.overdue_in_period > 0 },
-    { figure: 'extended', label: t('fig.extensions'), value: String(x.extensions), sub: t('fig.redos', { n: x.redos }), def: t('def.extensions') },
-    { figure: 'contacted', label: t('fig.responseRate'), value: pct(x.response_rate), sub: ofValid, def: t('def.withRule', { def: t('def.responseRate'), rule }) },
-    { figure: 'solved', label: t('fig.solutionRate'), value: pct(x.solution_rate), sub: ofValid, def: t('def.withRule', { def: t('def.solutionRate'), rule }) },
+    { figure: 'overdue_now', label: t('fig.overdueNow'), value: String(x.overdue_now), def: t('def.overdueNow'), alert: x.overdue_now > 0, measure: down((f) => f.overdue_now) },
+    { figure: 'overdue_in_period', label: t('fig.overdueInPeriod'), value: String(x.overdue_in_period), def: t('def.overdueInPeriod'), alert: x.overdue_in_period > 0, measure: down((f) => f.overdue_in_period) },
+    { figure: 'extended', label: t('fig.extensions'), value: String(x.extensions), sub: t('fig.redos', { n: x.redos }), def: t('def.extensions'), measure: down((f) => f.extensions) },
+    { figure: 'contacted', label: t('fig.responseRate'), value: pct(x.response_rate), sub: ofValid, def: t('def.withRule', { def: t('def.responseRate'), rule }), measure: up((f) => f.response_rate) },
+    { figure: 'solved', label: t('fig.solutionRate'), value: pct(x.solution_rate), sub: ofValid, def: t('def.withRule', { def: t('def.solutionRate'), rule }), measure: up((f) => f.solution_rate) },
     {
       figure: 'satisfied', label: t('fig.satisfactionRate'), value: pct(x.satisfaction_rate),
       sub: t('fig.satBreakdown', { s: x.satisfied, b: x.basically_satisfied, d: x.dissatisfied }),
       def: t('def.withRule', { def: t('def.satisfactionRate', { factor: s.basic_factor }), rule }),
+      measure: up((f) => f.satisfaction_rate),
     },
     {
       figure: 'valid_visits', label: t('fig.composite'), value: x.composite === null ? '—' : (x.composite * 100).toFixed(1),
       def: t('def.composite', { a: s.weight_response, b: s.weight_solution, c: s.weight_satisfaction }),
+      measure: up((f) => (f.composite === null ? null : f.composite * 100), 'points'),
     },
     {
       figure: 'letters', label: t('fig.letters'), value: String(x.letters),
       sub: t('fig.lettersSplit', { ok: x.letters_fulfilled, broken: x.letters_broken }), def: t('def.letters'), alert: x.letters_broken > 0,
+      measure: neutral((f) => f.letters),
     },
   ]
 }

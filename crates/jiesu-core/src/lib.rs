@@ -38,6 +38,7 @@ pub mod fuzzing;
 pub mod hlc;
 pub mod meeting;
 pub mod model;
+pub mod period;
 pub mod private;
 #[cfg(feature = "exports")]
 pub mod report;

@@ -395,6 +395,29 @@ impl Store {
         })
     }
 
+    /// The figures of the stretch `q`'s period is compared with (环比, [`crate::period`]),
+    /// under the same filters and settings: read apart from the dashboard, so its first paint
+    /// waits for one period only.
+    pub fn earlier_figures(&self, q: &FigureQuery) -> Result<crate::period::Earlier> {
+        let (from, to, to_date, months) = crate::period::earlier(q.from, q.to, self.clock.now_ms());
+        let settings = self.figure_settings()?;
+        let figures = self.figures(
+            &FigureQuery {
+                from,
+                to,
+                ..q.clone()
+            },
+            &settings,
+        )?;
+        Ok(crate::period::Earlier {
+            from,
+            to,
+            to_date,
+            months,
+            figures,
+        })
+    }
+
     /// Units (or any dimension) ranked, those under the minimum sample listed apart.
     pub fn ranking(
         &self,

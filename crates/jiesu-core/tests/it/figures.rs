@@ -744,6 +744,44 @@ fn first_response_counts_on_time_late_and_pending() {
     assert_eq!(listed(Figure::Responded).len(), 2);
 }
 
+/// 环比: 本月 on the 10th compares with last month up to the 10th, with the same filters.
+#[test]
+fn a_running_month_compares_with_last_month_to_the_same_point() {
+    let at = |s: &str| hlc::parse_instant(s).unwrap();
+    let (mut s, clock) = store_at(at("2026-11-03 09:00"));
+    s.receive(parking_case("上月三号")).unwrap();
+    let mut noise = parking_case("上月三号的噪音");
+    noise.category = "noise.business".into();
+    clock.set(at("2026-11-03 10:00"));
+    s.receive(noise).unwrap();
+    clock.set(at("2026-11-20 09:00"));
+    s.receive(parking_case("上月二十号")).unwrap();
+    clock.set(at("2026-12-02 09:00"));
+    s.receive(parking_case("本月二号")).unwrap();
+    clock.set(at("2026-12-10 12:00"));
+    let e = s.earlier_figures(&month(2026, 12)).unwrap();
+    assert_eq!(
+        (e.from, e.to, e.to_date, e.months),
+        (at("2026-11-01 00:00"), at("2026-11-10 12:00"), true, 1)
+    );
+    assert_eq!(
+        e.figures.received, 2,
+        "only what last month had by the 10th"
+    );
+    let parking = FigureQuery {
+        category: Some("parking".into()),
+        ..month(2026, 12)
+    };
+    assert_eq!(s.earlier_figures(&parking).unwrap().figures.received, 1);
+    // A past month compares with the whole month before it.
+    let e = s.earlier_figures(&month(2026, 11)).unwrap();
+    assert_eq!(
+        (e.from, e.to, e.to_date),
+        (at("2026-10-01 00:00"), at("2026-11-01 00:00"), false)
+    );
+    assert_eq!(e.figures.received, 0);
+}
+
 #[test]
 fn no_visits_in_the_period_means_no_rates_not_zero() {
     let (mut s, clock) = store_at(test_now());
