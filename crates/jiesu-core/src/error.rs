@@ -194,6 +194,10 @@ pub enum Reason {
     /// or a forged one.
     #[error("outside the years 2000 to 2099")]
     OutOfRange,
+    /// A commitment letter promising later than the case's deadline: an approved extension
+    /// moves the deadline first.
+    #[error("later than the case's deadline: extend the deadline first")]
+    AfterDeadline,
     /// A meeting of another kind (a visitor capture outside a reception day).
     #[error("not possible for this kind of meeting")]
     WrongMeetingKind,

@@ -430,6 +430,18 @@ impl Case {
             now_ms,
         ))
     }
+
+    /// When the case is due: its resolve deadline, or its letter's promised time when that
+    /// is sooner — the one date the case page, the overdue desk, the lists and the figures'
+    /// overdue counts judge by. A new letter cannot promise later than the deadline
+    /// (`Reason::AfterDeadline`); one from before that rule can, and its case is then due at
+    /// the deadline while the letter is judged by its own date.
+    pub fn due_at(&self) -> i64 {
+        match &self.letter {
+            Some(l) => self.resolve_due.min(l.commitment.due),
+            None => self.resolve_due,
+        }
+    }
 }
 
 impl LetterStatus {

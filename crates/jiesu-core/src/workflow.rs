@@ -69,11 +69,24 @@ fn not_allowed(state: &str, action: Action) -> Error {
     }
 }
 
-/// The actions offered for `case` at `now_ms`: exactly those [`check`] allows.
+/// What a new command must also respect beyond [`check`]. These rules came later, so the
+/// fold does not apply them: an event written before them still means what it meant.
+/// While a commitment letter is open its promise is the case's deadline, and the office
+/// does not move it alone: no extension is requested or decided.
+pub fn check_new(case: &Case, action: Action) -> Result<()> {
+    let extension = matches!(action, Action::RequestExtension | Action::DecideExtension);
+    if extension && case.letter.is_some() && case.state.is_open() {
+        return Err(not_allowed("letter_issued", action));
+    }
+    Ok(())
+}
+
+/// The actions offered for `case` at `now_ms`: exactly those [`check`] and [`check_new`]
+/// allow.
 pub fn allowed_actions(case: &Case, now_ms: i64) -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|a| check(case, *a, now_ms).is_ok())
+        .filter(|a| check(case, *a, now_ms).is_ok() && check_new(case, *a).is_ok())
         .collect()
 }
 

@@ -27,9 +27,13 @@ allowed: Array<Action>,
  */
 response_status: DueStatus, 
 /**
- * Resolve deadline status.
+ * Resolve deadline status, judged at [`Case::due_at`].
  */
 resolve_status: DueStatus, 
+/**
+ * When the case is due ([`Case::due_at`]).
+ */
+due: number, 
 /**
  * Linked cases' numbers, by id.
  */

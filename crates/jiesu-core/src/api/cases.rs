@@ -413,8 +413,11 @@ pub struct CaseDetail {
     pub allowed: Vec<Action>,
     /// Response deadline status.
     pub response_status: DueStatus,
-    /// Resolve deadline status.
+    /// Resolve deadline status, judged at [`Case::due_at`].
     pub resolve_status: DueStatus,
+    /// When the case is due ([`Case::due_at`]).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub due: i64,
     /// Linked cases' numbers, by id.
     pub linked_numbers: Vec<(Uuid, String)>,
     /// Meetings that opened or discussed the case.

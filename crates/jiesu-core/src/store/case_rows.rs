@@ -36,17 +36,13 @@ pub(super) fn search_text(c: &Case) -> String {
     )
 }
 
-/// Where a case sorts in "most urgent first": open cases by their earliest deadline (a
-/// promised letter date counts, so a broken promise is on the overdue list), closed ones
-/// after them all.
+/// Where a case sorts in "most urgent first": open cases by when they are due
+/// ([`Case::due_at`]: a broken promise is on the overdue list), closed ones after them all.
 pub(super) fn due_rank(c: &Case) -> i64 {
     if !c.state.is_open() {
         return CLOSED_RANK + c.resolve_due;
     }
-    match &c.letter {
-        Some(l) => c.resolve_due.min(l.commitment.due),
-        None => c.resolve_due,
-    }
+    c.due_at()
 }
 
 /// The id of a figures grouping key (unit, category, channel, building, office), added on

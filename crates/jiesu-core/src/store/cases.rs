@@ -35,6 +35,7 @@ impl Store {
         // Refuse by state before looking at the form, so the message names the real problem.
         let now = self.clock.now_ms();
         workflow::check(&case, command.action(), now)?;
+        workflow::check_new(&case, command.action())?;
         let body = self.command_body(&case, command, now)?;
         self.commit_case_event(case_id, body, Some(&case))
     }
@@ -148,9 +149,15 @@ impl Store {
             CaseCommand::ResolveOnSpot { result } => EventBody::CaseSolvedOnSpot {
                 result: text("result", result, true)?,
             },
-            CaseCommand::IssueLetter(form) => EventBody::CommitmentIssued(Box::new(
-                self.commitment(&case.description, form, now)?,
-            )),
+            CaseCommand::IssueLetter(form) => {
+                let letter = self.commitment(&case.description, form, now)?;
+                // A promise beyond the deadline would leave the desk and the letter telling
+                // two stories: the deadline is moved by an approved extension first.
+                if letter.due > case.resolve_due {
+                    return Err(Error::invalid("due_date", Reason::AfterDeadline));
+                }
+                EventBody::CommitmentIssued(Box::new(letter))
+            }
             CaseCommand::Link { other } | CaseCommand::Merge { other } => {
                 let other = self.resolve_case_ref(&other)?;
                 if other == case.id {
@@ -285,7 +292,8 @@ impl Store {
                 case.response_due,
                 now,
             ),
-            resolve_status: due_status(case.state.is_open(), case.resolve_due, now),
+            resolve_status: due_status(case.state.is_open(), case.due_at(), now),
+            due: case.due_at(),
             meetings: self.case_meetings(case.id)?,
             letter_status: case.letter_status(now),
             case,

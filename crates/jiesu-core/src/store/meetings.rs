@@ -344,7 +344,19 @@ impl Store {
             },
         )?;
         let case_id = Uuid::now_v7();
-        let number = self.stage_intake(&mut staged, case_id, intake, None)?;
+        // A promise made at the reception is the case's deadline when it is later than the
+        // policy's: the leader decided it there, as a meeting decides an item's deadline.
+        let deadline = match &outcome {
+            Some(EventBody::CommitmentIssued(letter)) => Some(
+                self.policy
+                    .limits(&intake.category, intake.urgency)
+                    .resolve
+                    .due(&self.calendar, now)
+                    .max(letter.due),
+            ),
+            _ => None,
+        };
+        let number = self.stage_intake(&mut staged, case_id, intake, deadline)?;
         if let Some(body) = outcome {
             self.stage_case(&mut staged, body)?;
         }
@@ -477,7 +489,7 @@ impl Store {
                     summary: c.description.chars().take(80).collect(),
                     handling_unit: c.handling_unit.clone(),
                     resolve_due: Some(c.resolve_due),
-                    due_status: Some(due_status(c.state.is_open(), c.resolve_due, now)),
+                    due_status: Some(due_status(c.state.is_open(), c.due_at(), now)),
                     on_spot: c.on_spot,
                     letter: c.letter_status(now),
                     letter_due: c.letter.as_ref().map(|l| l.commitment.due),

@@ -698,3 +698,101 @@ fn the_random_meeting_generator_reaches_every_kind_of_step() {
     }
     assert!(refused > 0 && refused < 300, "{refused} of 400 refused");
 }
+
+/// The rule that keeps a letter and a deadline telling one story: a promise made at the
+/// reception later than the policy's deadline becomes the case's deadline, so the desk, the
+/// case page and the letter fall due together.
+#[test]
+fn a_reception_day_promise_later_than_the_policy_is_the_cases_deadline() {
+    let (mut s, clock) = store_at(test_now());
+    let m = reception_day(&mut s);
+    // Three weeks: past any 3-working-day deadline.
+    let due = date(test_now() + 21 * DAY);
+    let c = s
+        .capture_visitor(
+            m.id,
+            visitor(
+                "钱师傅",
+                "5栋外墙渗水",
+                VisitorOutcome::Letter(LetterForm {
+                    promise: "协调维修基金更换外墙防水".into(),
+                    due_date: due,
+                    responsible: "李书记".into(),
+                    problem: String::new(),
+                }),
+            ),
+        )
+        .unwrap();
+    let promised = c.letter.as_ref().unwrap().commitment.due;
+    assert_eq!(c.resolve_due, promised);
+    assert_eq!(c.due_at(), promised);
+    // Two days before the promise: nothing is overdue anywhere, the letter is running.
+    clock.set(promised - 2 * DAY);
+    let d = s.case_detail(c.id).unwrap();
+    assert_eq!(d.resolve_status, jiesu_core::deadline::DueStatus::OnTrack);
+    assert_eq!(d.letter_status, Some(LetterStatus::Due));
+    assert_eq!(s.desk().unwrap().overdue_total, 0);
+    // Past it: overdue on the page and the desk, the letter broken.
+    clock.set(promised + 1);
+    let d = s.case_detail(c.id).unwrap();
+    assert_eq!(d.resolve_status, jiesu_core::deadline::DueStatus::Overdue);
+    assert_eq!(d.letter_status, Some(LetterStatus::Broken));
+    assert_eq!(s.desk().unwrap().overdue_total, 1);
+}
+
+/// On a case already filed, a letter may promise no later than the deadline; while it is
+/// open the deadline is not extended past the promise. Each refusal writes nothing.
+#[test]
+fn a_letter_cannot_promise_past_the_deadline_nor_an_extension_move_it() {
+    let (mut s, _clock) = store_at(test_now());
+    let c = s.receive(parking_case("楼道堆物")).unwrap();
+    let letter = |days: i64| {
+        CaseCommand::IssueLetter(LetterForm {
+            promise: "清理楼道".into(),
+            due_date: date(test_now() + days * DAY),
+            responsible: "网格员小周".into(),
+            problem: String::new(),
+        })
+    };
+    let events = s.stats().unwrap().events;
+    let e = s.act(c.id, letter(20)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Invalid {
+                field: "due_date",
+                reason: Reason::AfterDeadline
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        s.stats().unwrap().events,
+        events,
+        "a refused letter writes nothing"
+    );
+    s.act(
+        c.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    let issued = s.act(c.id, letter(1)).unwrap();
+    assert!(issued.due_at() < issued.resolve_due);
+    let detail = s.case_detail(c.id).unwrap();
+    assert!(!detail.allowed.contains(&Action::RequestExtension));
+    let events = s.stats().unwrap().events;
+    let e = s
+        .act(
+            c.id,
+            CaseCommand::RequestExtension {
+                new_due: test_now() + 10 * DAY,
+                reason: "需要协调".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Code::ActionNotAllowed, "{e}");
+    assert_eq!(s.stats().unwrap().events, events);
+}
