@@ -1,6 +1,7 @@
 mod attacks;
 mod binary;
 pub mod common;
+mod figures;
 mod hygiene;
 mod live;
 mod property;
