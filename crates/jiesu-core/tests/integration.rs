@@ -12,6 +12,7 @@ mod it {
     mod fixtures;
     mod meetings;
     mod migrations;
+    pub mod reference;
     mod sample;
     mod search;
     mod store;
