@@ -589,7 +589,7 @@ impl Storage for PostgresStorage {
                 "SELECT f.pos, e.seq, e.received_ms, e.body FROM feed f
                  JOIN events e ON e.seq = f.seq
                  WHERE f.office = $1 AND f.pos > $2 ORDER BY f.pos LIMIT $3",
-                &[&office, &after, &(limit as i64 + 1)],
+                &[&office, &after, &(i64::from(limit) + 1)],
             )
             .await
             .map_err(backend)?;

@@ -570,7 +570,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(params![office, after, limit + 1], |r| {
+                .query_map(params![office, after, i64::from(limit) + 1], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, i64>(1)?,

@@ -160,6 +160,23 @@ pub async fn seed_org(s: &dyn Storage) {
     }
 }
 
+/// A new store not yet enrolled, its user named after `office`; in `dir` if given (in memory
+/// otherwise).
+pub fn unenrolled_store(office: &str, clock: &ManualClock, dir: Option<&std::path::Path>) -> Store {
+    let mut store = match dir {
+        Some(dir) => Store::open(dir, Box::new(clock.clone())).unwrap(),
+        None => Store::open_in_memory(Box::new(clock.clone())).unwrap(),
+    };
+    store
+        .set_identity(
+            jiesu_core::wire::UNENROLLED_OFFICE,
+            "",
+            &format!("{office}书记"),
+        )
+        .unwrap();
+    store
+}
+
 /// An app replica: its store (shared like the shell shares it), its clock, its client.
 pub struct App {
     pub store: Arc<Mutex<Store>>,
@@ -181,17 +198,7 @@ impl App {
         dir: Option<&std::path::Path>,
     ) -> App {
         let clock = ManualClock::new(test_now() + skew_ms);
-        let mut store = match dir {
-            Some(dir) => Store::open(dir, Box::new(clock.clone())).unwrap(),
-            None => Store::open_in_memory(Box::new(clock.clone())).unwrap(),
-        };
-        store
-            .set_identity(
-                jiesu_core::wire::UNENROLLED_OFFICE,
-                "",
-                &format!("{office}书记"),
-            )
-            .unwrap();
+        let store = unenrolled_store(office, &clock, dir);
         App::enrol_store(server, office, store, clock).await
     }
 
@@ -199,13 +206,22 @@ impl App {
     pub async fn enrol_store(
         server: &TestServer,
         office: &str,
+        store: Store,
+        clock: ManualClock,
+    ) -> App {
+        App::enrol_at(&server.url, &*server.storage, office, store, clock).await
+    }
+
+    /// Enrol a store with the server at `url`, whose codes are issued in `storage`.
+    pub async fn enrol_at(
+        url: &str,
+        storage: &dyn Storage,
+        office: &str,
         mut store: Store,
         clock: ManualClock,
     ) -> App {
-        let code = admin::issue_code(&*server.storage, office, 7, now())
-            .await
-            .unwrap();
-        let answer = Client::new(&server.url)
+        let code = admin::issue_code(storage, office, 7, now()).await.unwrap();
+        let answer = Client::new(url)
             .enrol(&EnrolRequest {
                 code,
                 device: store.identity().device.clone(),
@@ -213,8 +229,8 @@ impl App {
             })
             .await
             .unwrap();
-        store.enrol(&server.url, &answer).unwrap();
-        let client = Client::new(&server.url).with_credential(&answer.credential);
+        store.enrol(url, &answer).unwrap();
+        let client = Client::new(url).with_credential(&answer.credential);
         let me = client.me().await.unwrap();
         store.set_directory(&me.directory).unwrap();
         App {

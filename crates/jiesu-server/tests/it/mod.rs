@@ -3,6 +3,7 @@ mod binary;
 pub mod common;
 mod figures;
 mod hygiene;
+mod kill;
 mod live;
 mod property;
 mod refusals;

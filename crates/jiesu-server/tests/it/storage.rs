@@ -176,6 +176,9 @@ async fn the_storage_story(backend: Backend) {
     assert_eq!(rest.events.len(), events.len() - 1);
     assert!(!rest.more);
     assert_eq!(rest.events[0].event, events[1]);
+    // The widest page a caller can ask for is an answer, not an overflow.
+    let all = s.pull("hy", 0, u32::MAX, now).await.unwrap();
+    assert_eq!((all.events.len(), all.more), (events.len(), false));
     let sibling = s.pull("xf", 0, 100, now).await.unwrap();
     assert!(sibling.events.is_empty(), "a sibling reads nothing");
 
