@@ -1,5 +1,5 @@
 //! The window's commands, named once. `build.rs` makes a permission for each from this list;
-//! the tests below hold the handler registration (`main.rs`), the capability file and the
+//! the tests below hold the handler registration (`lib.rs`), the capability file and the
 //! page's calls (`ui/src/api.ts`) to it, so a command cannot be registered but not allowed,
 //! allowed but not registered, or called under a name that does not exist.
 
@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn every_command_is_registered_and_nothing_else() {
-        let main = include_str!("main.rs");
+        let main = include_str!("lib.rs");
         let start = main.find("generate_handler![").expect("the handler list") + 18;
         let end = start + main[start..].find(']').unwrap();
         let registered: BTreeSet<String> = main[start..end]

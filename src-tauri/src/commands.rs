@@ -411,7 +411,11 @@ pub async fn overdue_watch(state: State<'_, AppState>, since: i64) -> CmdResult<
 /// Sent on a background task: a desktop without a notification service loses the
 /// notification, not the app.
 #[tauri::command]
-pub async fn notify(app: tauri::AppHandle, title: String, body: String) -> CmdResult<()> {
+pub async fn notify<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    title: String,
+    body: String,
+) -> CmdResult<()> {
     use tauri_plugin_notification::NotificationExt;
     app.notification()
         .builder()

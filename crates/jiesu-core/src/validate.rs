@@ -99,6 +99,16 @@ pub fn instant(field: &'static str, ms: i64) -> Result<()> {
     }
 }
 
+/// A period of figures as the window or a report asks for it: within the instants anything
+/// stored can name, and not ending before it starts (its length is subtracted and halved).
+pub fn period(from: i64, to: i64) -> Result<()> {
+    if EARLIEST_MS <= from && from <= to && to <= LATEST_MS {
+        Ok(())
+    } else {
+        Err(Error::invalid("period", Reason::OutOfRange))
+    }
+}
+
 /// The intake form as submitted: normalised, then checked as it will be stored.
 pub(crate) fn new_case(mut c: NewCase) -> Result<Intake> {
     c.description = text("description", c.description, true)?;

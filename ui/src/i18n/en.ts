@@ -125,6 +125,7 @@ const en: typeof zh = {
     result: 'Result',
     outcome: 'Outcome',
     new_due: 'Extend to',
+    period: 'Period',
     satisfaction: 'Satisfaction',
     other: 'Other case number',
     number: 'Case no.',

@@ -123,6 +123,7 @@ export default {
     result: '办理结果',
     outcome: '办结方式',
     new_due: '延期至',
+    period: '统计时段',
     satisfaction: '满意度',
     other: '关联案件编号',
     number: '案件编号',

@@ -126,6 +126,7 @@ const zhTW: typeof zh = {
     result: '辦理結果',
     outcome: '辦結方式',
     new_due: '延期至',
+    period: '統計時段',
     satisfaction: '滿意度',
     other: '關聯案件編號',
     number: '案件編號',

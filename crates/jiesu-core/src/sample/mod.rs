@@ -11,7 +11,7 @@ mod meetings;
 mod random;
 
 #[cfg(feature = "test-support")]
-pub use random::{random_command, random_meeting_op};
+pub use random::{MeetingCall, random_command, random_meeting_call, random_meeting_op};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

@@ -113,11 +113,45 @@ pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCom
     }
 }
 
-/// A random meeting operation on `store`: schedule one, or change a random meeting (sign-in,
-/// agenda, minutes, items, approval, amendments, items that become cases, reception-day
-/// visitors). Usually valid, sometimes not: the property tests check that whatever happens,
-/// replicas agree. Refusals are returned, not hidden.
+/// A call on meetings as the window makes it (the IPC tests send these, mutated).
+#[derive(Debug, Clone)]
+pub enum MeetingCall {
+    /// `schedule_meeting`.
+    Schedule(crate::meeting::MeetingInfo),
+    /// `meeting_act` on a meeting.
+    Act(uuid::Uuid, crate::api::MeetingCommand),
+    /// `open_item_case`: an item of a meeting becomes a case.
+    ItemCase(uuid::Uuid, crate::api::ItemCaseForm),
+    /// `capture_visitor` at a reception day.
+    Visitor(uuid::Uuid, crate::api::VisitorForm),
+}
+
+impl MeetingCall {
+    /// Make the call through the store's real command.
+    pub fn apply(self, store: &mut Store) -> Result<()> {
+        match self {
+            MeetingCall::Schedule(info) => store.schedule_meeting(info).map(drop),
+            MeetingCall::Act(m, command) => store.meeting_act(m, command).map(drop),
+            MeetingCall::ItemCase(m, form) => store.open_item_case(m, form).map(drop),
+            MeetingCall::Visitor(m, form) => store.capture_visitor(m, form).map(drop),
+        }
+    }
+}
+
+/// A random meeting operation on `store` ([`random_meeting_call`], made). Refusals are
+/// returned, not hidden.
 pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
+    match random_meeting_call(rng, store)? {
+        Some(call) => call.apply(store),
+        None => Ok(()),
+    }
+}
+
+/// A random call on meetings: schedule one, or change a random meeting (sign-in, agenda,
+/// minutes, items, approval, amendments, items that become cases, reception-day visitors).
+/// Usually valid, sometimes not: the property tests check that whatever happens, replicas
+/// agree. `None` when the meeting drawn has nothing the call needs (no attendee to sign in).
+pub fn random_meeting_call(rng: &mut impl Rng, store: &Store) -> Result<Option<MeetingCall>> {
     use crate::api::{ItemCaseForm, MeetingCommand, VisitorForm, VisitorOutcome};
     use crate::meeting::{AttendeeRole, ItemKind, MeetingInfo, MeetingKind};
     let meetings = store.all_meetings()?;
@@ -129,7 +163,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
             MeetingKind::ReceptionDay
         };
         let author = store.identity().author.clone();
-        store.schedule_meeting(MeetingInfo {
+        return Ok(Some(MeetingCall::Schedule(MeetingInfo {
             kind,
             title: ["停车难议事会", "十一月大接访", "加装电梯恳谈会"][rng.random_range(0..3)]
                 .into(),
@@ -138,8 +172,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
             place: "社区会议室".into(),
             facilitator: author.clone(),
             recorder: author,
-        })?;
-        return Ok(());
+        })));
     }
     let m = &meetings[rng.random_range(0..meetings.len())];
     let day = |rng: &mut _| {
@@ -160,7 +193,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
             .get(rng.random_range(0..m.attendees.len().max(1)))
         {
             Some(a) => MeetingCommand::SignIn { attendee: a.id },
-            None => return Ok(()),
+            None => return Ok(None),
         },
         2 => MeetingCommand::AddAgenda {
             title: "增设停车位".into(),
@@ -170,7 +203,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
                 agenda: a.id,
                 text: format!("讨论{}", rng.random_range(0..100)),
             },
-            None => return Ok(()),
+            None => return Ok(None),
         },
         4 => MeetingCommand::AddItem {
             agenda: m.agenda.first().map(|a| a.id),
@@ -194,9 +227,9 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
         7 | 8 => {
             let open: Vec<_> = m.items.iter().filter(|i| i.case.is_none()).collect();
             let Some(item) = open.get(rng.random_range(0..open.len().max(1))) else {
-                return Ok(());
+                return Ok(None);
             };
-            store.open_item_case(
+            return Ok(Some(MeetingCall::ItemCase(
                 m.id,
                 ItemCaseForm {
                     item: item.id,
@@ -205,8 +238,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
                     description: String::new(),
                     location: String::new(),
                 },
-            )?;
-            return Ok(());
+            )));
         }
         _ => {
             let outcome = match rng.random_range(0..3) {
@@ -221,7 +253,7 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
                 }),
                 _ => VisitorOutcome::Registered,
             };
-            store.capture_visitor(
+            return Ok(Some(MeetingCall::Visitor(
                 m.id,
                 VisitorForm {
                     name: "钱师傅".into(),
@@ -231,10 +263,8 @@ pub fn random_meeting_op(rng: &mut impl Rng, store: &mut Store) -> Result<()> {
                     description: "顶楼漏水".into(),
                     outcome,
                 },
-            )?;
-            return Ok(());
+            )));
         }
     };
-    store.meeting_act(m.id, command)?;
-    Ok(())
+    Ok(Some(MeetingCall::Act(m.id, command)))
 }

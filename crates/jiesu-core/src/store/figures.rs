@@ -200,6 +200,7 @@ impl Store {
     /// dashboard's time, and an office PC has at least two cores. The writer is idle meanwhile
     /// (the caller holds the store), so both read the same committed state.
     fn figure_rows(&self, q: &FigureQuery) -> Result<Period> {
+        crate::validate::period(q.from, q.to)?;
         // ?1–?2: the receipts this read covers; ?3–?4: the period.
         let mut args: Vec<V> = vec![
             V::Integer(q.from),
@@ -399,6 +400,7 @@ impl Store {
     /// under the same filters and settings: read apart from the dashboard, so its first paint
     /// waits for one period only.
     pub fn earlier_figures(&self, q: &FigureQuery) -> Result<crate::period::Earlier> {
+        crate::validate::period(q.from, q.to)?;
         let (from, to, to_date, months) = crate::period::earlier(q.from, q.to, self.clock.now_ms());
         let settings = self.figure_settings()?;
         let figures = self.figures(

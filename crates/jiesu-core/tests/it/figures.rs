@@ -544,6 +544,37 @@ fn a_running_month_compares_with_last_month_to_the_same_point() {
     assert_eq!(e.figures.received, 0);
 }
 
+/// Found by the IPC fuzz test: a period from a page at the ends of `i64` overflowed the
+/// period's length. Every way in refuses it, writes nothing and panics nowhere.
+#[test]
+fn a_period_at_the_ends_of_time_is_refused_not_a_panic() {
+    let (mut s, clock) = store_at(test_now());
+    resolved_case(&mut s, &clock, "2026-11-02 09:00", "2026-11-03 09:00");
+    let settings = FigureSettings::default();
+    for (from, to) in [
+        (i64::MIN, i64::MAX),
+        (0, i64::MAX),
+        (test_now(), test_now() - 1),
+        (jiesu_core::validate::EARLIEST_MS - 1, test_now()),
+    ] {
+        let q = period((from, to));
+        let code = |r: jiesu_core::Error| jiesu_core::WireError::from(r).code;
+        assert_eq!(
+            code(s.figures(&q, &settings).unwrap_err()),
+            jiesu_core::Code::InvalidInput
+        );
+        assert!(s.dashboard(&q, Dimension::Unit).is_err());
+        assert!(s.earlier_figures(&q).is_err());
+        assert!(s.figure_cases(&q, Figure::Received, None, 0, 50).is_err());
+    }
+    // The widest period anything can name is still an answer.
+    let all = period((
+        jiesu_core::validate::EARLIEST_MS,
+        jiesu_core::validate::LATEST_MS,
+    ));
+    assert_eq!(s.figures(&all, &settings).unwrap().received, 1);
+}
+
 #[test]
 fn no_visits_in_the_period_means_no_rates_not_zero() {
     let (mut s, clock) = store_at(test_now());
