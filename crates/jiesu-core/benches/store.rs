@@ -128,6 +128,14 @@ fn main() {
                 s.dashboard(&q, figures::Dimension::Week).unwrap();
             }),
         );
+        // The change beside each card (环比): September read on its own call, after the
+        // dashboard has painted.
+        report(
+            &format!("earlier period (September, 环比), {} cases", stats.cases),
+            timed(20, |_| {
+                s.earlier_figures(&q).unwrap();
+            }),
+        );
         report(
             &format!("drill-down page, 50 rows, {} cases", stats.cases),
             timed(20, |_| {
