@@ -427,3 +427,19 @@ impl Pg {
         format!("postgres://jiesu@127.0.0.1:{}/{name}", self.port)
     }
 }
+
+/// Each named `async fn(Backend)` of the calling module as two tests, `sqlite::NAME` and
+/// `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+pub(crate) use on_both_backends;

@@ -9,3 +9,4 @@ mod property;
 mod refusals;
 mod scenarios;
 mod storage;
+mod transport;
