@@ -573,6 +573,10 @@ fn a_period_at_the_ends_of_time_is_refused_not_a_panic() {
         jiesu_core::validate::LATEST_MS,
     ));
     assert_eq!(s.figures(&all, &settings).unwrap().received, 1);
+    // Its earlier stretch lies before anything can be stored: an empty period, not a refusal.
+    let earlier = s.earlier_figures(&all).unwrap();
+    assert_eq!(earlier.figures.received, 0);
+    assert_eq!(earlier.from, jiesu_core::validate::EARLIEST_MS);
 }
 
 #[test]
