@@ -54,7 +54,7 @@ impl Server {
             .stderr(Stdio::null());
         let server = Server(cmd.spawn().unwrap());
         let client = reqwest::Client::new();
-        for _ in 0..400 {
+        for _ in 0..1200 {
             if let Ok(r) = client
                 .get(format!("http://127.0.0.1:{port}/v1/health"))
                 .send()
