@@ -157,20 +157,6 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
     let dimension = DIMENSIONS[rng.random_range(0..DIMENSIONS.len())];
     let group_key = ["parking", "", "2026-11", "property"][rng.random_range(0..4)];
     let group = rng.random_bool(0.5).then(|| json!([dimension, group_key]));
-    let meeting_call = || {
-        let mut rng = SmallRng::seed_from_u64(0);
-        for _ in 0..20 {
-            if let Ok(Some(c)) = random_meeting_call(&mut rng, st) {
-                return c;
-            }
-        }
-        MeetingCall::Act(
-            meeting,
-            jiesu_core::MeetingCommand::Approve {
-                note: String::new(),
-            },
-        )
-    };
     match cmd {
         "setup" => {
             json!({"setup": {"officeName": "和美社区", "author": "李书记", "sample": false}})
@@ -192,7 +178,7 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "set_user" => json!({"author": "张委员"}),
         "enrol" => json!({"serverUrl": "http://127.0.0.1:9", "code": "ABCDE-FGHIJ"}),
         "schedule_meeting" | "meeting_act" | "open_item_case" | "capture_visitor" => {
-            match meeting_call() {
+            match meeting_call(rng, st, meeting) {
                 MeetingCall::Schedule(info) => json!({"info": info}),
                 MeetingCall::Act(m, command) => json!({"meetingId": m, "command": command}),
                 MeetingCall::ItemCase(m, form) => json!({"meetingId": m, "form": form}),
@@ -210,6 +196,21 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "overdue_watch" => json!({"since": NOW - 86_400_000}),
         _ => json!({}),
     }
+}
+
+/// A call on meetings the window could make now (an approval when none of the draws fits).
+fn meeting_call(rng: &mut SmallRng, st: &Store, meeting: uuid::Uuid) -> MeetingCall {
+    for _ in 0..20 {
+        if let Ok(Some(c)) = random_meeting_call(rng, st) {
+            return c;
+        }
+    }
+    MeetingCall::Act(
+        meeting,
+        jiesu_core::MeetingCommand::Approve {
+            note: String::new(),
+        },
+    )
 }
 
 /// A value a hostile page could put anywhere.
