@@ -35,14 +35,16 @@ pub struct Earlier {
     pub figures: crate::figures::Figures,
 }
 
-/// The earlier stretch of `[from, to)` seen at `now`: `(from, to, to_date, months)`.
+/// The earlier stretch of `[from, to)` seen at `now`: `(from, to, to_date, months)`. It never
+/// starts before [`crate::validate::EARLIEST_MS`]: nothing can be stored before it, so a
+/// stretch reaching further back is counted from there.
 pub fn earlier(from: i64, to: i64, now: i64) -> (i64, i64, bool, u32) {
     let months = whole_months(from, to);
     let back = |t: i64| match months {
         0 => t.saturating_sub(to.saturating_sub(from)),
         m => months_before(t, m).unwrap_or(i64::MIN),
     };
-    let start = back(from);
+    let start = back(from).max(crate::validate::EARLIEST_MS);
     let running = from <= now && now < to;
     let end = if running { back(now).min(from) } else { from };
     (start, end.max(start), running, months)

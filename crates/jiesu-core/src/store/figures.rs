@@ -402,12 +402,6 @@ impl Store {
     pub fn earlier_figures(&self, q: &FigureQuery) -> Result<crate::period::Earlier> {
         crate::validate::period(q.from, q.to)?;
         let (from, to, to_date, months) = crate::period::earlier(q.from, q.to, self.clock.now_ms());
-        // A period starting near the earliest instant has its earlier stretch partly before
-        // it: nothing was received there, so it is counted from the earliest instant on.
-        let (from, to) = (
-            from.max(crate::validate::EARLIEST_MS),
-            to.max(crate::validate::EARLIEST_MS),
-        );
         let settings = self.figure_settings()?;
         let figures = self.figures(
             &FigureQuery {
