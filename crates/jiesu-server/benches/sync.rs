@@ -13,7 +13,8 @@
 //!  [--backend sqlite|postgres]`
 
 #[path = "../tests/it/common.rs"]
-#[allow(dead_code)]
+// The bench uses a part of the test harness; the rest (and its test macro) is unused here.
+#[allow(dead_code, unused_macros, unused_imports)]
 mod common;
 
 use std::io::Read;
