@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core bindings typecheck app e2e test-date test-dates bench bench-sync deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-sync deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -18,7 +18,7 @@ setup-test:
 ui:
 	npm --prefix ui run build
 
-test: setup-test fmt check ui lint test-core bindings typecheck app e2e test-date
+test: setup-test fmt check ui lint test-core test-ui bindings typecheck app e2e test-date
 
 fmt:
 	cargo fmt --all -- --check
@@ -32,11 +32,17 @@ check:
 	  echo "jiesu-server compiles the exports or ts-rs:"; cargo tree -p jiesu-server -e normal --prefix none | grep -E '^(docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) ' | sort -u; exit 1; fi
 	@echo "jiesu-server: no docx, xlsx, ics, csv or ts-rs"
 
+# Clippy on every target (benches and tests too); ESLint and Prettier on the window's code.
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+	npm --prefix ui run lint
 
 test-core:
 	cargo test --workspace
+
+# The window's pure TypeScript (times, labels, error sentences) under vitest, no window.
+test-ui:
+	npm --prefix ui test
 
 # cargo test regenerated ui/src/bindings from the Rust types: they must match what is committed.
 bindings:

@@ -40,10 +40,21 @@ for (const f of files(src)) {
   for (const m of readFileSync(f, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) keys.add(m[1])
 }
 const dynamic = {
-  state: 'CaseState', action: 'Action', channel: 'Channel', urgency: 'Urgency',
-  outcome: 'Outcome', satisfaction: 'Satisfaction', kind: 'EventBody', reasons: 'Reason',
-  mkind: 'MeetingKind', role: 'AttendeeRole', minutes: 'MinutesState', item: 'ItemKind',
-  letter: 'LetterStatus', via: 'MeetingCaseVia', figure: 'Figure',
+  state: 'CaseState',
+  action: 'Action',
+  channel: 'Channel',
+  urgency: 'Urgency',
+  outcome: 'Outcome',
+  satisfaction: 'Satisfaction',
+  kind: 'EventBody',
+  reasons: 'Reason',
+  mkind: 'MeetingKind',
+  role: 'AttendeeRole',
+  minutes: 'MinutesState',
+  item: 'ItemKind',
+  letter: 'LetterStatus',
+  via: 'MeetingCaseVia',
+  figure: 'Figure',
 }
 for (const [prefix, type] of Object.entries(dynamic)) {
   for (const v of enumValues(type)) keys.add(`${prefix}.${v}`)

@@ -81,8 +81,7 @@ export const api = {
     callRaw<Attachment>('save_attachment', data, { 'x-file-name': encodeURIComponent(name) }),
   attachment: (sha256: string) => call<ArrayBuffer>('attachment', { sha256 }),
   calendarYear: (year: number) => call<CalendarYear>('calendar_year', { year }),
-  setCalendarDay: (date: string, working: boolean) =>
-    call<CalendarYear>('set_calendar_day', { date, working }),
+  setCalendarDay: (date: string, working: boolean) => call<CalendarYear>('set_calendar_day', { date, working }),
   addUnit: (name: string) => call<Unit>('add_unit', { name }),
   setUser: (author: string) => call<Identity>('set_user', { author }),
   syncStatus: () => call<SyncStatus>('sync_status'),
@@ -94,18 +93,20 @@ export const api = {
   listMeetings: () => call<MeetingRow[]>('list_meetings'),
   scheduleMeeting: (info: MeetingInfo) => call<Meeting>('schedule_meeting', { info }),
   meetingDetail: (meetingId: string) => call<MeetingDetail>('meeting_detail', { meetingId }),
-  meetingAct: (meetingId: string, command: MeetingCommand) =>
-    call<Meeting>('meeting_act', { meetingId, command }),
-  openItemCase: (meetingId: string, form: ItemCaseForm) =>
-    call<Case>('open_item_case', { meetingId, form }),
-  captureVisitor: (meetingId: string, form: VisitorForm) =>
-    call<Case>('capture_visitor', { meetingId, form }),
+  meetingAct: (meetingId: string, command: MeetingCommand) => call<Meeting>('meeting_act', { meetingId, command }),
+  openItemCase: (meetingId: string, form: ItemCaseForm) => call<Case>('open_item_case', { meetingId, form }),
+  captureVisitor: (meetingId: string, form: VisitorForm) => call<Case>('capture_visitor', { meetingId, form }),
   exportMinutes: (meetingId: string) => call<ExportedFile>('export_minutes', { meetingId }),
   exportIcs: (meetingId: string) => call<ExportedFile>('export_ics', { meetingId }),
   dashboard: (query: FigureQuery, trend: Dimension) => call<Dashboard>('dashboard', { query, trend }),
   earlierFigures: (query: FigureQuery) => call<Earlier>('earlier_figures', { query }),
-  figureCases: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null, page: number, pageSize: number) =>
-    call<CasePage>('figure_cases', { query, figure, group, page, pageSize }),
+  figureCases: (
+    query: FigureQuery,
+    figure: Figure,
+    group: [Dimension, string] | null,
+    page: number,
+    pageSize: number,
+  ) => call<CasePage>('figure_cases', { query, figure, group, page, pageSize }),
   exportReport: (query: FigureQuery) => call<ExportedFile>('export_report', { query }),
   exportFigureCsv: (query: FigureQuery, figure: Figure, group: [Dimension, string] | null) =>
     call<ExportedFile>('export_figure_csv', { query, figure, group }),

@@ -7,8 +7,7 @@ import { roughSpan } from './format'
 export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): string {
   if (!(e instanceof JiesuError)) return String(e)
   const p = e.params
-  const tr = (prefix: string, v: string | undefined) =>
-    v && te(`${prefix}.${v}`) ? t(`${prefix}.${v}`) : (v ?? '')
+  const tr = (prefix: string, v: string | undefined) => (v && te(`${prefix}.${v}`) ? t(`${prefix}.${v}`) : (v ?? ''))
   switch (e.code) {
     case 'action_not_allowed':
       return t('errors.action_not_allowed', { state: tr('state', p.state), action: tr('action', p.action) })

@@ -121,7 +121,18 @@ function periodIn(kind: PeriodKind, ms: number): [number, number] {
   }
 }
 
+/**
+ * `x` with one decimal, rounded as the spreadsheet the same figures are exported to rounds it:
+ * on the number's 15 significant digits, halves away from zero. `toFixed` rounds the binary
+ * value instead, so 0.8765 would read 87.6% on screen and 87.7% in the exported sheet.
+ */
+export function fixed1(x: number): string {
+  const tenths = Number((Math.abs(x) * 10).toPrecision(15))
+  const r = Math.round(tenths) / 10
+  return (x < 0 && r !== 0 ? -r : r).toFixed(1)
+}
+
 /** A rate as a percentage with one decimal, or "—" when there is nothing to divide by. */
 export function pct(r: number | null | undefined): string {
-  return r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`
+  return r === null || r === undefined ? '—' : `${fixed1(r * 100)}%`
 }

@@ -14,10 +14,7 @@ export function useAction() {
   const { t, te } = useI18n()
   const busy = ref(false)
 
-  async function run<T>(
-    call: () => Promise<T>,
-    done?: string | ((result: T) => string),
-  ): Promise<T | undefined> {
+  async function run<T>(call: () => Promise<T>, done?: string | ((result: T) => string)): Promise<T | undefined> {
     busy.value = true
     try {
       const result = await call()

@@ -2,10 +2,19 @@ import type zh from './zh-CN'
 
 const en: typeof zh = {
   app: { name: 'Jiesu', tagline: 'Community complaint desk' },
-  nav: { cases: 'Cases', intake: 'New case', overdue: 'Overdue', settings: 'Settings', meetings: 'Meetings', dashboard: 'Figures', desk: 'Overdue desk' },
+  nav: {
+    cases: 'Cases',
+    intake: 'New case',
+    overdue: 'Overdue',
+    settings: 'Settings',
+    meetings: 'Meetings',
+    dashboard: 'Figures',
+    desk: 'Overdue desk',
+  },
   settings: {
     log: 'Settings changes',
-    logHint: "This office's and its superiors' settings apply here (the nearest office's, where several set the same thing); those of offices below or beside are only recorded.",
+    logHint:
+      "This office's and its superiors' settings apply here (the nearest office's, where several set the same thing); those of offices below or beside are only recorded.",
     logEmpty: 'No settings changed yet',
     logWhen: 'When',
     logOffice: 'Office',
@@ -18,7 +27,8 @@ const en: typeof zh = {
     figures: 'Figures',
     basicFactor: 'Basically-satisfied factor',
     minSample: 'Minimum cases to rank',
-    figuresHint: 'Satisfaction = (satisfied + factor × basically satisfied) ÷ valid visits; the three composite weights must add up to 1; units with fewer cases than the minimum are not ranked. Every change is traced and synced to the communities below.',
+    figuresHint:
+      'Satisfaction = (satisfied + factor × basically satisfied) ÷ valid visits; the three composite weights must add up to 1; units with fewer cases than the minimum are not ranked. Every change is traced and synced to the communities below.',
     user: 'On duty',
     save: 'Save',
     saved: 'Saved',
@@ -28,14 +38,17 @@ const en: typeof zh = {
     add: 'Add',
     calendar: 'Working-day calendar (holidays and adjusted working days)',
     year: 'Year',
-    provisional: 'The {year} holidays are preset data not yet checked against the State Council notice: please check and correct them',
+    provisional:
+      'The {year} holidays are preset data not yet checked against the State Council notice: please check and correct them',
     workday: 'Working day',
     offday: 'Day off',
-    calendarHint: 'Changes affect deadlines computed from now on; deadlines already given stay. Every change is traced.',
+    calendarHint:
+      'Changes affect deadlines computed from now on; deadlines already given stay. Every change is traced.',
   },
   sync: {
     title: 'Server sync',
-    intro: 'Once enrolled with the street or district server, cases are uploaded and transfers and supervision arrive live; offline work continues and is uploaded when the network returns.',
+    intro:
+      'Once enrolled with the street or district server, cases are uploaded and transfers and supervision arrive live; offline work continues and is uploaded when the network returns.',
     server: 'Server address',
     code: 'Enrolment code',
     enrol: 'Enrol',
@@ -62,16 +75,19 @@ const en: typeof zh = {
   clock: {
     ahead: "This PC's clock is {span} fast",
     behind: "This PC's clock is {span} slow",
-    wrongHint: "New records are stamped with the server's time and are not affected; please set the PC's date and time.",
+    wrongHint:
+      "New records are stamped with the server's time and are not affected; please set the PC's date and time.",
     future: "{n} records not yet uploaded are stamped later than now: this PC's clock was fast",
-    futureHint: "The server accepts no records stamped in the future. Once this PC is enrolled they are stamped again with the server's time by themselves; without a server, check the PC's clock first, then stamp them with the current time. Nothing is lost, and each case's trace says its times were corrected.",
+    futureHint:
+      "The server accepts no records stamped in the future. Once this PC is enrolled they are stamped again with the server's time by themselves; without a server, check the PC's clock first, then stamp them with the current time. Nothing is lost, and each case's trace says its times were corrected.",
     restamp: 'Stamp them with the current time',
     restamped: '{n} records stamped again',
   },
   status: { cases: '{n} cases', overdue: '{n} overdue', user: 'On duty: {name}' },
   setup: {
     title: 'Welcome to Jiesu',
-    intro: 'Jiesu records what residents bring to the office — intake, dispatch, handling, return visit, archive — and keeps a trace of every step.',
+    intro:
+      'Jiesu records what residents bring to the office — intake, dispatch, handling, return visit, archive — and keeps a trace of every step.',
     office: 'Community name',
     author: 'Your name',
     authorHint: 'Every step records who took it',
@@ -270,14 +286,17 @@ const en: typeof zh = {
     photoChosen: 'Chosen: {name}',
   },
   detail: {
-    timesCorrected: "{n} records were stamped by this PC's fast clock (from {from}) and corrected to the server's time, {span} earlier",
+    timesCorrected:
+      "{n} records were stamped by this PC's fast clock (from {from}) and corrected to the server's time, {span} earlier",
     photoNotHere: 'The photo has not reached this PC yet; it is fetched once the server can be reached',
     meetings: 'Meetings',
     unenrolled: 'before enrolment',
     actions: 'Available actions',
-    heldElsewhere: 'This case is now handled by {office}: read-only here, and no longer counted in this office\'s figures',
+    heldElsewhere:
+      "This case is now handled by {office}: read-only here, and no longer counted in this office's figures",
     received: 'Received by the server {time}',
-    receivedCounts: 'Received by the server {time}: work recorded before enrolment counts from this time in figures and deadlines',
+    receivedCounts:
+      'Received by the server {time}: work recorded before enrolment counts from this time in figures and deadlines',
     noActions: 'No action is available in this state',
     timeline: 'Timeline (trace)',
     by: '{author} · {office} · device {device}',
@@ -299,7 +318,8 @@ const en: typeof zh = {
   },
   errors: {
     too_many_attempts: 'Too many wrong enrolment codes from this PC; try again in {minutes} minutes',
-    clock_ahead: "Refused by the server: this PC's clock is {span} fast, so records are stamped in the future. They will be stamped again with the server's time and uploaded",
+    clock_ahead:
+      "Refused by the server: this PC's clock is {span} fast, so records are stamped in the future. They will be stamped again with the server's time and uploaded",
     minutes_locked: 'The minutes are approved and locked; record an amendment instead',
     not_facilitator: 'Only the facilitator ({name}) can approve the minutes',
     invalid_input: '“{field}” {reason}',
@@ -320,7 +340,8 @@ const en: typeof zh = {
     weights_sum: 'the three weights must add up to 1',
     date_in_past: 'cannot be before today',
     wrong_meeting_kind: 'visitors are captured at reception days only',
-    device_enrolled: 'The server still counts this PC as enrolled: leave the server on this PC, or ask the administrator to revoke it, then enrol again',
+    device_enrolled:
+      'The server still counts this PC as enrolled: leave the server on this PC, or ask the administrator to revoke it, then enrol again',
     required: 'is required',
     too_long: 'is too long',
     length: 'must be 1 to 100 characters',
@@ -329,7 +350,7 @@ const en: typeof zh = {
     unknown: 'is not one of the values offered',
     same_unit: 'is the unit that already has the case',
     not_later: 'must be later than the current deadline',
-    after_deadline: 'later than the case\'s deadline: request an extension first',
+    after_deadline: "later than the case's deadline: request an extension first",
     self_link: 'cannot be the case itself',
     already_linked: 'is already linked',
     duplicate: 'already exists',
@@ -356,7 +377,7 @@ const en: typeof zh = {
     ends: 'Ends',
     kindLabel: 'Kind',
     title: 'Title',
-    titleHint: 'e.g. Residents\' council on parking',
+    titleHint: "e.g. Residents' council on parking",
     place: 'Place',
     facilitator: 'Facilitator',
     facilitatorHint: 'The facilitator approves the minutes',
@@ -371,7 +392,8 @@ const en: typeof zh = {
     exportIcs: 'Export calendar',
     print: 'Print minutes',
     approvedBy: 'approved by {name} at {time}',
-    lockedHint: 'The minutes are approved and locked: corrections are recorded as amendments, shown and exported beside the original.',
+    lockedHint:
+      'The minutes are approved and locked: corrections are recorded as amendments, shown and exported beside the original.',
     exportedTo: 'Exported to: {path}',
     exported: 'Exported',
     sumSigned: 'Signed in / listed',
@@ -420,13 +442,14 @@ const en: typeof zh = {
     deadline: 'Deadline',
     willDispatch: 'will be dispatched to {unit}',
     caseOpened: 'Case {number} opened',
-    switchToFacilitator: 'The facilitator, {name}, approves the minutes. Switch the duty user to {name} and approve? The minutes will be locked.',
+    switchToFacilitator:
+      'The facilitator, {name}, approves the minutes. Switch the duty user to {name} and approve? The minutes will be locked.',
     switchAndApprove: 'Switch and approve',
     approveConfirm: 'Approved minutes are locked; later changes are amendments. Approve?',
     approved: 'Minutes approved and locked',
   },
   mkind: {
-    council: 'Residents\' council',
+    council: "Residents' council",
     reception_day: 'Reception day',
     dialogue: 'Dialogue meeting',
     evaluation: 'Evaluation meeting',
@@ -592,10 +615,13 @@ const en: typeof zh = {
     withRule: '{def}; {rule}',
     received: 'Cases received in the period, not counting withdrawn and merged ones',
     resolveRate: 'Resolved ÷ received (a redone case counts again once resolved again)',
-    within3Rate: 'Resolved within 3 working days of receipt ÷ (received − not yet due); a case still open inside its 3 working days is not yet due and counts once it is resolved or its limit passes; the day of receipt does not count; holidays and adjusted working days follow the calendar',
+    within3Rate:
+      'Resolved within 3 working days of receipt ÷ (received − not yet due); a case still open inside its 3 working days is not yet due and counts once it is resolved or its limit passes; the day of receipt does not count; holidays and adjusted working days follow the calendar',
     avg: 'Mean time from receipt to resolution of the resolved cases, in calendar days and working days',
-    onTimeResponse: 'First answered within the response limit ÷ (received − not yet due); the first answer is the earliest of acceptance, contacting the resident or solving on the spot; the limit is set at intake by the office\'s deadline settings; a case not answered and still inside its limit is not yet due',
-    avgResponse: 'Mean hours from receipt to the first answer (acceptance, contacting the resident or solving on the spot) of the answered cases',
+    onTimeResponse:
+      "First answered within the response limit ÷ (received − not yet due); the first answer is the earliest of acceptance, contacting the resident or solving on the spot; the limit is set at intake by the office's deadline settings; a case not answered and still inside its limit is not yet due",
+    avgResponse:
+      'Mean hours from receipt to the first answer (acceptance, contacting the resident or solving on the spot) of the answered cases',
     overdueNow: 'Still open and past the resolve deadline (or a promised letter date)',
     overdueInPeriod: 'Deadline in the period, resolved after it or not at all',
     extensions: 'Approved extensions on cases received in the period; redos counted apart',
@@ -603,7 +629,8 @@ const en: typeof zh = {
     solutionRate: 'Visits where the resident says it is solved ÷ valid visits',
     satisfactionRate: '(satisfied + {factor} × basically satisfied) ÷ valid visits',
     composite: '{a} × response + {b} × solution + {c} × satisfaction (weights in Settings)',
-    letters: 'Commitment letters on cases received in the period; kept if resolved by the promised day, broken if later',
+    letters:
+      'Commitment letters on cases received in the period; kept if resolved by the promised day, broken if later',
   },
   figure: {
     received: 'Received',
