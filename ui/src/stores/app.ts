@@ -44,6 +44,15 @@ export const useAppStore = defineStore('app', () => {
     return (code: string | null) => (code ? (m.get(code) ?? code) : '—')
   })
 
+  // Offices by name: this PC's own, the server's directory, and "local" for steps taken before
+  // this PC (or the one that took them) joined the server.
+  const officeName = computed(() => {
+    const me = info.value?.identity
+    const m = new Map((catalog.value?.offices ?? []).map((o) => [o.id, o.name]))
+    if (me?.office_name) m.set(me.office, me.office_name)
+    return (id: string) => (id === 'local' ? i18n.global.t('detail.unenrolled') : (m.get(id) ?? id))
+  })
+
   /** el-cascader props for the category tree: any level can be chosen, labels follow the language. */
   const categoryProps = computed(() => ({
     value: 'code',
@@ -59,5 +68,17 @@ export const useAppStore = defineStore('app', () => {
     return node.pathNodes.some((n) => n.data.zh.includes(k) || n.data.en.toLowerCase().includes(k))
   }
 
-  return { info, catalog, now, clockNow, syncClock, refresh, categoryName, unitName, categoryProps, categoryFilter }
+  return {
+    info,
+    catalog,
+    now,
+    clockNow,
+    syncClock,
+    refresh,
+    categoryName,
+    unitName,
+    officeName,
+    categoryProps,
+    categoryFilter,
+  }
 })

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import type { EventBody } from './bindings/EventBody'
+import { eventSummary, type Names } from './timeline'
+import { translator } from './test/i18n'
+
+// The core's golden fixtures: one stored stream per event kind and version, never regenerated.
+// Whatever the log holds, the trace must be able to name and summarise.
+const fixtures = import.meta.glob<{ kind: string; stream: { body: EventBody }[] }>(
+  '../../crates/jiesu-core/tests/fixtures/events/**/*.json',
+  { eager: true, import: 'default' },
+)
+// Kinds whose step says everything in its name (the settings log shows their values).
+const SAID_BY_NAME = new Set(['figure_settings_set', 'figure_settings_set_v2'])
+
+const names = (t: Names['t']): Names => ({
+  t,
+  unit: (c) => `unit:${c}`,
+  category: (c) => `category:${c}`,
+  office: (o) => `office:${o}`,
+  caseNumber: (id) => `number:${id}`,
+  attendee: (id) => `attendee:${id}`,
+})
+
+describe('the trace reads every stored event kind', () => {
+  const files = Object.entries(fixtures)
+
+  it('has the fixtures to read', () => {
+    expect(files.length).toBeGreaterThanOrEqual(38)
+  })
+
+  for (const locale of ['zh-CN', 'zh-TW', 'en'] as const) {
+    it(`names and summarises each kind in ${locale}`, () => {
+      const { t, te } = translator(locale)
+      for (const [file, fixture] of files) {
+        for (const { body } of fixture.stream) {
+          expect(te(`kind.${body.kind}`, locale), `${file}: kind.${body.kind}`).toBe(true)
+          const line = eventSummary(names(t), body)
+          expect(line, file).not.toMatch(/undefined|\[object|\{|^\s·|·\s$/)
+          // Empty only where the step recorded no text (an acceptance without a note).
+          const saysSomething = /"[^"]+":"[^"]+"/.test(JSON.stringify(body.payload))
+          if (saysSomething && !SAID_BY_NAME.has(body.kind)) expect(line, `${file}: ${body.kind}`).not.toBe('')
+        }
+      }
+    })
+  }
+})
+
+describe('summaries', () => {
+  const { t } = translator()
+
+  it('names a dispatched unit and leaves out an empty note', () => {
+    const body: EventBody = { kind: 'case_dispatched', payload: { unit: 'wy', note: '' } }
+    expect(eventSummary(names(t), body)).toBe('→ unit:wy')
+  })
+
+  it('gives a link the other case by number, not id', () => {
+    const body: EventBody = { kind: 'case_linked', payload: { other: 'c-2', link: 'related' } }
+    expect(eventSummary(names(t), body)).toBe('关联 → number:c-2')
+  })
+
+  it('names a signed-in attendee from the sheet', () => {
+    const body: EventBody = { kind: 'attendee_signed_in', payload: { attendee: 'a-1' } }
+    expect(eventSummary(names(t), body)).toBe('attendee:a-1')
+  })
+
+  it('says an unreachable resident with a dash', () => {
+    const body = {
+      kind: 'case_visited',
+      payload: { reachable: false, satisfaction: null, note: 'x' },
+    } as unknown as EventBody
+    expect(eventSummary(names(t), body)).toBe('—')
+  })
+})

@@ -1,0 +1,104 @@
+// One line saying what an event recorded, in the user's language: the case page's trace and
+// the meeting page's trace both read it. Every kind is named here (the switch is exhaustive),
+// so a new event kind cannot reach a trace without a decision about what it shows.
+import type { Composer } from 'vue-i18n'
+import type { EventBody } from './bindings/EventBody'
+import { fmtTime, roughSpan } from './format'
+
+/** How the page names what an event refers to by id or code. */
+export interface Names {
+  t: Composer['t']
+  unit: (code: string) => string
+  category: (code: string) => string
+  office: (id: string) => string
+  /** A linked case's number (the page knows its links); the id itself otherwise. */
+  caseNumber?: (id: string) => string
+  /** A meeting attendee's name (the meeting page knows its sheet). */
+  attendee?: (id: string) => string
+}
+
+const joined = (...parts: (string | false | null | undefined)[]) => parts.filter(Boolean).join(' · ')
+
+export function eventSummary(n: Names, b: EventBody): string {
+  const t = n.t
+  switch (b.kind) {
+    case 'case_received':
+      return joined(t(`channel.${b.payload.channel}`), n.category(b.payload.category), b.payload.description)
+    case 'case_dispatched':
+      return joined(`→ ${n.unit(b.payload.unit)}`, b.payload.note)
+    case 'case_transferred':
+      return joined(`→ ${n.unit(b.payload.unit)}`, b.payload.reason)
+    case 'case_transferred_to_office':
+      return joined(`→ ${b.payload.office_name || n.office(b.payload.office)}`, b.payload.reason)
+    case 'case_office_assigned':
+    case 'meeting_office_assigned':
+      return `→ ${b.payload.office_name || n.office(b.payload.office)}`
+    case 'case_times_corrected':
+    case 'meeting_times_corrected':
+      return t('detail.timesCorrected', {
+        n: b.payload.events,
+        from: fmtTime(b.payload.first_ms),
+        span: roughSpan(t, -b.payload.shifted_ms),
+      })
+    case 'case_accepted':
+    case 'case_archived':
+    case 'case_urged':
+    case 'minutes_approved':
+      return b.payload.note
+    case 'case_noted':
+      return (b.payload.contacted_resident ? `[${t('detail.contactedResident')}] ` : '') + b.payload.text
+    case 'case_returned':
+    case 'case_withdrawn':
+      return b.payload.reason
+    case 'extension_requested':
+      return joined(`${t('fields.new_due')} ${fmtTime(b.payload.new_due)}`, b.payload.reason)
+    case 'extension_decided':
+      return joined(b.payload.approved ? t('detail.approve') : t('detail.refuse'), b.payload.note)
+    case 'case_resolved':
+      return joined(t(`outcome.${b.payload.outcome}`), b.payload.result)
+    case 'case_visited':
+      if (!b.payload.reachable) return '—'
+      return joined(b.payload.satisfaction && t(`satisfaction.${b.payload.satisfaction}`), b.payload.note)
+    case 'case_redone':
+      return joined(b.payload.reason, `${t('fields.resolve_due')} ${fmtTime(b.payload.resolve_due)}`)
+    case 'case_solved_on_spot':
+      return b.payload.result
+    case 'commitment_issued':
+      return joined(b.payload.promise, t('letter.by', { date: b.payload.due_date }), b.payload.responsible)
+    case 'case_linked': {
+      const other = b.payload.other
+      const verb = t(b.payload.link === 'duplicate' ? 'action.merge' : 'action.link')
+      return `${verb} → ${n.caseNumber?.(other) ?? other}`
+    }
+    case 'attendee_added':
+      return joined(b.payload.name, t(`role.${b.payload.role}`))
+    case 'attendee_signed_in':
+    case 'attendee_removed':
+      return n.attendee?.(b.payload.attendee) ?? ''
+    case 'agenda_item_added':
+      return b.payload.title
+    case 'minutes_recorded':
+      return b.payload.text.slice(0, 40)
+    case 'meeting_item_added':
+      return joined(t(`item.${b.payload.kind}`), b.payload.text)
+    case 'minutes_amended':
+      return `${b.payload.text} (${b.payload.reason})`
+    case 'meeting_case_opened':
+    case 'meeting_case_linked':
+      return b.payload.number
+    case 'meeting_scheduled':
+    case 'meeting_rescheduled':
+      return joined(b.payload.title, fmtTime(b.payload.starts_at))
+    case 'unit_added':
+      return b.payload.name
+    case 'calendar_day_set':
+      return b.payload.date
+    case 'figure_settings_set':
+    case 'figure_settings_set_v2':
+      return ''
+    default: {
+      const unnamed: never = b
+      return unnamed
+    }
+  }
+}
