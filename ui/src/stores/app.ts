@@ -49,8 +49,9 @@ export const useAppStore = defineStore('app', () => {
   const officeName = computed(() => {
     const me = info.value?.identity
     const m = new Map((catalog.value?.offices ?? []).map((o) => [o.id, o.name]))
+    // This office's own name wins, also before enrolment when its events are stamped 'local'.
     if (me?.office_name) m.set(me.office, me.office_name)
-    return (id: string) => (id === 'local' ? i18n.global.t('detail.unenrolled') : (m.get(id) ?? id))
+    return (id: string) => m.get(id) ?? (id === 'local' ? i18n.global.t('detail.unenrolled') : id)
   })
 
   /** el-cascader props for the category tree: any level can be chosen, labels follow the language. */
