@@ -182,39 +182,8 @@ pub async fn enrol(
     server_url: String,
     code: String,
 ) -> CmdResult<SyncStatus> {
-    let device = {
-        let s = store(&state);
-        s.check_can_enrol(&server_url)?;
-        s.identity().device.clone()
-    };
-    // A server that was left while offline must hear of it first: it enrols a device only
-    // once its earlier credential is revoked.
-    let _ = jiesu_sync::deliver_revokes(&state.store).await;
-    let device_name = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "Jiesu".into());
-    let client = jiesu_sync::Client::new(server_url.trim());
-    let answer = client
-        .enrol(&wire::EnrolRequest {
-            code,
-            device,
-            device_name,
-        })
-        .await?;
-    let me = client
-        .clone()
-        .with_credential(&answer.credential)
-        .me()
-        .await?;
-    let status = {
-        let mut s = store(&state);
-        s.enrol(&server_url, &answer)?;
-        s.set_directory(&me.directory)?;
-        s.sync_status()?
-    };
+    let status =
+        jiesu_sync::enrol(&state.store, &server_url, code, jiesu_sync::device_name()).await?;
     // The window follows the sync task's own "sync-status" events from here on.
     state.syncer.wake();
     Ok(status)

@@ -58,17 +58,9 @@ pub enum Step {
         /// Stored receipt time.
         received_ms: i64,
     },
-    /// Make `office` a holder of `stream` and give it (and the offices above it) every event
-    /// of the stream already stored.
-    Share {
-        /// The stream.
-        stream: String,
-        /// The new holder and its ancestors.
-        offices: Vec<String>,
-        /// The new holder itself.
-        holder: String,
-    },
-    /// Store a new event and put it in these offices' feeds.
+    /// Store a new event and put it in these offices' feeds. The storage writes exactly what
+    /// the step says, in order; every decision (who holds the stream from here, who receives
+    /// its history, which photo it may refer to) is made here, once for both backends.
     Insert {
         /// Index into the request's events.
         index: usize,
@@ -80,6 +72,15 @@ pub enum Step {
         scope_office: String,
         /// Feeds to append to.
         feeds: Vec<String>,
+        /// Offices that hold the stream from this event on: the filing office at the opening
+        /// event, the receiving office at a transfer.
+        holders: Vec<String>,
+        /// Offices given every event of the stream stored so far, this one included: a
+        /// transfer's receiving office and those above it.
+        backfill: Vec<String>,
+        /// A photo the event refers to: recorded for the stream only when the event's office
+        /// uploaded the bytes ([`sees_photo`]), which the storage checks as it writes.
+        photo: Option<String>,
     },
 }
 
@@ -161,6 +162,8 @@ pub fn plan(
                 ev.id, ev.office, device.office
             )));
         }
+        let mut new_holders = Vec::new();
+        let mut backfill = Vec::new();
         let feeds: Vec<String> = if ev.stream == CONFIG_STREAM {
             if ev.body.aggregate() != Aggregate::Config {
                 return Err(ApiError::invalid(format!(
@@ -193,6 +196,7 @@ pub fn plan(
                     )));
                 }
                 h.push(device.office.clone());
+                new_holders.push(device.office.clone());
                 openers.insert(ev.stream.clone(), ev.device.clone());
             } else if ev.body.opens_stream() {
                 // A second intake on a stream would fold as a conflict everywhere; it is
@@ -227,11 +231,8 @@ pub fn plan(
                     .map_err(|e| ApiError::invalid_event(ev.id, e))?;
                 if !h.contains(office) {
                     h.push(office.clone());
-                    steps.push(Step::Share {
-                        stream: ev.stream.clone(),
-                        offices: tree.with_ancestors(office),
-                        holder: office.clone(),
-                    });
+                    new_holders.push(office.clone());
+                    backfill = tree.with_ancestors(office);
                 }
             }
             let mut f = BTreeSet::new();
@@ -247,6 +248,9 @@ pub fn plan(
             digest: dg,
             scope_office: device.office.clone(),
             feeds,
+            holders: new_holders,
+            backfill,
+            photo: ev.body.attachment().map(|a| a.sha256.clone()),
         });
     }
     Ok(steps)
@@ -274,7 +278,6 @@ pub fn receipts(
                     by_id.insert(events[*index].id, *r);
                 }
             }
-            Step::Share { .. } => {}
         }
     }
     events

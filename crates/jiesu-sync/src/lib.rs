@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use jiesu_core::store::BULK_APPLY_EVENTS;
+mod enrol;
+pub use enrol::{device_name, enrol};
+
 use jiesu_core::wire::{
     EnrolRequest, EnrolResponse, FeedChanged, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PullResponse,
     PushRequest, PushResponse,

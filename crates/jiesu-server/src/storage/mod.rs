@@ -19,6 +19,7 @@
 //! a smaller one: pushes are serialised (SQLite's single writer; a transaction-level advisory
 //! lock in PostgreSQL), and a feed position is assigned inside the pushing transaction.
 
+pub mod page;
 pub mod postgres;
 pub mod sqlite;
 
@@ -223,8 +224,42 @@ pub fn device_tag(n: u64) -> String {
     String::from_utf8(out).expect("ascii")
 }
 
+/// What a backend reads inside an enrolment's transaction, before deciding.
+#[derive(Debug, Default)]
+pub(crate) struct EnrolmentFacts {
+    /// The office of the code, if it can be spent (known, unused, not expired).
+    pub code_office: Option<String>,
+    /// Whether the device id is enrolled and not revoked.
+    pub live: bool,
+    /// The tag the device id was given at an earlier enrolment.
+    pub tag: Option<String>,
+    /// How many devices were ever enrolled.
+    pub devices: i64,
+}
+
+/// The office and case-number tag a device enrols with, decided alike for both backends:
+/// `None` when the code cannot be spent (said before anything about the device, so a wrong
+/// code learns nothing of it); refused when the device id is live, since device ids are not
+/// secret (every event carries one) and re-enrolling a live device would let a code holder
+/// take over its credential; a device enrolling again keeps its tag.
+pub(crate) fn decide_enrolment(
+    facts: EnrolmentFacts,
+    device: &str,
+) -> Result<Option<(String, String)>> {
+    let Some(office) = facts.code_office else {
+        return Ok(None);
+    };
+    if facts.live {
+        return Err(device_enrolled(device));
+    }
+    let tag = facts
+        .tag
+        .unwrap_or_else(|| device_tag(facts.devices.max(0) as u64));
+    Ok(Some((office, tag)))
+}
+
 /// Enrolment refused: the device is enrolled and not revoked.
-pub(crate) fn device_enrolled(device: &str) -> StorageError {
+fn device_enrolled(device: &str) -> StorageError {
     let mut e = ApiError::with_status(
         axum::http::StatusCode::CONFLICT,
         jiesu_core::Code::InvalidInput,
@@ -239,42 +274,40 @@ pub(crate) fn parse_kind(s: &str) -> Result<jiesu_core::wire::OfficeKind> {
         .map_err(|_| StorageError::Backend(format!("stored office kind '{s}'")))
 }
 
-/// Feed positions within which a pull counts its `remaining` exactly; further from the
-/// office's newest entry it estimates.
-///
-/// Counting every entry after the cursor made each page of a first sync cost as much as the
-/// rest of the feed (a 727k-event office spent ten seconds counting), and even a count
-/// bounded to 20,000 entries on every page was a large share of serving one from PostgreSQL.
-/// The progress bar only needs a rough figure far from the end, and the bulk decision only
-/// "more than 10,000"; the last pages, where the bar's end is judged, are exact.
-pub const COUNT_EXACTLY: i64 = 20_000;
-
-/// `remaining` far from the end: a page of `events` entries covered feed positions
-/// `first..=next`, and the office's newest entry is at `head`. The rest of the feed is assumed
-/// to hold the office's entries as densely as the page did (an office's share of the feed
-/// changes slowly: a street's is its communities' share of the district's work).
-pub fn estimate_remaining(events: usize, first: i64, next: i64, head: i64) -> i64 {
-    if head <= next {
-        return 0;
-    }
-    let span = (next - first + 1).max(1);
-    let density = (events as f64 / span as f64).min(1.0);
-    ((head - next) as f64 * density).round() as i64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn facts(code: bool, live: bool, tag: Option<&str>, devices: i64) -> EnrolmentFacts {
+        EnrolmentFacts {
+            code_office: code.then(|| "hm".to_owned()),
+            live,
+            tag: tag.map(str::to_owned),
+            devices,
+        }
+    }
+
     #[test]
-    fn remaining_far_from_the_end_scales_by_the_pages_density() {
-        // The office holds every position: exact.
-        assert_eq!(estimate_remaining(2000, 1, 2000, 50_000), 48_000);
-        // Every third position is the office's (a street among its communities).
-        assert_eq!(estimate_remaining(2000, 1, 6000, 66_000), 20_000);
-        // Nothing after the page.
-        assert_eq!(estimate_remaining(2000, 1, 6000, 6000), 0);
-        // A page of one entry: no more than one entry per position.
-        assert_eq!(estimate_remaining(1, 9, 9, 30_009), 30_000);
+    fn a_code_that_cannot_be_spent_says_nothing_about_the_device() {
+        assert!(matches!(
+            decide_enrolment(facts(false, true, Some("AB"), 3), "d"),
+            Ok(None)
+        ));
+    }
+
+    #[test]
+    fn a_live_device_is_not_enrolled_again() {
+        assert!(matches!(
+            decide_enrolment(facts(true, true, Some("AB"), 3), "d"),
+            Err(StorageError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn a_revoked_device_keeps_its_tag_and_a_new_one_takes_the_next() {
+        let again = decide_enrolment(facts(true, false, Some("AB"), 3), "d").expect("enrols");
+        assert_eq!(again, Some(("hm".to_owned(), "AB".to_owned())));
+        let new = decide_enrolment(facts(true, false, None, 3), "d").expect("enrols");
+        assert_eq!(new, Some(("hm".to_owned(), device_tag(3))));
     }
 }

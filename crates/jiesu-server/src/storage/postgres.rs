@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use jiesu_core::Event;
-use jiesu_core::wire::{Office, Pulled, RawPullResponse};
+use jiesu_core::wire::{Office, RawPullResponse};
 use tokio_postgres::NoTls;
 
+use super::page::{Page, Remaining};
 use super::{
-    COUNT_EXACTLY, DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office,
-    estimate_remaining,
+    DeviceRecord, EnrolmentFacts, PushOutcome, Result, Storage, StorageError, check_new_office,
+    decide_enrolment,
 };
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
@@ -259,55 +260,44 @@ impl Storage for PostgresStorage {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await
             .map_err(backend)?;
-        let live: bool = tx
-            .query_one(
-                "SELECT EXISTS(SELECT 1 FROM devices WHERE id = $1 AND revoked_ms IS NULL)",
-                &[&device],
-            )
-            .await
-            .map_err(backend)?
-            .get(0);
-        let code_ok: bool = tx
-            .query_one(
-                "SELECT EXISTS(SELECT 1 FROM enrolment_codes
-                 WHERE hash = $1 AND used_by IS NULL AND expires_ms > $2)",
-                &[&code_hash, &now_ms],
-            )
-            .await
-            .map_err(backend)?
-            .get(0);
-        if live && code_ok {
-            // Device ids are not secret (every event carries one): re-enrolling a live
-            // device would let a code holder take over its credential.
-            return Err(super::device_enrolled(device));
-        }
-        let office: Option<String> = tx
-            .query_opt(
-                "UPDATE enrolment_codes SET used_by = $3
-                 WHERE hash = $1 AND used_by IS NULL AND expires_ms > $2 RETURNING office",
-                &[&code_hash, &now_ms, &device],
-            )
-            .await
-            .map_err(backend)?
-            .map(|r| r.get(0));
-        let Some(office) = office else {
+        let facts = EnrolmentFacts {
+            code_office: tx
+                .query_opt(
+                    "SELECT office FROM enrolment_codes
+                     WHERE hash = $1 AND used_by IS NULL AND expires_ms > $2",
+                    &[&code_hash, &now_ms],
+                )
+                .await
+                .map_err(backend)?
+                .map(|r| r.get(0)),
+            live: tx
+                .query_one(
+                    "SELECT EXISTS(SELECT 1 FROM devices WHERE id = $1 AND revoked_ms IS NULL)",
+                    &[&device],
+                )
+                .await
+                .map_err(backend)?
+                .get(0),
+            tag: tx
+                .query_opt("SELECT tag FROM devices WHERE id = $1", &[&device])
+                .await
+                .map_err(backend)?
+                .map(|r| r.get(0)),
+            devices: tx
+                .query_one("SELECT count(*) FROM devices", &[])
+                .await
+                .map_err(backend)?
+                .get(0),
+        };
+        let Some((office, tag)) = decide_enrolment(facts, device)? else {
             return Ok(None);
         };
-        let tag: String = match tx
-            .query_opt("SELECT tag FROM devices WHERE id = $1", &[&device])
-            .await
-            .map_err(backend)?
-        {
-            Some(r) => r.get(0),
-            None => {
-                let n: i64 = tx
-                    .query_one("SELECT count(*) FROM devices", &[])
-                    .await
-                    .map_err(backend)?
-                    .get(0);
-                super::device_tag(n as u64)
-            }
-        };
+        tx.execute(
+            "UPDATE enrolment_codes SET used_by = $2 WHERE hash = $1",
+            &[&code_hash, &device],
+        )
+        .await
+        .map_err(backend)?;
         let row = tx
             .query_one(
                 &format!(
@@ -477,65 +467,53 @@ impl Storage for PostgresStorage {
         }
         let mut writes: Vec<Write<'_>> = Vec::new();
         let mut grown: HashMap<String, i64> = HashMap::new();
-        let mut pending_shares: Vec<(&String, &Vec<String>, &String)> = Vec::new();
         let mut new_ids: Vec<uuid::Uuid> = Vec::new();
         for step in &steps {
-            match step {
-                Step::Known { .. } => {}
-                Step::Share {
-                    stream,
-                    offices,
-                    holder: h,
-                } => pending_shares.push((stream, offices, h)),
-                Step::Insert {
-                    index,
-                    body,
-                    digest,
+            let Step::Insert {
+                index,
+                body,
+                digest,
+                scope_office,
+                feeds,
+                holders,
+                backfill: history_to,
+                photo,
+            } = step
+            else {
+                continue;
+            };
+            let ev = &events[*index];
+            new_ids.push(ev.id);
+            writes.push(Box::pin(tx.execute_raw(
+                &insert,
+                p(vec![
+                    &ev.id,
+                    &ev.stream,
                     scope_office,
-                    feeds,
-                } => {
-                    let ev = &events[*index];
-                    new_ids.push(ev.id);
-                    writes.push(Box::pin(tx.execute_raw(
-                        &insert,
-                        p(vec![
-                            &ev.id,
-                            &ev.stream,
-                            scope_office,
-                            &ev.device,
-                            &now_ms,
-                            digest,
-                            body,
-                        ]),
-                    )));
-                    for (stream, offices, h) in pending_shares.drain(..) {
-                        writes.push(Box::pin(
-                            tx.execute_raw(&holder, p(vec![stream, h, &ev.id])),
-                        ));
-                        writes.push(Box::pin(
-                            tx.execute_raw(&backfill, p(vec![offices, stream])),
-                        ));
-                        for o in offices {
-                            grown.insert(o.clone(), 0);
-                        }
-                    }
-                    if known.holders.get(&ev.stream).is_some_and(|h| h.is_empty())
-                        && ev.stream != jiesu_core::event::CONFIG_STREAM
-                    {
-                        writes.push(Box::pin(
-                            tx.execute_raw(&holder, p(vec![&ev.stream, scope_office, &ev.id])),
-                        ));
-                    }
-                    writes.push(Box::pin(tx.execute_raw(&feed, p(vec![feeds, &ev.id]))));
-                    for o in feeds {
-                        grown.insert(o.clone(), 0);
-                    }
-                    if let Some(a) = ev.body.attachment() {
-                        writes.push(Box::pin(
-                            tx.execute_raw(&refer, p(vec![&a.sha256, &ev.stream, scope_office])),
-                        ));
-                    }
-                }
+                    &ev.device,
+                    &now_ms,
+                    digest,
+                    body,
+                ]),
+            )));
+            for h in holders {
+                writes.push(Box::pin(
+                    tx.execute_raw(&holder, p(vec![&ev.stream, h, &ev.id])),
+                ));
+            }
+            if !history_to.is_empty() {
+                writes.push(Box::pin(
+                    tx.execute_raw(&backfill, p(vec![history_to, &ev.stream])),
+                ));
+            }
+            writes.push(Box::pin(tx.execute_raw(&feed, p(vec![feeds, &ev.id]))));
+            for o in feeds.iter().chain(history_to) {
+                grown.insert(o.clone(), 0);
+            }
+            if let Some(sha256) = photo {
+                writes.push(Box::pin(
+                    tx.execute_raw(&refer, p(vec![sha256, &ev.stream, scope_office])),
+                ));
             }
         }
         futures_util::future::try_join_all(writes)
@@ -589,24 +567,18 @@ impl Storage for PostgresStorage {
                 "SELECT f.pos, e.seq, e.received_ms, e.body FROM feed f
                  JOIN events e ON e.seq = f.seq
                  WHERE f.office = $1 AND f.pos > $2 ORDER BY f.pos LIMIT $3",
-                &[&office, &after, &(i64::from(limit) + 1)],
+                &[&office, &after, &Page::rows_to_read(limit)],
             )
             .await
             .map_err(backend)?;
-        let more = rows.len() > limit as usize;
-        let mut events = Vec::with_capacity(rows.len().min(limit as usize));
-        let mut next = after;
-        for r in rows.iter().take(limit as usize) {
-            let body: String = r.get(3);
-            events.push(Pulled {
-                event: serde_json::value::RawValue::from_string(body).map_err(backend)?,
-                seq: r.get(1),
-                received_ms: r.get(2),
-            });
-            next = r.get(0);
+        let mut page = Page::new(after, limit);
+        for r in rows {
+            if !page.offer(r.get(0), r.get(1), r.get(2), r.get(3))? {
+                break;
+            }
         }
-        let remaining: i64 = if more {
-            // The office's head, then an exact count only near it.
+        let mut remaining = 0;
+        if page.needs_head() {
             let head: i64 = c
                 .query_one(
                     "SELECT coalesce(max(pos), 0) FROM feed WHERE office = $1",
@@ -615,28 +587,19 @@ impl Storage for PostgresStorage {
                 .await
                 .map_err(backend)?
                 .get(0);
-            if head - next <= COUNT_EXACTLY {
-                c.query_one(
-                    "SELECT count(*) FROM feed WHERE office = $1 AND pos > $2",
-                    &[&office, &next],
-                )
-                .await
-                .map_err(backend)?
-                .get(0)
-            } else {
-                let first: i64 = rows.first().map_or(next, |r| r.get(0));
-                estimate_remaining(events.len(), first, next, head)
-            }
-        } else {
-            0
-        };
-        Ok(RawPullResponse {
-            events,
-            next,
-            more,
-            remaining,
-            server_time: now_ms,
-        })
+            remaining = match page.remaining(head) {
+                Remaining::Known(n) => n,
+                Remaining::CountAfter(pos) => c
+                    .query_one(
+                        "SELECT count(*) FROM feed WHERE office = $1 AND pos > $2",
+                        &[&office, &pos],
+                    )
+                    .await
+                    .map_err(backend)?
+                    .get(0),
+            };
+        }
+        Ok(page.finish(remaining, now_ms))
     }
 
     async fn feed_head(&self, office: &str) -> Result<i64> {

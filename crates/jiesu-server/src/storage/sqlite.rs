@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use jiesu_core::Event;
-use jiesu_core::wire::{Office, Pulled, RawPullResponse};
+use jiesu_core::wire::{Office, RawPullResponse};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
+use super::page::{Page, Remaining};
 use super::{
-    COUNT_EXACTLY, DeviceRecord, PushOutcome, Result, Storage, StorageError, check_new_office,
-    estimate_remaining,
+    DeviceRecord, EnrolmentFacts, PushOutcome, Result, Storage, StorageError, check_new_office,
+    decide_enrolment,
 };
 use crate::scope::{Known, Step, Tree, plan, receipts};
 
@@ -286,50 +287,41 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let office: Option<String> = tx
-                .query_row(
-                    "SELECT office FROM enrolment_codes
-                     WHERE hash = ?1 AND used_by IS NULL AND expires_ms > ?2",
-                    params![code_hash, now_ms],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            let Some(office) = office else {
+            let facts = EnrolmentFacts {
+                code_office: tx
+                    .query_row(
+                        "SELECT office FROM enrolment_codes
+                         WHERE hash = ?1 AND used_by IS NULL AND expires_ms > ?2",
+                        params![code_hash, now_ms],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?,
+                live: tx
+                    .query_row(
+                        "SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1 AND revoked_ms IS NULL)",
+                        [&device],
+                        |r| r.get(0),
+                    )
+                    .map_err(backend)?,
+                tag: tx
+                    .query_row("SELECT tag FROM devices WHERE id = ?1", [&device], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(backend)?,
+                devices: tx
+                    .query_row("SELECT count(*) FROM devices", [], |r| r.get(0))
+                    .map_err(backend)?,
+            };
+            let Some((office, tag)) = decide_enrolment(facts, &device)? else {
                 return Ok(None);
             };
-            let live: bool = tx
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1 AND revoked_ms IS NULL)",
-                    [&device],
-                    |r| r.get(0),
-                )
-                .map_err(backend)?;
-            if live {
-                // Device ids are not secret (every event carries one): re-enrolling a live
-                // device would let a code holder take over its credential.
-                return Err(super::device_enrolled(&device));
-            }
             tx.execute(
                 "UPDATE enrolment_codes SET used_by = ?2 WHERE hash = ?1",
                 params![code_hash, device],
             )
             .map_err(backend)?;
-            let existing_tag: Option<String> = tx
-                .query_row("SELECT tag FROM devices WHERE id = ?1", [&device], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(backend)?;
-            let tag = match existing_tag {
-                Some(t) => t,
-                None => {
-                    let n: i64 = tx
-                        .query_row("SELECT count(*) FROM devices", [], |r| r.get(0))
-                        .map_err(backend)?;
-                    super::device_tag(n as u64)
-                }
-            };
             tx.execute(
                 "INSERT INTO devices (id, name, office, tag, credential_hash, enrolled_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -458,79 +450,65 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                         "INSERT INTO feed (office, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     )
                     .map_err(backend)?;
-                let mut pending_shares: Vec<(String, Vec<String>, String)> = Vec::new();
                 for step in &steps {
-                    match step {
-                        Step::Known { .. } => {}
-                        Step::Share {
-                            stream,
-                            offices,
-                            holder,
-                        } => pending_shares.push((stream.clone(), offices.clone(), holder.clone())),
-                        Step::Insert {
-                            index,
-                            body,
-                            digest,
+                    let Step::Insert {
+                        index,
+                        body,
+                        digest,
+                        scope_office,
+                        feeds,
+                        holders,
+                        backfill,
+                        photo,
+                    } = step
+                    else {
+                        continue;
+                    };
+                    let ev = &events[*index];
+                    insert
+                        .execute(params![
+                            ev.id.to_string(),
+                            ev.stream,
                             scope_office,
-                            feeds,
-                        } => {
-                            let ev = &events[*index];
-                            insert
-                                .execute(params![
-                                    ev.id.to_string(),
-                                    ev.stream,
-                                    scope_office,
-                                    ev.device,
-                                    now_ms,
-                                    digest,
-                                    body
-                                ])
-                                .map_err(backend)?;
-                            let seq = tx.last_insert_rowid();
-                            inserted.insert(*index, (seq, now_ms));
-                            for (stream, offices, holder) in pending_shares.drain(..) {
-                                tx.execute(
-                                    "INSERT INTO holders (stream, office, since_seq) VALUES (?1, ?2, ?3)
-                                     ON CONFLICT DO NOTHING",
-                                    params![stream, holder, seq],
-                                )
-                                .map_err(backend)?;
-                                for o in &offices {
-                                    tx.execute(
-                                        "INSERT INTO feed (office, seq)
-                                         SELECT ?1, seq FROM events WHERE stream = ?2 ORDER BY seq
-                                         ON CONFLICT DO NOTHING",
-                                        params![o, stream],
-                                    )
-                                    .map_err(backend)?;
-                                    grown.insert(o.clone(), 0);
-                                }
-                            }
-                            if known.holders.get(&ev.stream).is_some_and(|h| h.is_empty())
-                                && ev.stream != jiesu_core::event::CONFIG_STREAM
-                            {
-                                tx.execute(
-                                    "INSERT INTO holders (stream, office, since_seq) VALUES (?1, ?2, ?3)
-                                     ON CONFLICT DO NOTHING",
-                                    params![ev.stream, scope_office, seq],
-                                )
-                                .map_err(backend)?;
-                            }
-                            for o in feeds {
-                                feed.execute(params![o, seq]).map_err(backend)?;
-                                grown.insert(o.clone(), 0);
-                            }
-                            if let Some(a) = ev.body.attachment() {
-                                tx.execute(
-                                    "INSERT INTO attachment_refs (sha256, stream)
-                                     SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM attachment_uploads
-                                                                 WHERE sha256 = ?1 AND office = ?3)
-                                     ON CONFLICT DO NOTHING",
-                                    params![a.sha256, ev.stream, scope_office],
-                                )
-                                .map_err(backend)?;
-                            }
-                        }
+                            ev.device,
+                            now_ms,
+                            digest,
+                            body
+                        ])
+                        .map_err(backend)?;
+                    let seq = tx.last_insert_rowid();
+                    inserted.insert(*index, (seq, now_ms));
+                    for h in holders {
+                        tx.execute(
+                            "INSERT INTO holders (stream, office, since_seq) VALUES (?1, ?2, ?3)
+                             ON CONFLICT DO NOTHING",
+                            params![ev.stream, h, seq],
+                        )
+                        .map_err(backend)?;
+                    }
+                    for o in backfill {
+                        tx.execute(
+                            "INSERT INTO feed (office, seq)
+                             SELECT ?1, seq FROM events WHERE stream = ?2 ORDER BY seq
+                             ON CONFLICT DO NOTHING",
+                            params![o, ev.stream],
+                        )
+                        .map_err(backend)?;
+                        grown.insert(o.clone(), 0);
+                    }
+                    for o in feeds {
+                        feed.execute(params![o, seq]).map_err(backend)?;
+                        grown.insert(o.clone(), 0);
+                    }
+                    if let Some(sha256) = photo {
+                        tx.execute(
+                            "INSERT INTO attachment_refs (sha256, stream)
+                             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM attachment_uploads
+                                                         WHERE sha256 = ?1 AND office = ?3)
+                             ON CONFLICT DO NOTHING",
+                            params![sha256, ev.stream, scope_office],
+                        )
+                        .map_err(backend)?;
                     }
                 }
             }
@@ -570,62 +548,34 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(params![office, after, i64::from(limit) + 1], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
+                .query_map(params![office, after, Page::rows_to_read(limit)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .map_err(backend)?;
-            let mut events = Vec::new();
-            let mut next = after;
-            let mut first = after;
-            let mut more = false;
+            let mut page = Page::new(after, limit);
             for row in rows {
                 let (pos, seq, received_ms, body) = row.map_err(backend)?;
-                if events.len() == limit as usize {
-                    more = true;
+                if !page.offer(pos, seq, received_ms, body)? {
                     break;
                 }
-                let event = serde_json::value::RawValue::from_string(body).map_err(backend)?;
-                events.push(Pulled {
-                    event,
-                    seq,
-                    received_ms,
-                });
-                if events.len() == 1 {
-                    first = pos;
-                }
-                next = pos;
             }
-            let remaining: i64 = if more {
-                // The same queries as PostgreSQL's: the office's head, then an exact count
-                // only near it.
+            let mut remaining = 0;
+            if page.needs_head() {
                 let head: i64 = conn
                     .prepare_cached("SELECT coalesce(max(pos), 0) FROM feed WHERE office = ?1")
                     .map_err(backend)?
                     .query_row([&office], |r| r.get(0))
                     .map_err(backend)?;
-                if head - next <= COUNT_EXACTLY {
-                    conn.prepare_cached("SELECT count(*) FROM feed WHERE office = ?1 AND pos > ?2")
+                remaining = match page.remaining(head) {
+                    Remaining::Known(n) => n,
+                    Remaining::CountAfter(pos) => conn
+                        .prepare_cached("SELECT count(*) FROM feed WHERE office = ?1 AND pos > ?2")
                         .map_err(backend)?
-                        .query_row(params![office, next], |r| r.get(0))
-                        .map_err(backend)?
-                } else {
-                    estimate_remaining(events.len(), first, next, head)
-                }
-            } else {
-                0
-            };
-            Ok(RawPullResponse {
-                events,
-                next,
-                more,
-                remaining,
-                server_time: now_ms,
-            })
+                        .query_row(params![office, pos], |r| r.get(0))
+                        .map_err(backend)?,
+                };
+            }
+            Ok(page.finish(remaining, now_ms))
         })
         .await
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use jiesu_core::wire::{EnrolRequest, Office, OfficeKind};
+use jiesu_core::wire::{Office, OfficeKind};
 use jiesu_core::{ManualClock, Store};
 use jiesu_server::{AppState, Storage, admin, open_storage, router};
 use jiesu_sync::Client;
@@ -217,26 +217,26 @@ impl App {
         url: &str,
         storage: &dyn Storage,
         office: &str,
-        mut store: Store,
+        store: Store,
         clock: ManualClock,
     ) -> App {
         let code = admin::issue_code(storage, office, 7, now()).await.unwrap();
-        let answer = Client::new(url)
-            .enrol(&EnrolRequest {
-                code,
-                device: store.identity().device.clone(),
-                device_name: format!("{office}-pc"),
-            })
+        // The app's own enrolment (jiesu-sync), so every story here goes through it.
+        let store = Arc::new(Mutex::new(store));
+        jiesu_sync::enrol(&store, url, code, format!("{office}-pc"))
             .await
             .unwrap();
-        store.enrol(url, &answer).unwrap();
-        let client = Client::new(url).with_credential(&answer.credential);
-        let me = client.me().await.unwrap();
-        store.set_directory(&me.directory).unwrap();
+        let credential = store
+            .lock()
+            .unwrap()
+            .enrolment()
+            .unwrap()
+            .unwrap()
+            .credential;
         App {
-            store: Arc::new(Mutex::new(store)),
+            store,
             clock,
-            client,
+            client: Client::new(url).with_credential(&credential),
         }
     }
 

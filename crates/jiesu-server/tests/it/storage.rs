@@ -1,7 +1,8 @@
 //! Storage conformance at the trait: the same story told to each backend through
 //! [`Storage`] itself, no HTTP in between, each backend a test of its own. Offices, one-time
-//! codes, devices, pushes (receipts, idempotence, feeds that grow), pulls (scope, paging),
-//! photos and revocation must answer the same on SQLite and PostgreSQL.
+//! codes, devices, pushes (receipts, idempotence, feeds that grow, a transfer sharing a
+//! case's history), pulls (scope, paging), photos, enrolling again and revocation must answer
+//! the same on SQLite and PostgreSQL.
 
 use std::sync::Arc;
 
@@ -195,6 +196,60 @@ async fn the_storage_story(backend: Backend) {
     assert_eq!(s.attachment_scope(&sha).await.unwrap().uploaders, ["hm"]);
     assert_eq!(s.attachment_bytes(&"0".repeat(64)).await.unwrap(), None);
 
+    // A transfer to the sibling: from that event on it holds the case, and its feed gets
+    // the case's whole history, the intake included; the street's feed does not grow twice.
+    store.set_directory(&s.offices().await.unwrap()).unwrap();
+    store
+        .act(
+            case.id,
+            jiesu_core::CaseCommand::TransferOffice {
+                office: "xf".into(),
+                reason: "属兴丰社区管辖".into(),
+            },
+        )
+        .unwrap();
+    let transfer: Vec<_> = store
+        .events_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| !events.iter().any(|p| p.id == e.id))
+        .collect();
+    assert_eq!(transfer.len(), 1, "the transfer is one event");
+    let street_before = s.pull("hy", 0, 100, now).await.unwrap().events.len();
+    let shared = s.push(&d, &transfer, &tree, now).await.unwrap();
+    let mut grown: Vec<&str> = shared.grown.iter().map(|(o, _)| o.as_str()).collect();
+    grown.sort();
+    assert_eq!(grown, ["hm", "hy", "qu", "xf"]);
+    let xf = s.pull("xf", 0, 100, now).await.unwrap().decode().unwrap();
+    let history: Vec<_> = events.iter().chain(&transfer).map(|e| e.id).collect();
+    assert_eq!(
+        xf.events.iter().map(|p| p.event.id).collect::<Vec<_>>(),
+        history,
+        "the receiving office reads the case from its intake, in order"
+    );
+    assert_eq!(
+        s.pull("hy", 0, 100, now).await.unwrap().events.len(),
+        street_before + 1,
+        "the street holds each event once"
+    );
+
+    // Enrolling again: a live device id is refused and the code stays unspent; once the
+    // device is revoked the same code enrols it with the tag it had.
+    s.add_enrolment_code(&hash("CODE-2"), "hm", now + DAY)
+        .await
+        .unwrap();
+    let live = s
+        .enrol(&hash("CODE-2"), &device, "前台电脑", &hash("KEY-3"), now)
+        .await;
+    assert!(matches!(live, Err(StorageError::Refused(_))), "{live:?}");
+    let kept = s.device_by_credential(&hash("KEY-1")).await.unwrap();
+    assert_eq!(
+        kept.map(|k| k.id),
+        Some(device.clone()),
+        "the live credential still works"
+    );
+
     // Revocation: the credential stops working, once.
     assert!(s.revoke(&device, now + 2000).await.unwrap());
     assert!(!s.revoke(&device, now + 3000).await.unwrap());
@@ -202,4 +257,21 @@ async fn the_storage_story(backend: Backend) {
     let listed = s.devices().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].revoked_ms, Some(now + 2000));
+    let back = s
+        .enrol(
+            &hash("CODE-2"),
+            &device,
+            "前台电脑",
+            &hash("KEY-3"),
+            now + 4000,
+        )
+        .await
+        .unwrap()
+        .expect("the unspent code enrols the revoked device");
+    assert_eq!((back.tag.as_str(), back.revoked_ms), (d.tag.as_str(), None));
+    assert_eq!(
+        s.devices().await.unwrap().len(),
+        1,
+        "the same device, not another"
+    );
 }

@@ -3,6 +3,9 @@
 //! pulls page, a first sync broken off resumes, pages are packed as the client asks, and a heavy
 //! outbox goes up in batches under the body limit.
 
+use std::sync::{Arc, Mutex};
+
+use jiesu_core::ManualClock;
 use jiesu_core::wire::EnrolRequest;
 use jiesu_server::admin;
 use jiesu_sync::{Client, Transport};
@@ -11,8 +14,54 @@ use super::common::*;
 
 on_both_backends!(
     enrolment_codes_work_once_and_revoked_devices_are_refused,
+    the_app_spends_no_code_on_an_enrolment_it_would_refuse,
     resending_is_harmless_and_pulls_page,
 );
+
+/// `jiesu_sync::enrol`, as the app and `jiesu-replica` call it: a store that may not join (it
+/// holds the sample community) is refused before the one-time code reaches the server, and a
+/// refused code leaves the store as it was.
+async fn the_app_spends_no_code_on_an_enrolment_it_would_refuse(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let code = admin::issue_code(&*server.storage, "a", 7, now())
+        .await
+        .unwrap();
+    let clock = ManualClock::new(test_now());
+
+    let mut sample = unenrolled_store("a", &clock, None);
+    sample.mark_sample().unwrap();
+    let sample = Arc::new(Mutex::new(sample));
+    let e = jiesu_sync::enrol(&sample, &server.url, code.clone(), "pc".into())
+        .await
+        .unwrap_err();
+    assert_eq!(e.params["reason"], "sample_data");
+    assert!(sample.lock().unwrap().enrolment().unwrap().is_none());
+
+    let fresh = Arc::new(Mutex::new(unenrolled_store("a", &clock, None)));
+    let e = jiesu_sync::enrol(&fresh, &server.url, "WRONG-CODE".into(), "pc".into())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, jiesu_core::Code::Unauthorized);
+    {
+        let s = fresh.lock().unwrap();
+        assert!(
+            s.enrolment().unwrap().is_none(),
+            "a refused code records nothing"
+        );
+        assert!(s.directory().unwrap().is_empty(), "nor any directory");
+    }
+
+    // The code the sample store did not spend still works, and the directory comes with it.
+    let status = jiesu_sync::enrol(&fresh, &server.url, code, "pc".into())
+        .await
+        .unwrap();
+    assert!(status.enrolled);
+    let s = fresh.lock().unwrap();
+    assert_eq!(s.enrolment().unwrap().unwrap().office.id, "a");
+    assert!(s.directory().unwrap().iter().any(|o| o.id == "a"));
+}
 
 async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Backend) {
     let place = Place::new(backend);

@@ -31,39 +31,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let office = store.identity().office.clone();
         store.set_identity(&office, "", "jiesu-replica")?;
     }
-    if store.enrolment()?.is_none() {
-        let code = arg("--code").ok_or("not enrolled: give --code")?;
-        let answer = jiesu_sync::Client::new(&server)
-            .enrol(&jiesu_core::wire::EnrolRequest {
-                code,
-                device: store.identity().device.clone(),
-                device_name: "jiesu-replica".into(),
-            })
-            .await?;
-        store.enrol(&server, &answer)?;
-    }
-    if let Some(text) = arg("--file") {
-        let mut intake = jiesu_core::sample::parking_complaint(&text);
-        if let Some(path) = arg("--photo") {
-            let bytes = std::fs::read(&path)?;
-            let name = std::path::Path::new(&path)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            intake.attachment = Some(store.save_attachment(&name, &bytes)?);
-        }
-        store.receive(intake)?;
-    }
-    if let Some(n) = arg("--sample") {
-        let spec = jiesu_core::sample::SampleSpec {
-            cases: n.parse()?,
-            ..jiesu_core::sample::SampleSpec::community(jiesu_core::Clock::now_ms(&clock))
-        };
-        jiesu_core::sample::generate(&mut store, &spec)?;
-    }
-    let credential = store.enrolment()?.ok_or("not enrolled")?.credential;
-    let client = jiesu_sync::Client::new(&server).with_credential(&credential);
     let store = Arc::new(Mutex::new(store));
+    let enrolment = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .enrolment()?;
+    let credential = match enrolment {
+        Some(e) => e.credential,
+        None => {
+            let code = arg("--code").ok_or("not enrolled: give --code")?;
+            jiesu_sync::enrol(&store, &server, code, "jiesu-replica".into()).await?;
+            let s = store.lock().unwrap_or_else(|p| p.into_inner());
+            s.enrolment()?.ok_or("not enrolled")?.credential
+        }
+    };
+    {
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(text) = arg("--file") {
+            let mut intake = jiesu_core::sample::parking_complaint(&text);
+            if let Some(path) = arg("--photo") {
+                let bytes = std::fs::read(&path)?;
+                let name = std::path::Path::new(&path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                intake.attachment = Some(store.save_attachment(&name, &bytes)?);
+            }
+            store.receive(intake)?;
+        }
+        if let Some(n) = arg("--sample") {
+            let spec = jiesu_core::sample::SampleSpec {
+                cases: n.parse()?,
+                ..jiesu_core::sample::SampleSpec::community(jiesu_core::Clock::now_ms(&clock))
+            };
+            jiesu_core::sample::generate(&mut store, &spec)?;
+        }
+    }
+    let client = jiesu_sync::Client::new(&server).with_credential(&credential);
     jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
     let store = store.lock().unwrap_or_else(|p| p.into_inner());
     let this_month: std::collections::HashSet<_> = {
