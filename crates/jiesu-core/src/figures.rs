@@ -48,7 +48,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::calendar::{self, Calendar};
+use crate::event::payload::same_fields;
+use crate::event::{FigureRules, FigureRulesV2};
 use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
+// The rule is stored in the settings' events: the log's own type.
+pub use crate::event::VisitRule;
 
 /// Settings of the figures (per office; the weights change over time).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,16 +61,16 @@ use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureSettings {
     /// Composite weight of 响应率.
-    #[serde(serialize_with = "finite")]
+    #[serde(serialize_with = "crate::event::payload::finite")]
     pub weight_response: f64,
     /// Composite weight of 解决率.
-    #[serde(serialize_with = "finite")]
+    #[serde(serialize_with = "crate::event::payload::finite")]
     pub weight_solution: f64,
     /// Composite weight of 满意率.
-    #[serde(serialize_with = "finite")]
+    #[serde(serialize_with = "crate::event::payload::finite")]
     pub weight_satisfaction: f64,
     /// How much a 基本满意 counts towards 满意率.
-    #[serde(serialize_with = "finite")]
+    #[serde(serialize_with = "crate::event::payload::finite")]
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
@@ -75,31 +79,23 @@ pub struct FigureSettings {
     pub visit_rule: VisitRule,
 }
 
-/// Which return visits 有效回访 and the 三率 count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[cfg_attr(feature = "ts", ts(export))]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-#[serde(rename_all = "snake_case")]
-pub enum VisitRule {
-    /// Each case's last visit, counted in cases (件): redone and then satisfied is satisfied.
-    #[default]
-    Last,
-    /// Each case's first visit, counted in cases (件): the first answer stands.
-    First,
-    /// Every visit, counted in visits (次): each answer a resident gave counts.
-    Every,
-}
+// The stored settings and the form hold the same fields (a stored shape that changes is a
+// new version: `FigureRules` is read as `FigureRulesV2`, counting the last visit).
+same_fields!(
+    FigureRulesV2,
+    FigureSettings {
+        weight_response,
+        weight_solution,
+        weight_satisfaction,
+        basic_factor,
+        min_sample,
+        visit_rule,
+    }
+);
 
-/// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
-/// replica could read back; such a value is an error, not a stored event.
-pub(crate) fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if v.is_finite() {
-        s.serialize_f64(*v)
-    } else {
-        Err(serde::ser::Error::custom(
-            "a weight must be a finite number",
-        ))
+impl From<FigureRules> for FigureSettings {
+    fn from(v1: FigureRules) -> FigureSettings {
+        FigureRulesV2::from(v1).into()
     }
 }
 

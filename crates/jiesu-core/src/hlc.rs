@@ -25,10 +25,16 @@ pub struct Hlc {
 
 /// How far ahead of this PC's clock (as corrected by the server's) a timestamp from elsewhere
 /// may be and still move the local clock: the classic HLC max-offset rule. The server refuses
-/// events more than [`crate::wire::CLOCK_TOLERANCE_MS`] ahead of its own time, so every event
+/// events more than [`CLOCK_TOLERANCE_MS`] ahead of its own time, so every event
 /// it accepted is within this bound (the margin covers the offset's measurement); one that is
 /// not came from a wrong clock through an older server, and is ordered but never followed.
-pub const MAX_DRIFT_MS: i64 = 2 * crate::wire::CLOCK_TOLERANCE_MS;
+pub const MAX_DRIFT_MS: i64 = 2 * CLOCK_TOLERANCE_MS;
+
+/// How far ahead of the server's clock an event's timestamp may be: five minutes covers a PC
+/// whose clock the server has corrected and that drifted since, or one a few minutes fast
+/// that never synced. An event stamped later is refused (`clock_ahead`) and its PC told by
+/// how much; its app re-stamps what never left it ([`crate::Store::restamp_future_work`]).
+pub const CLOCK_TOLERANCE_MS: i64 = 5 * 60_000;
 
 impl Hlc {
     /// The zero timestamp, before everything.

@@ -36,10 +36,13 @@ pub mod figures;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod hlc;
+#[cfg(test)]
+mod layers;
 pub mod meeting;
 pub mod model;
 pub mod period;
 pub mod private;
+pub mod reclock;
 #[cfg(feature = "exports")]
 pub mod report;
 pub mod sample;

@@ -16,51 +16,9 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{Error, Reason, Result};
-use crate::event::{Event, EventBody};
-
-/// The kinds of meeting a community office runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", ts(export))]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub enum MeetingKind {
-    /// 居民议事会 / 议事协商
-    Council,
-    /// 接访日 / 大接访: each visitor's problem becomes a case.
-    ReceptionDay,
-    /// 恳谈会
-    Dialogue,
-    /// 评议会
-    Evaluation,
-}
-
-impl MeetingKind {
-    /// Every kind, in the order the form lists them.
-    pub const ALL: [MeetingKind; 4] = [
-        MeetingKind::Council,
-        MeetingKind::ReceptionDay,
-        MeetingKind::Dialogue,
-        MeetingKind::Evaluation,
-    ];
-}
-
-/// Who an attendee is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", ts(export))]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub enum AttendeeRole {
-    /// 居民 (at a reception day: a visitor)
-    Resident,
-    /// 干部 / 工作人员
-    Official,
-    /// 职能单位 (物业, 城建办 …)
-    Unit,
-    /// 企业 / 商户
-    Business,
-}
+use crate::event::{Event, EventBody, MeetingHeader};
+// The kinds the log stores are the log's own types; the meeting's views use them as they are.
+pub use crate::event::payload::{AttendeeRole, ItemKind, MeetingKind};
 
 /// Where the minutes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,19 +30,6 @@ pub enum MinutesState {
     Draft,
     /// 已审定: approved by the facilitator and locked; changes are amendments.
     Approved,
-}
-
-/// A decision (goes to the 问题清单) or an action item (整改清单: owner and deadline).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", ts(export))]
-#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
-pub enum ItemKind {
-    /// 决议
-    Decision,
-    /// 整改事项 / 任务
-    Action,
 }
 
 /// When, where and who runs it: the meeting's header, as scheduled or last changed.
@@ -110,6 +55,20 @@ pub struct MeetingInfo {
     /// 记录人
     pub recorder: String,
 }
+
+// The header as the log stores it and as the form and views hold it: the same fields.
+crate::event::payload::same_fields!(
+    MeetingHeader,
+    MeetingInfo {
+        kind,
+        title,
+        starts_at,
+        ends_at,
+        place,
+        facilitator,
+        recorder,
+    }
+);
 
 /// One attendee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

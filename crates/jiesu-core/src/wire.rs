@@ -22,11 +22,7 @@ use crate::event::Event;
 /// it, and the server files them under the enrolling device's office.
 pub const UNENROLLED_OFFICE: &str = "local";
 
-/// How far ahead of the server's clock an event's timestamp may be: five minutes covers a PC
-/// whose clock the server has corrected and that drifted since, or one a few minutes fast
-/// that never synced. An event stamped later is refused (`clock_ahead`) and its PC told by
-/// how much; its app re-stamps what never left it ([`crate::Store::restamp_future_work`]).
-pub const CLOCK_TOLERANCE_MS: i64 = 5 * 60_000;
+pub use crate::hlc::CLOCK_TOLERANCE_MS;
 
 /// Most events one push may carry.
 pub const MAX_PUSH_EVENTS: usize = 500;

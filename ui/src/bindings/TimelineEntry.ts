@@ -15,6 +15,6 @@ event: Event,
 conflict: string | null, 
 /**
  * When the sync server received it (ms), once known: the time that counts for work done
- * before its device enrolled ([`crate::event::receipt_shift`]).
+ * before its device enrolled ([`crate::reclock::receipt_shift`]).
  */
 received_ms: number | null, };

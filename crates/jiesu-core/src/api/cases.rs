@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::MeetingRef;
 use crate::deadline::DueStatus;
-use crate::event::Event;
+use crate::event::{Event, Intake};
 use crate::model::{
     Action, Address, Attachment, Case, CaseState, Channel, LinkKind, Outcome, Resident,
     Satisfaction, Urgency,
@@ -188,6 +188,24 @@ pub struct LetterForm {
     /// The problem as the letter states it; empty: the case's description.
     #[serde(default)]
     pub problem: String,
+}
+
+// What the intake form says is what the log stores, field by field (see `Intake`).
+impl From<NewCase> for Intake {
+    fn from(c: NewCase) -> Intake {
+        Intake {
+            channel: c.channel,
+            work_order_no: c.work_order_no,
+            category: c.category,
+            urgency: c.urgency,
+            resident: c.resident,
+            address: c.address,
+            description: c.description,
+            location: c.location,
+            attachment: c.attachment,
+            meeting: c.meeting,
+        }
+    }
 }
 
 impl CaseCommand {
@@ -395,7 +413,7 @@ pub struct TimelineEntry {
     /// Set when the event arrived concurrently and could not apply: why.
     pub conflict: Option<String>,
     /// When the sync server received it (ms), once known: the time that counts for work done
-    /// before its device enrolled ([`crate::event::receipt_shift`]).
+    /// before its device enrolled ([`crate::reclock::receipt_shift`]).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub received_ms: Option<i64>,
 }

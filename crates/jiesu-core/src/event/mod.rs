@@ -18,13 +18,13 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
-use crate::meeting::{AttendeeRole, ItemKind};
 use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
 
-mod payload;
-mod reclock;
-pub use payload::{FigureRules, FigureRulesV2, Intake, MeetingHeader, Received, TimesCorrected};
-pub use reclock::receipt_shift;
+pub(crate) mod payload;
+pub use payload::{
+    AttendeeRole, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader, MeetingKind,
+    Received, TimesCorrected, VisitRule,
+};
 
 /// The stream that holds office configuration (units, calendar edits).
 pub const CONFIG_STREAM: &str = "config";

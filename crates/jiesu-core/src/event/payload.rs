@@ -1,16 +1,14 @@
 //! The payloads' own types: what the log stores for the steps that carry more than a few
-//! fields. The forms and views the window uses ([`NewCase`], [`MeetingInfo`],
-//! [`FigureSettings`]) convert to and from them, so a change to a form never changes a stored
-//! byte; a change here is a new version (see the golden fixtures, `tests/it/fixtures.rs`).
+//! fields, and the kinds they name. The forms and views the window uses
+//! ([`crate::NewCase`], [`crate::MeetingInfo`], [`crate::figures::FigureSettings`]) convert to
+//! and from them where they are defined, so a change to a form never changes a stored byte; a
+//! change here is a new version (see the golden fixtures, `tests/it/fixtures.rs`). Nothing
+//! here depends on the forms, the folds or the figures: the log's format stands on its own.
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
-
-use crate::api::NewCase;
-use crate::figures::{FigureSettings, VisitRule};
-use crate::meeting::{MeetingInfo, MeetingKind};
 
 /// Steps of one stream stamped again because the clock that wrote them was ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,23 +84,6 @@ pub struct Intake {
     pub meeting: Option<Uuid>,
 }
 
-impl From<NewCase> for Intake {
-    fn from(c: NewCase) -> Intake {
-        Intake {
-            channel: c.channel,
-            work_order_no: c.work_order_no,
-            category: c.category,
-            urgency: c.urgency,
-            resident: c.resident,
-            address: c.address,
-            description: c.description,
-            location: c.location,
-            attachment: c.attachment,
-            meeting: c.meeting,
-        }
-    }
-}
-
 /// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
 /// the projection use [`MeetingInfo`], which converts both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,16 +118,16 @@ pub struct MeetingHeader {
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureRules {
     /// Composite weight of 响应率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_response: f64,
     /// Composite weight of 解决率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_solution: f64,
     /// Composite weight of 满意率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_satisfaction: f64,
     /// How much a 基本满意 counts towards 满意率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
@@ -160,16 +141,16 @@ pub struct FigureRules {
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureRulesV2 {
     /// Composite weight of 响应率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_response: f64,
     /// Composite weight of 解决率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_solution: f64,
     /// Composite weight of 满意率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub weight_satisfaction: f64,
     /// How much a 基本满意 counts towards 满意率.
-    #[serde(serialize_with = "crate::figures::finite")]
+    #[serde(serialize_with = "finite")]
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,
@@ -197,12 +178,6 @@ impl From<FigureRules> for FigureRulesV2 {
     }
 }
 
-impl From<FigureRules> for FigureSettings {
-    fn from(v1: FigureRules) -> FigureSettings {
-        FigureRulesV2::from(v1).into()
-    }
-}
-
 /// `From` both ways between a stored type and the form or view of the same fields: the field
 /// list is written once, and a field added to one side and not the other does not compile.
 macro_rules! same_fields {
@@ -221,28 +196,89 @@ macro_rules! same_fields {
         }
     };
 }
+pub(crate) use same_fields;
 
-same_fields!(
-    MeetingHeader,
-    MeetingInfo {
-        kind,
-        title,
-        starts_at,
-        ends_at,
-        place,
-        facilitator,
-        recorder,
-    }
-);
+/// The kinds of meeting a community office runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub enum MeetingKind {
+    /// 居民议事会 / 议事协商
+    Council,
+    /// 接访日 / 大接访: each visitor's problem becomes a case.
+    ReceptionDay,
+    /// 恳谈会
+    Dialogue,
+    /// 评议会
+    Evaluation,
+}
 
-same_fields!(
-    FigureRulesV2,
-    FigureSettings {
-        weight_response,
-        weight_solution,
-        weight_satisfaction,
-        basic_factor,
-        min_sample,
-        visit_rule,
+impl MeetingKind {
+    /// Every kind, in the order the form lists them.
+    pub const ALL: [MeetingKind; 4] = [
+        MeetingKind::Council,
+        MeetingKind::ReceptionDay,
+        MeetingKind::Dialogue,
+        MeetingKind::Evaluation,
+    ];
+}
+
+/// Who an attendee is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub enum AttendeeRole {
+    /// 居民 (at a reception day: a visitor)
+    Resident,
+    /// 干部 / 工作人员
+    Official,
+    /// 职能单位 (物业, 城建办 …)
+    Unit,
+    /// 企业 / 商户
+    Business,
+}
+
+/// A decision (goes to the 问题清单) or an action item (整改清单: owner and deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub enum ItemKind {
+    /// 决议
+    Decision,
+    /// 整改事项 / 任务
+    Action,
+}
+
+/// Which return visits 有效回访 and the 三率 count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+#[serde(rename_all = "snake_case")]
+pub enum VisitRule {
+    /// Each case's last visit, counted in cases (件): redone and then satisfied is satisfied.
+    #[default]
+    Last,
+    /// Each case's first visit, counted in cases (件): the first answer stands.
+    First,
+    /// Every visit, counted in visits (次): each answer a resident gave counts.
+    Every,
+}
+
+/// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
+/// replica could read back; such a value is an error, not a stored event.
+pub(crate) fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else {
+        Err(serde::ser::Error::custom(
+            "a weight must be a finite number",
+        ))
     }
-);
+}

@@ -212,7 +212,7 @@ pub(super) fn stream_has_other_events(
 }
 
 /// A stream's events in fold order, and how far the fold moves its pre-enrolment events
-/// ([`crate::event::receipt_shift`]: by its intake's receipt, when it was filed before its
+/// ([`crate::reclock::receipt_shift`]: by its intake's receipt, when it was filed before its
 /// device enrolled).
 pub(super) fn stream_to_fold(conn: &Connection, stream: &str) -> Result<(Vec<Event>, i64)> {
     let events = stream_events(conn, stream)?;
@@ -228,7 +228,7 @@ pub(super) fn stream_to_fold(conn: &Connection, stream: &str) -> Result<(Vec<Eve
                 )?
                 .query_row([intake.id.to_string()], |r| r.get(0))
                 .optional()?;
-            crate::event::receipt_shift(intake, receipt)
+            crate::reclock::receipt_shift(intake, receipt)
         }
         _ => 0,
     };

@@ -443,7 +443,7 @@ UPDATE meetings SET doc = json_set(doc, '$.filed_by', coalesce(
      ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1), ''));
 "#,
     // v10: a case filed before its device enrolled counts from the server's receipt of its
-    // intake (`crate::event::receipt_shift`): fold those already received again when the store
+    // intake (`crate::reclock::receipt_shift`): fold those already received again when the store
     // next opens (`Store::settle`).
     r#"
 INSERT OR IGNORE INTO dirty_streams (stream)

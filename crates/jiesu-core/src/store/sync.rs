@@ -622,7 +622,7 @@ fn insert_receipts(
 }
 
 /// Fold again the cases whose pre-enrolment intake is among `ids`, now that its receipt is
-/// held: they count from it ([`crate::event::receipt_shift`]).
+/// held: they count from it ([`crate::reclock::receipt_shift`]).
 fn refold_by_receipt(
     tx: &rusqlite::Transaction<'_>,
     ids: impl Iterator<Item = uuid::Uuid>,

@@ -16,7 +16,7 @@
 //! PC gave it); only the fold sees the moved times, so every replica that holds the intake's
 //! receipt folds the same projection.
 
-use super::{Event, EventBody};
+use crate::event::{Event, EventBody};
 
 const DAY_MS: i64 = 86_400_000;
 
