@@ -15,6 +15,10 @@
 //! panic hook aborts the run). `JIESU_IPC_FUZZ_RUNS` sets the number of calls (CI runs a short
 //! version; the long run is recorded in docs/BENCHMARKS.md, "Fuzzing").
 //!
+//! `JIESU_IPC_SEEDS=<dir>` also writes each well-formed call, before its mutations, as a seed
+//! for the `ipc` fuzz target (`fuzz/fuzz_targets/ipc.rs`): the command's index in
+//! `COMMANDS`, a byte asking the target for ids its own store knows, then the JSON body.
+//!
 //! Not sent: `notify` (it hands two strings to the desktop's notification service, which the
 //! mock runtime does not have).
 
@@ -35,6 +39,7 @@ use tauri::{Manager, WebviewWindow};
 /// 2026-11-23 09:00 China time, a Monday: the store's clock, pinned.
 const NOW: i64 = 1_795_395_600_000;
 const RUNS_VAR: &str = "JIESU_IPC_FUZZ_RUNS";
+const SEEDS_VAR: &str = "JIESU_IPC_SEEDS";
 
 const DIMENSIONS: [Dimension; 8] = [
     Dimension::Unit,
@@ -371,6 +376,10 @@ fn hostile_calls_from_the_page_are_refused_cleanly_and_write_nothing() {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(1500);
+    let seeds = std::env::var_os(SEEDS_VAR).map(std::path::PathBuf::from);
+    if let Some(dir) = &seeds {
+        std::fs::create_dir_all(dir).expect("the seeds' folder");
+    }
     let w = window();
     let mut rng = SmallRng::seed_from_u64(0x1bc);
     let commands: Vec<&str> = jiesu_app::command_names::COMMANDS
@@ -402,6 +411,15 @@ fn hostile_calls_from_the_page_are_refused_cleanly_and_write_nothing() {
             }
         } else {
             let mut body = well_formed(&mut rng, &w.store.lock().unwrap(), cmd);
+            if let Some(dir) = &seeds {
+                let index = jiesu_app::command_names::COMMANDS
+                    .iter()
+                    .position(|c| *c == cmd)
+                    .expect("a named command");
+                let mut seed = vec![index as u8, 1];
+                seed.extend(serde_json::to_vec(&body).expect("JSON"));
+                std::fs::write(dir.join(format!("{cmd}-{run}")), seed).expect("a seed is written");
+            }
             if rng.random_ratio(7, 8) {
                 let mut words = Vec::new();
                 collect_words(&body, &mut words);
