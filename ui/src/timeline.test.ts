@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EventBody } from './bindings/EventBody'
-import { eventSummary, type Names } from './timeline'
+import { eventSummary, officeNamer, type Names } from './timeline'
 import { translator } from './test/i18n'
 
 // The core's golden fixtures: one stored stream per event kind and version, never regenerated.
@@ -69,5 +69,26 @@ describe('summaries', () => {
       payload: { reachable: false, satisfaction: null, note: 'x' },
     } as unknown as EventBody
     expect(eventSummary(names(t), body)).toBe('—')
+  })
+})
+
+describe('the office a step was taken at', () => {
+  const directory = [
+    { id: 'hm', name: '和美社区' },
+    { id: 'hy', name: '和谐街道' },
+  ]
+  const unenrolled = () => '入网前'
+
+  it('is this office by name before it enrolled, when its steps carry local', () => {
+    const name = officeNamer([], { office: 'local', office_name: '和美社区' }, unenrolled)
+    expect(name('local')).toBe('和美社区')
+  })
+
+  it('after enrolment: work from before is 入网前, offices by the directory, unknown ids as they are', () => {
+    const name = officeNamer(directory, { office: 'hm', office_name: '和美社区（本机）' }, unenrolled)
+    expect(name('local')).toBe('入网前')
+    expect(name('hm')).toBe('和美社区（本机）')
+    expect(name('hy')).toBe('和谐街道')
+    expect(name('zz')).toBe('zz')
   })
 })

@@ -3,6 +3,8 @@
 // so a new event kind cannot reach a trace without a decision about what it shows.
 import type { Composer } from 'vue-i18n'
 import type { EventBody } from './bindings/EventBody'
+import type { Identity } from './bindings/Identity'
+import type { Office } from './bindings/Office'
 import { fmtTime, roughSpan } from './format'
 
 /** How the page names what an event refers to by id or code. */
@@ -101,4 +103,19 @@ export function eventSummary(n: Names, b: EventBody): string {
       return unnamed
     }
   }
+}
+
+/**
+ * Names the office a step was taken at: this PC's own office by its own name (before it
+ * enrolled too, when its steps carry `local`), others from the server's directory; `local`
+ * that is not this PC's is work done before its office joined (`unenrolled`).
+ */
+export function officeNamer(
+  directory: Pick<Office, 'id' | 'name'>[],
+  me: Pick<Identity, 'office' | 'office_name'> | undefined,
+  unenrolled: () => string,
+): (id: string) => string {
+  const names = new Map(directory.map((o) => [o.id, o.name]))
+  if (me?.office_name) names.set(me.office, me.office_name)
+  return (id) => names.get(id) ?? (id === 'local' ? unenrolled() : id)
 }

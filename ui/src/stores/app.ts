@@ -5,6 +5,7 @@ import type { AppInfo } from '../bindings/AppInfo'
 import type { Catalog } from '../bindings/Catalog'
 import { i18n } from '../i18n'
 import { categoryPaths } from '../format'
+import { officeNamer } from '../timeline'
 
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null)
@@ -46,13 +47,9 @@ export const useAppStore = defineStore('app', () => {
 
   // Offices by name: this PC's own, the server's directory, and "local" for steps taken before
   // this PC (or the one that took them) joined the server.
-  const officeName = computed(() => {
-    const me = info.value?.identity
-    const m = new Map((catalog.value?.offices ?? []).map((o) => [o.id, o.name]))
-    // This office's own name wins, also before enrolment when its events are stamped 'local'.
-    if (me?.office_name) m.set(me.office, me.office_name)
-    return (id: string) => m.get(id) ?? (id === 'local' ? i18n.global.t('detail.unenrolled') : id)
-  })
+  const officeName = computed(() =>
+    officeNamer(catalog.value?.offices ?? [], info.value?.identity, () => i18n.global.t('detail.unenrolled')),
+  )
 
   /** el-cascader props for the category tree: any level can be chosen, labels follow the language. */
   const categoryProps = computed(() => ({
