@@ -292,12 +292,17 @@ impl Storage for PostgresStorage {
         let Some((office, tag)) = decide_enrolment(facts, device)? else {
             return Ok(None);
         };
-        tx.execute(
-            "UPDATE enrolment_codes SET used_by = $2 WHERE hash = $1",
-            &[&code_hash, &device],
-        )
-        .await
-        .map_err(backend)?;
+        // The facts were read under the lock; the condition keeps a code spent once even so.
+        let spent = tx
+            .execute(
+                "UPDATE enrolment_codes SET used_by = $2 WHERE hash = $1 AND used_by IS NULL",
+                &[&code_hash, &device],
+            )
+            .await
+            .map_err(backend)?;
+        if spent != 1 {
+            return Ok(None);
+        }
         let row = tx
             .query_one(
                 &format!(

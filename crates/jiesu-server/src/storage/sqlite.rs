@@ -317,11 +317,17 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             let Some((office, tag)) = decide_enrolment(facts, &device)? else {
                 return Ok(None);
             };
-            tx.execute(
-                "UPDATE enrolment_codes SET used_by = ?2 WHERE hash = ?1",
-                params![code_hash, device],
-            )
-            .map_err(backend)?;
+            // The facts were read in this write transaction; the condition keeps a code spent
+            // once even so.
+            let spent = tx
+                .execute(
+                    "UPDATE enrolment_codes SET used_by = ?2 WHERE hash = ?1 AND used_by IS NULL",
+                    params![code_hash, device],
+                )
+                .map_err(backend)?;
+            if spent != 1 {
+                return Ok(None);
+            }
             tx.execute(
                 "INSERT INTO devices (id, name, office, tag, credential_hash, enrolled_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
