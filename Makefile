@@ -28,9 +28,12 @@ check:
 	@if cargo tree -p jiesu-core -e normal --prefix none | grep -Eiq '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; then \
 	  echo "jiesu-core depends on a UI or HTTP crate:"; cargo tree -p jiesu-core -e normal --prefix none | grep -Ei '^(tauri|wry|tao|axum|hyper|reqwest|webkit2gtk)[ -]'; exit 1; fi
 	@echo "jiesu-core: no tauri, wry, axum or HTTP dependency"
-	@if cargo tree -p jiesu-server -e normal --prefix none | grep -Eq '^(docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) '; then \
-	  echo "jiesu-server compiles the exports or ts-rs:"; cargo tree -p jiesu-server -e normal --prefix none | grep -E '^(docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) ' | sort -u; exit 1; fi
-	@echo "jiesu-server: no docx, xlsx, ics, csv or ts-rs"
+	@if cargo tree -p jiesu-protocol -e normal --prefix none | grep -Eq '^(jiesu-core|rusqlite) '; then \
+	  echo "jiesu-protocol depends on the store:"; cargo tree -p jiesu-protocol -e normal --prefix none | grep -E '^(jiesu-core|rusqlite) ' | sort -u; exit 1; fi
+	@echo "jiesu-protocol: no store"
+	@if cargo tree -p jiesu-server -e normal --prefix none | grep -Eq '^(jiesu-core|docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) '; then \
+	  echo "jiesu-server compiles the core, the exports or ts-rs:"; cargo tree -p jiesu-server -e normal --prefix none | grep -E '^(jiesu-core|docx-rs|rust_xlsxwriter|icalendar|csv|ts-rs) ' | sort -u; exit 1; fi
+	@echo "jiesu-server: jiesu-protocol only; no store, docx, xlsx, ics, csv or ts-rs"
 
 # Clippy on every target (benches and tests too); ESLint and Prettier on the window's code.
 lint:

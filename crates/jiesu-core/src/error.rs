@@ -2,49 +2,11 @@
 //!
 //! Every error carries a [`Code`] so that the window can show a message in the user's
 //! language (the UI translates by code and `params`) and branch where it must; the English
-//! `message` is for logs and for callers without a translation table.
+//! `message` is for logs and for callers without a translation table. The codes, the reasons
+//! and the wire shape are the protocol's ([`jiesu_protocol::error`]); the core adds what its
+//! commands and its store can refuse or fail at.
 
-use serde::{Deserialize, Serialize};
-#[cfg(feature = "ts")]
-use ts_rs::TS;
-
-/// What went wrong, as a consumer needs to tell it apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", ts(export))]
-pub enum Code {
-    /// The input is malformed or incomplete; nothing was written.
-    InvalidInput,
-    /// The workflow does not allow this action in the case's current state.
-    ActionNotAllowed,
-    /// An extension was asked for after the deadline had passed.
-    DeadlinePassed,
-    /// The case, unit or attachment does not exist.
-    NotFound,
-    /// The database or the file system failed.
-    Storage,
-    /// Sync: no credential, a wrong or revoked one, or a wrong or used enrolment code.
-    Unauthorized,
-    /// Sync: the request names data outside the caller's office; nothing was written.
-    OutOfScope,
-    /// Sync: the request is larger than the server accepts.
-    TooLarge,
-    /// Sync: the server could not be reached.
-    Offline,
-    /// Sync: the server failed; try again later.
-    Server,
-    /// The meeting's minutes are approved and locked: record an amendment instead.
-    MinutesLocked,
-    /// Only the meeting's facilitator may approve its minutes.
-    NotFacilitator,
-    /// Sync: too many failed attempts from this address (enrolment codes); try again later.
-    /// `params`: `retry_after_s`.
-    TooManyAttempts,
-    /// Sync: events stamped later than the server's clock allows: this PC's clock is ahead.
-    /// `params`: `ahead_ms` (how far the latest is ahead of the server), `server_time`.
-    ClockAhead,
-}
+pub use jiesu_protocol::error::{Code, Reason, Refusal, WireError};
 
 /// The error type of the core.
 #[derive(Debug, thiserror::Error)]
@@ -111,98 +73,6 @@ pub enum Error {
     Json(#[from] serde_json::Error),
 }
 
-/// Why an input was refused; the UI translates it (`reasons.*`), English is for logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", ts(export))]
-pub enum Reason {
-    /// Must be filled in.
-    #[error("required")]
-    Required,
-    /// Longer than the field allows.
-    #[error("too long")]
-    TooLong,
-    /// Must be 1 to 100 characters.
-    #[error("must be 1 to 100 characters")]
-    Length,
-    /// Digits only (phone numbers).
-    #[error("digits only")]
-    DigitsOnly,
-    /// A phone number has 5 to 20 digits.
-    #[error("5 to 20 digits")]
-    PhoneLength,
-    /// Not one of the values offered (e.g. an unknown category).
-    #[error("not one of the values offered")]
-    Unknown,
-    /// A transfer to the unit that already has the case.
-    #[error("the case is already with this unit")]
-    SameUnit,
-    /// An extension to a deadline that is not later than the current one.
-    #[error("must be later than the current deadline")]
-    NotLater,
-    /// A case linked to itself.
-    #[error("a case cannot be linked to itself")]
-    SelfLink,
-    /// The link exists.
-    #[error("already linked")]
-    AlreadyLinked,
-    /// The name is taken.
-    #[error("already exists")]
-    Duplicate,
-    /// Not a `YYYY-MM-DD` date.
-    #[error("expected a YYYY-MM-DD date")]
-    BadDate,
-    /// A file of 0 bytes or over 20 MiB.
-    #[error("must be 1 byte to 20 MiB")]
-    FileSize,
-    /// Not in the expected form (ids, hashes, request bodies).
-    #[error("malformed")]
-    Malformed,
-    /// The store keeps no files (in-memory test stores).
-    #[error("this store keeps no files")]
-    NoFiles,
-    /// Only allowed on an empty store.
-    #[error("the store already has cases")]
-    NotEmpty,
-    /// The store holds the generated sample community, which must not reach a server.
-    #[error("the store holds the sample community")]
-    SampleData,
-    /// A transfer to the office that already holds the case.
-    #[error("the case is already with this office")]
-    SameOffice,
-    /// The device is enrolled already.
-    #[error("already enrolled")]
-    AlreadyEnrolled,
-    /// The device is not enrolled.
-    #[error("not enrolled")]
-    NotEnrolled,
-    /// The server still holds this device as enrolled (unenrolled offline, or never
-    /// revoked): it must be revoked before it enrols again.
-    #[error("this device is still enrolled on the server; unenrol it or have it revoked first")]
-    DeviceEnrolled,
-    /// Not an http:// or https:// address.
-    #[error("expected an http:// or https:// address")]
-    BadUrl,
-    /// A date before today where a future one is needed (a promise's date).
-    #[error("must be today or later")]
-    DateInPast,
-    /// The three 三率 weights must add up to 1.
-    #[error("the three weights must add up to 1")]
-    WeightsSum,
-    /// An instant no clock can read (before 2000 or from 2100 on): a PC clock never set,
-    /// or a forged one.
-    #[error("outside the years 2000 to 2099")]
-    OutOfRange,
-    /// A commitment letter promising later than the case's deadline: an approved extension
-    /// moves the deadline first.
-    #[error("later than the case's deadline: extend the deadline first")]
-    AfterDeadline,
-    /// A meeting of another kind (a visitor capture outside a reception day).
-    #[error("not possible for this kind of meeting")]
-    WrongMeetingKind,
-}
-
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -252,42 +122,17 @@ impl Error {
     }
 }
 
-/// `{code, message, params}`: the one error shape outside the core.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-#[cfg_attr(feature = "ts", ts(export))]
-pub struct WireError {
-    /// What went wrong.
-    pub code: Code,
-    /// English text for logs; the UI translates `code` with `params` instead.
-    pub message: String,
-    /// Values the translated message needs (state and action, field, id).
-    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
-    #[serde(default)]
-    pub params: serde_json::Value,
-}
-
-impl WireError {
-    /// An error with no params.
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
-        WireError {
-            code,
-            message: message.into(),
-            params: serde_json::json!({}),
-        }
-    }
-}
-
-impl std::fmt::Display for WireError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for WireError {}
-
 impl From<Error> for WireError {
     fn from(e: Error) -> Self {
         e.to_wire()
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Invalid { field, reason } => Error::Invalid { field, reason },
+            Refusal::NoAuthority { why } => Error::NoAuthority { why },
+        }
     }
 }

@@ -48,7 +48,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::calendar::{self, Calendar};
-use crate::event::payload::same_fields;
 use crate::event::{FigureRules, FigureRulesV2};
 use crate::model::{CaseState, Channel, LetterStatus, Satisfaction};
 // The rule is stored in the settings' events: the log's own type.
@@ -61,16 +60,16 @@ pub use crate::event::VisitRule;
 #[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
 pub struct FigureSettings {
     /// Composite weight of 响应率.
-    #[serde(serialize_with = "crate::event::payload::finite")]
+    #[serde(serialize_with = "crate::event::finite")]
     pub weight_response: f64,
     /// Composite weight of 解决率.
-    #[serde(serialize_with = "crate::event::payload::finite")]
+    #[serde(serialize_with = "crate::event::finite")]
     pub weight_solution: f64,
     /// Composite weight of 满意率.
-    #[serde(serialize_with = "crate::event::payload::finite")]
+    #[serde(serialize_with = "crate::event::finite")]
     pub weight_satisfaction: f64,
     /// How much a 基本满意 counts towards 满意率.
-    #[serde(serialize_with = "crate::event::payload::finite")]
+    #[serde(serialize_with = "crate::event::finite")]
     pub basic_factor: f64,
     /// Units with fewer cases than this are listed apart, not ranked.
     pub min_sample: u32,

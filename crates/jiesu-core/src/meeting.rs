@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::error::{Error, Reason, Result};
 use crate::event::{Event, EventBody, MeetingHeader};
 // The kinds the log stores are the log's own types; the meeting's views use them as they are.
-pub use crate::event::payload::{AttendeeRole, ItemKind, MeetingKind};
+pub use crate::event::{AttendeeRole, ItemKind, MeetingKind};
 
 /// Where the minutes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,7 +57,7 @@ pub struct MeetingInfo {
 }
 
 // The header as the log stores it and as the form and views hold it: the same fields.
-crate::event::payload::same_fields!(
+crate::same_fields!(
     MeetingHeader,
     MeetingInfo {
         kind,

@@ -20,80 +20,78 @@ use crate::event::{Event, EventBody};
 
 const DAY_MS: i64 = 86_400_000;
 
-impl Event {
-    /// The event as a clock `ms` later would have written it: its stamp moves by `ms`; the
-    /// dates in its payload by as many whole China days as the stamp's date moved.
-    pub fn shifted(&self, ms: i64) -> Event {
-        let mut ev = self.clone();
-        let from = crate::calendar::local_date(ev.hlc.wall_ms);
-        ev.hlc.wall_ms = ev.hlc.wall_ms.saturating_add(ms);
-        let days = (crate::calendar::local_date(ev.hlc.wall_ms) - from).num_days();
-        let later = |t: &mut i64| *t = t.saturating_add(days.saturating_mul(DAY_MS));
-        use EventBody as B;
-        match &mut ev.body {
-            B::CaseReceived(r) => {
-                later(&mut r.response_due);
-                later(&mut r.resolve_due);
-            }
-            B::ExtensionRequested { new_due, .. } => later(new_due),
-            B::CaseRedone { resolve_due, .. } => later(resolve_due),
-            B::CommitmentIssued(c) => {
-                // The promised day and its last millisecond move together (the letter's rule).
-                if let Ok(d) = crate::validate::calendar_date(&c.due_date)
-                    && let Some(moved) = d.checked_add_signed(chrono::Duration::days(days))
-                    && let Some(next) = moved.succ_opt()
-                {
-                    c.due_date = moved.format("%Y-%m-%d").to_string();
-                    c.due = crate::calendar::start_of_day(next) - 1;
-                }
-            }
-            B::MeetingScheduled(h) | B::MeetingRescheduled(h) => {
-                later(&mut h.starts_at);
-                if let Some(end) = h.ends_at.as_mut() {
-                    later(end);
-                }
-            }
-            B::MeetingItemAdded { deadline, .. } => {
-                if let Some(d) = deadline.as_mut() {
-                    later(d);
-                }
-            }
-            // Listed one by one so that a kind added later must say whether it carries a time.
-            B::CaseDispatched { .. }
-            | B::CaseAccepted { .. }
-            | B::CaseNoted { .. }
-            | B::CaseReturned { .. }
-            | B::CaseTransferred { .. }
-            | B::CaseTransferredToOffice { .. }
-            | B::CaseOfficeAssigned { .. }
-            | B::ExtensionDecided { .. }
-            | B::CaseUrged { .. }
-            | B::CaseResolved { .. }
-            | B::CaseVisited { .. }
-            | B::CaseArchived { .. }
-            | B::CaseWithdrawn { .. }
-            | B::CaseLinked { .. }
-            | B::CaseSolvedOnSpot { .. }
-            | B::AttendeeAdded { .. }
-            | B::AttendeeSignedIn { .. }
-            | B::AttendeeRemoved { .. }
-            | B::AgendaItemAdded { .. }
-            | B::MinutesRecorded { .. }
-            | B::MinutesApproved { .. }
-            | B::MinutesAmended { .. }
-            | B::MeetingCaseOpened { .. }
-            | B::MeetingCaseLinked { .. }
-            | B::MeetingOfficeAssigned { .. }
-            // The wrong clock's own first time, kept as the trace wrote it.
-            | B::CaseTimesCorrected(_)
-            | B::MeetingTimesCorrected(_)
-            | B::UnitAdded { .. }
-            | B::FigureSettingsSet(_)
-            | B::FigureSettingsSetV2(_)
-            | B::CalendarDaySet { .. } => {}
+/// The event as a clock `ms` later would have written it: its stamp moves by `ms`; the
+/// dates in its payload by as many whole China days as the stamp's date moved.
+pub fn shifted(event: &Event, ms: i64) -> Event {
+    let mut ev = event.clone();
+    let from = crate::calendar::local_date(ev.hlc.wall_ms);
+    ev.hlc.wall_ms = ev.hlc.wall_ms.saturating_add(ms);
+    let days = (crate::calendar::local_date(ev.hlc.wall_ms) - from).num_days();
+    let later = |t: &mut i64| *t = t.saturating_add(days.saturating_mul(DAY_MS));
+    use EventBody as B;
+    match &mut ev.body {
+        B::CaseReceived(r) => {
+            later(&mut r.response_due);
+            later(&mut r.resolve_due);
         }
-        ev
+        B::ExtensionRequested { new_due, .. } => later(new_due),
+        B::CaseRedone { resolve_due, .. } => later(resolve_due),
+        B::CommitmentIssued(c) => {
+            // The promised day and its last millisecond move together (the letter's rule).
+            if let Ok(d) = crate::validate::calendar_date(&c.due_date)
+                && let Some(moved) = d.checked_add_signed(chrono::Duration::days(days))
+                && let Some(next) = moved.succ_opt()
+            {
+                c.due_date = moved.format("%Y-%m-%d").to_string();
+                c.due = crate::calendar::start_of_day(next) - 1;
+            }
+        }
+        B::MeetingScheduled(h) | B::MeetingRescheduled(h) => {
+            later(&mut h.starts_at);
+            if let Some(end) = h.ends_at.as_mut() {
+                later(end);
+            }
+        }
+        B::MeetingItemAdded { deadline, .. } => {
+            if let Some(d) = deadline.as_mut() {
+                later(d);
+            }
+        }
+        // Listed one by one so that a kind added later must say whether it carries a time.
+        B::CaseDispatched { .. }
+        | B::CaseAccepted { .. }
+        | B::CaseNoted { .. }
+        | B::CaseReturned { .. }
+        | B::CaseTransferred { .. }
+        | B::CaseTransferredToOffice { .. }
+        | B::CaseOfficeAssigned { .. }
+        | B::ExtensionDecided { .. }
+        | B::CaseUrged { .. }
+        | B::CaseResolved { .. }
+        | B::CaseVisited { .. }
+        | B::CaseArchived { .. }
+        | B::CaseWithdrawn { .. }
+        | B::CaseLinked { .. }
+        | B::CaseSolvedOnSpot { .. }
+        | B::AttendeeAdded { .. }
+        | B::AttendeeSignedIn { .. }
+        | B::AttendeeRemoved { .. }
+        | B::AgendaItemAdded { .. }
+        | B::MinutesRecorded { .. }
+        | B::MinutesApproved { .. }
+        | B::MinutesAmended { .. }
+        | B::MeetingCaseOpened { .. }
+        | B::MeetingCaseLinked { .. }
+        | B::MeetingOfficeAssigned { .. }
+        // The wrong clock's own first time, kept as the trace wrote it.
+        | B::CaseTimesCorrected(_)
+        | B::MeetingTimesCorrected(_)
+        | B::UnitAdded { .. }
+        | B::FigureSettingsSet(_)
+        | B::FigureSettingsSetV2(_)
+        | B::CalendarDaySet { .. } => {}
     }
+    ev
 }
 
 /// How far the fold moves a case's pre-enrolment events: from its intake's own stamp to the
@@ -149,7 +147,7 @@ mod tests {
         // Received by the server seven years on, at 15:30 the same hour of a later day.
         let receipt = FILED + 2_553 * 86_400_000 + 330 * MIN;
         let shift = receipt_shift(&ev, Some(receipt));
-        let moved = ev.shifted(shift);
+        let moved = shifted(&ev, shift);
         assert_eq!(moved.hlc.wall_ms, receipt);
         let EventBody::CaseReceived(r) = &moved.body else {
             panic!("kind changed")
@@ -181,7 +179,7 @@ mod tests {
             office_name: "花园社区".into(),
         };
         let ev = event(FILED, EventBody::CommitmentIssued(Box::new(c)));
-        let moved = ev.shifted(10 * 86_400_000 + 5 * MIN);
+        let moved = shifted(&ev, 10 * 86_400_000 + 5 * MIN);
         let EventBody::CommitmentIssued(c) = &moved.body else {
             panic!("kind changed")
         };
@@ -222,7 +220,7 @@ mod tests {
                 resolve_due: i64::MAX - 1,
             },
         );
-        let moved = ev.shifted(i64::MAX);
+        let moved = shifted(&ev, i64::MAX);
         assert_eq!(moved.hlc.wall_ms, i64::MAX);
         let far_back = event(
             i64::MIN + 5,

@@ -1,7 +1,7 @@
 //! Administration: offices, enrolment codes, devices. The `jiesu-server admin` commands call
 //! these on the same storage the server uses (they may run while it serves).
 
-use jiesu_core::wire::Office;
+use jiesu_protocol::wire::Office;
 use rand::Rng;
 
 use crate::app::{hash, normalise_code};

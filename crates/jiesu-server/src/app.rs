@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
-use jiesu_core::wire::{
+use jiesu_protocol::wire::{
     EnrolRequest, EnrolResponse, FeedChanged, MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES,
     MAX_PULL_EVENTS, MAX_PUSH_EVENTS, Me, PushRequest, PushResponse, RawPullResponse,
 };
@@ -185,13 +185,13 @@ async fn uniform_errors(res: Response) -> Response {
     }
     use axum::http::StatusCode as S;
     let code = match status {
-        S::UNAUTHORIZED => jiesu_core::Code::Unauthorized,
-        S::FORBIDDEN => jiesu_core::Code::OutOfScope,
-        S::NOT_FOUND => jiesu_core::Code::NotFound,
-        S::PAYLOAD_TOO_LARGE => jiesu_core::Code::TooLarge,
-        S::TOO_MANY_REQUESTS => jiesu_core::Code::TooManyAttempts,
-        s if s.is_server_error() => jiesu_core::Code::Server,
-        _ => jiesu_core::Code::InvalidInput,
+        S::UNAUTHORIZED => jiesu_protocol::Code::Unauthorized,
+        S::FORBIDDEN => jiesu_protocol::Code::OutOfScope,
+        S::NOT_FOUND => jiesu_protocol::Code::NotFound,
+        S::PAYLOAD_TOO_LARGE => jiesu_protocol::Code::TooLarge,
+        S::TOO_MANY_REQUESTS => jiesu_protocol::Code::TooManyAttempts,
+        s if s.is_server_error() => jiesu_protocol::Code::Server,
+        _ => jiesu_protocol::Code::InvalidInput,
     };
     let message = status.canonical_reason().unwrap_or("refused").to_owned();
     let mut out = ApiError::with_status(status, code, message).into_response();
@@ -240,7 +240,11 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     } else {
         // 400 for a body that is not JSON, 422 for JSON of the wrong shape, 415 without the
         // JSON content type: axum's statuses, our body.
-        ApiError::with_status(e.status(), jiesu_core::Code::InvalidInput, e.body_text())
+        ApiError::with_status(
+            e.status(),
+            jiesu_protocol::Code::InvalidInput,
+            e.body_text(),
+        )
     }
 }
 
@@ -400,7 +404,7 @@ async fn push(
     }
     let mut named: Vec<&str> = vec![&d.office];
     for e in &req.events {
-        if let jiesu_core::EventBody::CaseTransferredToOffice { office, .. } = &e.body {
+        if let jiesu_protocol::EventBody::CaseTransferredToOffice { office, .. } = &e.body {
             named.push(office);
         }
     }

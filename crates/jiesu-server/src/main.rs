@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use jiesu_core::wire::{Office, OfficeKind};
+use jiesu_protocol::wire::{Office, OfficeKind};
 use jiesu_server::{AppState, Storage, admin, open_storage, router};
 use serde::Deserialize;
 
@@ -165,7 +165,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let offset = jiesu_core::env_clock_offset(chrono::Utc::now().timestamp_millis())?;
+    let offset = jiesu_protocol::hlc::env_clock_offset(chrono::Utc::now().timestamp_millis())?;
     CLOCK_OFFSET.get_or_init(|| offset.unwrap_or(0));
     let file = match &cli.settings.config {
         Some(path) => toml::from_str(&std::fs::read_to_string(path)?)

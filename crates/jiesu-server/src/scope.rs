@@ -16,15 +16,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-pub use jiesu_core::authority::Tree;
-use jiesu_core::event::CONFIG_STREAM;
-use jiesu_core::wire::{CLOCK_TOLERANCE_MS, UNENROLLED_OFFICE};
-use jiesu_core::{Aggregate, Event, EventBody};
+pub use jiesu_protocol::authority::Tree;
+use jiesu_protocol::event::CONFIG_STREAM;
+use jiesu_protocol::wire::{CLOCK_TOLERANCE_MS, UNENROLLED_OFFICE};
+use jiesu_protocol::{Aggregate, Event, EventBody};
 use sha2::Digest;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::storage::DeviceRecord;
+use jiesu_protocol::Refusal;
 
 /// Whether `office` may fetch a photo: it uploaded the bytes, or sees an uploader's work, or
 /// sees a case whose office uploaded them and refers to them (its holders, or an office above
@@ -92,19 +92,59 @@ pub fn digest(ev: &Event) -> Option<(String, String)> {
     Some((body, digest))
 }
 
+/// Why a push (or an enrolment) is refused whole; nothing was written. No HTTP here: which
+/// status each answers with is `error.rs`'s.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refused {
+    /// The PC's clock is ahead: `event`, the latest new one, is stamped `ahead_ms` after the
+    /// server's time `server_time`, further than [`CLOCK_TOLERANCE_MS`] allows.
+    #[error("event {event} is stamped {ahead_ms} ms after the server's time")]
+    ClockAhead {
+        /// The event stamped latest.
+        event: Uuid,
+        /// How far ahead of the server's clock.
+        ahead_ms: i64,
+        /// The server's time (ms).
+        server_time: i64,
+    },
+    /// An event the app could not have written, or one claiming what its writer has no
+    /// authority over: the protocol's own check, with the field or the rule.
+    #[error("event {event}: {refusal}")]
+    Event {
+        /// The event refused.
+        event: Uuid,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// The push contradicts itself or the log (an id reused with other content, a stream of
+    /// the wrong kind, a step for a stream nobody opened, an unknown office).
+    #[error("{0}")]
+    Invalid(String),
+    /// The push writes outside the device's reach (as another device or office, or on a case
+    /// its office does not see).
+    #[error("{0}")]
+    OutOfScope(String),
+    /// An enrolment for a device id that is enrolled and not revoked.
+    #[error("device {device} is enrolled: unenrol it or have it revoked first")]
+    DeviceEnrolled {
+        /// The device id.
+        device: String,
+    },
+}
+
 /// Decide every write of a push, or refuse it whole. Nothing is written on refusal.
 ///
-/// Each new event must be one the app could have written ([`jiesu_core::validate::event`]:
+/// Each new event must be one the app could have written ([`jiesu_protocol::validate::event`]:
 /// 422 with the event and the field), stamped no later than `now_ms` plus
 /// [`CLOCK_TOLERANCE_MS`] (422 `clock_ahead`), written by this device as its office, and
-/// claim only what [`jiesu_core::authority`] allows it (403).
+/// claim only what [`jiesu_protocol::authority`] allows it (403).
 pub fn plan(
     device: &DeviceRecord,
     events: &[Event],
     known: &Known,
     tree: &Tree,
     now_ms: i64,
-) -> Result<Vec<Step>, ApiError> {
+) -> Result<Vec<Step>, Refused> {
     // The clock first: a PC whose clock is ahead is told so, whatever else is wrong, and the
     // latest of its events says by how much.
     if let Some(ev) = events
@@ -112,24 +152,23 @@ pub fn plan(
         .filter(|e| !known.events.contains_key(&e.id))
         .max_by_key(|e| e.hlc.wall_ms)
         && ev.hlc.wall_ms > now_ms.saturating_add(CLOCK_TOLERANCE_MS)
-        && jiesu_core::validate::instant("hlc", ev.hlc.wall_ms).is_ok()
+        && jiesu_protocol::validate::instant("hlc", ev.hlc.wall_ms).is_ok()
     {
-        return Err(ApiError::clock_ahead(
-            ev.id,
-            ev.hlc.wall_ms - now_ms,
-            now_ms,
-        ));
+        return Err(Refused::ClockAhead {
+            event: ev.id,
+            ahead_ms: ev.hlc.wall_ms - now_ms,
+            server_time: now_ms,
+        });
     }
     let mut openers = known.openers.clone();
     let mut holders = known.holders.clone();
     let mut seen: HashMap<Uuid, String> = HashMap::new();
     let mut steps = Vec::with_capacity(events.len());
     for (index, ev) in events.iter().enumerate() {
-        let (body, dg) = digest(ev).ok_or_else(|| {
-            ApiError::invalid(format!("event {} cannot be stored as JSON", ev.id))
-        })?;
+        let (body, dg) = digest(ev)
+            .ok_or_else(|| Refused::Invalid(format!("event {} cannot be stored as JSON", ev.id)))?;
         let reused =
-            || ApiError::invalid(format!("event {} reuses an id with other content", ev.id));
+            || Refused::Invalid(format!("event {} reuses an id with other content", ev.id));
         if let Some((seq, received_ms, stored)) = known.events.get(&ev.id) {
             if *stored != dg {
                 return Err(reused());
@@ -148,16 +187,19 @@ pub fn plan(
             // The same event twice in one batch: stored once, acknowledged twice.
             continue;
         }
-        jiesu_core::validate::event(ev).map_err(|e| ApiError::invalid_event(ev.id, e))?;
+        jiesu_protocol::validate::event(ev).map_err(|refusal| Refused::Event {
+            event: ev.id,
+            refusal,
+        })?;
         // Author's office and device: a device writes only as itself.
         if ev.device != device.id {
-            return Err(ApiError::out_of_scope(format!(
+            return Err(Refused::OutOfScope(format!(
                 "event {} was written by another device",
                 ev.id
             )));
         }
         if ev.office != device.office && ev.office != UNENROLLED_OFFICE {
-            return Err(ApiError::out_of_scope(format!(
+            return Err(Refused::OutOfScope(format!(
                 "event {} names office {}, the device belongs to {}",
                 ev.id, ev.office, device.office
             )));
@@ -166,7 +208,7 @@ pub fn plan(
         let mut backfill = Vec::new();
         let feeds: Vec<String> = if ev.stream == CONFIG_STREAM {
             if ev.body.aggregate() != Aggregate::Config {
-                return Err(ApiError::invalid(format!(
+                return Err(Refused::Invalid(format!(
                     "event {} is not configuration",
                     ev.id
                 )));
@@ -176,13 +218,13 @@ pub fn plan(
             f
         } else {
             if Uuid::parse_str(&ev.stream).is_err() {
-                return Err(ApiError::invalid(format!(
+                return Err(Refused::Invalid(format!(
                     "event {} has a malformed stream",
                     ev.id
                 )));
             }
             if ev.body.aggregate() == Aggregate::Config {
-                return Err(ApiError::invalid(format!(
+                return Err(Refused::Invalid(format!(
                     "event {} is configuration",
                     ev.id
                 )));
@@ -190,7 +232,7 @@ pub fn plan(
             let h = holders.entry(ev.stream.clone()).or_default();
             if h.is_empty() {
                 if !ev.body.opens_stream() {
-                    return Err(ApiError::invalid(format!(
+                    return Err(Refused::Invalid(format!(
                         "event {} is for a case or meeting the server does not know",
                         ev.id
                     )));
@@ -201,12 +243,12 @@ pub fn plan(
             } else if ev.body.opens_stream() {
                 // A second intake on a stream would fold as a conflict everywhere; it is
                 // refused here so the log never holds it.
-                return Err(ApiError::invalid(format!(
+                return Err(Refused::Invalid(format!(
                     "event {} opens stream {}, which exists",
                     ev.id, ev.stream
                 )));
             } else if !tree.sees(&device.office, h) {
-                return Err(ApiError::out_of_scope(format!(
+                return Err(Refused::OutOfScope(format!(
                     "case {} belongs to another office",
                     ev.stream
                 )));
@@ -220,15 +262,23 @@ pub fn plan(
                 let filed_by = openers.get(&ev.stream).map_or("", String::as_str);
                 let mut claimed = ev.clone();
                 claimed.office = device.office.clone();
-                jiesu_core::authority::assignment(filed_by, &claimed)
-                    .map_err(|e| ApiError::invalid_event(ev.id, e))?;
+                jiesu_protocol::authority::assignment(filed_by, &claimed).map_err(|refusal| {
+                    Refused::Event {
+                        event: ev.id,
+                        refusal,
+                    }
+                })?;
             }
             if let EventBody::CaseTransferredToOffice { office, .. } = &ev.body {
                 if tree.get(office).is_none() {
-                    return Err(ApiError::invalid(format!("unknown office {office}")));
+                    return Err(Refused::Invalid(format!("unknown office {office}")));
                 }
-                jiesu_core::authority::transfer(tree, &device.office, office)
-                    .map_err(|e| ApiError::invalid_event(ev.id, e))?;
+                jiesu_protocol::authority::transfer(tree, &device.office, office).map_err(
+                    |refusal| Refused::Event {
+                        event: ev.id,
+                        refusal,
+                    },
+                )?;
                 if !h.contains(office) {
                     h.push(office.clone());
                     new_holders.push(office.clone());
@@ -262,7 +312,7 @@ pub fn receipts(
     events: &[Event],
     steps: &[Step],
     inserted: &HashMap<usize, (i64, i64)>,
-) -> Vec<jiesu_core::wire::Receipt> {
+) -> Vec<jiesu_protocol::wire::Receipt> {
     let mut by_id: HashMap<Uuid, (i64, i64)> = HashMap::new();
     for s in steps {
         match s {
@@ -283,11 +333,13 @@ pub fn receipts(
     events
         .iter()
         .filter_map(|e| {
-            by_id.get(&e.id).map(|(seq, at)| jiesu_core::wire::Receipt {
-                id: e.id,
-                seq: *seq,
-                received_ms: *at,
-            })
+            by_id
+                .get(&e.id)
+                .map(|(seq, at)| jiesu_protocol::wire::Receipt {
+                    id: e.id,
+                    seq: *seq,
+                    received_ms: *at,
+                })
         })
         .collect()
 }

@@ -110,7 +110,7 @@ result: string,
 visit: VisitResult | null, 
 /**
  * Every return visit, oldest first (the last is `visit`): which of them the figures
- * count is a setting ([`crate::figures::VisitRule`]). Absent from documents folded
+ * count is a setting ([`crate::event::VisitRule`]). Absent from documents folded
  * before it was kept; migration 11 folds those cases again.
  */
 visits: Array<VisitResult>, 

@@ -391,7 +391,7 @@ pub(super) fn fold_stream(rules: &FoldRules, events: Vec<Event>, shift: i64) -> 
             let moved = events
                 .into_iter()
                 .map(|e| match e.office == crate::wire::UNENROLLED_OFFICE {
-                    true => e.shifted(shift),
+                    true => crate::reclock::shifted(&e, shift),
                     false => e,
                 })
                 .collect();

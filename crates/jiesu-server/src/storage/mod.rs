@@ -24,10 +24,10 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use jiesu_core::Event;
-use jiesu_core::wire::{Office, RawPullResponse, Receipt};
+use jiesu_protocol::Event;
+use jiesu_protocol::wire::{Office, RawPullResponse, Receipt};
 
-use crate::error::ApiError;
+use crate::scope::Refused;
 use crate::scope::Tree;
 
 /// A device as the server knows it.
@@ -52,9 +52,9 @@ pub struct DeviceRecord {
 /// Why storage refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// A rule refused the request (already shaped for the wire).
-    #[error("{}", .0.body.message)]
-    Refused(ApiError),
+    /// A rule refused the request; `error.rs` gives it its status.
+    #[error("{0}")]
+    Refused(Refused),
     /// A named thing does not exist.
     #[error("not found: {0}")]
     NotFound(String),
@@ -66,9 +66,9 @@ pub enum StorageError {
     Backend(String),
 }
 
-impl From<ApiError> for StorageError {
-    fn from(e: ApiError) -> Self {
-        StorageError::Refused(e)
+impl From<Refused> for StorageError {
+    fn from(r: Refused) -> Self {
+        StorageError::Refused(r)
     }
 }
 
@@ -156,8 +156,8 @@ pub struct PhotoScope {
 pub(crate) fn assigns_office(ev: &Event) -> bool {
     matches!(
         ev.body,
-        jiesu_core::EventBody::CaseOfficeAssigned { .. }
-            | jiesu_core::EventBody::MeetingOfficeAssigned { .. }
+        jiesu_protocol::EventBody::CaseOfficeAssigned { .. }
+            | jiesu_protocol::EventBody::MeetingOfficeAssigned { .. }
     )
 }
 
@@ -169,7 +169,7 @@ pub fn check_new_office(office: &Office, existing: &[Office]) -> Result<()> {
             .id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && office.id != jiesu_core::wire::UNENROLLED_OFFICE;
+        && office.id != jiesu_protocol::wire::UNENROLLED_OFFICE;
     if !id_ok {
         return Err(StorageError::Conflict(format!(
             "office id '{}' must be 1-64 letters, digits, - or _ (and not 'local')",
@@ -189,7 +189,7 @@ pub fn check_new_office(office: &Office, existing: &[Office]) -> Result<()> {
         )));
     }
     match (&office.parent, office.kind) {
-        (None, jiesu_core::wire::OfficeKind::District) => Ok(()),
+        (None, jiesu_protocol::wire::OfficeKind::District) => Ok(()),
         (None, _) => Err(StorageError::Conflict(
             "only a district has no parent".into(),
         )),
@@ -250,7 +250,9 @@ pub(crate) fn decide_enrolment(
         return Ok(None);
     };
     if facts.live {
-        return Err(device_enrolled(device));
+        return Err(StorageError::Refused(Refused::DeviceEnrolled {
+            device: device.to_owned(),
+        }));
     }
     let tag = facts
         .tag
@@ -258,18 +260,7 @@ pub(crate) fn decide_enrolment(
     Ok(Some((office, tag)))
 }
 
-/// Enrolment refused: the device is enrolled and not revoked.
-fn device_enrolled(device: &str) -> StorageError {
-    let mut e = ApiError::with_status(
-        axum::http::StatusCode::CONFLICT,
-        jiesu_core::Code::InvalidInput,
-        format!("device {device} is enrolled: unenrol it or have it revoked first"),
-    );
-    e.body.params = serde_json::json!({ "reason": jiesu_core::Reason::DeviceEnrolled });
-    StorageError::Refused(e)
-}
-
-pub(crate) fn parse_kind(s: &str) -> Result<jiesu_core::wire::OfficeKind> {
+pub(crate) fn parse_kind(s: &str) -> Result<jiesu_protocol::wire::OfficeKind> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| StorageError::Backend(format!("stored office kind '{s}'")))
 }
@@ -299,7 +290,7 @@ mod tests {
     fn a_live_device_is_not_enrolled_again() {
         assert!(matches!(
             decide_enrolment(facts(true, true, Some("AB"), 3), "d"),
-            Err(StorageError::Refused(_))
+            Err(StorageError::Refused(Refused::DeviceEnrolled { .. }))
         ));
     }
 

@@ -4,7 +4,7 @@
 //! nothing, or an exact count after the page's last position — once the office's newest
 //! position (its head) is known. The backends run the queries; the decisions are here.
 
-use jiesu_core::wire::{Pulled, RawPullResponse};
+use jiesu_protocol::wire::{Pulled, RawPullResponse};
 use serde_json::value::RawValue;
 
 use super::{Result, StorageError};

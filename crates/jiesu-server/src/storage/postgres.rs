@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use jiesu_core::Event;
-use jiesu_core::wire::{Office, RawPullResponse};
+use jiesu_protocol::Event;
+use jiesu_protocol::wire::{Office, RawPullResponse};
 use tokio_postgres::NoTls;
 
 use super::page::{Page, Remaining};

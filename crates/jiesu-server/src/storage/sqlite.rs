@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use jiesu_core::Event;
-use jiesu_core::wire::{Office, RawPullResponse};
+use jiesu_protocol::Event;
+use jiesu_protocol::wire::{Office, RawPullResponse};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
@@ -135,9 +135,9 @@ impl SqliteStorage {
     /// Open (creating and migrating) `dir/jiesu-server.db`.
     pub fn open(dir: &Path) -> Result<SqliteStorage> {
         // Every office's residents and the devices' credential hashes: the owner's alone.
-        jiesu_core::private::dir(dir).map_err(backend)?;
+        jiesu_protocol::private::dir(dir).map_err(backend)?;
         let path = dir.join("jiesu-server.db");
-        jiesu_core::private::database(&path).map_err(backend)?;
+        jiesu_protocol::private::database(&path).map_err(backend)?;
         let mut writer = open(&path)?;
         Migrations::new(MIGRATIONS.iter().map(|s| M::up(s)).collect())
             .to_latest(&mut writer)
@@ -145,7 +145,7 @@ impl SqliteStorage {
         let readers = (0..4)
             .map(|_| open(&path).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
-        jiesu_core::private::database(&path).map_err(backend)?;
+        jiesu_protocol::private::database(&path).map_err(backend)?;
         Ok(SqliteStorage {
             writer: Mutex::new(writer),
             readers,

@@ -33,7 +33,7 @@ pub const MAX_DRIFT_MS: i64 = 2 * CLOCK_TOLERANCE_MS;
 /// How far ahead of the server's clock an event's timestamp may be: five minutes covers a PC
 /// whose clock the server has corrected and that drifted since, or one a few minutes fast
 /// that never synced. An event stamped later is refused (`clock_ahead`) and its PC told by
-/// how much; its app re-stamps what never left it ([`crate::Store::restamp_future_work`]).
+/// how much; its app re-stamps what never left it (`jiesu_core::Store::restamp_future_work`).
 pub const CLOCK_TOLERANCE_MS: i64 = 5 * 60_000;
 
 impl Hlc {
@@ -207,7 +207,7 @@ pub fn parse_instant(text: &str) -> Option<i64> {
             let t = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
                 .iter()
                 .find_map(|f| chrono::NaiveDateTime::parse_from_str(&civil, f).ok())?;
-            crate::calendar::cst()
+            crate::time::cst()
                 .from_local_datetime(&t)
                 .single()?
                 .timestamp_millis()

@@ -1,6 +1,6 @@
 //! The payloads' own types: what the log stores for the steps that carry more than a few
 //! fields, and the kinds they name. The forms and views the window uses
-//! ([`crate::NewCase`], [`crate::MeetingInfo`], [`crate::figures::FigureSettings`]) convert to
+//! (`jiesu_core::NewCase`, `jiesu_core::MeetingInfo`, `jiesu_core::figures::FigureSettings`) convert to
 //! and from them where they are defined, so a change to a form never changes a stored byte; a
 //! change here is a new version (see the golden fixtures, `tests/it/fixtures.rs`). Nothing
 //! here depends on the forms, the folds or the figures: the log's format stands on its own.
@@ -178,26 +178,6 @@ impl From<FigureRules> for FigureRulesV2 {
     }
 }
 
-/// `From` both ways between a stored type and the form or view of the same fields: the field
-/// list is written once, and a field added to one side and not the other does not compile.
-macro_rules! same_fields {
-    ($stored:ident, $form:ident { $($field:ident),+ $(,)? }) => {
-        impl From<$form> for $stored {
-            fn from(f: $form) -> $stored {
-                let $form { $($field),+ } = f;
-                $stored { $($field),+ }
-            }
-        }
-        impl From<$stored> for $form {
-            fn from(s: $stored) -> $form {
-                let $stored { $($field),+ } = s;
-                $form { $($field),+ }
-            }
-        }
-    };
-}
-pub(crate) use same_fields;
-
 /// The kinds of meeting a community office runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -273,7 +253,7 @@ pub enum VisitRule {
 
 /// A weight as JSON: JSON has no NaN or infinity, and serde_json would write `null`, which no
 /// replica could read back; such a value is an error, not a stored event.
-pub(crate) fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+pub fn finite<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     if v.is_finite() {
         s.serialize_f64(*v)
     } else {

@@ -2,7 +2,7 @@
 //!
 //! These are plain serde types: the core knows no HTTP. `jiesu-server` serves them under
 //! `/v1/…` and `jiesu-sync` sends them; both depend on this module, so neither side has a
-//! hand-copied struct. Errors on the wire are [`crate::WireError`] (`{code, message, params}`).
+//! hand-copied struct. Errors on the wire are [`crate::error::WireError`] (`{code, message, params}`).
 //!
 //! The protocol in one paragraph: a device **enrols** with a one-time code and receives a
 //! credential. It **pushes** the events it wrote that the server has not acknowledged, oldest

@@ -129,7 +129,7 @@ impl CaseState {
     }
 }
 
-/// What a user can do to a case. The state machine in [`crate::workflow`] says when.
+/// What a user can do to a case. The state machine in `jiesu_core::workflow` says when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
@@ -516,7 +516,7 @@ pub struct Case {
     /// The last return visit.
     pub visit: Option<VisitResult>,
     /// Every return visit, oldest first (the last is `visit`): which of them the figures
-    /// count is a setting ([`crate::figures::VisitRule`]). Absent from documents folded
+    /// count is a setting ([`crate::event::VisitRule`]). Absent from documents folded
     /// before it was kept; migration 11 folds those cases again.
     #[serde(default)]
     pub visits: Vec<VisitResult>,

@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::{Error, Result};
+use crate::error::{Refusal, Result};
 use crate::event::{Event, EventBody};
 use crate::wire::{Office, OfficeKind, UNENROLLED_OFFICE};
 
@@ -122,8 +122,8 @@ fn kind_rank(k: OfficeKind) -> u8 {
     }
 }
 
-fn refused(why: String) -> Error {
-    Error::NoAuthority { why }
+fn refused(why: String) -> Refusal {
+    Refusal::NoAuthority { why }
 }
 
 /// An office assignment (`case_office_assigned`, `meeting_office_assigned`) on a stream filed

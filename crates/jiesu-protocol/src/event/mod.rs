@@ -20,10 +20,10 @@ use uuid::Uuid;
 use crate::hlc::Hlc;
 use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
 
-pub(crate) mod payload;
+mod payload;
 pub use payload::{
     AttendeeRole, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader, MeetingKind,
-    Received, TimesCorrected, VisitRule,
+    Received, TimesCorrected, VisitRule, finite,
 };
 
 /// The stream that holds office configuration (units, calendar edits).
@@ -296,7 +296,7 @@ pub enum EventBody {
         office_name: String,
     },
     /// 时间校正 on a case: steps this device wrote while its clock was ahead, never sent
-    /// anywhere, were stamped again by the server's clock ([`crate::Store::restamp_future_work`]).
+    /// anywhere, were stamped again by the server's clock (`jiesu_core::Store::restamp_future_work`).
     /// Written after them, so every office sees that their times were corrected and by how much.
     CaseTimesCorrected(TimesCorrected),
     /// 时间校正 on a meeting (as [`EventBody::CaseTimesCorrected`]).
