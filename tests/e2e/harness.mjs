@@ -259,12 +259,33 @@ export class Ui {
     )
     await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', opt)
     await this.d.wait(until.elementIsVisible(opt), 5000)
-    await opt.click()
+    // The dropdown opens with a transition: a click while the option still moves can land
+    // beside it and the dropdown stays open (seen once in CI). Click once it stands still, and
+    // once more if the dropdown is still open (choosing the same option again changes nothing).
+    // (Read in the page: WebKit's WebDriver refuses an element's rect while it animates.)
+    const at = () =>
+      this.d.executeScript('const r = arguments[0].getBoundingClientRect(); return `${r.x},${r.y}`', opt)
+    await this.d.wait(async () => {
+      const a = await at()
+      await this.d.sleep(80)
+      return a === (await at())
+    }, 5000)
     // The dropdown fades out over whatever lies below it; wait until it is gone (a removed
     // option is gone too).
-    await this.d.wait(until.elementIsNotVisible(opt), 5000).catch((e) => {
-      if (e.name !== 'StaleElementReferenceError') throw e
-    })
+    const closed = (ms) =>
+      this.d.wait(until.elementIsNotVisible(opt), ms).then(
+        () => true,
+        (e) => {
+          if (e.name === 'StaleElementReferenceError') return true
+          if (e.name === 'TimeoutError') return false
+          throw e
+        },
+      )
+    await opt.click()
+    if (!(await closed(2500))) {
+      await opt.click()
+      if (!(await closed(5000))) throw new Error(`the ${testid} dropdown stays open after choosing ${label}`)
+    }
   }
   /** Type into a filterable el-cascader and pick the first suggestion containing `label`. */
   async cascade(testid, query, label) {
