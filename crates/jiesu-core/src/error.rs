@@ -59,6 +59,20 @@ pub enum Error {
         /// Which rule, in English (the timeline shows it beside the event).
         why: String,
     },
+    /// Nobody is signed in, or the session ended after the idle time.
+    #[error("sign in first")]
+    SignInRequired,
+    /// The role may not do this (see [`crate::access`]).
+    #[error("a {role} account may not {action}")]
+    Forbidden {
+        /// The signed-in account's role (snake_case).
+        role: String,
+        /// The refused event kind or command.
+        action: String,
+    },
+    /// Wrong login or password (deliberately not saying which).
+    #[error("wrong login or password")]
+    SignInFailed,
     /// SQLite failed.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -92,6 +106,9 @@ impl Error {
             Error::MinutesLocked { .. } => Code::MinutesLocked,
             Error::NotFacilitator { .. } => Code::NotFacilitator,
             Error::NoAuthority { .. } => Code::OutOfScope,
+            Error::SignInRequired => Code::SignInRequired,
+            Error::Forbidden { .. } => Code::Forbidden,
+            Error::SignInFailed => Code::SignInFailed,
             Error::Sqlite(_) | Error::Migration(_) | Error::Io(_) | Error::Json(_) => Code::Storage,
         }
     }
@@ -112,6 +129,9 @@ impl Error {
                 serde_json::json!({ "facilitator": facilitator })
             }
             Error::NoAuthority { why } => serde_json::json!({ "why": why }),
+            Error::Forbidden { role, action } => {
+                serde_json::json!({ "role": role, "action": action })
+            }
             _ => serde_json::json!({}),
         };
         WireError {

@@ -10,6 +10,7 @@
 //! [`validate`]), with [`catalog`] and [`private`] — is the `jiesu-protocol` crate's, named here
 //! as the core's own modules so that the server can build on it without the rest.
 //!
+//! - [`access`]: roles and the one table of what each may do; sessions; password hashes.
 //! - [`workflow`]: the one state machine; [`workflow::apply`] validates and folds.
 //! - [`meeting`]: meetings and their minutes (draft → approved and locked), folded likewise.
 //! - [`store`]: [`Store`], the only writer — commands, replication, projections, queries.
@@ -43,6 +44,7 @@ macro_rules! same_fields {
 }
 pub(crate) use same_fields;
 
+pub mod access;
 pub mod api;
 pub mod calendar;
 pub mod deadline;

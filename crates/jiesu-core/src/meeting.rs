@@ -511,6 +511,7 @@ mod tests {
                 counter: 0,
             },
             author: author.into(),
+            account: None,
             device: "d".into(),
             office: "hm".into(),
             body,

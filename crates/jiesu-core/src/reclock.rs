@@ -73,6 +73,12 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
         | B::CaseWithdrawn { .. }
         | B::CaseLinked { .. }
         | B::CaseSolvedOnSpot { .. }
+        | B::AccountAdded { .. }
+        | B::AccountRoleSet { .. }
+        | B::AccountRemoved { .. }
+        | B::PasswordSet { .. }
+        | B::SignedIn {}
+        | B::SignedOut { .. }
         | B::AttendeeAdded { .. }
         | B::AttendeeSignedIn { .. }
         | B::AttendeeRemoved { .. }
@@ -124,6 +130,7 @@ mod tests {
                 counter: 0,
             },
             author: "张".into(),
+            account: None,
             device: "d".into(),
             office: crate::wire::UNENROLLED_OFFICE.into(),
             body,

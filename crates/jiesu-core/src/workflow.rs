@@ -317,6 +317,7 @@ mod tests {
                 counter: 0,
             },
             author: "t".into(),
+            account: None,
             device: "d".into(),
             office: "o".into(),
             body,

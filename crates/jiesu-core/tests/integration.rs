@@ -1,6 +1,7 @@
 //! One integration-test binary for jiesu-core, a module per theme.
 
 mod it {
+    mod accounts;
     mod clocks;
     pub mod common;
     mod convergence;

@@ -233,6 +233,7 @@ mod tests {
             stream: uuid::Uuid::now_v7().to_string(),
             hlc: Hlc::ZERO,
             author: "t".into(),
+            account: None,
             device: device.into(),
             office: office.into(),
             body,

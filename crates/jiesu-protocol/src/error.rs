@@ -46,6 +46,13 @@ pub enum Code {
     /// Sync: events stamped later than the server's clock allows: this PC's clock is ahead.
     /// `params`: `ahead_ms` (how far the latest is ahead of the server), `server_time`.
     ClockAhead,
+    /// Nobody is signed in (or the PC locked itself after the idle time): sign in first.
+    SignInRequired,
+    /// The signed-in account's role may not do this; nothing was written.
+    /// `params`: `role`, `action` (an event kind or a command).
+    Forbidden,
+    /// Sign-in failed: the login or the password is wrong (which one is not said).
+    SignInFailed,
 }
 
 /// Why an event (or a form about to become one) is refused by the format's checks.
@@ -187,6 +194,12 @@ pub enum Reason {
     /// moves the deadline first.
     #[error("later than the case's deadline: extend the deadline first")]
     AfterDeadline,
+    /// The change would leave the office without an administrator.
+    #[error("the office's last administrator cannot be removed or demoted")]
+    LastAdmin,
+    /// A password shorter than 8 characters.
+    #[error("at least 8 characters")]
+    PasswordTooShort,
     /// A meeting of another kind (a visitor capture outside a reception day).
     #[error("not possible for this kind of meeting")]
     WrongMeetingKind,

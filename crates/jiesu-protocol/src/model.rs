@@ -47,6 +47,23 @@ impl Channel {
     ];
 }
 
+/// What an account may do at its office (see `jiesu_core::access` for the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub enum Role {
+    /// 管理员: accounts, settings, enrolment, and everything a worker and a host do.
+    Admin,
+    /// 社区工作者: cases, from intake to archive, and reception-day sign-ins.
+    Worker,
+    /// 议事主持人: meetings and their minutes, and the cases a meeting opens.
+    Host,
+    /// 查看: reads everything, writes nothing (a leader, an inspector).
+    Viewer,
+}
+
 /// How fast the case must move; selects the deadline policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]

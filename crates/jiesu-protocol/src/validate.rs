@@ -74,6 +74,20 @@ pub fn code(field: &'static str, s: &str) -> Result<()> {
     Ok(())
 }
 
+/// A sign-in name: 1 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit. Narrow on
+/// purpose: it is typed on a keyboard at a login screen, compared exactly, and shown in logs.
+pub fn login(s: &str) -> Result<()> {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
+    if s.is_empty()
+        || s.len() > 32
+        || !s.chars().all(ok)
+        || !s.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return Err(Refusal::invalid("login", Reason::Malformed));
+    }
+    Ok(())
+}
+
 /// An instant a clock, a deadline or a meeting can name.
 pub fn instant(field: &'static str, ms: i64) -> Result<()> {
     if (EARLIEST_MS..LATEST_MS).contains(&ms) {
@@ -349,6 +363,21 @@ fn body(ev: &Event) -> Result<()> {
             stored_text("name", n, true, 60)?;
             name("name", n, true)
         }
+        B::AccountAdded {
+            login: l, name: n, ..
+        } => {
+            login(l)?;
+            name("name", n, true)
+        }
+        B::AccountRoleSet { .. }
+        | B::AccountRemoved { .. }
+        | B::PasswordSet { .. }
+        | B::SignedOut { .. } => Ok(()),
+        // Only an account signs in: the envelope says which.
+        B::SignedIn {} => match ev.account {
+            Some(_) => Ok(()),
+            None => Err(Refusal::invalid("account", Reason::Required)),
+        },
         B::CalendarDaySet { date, .. } => calendar_date(date).map(|_| ()),
         B::FigureSettingsSet(s) => figure_rules(&FigureRulesV2::from((**s).clone())),
         B::FigureSettingsSetV2(s) => figure_rules(s),
@@ -373,10 +402,53 @@ mod tests {
                 counter: 0,
             },
             author: "李书记".into(),
+            account: None,
             device: "4f1c0f0e-7b55-4b8e-9d43-000000000000".into(),
             office: "hm".into(),
             body,
         }
+    }
+
+    #[test]
+    fn account_events_name_a_typable_login_and_a_sign_in_names_its_account() {
+        let now = at(2026);
+        let added = |login: &str| {
+            ev(
+                CONFIG_STREAM,
+                now,
+                EventBody::AccountAdded {
+                    account: uuid::Uuid::nil(),
+                    login: login.into(),
+                    name: "李书记".into(),
+                    role: crate::model::Role::Admin,
+                },
+            )
+        };
+        assert!(event(&added("li.shuji")).is_ok());
+        for bad in ["", "Li", "li shuji", "-li", "李", "l\u{0}", &"x".repeat(33)] {
+            assert_eq!(
+                event(&added(bad)),
+                Err(Refusal::invalid("login", Reason::Malformed)),
+                "{bad:?}"
+            );
+        }
+        let mut signed_in = ev(CONFIG_STREAM, now, EventBody::SignedIn {});
+        assert_eq!(
+            event(&signed_in),
+            Err(Refusal::invalid("account", Reason::Required))
+        );
+        signed_in.account = Some(uuid::Uuid::nil());
+        assert!(event(&signed_in).is_ok());
+        // An account's events are configuration: never on a case's stream.
+        let on_a_case = ev(
+            &uuid::Uuid::nil().to_string(),
+            now,
+            EventBody::SignedOut { idle: true },
+        );
+        assert_eq!(
+            event(&on_a_case),
+            Err(Refusal::invalid("stream", Reason::Malformed))
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub async fn enrol(
     device_name: String,
 ) -> Result<SyncStatus, WireError> {
     let device = {
-        let s = lock(store);
+        let mut s = lock(store);
         s.check_can_enrol(server_url).map_err(core)?;
         s.identity().device.clone()
     };

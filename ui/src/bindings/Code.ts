@@ -3,4 +3,4 @@
 /**
  * What went wrong, as a consumer needs to tell it apart.
  */
-export type Code = "invalid_input" | "action_not_allowed" | "deadline_passed" | "not_found" | "storage" | "unauthorized" | "out_of_scope" | "too_large" | "offline" | "server" | "minutes_locked" | "not_facilitator" | "too_many_attempts" | "clock_ahead";
+export type Code = "invalid_input" | "action_not_allowed" | "deadline_passed" | "not_found" | "storage" | "unauthorized" | "out_of_scope" | "too_large" | "offline" | "server" | "minutes_locked" | "not_facilitator" | "too_many_attempts" | "clock_ahead" | "sign_in_required" | "forbidden" | "sign_in_failed";

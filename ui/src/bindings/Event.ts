@@ -19,9 +19,15 @@ stream: string,
  */
 hlc: Hlc, 
 /**
- * Who did it (user name).
+ * Who did it: the account's display name at the time (a typed name before accounts).
  */
 author: string, 
+/**
+ * The account that did it; absent on events written before accounts existed, and on
+ * what a store without accounts writes. Left out of the JSON when absent, so an older
+ * event's canonical form (and its digest on the server) never changes.
+ */
+account?: string, 
 /**
  * From which device.
  */

@@ -8,6 +8,7 @@ import type { LinkKind } from "./LinkKind";
 import type { MeetingHeader } from "./MeetingHeader";
 import type { Outcome } from "./Outcome";
 import type { Received } from "./Received";
+import type { Role } from "./Role";
 import type { Satisfaction } from "./Satisfaction";
 import type { TimesCorrected } from "./TimesCorrected";
 
@@ -274,7 +275,43 @@ code: string,
 /**
  * Display name.
  */
-name: string, } } | { "kind": "figure_settings_set", "payload": FigureRules } | { "kind": "figure_settings_set_v2", "payload": FigureRulesV2 } | { "kind": "calendar_day_set", "payload": { 
+name: string, } } | { "kind": "figure_settings_set", "payload": FigureRules } | { "kind": "figure_settings_set_v2", "payload": FigureRulesV2 } | { "kind": "account_added", "payload": { 
+/**
+ * Stable id: what events name as their `account`.
+ */
+account: string, 
+/**
+ * What is typed at sign-in (lower-case letters, digits, `.`, `_`, `-`).
+ */
+login: string, 
+/**
+ * Display name, shown on every step the account takes.
+ */
+name: string, 
+/**
+ * What it may do.
+ */
+role: Role, } } | { "kind": "account_role_set", "payload": { 
+/**
+ * The account.
+ */
+account: string, 
+/**
+ * Its role from now on.
+ */
+role: Role, } } | { "kind": "account_removed", "payload": { 
+/**
+ * The account.
+ */
+account: string, } } | { "kind": "password_set", "payload": { 
+/**
+ * The account whose password changed.
+ */
+account: string, } } | { "kind": "signed_in", "payload": Record<symbol, never> } | { "kind": "signed_out", "payload": { 
+/**
+ * Locked by the idle timer, not by the user.
+ */
+idle: boolean, } } | { "kind": "calendar_day_set", "payload": { 
 /**
  * `YYYY-MM-DD`.
  */

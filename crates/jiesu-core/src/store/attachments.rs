@@ -4,7 +4,8 @@ use super::*;
 
 impl Store {
     /// Store a photo beside the database; returns the reference intake puts in the case.
-    pub fn save_attachment(&self, name: &str, bytes: &[u8]) -> Result<Attachment> {
+    pub fn save_attachment(&mut self, name: &str, bytes: &[u8]) -> Result<Attachment> {
+        self.check(crate::access::Act::AttachPhotos)?;
         let name: String = name
             .chars()
             .filter(|c| !c.is_control() && *c != '/' && *c != '\\')

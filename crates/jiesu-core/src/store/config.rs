@@ -85,14 +85,29 @@ impl Here {
 pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;
-         DELETE FROM event_conflicts WHERE stream = 'config';",
+         DELETE FROM accounts; DELETE FROM event_conflicts WHERE stream = 'config';",
     )?;
     let here = Here::load(tx)?;
+    let events = stream_events(tx, CONFIG_STREAM)?;
+    let mut enrolled = accounts::enrolled_devices(&events);
+    if here.office != crate::wire::UNENROLLED_OFFICE {
+        enrolled.insert(here.device.clone(), here.office.clone());
+    }
     // Per setting, the rank of the office whose value stands (0: this office).
     let mut standing: HashMap<String, usize> = HashMap::new();
-    for ev in stream_events(tx, CONFIG_STREAM)? {
+    for ev in events {
         if let Err(e) = crate::validate::event(&ev) {
             record_conflict(tx, &ev, &e.to_string())?;
+            continue;
+        }
+        // Accounts count per office, under the roles, whichever office folds them: a street
+        // keeps its communities' accounts to name who did what.
+        if accounts::is_account_event(&ev.body) {
+            let owner = accounts::owner(&ev, &enrolled);
+            match accounts::judge(tx, &owner, &ev)? {
+                Some(why) => record_conflict(tx, &ev, &why)?,
+                None => accounts::apply_account(tx, &owner, &ev)?,
+            }
             continue;
         }
         let Some(rank) = config_rank(&here.tree, &here.office, &here.device, &ev) else {

@@ -7,7 +7,7 @@ macro_rules! insert_event_sql {
     ($on_conflict:literal) => {
         concat!(
             "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, ",
-            "device, office) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "device, office, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             $on_conflict
         )
     };
@@ -18,7 +18,8 @@ impl Store {
     /// with each one's position. The sync client pushes from here.
     pub fn events_after(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office
+            "SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office,
+                    account
              FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after_seq, limit], |r| {
@@ -62,7 +63,7 @@ impl Store {
     pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office, c.reason, r.received_ms
+                    e.device, e.office, e.account, c.reason, r.received_ms
              FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
                   LEFT JOIN receipts r ON r.event_seq = e.seq
              WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
@@ -70,8 +71,8 @@ impl Store {
         let rows = stmt.query_map([stream], |r| {
             Ok((
                 row_event(r, 1)?,
-                r.get::<_, Option<String>>(10)?,
-                r.get::<_, Option<i64>>(11)?,
+                r.get::<_, Option<String>>(11)?,
+                r.get::<_, Option<i64>>(12)?,
             ))
         })?;
         let mut timeline = Vec::new();
@@ -163,7 +164,8 @@ pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<us
         ev.hlc.counter,
         ev.author,
         ev.device,
-        ev.office
+        ev.office,
+        ev.account.map(|a| a.to_string())
     ])?)
 }
 
@@ -182,6 +184,13 @@ pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Re
             author: r.get(at + 6)?,
             device: r.get(at + 7)?,
             office: r.get(at + 8)?,
+            account: match r.get::<_, Option<String>>(at + 9)? {
+                Some(a) => Some(
+                    Uuid::parse_str(&a)
+                        .map_err(|_| Error::invalid("account", Reason::Malformed))?,
+                ),
+                None => None,
+            },
             body: EventBody::from_columns(&kind, &payload)?,
         })
     })())

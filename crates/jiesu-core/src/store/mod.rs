@@ -21,6 +21,7 @@
 //! search; `desk` and `figures` the desk and the figures; `sync` what sync needs; `restamp`
 //! work stamped by a clock that was ahead; `schema` the migrations.
 
+mod accounts;
 mod attachments;
 mod case_rows;
 mod cases;
@@ -98,6 +99,8 @@ pub struct Store {
     /// A second, read-only connection to the same file, opened on first use: the figures
     /// read half a period on it in another thread (see `store/figures.rs`).
     reader: std::sync::Mutex<Option<Connection>>,
+    /// Who is signed in (see `accounts`).
+    sign_in: accounts::SignIn,
 }
 
 /// The database file's name inside the data directory.
@@ -189,6 +192,7 @@ impl Store {
             dense_search: DENSE_SEARCH,
             device_tag: None,
             reader: std::sync::Mutex::new(None),
+            sign_in: accounts::SignIn::default(),
         };
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
@@ -297,7 +301,18 @@ impl Store {
     }
 
     /// Act as another user from now on (a shared office PC changes hands).
+    /// Refused once accounts are in force: then the signed-in account is the author, and
+    /// the PC changes hands by signing out and in.
     pub fn act_as(&mut self, author: &str) -> Result<()> {
+        if self.enforced()? {
+            return Err(Error::Forbidden {
+                role: self
+                    .session()
+                    .map(|s| enum_name(&s.role))
+                    .unwrap_or_default(),
+                action: "act_as".into(),
+            });
+        }
         let office = self.identity.office.clone();
         let name = self.identity.office_name.clone();
         self.set_identity(&office, &name, author)
@@ -329,7 +344,11 @@ impl Store {
     /// A new event of this replica on `stream`. It sorts after everything the stream holds
     /// (a step must fold after the state it was taken on), even an event from a clock so far
     /// ahead that the replica's own clock did not follow it (`Hlc::observe`).
+    ///
+    /// Every event this replica writes is made here, so this is where the role is checked
+    /// ([`crate::access`]): a refused step is refused before anything is stamped or written.
     fn new_event(&mut self, stream: String, body: EventBody) -> Result<Event> {
+        self.check_write(body.kind())?;
         let latest: Option<Hlc> = self
             .conn
             .prepare_cached(
@@ -357,6 +376,7 @@ impl Store {
             stream,
             hlc,
             author: self.identity.author.clone(),
+            account: self.sign_in.session.as_ref().map(|s| s.account),
             device: self.identity.device.clone(),
             office: self.identity.office.clone(),
             body,

@@ -96,7 +96,7 @@ impl Store {
         {
             let mut stmt = self.conn.prepare(
                 "SELECT 0, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter,
-                        e.author, e.device, e.office
+                        e.author, e.device, e.office, e.account
                  FROM events e
                  WHERE e.device = ?1 AND e.seq > ?2
                    AND (e.hlc_wall > ?3 OR (e.hlc_wall = ?3 AND e.hlc_counter >= ?4))

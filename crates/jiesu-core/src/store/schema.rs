@@ -464,6 +464,26 @@ INSERT OR IGNORE INTO dirty_streams (stream)
 SELECT stream FROM events WHERE kind = 'case_visited' GROUP BY stream HAVING count(*) > 1;
 "#
     ),
+    // v12: accounts (`crate::access`). Each event names the account that wrote it (NULL for
+    // those written before accounts); `accounts` is the fold of the account events per office
+    // (`owner`: the office id, or `device:<id>` for an unenrolled device's); `credentials`
+    // holds this PC's Argon2id password hashes, which never leave it.
+    r#"
+ALTER TABLE events ADD COLUMN account TEXT;
+CREATE TABLE accounts (
+    owner  TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    login  TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    role   TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    PRIMARY KEY (owner, id)
+) STRICT;
+CREATE TABLE credentials (
+    account TEXT PRIMARY KEY,
+    phc     TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The migration set.

@@ -84,7 +84,8 @@ impl Store {
     }
 
     /// Check that enrolling is allowed before a code is spent on it.
-    pub fn check_can_enrol(&self, server_url: &str) -> Result<()> {
+    pub fn check_can_enrol(&mut self, server_url: &str) -> Result<()> {
+        self.check(crate::access::Act::ManageSync)?;
         if self.enrolment()?.is_some() {
             return Err(Error::invalid("server_url", Reason::AlreadyEnrolled));
         }
@@ -105,6 +106,7 @@ impl Store {
     /// written before keep their office ([`crate::wire::UNENROLLED_OFFICE`]); the server
     /// files them under this office when they are pushed.
     pub fn enrol(&mut self, server_url: &str, answer: &EnrolResponse) -> Result<()> {
+        self.check(crate::access::Act::ManageSync)?;
         self.check_can_enrol(server_url)?;
         let enrolment = Enrolment {
             server_url: server_url.trim().trim_end_matches('/').to_owned(),
@@ -204,6 +206,7 @@ impl Store {
     /// [`PendingRevoke`] until the server has been told, which works offline. Returns how many
     /// events had not been uploaded (the window warns before calling this).
     pub fn unenrol(&mut self) -> Result<u32> {
+        self.check(crate::access::Act::ManageSync)?;
         let Some(enrolment) = self.enrolment()? else {
             return Err(Error::invalid("server_url", Reason::NotEnrolled));
         };
@@ -322,7 +325,7 @@ impl Store {
     pub fn outbox(&self, limit: u32) -> Result<Vec<Event>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office
+                    e.device, e.office, e.account
              FROM events e
              WHERE e.seq > ?1 AND e.device = ?2
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)

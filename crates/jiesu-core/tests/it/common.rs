@@ -159,6 +159,7 @@ pub fn forged(stream: &str, wall_ms: i64, office: &str, device: &str, body: Even
             counter: 0,
         },
         author: "他人".into(),
+        account: None,
         device: device.into(),
         office: office.into(),
         body,

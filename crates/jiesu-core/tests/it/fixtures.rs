@@ -232,6 +232,27 @@ fn a_pcs_life(now: i64) -> (Store, ManualClock) {
         },
     )
     .unwrap();
+    // Accounts: the office's first administrator, then its account commands.
+    clock.advance(60_000);
+    use jiesu_core::access::{NewAccount, Role};
+    let account = |login: &str, name: &str, role| NewAccount {
+        login: login.into(),
+        name: name.into(),
+        role,
+        password: format!("{login}-fixture"),
+    };
+    s.create_first_admin("和美社区", account("li", "李书记", Role::Admin))
+        .unwrap();
+    let wang = s
+        .add_account(account("wang", "王干事", Role::Worker))
+        .unwrap();
+    s.set_role(wang.id, Role::Host).unwrap();
+    s.set_password(wang.id, None, "wang-reset-fixture").unwrap();
+    let zhao = s
+        .add_account(account("zhao", "赵督查", Role::Viewer))
+        .unwrap();
+    s.remove_account(zhao.id).unwrap();
+    s.sign_out(false).unwrap();
     assert_eq!(
         s.conflicts().unwrap(),
         vec![],

@@ -221,7 +221,8 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
         conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
             .unwrap();
         conn.execute_batch(
-            "INSERT INTO events SELECT * FROM src.events;
+            "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
+                    author, device, office FROM src.events;
              INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
              INSERT OR REPLACE INTO figure_keys SELECT * FROM src.figure_keys;
              INSERT INTO cases SELECT * FROM src.cases;
@@ -286,7 +287,8 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
             conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
                 .unwrap();
             conn.execute_batch(
-                "INSERT INTO events SELECT * FROM src.events;
+                "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
+                    author, device, office FROM src.events;
                  INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
                  INSERT INTO cases SELECT * FROM src.cases;",
             )

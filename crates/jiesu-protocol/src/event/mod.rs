@@ -18,7 +18,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
-use crate::model::{Action, Commitment, LinkKind, Outcome, Satisfaction};
+use crate::model::{Action, Commitment, LinkKind, Outcome, Role, Satisfaction};
 
 mod payload;
 pub use payload::{
@@ -41,8 +41,14 @@ pub struct Event {
     pub stream: String,
     /// When, on the hybrid logical clock.
     pub hlc: Hlc,
-    /// Who did it (user name).
+    /// Who did it: the account's display name at the time (a typed name before accounts).
     pub author: String,
+    /// The account that did it; absent on events written before accounts existed, and on
+    /// what a store without accounts writes. Left out of the JSON when absent, so an older
+    /// event's canonical form (and its digest on the server) never changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub account: Option<Uuid>,
     /// From which device.
     pub device: String,
     /// From which office.
@@ -314,6 +320,43 @@ pub enum EventBody {
     /// The figures' settings (三率 weights, the 基本满意 factor, the ranking's minimum sample,
     /// which return visits count).
     FigureSettingsSetV2(Box<FigureRulesV2>),
+    /// An account was opened at the writer's office. The first of an office must be an
+    /// administrator's (written at setup); every later one is an administrator's act.
+    AccountAdded {
+        /// Stable id: what events name as their `account`.
+        account: Uuid,
+        /// What is typed at sign-in (lower-case letters, digits, `.`, `_`, `-`).
+        login: String,
+        /// Display name, shown on every step the account takes.
+        name: String,
+        /// What it may do.
+        role: Role,
+    },
+    /// An administrator changed an account's role.
+    AccountRoleSet {
+        /// The account.
+        account: Uuid,
+        /// Its role from now on.
+        role: Role,
+    },
+    /// An administrator closed an account: it cannot sign in any more; its steps stay.
+    AccountRemoved {
+        /// The account.
+        account: Uuid,
+    },
+    /// A password was set: by its owner, or reset by an administrator (the envelope's
+    /// `account` says which). The hash never leaves the PC; this is only the trace.
+    PasswordSet {
+        /// The account whose password changed.
+        account: Uuid,
+    },
+    /// Someone signed in at this PC (the envelope's `account`).
+    SignedIn {},
+    /// The account signed out, or the PC locked itself after the idle time.
+    SignedOut {
+        /// Locked by the idle timer, not by the user.
+        idle: bool,
+    },
     /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
     CalendarDaySet {
         /// `YYYY-MM-DD`.
@@ -378,6 +421,12 @@ impl EventBody {
     pub fn aggregate(&self) -> Aggregate {
         match self {
             EventBody::UnitAdded { .. }
+            | EventBody::AccountAdded { .. }
+            | EventBody::AccountRoleSet { .. }
+            | EventBody::AccountRemoved { .. }
+            | EventBody::PasswordSet { .. }
+            | EventBody::SignedIn { .. }
+            | EventBody::SignedOut { .. }
             | EventBody::CalendarDaySet { .. }
             | EventBody::FigureSettingsSet(_)
             | EventBody::FigureSettingsSetV2(_) => Aggregate::Config,

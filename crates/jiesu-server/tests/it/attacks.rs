@@ -25,6 +25,7 @@ fn forged(app: &App, stream: &str, wall_ms: i64, body: EventBody) -> Event {
             counter: 0,
         },
         author: id.author.clone(),
+        account: None,
         device: id.device.clone(),
         office: id.office.clone(),
         body,

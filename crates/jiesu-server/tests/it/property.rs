@@ -183,6 +183,7 @@ fn attack(
         stream,
         hlc: jiesu_core::Hlc { wall_ms, counter },
         author: id.author.clone(),
+        account: None,
         device: id.device.clone(),
         office: id.office.clone(),
         body,

@@ -272,6 +272,7 @@ async fn refusals(backend: Backend) {
         stream: stream.into(),
         hlc: own.hlc,
         author: own.author.clone(),
+        account: None,
         device: own.device.clone(),
         office: own.office.clone(),
         body,

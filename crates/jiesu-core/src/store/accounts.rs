@@ -1,0 +1,602 @@
+//! Accounts: signing in and out, the administrator's account commands, and the fold of the
+//! account events of the `config` stream.
+//!
+//! The events say who exists and in which role, and travel along the office line like the
+//! rest of the configuration, so a street sees who at a community did what. The passwords
+//! (Argon2id hashes in `credentials`) never leave this PC: an account made on another PC of
+//! the office signs in here once an administrator has set it a password here.
+//!
+//! The fold is per office (the *owner*: the office id of the events, or `device:<id>` for a
+//! device that never enrolled) and obeys the roles whatever PC wrote the event: an account
+//! event counts only when its writer is an active administrator of the same office (the
+//! office's first account excepted: an administrator opening itself), and nothing may leave
+//! an office without an active administrator. An event that breaks this is kept and listed as
+//! a conflict of the `config` stream, and changes nothing.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::*;
+use crate::access::{self, Account, Act, NewAccount, Role, Session};
+use crate::event::{CONFIG_STREAM, Event, EventBody};
+use crate::wire::UNENROLLED_OFFICE;
+
+/// The office an account event belongs to. A device's events from before its enrolment are
+/// its office's once any of its events names that office (`enrolled`: device → office).
+pub(super) fn owner(ev: &Event, enrolled: &HashMap<String, String>) -> String {
+    if ev.office != UNENROLLED_OFFICE {
+        return ev.office.clone();
+    }
+    match enrolled.get(&ev.device) {
+        Some(o) => o.clone(),
+        None => format!("device:{}", ev.device),
+    }
+}
+
+/// The owner key of this replica's own accounts.
+pub(super) fn own_owner(conn: &Connection) -> Result<String> {
+    let meta = |k: &str| -> Result<Option<String>> {
+        Ok(conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([k], |r| r.get(0))
+            .optional()?)
+    };
+    let office = meta("office")?.unwrap_or_else(|| UNENROLLED_OFFICE.into());
+    Ok(if office == UNENROLLED_OFFICE {
+        format!("device:{}", meta("device")?.unwrap_or_default())
+    } else {
+        office
+    })
+}
+
+fn role_of(conn: &Connection, owner: &str, account: &Uuid) -> Result<Option<(Role, bool)>> {
+    let row: Option<(String, bool)> = conn
+        .prepare_cached("SELECT role, active FROM accounts WHERE owner = ?1 AND id = ?2")?
+        .query_row(params![owner, account.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((role, active)) => Ok(Some((enum_parse(&role)?, active))),
+    }
+}
+
+fn active_admins(conn: &Connection, owner: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM accounts WHERE owner = ?1 AND role = 'admin' AND active = 1",
+        )?
+        .query_row([owner], |r| r.get(0))?)
+}
+
+/// Why an account event may not count for `owner` in the state folded so far; `None` when it
+/// may.
+pub(super) fn judge(conn: &Connection, owner: &str, ev: &Event) -> Result<Option<String>> {
+    let writer = match ev.account {
+        Some(a) => role_of(conn, owner, &a)?,
+        None => None,
+    };
+    let admin = writer == Some((Role::Admin, true));
+    let last_admin = |target: &Uuid| -> Result<bool> {
+        Ok(role_of(conn, owner, target)? == Some((Role::Admin, true))
+            && active_admins(conn, owner)? <= 1)
+    };
+    let why = match &ev.body {
+        EventBody::AccountAdded {
+            account,
+            login,
+            role,
+            ..
+        } => {
+            let any: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1)")?
+                .query_row([owner], |r| r.get(0))?;
+            let taken: bool = conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM accounts
+                     WHERE owner = ?1 AND (id = ?2 OR (login = ?3 AND active = 1)))",
+                )?
+                .query_row(params![owner, account.to_string(), login], |r| r.get(0))?;
+            if taken {
+                Some("the account or its login exists".to_owned())
+            } else if !any {
+                (!(*role == Role::Admin && ev.account == Some(*account))).then(|| {
+                    "an office's first account must be an administrator opening itself".to_owned()
+                })
+            } else {
+                (!admin).then(|| "only an administrator adds accounts".to_owned())
+            }
+        }
+        EventBody::AccountRoleSet { account, role } => {
+            if !admin {
+                Some("only an administrator sets roles".to_owned())
+            } else if role_of(conn, owner, account)?.is_none() {
+                Some(format!("no account {account} at this office"))
+            } else if *role != Role::Admin && last_admin(account)? {
+                Some("the office's last administrator".to_owned())
+            } else {
+                None
+            }
+        }
+        EventBody::AccountRemoved { account } => {
+            if !admin {
+                Some("only an administrator closes accounts".to_owned())
+            } else if role_of(conn, owner, account)?.is_none() {
+                Some(format!("no account {account} at this office"))
+            } else if last_admin(account)? {
+                Some("the office's last administrator".to_owned())
+            } else {
+                None
+            }
+        }
+        EventBody::PasswordSet { account } => (!(admin
+            || (ev.account == Some(*account) && writer.is_some_and(|(_, a)| a))))
+        .then(|| "only its owner or an administrator sets a password".to_owned()),
+        EventBody::SignedIn {} | EventBody::SignedOut { .. } => writer
+            .is_none()
+            .then(|| "no such account at this office".to_owned()),
+        _ => None,
+    };
+    Ok(why)
+}
+
+/// Apply an account event that [`judge`] let count.
+pub(super) fn apply_account(conn: &Connection, owner: &str, ev: &Event) -> Result<()> {
+    match &ev.body {
+        EventBody::AccountAdded {
+            account,
+            login,
+            name,
+            role,
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO accounts (owner, id, login, name, role, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+            )?
+            .execute(params![
+                owner,
+                account.to_string(),
+                login,
+                name,
+                enum_name(role)
+            ])?;
+        }
+        EventBody::AccountRoleSet { account, role } => {
+            conn.prepare_cached("UPDATE accounts SET role = ?3 WHERE owner = ?1 AND id = ?2")?
+                .execute(params![owner, account.to_string(), enum_name(role)])?;
+        }
+        EventBody::AccountRemoved { account } => {
+            conn.prepare_cached("UPDATE accounts SET active = 0 WHERE owner = ?1 AND id = ?2")?
+                .execute(params![owner, account.to_string()])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether the event is one of the account kinds this module folds.
+pub(super) fn is_account_event(body: &EventBody) -> bool {
+    matches!(
+        body,
+        EventBody::AccountAdded { .. }
+            | EventBody::AccountRoleSet { .. }
+            | EventBody::AccountRemoved { .. }
+            | EventBody::PasswordSet { .. }
+            | EventBody::SignedIn {}
+            | EventBody::SignedOut { .. }
+    )
+}
+
+/// Devices whose events name an office: what their pre-enrolment events belong to.
+pub(super) fn enrolled_devices(events: &[Event]) -> HashMap<String, String> {
+    events
+        .iter()
+        .filter(|e| e.office != UNENROLLED_OFFICE)
+        .map(|e| (e.device.clone(), e.office.clone()))
+        .collect()
+}
+
+/// Sign-in state a store carries (not persisted: a restart asks again).
+#[derive(Debug, Default)]
+pub(super) struct SignIn {
+    /// Accounts are in force even before the first exists (the app's shell asks for this).
+    pub required: bool,
+    pub session: Option<Session>,
+    /// When the session last ran a command (the store's clock, ms).
+    pub last_active: i64,
+}
+
+impl Store {
+    /// Enforce accounts from now on, even before the first exists: every command needs a
+    /// signed-in account. The app calls this on opening its store.
+    pub fn require_sign_in(&mut self) {
+        self.sign_in.required = true;
+    }
+
+    /// The account signed in, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.sign_in.session.as_ref()
+    }
+
+    /// Whether this office has any account yet (the first run creates the first).
+    pub fn has_accounts(&self) -> Result<bool> {
+        let owner = own_owner(&self.conn)?;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1)")?
+            .query_row([owner], |r| r.get(0))?)
+    }
+
+    pub(super) fn enforced(&self) -> Result<bool> {
+        Ok(self.sign_in.required || self.has_accounts()?)
+    }
+
+    /// The session, refused when nobody is signed in or it idled out. Reading commands call
+    /// it too (through the shell's one door): a locked PC shows nothing.
+    pub fn signed_in(&mut self) -> Result<Option<Session>> {
+        if !self.enforced()? {
+            return Ok(None);
+        }
+        let idle_ms = i64::from(self.idle_minutes()?) * 60_000;
+        let now = self.clock.now_ms();
+        match &self.sign_in.session {
+            Some(_) if now.saturating_sub(self.sign_in.last_active) > idle_ms => {
+                self.sign_in.session = None;
+                Err(Error::SignInRequired)
+            }
+            Some(s) => {
+                self.sign_in.last_active = now.max(self.sign_in.last_active);
+                Ok(Some(s.clone()))
+            }
+            None => Err(Error::SignInRequired),
+        }
+    }
+
+    /// Refuse unless the signed-in role may write `kind` (see [`access::WRITES`]). With no
+    /// accounts in force, everything is allowed (the setup's typed name acts).
+    pub(super) fn check_write(&mut self, kind: &str) -> Result<()> {
+        if access::DEVICE_WRITES.contains(&kind) {
+            return Ok(());
+        }
+        match self.signed_in()? {
+            Some(s) if !access::may_write(s.role, kind) => Err(Error::Forbidden {
+                role: enum_name(&s.role),
+                action: kind.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuse unless the signed-in role may do `act`.
+    pub fn check(&mut self, act: Act) -> Result<()> {
+        match self.signed_in()? {
+            Some(s) if !access::may(s.role, act) => Err(Error::Forbidden {
+                role: enum_name(&s.role),
+                action: enum_name(&act),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Minutes without a command before the session ends (office setting, default 15).
+    pub fn idle_minutes(&self) -> Result<u32> {
+        Ok(self
+            .meta("idle_minutes")?
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(access::DEFAULT_IDLE_MINUTES))
+    }
+
+    /// Set the idle time (administrators; 1 to 480 minutes).
+    pub fn set_idle_minutes(&mut self, minutes: u32) -> Result<()> {
+        self.check(Act::ManageAccounts)?;
+        if !(1..=480).contains(&minutes) {
+            return Err(Error::invalid("idle_minutes", Reason::OutOfRange));
+        }
+        Store::set_meta(&self.conn, "idle_minutes", &minutes.to_string())
+    }
+
+    fn append_account_event(&mut self, body: EventBody) -> Result<Event> {
+        let ev = self.new_event(CONFIG_STREAM.into(), body)?;
+        let owner = own_owner(&self.conn)?;
+        if let Some(why) = judge(&self.conn, &owner, &ev)? {
+            // The command checks first and says why in the user's terms; this is the fold's
+            // own rule, so the log never holds what would fold as a conflict.
+            return Err(Error::NoAuthority { why });
+        }
+        let sp = self.conn.savepoint()?;
+        append(&sp, &ev)?;
+        apply_account(&sp, &owner, &ev)?;
+        sp.commit()?;
+        Ok(ev)
+    }
+
+    fn checked_password(password: &str) -> Result<String> {
+        if password.chars().count() < access::MIN_PASSWORD {
+            return Err(Error::invalid("password", Reason::PasswordTooShort));
+        }
+        if password.chars().nth(1024).is_some() {
+            return Err(Error::invalid("password", Reason::TooLong));
+        }
+        access::hash_password(password)
+    }
+
+    fn checked_account(form: &NewAccount) -> Result<(String, String)> {
+        let login = form.login.trim().to_lowercase();
+        crate::validate::login(&login)?;
+        let name = crate::validate::text("name", form.name.clone(), true)?;
+        crate::validate::name("name", &name, true)?;
+        Ok((login, name))
+    }
+
+    /// The first run: the office's first account, an administrator, signed in at once.
+    /// Refused once the office has an account.
+    pub fn create_first_admin(&mut self, office_name: &str, form: NewAccount) -> Result<Session> {
+        if self.has_accounts()? {
+            return Err(Error::invalid("login", Reason::Duplicate));
+        }
+        let (login, name) = Store::checked_account(&form)?;
+        let phc = Store::checked_password(&form.password)?;
+        let office = self.identity.office.clone();
+        self.set_identity(&office, office_name, &name)?;
+        let account = Uuid::now_v7();
+        let session = Session {
+            account,
+            login: login.clone(),
+            name: name.clone(),
+            role: Role::Admin,
+        };
+        // The opening event is the account's own: it signs itself in to write it.
+        self.sign_in.session = Some(session.clone());
+        self.sign_in.last_active = self.clock.now_ms();
+        let written = self.batch(|s| {
+            s.append_account_event(EventBody::AccountAdded {
+                account,
+                login,
+                name,
+                role: Role::Admin,
+            })?;
+            s.conn.execute(
+                "INSERT INTO credentials (account, phc) VALUES (?1, ?2)",
+                params![account.to_string(), phc],
+            )?;
+            s.append_account_event(EventBody::SignedIn {})
+        });
+        if let Err(e) = written {
+            self.sign_in.session = None;
+            return Err(e);
+        }
+        Ok(session)
+    }
+
+    /// Sign in with a login and password. The same error for an unknown login, a closed
+    /// account and a wrong password.
+    pub fn sign_in(&mut self, login: &str, password: &str) -> Result<Session> {
+        let owner = own_owner(&self.conn)?;
+        let row: Option<(String, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT a.id, a.name, a.role, c.phc FROM accounts a
+                 JOIN credentials c ON c.account = a.id
+                 WHERE a.owner = ?1 AND a.login = ?2 AND a.active = 1",
+                params![owner, login.trim().to_lowercase()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((id, name, role, phc)) = row else {
+            // Spend the same time as a real check, so a login's existence is not told by
+            // how fast the answer comes.
+            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let dummy = DUMMY.get_or_init(|| access::hash_password("-").unwrap_or_default());
+            let _ = access::verify_password(password, dummy);
+            return Err(Error::SignInFailed);
+        };
+        if !access::verify_password(password, &phc) {
+            return Err(Error::SignInFailed);
+        }
+        let session = Session {
+            account: Uuid::parse_str(&id)
+                .map_err(|_| Error::invalid("account", Reason::Malformed))?,
+            login: login.trim().to_lowercase(),
+            name,
+            role: enum_parse(&role)?,
+        };
+        let before = self.sign_in.session.replace(session.clone());
+        self.sign_in.last_active = self.clock.now_ms();
+        let office = self.identity.office.clone();
+        let office_name = self.identity.office_name.clone();
+        if let Err(e) = self
+            .set_identity(&office, &office_name, &session.name)
+            .and_then(|_| self.append_account_event(EventBody::SignedIn {}))
+        {
+            self.sign_in.session = before;
+            return Err(e);
+        }
+        Ok(session)
+    }
+
+    /// Sign out (or lock after the idle time: `idle`). Nothing happens when nobody is in.
+    pub fn sign_out(&mut self, idle: bool) -> Result<()> {
+        if self.sign_in.session.is_none() {
+            return Ok(());
+        }
+        // Written as the account leaving, even if the idle time has just passed.
+        self.sign_in.last_active = self.clock.now_ms();
+        let written = self.append_account_event(EventBody::SignedOut { idle });
+        self.sign_in.session = None;
+        written.map(|_| ())
+    }
+
+    /// The office's accounts (administrators).
+    pub fn accounts(&mut self) -> Result<Vec<Account>> {
+        self.check(Act::ManageAccounts)?;
+        let owner = own_owner(&self.conn)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.login, a.name, a.role, a.active,
+                    EXISTS (SELECT 1 FROM credentials c WHERE c.account = a.id)
+             FROM accounts a WHERE a.owner = ?1 ORDER BY a.active DESC, a.login",
+        )?;
+        let rows = stmt.query_map([owner], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, login, name, role, active, here) = row?;
+            out.push(Account {
+                id: Uuid::parse_str(&id)
+                    .map_err(|_| Error::invalid("account", Reason::Malformed))?,
+                login,
+                name,
+                role: enum_parse(&role)?,
+                active,
+                can_sign_in_here: here,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Add an account with its first password (administrators).
+    pub fn add_account(&mut self, form: NewAccount) -> Result<Account> {
+        self.check(Act::ManageAccounts)?;
+        let (login, name) = Store::checked_account(&form)?;
+        let owner = own_owner(&self.conn)?;
+        let taken: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1 AND login = ?2 AND active = 1)",
+            params![owner, login],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::invalid("login", Reason::Duplicate));
+        }
+        let phc = Store::checked_password(&form.password)?;
+        let account = Uuid::now_v7();
+        self.batch(|s| {
+            s.append_account_event(EventBody::AccountAdded {
+                account,
+                login: login.clone(),
+                name: name.clone(),
+                role: form.role,
+            })?;
+            s.conn.execute(
+                "INSERT OR REPLACE INTO credentials (account, phc) VALUES (?1, ?2)",
+                params![account.to_string(), phc],
+            )?;
+            Ok(())
+        })?;
+        Ok(Account {
+            id: account,
+            login,
+            name,
+            role: form.role,
+            active: true,
+            can_sign_in_here: true,
+        })
+    }
+
+    fn own_account(&self, account: Uuid) -> Result<(Role, bool)> {
+        let owner = own_owner(&self.conn)?;
+        role_of(&self.conn, &owner, &account)?.ok_or(Error::NotFound {
+            what: "account",
+            id: account.to_string(),
+        })
+    }
+
+    fn refuse_last_admin(&self, account: Uuid) -> Result<()> {
+        let owner = own_owner(&self.conn)?;
+        if self.own_account(account)? == (Role::Admin, true)
+            && active_admins(&self.conn, &owner)? <= 1
+        {
+            return Err(Error::invalid("account", Reason::LastAdmin));
+        }
+        Ok(())
+    }
+
+    /// Change an account's role (administrators). The last administrator keeps the role.
+    pub fn set_role(&mut self, account: Uuid, role: Role) -> Result<()> {
+        self.check(Act::ManageAccounts)?;
+        if role != Role::Admin {
+            self.refuse_last_admin(account)?;
+        } else {
+            self.own_account(account)?;
+        }
+        self.append_account_event(EventBody::AccountRoleSet { account, role })?;
+        if let Some(s) = self
+            .sign_in
+            .session
+            .as_mut()
+            .filter(|s| s.account == account)
+        {
+            s.role = role;
+        }
+        Ok(())
+    }
+
+    /// Close an account (administrators): it cannot sign in again; its steps stay its own.
+    /// The last administrator cannot be closed.
+    pub fn remove_account(&mut self, account: Uuid) -> Result<()> {
+        self.check(Act::ManageAccounts)?;
+        self.refuse_last_admin(account)?;
+        self.batch(|s| {
+            s.append_account_event(EventBody::AccountRemoved { account })?;
+            s.conn.execute(
+                "DELETE FROM credentials WHERE account = ?1",
+                [account.to_string()],
+            )?;
+            Ok(())
+        })?;
+        if self.session().is_some_and(|s| s.account == account) {
+            self.sign_in.session = None;
+        }
+        Ok(())
+    }
+
+    /// Set a password: one's own with the current one, or another's as an administrator (a
+    /// forgotten password is reset this way).
+    pub fn set_password(
+        &mut self,
+        account: Uuid,
+        current: Option<&str>,
+        new_password: &str,
+    ) -> Result<()> {
+        let me = self.signed_in()?.ok_or(Error::SignInRequired)?;
+        if me.account == account {
+            let phc: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT phc FROM credentials WHERE account = ?1",
+                    [account.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if !phc.is_some_and(|p| access::verify_password(current.unwrap_or_default(), &p)) {
+                return Err(Error::SignInFailed);
+            }
+        } else {
+            self.check(Act::ManageAccounts)?;
+        }
+        if !self.own_account(account)?.1 {
+            return Err(Error::NotFound {
+                what: "account",
+                id: account.to_string(),
+            });
+        }
+        let phc = Store::checked_password(new_password)?;
+        self.batch(|s| {
+            s.append_account_event(EventBody::PasswordSet { account })?;
+            s.conn.execute(
+                "INSERT OR REPLACE INTO credentials (account, phc) VALUES (?1, ?2)",
+                params![account.to_string(), phc],
+            )?;
+            Ok(())
+        })
+    }
+}
