@@ -131,7 +131,17 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         | "desk" => {}
         "setup" => {
             if let Some(setup) = arg::<Setup>(args, "setup") {
-                return refused(s.set_identity("local", &setup.office_name, &setup.author));
+                // The sample is never loaded here (the community is already there).
+                return refused(s.first_run(
+                    &setup.office_name,
+                    jiesu_core::access::NewAccount {
+                        login: setup.login,
+                        name: setup.author,
+                        role: jiesu_core::access::Role::Admin,
+                        password: setup.password,
+                    },
+                    false,
+                ));
             }
         }
         "receive_case" => {
@@ -190,9 +200,48 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 return refused(s.add_unit(&name));
             }
         }
-        "set_user" => {
-            if let Some(author) = arg::<String>(args, "author") {
-                return refused(s.act_as(&author));
+        "sign_in" => {
+            if let (Some(login), Some(password)) =
+                (arg::<String>(args, "login"), arg::<String>(args, "password"))
+            {
+                return refused(s.sign_in(&login, &password));
+            }
+        }
+        "sign_out" => {
+            if let Some(idle) = arg::<bool>(args, "idle") {
+                return refused(s.sign_out(idle));
+            }
+        }
+        "accounts" => return refused(s.accounts()),
+        "add_account" => {
+            if let Some(a) = arg::<jiesu_core::access::NewAccount>(args, "account") {
+                return refused(s.add_account(a));
+            }
+        }
+        "set_role" => {
+            if let (Some(a), Some(role)) = (
+                arg::<Uuid>(args, "account"),
+                arg::<jiesu_core::access::Role>(args, "role"),
+            ) {
+                return refused(s.set_role(a, role));
+            }
+        }
+        "remove_account" => {
+            if let Some(a) = arg::<Uuid>(args, "account") {
+                return refused(s.remove_account(a));
+            }
+        }
+        "set_password" => {
+            if let (Some(a), Some(password)) =
+                (arg::<Uuid>(args, "account"), arg::<String>(args, "password"))
+            {
+                let current = arg::<Option<String>>(args, "current").flatten();
+                return refused(s.set_password(a, current.as_deref(), &password));
+            }
+        }
+        "set_idle_minutes" => {
+            if let Some(m) = arg::<u32>(args, "minutes") {
+                return refused(s.set_idle_minutes(m));
             }
         }
         // What the store checks before a code is spent; the exchange itself is the server's.

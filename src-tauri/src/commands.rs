@@ -3,7 +3,6 @@
 
 use std::sync::MutexGuard;
 
-use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
 use tauri::State;
 use uuid::Uuid;
@@ -12,19 +11,43 @@ use crate::AppState;
 
 type CmdResult<T> = std::result::Result<T, WireError>;
 
-fn store<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Store> {
+/// The store, whoever is signed in: only for what the sign-in screen itself needs.
+fn open<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Store> {
     // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
     // poisoned lock is safe to keep using.
     state.store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The store for a command: refused (`sign_in_required`) while nobody is signed in or the
+/// session has idled out, so a locked PC shows and changes nothing. What each role may do
+/// is the core's to decide, command by command.
+fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<MutexGuard<'a, Store>> {
+    let mut s = open(state);
+    s.signed_in()?;
+    Ok(s)
+}
+
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
-    let s = store(&state);
+    let mut s = open(&state);
+    // Asking ends a session that has idled out, so the window shows the sign-in screen; the
+    // window asks on its own too (after sync brings changes), which is no sign of activity.
+    let session = s.signed_in_unattended().ok().flatten();
     Ok(AppInfo {
         identity: s.identity().clone(),
-        stats: s.stats()?,
-        first_run: s.identity().author.is_empty(),
+        // The sign-in screen shows the office, not what it holds.
+        stats: if session.is_some() {
+            s.stats()?
+        } else {
+            StoreStats {
+                cases: 0,
+                events: 0,
+                overdue: 0,
+            }
+        },
+        first_run: !s.has_accounts()?,
+        session,
+        idle_minutes: s.idle_minutes()?,
         provisional_years: s.calendar().provisional_years().to_vec(),
         data_dir: state.dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -34,19 +57,24 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
 
 #[tauri::command]
 pub async fn setup(state: State<'_, AppState>, setup: Setup) -> CmdResult<StoreStats> {
-    let mut s = store(&state);
-    let office = s.identity().office.clone();
-    s.set_identity(&office, &setup.office_name, &setup.author)?;
-    if setup.sample {
-        let now = s.now_ms();
-        generate(&mut s, &SampleSpec::community(now))?;
-    }
+    let mut s = open(&state);
+    s.first_run(
+        &setup.office_name,
+        access::NewAccount {
+            login: setup.login,
+            name: setup.author,
+            role: access::Role::Admin,
+            password: setup.password,
+        },
+        setup.sample,
+    )?;
     Ok(s.stats()?)
 }
 
 #[tauri::command]
 pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
-    let s = store(&state);
+    // Names only (categories, units, offices): the sign-in screen loads it too.
+    let s = open(&state);
     Ok(Catalog {
         categories: catalog::categories(),
         units: s.units()?,
@@ -59,7 +87,7 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
 
 #[tauri::command]
 pub async fn receive_case(state: State<'_, AppState>, input: NewCase) -> CmdResult<Case> {
-    let case = store(&state).receive(input)?;
+    let case = store(&state)?.receive(input)?;
     state.syncer.wake();
     Ok(case)
 }
@@ -70,19 +98,19 @@ pub async fn act(
     case_id: Uuid,
     command: CaseCommand,
 ) -> CmdResult<Case> {
-    let case = store(&state).act(case_id, command)?;
+    let case = store(&state)?.act(case_id, command)?;
     state.syncer.wake();
     Ok(case)
 }
 
 #[tauri::command]
 pub async fn case_detail(state: State<'_, AppState>, case_id: Uuid) -> CmdResult<CaseDetail> {
-    Ok(store(&state).case_detail(case_id)?)
+    Ok(store(&state)?.case_detail(case_id)?)
 }
 
 #[tauri::command]
 pub async fn list_cases(state: State<'_, AppState>, query: CaseQuery) -> CmdResult<CasePage> {
-    Ok(store(&state).list_cases(&query)?)
+    Ok(store(&state)?.list_cases(&query)?)
 }
 
 #[tauri::command]
@@ -90,7 +118,7 @@ pub async fn find_resident(
     state: State<'_, AppState>,
     phone: String,
 ) -> CmdResult<Option<ResidentHint>> {
-    Ok(store(&state).find_resident(&phone)?)
+    Ok(store(&state)?.find_resident(&phone)?)
 }
 
 /// A photo arrives as the raw request body (no JSON number arrays for megabytes), its file
@@ -113,7 +141,7 @@ pub async fn save_attachment(
                 .into_owned()
         })
         .unwrap_or_default();
-    Ok(store(&state).save_attachment(&name, data)?)
+    Ok(store(&state)?.save_attachment(&name, data)?)
 }
 
 /// The bytes of an attachment, returned raw (an ArrayBuffer in the window). A photo of a
@@ -124,6 +152,7 @@ pub async fn attachment(
     state: State<'_, AppState>,
     sha256: String,
 ) -> CmdResult<tauri::ipc::Response> {
+    drop(store(&state)?);
     Ok(tauri::ipc::Response::new(
         jiesu_sync::attachment(&state.store, &sha256).await?,
     ))
@@ -131,7 +160,7 @@ pub async fn attachment(
 
 #[tauri::command]
 pub async fn calendar_year(state: State<'_, AppState>, year: i32) -> CmdResult<CalendarYear> {
-    Ok(store(&state).calendar_year(year))
+    Ok(store(&state)?.calendar_year(year))
 }
 
 #[tauri::command]
@@ -140,7 +169,7 @@ pub async fn set_calendar_day(
     date: String,
     working: bool,
 ) -> CmdResult<CalendarYear> {
-    let mut s = store(&state);
+    let mut s = store(&state)?;
     s.set_calendar_day(&date, working)?;
     let year = date
         .get(..4)
@@ -152,16 +181,79 @@ pub async fn set_calendar_day(
 
 #[tauri::command]
 pub async fn add_unit(state: State<'_, AppState>, name: String) -> CmdResult<catalog::Unit> {
-    let unit = store(&state).add_unit(&name)?;
+    let unit = store(&state)?.add_unit(&name)?;
     state.syncer.wake();
     Ok(unit)
 }
 
 #[tauri::command]
-pub async fn set_user(state: State<'_, AppState>, author: String) -> CmdResult<Identity> {
-    let mut s = store(&state);
-    s.act_as(&author)?;
-    Ok(s.identity().clone())
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    login: String,
+    password: String,
+) -> CmdResult<access::Session> {
+    let session = open(&state).sign_in(&login, &password)?;
+    state.syncer.wake();
+    Ok(session)
+}
+
+/// Sign out, or lock after the idle time (`idle`: the window's timer asked).
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>, idle: bool) -> CmdResult<()> {
+    open(&state).sign_out(idle)?;
+    state.syncer.wake();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn accounts(state: State<'_, AppState>) -> CmdResult<Vec<access::Account>> {
+    Ok(store(&state)?.accounts()?)
+}
+
+#[tauri::command]
+pub async fn add_account(
+    state: State<'_, AppState>,
+    account: access::NewAccount,
+) -> CmdResult<access::Account> {
+    let a = store(&state)?.add_account(account)?;
+    state.syncer.wake();
+    Ok(a)
+}
+
+#[tauri::command]
+pub async fn set_role(
+    state: State<'_, AppState>,
+    account: Uuid,
+    role: access::Role,
+) -> CmdResult<()> {
+    store(&state)?.set_role(account, role)?;
+    state.syncer.wake();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn remove_account(state: State<'_, AppState>, account: Uuid) -> CmdResult<()> {
+    store(&state)?.remove_account(account)?;
+    state.syncer.wake();
+    Ok(())
+}
+
+/// One's own password (with the current one) or, for an administrator, another's.
+#[tauri::command]
+pub async fn set_password(
+    state: State<'_, AppState>,
+    account: Uuid,
+    current: Option<String>,
+    password: String,
+) -> CmdResult<()> {
+    store(&state)?.set_password(account, current.as_deref(), &password)?;
+    state.syncer.wake();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_idle_minutes(state: State<'_, AppState>, minutes: u32) -> CmdResult<()> {
+    Ok(store(&state)?.set_idle_minutes(minutes)?)
 }
 
 fn wake_sync(state: &State<'_, AppState>) {
@@ -192,7 +284,7 @@ pub async fn enrol(
 /// Leave the server. Returns how many events had not been uploaded.
 #[tauri::command]
 pub async fn unenrol(state: State<'_, AppState>) -> CmdResult<u32> {
-    let waiting = store(&state).unenrol()?;
+    let waiting = store(&state)?.unenrol()?;
     // Told now if the server is reachable; otherwise the sync task keeps trying.
     let _ = jiesu_sync::deliver_revokes(&state.store).await;
     state.syncer.wake();
@@ -209,26 +301,26 @@ pub async fn sync_now(state: State<'_, AppState>) -> CmdResult<()> {
 /// Every settings change held here, with why those of other offices do not apply.
 #[tauri::command]
 pub async fn config_log(state: State<'_, AppState>) -> CmdResult<Vec<TimelineEntry>> {
-    Ok(store(&state).config_log()?)
+    Ok(store(&state)?.config_log()?)
 }
 
 /// Stamp again, by this PC's clock, the unsent work written while the clock was ahead (the
 /// window asks the user to check the clock first); returns how many events moved.
 #[tauri::command]
 pub async fn restamp_future_work(state: State<'_, AppState>) -> CmdResult<u32> {
-    let done = store(&state).restamp_future_work()?;
+    let done = store(&state)?.restamp_future_work()?;
     state.syncer.wake();
     Ok(done.map_or(0, |d| d.events as u32))
 }
 
 #[tauri::command]
 pub async fn list_meetings(state: State<'_, AppState>) -> CmdResult<Vec<MeetingRow>> {
-    Ok(store(&state).list_meetings()?)
+    Ok(store(&state)?.list_meetings()?)
 }
 
 #[tauri::command]
 pub async fn schedule_meeting(state: State<'_, AppState>, info: MeetingInfo) -> CmdResult<Meeting> {
-    let m = store(&state).schedule_meeting(info)?;
+    let m = store(&state)?.schedule_meeting(info)?;
     wake_sync(&state);
     Ok(m)
 }
@@ -238,7 +330,7 @@ pub async fn meeting_detail(
     state: State<'_, AppState>,
     meeting_id: Uuid,
 ) -> CmdResult<MeetingDetail> {
-    Ok(store(&state).meeting_detail(meeting_id)?)
+    Ok(store(&state)?.meeting_detail(meeting_id)?)
 }
 
 #[tauri::command]
@@ -247,7 +339,7 @@ pub async fn meeting_act(
     meeting_id: Uuid,
     command: MeetingCommand,
 ) -> CmdResult<Meeting> {
-    let m = store(&state).meeting_act(meeting_id, command)?;
+    let m = store(&state)?.meeting_act(meeting_id, command)?;
     wake_sync(&state);
     Ok(m)
 }
@@ -258,7 +350,7 @@ pub async fn open_item_case(
     meeting_id: Uuid,
     form: ItemCaseForm,
 ) -> CmdResult<Case> {
-    let c = store(&state).open_item_case(meeting_id, form)?;
+    let c = store(&state)?.open_item_case(meeting_id, form)?;
     wake_sync(&state);
     Ok(c)
 }
@@ -269,7 +361,7 @@ pub async fn capture_visitor(
     meeting_id: Uuid,
     form: VisitorForm,
 ) -> CmdResult<Case> {
-    let c = store(&state).capture_visitor(meeting_id, form)?;
+    let c = store(&state)?.capture_visitor(meeting_id, form)?;
     wake_sync(&state);
     Ok(c)
 }
@@ -280,13 +372,13 @@ pub async fn export_minutes(
     state: State<'_, AppState>,
     meeting_id: Uuid,
 ) -> CmdResult<ExportedFile> {
-    Ok(store(&state).save_minutes_docx(&state.exports, meeting_id)?)
+    Ok(store(&state)?.save_minutes_docx(&state.exports, meeting_id)?)
 }
 
 /// Write the meeting's .ics into the exports folder.
 #[tauri::command]
 pub async fn export_ics(state: State<'_, AppState>, meeting_id: Uuid) -> CmdResult<ExportedFile> {
-    Ok(store(&state).save_meeting_ics(&state.exports, meeting_id)?)
+    Ok(store(&state)?.save_meeting_ics(&state.exports, meeting_id)?)
 }
 
 #[tauri::command]
@@ -295,7 +387,7 @@ pub async fn dashboard(
     query: figures::FigureQuery,
     trend: figures::Dimension,
 ) -> CmdResult<Dashboard> {
-    Ok(store(&state).dashboard(&query, trend)?)
+    Ok(store(&state)?.dashboard(&query, trend)?)
 }
 
 /// The figures the dashboard's period is compared with (week on week, month on month).
@@ -304,7 +396,7 @@ pub async fn earlier_figures(
     state: State<'_, AppState>,
     query: figures::FigureQuery,
 ) -> CmdResult<jiesu_core::period::Earlier> {
-    Ok(store(&state).earlier_figures(&query)?)
+    Ok(store(&state)?.earlier_figures(&query)?)
 }
 
 /// The cases behind one figure (optionally one bar of a breakdown), a page at a time.
@@ -317,12 +409,12 @@ pub async fn figure_cases(
     page: u32,
     page_size: u32,
 ) -> CmdResult<CasePage> {
-    Ok(store(&state).figure_cases(&query, figure, group, page, page_size.clamp(1, 200))?)
+    Ok(store(&state)?.figure_cases(&query, figure, group, page, page_size.clamp(1, 200))?)
 }
 
 #[tauri::command]
 pub async fn figure_settings(state: State<'_, AppState>) -> CmdResult<figures::FigureSettings> {
-    Ok(store(&state).figure_settings()?)
+    Ok(store(&state)?.figure_settings()?)
 }
 
 #[tauri::command]
@@ -330,7 +422,7 @@ pub async fn set_figure_settings(
     state: State<'_, AppState>,
     settings: figures::FigureSettings,
 ) -> CmdResult<figures::FigureSettings> {
-    let s = store(&state).set_figure_settings(settings)?;
+    let s = store(&state)?.set_figure_settings(settings)?;
     wake_sync(&state);
     Ok(s)
 }
@@ -341,7 +433,7 @@ pub async fn export_report(
     state: State<'_, AppState>,
     query: figures::FigureQuery,
 ) -> CmdResult<ExportedFile> {
-    Ok(store(&state).save_report(&state.exports, &query)?)
+    Ok(store(&state)?.save_report(&state.exports, &query)?)
 }
 
 /// The cases behind a figure as CSV into the exports folder.
@@ -352,7 +444,7 @@ pub async fn export_figure_csv(
     figure: figures::Figure,
     group: Option<(figures::Dimension, String)>,
 ) -> CmdResult<ExportedFile> {
-    Ok(store(&state).save_figure_csv(&state.exports, &query, figure, group)?)
+    Ok(store(&state)?.save_figure_csv(&state.exports, &query, figure, group)?)
 }
 
 /// The case list as filtered, every page, as CSV into the exports folder.
@@ -361,19 +453,22 @@ pub async fn export_list_csv(
     state: State<'_, AppState>,
     query: CaseQuery,
 ) -> CmdResult<ExportedFile> {
-    Ok(store(&state).save_list_csv(&state.exports, &query)?)
+    Ok(store(&state)?.save_list_csv(&state.exports, &query)?)
 }
 
 /// The overdue desk (督办台).
 #[tauri::command]
 pub async fn desk(state: State<'_, AppState>) -> CmdResult<Desk> {
-    Ok(store(&state).desk()?)
+    Ok(store(&state)?.desk()?)
 }
 
 /// The cases that fell overdue since `since` (the window polls this to notify).
 #[tauri::command]
 pub async fn overdue_watch(state: State<'_, AppState>, since: i64) -> CmdResult<OverdueWatch> {
-    Ok(store(&state).overdue_watch(since)?)
+    // The window polls this every 30 s: no sign that anyone is at the PC.
+    let mut s = open(&state);
+    s.signed_in_unattended()?;
+    Ok(s.overdue_watch(since)?)
 }
 
 /// A desktop notification, in the words the window chose (it knows the user's language).

@@ -29,7 +29,10 @@ fn main() {
             // much, as a PC's wrong clock would be (tests pin a date with the first and make
             // a deadline pass while the window runs with the second).
             let clock = CorrectedClock::from_env()?;
-            let store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
+            let mut store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
+            // Accounts are in force from the first start: until the first administrator is
+            // made, nothing but the first-run screen works.
+            store.require_sign_in();
             // The server's correction as last measured: right from the first step, even
             // when this start is offline.
             clock.set_offset_ms(store.clock_offset_at_start(clock.pc_now_ms())?);

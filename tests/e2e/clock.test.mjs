@@ -85,6 +85,8 @@ test('a PC whose clock is three years ahead is told so, and its case reaches the
     await session.close()
     session = await launch({ dataDir, keep: true })
     ;({ driver, ui } = session)
+    // A restart asks who is at the PC.
+    await ui.signIn('li')
     await ui.visible('case-table', 30000)
     await driver.wait(
       async () => (await (await ui.el('sync-state')).getAttribute('data-state')) === 'synced',

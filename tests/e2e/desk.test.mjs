@@ -51,6 +51,8 @@ test('a secretary is notified of a case falling due and overdue, finds it on the
     })
     const { driver, ui } = second
     const started = Date.now()
+    // The watch starts once someone is signed in: the restart asks who is at the PC.
+    await ui.signIn('li')
     await ui.visible('case-table', 30000)
     await daemon.waitFor('1 件案件将在24小时内到期', 20000)
     await ui.click('nav-desk')

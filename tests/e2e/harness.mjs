@@ -400,12 +400,37 @@ export class Ui {
     if (!r.ok) throw new Error(`app_info: ${JSON.stringify(r.err)}`)
     return r.ok.now
   }
-  async firstRun(author, sample) {
+  /** The first run: the office's first administrator (`login`, PASSWORD), signed in. */
+  async firstRun(author, sample, login = 'li') {
     await this.type('setup-author', author)
+    await this.type('setup-login', login)
+    await this.type('setup-password', PASSWORD)
+    await this.type('setup-password2', PASSWORD)
     await this.click(sample ? 'setup-sample' : 'setup-empty')
     await this.visible('case-table', 60000)
   }
+  /** An administrator opens an account under Settings → Accounts (role by its label). */
+  async addAccount(login, name, roleLabel) {
+    await this.click('nav-settings')
+    await this.type('account-login', login)
+    await this.type('account-name', name)
+    await this.select('account-role', roleLabel)
+    await this.type('account-password', PASSWORD)
+    await this.click('account-add')
+    await this.visible(`account-${login}`)
+  }
+  /** Sign in at the sign-in screen (after a restart, a sign-out or the idle lock). */
+  async signIn(login, password = PASSWORD) {
+    await this.visible('sign-in')
+    await this.retype('sign-in-login', login)
+    await this.type('sign-in-password', password)
+    await this.click('sign-in-submit')
+    await this.d.wait(async () => !(await this.exists('sign-in')), 15000, 'the sign-in screen stays')
+  }
 }
+
+/** The password every journey's accounts are given. */
+export const PASSWORD = 'jiesu-2026'
 
 /** Run a journey on a fresh app; on failure, keep a screenshot of what the window showed. */
 export async function journey(name, fn) {

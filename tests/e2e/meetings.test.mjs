@@ -37,6 +37,8 @@ async function addAttendee(ui, name, role, org, signedNow) {
 test('a facilitator runs a parking council: sign-in, minutes, a decision becomes a case, approval locks, .docx exported', async () => {
   await journey('journey6', async ({ driver, ui, exportDir }) => {
     await ui.firstRun('李书记', false)
+    // The facilitator has an account of their own: approval is theirs to sign.
+    await ui.addAccount('wang', '王主任', '议事主持人')
     await scheduleMeeting(ui, 'council', '关于小区停车难的居民议事会', '王主任')
 
     await addAttendee(ui, '张建国', null, '27栋', true)
@@ -76,7 +78,12 @@ test('a facilitator runs a parking council: sign-in, minutes, a decision becomes
     assert.equal(opened.cases[0].item_kind, 'action')
     await ui.screenshot('journey6-draft')
 
-    // Approval belongs to the facilitator: the PC switches its duty user to 王主任.
+    // Approval belongs to the facilitator: 李书记 hands the PC over, 王主任 signs in and finds
+    // the meeting open, and approves as themselves.
+    await ui.click('m-approve')
+    await ui.confirmBox()
+    await ui.signIn('wang')
+    await ui.waitText('status-user', '王主任（议事主持人）')
     await ui.click('m-approve')
     await ui.confirmBox()
     await ui.waitText('meeting-minutes-state', '已审定')

@@ -11,7 +11,10 @@ import type { CaseDetail } from './bindings/CaseDetail'
 import type { CasePage } from './bindings/CasePage'
 import type { CaseQuery } from './bindings/CaseQuery'
 import type { CalendarYear } from './bindings/CalendarYear'
-import type { Identity } from './bindings/Identity'
+import type { Account } from './bindings/Account'
+import type { NewAccount } from './bindings/NewAccount'
+import type { Role } from './bindings/Role'
+import type { Session } from './bindings/Session'
 import type { Unit } from './bindings/Unit'
 import type { Catalog } from './bindings/Catalog'
 import type { Code } from './bindings/Code'
@@ -52,11 +55,21 @@ function isWireError(e: unknown): e is WireError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e
 }
 
+// Told when the core answers that nobody is signed in (the session idled out, or another
+// window signed out): the app shows the sign-in screen instead of the refusal.
+let signInRequired: () => void = () => {}
+export function onSignInRequired(f: () => void) {
+  signInRequired = f
+}
+
 async function wrap<T>(p: Promise<T>): Promise<T> {
   try {
     return await p
   } catch (e) {
-    if (isWireError(e)) throw new JiesuError(e.code, e.message, e.params ?? {})
+    if (isWireError(e)) {
+      if (e.code === 'sign_in_required') signInRequired()
+      throw new JiesuError(e.code, e.message, e.params ?? {})
+    }
     // Tauri's own refusals (bad arguments, a command not granted) arrive as plain strings.
     throw new JiesuError('ipc', String(e))
   }
@@ -83,7 +96,15 @@ export const api = {
   calendarYear: (year: number) => call<CalendarYear>('calendar_year', { year }),
   setCalendarDay: (date: string, working: boolean) => call<CalendarYear>('set_calendar_day', { date, working }),
   addUnit: (name: string) => call<Unit>('add_unit', { name }),
-  setUser: (author: string) => call<Identity>('set_user', { author }),
+  signIn: (login: string, password: string) => call<Session>('sign_in', { login, password }),
+  signOut: (idle: boolean) => call<void>('sign_out', { idle }),
+  accounts: () => call<Account[]>('accounts'),
+  addAccount: (account: NewAccount) => call<Account>('add_account', { account }),
+  setRole: (account: string, role: Role) => call<void>('set_role', { account, role }),
+  removeAccount: (account: string) => call<void>('remove_account', { account }),
+  setPassword: (account: string, current: string | null, password: string) =>
+    call<void>('set_password', { account, current, password }),
+  setIdleMinutes: (minutes: number) => call<void>('set_idle_minutes', { minutes }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),
   unenrol: () => call<number>('unenrol'),

@@ -40,6 +40,19 @@ describe('a refusal from the core reads as a sentence', () => {
     expect(text(new JiesuError('clock_ahead', 'x', { ahead_ms: ahead }))).toContain('快了 3天')
   })
 
+  it('names the role and the refused step when a role may not do something', () => {
+    const step = new JiesuError('forbidden', 'x', { role: 'viewer', action: 'case_urged' })
+    expect(text(step)).toBe('「查看」账号不能「督办催办」，未作任何改动')
+    const act = new JiesuError('forbidden', 'x', { role: 'worker', action: 'manage_accounts' })
+    expect(text(act)).toBe('「社区工作者」账号不能「管理账号」，未作任何改动')
+    expect(text(act, en)).toBe('The role “Community worker” may not do “manage accounts”; nothing was changed')
+  })
+
+  it('says the same for a wrong login and a wrong password', () => {
+    expect(text(new JiesuError('sign_in_failed', 'x'))).toBe('登录名或密码不正确')
+    expect(text(new JiesuError('sign_in_required', 'x'))).toBe('请先登录')
+  })
+
   it('gives each transport failure its own sentence', () => {
     for (const code of ['unauthorized', 'out_of_scope', 'too_large', 'offline', 'server'] as const) {
       const s = text(new JiesuError(code, 'raw'))

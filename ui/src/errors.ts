@@ -33,6 +33,14 @@ export function errorText(t: Composer['t'], te: Composer['te'], e: unknown): str
       return t('errors.too_many_attempts', { minutes: Math.ceil(Number(p.retry_after_s ?? 0) / 60) })
     case 'clock_ahead':
       return t('errors.clock_ahead', { span: roughSpan(t, Number(p.ahead_ms ?? 0)) })
+    case 'forbidden':
+      // The refused step by its trace name (an event kind) or the command's (an act).
+      return t('errors.forbidden', {
+        role: tr('accountRole', p.role),
+        action: p.action && te(`kind.${p.action}`) ? t(`kind.${p.action}`) : tr('act', p.action),
+      })
+    case 'sign_in_required':
+    case 'sign_in_failed':
     case 'unauthorized':
     case 'out_of_scope':
     case 'too_large':

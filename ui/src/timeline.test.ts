@@ -19,13 +19,14 @@ const names = (t: Names['t']): Names => ({
   office: (o) => `office:${o}`,
   caseNumber: (id) => `number:${id}`,
   attendee: (id) => `attendee:${id}`,
+  account: (id) => `account:${id}`,
 })
 
 describe('the trace reads every stored event kind', () => {
   const files = Object.entries(fixtures)
 
   it('has the fixtures to read', () => {
-    expect(files.length).toBeGreaterThanOrEqual(38)
+    expect(files.length).toBeGreaterThanOrEqual(44)
   })
 
   for (const locale of ['zh-CN', 'zh-TW', 'en'] as const) {

@@ -17,6 +17,8 @@ export interface Names {
   caseNumber?: (id: string) => string
   /** A meeting attendee's name (the meeting page knows its sheet). */
   attendee?: (id: string) => string
+  /** An account's name (an administrator's page knows the office's accounts). */
+  account?: (id: string) => string
 }
 
 const joined = (...parts: (string | false | null | undefined)[]) => parts.filter(Boolean).join(' · ')
@@ -98,6 +100,20 @@ export function eventSummary(n: Names, b: EventBody): string {
     case 'figure_settings_set':
     case 'figure_settings_set_v2':
       return ''
+    case 'account_added':
+      return joined(b.payload.name, b.payload.login, t(`accountRole.${b.payload.role}`))
+    case 'account_role_set':
+      return joined(
+        n.account?.(b.payload.account) ?? b.payload.account.slice(0, 8),
+        `→ ${t(`accountRole.${b.payload.role}`)}`,
+      )
+    case 'account_removed':
+    case 'password_set':
+      return n.account?.(b.payload.account) ?? b.payload.account.slice(0, 8)
+    case 'signed_in':
+      return ''
+    case 'signed_out':
+      return b.payload.idle ? t('accounts.lockedIdle') : ''
     default: {
       const unnamed: never = b
       return unnamed

@@ -84,6 +84,21 @@ impl Hlc {
 pub trait Clock: Send {
     /// Physical time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+
+    /// Milliseconds on a clock that only runs forward at the pace of real time, whatever the
+    /// wall clock or its correction does: what idle times are measured on (a PC whose clock
+    /// is corrected by years mid-session has not been idle for years). A manual clock is its
+    /// own: tests move both at once.
+    fn elapsed_ms(&self) -> i64 {
+        self.now_ms()
+    }
+}
+
+/// Milliseconds since this process first asked (a monotonic clock).
+fn process_elapsed_ms() -> i64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let origin = ORIGIN.get_or_init(std::time::Instant::now);
+    i64::try_from(origin.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The system clock.
@@ -93,6 +108,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
         chrono::Utc::now().timestamp_millis()
+    }
+    fn elapsed_ms(&self) -> i64 {
+        process_elapsed_ms()
     }
 }
 
@@ -142,6 +160,9 @@ impl CorrectedClock {
 impl Clock for CorrectedClock {
     fn now_ms(&self) -> i64 {
         self.pc_now_ms().saturating_add(self.offset_ms())
+    }
+    fn elapsed_ms(&self) -> i64 {
+        process_elapsed_ms()
     }
 }
 

@@ -9,9 +9,17 @@ export type Setup = {
  */
 office_name: string, 
 /**
- * The secretary's name, recorded on every step.
+ * The first administrator's display name, recorded on every step it takes.
  */
 author: string, 
+/**
+ * Its sign-in name.
+ */
+login: string, 
+/**
+ * Its password (kept only as an Argon2id hash).
+ */
+password: string, 
 /**
  * Load the sample community (otherwise start empty).
  */

@@ -21,6 +21,7 @@ export const useOverdueStore = defineStore('overdue', () => {
   const version = ref(0)
   let since: number | null = null
   let started = false
+  let timer: ReturnType<typeof setInterval> | undefined
 
   async function notify(title: string, body: string) {
     try {
@@ -54,7 +55,14 @@ export const useOverdueStore = defineStore('overdue', () => {
     } else if (d.due_soon_total > 0) {
       await notify(t('desk.soonTitle', { n: d.due_soon_total }), t('desk.fellMoreBody'))
     }
-    setInterval(poll, WATCH_MS)
+    timer = setInterval(poll, WATCH_MS)
+  }
+
+  /** Stop watching while nobody is signed in (the next sign-in starts it again). */
+  function stop() {
+    clearInterval(timer)
+    started = false
+    since = null
   }
 
   async function poll() {
@@ -84,5 +92,5 @@ export const useOverdueStore = defineStore('overdue', () => {
     dueSoon.value = s
   }
 
-  return { overdue, dueSoon, version, start, poll, setCounts }
+  return { overdue, dueSoon, version, start, stop, poll, setCounts }
 })

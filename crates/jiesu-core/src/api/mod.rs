@@ -54,8 +54,12 @@ pub struct AppInfo {
     pub identity: Identity,
     /// Store figures.
     pub stats: StoreStats,
-    /// No user has been set up yet: show the first-run screen.
+    /// The office has no account yet: show the first-run screen.
     pub first_run: bool,
+    /// Who is signed in; none: show the sign-in screen.
+    pub session: Option<crate::access::Session>,
+    /// Minutes without activity before the window locks itself.
+    pub idle_minutes: u32,
     /// Calendar years shipped as provisional (to be checked against the official notice).
     pub provisional_years: Vec<i32>,
     /// Where the database and attachments live.
@@ -96,8 +100,12 @@ pub struct Catalog {
 pub struct Setup {
     /// Office display name, e.g. 和美社区.
     pub office_name: String,
-    /// The secretary's name, recorded on every step.
+    /// The first administrator's display name, recorded on every step it takes.
     pub author: String,
+    /// Its sign-in name.
+    pub login: String,
+    /// Its password (kept only as an Argon2id hash).
+    pub password: String,
     /// Load the sample community (otherwise start empty).
     pub sample: bool,
 }

@@ -205,7 +205,8 @@ pub(super) struct SignIn {
     /// Accounts are in force even before the first exists (the app's shell asks for this).
     pub required: bool,
     pub session: Option<Session>,
-    /// When the session last ran a command (the store's clock, ms).
+    /// When the session last ran a command ([`crate::hlc::Clock::elapsed_ms`]: a clock
+    /// corrected by years is no idle time).
     pub last_active: i64,
 }
 
@@ -237,18 +238,32 @@ impl Store {
     /// The session, refused when nobody is signed in or it idled out. Reading commands call
     /// it too (through the shell's one door): a locked PC shows nothing.
     pub fn signed_in(&mut self) -> Result<Option<Session>> {
+        self.session_check(true)
+    }
+
+    /// As [`Store::signed_in`], for what the window polls on its own (the overdue watch, the
+    /// status bar): it ends an idle session but does not count as someone at the PC.
+    pub fn signed_in_unattended(&mut self) -> Result<Option<Session>> {
+        self.session_check(false)
+    }
+
+    fn session_check(&mut self, activity: bool) -> Result<Option<Session>> {
         if !self.enforced()? {
             return Ok(None);
         }
         let idle_ms = i64::from(self.idle_minutes()?) * 60_000;
-        let now = self.clock.now_ms();
+        let now = self.clock.elapsed_ms();
         match &self.sign_in.session {
             Some(_) if now.saturating_sub(self.sign_in.last_active) > idle_ms => {
                 self.sign_in.session = None;
                 Err(Error::SignInRequired)
             }
             Some(s) => {
-                self.sign_in.last_active = now.max(self.sign_in.last_active);
+                // A clock swapped under the session (the sample generator drives its own)
+                // can read earlier than the last command: the count starts again from it.
+                if activity || now < self.sign_in.last_active {
+                    self.sign_in.last_active = now;
+                }
                 Ok(Some(s.clone()))
             }
             None => Err(Error::SignInRequired),
@@ -331,8 +346,36 @@ impl Store {
         Ok((login, name))
     }
 
-    /// The first run: the office's first account, an administrator, signed in at once.
-    /// Refused once the office has an account.
+    /// The first run as the window offers it: the sample community when asked for, then the
+    /// office's first administrator, signed in. The sample is written before any account
+    /// exists (its events name the administrator but no account, as a store's earliest steps
+    /// do): it walks a clock months back, which an account's session, stamped now, would not
+    /// follow. The form is checked before anything is written.
+    pub fn first_run(
+        &mut self,
+        office_name: &str,
+        form: NewAccount,
+        sample: bool,
+    ) -> Result<Session> {
+        if self.has_accounts()? {
+            return Err(Error::invalid("login", Reason::Duplicate));
+        }
+        let (_, name) = Store::checked_account(&form)?;
+        Store::checked_password(&form.password)?;
+        if sample {
+            let office = self.identity.office.clone();
+            self.set_identity(&office, office_name, &name)?;
+            let required = std::mem::replace(&mut self.sign_in.required, false);
+            let spec = crate::sample::SampleSpec::community(self.clock.now_ms());
+            let made = crate::sample::generate(self, &spec);
+            self.sign_in.required = required;
+            made?;
+        }
+        self.create_first_admin(office_name, form)
+    }
+
+    /// The office's first account, an administrator, signed in at once. Refused once the
+    /// office has an account.
     pub fn create_first_admin(&mut self, office_name: &str, form: NewAccount) -> Result<Session> {
         if self.has_accounts()? {
             return Err(Error::invalid("login", Reason::Duplicate));
@@ -350,7 +393,7 @@ impl Store {
         };
         // The opening event is the account's own: it signs itself in to write it.
         self.sign_in.session = Some(session.clone());
-        self.sign_in.last_active = self.clock.now_ms();
+        self.sign_in.last_active = self.clock.elapsed_ms();
         let written = self.batch(|s| {
             s.append_account_event(EventBody::AccountAdded {
                 account,
@@ -404,7 +447,7 @@ impl Store {
             role: enum_parse(&role)?,
         };
         let before = self.sign_in.session.replace(session.clone());
-        self.sign_in.last_active = self.clock.now_ms();
+        self.sign_in.last_active = self.clock.elapsed_ms();
         let office = self.identity.office.clone();
         let office_name = self.identity.office_name.clone();
         if let Err(e) = self
@@ -423,7 +466,7 @@ impl Store {
             return Ok(());
         }
         // Written as the account leaving, even if the idle time has just passed.
-        self.sign_in.last_active = self.clock.now_ms();
+        self.sign_in.last_active = self.clock.elapsed_ms();
         let written = self.append_account_event(EventBody::SignedOut { idle });
         self.sign_in.session = None;
         written.map(|_| ())

@@ -55,9 +55,17 @@ impl Store {
     /// A stream's events in fold order, each with its conflict if it could not apply.
     /// Every configuration change this replica holds, its own and other offices', in fold
     /// order: those that do not apply here (an office below or beside, or a change no app could
-    /// have made) carry the reason as their conflict. The settings page lists them.
+    /// have made) carry the reason as their conflict. The settings page lists them: account
+    /// changes included, sign-ins and sign-outs not (they are not settings, and would bury them).
     pub fn config_log(&self) -> Result<Vec<TimelineEntry>> {
-        self.timeline(CONFIG_STREAM)
+        let mut log = self.timeline(CONFIG_STREAM)?;
+        log.retain(|e| {
+            !matches!(
+                e.event.body,
+                EventBody::SignedIn {} | EventBody::SignedOut { .. }
+            )
+        });
+        Ok(log)
     }
 
     pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {

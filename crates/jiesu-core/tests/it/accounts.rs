@@ -588,3 +588,59 @@ fn accounts_made_before_enrolment_still_sign_in_after_it() {
     assert_eq!(s.accounts().unwrap().len(), 3);
     assert_eq!(conflict_reasons(&s), Vec::<String>::new());
 }
+
+#[test]
+fn what_the_window_polls_on_its_own_does_not_keep_a_session_alive() {
+    let (mut s, clock, _) = office_with_admin();
+    for _ in 0..15 {
+        clock.advance(60_000);
+        s.signed_in_unattended().unwrap();
+    }
+    clock.advance(1);
+    assert_eq!(
+        s.signed_in_unattended().unwrap_err().code(),
+        Code::SignInRequired
+    );
+    assert!(s.session().is_none());
+}
+
+#[test]
+fn a_clock_corrected_by_years_mid_session_is_not_idle_time() {
+    // The app's clock: the PC's, corrected by the server's once it answers.
+    let clock = CorrectedClock::new(0);
+    let mut s = Store::open_in_memory(Box::new(clock.clone())).unwrap();
+    s.require_sign_in();
+    s.create_first_admin("和美社区", form("li", "李书记", Role::Admin))
+        .unwrap();
+    // A PC seven years behind learns the server's time.
+    clock.set_offset_ms(7 * YEAR);
+    s.receive(parking_case("时钟校正之后")).unwrap();
+    assert!(s.session().is_some());
+}
+
+#[test]
+fn the_first_run_with_the_sample_dates_its_cases_months_back_then_opens_the_administrator() {
+    let clock = ManualClock::new(MONDAY_9AM);
+    let mut s = Store::open_in_memory(Box::new(clock.clone())).unwrap();
+    s.require_sign_in();
+    // A bad form is refused before a single sample case is written.
+    let mut bad = form("li", "李书记", Role::Admin);
+    bad.password = "short".into();
+    assert_eq!(
+        s.first_run("和美社区", bad, true).unwrap_err().code(),
+        Code::InvalidInput
+    );
+    assert_eq!(events(&s), 0);
+    let admin = s
+        .first_run("和美社区", form("li", "李书记", Role::Admin), true)
+        .unwrap();
+    assert_eq!(s.session().map(|x| x.account), Some(admin.account));
+    let cases = s.all_cases().unwrap();
+    assert!(cases.len() > 500);
+    let earliest = cases.iter().map(|c| c.received_at).min().unwrap();
+    assert!(
+        earliest < MONDAY_9AM - 90 * DAY,
+        "the sample spans months: earliest {earliest}"
+    );
+    assert!(s.has_accounts().unwrap());
+}

@@ -1,0 +1,95 @@
+// The journeys of issue 18 so far: accounts and roles in the real window. The first run makes
+// the administrator, who opens a worker's and a viewer's account; the worker files a case under
+// their own name and cannot manage accounts; the viewer reads and is refused every write with
+// the clear message; the window locks itself after the idle time.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { journey, Key, By } from './harness.mjs'
+
+async function fileCase(ui) {
+  await ui.click('nav-intake')
+  await ui.type('f-phone', '13912345678')
+  await ui.type('f-name', '王秀英')
+  await ui.type('f-building', '27栋')
+  await ui.cascade('f-category', '消防通道', '占用消防通道')
+  const desc = await ui.type('f-description', '27栋楼下消防通道被私家车长期占用')
+  await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+  await ui.waitText('case-state', '待派单')
+  return (await ui.text('case-number')).trim()
+}
+
+// The error message's text, read in the page (WebKit's getText is empty while it fades in).
+async function errorMessage(driver) {
+  let text = ''
+  await driver.wait(
+    async () => {
+      text = await driver.executeScript(
+        "const m = document.querySelector('.el-message--error .el-message__content'); return m ? m.textContent : ''",
+      )
+      return text !== ''
+    },
+    10000,
+    'no error message',
+  )
+  return text.trim()
+}
+
+test('an administrator opens accounts; a worker files under their own name; a viewer reads and writes nothing; the PC locks itself', async () => {
+  await journey('journey13', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', false)
+    await ui.waitText('status-user', '李书记（管理员）')
+    await ui.addAccount('zhang', '张晓', '社区工作者')
+    await ui.addAccount('kan', '街道督查', '查看')
+    await ui.screenshot('journey13-accounts')
+
+    // The worker signs in at the same PC and files a case: the trace names them.
+    await ui.click('sign-out')
+    await ui.signIn('zhang')
+    await ui.waitText('status-user', '张晓（社区工作者）')
+    const number = await fileCase(ui)
+    assert.match(await ui.text('timeline'), /张晓/)
+    await ui.screenshot('journey13-worker-case')
+    // Accounts are the administrator's: not on the worker's settings page, and refused by the
+    // core when asked all the same.
+    await ui.click('nav-settings')
+    await ui.visible('s-my-password')
+    assert.ok(!(await ui.exists('accounts')), 'the worker sees no accounts panel')
+    const asked = await ui.invoke('accounts', {})
+    assert.equal(asked.err?.code, 'forbidden')
+
+    // The viewer reads the case and every write is refused with the clear message.
+    await ui.click('sign-out')
+    await ui.signIn('kan')
+    await ui.waitText('status-user', '街道督查（查看）')
+    await ui.click('nav-cases')
+    await ui.click(`case-${number}`)
+    await ui.waitText('case-state', '待派单')
+    await ui.noOverlay()
+    await ui.click('act-urge')
+    await ui.visible('a-submit')
+    await ui.type('a-note', '请尽快处理')
+    await ui.click('a-submit')
+    assert.equal(await errorMessage(driver), '「查看」账号不能「督办催办」，未作任何改动')
+    await ui.screenshot('journey13-viewer-refused')
+    const detail = await ui.invoke('case_detail', {
+      caseId: (await driver.getCurrentUrl()).split('/cases/')[1],
+    })
+    assert.equal(detail.ok.timeline.length, 1, 'nothing written')
+
+    // The administrator sets a one-minute idle lock; left alone, the window locks itself and
+    // says why, and nothing can be read until someone signs in again.
+    await driver.findElement(By.css('body')).sendKeys(Key.ESCAPE)
+    await ui.click('sign-out')
+    await ui.signIn('li')
+    await ui.click('nav-settings')
+    await ui.retype('account-idle', '1')
+    await ui.click('account-idle-save')
+    await driver.wait(async () => (await ui.invoke('app_info', {})).ok.idle_minutes === 1, 5000, 'idle time saved')
+    await ui.visible('sign-in-locked', 100000)
+    await ui.screenshot('journey13-locked')
+    const locked = await ui.invoke('list_cases', { query: {} })
+    assert.equal(locked.err?.code, 'sign_in_required')
+    await ui.signIn('li')
+    await ui.visible('accounts')
+  })
+})
