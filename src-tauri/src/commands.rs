@@ -87,7 +87,11 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
 
 #[tauri::command]
 pub async fn receive_case(state: State<'_, AppState>, input: NewCase) -> CmdResult<Case> {
-    let case = store(&state)?.receive(input)?;
+    let case = {
+        let mut s = store(&state)?;
+        let v = s.receive(input)?;
+        s.shown(v)?
+    };
     state.syncer.wake();
     Ok(case)
 }
@@ -98,7 +102,11 @@ pub async fn act(
     case_id: Uuid,
     command: CaseCommand,
 ) -> CmdResult<Case> {
-    let case = store(&state)?.act(case_id, command)?;
+    let case = {
+        let mut s = store(&state)?;
+        let v = s.act(case_id, command)?;
+        s.shown(v)?
+    };
     state.syncer.wake();
     Ok(case)
 }
@@ -251,6 +259,28 @@ pub async fn set_password(
     Ok(())
 }
 
+/// One field of a case's resident in full (the "显示" button); written to the access log.
+#[tauri::command]
+pub async fn reveal(
+    state: State<'_, AppState>,
+    case_id: Uuid,
+    field: privacy::PersonalField,
+) -> CmdResult<String> {
+    Ok(store(&state)?.reveal(case_id, field)?)
+}
+
+/// The access log, newest first (administrators).
+#[tauri::command]
+pub async fn access_log(state: State<'_, AppState>) -> CmdResult<Vec<store::AccessRecord>> {
+    Ok(store(&state)?.access_log(1000)?)
+}
+
+/// The whole access log as CSV in the export folder (administrators).
+#[tauri::command]
+pub async fn export_access_log(state: State<'_, AppState>) -> CmdResult<ExportedFile> {
+    Ok(store(&state)?.save_access_log_csv(&state.exports)?)
+}
+
 #[tauri::command]
 pub async fn set_idle_minutes(state: State<'_, AppState>, minutes: u32) -> CmdResult<()> {
     Ok(store(&state)?.set_idle_minutes(minutes)?)
@@ -320,7 +350,11 @@ pub async fn list_meetings(state: State<'_, AppState>) -> CmdResult<Vec<MeetingR
 
 #[tauri::command]
 pub async fn schedule_meeting(state: State<'_, AppState>, info: MeetingInfo) -> CmdResult<Meeting> {
-    let m = store(&state)?.schedule_meeting(info)?;
+    let m = {
+        let mut s = store(&state)?;
+        let v = s.schedule_meeting(info)?;
+        s.shown(v)?
+    };
     wake_sync(&state);
     Ok(m)
 }
@@ -339,7 +373,11 @@ pub async fn meeting_act(
     meeting_id: Uuid,
     command: MeetingCommand,
 ) -> CmdResult<Meeting> {
-    let m = store(&state)?.meeting_act(meeting_id, command)?;
+    let m = {
+        let mut s = store(&state)?;
+        let v = s.meeting_act(meeting_id, command)?;
+        s.shown(v)?
+    };
     wake_sync(&state);
     Ok(m)
 }
@@ -350,7 +388,11 @@ pub async fn open_item_case(
     meeting_id: Uuid,
     form: ItemCaseForm,
 ) -> CmdResult<Case> {
-    let c = store(&state)?.open_item_case(meeting_id, form)?;
+    let c = {
+        let mut s = store(&state)?;
+        let v = s.open_item_case(meeting_id, form)?;
+        s.shown(v)?
+    };
     wake_sync(&state);
     Ok(c)
 }
@@ -361,7 +403,11 @@ pub async fn capture_visitor(
     meeting_id: Uuid,
     form: VisitorForm,
 ) -> CmdResult<Case> {
-    let c = store(&state)?.capture_visitor(meeting_id, form)?;
+    let c = {
+        let mut s = store(&state)?;
+        let v = s.capture_visitor(meeting_id, form)?;
+        s.shown(v)?
+    };
     wake_sync(&state);
     Ok(c)
 }

@@ -15,6 +15,8 @@ import type { Account } from './bindings/Account'
 import type { NewAccount } from './bindings/NewAccount'
 import type { Role } from './bindings/Role'
 import type { Session } from './bindings/Session'
+import type { PersonalField } from './bindings/PersonalField'
+import type { AccessRecord } from './bindings/AccessRecord'
 import type { Unit } from './bindings/Unit'
 import type { Catalog } from './bindings/Catalog'
 import type { Code } from './bindings/Code'
@@ -105,6 +107,9 @@ export const api = {
   setPassword: (account: string, current: string | null, password: string) =>
     call<void>('set_password', { account, current, password }),
   setIdleMinutes: (minutes: number) => call<void>('set_idle_minutes', { minutes }),
+  reveal: (caseId: string, field: PersonalField) => call<string>('reveal', { caseId, field }),
+  accessLog: () => call<AccessRecord[]>('access_log'),
+  exportAccessLog: () => call<ExportedFile>('export_access_log'),
   syncStatus: () => call<SyncStatus>('sync_status'),
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),
   unenrol: () => call<number>('unenrol'),

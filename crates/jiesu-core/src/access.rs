@@ -17,6 +17,8 @@
 //! | sign in / out, own password | ✓ | ✓ | ✓ | ✓ |
 //! | enrol / unenrol with a server | ✓ | | | |
 //! | keep a photo with a step | ✓ | ✓ | ✓ | |
+//! | show a resident's full number, name or address (logged) | ✓ | ✓ | | |
+//! | read the access log | ✓ | | | |
 //!
 //! The device's own writes (`DEVICE_WRITES`: an office assigned at enrolment, times stamped
 //! again by the server's clock) are made whoever is signed in, or nobody.
@@ -114,6 +116,10 @@ pub enum Act {
     ManageSync,
     /// Keep a photo with a case step.
     AttachPhotos,
+    /// Show a resident's full number, name or address (written to the access log).
+    RevealPersonal,
+    /// Read and export the access log.
+    ReadAccessLog,
 }
 
 /// Whether `role` may write an event of `kind`. An unknown kind: nobody.
@@ -129,7 +135,8 @@ pub fn may_write(role: Role, kind: &str) -> bool {
 /// Whether `role` may do `act`.
 pub fn may(role: Role, act: Act) -> bool {
     match act {
-        Act::ManageAccounts | Act::ManageSync => role == Role::Admin,
+        Act::ManageAccounts | Act::ManageSync | Act::ReadAccessLog => role == Role::Admin,
+        Act::RevealPersonal => matches!(role, Role::Admin | Role::Worker),
         Act::AttachPhotos => matches!(role, Role::Admin | Role::Worker | Role::Host),
     }
 }

@@ -11,6 +11,7 @@
 //! as the core's own modules so that the server can build on it without the rest.
 //!
 //! - [`access`]: roles and the one table of what each may do; sessions; password hashes.
+//! - [`privacy`]: residents' numbers and names masked by role before anything is shown.
 //! - [`workflow`]: the one state machine; [`workflow::apply`] validates and folds.
 //! - [`meeting`]: meetings and their minutes (draft → approved and locked), folded likewise.
 //! - [`store`]: [`Store`], the only writer — commands, replication, projections, queries.
@@ -56,6 +57,7 @@ pub mod figures;
 pub mod fuzzing;
 pub mod meeting;
 pub mod period;
+pub mod privacy;
 pub mod reclock;
 #[cfg(feature = "exports")]
 pub mod report;

@@ -13,6 +13,7 @@ mod it {
     mod fixtures;
     mod meetings;
     mod migrations;
+    mod privacy;
     pub mod reference;
     mod sample;
     mod search;

@@ -390,6 +390,8 @@ const en: typeof zh = {
     manage_accounts: 'manage accounts',
     manage_sync: 'manage the server connection',
     attach_photos: 'upload photos',
+    reveal_personal: "show residents' full details",
+    read_access_log: 'read the access log',
   },
   signIn: {
     title: 'Sign in',
@@ -421,6 +423,20 @@ const en: typeof zh = {
     added: 'Account added',
     changed: 'Saved',
     lockedIdle: '(idle lock)',
+  },
+  privacy: {
+    show: 'Show',
+    log: 'Personal data access log',
+    logHint:
+      "Residents' phone numbers, names and addresses are partly hidden; every press of “Show” is recorded here and cannot be changed or deleted.",
+    logEmpty: 'Nothing shown yet',
+    when: 'When',
+    who: 'Who',
+    case: 'Case',
+    field: 'Shown',
+    export: 'Export CSV',
+    exported: 'Exported: {path}',
+    fields: { phone: 'Phone', name: 'Name', address: 'Address' },
   },
   lang: { label: 'Language', 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' },
   meeting: {

@@ -259,7 +259,14 @@ impl Store {
     }
 
     /// Everything the case page shows.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn case_detail(&self, id: Uuid) -> Result<CaseDetail> {
+        let v = self.case_detail_unmasked(id)?;
+        self.shown(v)
+    }
+
+    /// [`Store::case_detail`] before masking.
+    fn case_detail_unmasked(&self, id: Uuid) -> Result<CaseDetail> {
         let case = self.load_case(id)?;
         let now = self.clock.now_ms();
         let timeline = self.timeline(&id.to_string())?;

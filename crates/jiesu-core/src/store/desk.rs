@@ -20,7 +20,14 @@ pub const DESK_ROWS: u32 = 200;
 
 impl Store {
     /// The overdue desk now.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn desk(&self) -> Result<Desk> {
+        let v = self.desk_unmasked()?;
+        self.shown(v)
+    }
+
+    /// [`Store::desk`] before masking.
+    fn desk_unmasked(&self) -> Result<Desk> {
         let now = self.clock.now_ms();
         let list = |due| {
             self.list_cases(&CaseQuery {
@@ -61,7 +68,14 @@ impl Store {
 
     /// The open cases that fell due in `(since, now]`, earliest first: what to announce.
     /// A `since` in the future (the PC's clock was set back) finds nothing.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn overdue_watch(&self, since: i64) -> Result<OverdueWatch> {
+        let v = self.overdue_watch_unmasked(since)?;
+        self.shown(v)
+    }
+
+    /// [`Store::overdue_watch`] before masking.
+    fn overdue_watch_unmasked(&self, since: i64) -> Result<OverdueWatch> {
         let now = self.clock.now_ms();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM cases WHERE due_rank > ?1 AND due_rank <= ?2

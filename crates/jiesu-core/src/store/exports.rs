@@ -13,7 +13,7 @@ impl Store {
     /// ranking, categories, and every case counted with its facts.
     pub fn report_xlsx(&self, q: &FigureQuery, title: &str) -> Result<Vec<u8>> {
         let d = self.dashboard(q, Dimension::Week)?;
-        let cases = self.figure_audit(q)?;
+        let cases = self.shown(self.figure_audit(q)?)?;
         let (units, categories) = (self.all_units()?, crate::catalog::category_paths());
         let offices = self.office_names()?;
         let names = report::Names {
@@ -87,6 +87,41 @@ impl Store {
             dir,
             &format!("{} 案件清单 {what} {stamp}.csv", self.office_label()),
             &bytes,
+        )
+    }
+
+    /// The access log as CSV (UTF-8 with BOM, as Excel in China opens it), written into
+    /// `dir` (administrators).
+    pub fn save_access_log_csv(&mut self, dir: &std::path::Path) -> Result<ExportedFile> {
+        let log = self.access_log(u32::MAX)?;
+        let mut out = "\u{feff}".as_bytes().to_vec();
+        {
+            let mut w = csv::Writer::from_writer(&mut out);
+            let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
+            w.write_record(["时间", "账号", "姓名", "案件编号", "查看内容"])
+                .map_err(io)?;
+            for r in &log {
+                let field = match r.field {
+                    crate::privacy::PersonalField::Phone => "联系电话",
+                    crate::privacy::PersonalField::Name => "姓名",
+                    crate::privacy::PersonalField::Address => "住址",
+                };
+                w.write_record([
+                    crate::calendar::format_ms(r.at).as_str(),
+                    r.account.as_str(),
+                    r.name.as_str(),
+                    r.number.as_str(),
+                    field,
+                ])
+                .map_err(io)?;
+            }
+            w.flush()?;
+        }
+        let stamp = crate::calendar::format_ms(self.clock.now_ms()).replace([':', ' '], "");
+        crate::export::save(
+            dir,
+            &format!("{} 个人信息查看记录 {stamp}.csv", self.office_label()),
+            &out,
         )
     }
 

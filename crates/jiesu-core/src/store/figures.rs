@@ -435,7 +435,20 @@ impl Store {
 
     /// The cases a figure counts (optionally within one group of a breakdown), newest first:
     /// exactly those the number counted. `page_size` 0 lists them all (exports, tests).
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn figure_cases(
+        &self,
+        q: &FigureQuery,
+        figure: Figure,
+        group: Option<(Dimension, String)>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<CasePage> {
+        let v = self.figure_cases_unmasked(q, figure, group, page, page_size)?;
+        self.shown(v)
+    }
+
+    fn figure_cases_unmasked(
         &self,
         q: &FigureQuery,
         figure: Figure,

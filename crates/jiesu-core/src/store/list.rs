@@ -12,7 +12,14 @@ impl Store {
     /// row's text, which finds a page after a few hundred rows instead of materialising every
     /// hit. Totals are counted up to [`COUNT_CAP`]. The page itself is chosen as rowids
     /// first and read second, so sorting thousands of matches touches only index entries.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let v = self.list_cases_unmasked(q)?;
+        self.shown(v)
+    }
+
+    /// [`Store::list_cases`] before masking.
+    fn list_cases_unmasked(&self, q: &CaseQuery) -> Result<CasePage> {
         use rusqlite::types::Value as V;
         let now = self.clock.now_ms();
         let mut clauses: Vec<String> = Vec::new();
@@ -188,7 +195,14 @@ impl Store {
     }
 
     /// What intake can fill in from a phone number already seen.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn find_resident(&self, phone: &str) -> Result<Option<ResidentHint>> {
+        let v = self.find_resident_unmasked(phone)?;
+        self.shown(v)
+    }
+
+    /// [`Store::find_resident`] before masking.
+    fn find_resident_unmasked(&self, phone: &str) -> Result<Option<ResidentHint>> {
         let phone = normalize_phone(phone);
         if phone.len() < 5 {
             return Ok(None);

@@ -471,7 +471,14 @@ impl Store {
 
     /// Everything the meeting page shows: the meeting, its trace, and the progress of every
     /// case it produced or discussed (问题清单 / 整改清单) with the figures over them.
+    /// Masked for the signed-in account ([`crate::privacy`]).
     pub fn meeting_detail(&self, id: Uuid) -> Result<MeetingDetail> {
+        let v = self.meeting_detail_unmasked(id)?;
+        self.shown(v)
+    }
+
+    /// [`Store::meeting_detail`] before masking.
+    fn meeting_detail_unmasked(&self, id: Uuid) -> Result<MeetingDetail> {
         let meeting = self.load_meeting(id)?;
         let now = self.clock.now_ms();
         let mut cases = Vec::with_capacity(meeting.cases.len());

@@ -34,6 +34,7 @@ mod figures;
 mod list;
 mod log;
 mod meetings;
+mod personal;
 mod project;
 mod restamp;
 mod schema;
@@ -53,6 +54,7 @@ pub use desk::DESK_ROWS;
 pub use figures::AuditRow;
 use list::*;
 use log::*;
+pub use personal::AccessRecord;
 use project::*;
 #[cfg(feature = "fuzzing")]
 pub(crate) use project::{FoldRules, case_due_rank, fold_cases, row_text};

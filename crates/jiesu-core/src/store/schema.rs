@@ -484,6 +484,23 @@ CREATE TABLE credentials (
     phc     TEXT NOT NULL
 ) STRICT;
 "#,
+    // v13: every deliberate showing of a resident's full number, name or address
+    // (`Store::reveal`), kept like the log: appended, never changed.
+    r#"
+CREATE TABLE access_log (
+    seq     INTEGER PRIMARY KEY,
+    at_ms   INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    number  TEXT NOT NULL,
+    field   TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER access_log_is_immutable BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is immutable'); END;
+CREATE TRIGGER access_log_is_kept BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is immutable'); END;
+"#,
 ];
 
 /// The migration set.
