@@ -35,22 +35,6 @@ pub(super) fn owner(ev: &Event, enrolled: &HashMap<String, String>) -> String {
     }
 }
 
-/// The owner key of this replica's own accounts.
-pub(super) fn own_owner(conn: &Connection) -> Result<String> {
-    let meta = |k: &str| -> Result<Option<String>> {
-        Ok(conn
-            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-            .query_row([k], |r| r.get(0))
-            .optional()?)
-    };
-    let office = meta("office")?.unwrap_or_else(|| UNENROLLED_OFFICE.into());
-    Ok(if office == UNENROLLED_OFFICE {
-        format!("device:{}", meta("device")?.unwrap_or_default())
-    } else {
-        office
-    })
-}
-
 fn role_of(conn: &Connection, owner: &str, account: &Uuid) -> Result<Option<(Role, bool)>> {
     let row: Option<(String, bool)> = conn
         .prepare_cached("SELECT role, active FROM accounts WHERE owner = ?1 AND id = ?2")?
@@ -211,6 +195,16 @@ pub(super) struct SignIn {
 }
 
 impl Store {
+    /// The owner key of this replica's own accounts: its office, or the device before it
+    /// enrolled (the key [`owner`] gives this device's events).
+    fn own_owner(&self) -> String {
+        if self.identity.office == UNENROLLED_OFFICE {
+            format!("device:{}", self.identity.device)
+        } else {
+            self.identity.office.clone()
+        }
+    }
+
     /// Enforce accounts from now on, even before the first exists: every command needs a
     /// signed-in account. The app calls this on opening its store.
     pub fn require_sign_in(&mut self) {
@@ -224,7 +218,7 @@ impl Store {
 
     /// Whether this office has any account yet (the first run creates the first).
     pub fn has_accounts(&self) -> Result<bool> {
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         Ok(self
             .conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1)")?
@@ -315,7 +309,7 @@ impl Store {
 
     fn append_account_event(&mut self, body: EventBody) -> Result<Event> {
         let ev = self.new_event(CONFIG_STREAM.into(), body)?;
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         if let Some(why) = judge(&self.conn, &owner, &ev)? {
             // The command checks first and says why in the user's terms; this is the fold's
             // own rule, so the log never holds what would fold as a conflict.
@@ -417,7 +411,7 @@ impl Store {
     /// Sign in with a login and password. The same error for an unknown login, a closed
     /// account and a wrong password.
     pub fn sign_in(&mut self, login: &str, password: &str) -> Result<Session> {
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         let row: Option<(String, String, String, String)> = self
             .conn
             .query_row(
@@ -475,7 +469,7 @@ impl Store {
     /// The office's accounts (administrators).
     pub fn accounts(&mut self) -> Result<Vec<Account>> {
         self.check(Act::ManageAccounts)?;
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.login, a.name, a.role, a.active,
                     EXISTS (SELECT 1 FROM credentials c WHERE c.account = a.id)
@@ -511,7 +505,7 @@ impl Store {
     pub fn add_account(&mut self, form: NewAccount) -> Result<Account> {
         self.check(Act::ManageAccounts)?;
         let (login, name) = Store::checked_account(&form)?;
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         let taken: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1 AND login = ?2 AND active = 1)",
             params![owner, login],
@@ -546,7 +540,7 @@ impl Store {
     }
 
     fn own_account(&self, account: Uuid) -> Result<(Role, bool)> {
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         role_of(&self.conn, &owner, &account)?.ok_or(Error::NotFound {
             what: "account",
             id: account.to_string(),
@@ -554,7 +548,7 @@ impl Store {
     }
 
     fn refuse_last_admin(&self, account: Uuid) -> Result<()> {
-        let owner = own_owner(&self.conn)?;
+        let owner = self.own_owner();
         if self.own_account(account)? == (Role::Admin, true)
             && active_admins(&self.conn, &owner)? <= 1
         {

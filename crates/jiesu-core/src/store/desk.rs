@@ -30,7 +30,7 @@ impl Store {
     fn desk_unmasked(&self) -> Result<Desk> {
         let now = self.clock.now_ms();
         let list = |due| {
-            self.list_cases(&CaseQuery {
+            self.list_cases_unmasked(&CaseQuery {
                 due: Some(due),
                 sort: CaseSort::DueAsc,
                 page_size: DESK_ROWS,

@@ -19,7 +19,7 @@ impl Store {
     }
 
     /// [`Store::list_cases`] before masking.
-    fn list_cases_unmasked(&self, q: &CaseQuery) -> Result<CasePage> {
+    pub(super) fn list_cases_unmasked(&self, q: &CaseQuery) -> Result<CasePage> {
         use rusqlite::types::Value as V;
         let now = self.clock.now_ms();
         let mut clauses: Vec<String> = Vec::new();
