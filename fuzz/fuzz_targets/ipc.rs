@@ -161,6 +161,11 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 return refused(s.case_detail(case));
             }
         }
+        "verify_trace" => {
+            if let Some(stream) = arg::<String>(args, "stream") {
+                return refused(s.verify_trace(&stream));
+            }
+        }
         "list_cases" => {
             if let Some(q) = arg::<CaseQuery>(args, "query") {
                 return refused(s.list_cases(&q));
@@ -335,6 +340,16 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         }
         "notify" => {
             let _ = (arg::<String>(args, "title"), arg::<String>(args, "body"));
+        }
+        "backup_settings" => return refused(s.backup_settings()),
+        // Decoded only: run, they would write backups into whatever folder of the fuzzing
+        // machine an input names (the IPC test runs them against a temporary folder).
+        "set_backup_settings" => {
+            let _ = (arg::<String>(args, "folder"), arg::<u32>(args, "keep"));
+        }
+        "backup_now" | "backups" => {}
+        "restore_backup" => {
+            let _ = (arg::<String>(args, "name"), arg::<String>(args, "password"));
         }
         other => panic!("the window may call {other}, which this target does not know: add it"),
     }

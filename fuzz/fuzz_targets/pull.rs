@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
             more: false,
             remaining: 0,
             server_time: 1_795_395_600_000,
+            keys: Default::default(),
         };
         let bytes = serde_json::to_vec(&page).expect("pages encode");
         let back: PullResponse = serde_json::from_slice(&bytes).expect("what was encoded decodes");

@@ -132,7 +132,7 @@ fuzz_target!(|data: &[u8]| {
             let Ok(events) = jiesu_core::fuzzing::events(&mut u) else {
                 return;
             };
-            let Ok(body) = serde_json::to_vec(&PushRequest { events }) else {
+            let Ok(body) = serde_json::to_vec(&PushRequest { events, public_key: None }) else {
                 return;
             };
             request(Method::POST, "/v1/push", cred, body)

@@ -116,6 +116,80 @@ pub async fn case_detail(state: State<'_, AppState>, case_id: Uuid) -> CmdResult
     Ok(store(&state)?.case_detail(case_id)?)
 }
 
+/// Where backups go, how many are kept, when the last was made.
+#[tauri::command]
+pub async fn backup_settings(state: State<'_, AppState>) -> CmdResult<store::BackupSettings> {
+    Ok(store(&state)?.backup_settings()?)
+}
+
+/// Choose the backup folder and how many to keep (administrators).
+#[tauri::command]
+pub async fn set_backup_settings(
+    state: State<'_, AppState>,
+    folder: String,
+    keep: u32,
+) -> CmdResult<()> {
+    Ok(store(&state)?.set_backup_settings(&folder, keep)?)
+}
+
+/// 备份: a backup now, checked after writing.
+#[tauri::command]
+pub async fn backup_now(state: State<'_, AppState>) -> CmdResult<store::BackupSummary> {
+    Ok(store(&state)?.backup()?)
+}
+
+/// The backups in the folder, newest first, each as checked now.
+#[tauri::command]
+pub async fn backups(state: State<'_, AppState>) -> CmdResult<Vec<store::BackupSummary>> {
+    Ok(store(&state)?.backups()?)
+}
+
+/// 恢复: replace the store with one of the folder's backups (named by its file name, so the
+/// window cannot point anywhere else), the administrator confirming with their password. The
+/// current store is kept aside; everyone signs in again, to the restored accounts.
+#[tauri::command]
+pub async fn restore_backup(
+    state: State<'_, AppState>,
+    name: String,
+    password: String,
+) -> CmdResult<store::BackupSummary> {
+    let mut s = store(&state)?;
+    s.confirm_restore(&password)?;
+    let backup = s
+        .backups()?
+        .into_iter()
+        .find(|b| {
+            std::path::Path::new(&b.path)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == name)
+        })
+        .ok_or_else(|| Error::NotFound {
+            what: "backup",
+            id: name.clone(),
+        })?;
+    let clock = s.replace_clock(Box::new(ManualClock::new(0)));
+    let now = clock.now_ms();
+    // Close the store (its file is replaced); a placeholder holds the lock meanwhile.
+    drop(std::mem::replace(
+        &mut *s,
+        Store::open_in_memory(Box::new(ManualClock::new(now)))?,
+    ));
+    let restored = store::restore(&state.dir, std::path::Path::new(&backup.path), now);
+    // Reopened whatever happened: the restored store, or the one kept as it was.
+    *s = Store::open(&state.dir, clock)?;
+    s.require_sign_in();
+    restored?;
+    drop(s);
+    state.syncer.wake();
+    Ok(backup)
+}
+
+/// 核验留痕: every signature and chain of a case's or a meeting's trace.
+#[tauri::command]
+pub async fn verify_trace(state: State<'_, AppState>, stream: String) -> CmdResult<TraceCheck> {
+    Ok(store(&state)?.verify_trace(&stream)?)
+}
+
 #[tauri::command]
 pub async fn list_cases(state: State<'_, AppState>, query: CaseQuery) -> CmdResult<CasePage> {
     Ok(store(&state)?.list_cases(&query)?)

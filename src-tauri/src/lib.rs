@@ -38,6 +38,13 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The store, for the shell's own work (the on-exit backup).
+    pub fn store(&self) -> &Mutex<jiesu_core::Store> {
+        &self.store
+    }
+}
+
 /// Every command of [`command_names::COMMANDS`], registered with the builder.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -64,6 +71,12 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::set_idle_minutes,
         commands::reveal,
         commands::access_log,
+        commands::verify_trace,
+        commands::backup_settings,
+        commands::set_backup_settings,
+        commands::backup_now,
+        commands::backups,
+        commands::restore_backup,
         commands::export_access_log,
         commands::sync_status,
         commands::enrol,

@@ -62,9 +62,51 @@ fn main() {
                     .map(|d| d.join("接诉导出"))
                     .unwrap_or_else(|_| dir.join("exports")),
             };
+            spawn_daily_backups(store.clone());
             app.manage(AppState::new(store, dir, exports, syncer));
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("Jiesu failed to start");
+        .build(tauri::generate_context!())
+        .expect("Jiesu failed to start")
+        .run(|app, event| {
+            // On exit: the day's work goes to the backup folder before the window is gone.
+            if let tauri::RunEvent::Exit = event
+                && let Some(state) = app.try_state::<AppState>()
+            {
+                backup_if_configured(state.store());
+            }
+        });
+}
+
+/// Every ten minutes, a backup when the last one is a day old (`Store::backup_due`), whoever
+/// is signed in or not: the office's data is backed up even if nobody remembers to.
+fn spawn_daily_backups(store: Arc<Mutex<jiesu_core::Store>>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            let due = store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .backup_due()
+                .unwrap_or(false);
+            if due {
+                backup_if_configured(&store);
+            }
+            std::thread::sleep(std::time::Duration::from_secs(540));
+        }
+    });
+}
+
+/// A backup into the chosen folder, if one is chosen; a failure is logged, never fatal.
+fn backup_if_configured(store: &Mutex<jiesu_core::Store>) {
+    let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+    let Ok(Some(folder)) = s.backup_settings().map(|b| b.folder) else {
+        return;
+    };
+    if let Err(e) = s.backup_unattended(std::path::Path::new(&folder)) {
+        eprintln!(
+            "jiesu: backup into the chosen folder failed: {}",
+            e.to_wire().message
+        );
+    }
 }

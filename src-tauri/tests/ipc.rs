@@ -160,6 +160,15 @@ fn call(w: &Window, cmd: &str, body: InvokeBody, headers: tauri::http::HeaderMap
     }
 }
 
+/// A folder for the backups the run makes, kept for the process's life.
+fn backups_folder() -> String {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
+        .display()
+        .to_string()
+}
+
 /// A well-formed call of `cmd` on the store as it is now.
 fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
     let cases = st.all_cases().unwrap();
@@ -193,6 +202,10 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "receive_case" => json!({"input": jiesu_core::sample::parking_complaint("车位被占")}),
         "act" => json!({"caseId": case.id, "command": random_command(rng, st, case)}),
         "case_detail" => json!({"caseId": case.id}),
+        "verify_trace" => json!({"stream": case.id.to_string()}),
+        "set_backup_settings" => {
+            json!({"folder": backups_folder(), "keep": rng.random_range(0..10)})
+        }
         "list_cases" => json!({"query": CaseQuery {
             text: ["", "漏水", "停"][rng.random_range(0..3)].into(),
             ..Default::default()
@@ -410,7 +423,8 @@ fn hostile_calls_from_the_page_are_refused_cleanly_and_write_nothing() {
         .copied()
         // Signing out would lock the window for the rest of the run (every later call
         // refused alike); the lock has its own tests.
-        .filter(|c| *c != "notify" && *c != "sign_out")
+        // A restore replaces the store under the run (it has its own tests).
+        .filter(|c| *c != "notify" && *c != "sign_out" && *c != "restore_backup")
         .collect();
     let (mut ok, mut undecoded, mut refused) = (0u64, 0u64, 0u64);
     let mut by_code = std::collections::BTreeMap::<String, u64>::new();

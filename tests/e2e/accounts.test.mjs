@@ -6,18 +6,6 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { journey, Key, By } from './harness.mjs'
 
-async function fileCase(ui) {
-  await ui.click('nav-intake')
-  await ui.type('f-phone', '13912345678')
-  await ui.type('f-name', '王秀英')
-  await ui.type('f-building', '27栋')
-  await ui.cascade('f-category', '消防通道', '占用消防通道')
-  const desc = await ui.type('f-description', '27栋楼下消防通道被私家车长期占用')
-  await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
-  await ui.waitText('case-state', '待派单')
-  return (await ui.text('case-number')).trim()
-}
-
 // The error message's text, read in the page (WebKit's getText is empty while it fades in).
 async function errorMessage(driver) {
   let text = ''
@@ -46,7 +34,7 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.click('sign-out')
     await ui.signIn('zhang')
     await ui.waitText('status-user', '张晓（社区工作者）')
-    const number = await fileCase(ui)
+    const number = await ui.fileCase()
     assert.match(await ui.text('timeline'), /张晓/)
     await ui.screenshot('journey13-worker-case')
     // Accounts are the administrator's: not on the worker's settings page, and refused by the
@@ -65,6 +53,11 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.click(`case-${number}`)
     await ui.waitText('case-state', '待派单')
     await ui.noOverlay()
+    // The inspector verifies the trace: every step's signature and link hold.
+    await ui.click('verify-trace')
+    await ui.waitText('trace-intact', '完整，未被改动')
+    assert.match(await ui.text('trace-intact'), /1 步留痕的签名和前后衔接全部核验通过/)
+    await ui.screenshot('journey13-trace-verified')
     await ui.click('act-urge')
     await ui.visible('a-submit')
     await ui.type('a-note', '请尽快处理')

@@ -419,6 +419,18 @@ export class Ui {
     await this.click('account-add')
     await this.visible(`account-${login}`)
   }
+  /** File a fire-lane complaint at the intake page; returns the new case's number. */
+  async fileCase(description = '27栋楼下消防通道被私家车长期占用') {
+    await this.click('nav-intake')
+    await this.type('f-phone', '13912345678')
+    await this.type('f-name', '王秀英')
+    await this.type('f-building', '27栋')
+    await this.cascade('f-category', '消防通道', '占用消防通道')
+    const desc = await this.type('f-description', description)
+    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+    await this.waitText('case-state', '待派单')
+    return (await this.text('case-number')).trim()
+  }
   /** Sign in at the sign-in screen (after a restart, a sign-out or the idle lock). */
   async signIn(login, password = PASSWORD) {
     await this.visible('sign-in')

@@ -17,6 +17,9 @@ import type { Role } from './bindings/Role'
 import type { Session } from './bindings/Session'
 import type { PersonalField } from './bindings/PersonalField'
 import type { AccessRecord } from './bindings/AccessRecord'
+import type { TraceCheck } from './bindings/TraceCheck'
+import type { BackupSettings } from './bindings/BackupSettings'
+import type { BackupSummary } from './bindings/BackupSummary'
 import type { Unit } from './bindings/Unit'
 import type { Catalog } from './bindings/Catalog'
 import type { Code } from './bindings/Code'
@@ -109,6 +112,12 @@ export const api = {
   setIdleMinutes: (minutes: number) => call<void>('set_idle_minutes', { minutes }),
   reveal: (caseId: string, field: PersonalField) => call<string>('reveal', { caseId, field }),
   accessLog: () => call<AccessRecord[]>('access_log'),
+  verifyTrace: (stream: string) => call<TraceCheck>('verify_trace', { stream }),
+  backupSettings: () => call<BackupSettings>('backup_settings'),
+  setBackupSettings: (folder: string, keep: number) => call<null>('set_backup_settings', { folder, keep }),
+  backupNow: () => call<BackupSummary>('backup_now'),
+  backups: () => call<BackupSummary[]>('backups'),
+  restoreBackup: (name: string, password: string) => call<BackupSummary>('restore_backup', { name, password }),
   exportAccessLog: () => call<ExportedFile>('export_access_log'),
   syncStatus: () => call<SyncStatus>('sync_status'),
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),

@@ -71,6 +71,19 @@ fn main() {
         });
         report("intake → durable commit, empty store", ms);
     }
+    // 1b. Signing in: Argon2id verifies the password (the whole of a sign-in's time).
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Store::open(tmp.path(), Box::new(ManualClock::new(now))).unwrap();
+        s.first_run("基准社区", first_admin(), false).unwrap();
+        let ms = timed(20, |_| {
+            s.sign_in("bench", "bench-password").unwrap();
+        });
+        report("sign-in (Argon2id)", ms);
+    }
+    if args.iter().any(|a| a == "--only-intake") {
+        return;
+    }
 
     // 2. A store of `cases` generated cases, reused between runs.
     let fresh = !dir.join(store::DB_FILE).exists();
@@ -245,6 +258,7 @@ fn bulk_pull(source: &Store, now: i64) {
             more: true,
             remaining: 0,
             server_time: now,
+            keys: Default::default(),
         });
         after = last;
     }
@@ -265,4 +279,13 @@ fn bulk_pull(source: &Store, now: i64) {
         events as f64 / total
     );
     assert_eq!(s.stats().unwrap().cases, source.stats().unwrap().cases);
+}
+
+fn first_admin() -> jiesu_core::access::NewAccount {
+    jiesu_core::access::NewAccount {
+        login: "bench".into(),
+        name: "基准".into(),
+        role: jiesu_core::Role::Admin,
+        password: "bench-password".into(),
+    }
 }

@@ -120,6 +120,10 @@ pub enum Act {
     RevealPersonal,
     /// Read and export the access log.
     ReadAccessLog,
+    /// Make a backup now, list the backups.
+    MakeBackups,
+    /// Choose the backup folder, restore from a backup.
+    ManageBackups,
 }
 
 /// Whether `role` may write an event of `kind`. An unknown kind: nobody.
@@ -135,7 +139,10 @@ pub fn may_write(role: Role, kind: &str) -> bool {
 /// Whether `role` may do `act`.
 pub fn may(role: Role, act: Act) -> bool {
     match act {
-        Act::ManageAccounts | Act::ManageSync | Act::ReadAccessLog => role == Role::Admin,
+        Act::ManageAccounts | Act::ManageSync | Act::ReadAccessLog | Act::ManageBackups => {
+            role == Role::Admin
+        }
+        Act::MakeBackups => matches!(role, Role::Admin | Role::Worker | Role::Host),
         Act::RevealPersonal => matches!(role, Role::Admin | Role::Worker),
         Act::AttachPhotos => matches!(role, Role::Admin | Role::Worker | Role::Host),
     }

@@ -38,6 +38,8 @@ pub fn events(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<Event>> {
                 },
                 author: u.arbitrary()?,
                 account: None,
+                prev: None,
+                sig: None,
                 device: "4f1c0f0e-7b55-4b8e-9d43-000000000000".into(),
                 office: ["a", "b", "local", "s1"][u.choose_index(4)?].into(),
                 body: EventBody::CaseReceived(Box::new(Received {

@@ -68,7 +68,7 @@ pub mod validate;
 pub mod workflow;
 
 // The format is the protocol crate's; the domain names it as its own modules.
-pub use jiesu_protocol::{authority, catalog, event, hlc, model, private, wire};
+pub use jiesu_protocol::{authority, catalog, event, hlc, model, private, seal, wire};
 
 pub use api::*;
 pub use error::{Code, Error, Reason, Result, WireError};
@@ -82,4 +82,4 @@ pub use meeting::{
     MeetingInfo, MeetingItem, MeetingKind, MinutesState,
 };
 pub use model::*;
-pub use store::{Enrolment, Store};
+pub use store::{Enrolment, Store, TraceCheck, TraceFault, TraceProblem};

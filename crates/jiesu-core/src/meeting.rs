@@ -512,6 +512,8 @@ mod tests {
             },
             author: author.into(),
             account: None,
+            prev: None,
+            sig: None,
             device: "d".into(),
             office: "hm".into(),
             body,

@@ -131,6 +131,8 @@ mod tests {
             },
             author: "张".into(),
             account: None,
+            prev: None,
+            sig: None,
             device: "d".into(),
             office: crate::wire::UNENROLLED_OFFICE.into(),
             body,

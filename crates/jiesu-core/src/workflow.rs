@@ -318,6 +318,8 @@ mod tests {
             },
             author: "t".into(),
             account: None,
+            prev: None,
+            sig: None,
             device: "d".into(),
             office: "o".into(),
             body,

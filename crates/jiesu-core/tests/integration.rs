@@ -2,6 +2,7 @@
 
 mod it {
     mod accounts;
+    mod backup;
     mod clocks;
     pub mod common;
     mod convergence;
@@ -16,6 +17,7 @@ mod it {
     mod privacy;
     pub mod reference;
     mod sample;
+    mod seals;
     mod search;
     mod store;
     mod sync;

@@ -234,6 +234,8 @@ mod tests {
             hlc: Hlc::ZERO,
             author: "t".into(),
             account: None,
+            prev: None,
+            sig: None,
             device: device.into(),
             office: office.into(),
             body,

@@ -203,6 +203,15 @@ pub enum Reason {
     /// A meeting of another kind (a visitor capture outside a reception day).
     #[error("not possible for this kind of meeting")]
     WrongMeetingKind,
+    /// A signature that does not match its event or its device's key (`crate::seal`).
+    #[error("the signature does not match the event or its device's key")]
+    SealBroken,
+    /// This PC was restored from a backup: it syncs once before it writes again.
+    #[error("restored from a backup: sync once before writing")]
+    SyncFirst,
+    /// A device's registered public key cannot be replaced.
+    #[error("the device's key differs from the one registered")]
+    KeyChanged,
 }
 
 /// `{code, message, params}`: the one error shape outside the core.

@@ -17,6 +17,7 @@
 //!   line, assignments, transfers), used by the server and the fold.
 //! - [`catalog`]: the category tree events name.
 //! - [`time`]: China Standard Time, in which every stored date is a civil date.
+//! - [`seal`]: each device's signature on its events and their hash chain per stream.
 //! - [`private`]: data folders and files readable by their owner only.
 
 pub mod authority;
@@ -26,6 +27,7 @@ pub mod event;
 pub mod hlc;
 pub mod model;
 pub mod private;
+pub mod seal;
 pub mod time;
 pub mod validate;
 pub mod wire;

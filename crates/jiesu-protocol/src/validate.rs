@@ -209,6 +209,16 @@ pub fn event(ev: &Event) -> Result<()> {
     code("device", &ev.device)?;
     code("office", &ev.office)?;
     instant("hlc", ev.hlc.wall_ms)?;
+    if let Some(prev) = &ev.prev
+        && !crate::seal::is_hex(prev, crate::seal::HASH_HEX)
+    {
+        return Err(Refusal::invalid("prev", Reason::Malformed));
+    }
+    if let Some(sig) = &ev.sig
+        && !crate::seal::is_hex(sig, crate::seal::SIG_HEX)
+    {
+        return Err(Refusal::invalid("sig", Reason::Malformed));
+    }
     let config = ev.stream == CONFIG_STREAM;
     if config != (ev.body.aggregate() == Aggregate::Config)
         || (!config && uuid::Uuid::parse_str(&ev.stream).is_err())
@@ -403,6 +413,8 @@ mod tests {
             },
             author: "李书记".into(),
             account: None,
+            prev: None,
+            sig: None,
             device: "4f1c0f0e-7b55-4b8e-9d43-000000000000".into(),
             office: "hm".into(),
             body,

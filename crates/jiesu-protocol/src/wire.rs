@@ -96,6 +96,11 @@ pub struct EnrolRequest {
     pub device: String,
     /// A name for the device list, e.g. the PC's host name.
     pub device_name: String,
+    /// The device's Ed25519 public key in hex ([`crate::seal`]): the server checks the
+    /// device's signed events against it. Absent from clients older than seals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub public_key: Option<String>,
 }
 
 /// The answer to a successful enrolment.
@@ -136,6 +141,10 @@ pub struct Me {
 pub struct PushRequest {
     /// At most [`MAX_PUSH_EVENTS`].
     pub events: Vec<Event>,
+    /// The device's public key: registered on first sight for a device enrolled before seals,
+    /// refused when it differs from the registered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// The server's receipt of one event.
@@ -184,6 +193,10 @@ pub struct PullResponse<E = Event> {
     pub remaining: i64,
     /// Server clock (ms).
     pub server_time: i64,
+    /// The registered public key of each device whose signed events the page carries, so the
+    /// app verifies what it pulls.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 /// A pull page as the server sends it: each event is the JSON the server checked and stored
@@ -210,6 +223,7 @@ impl RawPullResponse {
             more: self.more,
             remaining: self.remaining,
             server_time: self.server_time,
+            keys: self.keys,
         })
     }
 }

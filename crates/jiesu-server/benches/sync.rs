@@ -352,7 +352,10 @@ async fn load(backend: Backend, offices: usize, seconds: u64) {
                     let r = http
                         .post(format!("{base}/v1/push"))
                         .bearer_auth(&credential)
-                        .json(&PushRequest { events: vec![ev] })
+                        .json(&PushRequest {
+                            events: vec![ev],
+                            public_key: None,
+                        })
                         .send()
                         .await;
                     let ok = r.is_ok_and(|r| r.status().is_success());

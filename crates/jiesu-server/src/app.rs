@@ -341,6 +341,13 @@ async fn enrol(
             "device_name must be 1 to 100 characters, none of them control characters",
         ));
     }
+    if let Some(k) = &req.public_key
+        && jiesu_protocol::seal::public_key(k).is_err()
+    {
+        return Err(ApiError::invalid(
+            "public_key must be an Ed25519 key in hex",
+        ));
+    }
     let credential = {
         use rand::RngCore;
         let mut bytes = [0u8; 32];
@@ -365,6 +372,9 @@ async fn enrol(
             "unknown, used or expired enrolment code",
         ));
     };
+    if let Some(k) = &req.public_key {
+        s.storage.register_key(&device.id, k).await?;
+    }
     let tree = s.tree_with(&[&device.office]).await?;
     let office = tree
         .get(&device.office)
@@ -408,6 +418,9 @@ async fn push(
             named.push(office);
         }
     }
+    if let Some(k) = &req.public_key {
+        register_key(&s, &d, k).await?;
+    }
     let tree = s.tree_with(&named).await?;
     let now = s.now();
     let outcome = s.storage.push(&d, &req.events, &tree, now).await?;
@@ -419,6 +432,32 @@ async fn push(
         receipts: outcome.receipts,
         server_time: now,
     }))
+}
+
+/// A device enrolled before seals registers its key with its first push that offers one;
+/// a registered key is never replaced (a stolen credential cannot bring its own key).
+async fn register_key(
+    s: &AppState,
+    d: &crate::storage::DeviceRecord,
+    key: &str,
+) -> Result<(), ApiError> {
+    if d.public_key.as_deref() == Some(key) {
+        return Ok(());
+    }
+    if jiesu_protocol::seal::public_key(key).is_err() {
+        return Err(ApiError::invalid(
+            "public_key must be an Ed25519 key in hex",
+        ));
+    }
+    if s.storage.register_key(&d.id, key).await?.as_deref() != Some(key) {
+        tracing::warn!(device = %d.id, "push refused: a public key other than the registered one");
+        return Err(ApiError::with_status(
+            axum::http::StatusCode::CONFLICT,
+            jiesu_protocol::Code::InvalidInput,
+            "the device's public key differs from the one registered",
+        ));
+    }
+    Ok(())
 }
 
 /// Pull parameters.

@@ -20,11 +20,10 @@ pub use jiesu_protocol::authority::Tree;
 use jiesu_protocol::event::CONFIG_STREAM;
 use jiesu_protocol::wire::{CLOCK_TOLERANCE_MS, UNENROLLED_OFFICE};
 use jiesu_protocol::{Aggregate, Event, EventBody};
-use sha2::Digest;
 use uuid::Uuid;
 
 use crate::storage::DeviceRecord;
-use jiesu_protocol::Refusal;
+use jiesu_protocol::{Reason, Refusal};
 
 /// Whether `office` may fetch a photo: it uploaded the bytes, or sees an uploader's work, or
 /// sees a case whose office uploaded them and refers to them (its holders, or an office above
@@ -44,6 +43,13 @@ pub struct Known {
     pub holders: HashMap<String, Vec<String>>,
     /// The device that opened each stream the push touches, where it is stored.
     pub openers: HashMap<String, String>,
+    /// The digest of the pushing device's latest stored event on each stream the push
+    /// touches (`None`: it has none there): where its chain continues.
+    pub heads: HashMap<String, Option<String>>,
+    /// The pushing device's registered public key.
+    pub public_key: Option<String>,
+    /// The device has stored a signed event: from then on every event must be signed.
+    pub sealed: bool,
 }
 
 /// One write the push makes, in order.
@@ -84,12 +90,60 @@ pub enum Step {
     },
 }
 
-/// Canonical body and digest of an event; `None` for one JSON cannot hold (it cannot have
-/// come as JSON, but nothing here panics on what a caller hands it).
+/// Canonical body and digest of an event ([`jiesu_protocol::seal::hash`], which chains link
+/// by); `None` for one JSON cannot hold (it cannot have come as JSON, but nothing here panics
+/// on what a caller hands it).
 pub fn digest(ev: &Event) -> Option<(String, String)> {
-    let body = serde_json::to_string(ev).ok()?;
-    let digest = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    let body = jiesu_protocol::seal::canonical(ev)?;
+    let digest = jiesu_protocol::seal::hex_sha256(body.as_bytes());
     Some((body, digest))
+}
+
+/// The seal rules of a push ([`jiesu_protocol::seal`]): a signed event verifies against the
+/// device's registered key and continues the device's chain on its stream exactly; once a
+/// device has signed, it signs everything (unsigned events are only those written before
+/// seals, and they come first).
+struct Seals {
+    key: Option<jiesu_protocol::seal::VerifyingKey>,
+    heads: HashMap<String, Option<String>>,
+    sealed: bool,
+}
+
+impl Seals {
+    fn new(known: &Known) -> Seals {
+        Seals {
+            key: known
+                .public_key
+                .as_deref()
+                .and_then(|k| jiesu_protocol::seal::public_key(k).ok()),
+            heads: known.heads.clone(),
+            sealed: known.sealed,
+        }
+    }
+
+    fn check(&mut self, ev: &Event, digest: &str) -> Result<(), Refused> {
+        let refuse = |field, reason| Refused::Event {
+            event: ev.id,
+            refusal: Refusal::invalid(field, reason),
+        };
+        let head = self.heads.get(&ev.stream).cloned().flatten();
+        if ev.sig.is_some() {
+            let key = self
+                .key
+                .as_ref()
+                .ok_or(refuse("public_key", Reason::Required))?;
+            jiesu_protocol::seal::verify(ev, key).map_err(|_| refuse("sig", Reason::SealBroken))?;
+            if ev.prev != head {
+                return Err(refuse("prev", Reason::SealBroken));
+            }
+            self.sealed = true;
+        } else if self.sealed || ev.prev.is_some() {
+            return Err(refuse("sig", Reason::Required));
+        }
+        self.heads
+            .insert(ev.stream.clone(), Some(digest.to_owned()));
+        Ok(())
+    }
 }
 
 /// Why a push (or an enrolment) is refused whole; nothing was written. No HTTP here: which
@@ -136,8 +190,9 @@ pub enum Refused {
 ///
 /// Each new event must be one the app could have written ([`jiesu_protocol::validate::event`]:
 /// 422 with the event and the field), stamped no later than `now_ms` plus
-/// [`CLOCK_TOLERANCE_MS`] (422 `clock_ahead`), written by this device as its office, and
-/// claim only what [`jiesu_protocol::authority`] allows it (403).
+/// [`CLOCK_TOLERANCE_MS`] (422 `clock_ahead`), written by this device as its office, sealed
+/// by it (`Seals`: 422 naming `sig` or `prev`), and claim only what
+/// [`jiesu_protocol::authority`] allows it (403).
 pub fn plan(
     device: &DeviceRecord,
     events: &[Event],
@@ -302,6 +357,14 @@ pub fn plan(
             backfill,
             photo: ev.body.attachment().map(|a| a.sha256.clone()),
         });
+    }
+    // Seals last, once every event has passed the rules above: a push that reaches beyond
+    // the device is refused as that, whether or not it is signed.
+    let mut seals = Seals::new(known);
+    for step in &steps {
+        if let Step::Insert { index, digest, .. } = step {
+            seals.check(&events[*index], digest)?;
+        }
     }
     Ok(steps)
 }

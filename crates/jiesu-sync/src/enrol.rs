@@ -20,10 +20,13 @@ pub async fn enrol(
     code: String,
     device_name: String,
 ) -> Result<SyncStatus, WireError> {
-    let device = {
+    let (device, public_key) = {
         let mut s = lock(store);
         s.check_can_enrol(server_url).map_err(core)?;
-        s.identity().device.clone()
+        (
+            s.identity().device.clone(),
+            s.device_public_key().map_err(core)?,
+        )
     };
     let _ = deliver_revokes(store).await;
     let client = Client::new(server_url.trim());
@@ -32,6 +35,7 @@ pub async fn enrol(
             code,
             device,
             device_name,
+            public_key: Some(public_key),
         })
         .await?;
     let me = client

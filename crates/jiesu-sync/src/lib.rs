@@ -270,6 +270,8 @@ pub async fn sync_round<T: Transport>(
 ) -> Result<RoundReport, WireError> {
     let mut report = RoundReport::default();
     let mut restamped = false;
+    // Offered with every push: a device enrolled before seals registers it with its first.
+    let public_key = Some(lock(store).device_public_key().map_err(core)?);
     loop {
         let mut events = lock(store).outbox(MAX_PUSH_EVENTS as u32).map_err(core)?;
         if events.is_empty() {
@@ -308,7 +310,13 @@ pub async fn sync_round<T: Transport>(
             }
         }
         let n = events.len();
-        let resp = match transport.push(&PushRequest { events }).await {
+        let resp = match transport
+            .push(&PushRequest {
+                events,
+                public_key: public_key.clone(),
+            })
+            .await
+        {
             Ok(resp) => resp,
             // Work written while this PC's clock was ahead: nobody else has it, so it is
             // stamped again by the server's time (once a round) and the push goes again.
@@ -499,7 +507,11 @@ pub async fn fetch_attachment<T: Transport>(
 fn join_pages(mut pages: Vec<PullResponse>) -> PullResponse {
     let mut last = pages.pop().expect("at least one page");
     if !pages.is_empty() {
-        let mut events: Vec<_> = pages.into_iter().flat_map(|p| p.events).collect();
+        let mut events = Vec::new();
+        for p in pages {
+            events.extend(p.events);
+            last.keys.extend(p.keys);
+        }
         events.append(&mut last.events);
         last.events = events;
     }

@@ -3,4 +3,4 @@
 /**
  * What a role may do that is not writing an event.
  */
-export type Act = "manage_accounts" | "manage_sync" | "attach_photos" | "reveal_personal" | "read_access_log";
+export type Act = "manage_accounts" | "manage_sync" | "attach_photos" | "reveal_personal" | "read_access_log" | "make_backups" | "manage_backups";

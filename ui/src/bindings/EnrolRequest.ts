@@ -15,4 +15,9 @@ device: string,
 /**
  * A name for the device list, e.g. the PC's host name.
  */
-device_name: string, };
+device_name: string, 
+/**
+ * The device's Ed25519 public key in hex ([`crate::seal`]): the server checks the
+ * device's signed events against it. Absent from clients older than seals.
+ */
+public_key?: string, };

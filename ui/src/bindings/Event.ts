@@ -39,4 +39,14 @@ office: string,
 /**
  * What happened.
  */
-body: EventBody, };
+body: EventBody, 
+/**
+ * The hash ([`crate::seal::hash`]) of the previous event its device wrote on this stream;
+ * absent on a device's first event of a stream and on events written before seals.
+ */
+prev?: string, 
+/**
+ * The device's Ed25519 signature over the event without it ([`crate::seal`]); absent on
+ * events written before seals, whose canonical form therefore never changes.
+ */
+sig?: string, };

@@ -606,17 +606,7 @@ impl Store {
     ) -> Result<()> {
         let me = self.signed_in()?.ok_or(Error::SignInRequired)?;
         if me.account == account {
-            let phc: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT phc FROM credentials WHERE account = ?1",
-                    [account.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if !phc.is_some_and(|p| access::verify_password(current.unwrap_or_default(), &p)) {
-                return Err(Error::SignInFailed);
-            }
+            self.verify_own_password(account, current.unwrap_or_default())?;
         } else {
             self.check(Act::ManageAccounts)?;
         }
@@ -635,5 +625,24 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+}
+
+impl Store {
+    /// `password` is `account`'s (a deliberate step asks for it again: changing it, a
+    /// restore). `sign_in_failed` otherwise.
+    pub(super) fn verify_own_password(&self, account: Uuid, password: &str) -> Result<()> {
+        let phc: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT phc FROM credentials WHERE account = ?1",
+                [account.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if !phc.is_some_and(|p| access::verify_password(password, &p)) {
+            return Err(Error::SignInFailed);
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,8 @@ macro_rules! insert_event_sql {
     ($on_conflict:literal) => {
         concat!(
             "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, ",
-            "device, office, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "device, office, account, prev, sig) ",
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             $on_conflict
         )
     };
@@ -19,7 +20,7 @@ impl Store {
     pub fn events_after(&self, after_seq: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office,
-                    account
+                    account, prev, sig
              FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after_seq, limit], |r| {
@@ -70,17 +71,17 @@ impl Store {
 
     pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office, e.account, c.reason, r.received_ms
+            "SELECT e.seq, c.reason, r.received_ms, e.id, e.stream, e.kind, e.payload, e.hlc_wall,
+                    e.hlc_counter, e.author, e.device, e.office, e.account, e.prev, e.sig
              FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
                   LEFT JOIN receipts r ON r.event_seq = e.seq
              WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
         )?;
         let rows = stmt.query_map([stream], |r| {
             Ok((
-                row_event(r, 1)?,
-                r.get::<_, Option<String>>(11)?,
-                r.get::<_, Option<i64>>(12)?,
+                row_event(r, 3)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
             ))
         })?;
         let mut timeline = Vec::new();
@@ -136,10 +137,14 @@ pub(super) fn resume_hlc(conn: &Connection, now: i64, device: &str) -> Result<Hl
 }
 
 /// Append an event this replica wrote: checked first ([`crate::validate::event`]), so a
-/// command can never store what the server and every other replica would refuse.
+/// command can never store what the server and every other replica would refuse, then sealed
+/// (linked to this device's previous step on the stream, as written so far in this
+/// transaction, and signed).
 pub(super) fn append(conn: &Connection, ev: &Event) -> Result<()> {
     crate::validate::event(ev)?;
-    insert_event(conn, ev)
+    let mut sealed = ev.clone();
+    super::seal::seal(conn, &mut sealed)?;
+    insert_event(conn, &sealed)
 }
 
 pub(super) fn insert_event(conn: &Connection, ev: &Event) -> Result<()> {
@@ -161,9 +166,10 @@ pub(super) fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool>
     Ok(write_event(conn, ev, insert_event_sql!(" ON CONFLICT (id) DO NOTHING"))? == 1)
 }
 
+/// Write `ev` with `sql` (an insert); a new event moves its device's chain head on the stream.
 pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<usize> {
     let (kind, payload) = ev.body.to_columns()?;
-    Ok(conn.prepare_cached(sql)?.execute(params![
+    let written = conn.prepare_cached(sql)?.execute(params![
         ev.id.to_string(),
         ev.stream,
         kind,
@@ -173,8 +179,14 @@ pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<us
         ev.author,
         ev.device,
         ev.office,
-        ev.account.map(|a| a.to_string())
-    ])?)
+        ev.account.map(|a| a.to_string()),
+        ev.prev,
+        ev.sig
+    ])?;
+    if written == 1 {
+        super::seal::advance_head(conn, ev)?;
+    }
+    Ok(written)
 }
 
 pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
@@ -200,6 +212,8 @@ pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Re
                 None => None,
             },
             body: EventBody::from_columns(&kind, &payload)?,
+            prev: r.get(at + 10)?,
+            sig: r.get(at + 11)?,
         })
     })())
 }

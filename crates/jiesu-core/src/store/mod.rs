@@ -23,6 +23,7 @@
 
 mod accounts;
 mod attachments;
+mod backup;
 mod case_rows;
 mod cases;
 mod config;
@@ -38,6 +39,7 @@ mod personal;
 mod project;
 mod restamp;
 mod schema;
+mod seal;
 mod sync;
 
 use std::collections::{BTreeSet, HashMap};
@@ -48,6 +50,7 @@ use serde::Serialize;
 use sha2::Digest;
 use uuid::Uuid;
 
+pub use backup::{BackupSettings, BackupSummary, DEFAULT_KEEP, inspect_backup, restore};
 use case_rows::*;
 use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
@@ -60,6 +63,7 @@ use project::*;
 pub(crate) use project::{FoldRules, case_due_rank, fold_cases, row_text};
 pub use restamp::Restamped;
 pub use schema::{MIGRATIONS, migrations};
+pub use seal::{TraceCheck, TraceFault, TraceProblem};
 pub use sync::{BULK_APPLY_EVENTS, Enrolment, PendingRevoke};
 
 use crate::api::*;
@@ -183,6 +187,8 @@ impl Store {
             }
         };
         let hlc = resume_hlc(&conn, clock.now_ms(), &identity.device)?;
+        // The device's signing key exists before its first event is written.
+        seal::device_key(&conn)?;
         let mut store = Store {
             conn,
             clock,
@@ -351,6 +357,7 @@ impl Store {
     /// ([`crate::access`]): a refused step is refused before anything is stamped or written.
     fn new_event(&mut self, stream: String, body: EventBody) -> Result<Event> {
         self.check_write(body.kind())?;
+        self.check_resynced()?;
         let latest: Option<Hlc> = self
             .conn
             .prepare_cached(
@@ -373,6 +380,8 @@ impl Store {
         // The replica's clock moves with its own steps; a stream's far-future event orders
         // this step but does not carry the clock (and the next case's date) with it.
         self.hlc = own.observe(hlc, now);
+        // Sealed as it is appended (`log::append`): a command may stage several steps of one
+        // stream before writing them, and each must link to the one before.
         Ok(Event {
             id: Uuid::now_v7(),
             stream,
@@ -382,6 +391,8 @@ impl Store {
             device: self.identity.device.clone(),
             office: self.identity.office.clone(),
             body,
+            prev: None,
+            sig: None,
         })
     }
 

@@ -238,7 +238,7 @@ pub(super) fn stream_to_fold(conn: &Connection, stream: &str) -> Result<(Vec<Eve
 pub(super) fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
         "SELECT 0, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office,
-                account
+                account, prev, sig
          FROM events WHERE stream = ?1 ORDER BY hlc_wall, hlc_counter, id",
     )?;
     let rows = stmt.query_map([stream], |r| row_event(r, 1))?;

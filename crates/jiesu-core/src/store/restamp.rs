@@ -96,7 +96,7 @@ impl Store {
         {
             let mut stmt = self.conn.prepare(
                 "SELECT 0, e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter,
-                        e.author, e.device, e.office, e.account
+                        e.author, e.device, e.office, e.account, e.prev, e.sig
                  FROM events e
                  WHERE e.device = ?1 AND e.seq > ?2
                    AND (e.hlc_wall > ?3 OR (e.hlc_wall = ?3 AND e.hlc_counter >= ?4))
@@ -185,6 +185,11 @@ impl Store {
                     ev.hlc.counter
                 ],
             )?;
+        }
+        // Their seals covered the old times: each touched stream's unsent steps are signed
+        // again, in order, each linked to the one before as it now reads.
+        for stream in per_stream.keys() {
+            super::seal::reseal_unsent(&tx, &self.identity.device, stream)?;
         }
         tx.execute_batch(
             "CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events

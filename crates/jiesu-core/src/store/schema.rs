@@ -501,6 +501,24 @@ BEGIN SELECT RAISE(ABORT, 'the access log is immutable'); END;
 CREATE TRIGGER access_log_is_kept BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is immutable'); END;
 "#,
+    // v14: seals (`jiesu_protocol::seal`). Each event keeps its chain link and signature (NULL
+    // on those written before seals); `chain_heads` is the latest event of each device's chain
+    // on each stream as this replica received it, so a deleted latest step is noticed too;
+    // `device_keys` the public keys the server registered, as pulls delivered them.
+    r#"
+ALTER TABLE events ADD COLUMN prev TEXT;
+ALTER TABLE events ADD COLUMN sig TEXT;
+CREATE TABLE chain_heads (
+    device TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    hash   TEXT NOT NULL,
+    PRIMARY KEY (device, stream)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE device_keys (
+    device     TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The migration set.

@@ -325,7 +325,7 @@ impl Store {
     pub fn outbox(&self, limit: u32) -> Result<Vec<Event>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.id, e.stream, e.kind, e.payload, e.hlc_wall, e.hlc_counter, e.author,
-                    e.device, e.office, e.account
+                    e.device, e.office, e.account, e.prev, e.sig
              FROM events e
              WHERE e.seq > ?1 AND e.device = ?2
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)
@@ -375,12 +375,15 @@ impl Store {
     }
 
     /// Fold a pulled page in, keep its receipts and move the cursor, all in one transaction.
-    /// Returns how many events were new here.
+    /// Returns how many events were new here. A page holding an event whose signature does
+    /// not match its device's registered key is refused whole (`seal::check_pulled`).
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<usize> {
         let events: Vec<Event> = page.events.iter().map(|p| p.event.clone()).collect();
         let cursor = self.pull_cursor()?.max(page.next);
         let now = self.clock.now_ms();
         let tx = self.conn.transaction()?;
+        super::seal::learn_keys(&tx, &page.keys)?;
+        super::seal::check_pulled(&tx, &self.identity.device, &events)?;
         let (new, hlc, config) = fold_remote(&tx, self.hlc, now, &events)?;
         insert_receipts(
             &tx,
@@ -390,6 +393,9 @@ impl Store {
         )?;
         refold_by_receipt(&tx, page.events.iter().map(|p| p.event.id))?;
         finish_page(&tx, cursor, &self.identity.device)?;
+        if !page.more {
+            Store::resynced(&tx)?;
+        }
         tx.commit()?;
         self.after_remote(hlc, config)?;
         Ok(new)
@@ -406,6 +412,8 @@ impl Store {
         let mut new = 0;
         let device = self.identity.device.clone();
         let new_hlc = without_power_cut_sync(&mut self.conn, |tx| {
+            super::seal::learn_keys(tx, &page.keys)?;
+            super::seal::check_pulled(tx, &device, page.events.iter().map(|p| &p.event))?;
             let mut streams = std::collections::HashSet::new();
             for p in &page.events {
                 let ev = &p.event;
@@ -426,6 +434,9 @@ impl Store {
                 dirty.execute([stream])?;
             }
             finish_page(tx, cursor, &device)?;
+            if !page.more {
+                Store::resynced(tx)?;
+            }
             Ok(hlc)
         })?;
         self.hlc = new_hlc;

@@ -167,6 +167,10 @@ fn work_filed_while_the_clock_was_years_ahead_is_stamped_again_with_todays_numbe
     };
     assert_eq!(t.events, 2);
     assert!(t.shifted_ms < -2 * YEAR, "{}", t.shifted_ms);
+    // The corrected steps were signed again and still chain: nobody else held them.
+    let trace = s.verify_trace(&case.id.to_string()).unwrap();
+    assert!(trace.intact(), "{trace:?}");
+    assert_eq!((trace.verified, trace.unsigned), (3, 0));
     // Every reading agrees: the list's row, a search by the new number, the figures (counted
     // once, in today's period, not in three years).
     let page = s.list_cases(&CaseQuery::default()).unwrap();
@@ -336,6 +340,7 @@ fn a_case_filed_offline_years_behind_counts_from_its_receipt_everywhere() {
         more,
         remaining: 0,
         server_time: receipt,
+        keys: Default::default(),
     };
     for split in [events.len(), 1] {
         let (mut street, street_clock) = office_store("s1");

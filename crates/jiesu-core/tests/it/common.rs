@@ -160,6 +160,8 @@ pub fn forged(stream: &str, wall_ms: i64, office: &str, device: &str, body: Even
         },
         author: "他人".into(),
         account: None,
+        prev: None,
+        sig: None,
         device: device.into(),
         office: office.into(),
         body,
@@ -200,4 +202,19 @@ pub fn assert_files_sanely(s: &mut Store) -> Case {
         c.resolve_due
     );
     c
+}
+
+/// The server's answer to an enrolment into `office`.
+pub fn enrolment_into(office: &str, name: &str) -> jiesu_core::wire::EnrolResponse {
+    jiesu_core::wire::EnrolResponse {
+        credential: format!("cred-{office}"),
+        office: jiesu_core::wire::Office {
+            id: office.into(),
+            name: name.into(),
+            kind: jiesu_core::wire::OfficeKind::Community,
+            parent: None,
+        },
+        device_tag: "AB".into(),
+        server_time: test_now(),
+    }
 }

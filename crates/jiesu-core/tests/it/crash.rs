@@ -97,6 +97,7 @@ fn writer_child() {
                 more: true,
                 remaining: 0,
                 server_time: test_now(),
+                keys: Default::default(),
             };
             s.apply_pull_bulk(&page).unwrap();
             let ids: Vec<String> = page.events.iter().map(|p| p.event.id.to_string()).collect();

@@ -25,6 +25,7 @@ fn page_of(events: &[Event], first_seq: i64, more: bool) -> PullResponse {
         more,
         remaining: 0,
         server_time: test_now(),
+        keys: Default::default(),
     }
 }
 
@@ -268,20 +269,6 @@ fn unenrolling_keeps_the_credential_to_revoke_and_drops_the_clock_correction() {
     assert_eq!(s.clock_offset().unwrap(), 0);
     s.revoke_delivered("c1").unwrap();
     assert!(s.pending_revokes().unwrap().is_empty());
-}
-
-fn enrolment_into(office: &str, name: &str) -> wire::EnrolResponse {
-    wire::EnrolResponse {
-        credential: format!("cred-{office}"),
-        office: wire::Office {
-            id: office.into(),
-            name: name.into(),
-            kind: wire::OfficeKind::Community,
-            parent: None,
-        },
-        device_tag: "AB".into(),
-        server_time: test_now(),
-    }
 }
 
 #[test]

@@ -55,6 +55,16 @@ pub struct Event {
     pub office: String,
     /// What happened.
     pub body: EventBody,
+    /// The hash ([`crate::seal::hash`]) of the previous event its device wrote on this stream;
+    /// absent on a device's first event of a stream and on events written before seals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub prev: Option<String>,
+    /// The device's Ed25519 signature over the event without it ([`crate::seal`]); absent on
+    /// events written before seals, whose canonical form therefore never changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub sig: Option<String>,
 }
 
 impl Event {

@@ -47,6 +47,8 @@ pub struct DeviceRecord {
     pub revoked_ms: Option<i64>,
     /// Last push (ms).
     pub last_seen_ms: Option<i64>,
+    /// Its Ed25519 public key ([`jiesu_protocol::seal`]), once registered.
+    pub public_key: Option<String>,
 }
 
 /// Why storage refused or failed.
@@ -107,6 +109,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn device_by_credential(&self, hash: &str) -> Result<Option<DeviceRecord>>;
     /// Every device.
     async fn devices(&self) -> Result<Vec<DeviceRecord>>;
+    /// Register a device's public key if it has none. Returns the key now registered: the
+    /// one given, or a different one registered before (which is never replaced).
+    async fn register_key(&self, device: &str, public_key: &str) -> Result<Option<String>>;
     /// Revoke a device; false when there is no such live device.
     async fn revoke(&self, device: &str, now_ms: i64) -> Result<bool>;
     /// Apply a push as [`crate::scope::plan`] decides, atomically.

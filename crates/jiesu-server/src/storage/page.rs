@@ -24,6 +24,7 @@ pub const COUNT_EXACTLY: i64 = 20_000;
 pub struct Page {
     limit: usize,
     events: Vec<Pulled<Box<RawValue>>>,
+    keys: std::collections::BTreeMap<String, String>,
     first: i64,
     next: i64,
     more: bool,
@@ -44,6 +45,7 @@ impl Page {
         Page {
             limit: limit as usize,
             events: Vec::new(),
+            keys: Default::default(),
             first: after,
             next: after,
             more: false,
@@ -57,13 +59,25 @@ impl Page {
 
     /// Offer the next row (feed position, event seq, receipt time, stored JSON); false once
     /// the page is full, when the row only says there is more and reading can stop.
-    pub fn offer(&mut self, pos: i64, seq: i64, received_ms: i64, body: String) -> Result<bool> {
+    /// `key`: the event's device and its registered public key, if it has one (the page
+    /// carries each such key once, for the app to verify the signatures).
+    pub fn offer(
+        &mut self,
+        pos: i64,
+        seq: i64,
+        received_ms: i64,
+        body: String,
+        key: (String, Option<String>),
+    ) -> Result<bool> {
         if self.events.len() == self.limit {
             self.more = true;
             return Ok(false);
         }
         let event =
             RawValue::from_string(body).map_err(|e| StorageError::Backend(e.to_string()))?;
+        if let (device, Some(k)) = key {
+            self.keys.entry(device).or_insert(k);
+        }
         self.events.push(Pulled {
             event,
             seq,
@@ -105,6 +119,7 @@ impl Page {
             more: self.more,
             remaining,
             server_time,
+            keys: self.keys,
         }
     }
 }
@@ -140,7 +155,10 @@ mod tests {
 
     fn read(page: &mut Page, positions: impl IntoIterator<Item = i64>) {
         for pos in positions {
-            if !page.offer(pos, pos * 10, 7, "{}".into()).expect("JSON") {
+            if !page
+                .offer(pos, pos * 10, 7, "{}".into(), ("pc".into(), None))
+                .expect("JSON")
+            {
                 break;
             }
         }
@@ -181,6 +199,9 @@ mod tests {
     #[test]
     fn a_stored_body_that_is_not_json_is_an_error_not_a_panic() {
         let mut page = Page::new(0, 2);
-        assert!(page.offer(1, 1, 1, "{".into()).is_err());
+        assert!(
+            page.offer(1, 1, 1, "{".into(), ("pc".into(), None))
+                .is_err()
+        );
     }
 }

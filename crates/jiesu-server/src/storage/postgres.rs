@@ -103,6 +103,13 @@ CREATE TABLE attachment_uploads (
 INSERT INTO attachment_uploads (sha256, office) SELECT sha256, office FROM attachments
 ON CONFLICT DO NOTHING;
 "#,
+    // Seals: each device's public key, and whether it has stored a signed event (after
+    // which it must sign everything). Chains are checked against `events.digest`.
+    r#"
+ALTER TABLE devices ADD COLUMN public_key TEXT;
+ALTER TABLE devices ADD COLUMN sealed BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX events_by_device_stream ON events (device, stream, seq);
+"#,
 ];
 
 /// Advisory lock keys.
@@ -118,7 +125,8 @@ fn backend(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-const DEVICE_COLS: &str = "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms";
+const DEVICE_COLS: &str =
+    "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms, public_key";
 
 fn device_row(r: &tokio_postgres::Row) -> DeviceRecord {
     DeviceRecord {
@@ -129,6 +137,7 @@ fn device_row(r: &tokio_postgres::Row) -> DeviceRecord {
         enrolled_ms: r.get(4),
         revoked_ms: r.get(5),
         last_seen_ms: r.get(6),
+        public_key: r.get(7),
     }
 }
 
@@ -309,7 +318,7 @@ impl Storage for PostgresStorage {
                     "INSERT INTO devices (id, name, office, tag, credential_hash, enrolled_ms)
                      VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (id) DO UPDATE SET name = $2, office = $3, credential_hash = $5,
-                         enrolled_ms = $6, revoked_ms = NULL
+                         enrolled_ms = $6, revoked_ms = NULL, public_key = NULL
                      RETURNING {DEVICE_COLS}"
                 ),
                 &[&device, &name, &office, &tag, &credential_hash, &now_ms],
@@ -420,6 +429,28 @@ impl Storage for PostgresStorage {
             {
                 known.openers.insert(r.get(0), r.get(1));
             }
+        }
+        let row = tx
+            .query_one(
+                "SELECT public_key, sealed FROM devices WHERE id = $1",
+                &[&device.id],
+            )
+            .await
+            .map_err(backend)?;
+        (known.public_key, known.sealed) = (row.get(0), row.get(1));
+        for s in &streams {
+            known.heads.insert(s.clone(), None);
+        }
+        for r in tx
+            .query(
+                "SELECT DISTINCT ON (stream) stream, digest FROM events
+                 WHERE device = $1 AND stream = ANY($2) ORDER BY stream, seq DESC",
+                &[&device.id, &streams],
+            )
+            .await
+            .map_err(backend)?
+        {
+            known.heads.insert(r.get(0), Some(r.get(1)));
         }
         let steps = plan(device, events, &known, tree, now_ms)?;
         // Every write is phrased so it needs no answer from an earlier one (sequence numbers
@@ -552,11 +583,39 @@ impl Storage for PostgresStorage {
             .await
             .map_err(backend)?
             .get(0);
+        if !known.sealed
+            && steps
+                .iter()
+                .any(|st| matches!(st, Step::Insert { index, .. } if events[*index].sig.is_some()))
+        {
+            tx.execute(
+                "UPDATE devices SET sealed = TRUE WHERE id = $1",
+                &[&device.id],
+            )
+            .await
+            .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(PushOutcome {
             receipts: receipts(events, &steps, &inserted),
             grown: grown.into_keys().map(|o| (o, head)).collect(),
         })
+    }
+
+    async fn register_key(&self, device: &str, public_key: &str) -> Result<Option<String>> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE devices SET public_key = $2 WHERE id = $1 AND public_key IS NULL",
+            &[&device, &public_key],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(
+            c.query_opt("SELECT public_key FROM devices WHERE id = $1", &[&device])
+                .await
+                .map_err(backend)?
+                .and_then(|r| r.get(0)),
+        )
     }
 
     async fn pull(
@@ -569,8 +628,8 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c
             .query(
-                "SELECT f.pos, e.seq, e.received_ms, e.body FROM feed f
-                 JOIN events e ON e.seq = f.seq
+                "SELECT f.pos, e.seq, e.received_ms, e.body, e.device, d.public_key FROM feed f
+                 JOIN events e ON e.seq = f.seq LEFT JOIN devices d ON d.id = e.device
                  WHERE f.office = $1 AND f.pos > $2 ORDER BY f.pos LIMIT $3",
                 &[&office, &after, &Page::rows_to_read(limit)],
             )
@@ -578,7 +637,7 @@ impl Storage for PostgresStorage {
             .map_err(backend)?;
         let mut page = Page::new(after, limit);
         for r in rows {
-            if !page.offer(r.get(0), r.get(1), r.get(2), r.get(3))? {
+            if !page.offer(r.get(0), r.get(1), r.get(2), r.get(3), (r.get(4), r.get(5)))? {
                 break;
             }
         }

@@ -103,6 +103,13 @@ CREATE TABLE attachment_uploads (
 ) STRICT;
 INSERT OR IGNORE INTO attachment_uploads (sha256, office) SELECT sha256, office FROM attachments;
 "#,
+    // Seals: each device's public key, and whether it has stored a signed event (after
+    // which it must sign everything). Chains are checked against `events.digest`.
+    r#"
+ALTER TABLE devices ADD COLUMN public_key TEXT;
+ALTER TABLE devices ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_by_device_stream ON events (device, stream, seq);
+"#,
 ];
 
 /// The SQLite backend.
@@ -190,10 +197,12 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
         enrolled_ms: r.get(4)?,
         revoked_ms: r.get(5)?,
         last_seen_ms: r.get(6)?,
+        public_key: r.get(7)?,
     })
 }
 
-const DEVICE_COLS: &str = "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms";
+const DEVICE_COLS: &str =
+    "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms, public_key";
 
 fn all_offices(conn: &Connection) -> Result<Vec<Office>> {
     let mut stmt = conn
@@ -332,7 +341,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 "INSERT INTO devices (id, name, office, tag, credential_hash, enrolled_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(id) DO UPDATE SET name = ?2, office = ?3, credential_hash = ?5,
-                     enrolled_ms = ?6, revoked_ms = NULL",
+                     enrolled_ms = ?6, revoked_ms = NULL, public_key = NULL",
                 params![device, name, office, tag, credential_hash, now_ms],
             )
             .map_err(backend)?;
@@ -372,6 +381,26 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                 .map_err(backend)?;
             let rows = stmt.query_map([], device_row).map_err(backend)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn register_key(&self, device: &str, public_key: &str) -> Result<Option<String>> {
+        let (device, public_key) = (device.to_owned(), public_key.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE devices SET public_key = ?2 WHERE id = ?1 AND public_key IS NULL",
+                params![device, public_key],
+            )
+            .map_err(backend)?;
+            conn.query_row(
+                "SELECT public_key FROM devices WHERE id = ?1",
+                [&device],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)
+            .map(Option::flatten)
         })
         .await
     }
@@ -438,6 +467,30 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                         if let Some(d) = opener {
                             known.openers.insert(ev.stream.clone(), d);
                         }
+                    }
+                }
+            }
+            (known.public_key, known.sealed) = tx
+                .query_row(
+                    "SELECT public_key, sealed FROM devices WHERE id = ?1",
+                    [&device.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(backend)?;
+            {
+                let mut head = tx
+                    .prepare_cached(
+                        "SELECT digest FROM events WHERE device = ?1 AND stream = ?2
+                         ORDER BY seq DESC LIMIT 1",
+                    )
+                    .map_err(backend)?;
+                for ev in &events {
+                    if !known.heads.contains_key(&ev.stream) {
+                        let h = head
+                            .query_row(params![device.id, ev.stream], |r| r.get(0))
+                            .optional()
+                            .map_err(backend)?;
+                        known.heads.insert(ev.stream.clone(), h);
                     }
                 }
             }
@@ -528,6 +581,12 @@ impl Storage for std::sync::Arc<SqliteStorage> {
             let head: i64 = tx
                 .query_row("SELECT coalesce(max(pos), 0) FROM feed", [], |r| r.get(0))
                 .map_err(backend)?;
+            if !known.sealed
+                && steps.iter().any(|st| matches!(st, Step::Insert { index, .. } if events[*index].sig.is_some()))
+            {
+                tx.execute("UPDATE devices SET sealed = 1 WHERE id = ?1", [&device.id])
+                    .map_err(backend)?;
+            }
             tx.commit().map_err(backend)?;
             Ok(PushOutcome {
                 receipts: receipts(&events, &steps, &inserted),
@@ -548,20 +607,26 @@ impl Storage for std::sync::Arc<SqliteStorage> {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT f.pos, e.seq, e.received_ms, e.body FROM feed f
-                     JOIN events e ON e.seq = f.seq
+                    "SELECT f.pos, e.seq, e.received_ms, e.body, e.device, d.public_key FROM feed f
+                     JOIN events e ON e.seq = f.seq LEFT JOIN devices d ON d.id = e.device
                      WHERE f.office = ?1 AND f.pos > ?2 ORDER BY f.pos LIMIT ?3",
                 )
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![office, after, Page::rows_to_read(limit)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        (r.get(4)?, r.get(5)?),
+                    ))
                 })
                 .map_err(backend)?;
             let mut page = Page::new(after, limit);
             for row in rows {
-                let (pos, seq, received_ms, body) = row.map_err(backend)?;
-                if !page.offer(pos, seq, received_ms, body)? {
+                let (pos, seq, received_ms, body, key) = row.map_err(backend)?;
+                if !page.offer(pos, seq, received_ms, body, key)? {
                     break;
                 }
             }

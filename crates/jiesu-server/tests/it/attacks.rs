@@ -26,6 +26,8 @@ fn forged(app: &App, stream: &str, wall_ms: i64, body: EventBody) -> Event {
         },
         author: id.author.clone(),
         account: None,
+        prev: None,
+        sig: None,
         device: id.device.clone(),
         office: id.office.clone(),
         body,
@@ -46,7 +48,10 @@ async fn refused(server: &TestServer, app: &App, events: Vec<Event>) -> WireErro
     let before = server.storage.feed_head("d").await.unwrap();
     let e = app
         .client
-        .push(&PushRequest { events })
+        .push(&PushRequest {
+            events,
+            public_key: None,
+        })
         .await
         .expect_err("refused");
     assert_eq!(
@@ -151,7 +156,10 @@ async fn an_impossible_clock_is_refused_and_crashes_nobody() {
         );
         ev.hlc.counter = u32::MAX;
         a.client
-            .push(&PushRequest { events: vec![ev] })
+            .push(&PushRequest {
+                events: vec![ev],
+                public_key: None,
+            })
             .await
             .unwrap();
         street.sync().await;
@@ -242,6 +250,7 @@ async fn impersonating_a_sibling_by_assignment_is_refused() {
         // Another device assigning a's case, even to its own office.
         a.client
             .push(&PushRequest {
+                public_key: None,
                 events: vec![filed],
             })
             .await
@@ -292,6 +301,7 @@ async fn a_photo_is_not_served_for_knowing_its_hash() {
         });
         b.client
             .push(&PushRequest {
+                public_key: None,
                 events: vec![forged(
                     &b,
                     &Uuid::now_v7().to_string(),

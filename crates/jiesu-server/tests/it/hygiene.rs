@@ -92,6 +92,7 @@ async fn guessing_enrolment_codes_is_stopped_after_ten_failures() {
         async move {
             client
                 .enrol(&EnrolRequest {
+                    public_key: None,
                     code,
                     device: uuid::Uuid::new_v4().to_string(),
                     device_name: "猜码机".into(),
@@ -118,6 +119,7 @@ async fn guessing_enrolment_codes_is_stopped_after_ten_failures() {
     let other = TestServer::start(&place).await;
     jiesu_sync::Client::new(&other.url)
         .enrol(&EnrolRequest {
+            public_key: None,
             code: good,
             device: uuid::Uuid::new_v4().to_string(),
             device_name: "秘书的电脑".into(),
@@ -139,6 +141,7 @@ async fn a_device_is_kept_under_one_spelling_and_its_name_cannot_forge_a_listing
     // A name with a line break is refused, and the code is not spent on it.
     let e = client
         .enrol(&EnrolRequest {
+            public_key: None,
             code: code.clone(),
             device: id.to_string(),
             device_name: "pc\nb1b2  a  伪造的一行  tag ZZ  active".into(),
@@ -149,6 +152,7 @@ async fn a_device_is_kept_under_one_spelling_and_its_name_cannot_forge_a_listing
     // The id in capitals is the same device, kept in its canonical spelling.
     client
         .enrol(&EnrolRequest {
+            public_key: None,
             code,
             device: format!(" {} ", id.to_string().to_uppercase()),
             device_name: "秘书的电脑".into(),

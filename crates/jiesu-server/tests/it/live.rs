@@ -107,6 +107,7 @@ async fn a_syncer_started_before_enrolment_syncs_once_enrolled() {
     let device = store.lock().unwrap().identity().device.clone();
     let answer = jiesu_sync::Client::new(&server.url)
         .enrol(&jiesu_core::wire::EnrolRequest {
+            public_key: None,
             code,
             device,
             device_name: "pc".into(),
@@ -209,6 +210,7 @@ async fn a_pc_unenrolled_offline_tells_the_server_once_it_is_back() {
         .unwrap();
     jiesu_sync::Client::new(&server.url)
         .enrol(&jiesu_core::wire::EnrolRequest {
+            public_key: None,
             code,
             device,
             device_name: "pc".into(),

@@ -8,5 +8,6 @@ mod live;
 mod property;
 mod refusals;
 mod scenarios;
+mod seals;
 mod storage;
 mod transport;

@@ -184,6 +184,8 @@ fn attack(
         hlc: jiesu_core::Hlc { wall_ms, counter },
         author: id.author.clone(),
         account: None,
+        prev: None,
+        sig: None,
         device: id.device.clone(),
         office: id.office.clone(),
         body,
@@ -340,7 +342,10 @@ async fn run(backend: Backend, seed: u64, adversary: bool) -> Vec<jiesu_core::fi
             let (events, codes) = attack(&mut adv_rng, &hostile, &cases);
             let e = hostile
                 .client
-                .push(&PushRequest { events })
+                .push(&PushRequest {
+                    events,
+                    public_key: None,
+                })
                 .await
                 .expect_err("refused");
             assert!(codes.contains(&e.code), "{ctx}: {e}");

@@ -273,6 +273,8 @@ async fn refusals(backend: Backend) {
         hlc: own.hlc,
         author: own.author.clone(),
         account: None,
+        prev: None,
+        sig: None,
         device: own.device.clone(),
         office: own.office.clone(),
         body,
@@ -342,6 +344,7 @@ async fn refusals(backend: Backend) {
     reused.author = "别人".into();
     b.client
         .push(&PushRequest {
+            public_key: None,
             events: vec![own.clone()],
         })
         .await

@@ -172,6 +172,7 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
     let receipts = a
         .client
         .push(&jiesu_core::wire::PushRequest {
+            public_key: None,
             events: vec![event],
         })
         .await

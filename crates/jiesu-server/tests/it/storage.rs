@@ -131,6 +131,19 @@ async fn the_storage_story(backend: Backend) {
         .into_iter()
         .map(|(_, e)| e)
         .collect();
+    // The device registers its key (enrolment or its first push does this), so its sealed
+    // events verify.
+    let key = store.device_public_key().unwrap();
+    assert_eq!(
+        s.register_key(&d.id, &key).await.unwrap(),
+        Some(key.clone())
+    );
+    let other = "ab".repeat(32);
+    assert_eq!(
+        s.register_key(&d.id, &other).await.unwrap(),
+        Some(key),
+        "a registered key is never replaced"
+    );
     let pushed = s.push(&d, &events, &tree, now).await.unwrap();
     assert_eq!(pushed.receipts.len(), events.len());
     for (r, e) in pushed.receipts.iter().zip(&events) {

@@ -71,6 +71,7 @@ async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Back
         .await
         .unwrap();
     let req = |device: &str| EnrolRequest {
+        public_key: None,
         code: code.to_lowercase().replace('-', " "),
         device: device.into(),
         device_name: "前台电脑".into(),
@@ -93,6 +94,7 @@ async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Back
         .unwrap();
     let e = Client::new(&server.url)
         .enrol(&EnrolRequest {
+            public_key: None,
             code: expired,
             device: device.clone(),
             device_name: "x".into(),
@@ -114,6 +116,7 @@ async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Back
         .unwrap();
     let taken = Client::new(&server.url)
         .enrol(&EnrolRequest {
+            public_key: None,
             code: fresh.clone(),
             device: device.clone(),
             device_name: "x".into(),
@@ -129,6 +132,7 @@ async fn enrolment_codes_work_once_and_revoked_devices_are_refused(backend: Back
     );
     let other = Client::new(&server.url)
         .enrol(&EnrolRequest {
+            public_key: None,
             code: fresh,
             device: uuid::Uuid::new_v4().to_string(),
             device_name: "y".into(),
@@ -167,6 +171,7 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     }
     let events = a.store().outbox(100).unwrap();
     let req = jiesu_core::wire::PushRequest {
+        public_key: None,
         events: events.clone(),
     };
     let first = a.client.push(&req).await.unwrap();
@@ -175,6 +180,7 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     assert_eq!(first.receipts.len(), 25);
     // A batch holding the same event twice stores it once.
     let twice = jiesu_core::wire::PushRequest {
+        public_key: None,
         events: vec![events[0].clone(), events[0].clone()],
     };
     let r = a.client.push(&twice).await.unwrap();

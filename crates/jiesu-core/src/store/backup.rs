@@ -1,0 +1,387 @@
+//! Backups (备份) and restore (恢复).
+//!
+//! A backup is SQLite's online backup of the open store into a file of its own in a folder
+//! the office chooses (a USB disk, a share), written aside and renamed, so work never stops
+//! and a half-written backup never carries a backup's name. Photos go beside it, content-
+//! addressed (`photos/<sha256>`), shared by every backup in the folder. Each backup is checked
+//! after writing: it opens, `integrity_check` says ok, and it holds the same number of events
+//! with the same **log digest** (SHA-256 over every event's columns in log order) as the store
+//! it was made from. The last N are kept.
+//!
+//! Restoring replaces the store's file while the store is closed ([`restore`]): the backup is
+//! checked the same way first, and the current file is kept aside under a name of its own,
+//! never overwritten. A restored PC that is enrolled must sync before it writes again
+//! (`resync_pending`): its own latest steps may be on the server only, and a step written on
+//! top of the older chain would be refused there for good.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+use super::{DB_FILE, Store};
+use crate::access::Act;
+use crate::error::{Error, Reason, Result};
+
+/// Backups kept in the folder unless the office says otherwise.
+pub const DEFAULT_KEEP: u32 = 7;
+/// Automatic backups are made when the last one is older than this.
+pub const BACKUP_EVERY_MS: i64 = 24 * 3_600_000;
+const PREFIX: &str = "jiesu-backup-";
+const RESYNC: &str = "resync_pending";
+
+/// What a backup file holds, as checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct BackupSummary {
+    /// The file.
+    pub path: String,
+    /// When it was made (ms), as the backup records it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub made_ms: Option<i64>,
+    /// The office it belongs to.
+    pub office_name: String,
+    /// Cases it holds.
+    pub cases: u32,
+    /// Events it holds.
+    pub events: u32,
+    /// The log digest (hex).
+    pub digest: String,
+    /// It opened and SQLite's integrity check passed (and, just after writing, it matched the
+    /// store it was made from).
+    pub intact: bool,
+}
+
+/// Where and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct BackupSettings {
+    /// The folder backups go to; none until the office chooses one.
+    pub folder: Option<String>,
+    /// How many to keep.
+    pub keep: u32,
+    /// The last backup made (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_ms: Option<i64>,
+}
+
+/// Count and digest of the log in `conn`, in log order.
+fn log_digest(conn: &Connection) -> Result<(u32, String)> {
+    let mut stmt = conn.prepare(
+        "SELECT id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office,
+                coalesce(account, ''), coalesce(prev, ''), coalesce(sig, '')
+         FROM events ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut h = sha2::Sha256::new();
+    let mut n = 0u32;
+    while let Some(r) = rows.next()? {
+        for i in 0..12 {
+            let v: rusqlite::types::Value = r.get(i)?;
+            let text = match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                _ => String::new(),
+            };
+            h.update(text.as_bytes());
+            h.update([0x1f]);
+        }
+        h.update([0x1e]);
+        n += 1;
+    }
+    Ok((n, hex::encode(h.finalize())))
+}
+
+/// Open `path` read-only and say what it holds. Not a store, or a damaged one: an error, or
+/// `intact: false` when it opens but fails SQLite's check.
+pub fn inspect_backup(path: &Path) -> Result<BackupSummary> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|_| Error::invalid("backup", Reason::Malformed))?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|_| Error::invalid("backup", Reason::Malformed))?;
+    let meta = |k: &str| -> Result<Option<String>> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+            .optional()
+            .map_err(|_| Error::invalid("backup", Reason::Malformed))
+    };
+    let (events, digest) =
+        log_digest(&conn).map_err(|_| Error::invalid("backup", Reason::Malformed))?;
+    let cases: u32 = conn
+        .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+        .map_err(|_| Error::invalid("backup", Reason::Malformed))?;
+    Ok(BackupSummary {
+        path: path.display().to_string(),
+        made_ms: meta("backup_made_ms")?.and_then(|v| v.parse().ok()),
+        office_name: meta("office_name")?.unwrap_or_default(),
+        cases,
+        events,
+        digest,
+        intact: check == "ok",
+    })
+}
+
+/// `20261203-064512.345`, China time: names that sort as the times they name.
+fn stamp(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&jiesu_protocol::time::cst())
+        .format("%Y%m%d-%H%M%S%.3f")
+        .to_string()
+}
+
+/// The backups in `folder`, oldest first (the time stamp in the name sorts as the time).
+fn backup_files(folder: &Path) -> Result<Vec<PathBuf>> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(folder)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".db"))
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn sync_dir(dir: &Path) {
+    // Makes the rename durable where the platform allows opening a directory (not Windows).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Copy the photos of `from` that `to` lacks (content-addressed: a file of that name is that
+/// photo), each written aside and renamed.
+fn copy_photos(from: &Path, to: &Path) -> Result<u32> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(0);
+    };
+    let mut copied = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !crate::seal::is_hex(&name, crate::seal::HASH_HEX) {
+            continue;
+        }
+        let target = to.join(&name);
+        if target.exists() {
+            continue;
+        }
+        crate::private::dir(to)?;
+        let tmp = to.join(format!(".{name}.tmp"));
+        std::fs::copy(entry.path(), &tmp)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &target)?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+impl Store {
+    /// The backup folder, how many are kept and when the last one was made.
+    pub fn backup_settings(&self) -> Result<BackupSettings> {
+        Ok(BackupSettings {
+            folder: self.meta("backup_folder")?,
+            keep: self
+                .meta("backup_keep")?
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(DEFAULT_KEEP),
+            last_ms: self.meta("backup_last_ms")?.and_then(|v| v.parse().ok()),
+        })
+    }
+
+    /// Choose the folder (an absolute path that exists) and how many to keep (1 to 365).
+    /// Administrators.
+    pub fn set_backup_settings(&mut self, folder: &str, keep: u32) -> Result<()> {
+        self.check(Act::ManageBackups)?;
+        let path = Path::new(folder.trim());
+        if !path.is_absolute() || !path.is_dir() {
+            return Err(Error::invalid("folder", Reason::Unknown));
+        }
+        if !(1..=365).contains(&keep) {
+            return Err(Error::invalid("keep", Reason::OutOfRange));
+        }
+        Store::set_meta(&self.conn, "backup_folder", &path.display().to_string())?;
+        Store::set_meta(&self.conn, "backup_keep", &keep.to_string())
+    }
+
+    /// A backup is due: a folder is chosen and the last backup is a day old (or none).
+    pub fn backup_due(&self) -> Result<bool> {
+        let s = self.backup_settings()?;
+        Ok(s.folder.is_some()
+            && s.last_ms
+                .is_none_or(|l| self.clock.now_ms().saturating_sub(l) >= BACKUP_EVERY_MS))
+    }
+
+    /// Back up into the chosen folder (the 备份 button, and the daily and on-exit ones).
+    pub fn backup(&mut self) -> Result<BackupSummary> {
+        self.check(Act::MakeBackups)?;
+        let folder = self
+            .backup_settings()?
+            .folder
+            .ok_or(Error::invalid("folder", Reason::Required))?;
+        self.backup_unattended(Path::new(&folder))
+    }
+
+    /// Back up into `folder` without a signed-in check: the shell's daily and on-exit backups,
+    /// which run whoever is (or is not) at the PC.
+    pub fn backup_unattended(&mut self, folder: &Path) -> Result<BackupSummary> {
+        let dir = self
+            .dir
+            .clone()
+            .ok_or(Error::invalid("backup", Reason::Unknown))?;
+        crate::private::dir(folder)?;
+        let now = self.clock.now_ms();
+        let stamp = stamp(now);
+        let target = folder.join(format!("{PREFIX}{stamp}.db"));
+        let part = folder.join(format!(".{PREFIX}{stamp}.part"));
+        let _ = std::fs::remove_file(&part);
+        {
+            let mut dst = Connection::open(&part)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
+                // Pages in steps: the window's reads go on between them.
+                backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+            }
+            // A backup is one file: no WAL beside it on the USB disk.
+            dst.pragma_update(None, "journal_mode", "DELETE")?;
+            dst.execute(
+                "INSERT INTO meta (key, value) VALUES ('backup_made_ms', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [now.to_string()],
+            )?;
+        }
+        crate::private::database(&part)?;
+        std::fs::File::open(&part)?.sync_all()?;
+        std::fs::rename(&part, &target)?;
+        sync_dir(folder);
+        copy_photos(&dir.join("attachments"), &folder.join("photos"))?;
+        let mut summary = inspect_backup(&target)?;
+        let (events, digest) = log_digest(&self.conn)?;
+        summary.intact &= summary.events == events && summary.digest == digest;
+        if !summary.intact {
+            return Err(Error::invalid("backup", Reason::Malformed));
+        }
+        Store::set_meta(&self.conn, "backup_last_ms", &now.to_string())?;
+        self.prune_backups(folder)?;
+        Ok(summary)
+    }
+
+    fn prune_backups(&self, folder: &Path) -> Result<()> {
+        let keep = self.backup_settings()?.keep as usize;
+        let names = backup_files(folder)?;
+        let excess = names.len().saturating_sub(keep);
+        for old in &names[..excess] {
+            std::fs::remove_file(old)?;
+        }
+        Ok(())
+    }
+
+    /// The backups in the chosen folder, newest first, each as checked now.
+    pub fn backups(&mut self) -> Result<Vec<BackupSummary>> {
+        self.check(Act::MakeBackups)?;
+        let Some(folder) = self.backup_settings()?.folder else {
+            return Ok(Vec::new());
+        };
+        let mut names = backup_files(Path::new(&folder))?;
+        names.reverse();
+        Ok(names
+            .iter()
+            .map(|p| {
+                inspect_backup(p).unwrap_or_else(|_| BackupSummary {
+                    path: p.display().to_string(),
+                    made_ms: None,
+                    office_name: String::new(),
+                    cases: 0,
+                    events: 0,
+                    digest: String::new(),
+                    intact: false,
+                })
+            })
+            .collect())
+    }
+
+    /// Before a restore: the signed-in administrator confirms with their password. The
+    /// caller then closes this store and calls [`restore`].
+    pub fn confirm_restore(&mut self, password: &str) -> Result<()> {
+        self.check(Act::ManageBackups)?;
+        if let Some(s) = self.signed_in()? {
+            self.verify_own_password(s.account, password)?;
+        }
+        Ok(())
+    }
+
+    /// Refuse a write while a restored, enrolled PC has not synced yet.
+    pub(super) fn check_resynced(&self) -> Result<()> {
+        if self.meta(RESYNC)?.is_some() {
+            return Err(Error::invalid("sync", Reason::SyncFirst));
+        }
+        Ok(())
+    }
+
+    /// A pull reached the end of the feed: a restored PC holds what the server has again.
+    pub(super) fn resynced(conn: &Connection) -> Result<()> {
+        conn.execute("DELETE FROM meta WHERE key = ?1", [RESYNC])?;
+        Ok(())
+    }
+}
+
+/// Replace the store in `dir` with `backup`, the store being closed. The backup is checked
+/// first (it must open and pass `integrity_check`); the current file is kept aside as
+/// `jiesu.db.before-restore-<time>` (with its WAL), and photos the backup folder holds are
+/// brought back. Returns the kept-aside path.
+pub fn restore(dir: &Path, backup: &Path, now_ms: i64) -> Result<PathBuf> {
+    let summary = inspect_backup(backup)?;
+    if !summary.intact {
+        return Err(Error::invalid("backup", Reason::Malformed));
+    }
+    let db = dir.join(DB_FILE);
+    let stamp = stamp(now_ms);
+    let aside = dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+    let part = dir.join(format!(".{DB_FILE}.restore.part"));
+    std::fs::copy(backup, &part)?;
+    crate::private::database(&part)?;
+    {
+        // Enrolled: sync before writing again (see the module's overview).
+        let conn = Connection::open(&part)?;
+        let enrolled: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'enrolment')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(false);
+        if enrolled {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, '1')
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [RESYNC],
+            )?;
+        }
+    }
+    std::fs::File::open(&part)?.sync_all()?;
+    if db.exists() {
+        std::fs::rename(&db, &aside)?;
+        for ext in ["-wal", "-shm"] {
+            let side = dir.join(format!("{DB_FILE}{ext}"));
+            if side.exists() {
+                std::fs::rename(
+                    &side,
+                    dir.join(format!("{DB_FILE}.before-restore-{stamp}{ext}")),
+                )?;
+            }
+        }
+    }
+    std::fs::rename(&part, &db)?;
+    sync_dir(dir);
+    if let Some(folder) = backup.parent() {
+        copy_photos(&folder.join("photos"), &dir.join("attachments"))?;
+    }
+    Ok(aside)
+}
