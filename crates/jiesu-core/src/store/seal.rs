@@ -243,18 +243,36 @@ pub(super) fn check_pulled<'a>(
 ) -> Result<()> {
     let key = device_key(conn)?;
     let keys = known_keys(conn, (own, key.verifying_key()))?;
-    for ev in events {
-        if ev.sig.is_none() {
-            continue;
-        }
-        if let Some(k) = keys.get(&ev.device)
-            && seal::verify(ev, k).is_err()
-        {
-            return Err(Error::invalid("sig", Reason::SealBroken));
-        }
+    let signed: Vec<(&Event, &VerifyingKey)> = events
+        .into_iter()
+        .filter(|ev| ev.sig.is_some())
+        .filter_map(|ev| keys.get(&ev.device).map(|k| (ev, k)))
+        .collect();
+    // One verification is ~60 µs of a core here (docs/BENCHMARKS.md), several times what
+    // storing the event costs: a first sync's pages are checked on every core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = signed.len().div_ceil(cores).max(PARALLEL_FROM);
+    let intact = if signed.len() <= chunk {
+        signed.iter().all(|(ev, k)| seal::verify(ev, k).is_ok())
+    } else {
+        std::thread::scope(|scope| {
+            let checks: Vec<_> = signed
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || part.iter().all(|(ev, k)| seal::verify(ev, k).is_ok()))
+                })
+                .collect();
+            checks.into_iter().all(|c| c.join().unwrap_or(false))
+        })
+    };
+    if !intact {
+        return Err(Error::invalid("sig", Reason::SealBroken));
     }
     Ok(())
 }
+
+/// Below this many signatures a page is checked on one thread: starting another costs more.
+const PARALLEL_FROM: usize = 256;
 
 /// Check one stream's trace: every signature, and each device's chain from its recorded head
 /// back to its first step.

@@ -310,3 +310,26 @@ fn attack_a_pulled_page_that_changes_a_devices_key_is_refused() {
         .unwrap_err();
     assert_eq!(err.to_wire().params["reason"], "key_changed");
 }
+
+#[test]
+fn attack_a_forged_step_deep_in_a_first_syncs_page_is_refused() {
+    // A first sync's pages are checked on every core: the forgery is found in any part.
+    let (mut a, _) = office_store("a");
+    for _ in 0..130 {
+        case_with_steps(&mut a);
+    }
+    let (events, keys) = log_and_key(&a);
+    assert!(events.len() > 600);
+    for at in [10, events.len() - 3] {
+        let mut forged = events.clone();
+        forged[at].author = "冒名者".into();
+        let (mut street, _) = office_store("s1");
+        let err = street
+            .apply_pull_bulk(&page(forged, keys.clone()))
+            .unwrap_err();
+        assert_eq!(err.to_wire().params["reason"], "seal_broken", "at {at}");
+        assert!(street.event_ids().unwrap().is_empty());
+    }
+    let (mut street, _) = office_store("s1");
+    street.apply_pull_bulk(&page(events, keys)).unwrap();
+}
