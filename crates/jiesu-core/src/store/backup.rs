@@ -173,7 +173,7 @@ fn copy_photos(from: &Path, to: &Path) -> Result<u32> {
         if target.exists() {
             continue;
         }
-        crate::private::dir(to)?;
+        std::fs::create_dir_all(to)?;
         let tmp = to.join(format!(".{name}.tmp"));
         std::fs::copy(entry.path(), &tmp)?;
         std::fs::File::open(&tmp)?.sync_all()?;
@@ -236,12 +236,14 @@ impl Store {
             .dir
             .clone()
             .ok_or(Error::invalid("backup", Reason::Unknown))?;
-        crate::private::dir(folder)?;
+        // The office's folder (a USB disk, a share) keeps its own permissions, which such
+        // disks may not even let us change; each backup file is created owner-only.
+        std::fs::create_dir_all(folder)?;
         let now = self.clock.now_ms();
         let stamp = stamp(now);
         let target = folder.join(format!("{PREFIX}{stamp}.db"));
         let part = folder.join(format!(".{PREFIX}{stamp}.part"));
-        let _ = std::fs::remove_file(&part);
+        crate::private::create(&part)?;
         {
             let mut dst = Connection::open(&part)?;
             {
@@ -257,7 +259,6 @@ impl Store {
                 [now.to_string()],
             )?;
         }
-        crate::private::database(&part)?;
         std::fs::File::open(&part)?.sync_all()?;
         std::fs::rename(&part, &target)?;
         sync_dir(folder);
@@ -381,6 +382,7 @@ pub fn restore(dir: &Path, backup: &Path, now_ms: i64) -> Result<PathBuf> {
     std::fs::rename(&part, &db)?;
     sync_dir(dir);
     if let Some(folder) = backup.parent() {
+        crate::private::dir(&dir.join("attachments"))?;
         copy_photos(&folder.join("photos"), &dir.join("attachments"))?;
     }
     Ok(aside)

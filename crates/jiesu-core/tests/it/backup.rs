@@ -45,6 +45,12 @@ fn a_backup_restored_into_a_fresh_data_dir_holds_the_same_log_projection_and_pho
     assert!(made.intact);
     assert_eq!((made.cases, made.events), (2, s.stats().unwrap().events));
     assert_eq!(made.made_ms, Some(clock.now_ms()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&made.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "residents' data: the owner's alone");
+    }
     assert!(!s.backup_due().unwrap(), "just backed up");
     clock.advance(25 * 3_600_000);
     assert!(s.backup_due().unwrap(), "a day later");
