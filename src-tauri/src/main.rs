@@ -30,6 +30,13 @@ fn main() {
             // a deadline pass while the window runs with the second).
             let clock = CorrectedClock::from_env()?;
             let mut store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
+            // The one line an operator needs to find the data; never a resident's detail
+            // (journey 13 checks the whole log of a session for them).
+            eprintln!(
+                "jiesu: store {} ({} events)",
+                dir.display(),
+                store.stats().map_or(0, |s| s.events)
+            );
             // Accounts are in force from the first start: until the first administrator is
             // made, nothing but the first-run screen works.
             store.require_sign_in();

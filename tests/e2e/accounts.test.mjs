@@ -1,7 +1,9 @@
 // The journeys of issue 18 so far: accounts and roles in the real window. The first run makes
 // the administrator, who opens a worker's and a viewer's account; the worker files a case under
-// their own name and cannot manage accounts; the viewer reads and is refused every write with
-// the clear message; the window locks itself after the idle time.
+// their own name, sees the phone masked and reveals it, and cannot manage accounts; the viewer
+// reads, verifies the trace and is refused every write with the clear message; the window
+// locks itself after the idle time; the administrator finds the reveal in the access log; the
+// session's whole log names no resident.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { journey, Key, By } from './harness.mjs'
@@ -23,7 +25,7 @@ async function errorMessage(driver) {
 }
 
 test('an administrator opens accounts; a worker files under their own name; a viewer reads and writes nothing; the PC locks itself', async () => {
-  await journey('journey13', async ({ driver, ui }) => {
+  const log = await journey('journey13', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
     await ui.waitText('status-user', '李书记（管理员）')
     await ui.addAccount('zhang', '张晓', '社区工作者')
@@ -36,6 +38,10 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.waitText('status-user', '张晓（社区工作者）')
     const number = await ui.fileCase()
     assert.match(await ui.text('timeline'), /张晓/)
+    // The number is masked; 显示 shows it to the worker, and the access log records it.
+    assert.equal((await ui.text('case-resident-phone')).trim(), '139****5678')
+    await ui.click('reveal-phone')
+    await ui.waitText('case-resident-phone', '13912345678')
     await ui.screenshot('journey13-worker-case')
     // Accounts are the administrator's: not on the worker's settings page, and refused by the
     // core when asked all the same.
@@ -84,5 +90,14 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     assert.equal(locked.err?.code, 'sign_in_required')
     await ui.signIn('li')
     await ui.visible('accounts')
+    await ui.waitText('access-log-who', '张晓')
+    assert.equal((await ui.text('access-log-field')).trim(), '联系电话')
+    await ui.screenshot('journey13-access-log')
   })
+  // The whole session's log (the app's and its drivers' stderr) names no resident: the case
+  // filed and revealed above was 王秀英's, phone 13912345678.
+  assert.match(log, /jiesu: store .* events\)/, 'the log was captured')
+  for (const secret of ['13912345678', '王秀英', '秀英']) {
+    assert.ok(!log.includes(secret), `the log holds a resident's detail: ${secret}`)
+  }
 })

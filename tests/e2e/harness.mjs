@@ -128,6 +128,7 @@ export async function launch({ dataDir: reuse, keep = false, env = {}, clockOffs
       driverProc.stderr.destroy()
       if (!keep) rmSync(dataDir, { recursive: true, force: true })
       if (process.env.E2E_DEBUG) console.error(stderr)
+      return stderr
     },
   }
 }
@@ -444,17 +445,20 @@ export class Ui {
 /** The password every journey's accounts are given. */
 export const PASSWORD = 'jiesu-2026'
 
-/** Run a journey on a fresh app; on failure, keep a screenshot of what the window showed. */
+/**
+ * Run a journey on a fresh app; on failure, keep a screenshot of what the window showed.
+ * Returns everything the app and its drivers wrote to stderr during the session.
+ */
 export async function journey(name, fn) {
   const session = await launch()
   try {
     await fn(session)
   } catch (e) {
     await session.ui.screenshot(`${name}-FAILED`).catch(() => {})
-    throw e
-  } finally {
     await session.close()
+    throw e
   }
+  return session.close()
 }
 
 export { By, Key, until }
