@@ -155,18 +155,8 @@ pub async fn restore_backup(
 ) -> CmdResult<store::BackupSummary> {
     let mut s = store(&state)?;
     s.confirm_restore(&password)?;
-    let backup = s
-        .backups()?
-        .into_iter()
-        .find(|b| {
-            std::path::Path::new(&b.path)
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == name)
-        })
-        .ok_or_else(|| Error::NotFound {
-            what: "backup",
-            id: name.clone(),
-        })?;
+    let path = s.backup_named(&name)?;
+    let backup = store::inspect_backup(&path)?;
     let clock = s.replace_clock(Box::new(ManualClock::new(0)));
     let now = clock.now_ms();
     // Close the store (its file is replaced); a placeholder holds the lock meanwhile.
@@ -174,7 +164,7 @@ pub async fn restore_backup(
         &mut *s,
         Store::open_in_memory(Box::new(ManualClock::new(now)))?,
     ));
-    let restored = store::restore(&state.dir, std::path::Path::new(&backup.path), now);
+    let restored = store::restore(&state.dir, &path, now);
     // Reopened whatever happened: the restored store, or the one kept as it was.
     *s = Store::open(&state.dir, clock)?;
     s.require_sign_in();

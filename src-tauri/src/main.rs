@@ -107,10 +107,7 @@ fn spawn_daily_backups(store: Arc<Mutex<jiesu_core::Store>>) {
 /// A backup into the chosen folder, if one is chosen; a failure is logged, never fatal.
 fn backup_if_configured(store: &Mutex<jiesu_core::Store>) {
     let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-    let Ok(Some(folder)) = s.backup_settings().map(|b| b.folder) else {
-        return;
-    };
-    if let Err(e) = s.backup_unattended(std::path::Path::new(&folder)) {
+    if let Err(e) = s.backup_unattended() {
         eprintln!(
             "jiesu: backup into the chosen folder failed: {}",
             e.to_wire().message

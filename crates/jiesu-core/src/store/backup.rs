@@ -222,16 +222,20 @@ impl Store {
     /// Back up into the chosen folder (the 备份 button, and the daily and on-exit ones).
     pub fn backup(&mut self) -> Result<BackupSummary> {
         self.check(Act::MakeBackups)?;
-        let folder = self
-            .backup_settings()?
-            .folder
-            .ok_or(Error::invalid("folder", Reason::Required))?;
-        self.backup_unattended(Path::new(&folder))
+        self.backup_unattended()?
+            .ok_or(Error::invalid("folder", Reason::Required))
     }
 
-    /// Back up into `folder` without a signed-in check: the shell's daily and on-exit backups,
-    /// which run whoever is (or is not) at the PC.
-    pub fn backup_unattended(&mut self, folder: &Path) -> Result<BackupSummary> {
+    /// Back up into the chosen folder without a signed-in check (`None`: no folder chosen):
+    /// the shell's daily and on-exit backups, which run whoever is (or is not) at the PC.
+    pub fn backup_unattended(&mut self) -> Result<Option<BackupSummary>> {
+        match self.backup_settings()?.folder {
+            Some(folder) => self.backup_into(Path::new(&folder)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn backup_into(&mut self, folder: &Path) -> Result<BackupSummary> {
         let dir = self
             .dir
             .clone()
@@ -306,6 +310,19 @@ impl Store {
                 })
             })
             .collect())
+    }
+
+    /// The folder's backup named `name` (a file name, never a path: the window can point
+    /// nowhere else).
+    pub fn backup_named(&mut self, name: &str) -> Result<PathBuf> {
+        self.backups()?
+            .into_iter()
+            .map(|b| PathBuf::from(b.path))
+            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name))
+            .ok_or_else(|| Error::NotFound {
+                what: "backup",
+                id: name.to_owned(),
+            })
     }
 
     /// Before a restore: the signed-in administrator confirms with their password. The
