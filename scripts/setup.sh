@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config file fonts-wqy-microhei)
+pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev file fonts-wqy-microhei)
 if [ $want_test = 1 ]; then
   pkgs+=(xvfb xauth webkit2gtk-driver postgresql)
 fi

@@ -351,6 +351,16 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         "restore_backup" => {
             let _ = (arg::<String>(args, "name"), arg::<String>(args, "password"));
         }
+        // The window's store is open: recovery is refused there before anything is read.
+        "recover_with_key" => {
+            let _ = (
+                arg::<String>(args, "recoveryKey"),
+                arg::<String>(args, "login"),
+                arg::<String>(args, "newPassword"),
+            );
+        }
+        "unsaved_recovery_key" => return refused(s.unsaved_recovery_key()),
+        "recovery_key_saved" => return refused(s.recovery_key_saved()),
         other => panic!("the window may call {other}, which this target does not know: add it"),
     }
     None

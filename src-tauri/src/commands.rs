@@ -2,6 +2,7 @@
 //! `{code, message, params}`. Commands are `async` so SQLite work runs off the UI thread.
 
 use std::sync::MutexGuard;
+use std::sync::atomic::Ordering;
 
 use jiesu_core::*;
 use tauri::State;
@@ -33,8 +34,14 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
     // Asking ends a session that has idled out, so the window shows the sign-in screen; the
     // window asks on its own too (after sync brings changes), which is no sign of activity.
     let session = s.signed_in_unattended().ok().flatten();
+    let locked = state.locked.load(Ordering::SeqCst);
+    let mut identity = s.identity().clone();
+    if locked {
+        // The placeholder knows no office: the keys file names it for the sign-in screen.
+        identity.office_name = store::locked_office_name(&state.dir).unwrap_or_default();
+    }
     Ok(AppInfo {
-        identity: s.identity().clone(),
+        identity,
         // The sign-in screen shows the office, not what it holds.
         stats: if session.is_some() {
             s.stats()?
@@ -45,7 +52,8 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
                 overdue: 0,
             }
         },
-        first_run: !s.has_accounts()?,
+        first_run: !locked && !s.has_accounts()?,
+        locked,
         session,
         idle_minutes: s.idle_minutes()?,
         provisional_years: s.calendar().provisional_years().to_vec(),
@@ -68,6 +76,8 @@ pub async fn setup(state: State<'_, AppState>, setup: Setup) -> CmdResult<StoreS
         },
         setup.sample,
     )?;
+    // The first administrator exists: the store is encrypted now, before any work.
+    s.encrypt_now()?;
     Ok(s.stats()?)
 }
 
@@ -153,23 +163,7 @@ pub async fn restore_backup(
     name: String,
     password: String,
 ) -> CmdResult<store::BackupSummary> {
-    let mut s = store(&state)?;
-    s.confirm_restore(&password)?;
-    let path = s.backup_named(&name)?;
-    let backup = store::inspect_backup(&path)?;
-    let clock = s.replace_clock(Box::new(ManualClock::new(0)));
-    let now = clock.now_ms();
-    // Close the store (its file is replaced); a placeholder holds the lock meanwhile.
-    drop(std::mem::replace(
-        &mut *s,
-        Store::open_in_memory(Box::new(ManualClock::new(now)))?,
-    ));
-    let restored = store::restore(&state.dir, &path, now);
-    // Reopened whatever happened: the restored store, or the one kept as it was.
-    *s = Store::open(&state.dir, clock)?;
-    s.require_sign_in();
-    restored?;
-    drop(s);
+    let backup = store(&state)?.restore_backup(&name, &password)?;
     state.syncer.wake();
     Ok(backup)
 }
@@ -264,9 +258,62 @@ pub async fn sign_in(
     login: String,
     password: String,
 ) -> CmdResult<access::Session> {
-    let session = open(&state).sign_in(&login, &password)?;
+    let session = {
+        let mut s = open(&state);
+        if state.locked.load(Ordering::SeqCst) {
+            // The first sign-in opens the encrypted store with this account's password.
+            let unlocked =
+                Store::unlock(&state.dir, Box::new(state.clock.clone()), &login, &password)?;
+            *s = unlocked;
+            state.locked.store(false, Ordering::SeqCst);
+            state
+                .clock
+                .set_offset_ms(s.clock_offset_at_start(state.clock.pc_now_ms())?);
+            s.session().cloned().ok_or(Error::SignInFailed)?
+        } else {
+            s.sign_in(&login, &password)?
+        }
+    };
     state.syncer.wake();
     Ok(session)
+}
+
+/// 恢复密钥: every password forgotten, the recovery key opens the locked store and an
+/// administrator (`login`) gets a new password, signed in.
+#[tauri::command]
+pub async fn recover_with_key(
+    state: State<'_, AppState>,
+    recovery_key: String,
+    login: String,
+    new_password: String,
+) -> CmdResult<access::Session> {
+    let session = {
+        let mut s = open(&state);
+        if !state.locked.load(Ordering::SeqCst) {
+            // Open already: an administrator resets passwords the ordinary way.
+            return Err(Error::SignInRequired.to_wire());
+        }
+        let mut opened =
+            Store::unlock_with_recovery(&state.dir, Box::new(state.clock.clone()), &recovery_key)?;
+        let session = opened.recover_admin(&login, &new_password)?;
+        *s = opened;
+        state.locked.store(false, Ordering::SeqCst);
+        session
+    };
+    state.syncer.wake();
+    Ok(session)
+}
+
+/// The recovery key made when the store was encrypted, until an administrator saves it.
+#[tauri::command]
+pub async fn unsaved_recovery_key(state: State<'_, AppState>) -> CmdResult<Option<String>> {
+    Ok(store(&state)?.unsaved_recovery_key()?)
+}
+
+/// The administrator has printed or written down the recovery key: it is not shown again.
+#[tauri::command]
+pub async fn recovery_key_saved(state: State<'_, AppState>) -> CmdResult<()> {
+    Ok(store(&state)?.recovery_key_saved()?)
 }
 
 /// Sign out, or lock after the idle time (`idle`: the window's timer asked).

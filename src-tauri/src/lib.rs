@@ -6,36 +6,72 @@
 pub mod command_names;
 mod commands;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+
+use jiesu_core::store::{self, StoreFile};
+use jiesu_core::{CorrectedClock, Store};
 
 use jiesu_sync::Syncer;
 use tauri::{Builder, Runtime};
 
 /// What the commands share: the one store, where it lives, and the background sync task.
 pub struct AppState {
+    /// The store; while `locked`, an empty placeholder in memory that refuses every command.
     store: Arc<Mutex<jiesu_core::Store>>,
     dir: PathBuf,
     /// Where exported minutes and calendars go: Documents/接诉导出, where a secretary looks.
     exports: PathBuf,
     syncer: Syncer,
+    /// The clock the store runs on, for the store the first sign-in opens.
+    clock: CorrectedClock,
+    /// The store in `dir` is encrypted and not opened yet (see [`open_data_dir`]).
+    locked: AtomicBool,
 }
 
 impl AppState {
-    /// The state of a window over `store` (kept in `dir`), writing exports into `exports`.
+    /// The state of a window over `store` (kept in `dir`, `locked` if it is encrypted and not
+    /// opened yet), writing exports into `exports`.
     pub fn new(
         store: Arc<Mutex<jiesu_core::Store>>,
         dir: PathBuf,
         exports: PathBuf,
         syncer: Syncer,
+        clock: CorrectedClock,
+        locked: bool,
     ) -> AppState {
         AppState {
             store,
             dir,
             exports,
             syncer,
+            clock,
+            locked: AtomicBool::new(locked),
         }
     }
+}
+
+/// The store of the data directory `dir` as the app starts on it, and whether it is locked.
+/// A plain store (an earlier version's, or a first run's) opens, and is encrypted here as
+/// soon as an account exists to open it; an encrypted one stays shut until the first
+/// sign-in: the app runs on an empty placeholder until then.
+pub fn open_data_dir(dir: &Path, clock: &CorrectedClock) -> jiesu_core::Result<(Store, bool)> {
+    let mut store = match store::store_file(dir)? {
+        StoreFile::Encrypted => {
+            store::finish_shredding(dir)?;
+            (Store::open_in_memory(Box::new(clock.clone()))?, true)
+        }
+        StoreFile::New | StoreFile::Plain => {
+            let mut s = Store::open(dir, Box::new(clock.clone()))?;
+            s.encrypt_now()?;
+            (s, false)
+        }
+    };
+    // Accounts are in force from the first start: until the first administrator is made,
+    // nothing but the first-run screen works.
+    store.0.require_sign_in();
+    Ok(store)
 }
 
 impl AppState {
@@ -77,6 +113,9 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::backup_now,
         commands::backups,
         commands::restore_backup,
+        commands::recover_with_key,
+        commands::unsaved_recovery_key,
+        commands::recovery_key_saved,
         commands::export_access_log,
         commands::sync_status,
         commands::enrol,

@@ -29,20 +29,29 @@ fn main() {
             // much, as a PC's wrong clock would be (tests pin a date with the first and make
             // a deadline pass while the window runs with the second).
             let clock = CorrectedClock::from_env()?;
-            let mut store = jiesu_core::Store::open(&dir, Box::new(clock.clone()))?;
+            let (store, locked) = jiesu_app::open_data_dir(&dir, &clock)?;
             // The one line an operator needs to find the data; never a resident's detail
             // (journey 13 checks the whole log of a session for them).
-            eprintln!(
-                "jiesu: store {} ({} events)",
-                dir.display(),
-                store.stats().map_or(0, |s| s.events)
-            );
-            // Accounts are in force from the first start: until the first administrator is
-            // made, nothing but the first-run screen works.
-            store.require_sign_in();
-            // The server's correction as last measured: right from the first step, even
-            // when this start is offline.
-            clock.set_offset_ms(store.clock_offset_at_start(clock.pc_now_ms())?);
+            if locked {
+                eprintln!(
+                    "jiesu: store {} (encrypted, opens at sign-in)",
+                    dir.display()
+                );
+            } else {
+                eprintln!(
+                    "jiesu: store {} ({} events, {})",
+                    dir.display(),
+                    store.stats().map_or(0, |s| s.events),
+                    if store.is_encrypted() {
+                        "encrypted"
+                    } else {
+                        "no account yet"
+                    }
+                );
+                // The server's correction as last measured: right from the first step, even
+                // when this start is offline.
+                clock.set_offset_ms(store.clock_offset_at_start(clock.pc_now_ms())?);
+            }
             let store = Arc::new(Mutex::new(store));
             let handle = app.handle().clone();
             let _runtime = tauri::async_runtime::handle().inner().enter();
@@ -52,7 +61,7 @@ fn main() {
                     let _ = handle.emit("data-changed", ());
                 })
             };
-            let syncer = Syncer::spawn(store.clone(), clock, on_data);
+            let syncer = Syncer::spawn(store.clone(), clock.clone(), on_data);
             // The status bar follows the sync task without asking.
             let mut changes = syncer.subscribe();
             tauri::async_runtime::spawn(async move {
@@ -70,7 +79,7 @@ fn main() {
                     .unwrap_or_else(|_| dir.join("exports")),
             };
             spawn_daily_backups(store.clone());
-            app.manage(AppState::new(store, dir, exports, syncer));
+            app.manage(AppState::new(store, dir, exports, syncer, clock, locked));
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -96,6 +96,8 @@ fn window() -> Window {
         dir.path().to_owned(),
         exports.path().to_owned(),
         syncer,
+        CorrectedClock::default(),
+        false,
     ));
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
@@ -191,6 +193,8 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "setup" => json!({"setup": {"officeName": "和美社区", "author": "李书记",
             "login": "li", "password": "li-password", "sample": false}}),
         "sign_in" => json!({"login": "wang", "password": ADMIN_PASSWORD}),
+        "recover_with_key" => json!({"recoveryKey": "AAAAA-BBBBB", "login": "wang",
+            "newPassword": "new-password"}),
         "add_account" => json!({"account": {"login": format!("w{}", rng.random_range(0..1000)),
             "name": "张委员", "role": ROLES[rng.random_range(0..4)],
             "password": "first-password"}}),

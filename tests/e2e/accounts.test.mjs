@@ -96,7 +96,7 @@ test('an administrator opens accounts; a worker files under their own name; a vi
   })
   // The whole session's log (the app's and its drivers' stderr) names no resident: the case
   // filed and revealed above was 王秀英's, phone 13912345678.
-  assert.match(log, /jiesu: store .* events\)/, 'the log was captured')
+  assert.match(log, /jiesu: store /, 'the log was captured')
   for (const secret of ['13912345678', '王秀英', '秀英']) {
     assert.ok(!log.includes(secret), `the log holds a resident's detail: ${secret}`)
   }

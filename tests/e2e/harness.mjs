@@ -201,6 +201,11 @@ export class Ui {
   async exists(testid) {
     return (await this.d.findElements(By.css(`[data-testid="${testid}"]`))).length > 0
   }
+  /** Whether the element is on the page and shown (a closed dialog stays in the page, hidden). */
+  async displayed(testid) {
+    const found = await this.d.findElements(By.css(`[data-testid="${testid}"]`))
+    return found.length > 0 && (await found[0].isDisplayed().catch(() => false))
+  }
   /** The native input inside an Element Plus input (or the element itself). */
   async input(testid) {
     const e = await this.visible(testid)
@@ -409,6 +414,15 @@ export class Ui {
     await this.type('setup-password2', PASSWORD)
     await this.click(sample ? 'setup-sample' : 'setup-empty')
     await this.visible('case-table', 60000)
+    // The store is encrypted now: its recovery key is shown once, to this administrator.
+    await this.visible('recovery-dialog', 15000)
+    await this.saveRecoveryKey()
+  }
+  /** Read the recovery key the window shows once (kept as `this.recoveryKey`) and confirm it is saved. */
+  async saveRecoveryKey() {
+    this.recoveryKey = (await this.text('recovery-key')).trim()
+    await this.click('recovery-saved')
+    await this.d.wait(async () => !(await this.displayed('recovery-dialog')), 10000, 'the recovery key dialog stays')
   }
   /** An administrator opens an account under Settings → Accounts (role by its label). */
   async addAccount(login, name, roleLabel) {
@@ -439,6 +453,13 @@ export class Ui {
     await this.type('sign-in-password', password)
     await this.click('sign-in-submit')
     await this.d.wait(async () => !(await this.exists('sign-in')), 15000, 'the sign-in screen stays')
+    // An administrator's first sign-in on a store encrypted at start (an earlier version's)
+    // shows its recovery key once.
+    const unsaved = await this.invoke('unsaved_recovery_key', {})
+    if (unsaved.ok) {
+      await this.visible('recovery-dialog', 15000)
+      await this.saveRecoveryKey()
+    }
   }
 }
 

@@ -118,6 +118,10 @@ export const api = {
   backupNow: () => call<BackupSummary>('backup_now'),
   backups: () => call<BackupSummary[]>('backups'),
   restoreBackup: (name: string, password: string) => call<BackupSummary>('restore_backup', { name, password }),
+  recoverWithKey: (recoveryKey: string, login: string, newPassword: string) =>
+    call<Session>('recover_with_key', { recoveryKey, login, newPassword }),
+  unsavedRecoveryKey: () => call<string | null>('unsaved_recovery_key'),
+  recoveryKeySaved: () => call<null>('recovery_key_saved'),
   exportAccessLog: () => call<ExportedFile>('export_access_log'),
   syncStatus: () => call<SyncStatus>('sync_status'),
   enrol: (serverUrl: string, code: string) => call<SyncStatus>('enrol', { serverUrl, code }),

@@ -1,7 +1,8 @@
 //! Store benchmarks: intake → durable commit, case-list pages and 2-character search at
 //! 100k and 1M generated cases. Run with
 //! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR] [--only-figures]
-//! [--only-pull]`;
+//! [--only-pull] [--encrypted]`; `--encrypted` runs the same measures on an encrypted store
+//! (SQLCipher, as the app keeps it), in a store of its own (`target/bench-<cases>-encrypted`);
 //! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 //!
 //! The generated store is kept in `--dir` (default `<workspace>/target/bench-<cases>`) and reused, since
@@ -49,12 +50,23 @@ fn main() {
     let cases: usize = arg("--cases")
         .map(|s| s.parse().unwrap())
         .unwrap_or(100_000);
-    let dir = arg("--dir").map(PathBuf::from).unwrap_or_else(|| {
-        // cargo runs benches in the crate's folder: keep the store in the workspace target.
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-{cases}"))
-    });
     // A fixed "now" so runs are comparable.
     let now = 1_795_395_600_000i64;
+    let encrypted = args.iter().any(|a| a == "--encrypted");
+    let dir = arg("--dir").map(PathBuf::from).unwrap_or_else(|| {
+        // cargo runs benches in the crate's folder: keep the store in the workspace target.
+        let suffix = if encrypted { "-encrypted" } else { "" };
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../target/bench-{cases}{suffix}"))
+    });
+    let open_empty = |dir: &std::path::Path| {
+        let clock = Box::new(ManualClock::new(now));
+        if encrypted {
+            Store::open_keyed(dir, clock, store::DbKey::random()).unwrap()
+        } else {
+            Store::open(dir, clock).unwrap()
+        }
+    };
 
     println!("| measure | runs | p50 ms | p95 ms | p99 ms |");
     println!("|---|---|---|---|---|");
@@ -64,7 +76,7 @@ fn main() {
     // 1. Intake → durable commit, on a file with synchronous=FULL, into an empty store.
     {
         let tmp = tempfile::tempdir().unwrap();
-        let mut s = Store::open(tmp.path(), Box::new(ManualClock::new(now))).unwrap();
+        let mut s = open_empty(tmp.path());
         s.set_identity("bench", "基准社区", "bench").unwrap();
         let ms = timed(2000, |_| {
             s.receive(input.clone()).unwrap();
@@ -74,7 +86,7 @@ fn main() {
     // 1b. Signing in: Argon2id verifies the password (the whole of a sign-in's time).
     {
         let tmp = tempfile::tempdir().unwrap();
-        let mut s = Store::open(tmp.path(), Box::new(ManualClock::new(now))).unwrap();
+        let mut s = open_empty(tmp.path());
         s.first_run("基准社区", first_admin(), false).unwrap();
         let ms = timed(20, |_| {
             s.sign_in("bench", "bench-password").unwrap();
@@ -88,7 +100,17 @@ fn main() {
     // 2. A store of `cases` generated cases, reused between runs.
     let fresh = !dir.join(store::DB_FILE).exists();
     let t = Instant::now();
-    let mut s = Store::open(&dir, Box::new(ManualClock::new(now))).unwrap();
+    let mut s = if encrypted && !fresh {
+        Store::unlock(
+            &dir,
+            Box::new(ManualClock::new(now)),
+            "bench",
+            "bench-password",
+        )
+        .unwrap()
+    } else {
+        Store::open(&dir, Box::new(ManualClock::new(now))).unwrap()
+    };
     if fresh {
         s.set_identity("bench", "基准社区", "bench").unwrap();
         let spec = SampleSpec {
@@ -107,6 +129,13 @@ fn main() {
             events,
             f64::from(events) / secs
         );
+        if encrypted {
+            // Encrypted as the app does it: once its administrator exists.
+            s.create_first_admin("基准社区", first_admin()).unwrap();
+            let t = Instant::now();
+            assert!(s.encrypt_now().unwrap());
+            eprintln!("encrypted in place in {:.1} s", t.elapsed().as_secs_f64());
+        }
     }
     let stats = s.stats().unwrap();
     eprintln!("store: {} cases, {} events", stats.cases, stats.events);

@@ -9,6 +9,7 @@ mod it {
     mod counting;
     mod crash;
     mod desk;
+    mod encryption;
     mod exports;
     mod figures;
     mod fixtures;

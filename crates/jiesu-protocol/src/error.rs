@@ -212,6 +212,10 @@ pub enum Reason {
     /// A device's registered public key cannot be replaced.
     #[error("the device's key differs from the one registered")]
     KeyChanged,
+    /// A key, recovery key or password that does not open the encrypted store (or a file
+    /// that is not a store).
+    #[error("does not open this store")]
+    WrongKey,
 }
 
 /// `{code, message, params}`: the one error shape outside the core.

@@ -293,12 +293,14 @@ pub async fn sync_round<T: Transport>(
         for a in events.iter().filter_map(|e| e.body.attachment()) {
             // Read without holding the store: a photo is megabytes, and the window waits on
             // the store.
-            let path = lock(store).attachment_path(&a.sha256).map_err(core)?;
-            let bytes = match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+            let (path, key) = lock(store).photo_source(&a.sha256).map_err(core)?;
+            let sha = a.sha256.clone();
+            let read = move || jiesu_core::store::read_photo(&path, key.as_ref(), &sha);
+            let bytes = match tokio::task::spawn_blocking(read).await {
                 Ok(Ok(b)) => b,
                 // Lost from this PC's disk: the case still goes up, without it.
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Ok(Err(e)) => return Err(core(e.into())),
+                Ok(Err(jiesu_core::Error::NotFound { .. })) => continue,
+                Ok(Err(e)) => return Err(core(e)),
                 Err(_) => return Err(WireError::new(Code::Server, "sync was stopped")),
             };
             match transport.put_attachment(&a.sha256, bytes).await {

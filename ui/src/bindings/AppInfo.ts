@@ -20,6 +20,11 @@ stats: StoreStats,
  */
 first_run: boolean, 
 /**
+ * The store is encrypted and not yet opened: the first sign-in opens it (or the
+ * recovery key does).
+ */
+locked: boolean, 
+/**
  * Who is signed in; none: show the sign-in screen.
  */
 session: Session | null, 

@@ -102,6 +102,7 @@ const en: typeof zh = {
     loading: 'Generating the sample…',
   },
   fields: {
+    recovery_key: 'recovery key',
     login: 'Login',
     password: 'Password',
     account: 'Account',
@@ -327,6 +328,22 @@ const en: typeof zh = {
     restoreConfirm: 'Restore',
     restored: 'Restored: please sign in again',
   },
+  recovery: {
+    title: 'Save the recovery key',
+    intro:
+      "This PC's data is stored encrypted. If every administrator forgets their password, only this recovery key opens it:",
+    hint: 'Print it or write it down and lock it away; do not keep it on this PC. It is not shown again.',
+    print: 'Print',
+    saved: 'I have saved it',
+    forgot: 'Forgot the password? Use the recovery key',
+    formIntro: 'Enter the recovery key to set a new password for an administrator and sign in.',
+    key: 'Recovery key',
+    adminLogin: "Administrator's login",
+    newPassword: 'New password (at least 8 characters)',
+    submit: 'Open and set the new password',
+    back: 'Back to sign-in',
+    done: 'Opened with the recovery key; the new password is in force',
+  },
   trace: {
     verify: 'Verify trace',
     intact: 'Complete, not altered',
@@ -427,6 +444,7 @@ const en: typeof zh = {
     not_enrolled: 'this PC is not enrolled',
     bad_url: 'must start with http:// or https://',
     last_admin: 'the office must keep at least one administrator',
+    wrong_key: 'does not open this data',
     sync_first: 'this PC was restored from a backup: sync once before going on',
     seal_broken: "the signature does not match the record or its device's key",
     key_changed: "the device's key differs from the registered one",

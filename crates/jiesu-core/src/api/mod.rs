@@ -56,6 +56,9 @@ pub struct AppInfo {
     pub stats: StoreStats,
     /// The office has no account yet: show the first-run screen.
     pub first_run: bool,
+    /// The store is encrypted and not yet opened: the first sign-in opens it (or the
+    /// recovery key does).
+    pub locked: bool,
     /// Who is signed in; none: show the sign-in screen.
     pub session: Option<crate::access::Session>,
     /// Minutes without activity before the window locks itself.

@@ -197,7 +197,7 @@ pub(super) struct SignIn {
 impl Store {
     /// The owner key of this replica's own accounts: its office, or the device before it
     /// enrolled (the key [`owner`] gives this device's events).
-    fn own_owner(&self) -> String {
+    pub(super) fn own_owner(&self) -> String {
         if self.identity.office == UNENROLLED_OFFICE {
             format!("device:{}", self.identity.device)
         } else {
@@ -307,7 +307,7 @@ impl Store {
         Store::set_meta(&self.conn, "idle_minutes", &minutes.to_string())
     }
 
-    fn append_account_event(&mut self, body: EventBody) -> Result<Event> {
+    pub(super) fn append_account_event(&mut self, body: EventBody) -> Result<Event> {
         let ev = self.new_event(CONFIG_STREAM.into(), body)?;
         let owner = self.own_owner();
         if let Some(why) = judge(&self.conn, &owner, &ev)? {
@@ -322,7 +322,7 @@ impl Store {
         Ok(ev)
     }
 
-    fn checked_password(password: &str) -> Result<String> {
+    pub(super) fn checked_password(password: &str) -> Result<String> {
         if password.chars().count() < access::MIN_PASSWORD {
             return Err(Error::invalid("password", Reason::PasswordTooShort));
         }
@@ -405,6 +405,7 @@ impl Store {
             self.sign_in.session = None;
             return Err(e);
         }
+        self.sync_keyring()?;
         Ok(session)
     }
 
@@ -451,6 +452,7 @@ impl Store {
             self.sign_in.session = before;
             return Err(e);
         }
+        self.sync_keyring()?;
         Ok(session)
     }
 
@@ -529,6 +531,7 @@ impl Store {
             )?;
             Ok(())
         })?;
+        self.sync_keyring()?;
         Ok(Account {
             id: account,
             login,
@@ -590,6 +593,7 @@ impl Store {
             )?;
             Ok(())
         })?;
+        self.sync_keyring()?;
         if self.session().is_some_and(|s| s.account == account) {
             self.sign_in.session = None;
         }
@@ -624,7 +628,8 @@ impl Store {
                 params![account.to_string(), phc],
             )?;
             Ok(())
-        })
+        })?;
+        self.sync_keyring()
     }
 }
 

@@ -38,7 +38,11 @@ impl Store {
             {
                 use std::io::Write;
                 let mut f = crate::private::create(&tmp)?;
-                f.write_all(bytes)?;
+                f.write_all(&super::cipher::photo_to_disk(
+                    self.key.as_ref(),
+                    sha256,
+                    bytes,
+                ))?;
                 f.sync_all()?;
             }
             std::fs::rename(&tmp, &path)?;
@@ -51,17 +55,17 @@ impl Store {
 
     /// An attachment's bytes.
     pub fn read_attachment(&self, sha256: &str) -> Result<Vec<u8>> {
-        let path = self.attachment_path(sha256)?;
-        std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound {
-                what: "attachment",
-                id: sha256.to_owned(),
-            },
-            _ => Error::Io(e),
-        })
+        read_photo(&self.attachment_path(sha256)?, self.key.as_ref(), sha256)
     }
 
-    /// Where an attachment's bytes live.
+    /// Where a photo is and the key it opens with, for reading it without holding the
+    /// store (sync sends megabytes): then [`read_photo`].
+    pub fn photo_source(&self, sha256: &str) -> Result<(PathBuf, Option<DbKey>)> {
+        Ok((self.attachment_path(sha256)?, self.key.clone()))
+    }
+
+    /// Where an attachment's file lives (sealed on disk when the store is encrypted: read
+    /// it with [`Store::read_attachment`] or [`read_photo`]).
     pub fn attachment_path(&self, sha256: &str) -> Result<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::invalid("attachment", Reason::Malformed));
@@ -74,4 +78,16 @@ impl Store {
     }
 
     // ---------------------------------------------------------------- replication
+}
+
+/// A photo's bytes from its file (opened with `key` when sealed); `not_found` when missing.
+pub fn read_photo(path: &Path, key: Option<&DbKey>, sha256: &str) -> Result<Vec<u8>> {
+    let disk = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            what: "attachment",
+            id: sha256.to_owned(),
+        },
+        _ => Error::Io(e),
+    })?;
+    super::cipher::photo_from_disk(key, sha256, disk)
 }

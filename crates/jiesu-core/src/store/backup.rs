@@ -8,6 +8,11 @@
 //! with the same **log digest** (SHA-256 over every event's columns in log order) as the store
 //! it was made from. The last N are kept.
 //!
+//! An encrypted store's backups are encrypted with the same key (SQLite's backup copies
+//! pages between two connections keyed alike), its photos stay sealed, and the keys file is
+//! copied beside them: a backup opens with the same passwords or the recovery key, and with
+//! nothing else.
+//!
 //! Restoring replaces the store's file while the store is closed ([`restore`]): the backup is
 //! checked the same way first, and the current file is kept aside under a name of its own,
 //! never overwritten. A restored PC that is enrolled must sync before it writes again
@@ -17,6 +22,8 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::cipher::{self, DbKey, StoreFile};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 #[cfg(feature = "ts")]
@@ -71,7 +78,7 @@ pub struct BackupSettings {
 }
 
 /// Count and digest of the log in `conn`, in log order.
-fn log_digest(conn: &Connection) -> Result<(u32, String)> {
+pub(super) fn log_digest(conn: &Connection) -> Result<(u32, String)> {
     let mut stmt = conn.prepare(
         "SELECT id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office,
                 coalesce(account, ''), coalesce(prev, ''), coalesce(sig, '')
@@ -97,11 +104,25 @@ fn log_digest(conn: &Connection) -> Result<(u32, String)> {
     Ok((n, hex::encode(h.finalize())))
 }
 
-/// Open `path` read-only and say what it holds. Not a store, or a damaged one: an error, or
-/// `intact: false` when it opens but fails SQLite's check.
-pub fn inspect_backup(path: &Path) -> Result<BackupSummary> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|_| Error::invalid("backup", Reason::Malformed))?;
+/// Open `path` read-only (with `key` when it is encrypted) and say what it holds. Not a
+/// store, or a damaged one: an error, or `intact: false` when it opens but fails SQLite's
+/// check; one encrypted with another key: `wrong_key`.
+pub fn inspect_backup(path: &Path, key: Option<&DbKey>) -> Result<BackupSummary> {
+    let key = match cipher::file_kind(path)? {
+        StoreFile::Plain => None,
+        StoreFile::Encrypted if key.is_none() => {
+            return Err(Error::invalid("backup", Reason::WrongKey));
+        }
+        _ => key,
+    };
+    let conn =
+        cipher::connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key).map_err(|e| match e {
+            Error::Invalid {
+                reason: Reason::WrongKey,
+                ..
+            } => Error::invalid("backup", Reason::WrongKey),
+            _ => Error::invalid("backup", Reason::Malformed),
+        })?;
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|_| Error::invalid("backup", Reason::Malformed))?;
@@ -149,7 +170,7 @@ fn backup_files(folder: &Path) -> Result<Vec<PathBuf>> {
     Ok(names)
 }
 
-fn sync_dir(dir: &Path) {
+pub(super) fn sync_dir(dir: &Path) {
     // Makes the rename durable where the platform allows opening a directory (not Windows).
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -170,14 +191,21 @@ fn copy_photos(from: &Path, to: &Path) -> Result<u32> {
             continue;
         }
         let target = to.join(&name);
-        if target.exists() {
+        // A photo kept plain (from before the store was encrypted) gives way to its sealed
+        // copy, and is shredded.
+        let replace = target.exists();
+        if replace && (cipher::file_sealed(&target) || !cipher::file_sealed(&entry.path())) {
             continue;
         }
         std::fs::create_dir_all(to)?;
         let tmp = to.join(format!(".{name}.tmp"));
         std::fs::copy(entry.path(), &tmp)?;
         std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &target)?;
+        if replace {
+            super::encrypt::replace_shredding(&target, &tmp, &to.join(format!(".{name}.plain")))?;
+        } else {
+            std::fs::rename(&tmp, &target)?;
+        }
         copied += 1;
     }
     Ok(copied)
@@ -250,6 +278,7 @@ impl Store {
         crate::private::create(&part)?;
         {
             let mut dst = Connection::open(&part)?;
+            cipher::key_connection(&dst, self.key.as_ref())?;
             {
                 let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
                 // Pages in steps: the window's reads go on between them.
@@ -267,7 +296,14 @@ impl Store {
         std::fs::rename(&part, &target)?;
         sync_dir(folder);
         copy_photos(&dir.join("attachments"), &folder.join("photos"))?;
-        let mut summary = inspect_backup(&target)?;
+        // The way into an encrypted backup, for a PC that has lost its own.
+        if self.key.is_some() {
+            let tmp = folder.join(format!(".{}.part", super::KEYS_FILE));
+            std::fs::copy(dir.join(super::KEYS_FILE), &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, folder.join(super::KEYS_FILE))?;
+        }
+        let mut summary = inspect_backup(&target, self.key.as_ref())?;
         let (events, digest) = log_digest(&self.conn)?;
         summary.intact &= summary.events == events && summary.digest == digest;
         if !summary.intact {
@@ -299,7 +335,7 @@ impl Store {
         Ok(names
             .iter()
             .map(|p| {
-                inspect_backup(p).unwrap_or_else(|_| BackupSummary {
+                inspect_backup(p, self.key.as_ref()).unwrap_or_else(|_| BackupSummary {
                     path: p.display().to_string(),
                     made_ms: None,
                     office_name: String::new(),
@@ -325,8 +361,48 @@ impl Store {
             })
     }
 
-    /// Before a restore: the signed-in administrator confirms with their password. The
-    /// caller then closes this store and calls [`restore`].
+    /// The number of events and the log digest (as a backup records them).
+    pub fn log_digest(&self) -> Result<(u32, String)> {
+        log_digest(&self.conn)
+    }
+
+    /// 恢复: replace this store with the folder's backup `name`, the signed-in administrator
+    /// confirming with their password. The store is closed, [`restore`]d and reopened (on the
+    /// file kept as it was if the restore fails); nobody is signed in afterwards. A backup
+    /// from before encryption is encrypted again with this store's key.
+    pub fn restore_backup(&mut self, name: &str, password: &str) -> Result<BackupSummary> {
+        self.confirm_restore(password)?;
+        let path = self.backup_named(name)?;
+        let backup = inspect_backup(&path, self.key.as_ref())?;
+        let dir = self
+            .dir
+            .clone()
+            .ok_or(Error::invalid("backup", Reason::NoFiles))?;
+        let key = self.key.clone();
+        let now = self.clock.now_ms();
+        let clock = self.replace_clock(Box::new(crate::hlc::ManualClock::new(now)));
+        // Close the store (its file is replaced); a placeholder holds its place meanwhile.
+        drop(std::mem::replace(
+            self,
+            Store::open_in_memory(Box::new(crate::hlc::ManualClock::new(now)))?,
+        ));
+        let restored = restore(&dir, &path, key.as_ref(), now);
+        *self = match (cipher::store_file(&dir)?, key) {
+            (StoreFile::Encrypted, Some(key)) => Store::open_keyed(&dir, clock, key)?,
+            (_, key) => {
+                let mut plain = Store::open(&dir, clock)?;
+                if let Some(key) = key {
+                    plain.encrypt_with(key)?;
+                }
+                plain
+            }
+        };
+        self.require_sign_in();
+        restored?;
+        Ok(backup)
+    }
+
+    /// Before a restore: the signed-in administrator confirms with their password.
     pub fn confirm_restore(&mut self, password: &str) -> Result<()> {
         self.check(Act::ManageBackups)?;
         if let Some(s) = self.signed_in()? {
@@ -351,11 +427,11 @@ impl Store {
 }
 
 /// Replace the store in `dir` with `backup`, the store being closed. The backup is checked
-/// first (it must open and pass `integrity_check`); the current file is kept aside as
-/// `jiesu.db.before-restore-<time>` (with its WAL), and photos the backup folder holds are
-/// brought back. Returns the kept-aside path.
-pub fn restore(dir: &Path, backup: &Path, now_ms: i64) -> Result<PathBuf> {
-    let summary = inspect_backup(backup)?;
+/// first (it must open with `key`, or be plain, and pass `integrity_check`); the current
+/// file is kept aside as `jiesu.db.before-restore-<time>` (with its WAL), and photos the
+/// backup folder holds are brought back. Returns the kept-aside path.
+pub fn restore(dir: &Path, backup: &Path, key: Option<&DbKey>, now_ms: i64) -> Result<PathBuf> {
+    let summary = inspect_backup(backup, key)?;
     if !summary.intact {
         return Err(Error::invalid("backup", Reason::Malformed));
     }
@@ -367,7 +443,8 @@ pub fn restore(dir: &Path, backup: &Path, now_ms: i64) -> Result<PathBuf> {
     crate::private::database(&part)?;
     {
         // Enrolled: sync before writing again (see the module's overview).
-        let conn = Connection::open(&part)?;
+        let plain = cipher::file_kind(&part)? == StoreFile::Plain;
+        let conn = cipher::connect_rw(&part, if plain { None } else { key })?;
         let enrolled: bool = conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'enrolment')",

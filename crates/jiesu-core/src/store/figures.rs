@@ -314,7 +314,10 @@ impl Store {
 
     /// The second connection, opened on first use; `None` for a store in memory.
     fn figure_reader(&self) -> Result<Option<&std::sync::Mutex<Option<rusqlite::Connection>>>> {
-        Ok(open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader))
+        Ok(
+            open_reader(self.dir.as_deref(), self.key.as_ref(), &self.reader)?
+                .then_some(&self.reader),
+        )
     }
 
     fn judge(&self, q: &FigureQuery, settings: &FigureSettings) -> Judge<'_> {
@@ -578,6 +581,7 @@ pub(super) const READER_CACHE_KIB: i64 = -32_768;
 
 pub(super) fn open_reader(
     dir: Option<&std::path::Path>,
+    key: Option<&super::DbKey>,
     reader: &std::sync::Mutex<Option<rusqlite::Connection>>,
 ) -> Result<bool> {
     let Some(dir) = dir else {
@@ -585,9 +589,10 @@ pub(super) fn open_reader(
     };
     let mut reader = reader.lock().unwrap_or_else(|p| p.into_inner());
     if reader.is_none() {
-        let conn = rusqlite::Connection::open_with_flags(
-            dir.join(super::DB_FILE),
+        let conn = super::cipher::connect(
+            &dir.join(super::DB_FILE),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            key,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;

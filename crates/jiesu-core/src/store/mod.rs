@@ -26,12 +26,15 @@ mod attachments;
 mod backup;
 mod case_rows;
 mod cases;
+pub mod cipher;
 mod config;
 mod desk;
+mod encrypt;
 #[cfg(feature = "exports")]
 mod exports;
 mod facts;
 mod figures;
+mod keyring;
 mod list;
 mod log;
 mod meetings;
@@ -50,11 +53,15 @@ use serde::Serialize;
 use sha2::Digest;
 use uuid::Uuid;
 
+pub use attachments::read_photo;
 pub use backup::{BackupSettings, BackupSummary, DEFAULT_KEEP, inspect_backup, restore};
 use case_rows::*;
+pub use cipher::{DbKey, StoreFile, store_file};
 use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
+pub use encrypt::finish_shredding;
 pub use figures::AuditRow;
+pub use keyring::{KEYS_FILE, locked_office_name};
 use list::*;
 use log::*;
 pub use personal::AccessRecord;
@@ -107,6 +114,10 @@ pub struct Store {
     reader: std::sync::Mutex<Option<Connection>>,
     /// Who is signed in (see `accounts`).
     sign_in: accounts::SignIn,
+    /// The database key when the file is encrypted (see `cipher`, `keyring`).
+    key: Option<DbKey>,
+    /// Opened with the recovery key: nobody signed in, an administrator's password to set.
+    recovered: bool,
 }
 
 /// The database file's name inside the data directory.
@@ -126,19 +137,37 @@ fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `dir`: `dir/jiesu.db` and `dir/attachments/`.
+    /// Open (creating if needed) the plain store in `dir`: `dir/jiesu.db` and
+    /// `dir/attachments/`. An encrypted one is refused (`wrong_key`): [`Store::unlock`] opens it.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Store> {
+        Store::open_with(dir, clock, None)
+    }
+
+    /// Open the encrypted store in `dir` with its database key (created encrypted if new).
+    pub fn open_keyed(dir: &Path, clock: Box<dyn Clock>, key: DbKey) -> Result<Store> {
+        Store::open_with(dir, clock, Some(key))
+    }
+
+    fn open_with(dir: &Path, clock: Box<dyn Clock>, key: Option<DbKey>) -> Result<Store> {
         // Residents' data and the device's credential: the owner's eyes only.
         crate::private::dir(dir)?;
+        // What an encryption interrupted by a crash left behind.
+        encrypt::finish_shredding(dir)?;
         let path = dir.join(DB_FILE);
         crate::private::database(&path)?;
-        let conn = Connection::open(&path)?;
-        let store = Store::init(conn, Some(dir.to_path_buf()), clock)?;
+        let conn = cipher::connect_rw(&path, key.as_ref())?;
+        let mut store = Store::init(conn, Some(dir.to_path_buf()), clock)?;
         // The log files WAL mode made, from a version that did not close them up.
         crate::private::database(&path)?;
         let attachments = dir.join("attachments");
         if attachments.exists() {
             crate::private::dir(&attachments)?;
+        }
+        if let Some(key) = key {
+            // Photos left plain by an encryption a crash interrupted.
+            encrypt::seal_photos(dir, &key)?;
+            store.key = Some(key);
+            store.sync_keyring()?;
         }
         Ok(store)
     }
@@ -201,6 +230,8 @@ impl Store {
             device_tag: None,
             reader: std::sync::Mutex::new(None),
             sign_in: accounts::SignIn::default(),
+            key: None,
+            recovered: false,
         };
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.

@@ -17,8 +17,8 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?
         };
         let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
-        let reader =
-            figures::open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader);
+        let reader = figures::open_reader(self.dir.as_deref(), self.key.as_ref(), &self.reader)?
+            .then_some(&self.reader);
         rederive_streams(&tx, &streams, reader, true)?;
         rederive_config(&tx)?;
         tx.commit()?;

@@ -463,7 +463,8 @@ impl Store {
             .map(String::as_str)
             .filter(|s| *s != crate::event::CONFIG_STREAM)
             .collect();
-        let reader = open_reader(self.dir.as_deref(), &self.reader)?.then_some(&self.reader);
+        let reader = open_reader(self.dir.as_deref(), self.key.as_ref(), &self.reader)?
+            .then_some(&self.reader);
         without_power_cut_sync(&mut self.conn, |tx| {
             let rows: i64 = tx.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
             // Most of a first sync's cases are new: inserting them under a dozen indexes

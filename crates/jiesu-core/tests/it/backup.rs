@@ -59,13 +59,14 @@ fn a_backup_restored_into_a_fresh_data_dir_holds_the_same_log_projection_and_pho
     restore(
         fresh.path(),
         std::path::Path::new(&made.path),
+        None,
         clock.now_ms(),
     )
     .unwrap();
     let r = Store::open(fresh.path(), Box::new(clock.clone())).unwrap();
     assert_eq!(r.all_cases().unwrap(), s.all_cases().unwrap());
     assert_eq!(r.event_ids().unwrap(), s.event_ids().unwrap());
-    let restored = inspect_backup(&fresh.path().join(store::DB_FILE)).unwrap();
+    let restored = inspect_backup(&fresh.path().join(store::DB_FILE), None).unwrap();
     assert_eq!(restored.digest, made.digest);
     assert!(r.verify_trace(&case.id.to_string()).unwrap().intact());
     let sha = &case.attachment.as_ref().unwrap().sha256;
@@ -86,10 +87,16 @@ fn a_restore_keeps_the_current_store_aside() {
     s.receive(parking_case("备份之后的案件")).unwrap();
     let after = s.stats().unwrap();
     drop(s);
-    let aside = restore(dir.path(), std::path::Path::new(&made.path), clock.now_ms()).unwrap();
+    let aside = restore(
+        dir.path(),
+        std::path::Path::new(&made.path),
+        None,
+        clock.now_ms(),
+    )
+    .unwrap();
     let r = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
     assert_eq!(r.stats().unwrap().cases, 2);
-    let kept = inspect_backup(&aside).unwrap();
+    let kept = inspect_backup(&aside, None).unwrap();
     assert_eq!((kept.cases, kept.events), (after.cases, after.events));
     assert!(kept.intact);
 }
@@ -109,12 +116,12 @@ fn a_damaged_backup_replaces_nothing() {
     }
     let damaged = dir.path().join("damaged.db");
     std::fs::write(&damaged, &bytes).unwrap();
-    assert!(restore(dir.path(), &damaged, clock.now_ms()).is_err());
+    assert!(restore(dir.path(), &damaged, None, clock.now_ms()).is_err());
     let s = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
     assert_eq!(s.stats().unwrap(), before);
     // Not a database at all.
     std::fs::write(&damaged, b"not sqlite").unwrap();
-    assert!(restore(dir.path(), &damaged, clock.now_ms()).is_err());
+    assert!(restore(dir.path(), &damaged, None, clock.now_ms()).is_err());
 }
 
 #[test]
@@ -151,7 +158,13 @@ fn a_restored_enrolled_pc_syncs_before_it_writes() {
     let _folder = folder_for(&mut s);
     let made = s.backup().unwrap();
     drop(s);
-    restore(dir.path(), std::path::Path::new(&made.path), clock.now_ms()).unwrap();
+    restore(
+        dir.path(),
+        std::path::Path::new(&made.path),
+        None,
+        clock.now_ms(),
+    )
+    .unwrap();
     let mut r = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
     let e = r.receive(parking_case("恢复后的新案件")).unwrap_err();
     assert_eq!(e.to_wire().params["reason"], "sync_first", "{e:?}");

@@ -218,3 +218,21 @@ pub fn enrolment_into(office: &str, name: &str) -> jiesu_core::wire::EnrolRespon
         server_time: test_now(),
     }
 }
+
+/// Every file under `dir` (any depth) whose bytes contain `needle`.
+pub fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            found.extend(files_holding(&p, needle));
+        } else if std::fs::read(&p)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            found.push(p.display().to_string());
+        }
+    }
+    found
+}
