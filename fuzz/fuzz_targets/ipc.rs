@@ -359,6 +359,16 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 arg::<String>(args, "newPassword"),
             );
         }
+        // Decoded only: run, they would read whatever file of the fuzzing machine an input
+        // names (the IPC test runs them on paths that are no backup).
+        "inspect_new_pc_backup" | "restore_on_new_pc" => {
+            let _ = (
+                arg::<String>(args, "path"),
+                arg::<String>(args, "login"),
+                arg::<String>(args, "password"),
+                arg::<Option<String>>(args, "recoveryKey"),
+            );
+        }
         "unsaved_recovery_key" => return refused(s.unsaved_recovery_key()),
         "recovery_key_saved" => return refused(s.recovery_key_saved()),
         other => panic!("the window may call {other}, which this target does not know: add it"),

@@ -37,6 +37,8 @@ pub const COMMANDS: &[&str] = &[
     "recover_with_key",
     "unsaved_recovery_key",
     "recovery_key_saved",
+    "inspect_new_pc_backup",
+    "restore_on_new_pc",
     "export_access_log",
     "sync_status",
     "enrol",

@@ -168,6 +168,102 @@ pub async fn restore_backup(
     Ok(backup)
 }
 
+/// What opens a backup brought to this PC: `recovery_key` when given (then `password` is the
+/// administrator's new one), the account's password otherwise.
+fn opener<'a>(
+    login: &'a str,
+    password: &'a str,
+    recovery_key: &'a Option<String>,
+) -> store::Opener<'a> {
+    match recovery_key {
+        Some(key) => store::Opener::RecoveryKey(key),
+        None => store::Opener::Password { login, password },
+    }
+}
+
+/// A backup named by its full path, for a PC with no store in use (a new PC).
+fn backup_path(path: &str) -> CmdResult<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(path.trim());
+    if !p.is_absolute() {
+        return Err(Error::invalid("backup", Reason::Malformed).into());
+    }
+    Ok(p)
+}
+
+/// 从备份恢复 on a new PC, step 1: what the backup holds, opened with its keys.
+#[tauri::command]
+pub async fn inspect_new_pc_backup(
+    path: String,
+    login: String,
+    password: String,
+    recovery_key: Option<String>,
+) -> CmdResult<store::BackupSummary> {
+    let path = backup_path(&path)?;
+    Ok(store::inspect_backup_with(
+        &path,
+        opener(&login, &password, &recovery_key),
+    )?)
+}
+
+/// 从备份恢复 on a new PC, step 2: only before the first administrator exists here. Signed in
+/// as `login` afterwards (with the recovery key: given `password` as a new password).
+#[tauri::command]
+pub async fn restore_on_new_pc(
+    state: State<'_, AppState>,
+    path: String,
+    login: String,
+    password: String,
+    recovery_key: Option<String>,
+) -> CmdResult<access::Session> {
+    let path = backup_path(&path)?;
+    let session = {
+        let mut s = open(&state);
+        if state.locked.load(Ordering::SeqCst) || s.has_accounts()? {
+            return Err(Error::invalid("store", Reason::NotEmpty).into());
+        }
+        let clock = || Box::new(state.clock.clone());
+        // The first run's empty store is closed: the backup takes its place.
+        drop(std::mem::replace(&mut *s, Store::open_in_memory(clock())?));
+        let restored = Store::restore_on_new_pc(
+            &state.dir,
+            clock(),
+            &path,
+            opener(&login, &password, &recovery_key),
+        );
+        let mut r = match restored {
+            Ok(r) => r,
+            Err(e) => {
+                // Nothing replaced: the empty store comes back.
+                let (back, locked) = crate::open_data_dir(&state.dir, &state.clock)?;
+                *s = back;
+                state.locked.store(locked, Ordering::SeqCst);
+                return Err(e.into());
+            }
+        };
+        let session = match recovery_key {
+            Some(_) => r.recover_admin(&login, &password),
+            None => r.session().cloned().ok_or(Error::SignInFailed),
+        };
+        match session {
+            Ok(session) => {
+                *s = r;
+                state
+                    .clock
+                    .set_offset_ms(s.clock_offset_at_start(state.clock.pc_now_ms())?);
+                session
+            }
+            Err(e) => {
+                // Restored, and shut until a sign-in (or the recovery key again) opens it.
+                drop(r);
+                state.locked.store(true, Ordering::SeqCst);
+                return Err(e.into());
+            }
+        }
+    };
+    state.syncer.wake();
+    Ok(session)
+}
+
 /// 核验留痕: every signature and chain of a case's or a meeting's trace.
 #[tauri::command]
 pub async fn verify_trace(state: State<'_, AppState>, stream: String) -> CmdResult<TraceCheck> {
@@ -298,6 +394,9 @@ pub async fn recover_with_key(
         let session = opened.recover_admin(&login, &new_password)?;
         *s = opened;
         state.locked.store(false, Ordering::SeqCst);
+        state
+            .clock
+            .set_offset_ms(s.clock_offset_at_start(state.clock.pc_now_ms())?);
         session
     };
     state.syncer.wake();

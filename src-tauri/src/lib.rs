@@ -116,6 +116,8 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::recover_with_key,
         commands::unsaved_recovery_key,
         commands::recovery_key_saved,
+        commands::inspect_new_pc_backup,
+        commands::restore_on_new_pc,
         commands::export_access_log,
         commands::sync_status,
         commands::enrol,

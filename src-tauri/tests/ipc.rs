@@ -193,6 +193,9 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "setup" => json!({"setup": {"officeName": "和美社区", "author": "李书记",
             "login": "li", "password": "li-password", "sample": false}}),
         "sign_in" => json!({"login": "wang", "password": ADMIN_PASSWORD}),
+        "inspect_new_pc_backup" | "restore_on_new_pc" => json!({
+            "path": (["/nonexistent/jiesu-backup.db", "relative.db", ""][rng.random_range(0..3)]),
+            "login": "wang", "password": ADMIN_PASSWORD, "recoveryKey": null}),
         "recover_with_key" => json!({"recoveryKey": "AAAAA-BBBBB", "login": "wang",
             "newPassword": "new-password"}),
         "add_account" => json!({"account": {"login": format!("w{}", rng.random_range(0..1000)),

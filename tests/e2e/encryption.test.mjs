@@ -109,3 +109,45 @@ test('the first run encrypts the store; nothing of a resident is readable on dis
     rmSync(dataDir, { recursive: true, force: true })
   }
 })
+
+test("a new PC restores the office's backup with the administrator's password", async () => {
+  const oldPc = mkdtempSync(join(tmpdir(), 'jiesu-e2e-old-pc-'))
+  const newPc = mkdtempSync(join(tmpdir(), 'jiesu-e2e-new-pc-'))
+  const folder = mkdtempSync(join(tmpdir(), 'jiesu-e2e-usb-'))
+  let session = null
+  try {
+    session = await launch({ dataDir: oldPc, keep: true })
+    await session.ui.firstRun('李书记', false)
+    const number = await session.ui.fileCase()
+    const set = await session.ui.invoke('set_backup_settings', { folder, keep: 7 })
+    assert.ok(!set.err, JSON.stringify(set.err))
+    const made = await session.ui.invoke('backup_now', {})
+    assert.ok(made.ok, JSON.stringify(made.err))
+    await session.close()
+    session = null
+    assert.deepEqual(inTheClear(folder), [], 'the backup folder')
+
+    session = await launch({ dataDir: newPc, keep: true })
+    const { ui } = session
+    await ui.click('setup-restore')
+    await ui.type('new-pc-path', made.ok.path)
+    await ui.type('new-pc-login', 'li')
+    await ui.type('new-pc-password', 'not-the-password')
+    await ui.click('new-pc-inspect')
+    await session.driver.sleep(1500)
+    assert.ok(!(await ui.exists('new-pc-found')), 'a wrong password shows nothing')
+    await ui.retype('new-pc-password', 'jiesu-2026')
+    await ui.click('new-pc-inspect')
+    await ui.waitText('new-pc-found', '1 件案件')
+    await ui.screenshot('journey15-new-pc-found')
+    await ui.click('new-pc-restore-confirm')
+    await ui.visible('case-table', 30000)
+    await ui.waitText('status-user', '李书记（管理员）')
+    await listShows(session.driver, number)
+    await ui.screenshot('journey15-new-pc-restored')
+    assert.deepEqual(inTheClear(newPc), [], 'the new PC')
+  } finally {
+    if (session) await session.close()
+    for (const d of [oldPc, newPc, folder]) rmSync(d, { recursive: true, force: true })
+  }
+})

@@ -120,6 +120,10 @@ export const api = {
   restoreBackup: (name: string, password: string) => call<BackupSummary>('restore_backup', { name, password }),
   recoverWithKey: (recoveryKey: string, login: string, newPassword: string) =>
     call<Session>('recover_with_key', { recoveryKey, login, newPassword }),
+  inspectNewPcBackup: (path: string, login: string, password: string, recoveryKey: string | null) =>
+    call<BackupSummary>('inspect_new_pc_backup', { path, login, password, recoveryKey }),
+  restoreOnNewPc: (path: string, login: string, password: string, recoveryKey: string | null) =>
+    call<Session>('restore_on_new_pc', { path, login, password, recoveryKey }),
   unsavedRecoveryKey: () => call<string | null>('unsaved_recovery_key'),
   recoveryKeySaved: () => call<null>('recovery_key_saved'),
   exportAccessLog: () => call<ExportedFile>('export_access_log'),

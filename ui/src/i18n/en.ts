@@ -328,6 +328,18 @@ const en: typeof zh = {
     restoreConfirm: 'Restore',
     restored: 'Restored: please sign in again',
   },
+  newPc: {
+    open: 'Have a backup? Restore it',
+    back: 'Back: start a new community',
+    intro:
+      "A new PC, or a replaced disk: name the backup file (with the jiesu.keys beside it) and open it with an administrator's password or the recovery key.",
+    path: 'Backup file',
+    pathHint: 'Full path, e.g. /media/usb/jiesu-backups/jiesu-backup-20261203-093000.000.db',
+    withPassword: "With an administrator's password",
+    withKey: 'With the recovery key',
+    inspect: 'Show the backup',
+    done: 'Restored from the backup; you are signed in',
+  },
   recovery: {
     title: 'Save the recovery key',
     intro:

@@ -320,6 +320,17 @@ export default {
     restoreConfirm: '确认恢复',
     restored: '已恢复，请重新登录',
   },
+  newPc: {
+    open: '已有备份？从备份恢复',
+    back: '返回，新建社区',
+    intro: '换了新电脑或硬盘坏了：选择备份文件（与它同一文件夹里的 jiesu.keys 一起），用管理员密码或恢复密钥打开。',
+    path: '备份文件',
+    pathHint: '完整路径，如 /media/usb/接诉备份/jiesu-backup-20261203-093000.000.db',
+    withPassword: '用管理员密码',
+    withKey: '用恢复密钥',
+    inspect: '查看备份',
+    done: '已从备份恢复，您已登录',
+  },
   recovery: {
     title: '请保存恢复密钥',
     intro: '本机数据已加密保存。万一所有管理员都忘记了密码，只有这把恢复密钥能打开数据：',

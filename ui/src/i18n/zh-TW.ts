@@ -323,6 +323,17 @@ const zhTW: typeof zh = {
     restoreConfirm: '確認恢復',
     restored: '已恢復，請重新登入',
   },
+  newPc: {
+    open: '已有備份？從備份恢復',
+    back: '返回，新建社區',
+    intro: '換了新電腦或硬碟壞了：選擇備份檔（與它同一資料夾裡的 jiesu.keys 一起），用管理員密碼或恢復金鑰打開。',
+    path: '備份檔',
+    pathHint: '完整路徑，如 /media/usb/接訴備份/jiesu-backup-20261203-093000.000.db',
+    withPassword: '用管理員密碼',
+    withKey: '用恢復金鑰',
+    inspect: '查看備份',
+    done: '已從備份恢復，您已登入',
+  },
   recovery: {
     title: '請保存恢復金鑰',
     intro: '本機資料已加密保存。萬一所有管理員都忘記了密碼，只有這把恢復金鑰能打開資料：',

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::cipher::{self, DbKey};
+use super::cipher::{self, DbKey, StoreFile};
 use super::*;
 use crate::access::{Role, Session};
 
@@ -374,6 +374,89 @@ impl Store {
         self.conn
             .execute("DELETE FROM meta WHERE key = ?1", [RECOVERY_UNSAVED])?;
         Ok(())
+    }
+}
+
+/// What opens a backup on a PC that has lost its own store: an administrator's password, or
+/// the recovery key.
+#[derive(Debug, Clone, Copy)]
+pub enum Opener<'a> {
+    /// An account's login and password, as they were when the backup was made.
+    Password {
+        /// The login.
+        login: &'a str,
+        /// Its password.
+        password: &'a str,
+    },
+    /// The recovery key shown when the store was encrypted.
+    RecoveryKey(&'a str),
+}
+
+impl Opener<'_> {
+    /// The database key of the backup `backup`, from the keys file beside it.
+    fn key_for(&self, backup: &Path) -> Result<DbKey> {
+        let folder = backup.parent().unwrap_or(Path::new("."));
+        let keys = KeysFile::read(folder)?;
+        match self {
+            Opener::Password { login, password } => keys
+                .and_then(|k| k.unwrap_with_password(login, password))
+                .ok_or(Error::SignInFailed),
+            Opener::RecoveryKey(text) => keys
+                .and_then(|k| k.unwrap_with_recovery(text))
+                .ok_or(Error::invalid("recovery_key", Reason::WrongKey)),
+        }
+    }
+}
+
+/// What the backup `backup` holds, opened with `opener` (the keys file beside it unwraps its
+/// key): shown before anything is replaced.
+pub fn inspect_backup_with(backup: &Path, opener: Opener<'_>) -> Result<super::BackupSummary> {
+    super::inspect_backup(backup, Some(&opener.key_for(backup)?))
+}
+
+impl Store {
+    /// 从备份恢复 on a PC whose own store is lost (a new PC, a disk replaced): `dir` holds no
+    /// store in use (none, or a first run's without an account; refused `not_empty`
+    /// otherwise). The backup is opened with `opener` and checked, its keys file copied in,
+    /// the backup restored, and the store opened: signed in with the password, or, with the
+    /// recovery key, waiting for [`Store::recover_admin`].
+    pub fn restore_on_new_pc(
+        dir: &Path,
+        clock: Box<dyn Clock>,
+        backup: &Path,
+        opener: Opener<'_>,
+    ) -> Result<Store> {
+        let in_use = match cipher::store_file(dir)? {
+            StoreFile::New => false,
+            StoreFile::Encrypted => true,
+            StoreFile::Plain => {
+                Store::open(dir, Box::new(crate::hlc::ManualClock::new(0)))?.has_accounts()?
+            }
+        };
+        if in_use {
+            return Err(Error::invalid("store", Reason::NotEmpty));
+        }
+        let key = opener.key_for(backup)?;
+        let summary = super::inspect_backup(backup, Some(&key))?;
+        if !summary.intact {
+            return Err(Error::invalid("backup", Reason::Malformed));
+        }
+        let folder = backup.parent().unwrap_or(Path::new("."));
+        crate::private::dir(dir)?;
+        KeysFile::read(folder)?
+            .ok_or(Error::invalid("keys", Reason::Malformed))?
+            .write(dir)?;
+        let now = clock.now_ms();
+        super::restore(dir, backup, Some(&key), now)?;
+        let mut store = Store::open_keyed(dir, clock, key)?;
+        store.require_sign_in();
+        match opener {
+            Opener::Password { login, password } => {
+                store.sign_in(login, password)?;
+            }
+            Opener::RecoveryKey(_) => store.recovered = true,
+        }
+        Ok(store)
     }
 }
 

@@ -61,7 +61,7 @@ use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
 pub use encrypt::finish_shredding;
 pub use figures::AuditRow;
-pub use keyring::{KEYS_FILE, locked_office_name};
+pub use keyring::{KEYS_FILE, Opener, inspect_backup_with, locked_office_name};
 use list::*;
 use log::*;
 pub use personal::AccessRecord;

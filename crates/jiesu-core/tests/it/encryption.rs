@@ -291,3 +291,66 @@ fn a_plain_backup_from_before_encryption_is_encrypted_again_when_restored() {
     assert!(Store::unlock_with_recovery(dir.path(), Box::new(clock.clone()), &recovery).is_ok());
     assert_eq!(store_file(dir.path()).unwrap(), StoreFile::Encrypted);
 }
+
+#[test]
+fn a_backup_opens_on_a_new_pc_with_a_password_or_the_recovery_key() {
+    let (mut s, clock, _dir) = plain_with_work();
+    s.encrypt_now().unwrap();
+    let recovery = s.unsaved_recovery_key().unwrap().unwrap();
+    s.recovery_key_saved().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    s.set_backup_settings(folder.path().to_str().unwrap(), 7)
+        .unwrap();
+    let made = s.backup().unwrap();
+    let backup = Path::new(&made.path);
+    let digest = s.log_digest().unwrap();
+    drop(s);
+    let c = || Box::new(clock.clone()) as Box<dyn Clock>;
+    let password = |p| store::Opener::Password {
+        login: "li",
+        password: p,
+    };
+
+    // What it holds is shown first, to the right password only.
+    let shown = store::inspect_backup_with(backup, password("li-password")).unwrap();
+    assert_eq!((shown.events, shown.cases), (digest.0, 1));
+    assert!(matches!(
+        store::inspect_backup_with(backup, password("wrong-password")),
+        Err(Error::SignInFailed)
+    ));
+
+    // A new PC (its first start made an empty store): the administrator's password.
+    let new_pc = tempfile::tempdir().unwrap();
+    drop(Store::open(new_pc.path(), c()).unwrap());
+    assert!(Store::restore_on_new_pc(new_pc.path(), c(), backup, password("wrong")).is_err());
+    let r = Store::restore_on_new_pc(new_pc.path(), c(), backup, password("li-password")).unwrap();
+    assert_eq!(r.session().unwrap().login, "li");
+    assert!(r.is_encrypted());
+    drop(r);
+    assert!(Store::unlock(new_pc.path(), c(), "li", "li-password").is_ok());
+    // Never over a store in use.
+    let e = Store::restore_on_new_pc(new_pc.path(), c(), backup, password("li-password"))
+        .err()
+        .unwrap();
+    assert_eq!(e.to_wire().params["reason"], "not_empty", "{e:?}");
+
+    // Another new PC, every password forgotten: the recovery key.
+    let other = tempfile::tempdir().unwrap();
+    let mut r = Store::restore_on_new_pc(
+        other.path(),
+        c(),
+        backup,
+        store::Opener::RecoveryKey(&recovery),
+    )
+    .unwrap();
+    assert_eq!(
+        r.log_digest().unwrap(),
+        digest,
+        "the backup's log, as it was"
+    );
+    assert!(r.signed_in().is_err());
+    r.recover_admin("li", "li-new-password").unwrap();
+    drop(r);
+    assert!(Store::unlock(other.path(), c(), "li", "li-new-password").is_ok());
+    assert_nothing_in_the_clear(other.path());
+}
