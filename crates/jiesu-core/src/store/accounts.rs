@@ -452,7 +452,9 @@ impl Store {
             self.sign_in.session = before;
             return Err(e);
         }
-        self.sync_keyring()?;
+        // The wraps were brought in line when the store opened; a keys file that cannot be
+        // written now must not turn a sign-in that happened into an error.
+        let _ = self.sync_keyring();
         Ok(session)
     }
 

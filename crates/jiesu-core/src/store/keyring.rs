@@ -66,6 +66,9 @@ struct AccountWrap {
     wrapped: String,
 }
 
+/// What an unknown login is stretched with, so it costs what a known one does.
+const DUMMY_KDF: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA";
+
 fn account_aad(account: &Uuid) -> Vec<u8> {
     format!("jiesu account {account}").into_bytes()
 }
@@ -189,10 +192,7 @@ impl KeysFile {
     fn unwrap_with_password(&self, login: &str, password: &str) -> Option<DbKey> {
         let login = login.trim().to_lowercase();
         let wrap = self.accounts.iter().find(|w| w.login == login);
-        let kdf = wrap.map_or(
-            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA",
-            |w| w.kdf.as_str(),
-        );
+        let kdf = wrap.map_or(DUMMY_KDF, |w| w.kdf.as_str());
         let out = stretch(kdf, password)?;
         let wrap = wrap?;
         let kek = cipher::derive(&out, ACCOUNT_PURPOSE);
@@ -501,6 +501,10 @@ mod tests {
         assert_eq!(got.bytes(), key.bytes());
         assert!(file.unwrap_with_password("li", "correct hors").is_none());
         assert!(file.unwrap_with_password("wang", "correct horse").is_none());
+        assert!(
+            stretch(DUMMY_KDF, "x").is_some(),
+            "an unknown login costs a real stretch"
+        );
         assert_eq!(
             file.unwrap_with_recovery(&recovery).unwrap().bytes(),
             key.bytes()
