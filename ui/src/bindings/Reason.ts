@@ -3,4 +3,4 @@
 /**
  * Why an input was refused; the UI translates it (`reasons.*`), English is for logs.
  */
-export type Reason = "required" | "too_long" | "length" | "digits_only" | "phone_length" | "unknown" | "same_unit" | "not_later" | "self_link" | "already_linked" | "duplicate" | "bad_date" | "file_size" | "malformed" | "no_files" | "not_empty" | "sample_data" | "same_office" | "already_enrolled" | "not_enrolled" | "device_enrolled" | "bad_url" | "date_in_past" | "weights_sum" | "out_of_range" | "after_deadline" | "last_admin" | "password_too_short" | "wrong_meeting_kind" | "seal_broken" | "sync_first" | "key_changed";
+export type Reason = "required" | "too_long" | "length" | "digits_only" | "phone_length" | "unknown" | "same_unit" | "not_later" | "self_link" | "already_linked" | "duplicate" | "bad_date" | "file_size" | "malformed" | "no_files" | "not_empty" | "sample_data" | "same_office" | "already_enrolled" | "not_enrolled" | "device_enrolled" | "bad_url" | "date_in_past" | "weights_sum" | "out_of_range" | "after_deadline" | "last_admin" | "password_too_short" | "wrong_meeting_kind" | "seal_broken" | "sync_first" | "key_changed" | "wrong_key";
