@@ -380,12 +380,7 @@ impl Store {
             .ok_or(Error::invalid("backup", Reason::NoFiles))?;
         let key = self.key.clone();
         let now = self.clock.now_ms();
-        let clock = self.replace_clock(Box::new(crate::hlc::ManualClock::new(now)));
-        // Close the store (its file is replaced); a placeholder holds its place meanwhile.
-        drop(std::mem::replace(
-            self,
-            Store::open_in_memory(Box::new(crate::hlc::ManualClock::new(now)))?,
-        ));
+        let clock = self.close_for_replacement()?;
         let restored = restore(&dir, &path, key.as_ref(), now);
         *self = match (cipher::store_file(&dir)?, key) {
             (StoreFile::Encrypted, Some(key)) => Store::open_keyed(&dir, clock, key)?,

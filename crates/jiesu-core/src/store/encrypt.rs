@@ -193,6 +193,18 @@ fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Resu
 }
 
 impl Store {
+    /// Close this store's file (both connections) so it can be replaced, leaving an empty
+    /// store in memory in its place; returns its clock, for the store reopened after.
+    pub(super) fn close_for_replacement(&mut self) -> Result<Box<dyn Clock>> {
+        let now = self.clock.now_ms();
+        let clock = self.replace_clock(Box::new(crate::hlc::ManualClock::new(now)));
+        drop(std::mem::replace(
+            self,
+            Store::open_in_memory(Box::new(crate::hlc::ManualClock::new(now)))?,
+        ));
+        Ok(clock)
+    }
+
     /// Encrypt this store's file in place when it is plain and an account can open it (see
     /// the module's overview); nothing when it is encrypted already, in memory, or has no
     /// account yet. The store is reopened on the encrypted file with the same session; on
@@ -214,14 +226,9 @@ impl Store {
         if !encrypt_file(&dir, &self.conn, &owner, &key)? {
             return Ok(false);
         }
-        let now = self.clock.now_ms();
-        let clock = self.replace_clock(Box::new(crate::hlc::ManualClock::new(now)));
         let sign_in = std::mem::take(&mut self.sign_in);
         // Close the plain file (both connections): it is about to be replaced.
-        drop(std::mem::replace(
-            self,
-            Store::open_in_memory(Box::new(crate::hlc::ManualClock::new(now)))?,
-        ));
+        let clock = self.close_for_replacement()?;
         let db = dir.join(DB_FILE);
         for ext in ["-wal", "-shm"] {
             let side = dir.join(format!("{DB_FILE}{ext}"));

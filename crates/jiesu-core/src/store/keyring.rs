@@ -66,6 +66,11 @@ struct AccountWrap {
     wrapped: String,
 }
 
+/// The most memory (KiB) and passes a keys file may ask of Argon2id: well above what the app
+/// uses (19 MiB, 2 passes), far below what would exhaust an office PC.
+const MAX_KDF_KIB: u32 = 256 * 1024;
+const MAX_KDF_PASSES: u32 = 16;
+
 /// What an unknown login is stretched with, so it costs what a known one does.
 const DUMMY_KDF: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA";
 
@@ -86,6 +91,11 @@ fn split_phc(phc: &str) -> Option<(String, Zeroizing<Vec<u8>>)> {
 fn stretch(kdf: &str, password: &str) -> Option<Zeroizing<Vec<u8>>> {
     let parsed = PasswordHash::new(kdf).ok()?;
     let params = argon2::Params::try_from(&parsed).ok()?;
+    // A keys file may come from another PC (beside a backup on a USB disk): parameters that
+    // would take gigabytes or minutes are no credential this app made, and are refused.
+    if params.m_cost() > MAX_KDF_KIB || params.t_cost() > MAX_KDF_PASSES || params.p_cost() > 8 {
+        return None;
+    }
     let hash = argon2::Argon2::default()
         .hash_password_customized(
             password.as_bytes(),
@@ -129,6 +139,11 @@ fn keys_path(dir: &Path) -> PathBuf {
 
 impl KeysFile {
     pub(super) fn read(dir: &Path) -> Result<Option<KeysFile>> {
+        // A keys file holds a few hundred bytes an account; one beside a backup may come from
+        // anywhere, and is not read whole into memory when it is far larger than any.
+        if std::fs::metadata(keys_path(dir)).is_ok_and(|m| m.len() > 1 << 20) {
+            return Err(Error::invalid("keys", Reason::Malformed));
+        }
         match std::fs::read(keys_path(dir)) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
@@ -518,5 +533,13 @@ mod tests {
                 .unwrap_with_password("li", "correct horse")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_keys_file_asking_for_gigabytes_is_refused_not_run() {
+        let huge = "$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHRzb21lc2FsdA";
+        assert!(stretch(huge, "x").is_none());
+        let slow = "$argon2id$v=19$m=19456,t=100000,p=1$c29tZXNhbHRzb21lc2FsdA";
+        assert!(stretch(slow, "x").is_none());
     }
 }
