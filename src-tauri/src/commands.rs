@@ -145,7 +145,10 @@ pub async fn set_backup_settings(
 /// 备份: a backup now, checked after writing.
 #[tauri::command]
 pub async fn backup_now(state: State<'_, AppState>) -> CmdResult<store::BackupSummary> {
-    Ok(store(&state)?.backup()?)
+    // Taken under the lock, copied off it: the window and intake go on meanwhile.
+    let job = store(&state)?.backup_job()?;
+    let made = crate::run_backup(job).await?;
+    Ok(store(&state)?.backup_made(made)?)
 }
 
 /// The backups in the folder, newest first, each as checked now.

@@ -81,6 +81,16 @@ impl AppState {
     }
 }
 
+/// A backup job run on a blocking thread, away from the store's lock and the async runtime.
+pub(crate) async fn run_backup(
+    job: store::BackupJob,
+) -> Result<store::BackupSummary, jiesu_core::WireError> {
+    tauri::async_runtime::spawn_blocking(move || job.run())
+        .await
+        .map_err(|_| jiesu_core::Error::invalid("backup", jiesu_core::Reason::Unknown))?
+        .map_err(Into::into)
+}
+
 /// Every command of [`command_names::COMMANDS`], registered with the builder.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![

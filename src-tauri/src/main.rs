@@ -113,10 +113,19 @@ fn spawn_daily_backups(store: Arc<Mutex<jiesu_core::Store>>) {
     });
 }
 
-/// A backup into the chosen folder, if one is chosen; a failure is logged, never fatal.
+/// A backup into the chosen folder, if one is chosen, copied off the store's lock; a failure
+/// is logged, never fatal.
 fn backup_if_configured(store: &Mutex<jiesu_core::Store>) {
-    let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-    if let Err(e) = s.backup_unattended() {
+    let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+    // One statement each: a guard lives to the end of the statement that takes it.
+    let job = lock().unattended_backup_job();
+    let made = match job {
+        Ok(Some(job)) => job.run(),
+        Ok(None) => return,
+        Err(e) => Err(e),
+    };
+    let recorded = made.and_then(|made| lock().backup_made(made));
+    if let Err(e) = recorded {
         eprintln!(
             "jiesu: backup into the chosen folder failed: {}",
             e.to_wire().message

@@ -1,8 +1,9 @@
 //! Backups (备份) and restore (恢复).
 //!
-//! A backup is SQLite's online backup of the open store into a file of its own in a folder
-//! the office chooses (a USB disk, a share), written aside and renamed, so work never stops
-//! and a half-written backup never carries a backup's name. Photos go beside it, content-
+//! A backup is SQLite's online backup of the store into a file of its own in a folder the
+//! office chooses (a USB disk, a share), copied by a [`BackupJob`] on a connection of its own
+//! from one snapshot while the store goes on working, written aside and renamed, so a
+//! half-written backup never carries a backup's name. Photos go beside it, content-
 //! addressed (`photos/<sha256>`), shared by every backup in the folder. Each backup is checked
 //! after writing: it opens, `integrity_check` says ok, and it holds the same number of events
 //! with the same **log digest** (SHA-256 over every event's columns in log order) as the store
@@ -75,6 +76,84 @@ pub struct BackupSettings {
     /// The last backup made (ms).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_ms: Option<i64>,
+}
+
+/// A backup to make without holding the store, taken from it by [`Store::backup_job`].
+///
+/// It reads the store's file on a connection of its own, inside one read transaction: in WAL
+/// mode a reader never blocks the writer, so intake and the window go on while every page is
+/// copied from that one snapshot, and the digest it is checked against is the snapshot's.
+/// Copying in steps instead would restart whenever the store wrote in between.
+pub struct BackupJob {
+    db: PathBuf,
+    dir: PathBuf,
+    folder: PathBuf,
+    key: Option<DbKey>,
+    now: i64,
+}
+
+impl BackupJob {
+    /// Write the backup aside, rename it into place, copy the photos and the keys file beside
+    /// it, and check it against the snapshot it was copied from.
+    pub fn run(self) -> Result<BackupSummary> {
+        let src = cipher::connect(
+            &self.db,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            self.key.as_ref(),
+        )?;
+        // The snapshot starts at the transaction's first read (the digest) and the backup
+        // reads inside it.
+        src.execute_batch("BEGIN")?;
+        let (events, digest) = log_digest(&src)?;
+        // The office's folder (a USB disk, a share) keeps its own permissions, which such
+        // disks may not even let us change; each backup file is created owner-only.
+        std::fs::create_dir_all(&self.folder)?;
+        let stamp = stamp(self.now);
+        let target = self.folder.join(format!("{PREFIX}{stamp}.db"));
+        let part = self.folder.join(format!(".{PREFIX}{stamp}.part"));
+        crate::private::create(&part)?;
+        {
+            let mut dst = Connection::open(&part)?;
+            cipher::key_connection(&dst, self.key.as_ref())?;
+            {
+                let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+                // Every page in one step (-1): the snapshot stays the transaction's.
+                loop {
+                    match backup.step(-1)? {
+                        rusqlite::backup::StepResult::Done => break,
+                        _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+                    }
+                }
+            }
+            // A backup is one file: no WAL beside it on the USB disk.
+            dst.pragma_update(None, "journal_mode", "DELETE")?;
+            dst.execute(
+                "INSERT INTO meta (key, value) VALUES ('backup_made_ms', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [self.now.to_string()],
+            )?;
+        }
+        src.execute_batch("COMMIT")?;
+        drop(src);
+        std::fs::File::open(&part)?.sync_all()?;
+        std::fs::rename(&part, &target)?;
+        sync_dir(&self.folder);
+        copy_photos(&self.dir.join("attachments"), &self.folder.join("photos"))?;
+        // The way into an encrypted backup, for a PC that has lost its own. The store
+        // replaces its keys file by renaming, so this copy is one whole version of it.
+        if self.key.is_some() {
+            let tmp = self.folder.join(format!(".{}.part", super::KEYS_FILE));
+            std::fs::copy(self.dir.join(super::KEYS_FILE), &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, self.folder.join(super::KEYS_FILE))?;
+        }
+        let mut summary = inspect_backup(&target, self.key.as_ref())?;
+        summary.intact &= summary.events == events && summary.digest == digest;
+        if !summary.intact {
+            return Err(Error::invalid("backup", Reason::Malformed));
+        }
+        Ok(summary)
+    }
 }
 
 /// Count and digest of the log in `conn`, in log order.
@@ -247,71 +326,61 @@ impl Store {
                 .is_none_or(|l| self.clock.now_ms().saturating_sub(l) >= BACKUP_EVERY_MS))
     }
 
-    /// Back up into the chosen folder (the 备份 button, and the daily and on-exit ones).
+    /// Back up into the chosen folder (the 备份 button's core, holding the store throughout:
+    /// the shell runs [`BackupJob::run`] off its lock instead).
     pub fn backup(&mut self) -> Result<BackupSummary> {
-        self.check(Act::MakeBackups)?;
-        self.backup_unattended()?
-            .ok_or(Error::invalid("folder", Reason::Required))
+        let job = self.backup_job()?;
+        let made = job.run()?;
+        self.backup_made(made)
     }
 
-    /// Back up into the chosen folder without a signed-in check (`None`: no folder chosen):
-    /// the shell's daily and on-exit backups, which run whoever is (or is not) at the PC.
+    /// Back up into the chosen folder without a signed-in check (`None`: no folder chosen).
     pub fn backup_unattended(&mut self) -> Result<Option<BackupSummary>> {
-        match self.backup_settings()?.folder {
-            Some(folder) => self.backup_into(Path::new(&folder)).map(Some),
+        match self.unattended_backup_job()? {
+            Some(job) => {
+                let made = job.run()?;
+                self.backup_made(made).map(Some)
+            }
             None => Ok(None),
         }
     }
 
-    fn backup_into(&mut self, folder: &Path) -> Result<BackupSummary> {
+    /// The 备份 button's backup, to run off the store's lock: refused to a role that may not
+    /// make backups, and when no folder is chosen.
+    pub fn backup_job(&mut self) -> Result<BackupJob> {
+        self.check(Act::MakeBackups)?;
+        self.unattended_backup_job()?
+            .ok_or(Error::invalid("folder", Reason::Required))
+    }
+
+    /// The daily and on-exit backups' job (`None`: no folder chosen), made whoever is (or is
+    /// not) at the PC.
+    pub fn unattended_backup_job(&self) -> Result<Option<BackupJob>> {
+        let Some(folder) = self.backup_settings()?.folder else {
+            return Ok(None);
+        };
         let dir = self
             .dir
             .clone()
             .ok_or(Error::invalid("backup", Reason::Unknown))?;
-        // The office's folder (a USB disk, a share) keeps its own permissions, which such
-        // disks may not even let us change; each backup file is created owner-only.
-        std::fs::create_dir_all(folder)?;
-        let now = self.clock.now_ms();
-        let stamp = stamp(now);
-        let target = folder.join(format!("{PREFIX}{stamp}.db"));
-        let part = folder.join(format!(".{PREFIX}{stamp}.part"));
-        crate::private::create(&part)?;
-        {
-            let mut dst = Connection::open(&part)?;
-            cipher::key_connection(&dst, self.key.as_ref())?;
-            {
-                let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
-                // Pages in steps: the window's reads go on between them.
-                backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
-            }
-            // A backup is one file: no WAL beside it on the USB disk.
-            dst.pragma_update(None, "journal_mode", "DELETE")?;
-            dst.execute(
-                "INSERT INTO meta (key, value) VALUES ('backup_made_ms', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [now.to_string()],
-            )?;
+        Ok(Some(BackupJob {
+            db: dir.join(DB_FILE),
+            dir,
+            folder: PathBuf::from(folder),
+            key: self.key.clone(),
+            now: self.clock.now_ms(),
+        }))
+    }
+
+    /// Record a backup [`BackupJob::run`] made and checked, and keep the folder's last N.
+    pub fn backup_made(&mut self, made: BackupSummary) -> Result<BackupSummary> {
+        let path = PathBuf::from(&made.path);
+        let stamp = made.made_ms.unwrap_or_else(|| self.clock.now_ms());
+        Store::set_meta(&self.conn, "backup_last_ms", &stamp.to_string())?;
+        if let Some(folder) = path.parent() {
+            self.prune_backups(folder)?;
         }
-        std::fs::File::open(&part)?.sync_all()?;
-        std::fs::rename(&part, &target)?;
-        sync_dir(folder);
-        copy_photos(&dir.join("attachments"), &folder.join("photos"))?;
-        // The way into an encrypted backup, for a PC that has lost its own.
-        if self.key.is_some() {
-            let tmp = folder.join(format!(".{}.part", super::KEYS_FILE));
-            std::fs::copy(dir.join(super::KEYS_FILE), &tmp)?;
-            std::fs::File::open(&tmp)?.sync_all()?;
-            std::fs::rename(&tmp, folder.join(super::KEYS_FILE))?;
-        }
-        let mut summary = inspect_backup(&target, self.key.as_ref())?;
-        let (events, digest) = log_digest(&self.conn)?;
-        summary.intact &= summary.events == events && summary.digest == digest;
-        if !summary.intact {
-            return Err(Error::invalid("backup", Reason::Malformed));
-        }
-        Store::set_meta(&self.conn, "backup_last_ms", &now.to_string())?;
-        self.prune_backups(folder)?;
-        Ok(summary)
+        Ok(made)
     }
 
     fn prune_backups(&self, folder: &Path) -> Result<()> {

@@ -54,7 +54,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 pub use attachments::read_photo;
-pub use backup::{BackupSettings, BackupSummary, DEFAULT_KEEP, inspect_backup, restore};
+pub use backup::{BackupJob, BackupSettings, BackupSummary, DEFAULT_KEEP, inspect_backup, restore};
 use case_rows::*;
 pub use cipher::{DbKey, StoreFile, store_file};
 use config::{apply_config, rederive_config};

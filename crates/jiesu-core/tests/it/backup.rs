@@ -3,6 +3,7 @@
 //! overwritten; a damaged backup replaces nothing; the folder keeps the last N; a restored
 //! enrolled PC syncs before it writes.
 
+use jiesu_core::access::Role;
 use jiesu_core::store::{inspect_backup, restore};
 use jiesu_core::wire::PullResponse;
 use jiesu_core::*;
@@ -179,4 +180,62 @@ fn a_restored_enrolled_pc_syncs_before_it_writes() {
     })
     .unwrap();
     r.receive(parking_case("恢复后的新案件")).unwrap();
+}
+
+#[test]
+fn intake_goes_on_while_a_backup_is_copied() {
+    let (mut s, _clock, _dir) = file_store_at(test_now());
+    jiesu_core::sample::generate(
+        &mut s,
+        &jiesu_core::sample::SampleSpec::community(test_now()),
+    )
+    .unwrap();
+    let _folder = folder_for(&mut s);
+    let before = s.stats().unwrap().events;
+    // The shell's way: the job is taken under the store's lock and run on a thread of its
+    // own while the store keeps taking intakes.
+    let job = s.backup_job().unwrap();
+    let copying = std::thread::spawn(move || job.run());
+    let mut during = 0;
+    while !copying.is_finished() {
+        s.receive(parking_case("备份时受理的案件")).unwrap();
+        during += 1;
+    }
+    let made = copying.join().unwrap().unwrap();
+    let after = s.stats().unwrap().events;
+    assert!(during > 0, "no intake ran while the backup was copied");
+    assert!(made.intact, "checked against the snapshot it copied");
+    assert!(
+        (before..=after).contains(&made.events),
+        "one snapshot: {} events, the store had {before} before and {after} after",
+        made.events
+    );
+    assert!(
+        s.backup_due().unwrap(),
+        "not recorded until the store hears of it"
+    );
+    let recorded = s.backup_made(made.clone()).unwrap();
+    assert_eq!(recorded, made);
+    assert!(!s.backup_due().unwrap());
+}
+
+#[test]
+fn a_viewer_gets_no_backup_job() {
+    let (mut s, _clock, _dir) = file_store_at(test_now());
+    let _folder = folder_for(&mut s);
+    s.require_sign_in();
+    let admin = |login: &str, role| jiesu_core::access::NewAccount {
+        login: login.into(),
+        name: "督查".into(),
+        role,
+        password: format!("{login}-password-2026"),
+    };
+    s.create_first_admin("和美社区", admin("li", Role::Admin))
+        .unwrap();
+    s.add_account(admin("kan", Role::Viewer)).unwrap();
+    assert!(s.backup_job().is_ok(), "the administrator may");
+    s.sign_out(false).unwrap();
+    s.sign_in("kan", "kan-password-2026").unwrap();
+    let refused = s.backup_job().err().expect("a viewer may not make backups");
+    assert_eq!(refused.code(), Code::Forbidden, "{refused}");
 }
