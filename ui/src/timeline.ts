@@ -110,6 +110,8 @@ export function eventSummary(n: Names, b: EventBody): string {
     case 'account_removed':
     case 'password_set':
       return n.account?.(b.payload.account) ?? b.payload.account.slice(0, 8)
+    case 'work_order_imported':
+      return joined(b.payload.order_type, b.payload.city_category)
     case 'signed_in':
       return ''
     case 'signed_out':

@@ -9,7 +9,7 @@
 //! | | 管理员 admin | 社区工作者 worker | 议事主持人 host | 查看 viewer |
 //! |---|---|---|---|---|
 //! | case intake (`case_received`) | ✓ | ✓ | ✓ (from a meeting's item) | |
-//! | every other case step | ✓ | ✓ | | |
+//! | every other case step, importing 12345 work orders | ✓ | ✓ | | |
 //! | schedule a meeting, agenda, minutes, items, approve, amend | ✓ | | ✓ | |
 //! | sign-in sheet, reception-day visitors, cases a meeting opens or discusses | ✓ | ✓ | ✓ | |
 //! | units, calendar, figures' settings | ✓ | | | |
@@ -49,6 +49,7 @@ const ADMIN: [bool; 4] = [true, false, false, false];
 pub const WRITES: &[(&str, [bool; 4])] = &[
     ("case_received", STAFF),
     ("case_dispatched", CASES),
+    ("work_order_imported", CASES),
     ("case_accepted", CASES),
     ("case_noted", CASES),
     ("case_returned", CASES),

@@ -94,6 +94,36 @@ impl DeadlinePolicy {
     }
 }
 
+/// 12345 practice for an ordinary work order with no deadline of its own, by its 工单类型:
+/// enquiries and requests for help in 3 working days, complaints, suggestions and reports in
+/// 13 (`shared/notes/research.md`). Matched by the type's name containing the word.
+const WORK_ORDER_DAYS: &[(&str, u32)] = &[
+    ("咨询", 3),
+    ("求助", 3),
+    ("投诉", 13),
+    ("建议", 13),
+    ("举报", 13),
+];
+
+impl DeadlinePolicy {
+    /// The limits for an imported work order of `order_type` with no deadline of its own: an
+    /// urgent one, or one whose type names no rule, as any case of its category; an ordinary
+    /// one by its type's working days, answered as the office answers every case.
+    pub fn for_work_order(&self, order_type: &str, category: &str, urgency: Urgency) -> Limits {
+        let base = self.limits(category, urgency);
+        if urgency == Urgency::Urgent {
+            return base;
+        }
+        match WORK_ORDER_DAYS.iter().find(|(w, _)| order_type.contains(w)) {
+            Some((_, days)) => Limits {
+                response: base.response,
+                resolve: Limit::WorkingDays(*days),
+            },
+            None => base,
+        }
+    }
+}
+
 /// How a deadline stands at a moment, for list colouring and the overdue desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]

@@ -55,6 +55,8 @@ pub mod export;
 pub mod figures;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "imports")]
+pub mod import;
 pub mod meeting;
 pub mod period;
 pub mod privacy;

@@ -105,6 +105,36 @@ pub fn id_number(s: &str) -> String {
     out
 }
 
+/// Free text with every run of seven or more digits masked as a phone number (an ID number's
+/// 18 characters keep 6 + 4): the columns a 12345 export brings that Jiesu has no field for
+/// (`来电人电话/账号`, `身份证号`, a number inside 备注) are shown this way.
+pub fn numbers_in(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let n = run.chars().count();
+        if n >= 15 {
+            out.push_str(&id_number(run));
+        } else if n >= 7 {
+            out.push_str(&phone(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        // An ID number may end in X.
+        if c.is_ascii_digit() || ((c == 'X' || c == 'x') && run.chars().count() == 17) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// Something that carries residents' personal information.
 pub trait Mask {
     /// Mask it as `e` sees it.
@@ -135,6 +165,20 @@ impl Mask for Case {
     fn mask(&mut self, e: Exposure) {
         self.resident.mask(e);
         self.address.mask(e);
+        if let Some(w) = &mut self.work_order {
+            w.mask(e);
+        }
+    }
+}
+
+impl Mask for crate::event::WorkOrder {
+    fn mask(&mut self, e: Exposure) {
+        if e == Exposure::Full {
+            return;
+        }
+        for c in &mut self.columns {
+            c.value = numbers_in(&c.value);
+        }
     }
 }
 
@@ -160,6 +204,7 @@ impl Mask for Event {
                 r.intake.resident.mask(e);
                 r.intake.address.mask(e);
             }
+            EventBody::WorkOrderImported(w) => w.mask(e),
             EventBody::AttendeeAdded {
                 name: n, phone: p, ..
             } => {
@@ -252,6 +297,16 @@ impl<T: Mask> Mask for Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_inside_text_are_masked_and_short_ones_kept() {
+        assert_eq!(
+            numbers_in("来电 13812348000，身份证110105199001011234，3号楼"),
+            "来电 138****8000，身份证110105********1234，3号楼"
+        );
+        assert_eq!(numbers_in("11010519900101123X"), "110105********123X");
+        assert_eq!(numbers_in("工单 2026113"), "工单 ***6113");
+    }
 
     #[test]
     fn a_mobile_number_keeps_three_and_four() {

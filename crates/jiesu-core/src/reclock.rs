@@ -92,6 +92,8 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
         // The wrong clock's own first time, kept as the trace wrote it.
         | B::CaseTimesCorrected(_)
         | B::MeetingTimesCorrected(_)
+        // The city's times (its clock, not this PC's).
+        | B::WorkOrderImported(_)
         | B::UnitAdded { .. }
         | B::FigureSettingsSet(_)
         | B::FigureSettingsSetV2(_)

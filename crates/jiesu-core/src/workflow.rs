@@ -135,6 +135,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 meeting: r.intake.meeting,
                 on_spot: false,
                 letter: None,
+                work_order: None,
             }),
             other => Err(Error::NotAllowed {
                 state: "none".into(),
@@ -153,6 +154,22 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
         crate::authority::assignment(&case.filed_by, event)?;
         let mut c = case.clone();
         c.office = office.clone();
+        return Ok(c);
+    }
+    if let EventBody::WorkOrderImported(w) = &event.body {
+        // Beside an intake from the hotline, once, and only from the PC that filed it: no
+        // other office's PC can pin a work order (and its deadline) on someone else's case.
+        if case.work_order.is_some()
+            || case.channel != crate::model::Channel::Hotline12345
+            || event.device != case.filed_by
+        {
+            return Err(Error::NotAllowed {
+                state: case.state.as_str().into(),
+                action: event.body.kind().into(),
+            });
+        }
+        let mut c = case.clone();
+        c.work_order = Some((**w).clone());
         return Ok(c);
     }
     if let EventBody::CaseTimesCorrected(_) = &event.body {

@@ -13,6 +13,7 @@ mod it {
     mod exports;
     mod figures;
     mod fixtures;
+    mod imports;
     mod meetings;
     mod migrations;
     mod privacy;

@@ -216,6 +216,19 @@ pub enum Reason {
     /// that is not a store).
     #[error("does not open this store")]
     WrongKey,
+    /// A file that is no work-order export: no header row naming a work order's number or
+    /// content among its first rows.
+    #[error("not a work-order export")]
+    NotWorkOrders,
+    /// A cell that is no date and time an export writes.
+    #[error("expected a date and time")]
+    BadTime,
+    /// A file too large to import.
+    #[error("larger than 256 MiB")]
+    FileTooLarge,
+    /// Stopped by the user; nothing was written.
+    #[error("cancelled: nothing was written")]
+    Cancelled,
 }
 
 /// `{code, message, params}`: the one error shape outside the core.

@@ -566,4 +566,8 @@ pub struct Case {
     /// The commitment letter, once issued.
     #[serde(default)]
     pub letter: Option<Letter>,
+    /// The 12345 work order it was imported from (`work_order_imported`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub work_order: Option<crate::event::WorkOrder>,
 }

@@ -228,6 +228,33 @@ pub fn event(ev: &Event) -> Result<()> {
     body(ev)
 }
 
+/// Columns a work order may keep: more than any export seen (21) has, fewer than a file
+/// built to bloat the log would want.
+pub const MAX_WORK_ORDER_COLUMNS: usize = 64;
+
+/// A work order's data as `work_order_imported` stores it.
+pub fn work_order(w: &crate::event::WorkOrder) -> Result<()> {
+    for (field, s) in [
+        ("source", &w.source),
+        ("order_type", &w.order_type),
+        ("city_category", &w.city_category),
+        ("handling_unit", &w.handling_unit),
+    ] {
+        stored_text(field, s, false, MAX_LINE)?;
+    }
+    for t in [w.dispatched_at, w.promised_due].into_iter().flatten() {
+        instant("time", t)?;
+    }
+    if w.columns.len() > MAX_WORK_ORDER_COLUMNS {
+        return Err(Refusal::invalid("columns", Reason::TooLong));
+    }
+    for c in &w.columns {
+        name("columns.header", &c.header, true)?;
+        stored_text("columns.value", &c.value, true, MAX_TEXT)?;
+    }
+    Ok(())
+}
+
 fn body(ev: &Event) -> Result<()> {
     use EventBody as B;
     let req = |field, s: &str| stored_text(field, s, true, MAX_TEXT);
@@ -368,6 +395,7 @@ fn body(ev: &Event) -> Result<()> {
             }
             Ok(())
         }
+        B::WorkOrderImported(w) => work_order(w),
         B::UnitAdded { code: c, name: n } => {
             code("code", c)?;
             stored_text("name", n, true, 60)?;

@@ -10,6 +10,7 @@ import type { PendingExtension } from "./PendingExtension";
 import type { Resident } from "./Resident";
 import type { Urgency } from "./Urgency";
 import type { VisitResult } from "./VisitResult";
+import type { WorkOrder } from "./WorkOrder";
 
 /**
  * The current state of one case: the projection of its event stream.
@@ -161,4 +162,8 @@ on_spot: boolean,
 /**
  * The commitment letter, once issued.
  */
-letter: Letter | null, };
+letter: Letter | null, 
+/**
+ * The 12345 work order it was imported from (`work_order_imported`).
+ */
+work_order?: WorkOrder, };

@@ -11,6 +11,7 @@ import type { Received } from "./Received";
 import type { Role } from "./Role";
 import type { Satisfaction } from "./Satisfaction";
 import type { TimesCorrected } from "./TimesCorrected";
+import type { WorkOrder } from "./WorkOrder";
 
 /**
  * What happened, with the data the step needs. Serialised as `{kind, payload}`.
@@ -267,7 +268,7 @@ office: string,
 /**
  * Its name (for the timeline).
  */
-office_name: string, } } | { "kind": "case_times_corrected", "payload": TimesCorrected } | { "kind": "meeting_times_corrected", "payload": TimesCorrected } | { "kind": "unit_added", "payload": { 
+office_name: string, } } | { "kind": "case_times_corrected", "payload": TimesCorrected } | { "kind": "work_order_imported", "payload": WorkOrder } | { "kind": "meeting_times_corrected", "payload": TimesCorrected } | { "kind": "unit_added", "payload": { 
 /**
  * Stable code.
  */

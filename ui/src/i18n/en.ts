@@ -213,6 +213,7 @@ const en: typeof zh = {
   },
   kind: {
     case_times_corrected: 'Times corrected',
+    work_order_imported: '12345 work order imported',
     meeting_times_corrected: 'Times corrected',
     figure_settings_set: 'Figure settings changed',
     figure_settings_set_v2: 'Figure settings changed',
@@ -457,6 +458,10 @@ const en: typeof zh = {
     bad_url: 'must start with http:// or https://',
     last_admin: 'the office must keep at least one administrator',
     wrong_key: 'does not open this data',
+    not_work_orders: 'not a 12345 work-order export: no header row with a work-order number or content among the first rows',
+    bad_time: 'not a date and time',
+    file_too_large: 'larger than 256 MB',
+    cancelled: 'cancelled: nothing was written',
     sync_first: 'this PC was restored from a backup: sync once before going on',
     seal_broken: "the signature does not match the record or its device's key",
     key_changed: "the device's key differs from the registered one",

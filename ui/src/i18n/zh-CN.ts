@@ -205,6 +205,7 @@ export default {
   },
   kind: {
     case_times_corrected: '时间校正',
+    work_order_imported: '12345工单导入',
     meeting_times_corrected: '时间校正',
     figure_settings_set: '调整统计设置',
     figure_settings_set_v2: '调整统计设置',
@@ -442,6 +443,10 @@ export default {
     bad_url: '应为 http:// 或 https:// 开头的地址',
     last_admin: '本单位至少要保留一名管理员',
     wrong_key: '密钥不对，打不开这份数据',
+    not_work_orders: '不是12345工单导出文件：前几行找不到工单编号或诉求内容所在的表头',
+    bad_time: '不是可识别的日期时间',
+    file_too_large: '文件超过256 MB',
+    cancelled: '已取消，未写入任何数据',
     sync_first: '这台电脑刚从备份恢复，请先联网同步一次再办理',
     seal_broken: '签名与内容或设备公钥不符',
     key_changed: '设备公钥与登记的不同',

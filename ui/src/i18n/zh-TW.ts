@@ -208,6 +208,7 @@ const zhTW: typeof zh = {
   },
   kind: {
     case_times_corrected: '時間校正',
+    work_order_imported: '12345工單匯入',
     meeting_times_corrected: '時間校正',
     figure_settings_set: '調整統計設定',
     figure_settings_set_v2: '調整統計設定',
@@ -445,6 +446,10 @@ const zhTW: typeof zh = {
     bad_url: '應為 http:// 或 https:// 開頭的地址',
     last_admin: '本單位至少要保留一名管理員',
     wrong_key: '金鑰不對，打不開這份資料',
+    not_work_orders: '不是12345工單匯出檔：前幾列找不到工單編號或訴求內容所在的表頭',
+    bad_time: '不是可識別的日期時間',
+    file_too_large: '檔案超過256 MB',
+    cancelled: '已取消，未寫入任何資料',
     sync_first: '這台電腦剛從備份恢復，請先連網同步一次再辦理',
     seal_broken: '簽名與內容或設備公鑰不符',
     key_changed: '設備公鑰與登記的不同',

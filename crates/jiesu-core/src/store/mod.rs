@@ -34,6 +34,8 @@ mod encrypt;
 mod exports;
 mod facts;
 mod figures;
+#[cfg(feature = "imports")]
+mod imports;
 mod keyring;
 mod list;
 mod log;
@@ -61,6 +63,10 @@ use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
 pub use encrypt::finish_shredding;
 pub use figures::AuditRow;
+#[cfg(feature = "imports")]
+pub use imports::{
+    CityCategory, Difference, FieldChange, ImportPreview, ImportReport, PreviewRow, RowStatus,
+};
 pub use keyring::{KEYS_FILE, Opener, inspect_backup_with, locked_office_name};
 use list::*;
 use log::*;

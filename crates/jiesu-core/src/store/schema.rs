@@ -519,6 +519,10 @@ CREATE TABLE device_keys (
     public_key TEXT NOT NULL
 ) STRICT;
 "#,
+    // v15: 12345 imports find the case a work order already became by its number.
+    r#"
+CREATE INDEX cases_by_work_order ON cases (work_order_no) WHERE work_order_no <> '';
+"#,
 ];
 
 /// The migration set.

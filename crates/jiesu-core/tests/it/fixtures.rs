@@ -232,6 +232,17 @@ fn a_pcs_life(now: i64) -> (Store, ManualClock) {
         },
     )
     .unwrap();
+    // A 12345 export imported: a case and its work order.
+    clock.advance(60_000);
+    let export = "工单编号,派发时间,工单类型,问题分类,诉求内容,来电人,来电人电话/账号,企业名称\n\
+                  BJ20261130001,2026-11-30 09:05,投诉,城市管理->停车管理->违章停车,\
+                  27栋楼下消防通道被占,王女士,138××××8000,和美物业\n";
+    let table = jiesu_core::import::read_bytes("export.csv", export.as_bytes()).unwrap();
+    let preview = s.import_preview(&table, None).unwrap();
+    let report = s
+        .import_work_orders(&table, &preview.mapping, &mut |_, _| true)
+        .unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
     // Accounts: the office's first administrator, then its account commands.
     clock.advance(60_000);
     use jiesu_core::access::{NewAccount, Role};

@@ -23,7 +23,7 @@ use crate::model::{Action, Commitment, LinkKind, Outcome, Role, Satisfaction};
 mod payload;
 pub use payload::{
     AttendeeRole, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader, MeetingKind,
-    Received, TimesCorrected, VisitRule, finite,
+    Received, TimesCorrected, VisitRule, WorkOrder, WorkOrderColumn, finite,
 };
 
 /// The stream that holds office configuration (units, calendar edits).
@@ -315,6 +315,9 @@ pub enum EventBody {
     /// anywhere, were stamped again by the server's clock (`jiesu_core::Store::restamp_future_work`).
     /// Written after them, so every office sees that their times were corrected and by how much.
     CaseTimesCorrected(TimesCorrected),
+    /// 12345 工单导入: the work order a case was imported from, beside its intake (not a step
+    /// of the work: once per case, from the PC that filed it).
+    WorkOrderImported(Box<WorkOrder>),
     /// 时间校正 on a meeting (as [`EventBody::CaseTimesCorrected`]).
     MeetingTimesCorrected(TimesCorrected),
     /// A handling unit was added to the office's list.

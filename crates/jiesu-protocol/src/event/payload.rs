@@ -84,6 +84,45 @@ pub struct Intake {
     pub meeting: Option<Uuid>,
 }
 
+/// A 12345 work order's own data, as `work_order_imported` stores it beside the
+/// `case_received` the import made of it: what the city's export said that the intake form
+/// has no field for. The import writes it once, right after the intake, from the same PC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct WorkOrder {
+    /// The export it came from: the name its column mapping is remembered under.
+    pub source: String,
+    /// 工单类型 as the export wrote it (咨询, 求助, 投诉, 建议, …).
+    pub order_type: String,
+    /// The city's category as the export wrote it, levels joined by `->`.
+    pub city_category: String,
+    /// When the platform received or dispatched it (ms, the city's clock), when the export
+    /// says: the deadline counted from it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub dispatched_at: Option<i64>,
+    /// 承诺完成时间 (ms), when the export has one: the case's deadline.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub promised_due: Option<i64>,
+    /// 承办单位 as the city names it.
+    pub handling_unit: String,
+    /// The row's columns Jiesu has no field for, in the file's order.
+    pub columns: Vec<WorkOrderColumn>,
+}
+
+/// One column of a work order's row kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct WorkOrderColumn {
+    /// The column's header.
+    pub header: String,
+    /// The cell.
+    pub value: String,
+}
+
 /// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
 /// the projection use [`MeetingInfo`], which converts both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

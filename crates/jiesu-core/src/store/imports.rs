@@ -1,0 +1,564 @@
+//! The store's side of importing 12345 work orders ([`crate::import`]): which rows are new,
+//! which the store already holds (unchanged, or changed in a later export), the preview the
+//! window shows before anything is written, and the import itself — one transaction, so a
+//! cancelled or failed import writes nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+use super::*;
+use crate::event::{WorkOrder, WorkOrderColumn};
+use crate::import::{self, Field, ImportMapping, ReadRow, RowProblem, Table};
+use crate::model::{Channel, Resident};
+use crate::privacy::{Exposure, Mask, numbers_in};
+
+/// Rows the preview shows as Jiesu will read them.
+const SAMPLE_ROWS: usize = 20;
+/// Rows written between two progress reports (and chances to cancel).
+const PROGRESS_EVERY: usize = 100;
+
+/// Where a row stands against the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", ts(export))]
+pub enum RowStatus {
+    /// A work order the store does not hold: imported.
+    New,
+    /// Held already, as the file has it: nothing to do.
+    Unchanged,
+    /// Held already, and the file says something else: shown, not applied.
+    Changed,
+    /// Not readable: reported.
+    Problem,
+}
+
+/// A row as the preview shows it (masked as every view is).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct PreviewRow {
+    /// Its number in the file.
+    pub row: u32,
+    /// Where it stands.
+    pub status: RowStatus,
+    /// 工单编号
+    pub work_order_no: String,
+    /// When the platform received it (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub received_at: Option<i64>,
+    /// 诉求人 and phone, masked.
+    pub resident: Resident,
+    /// The city's category.
+    pub city_category: String,
+    /// The office's category it goes to (`None`: nowhere yet).
+    pub category: Option<String>,
+    /// The text, cut to 120 characters.
+    pub description: String,
+    /// 承诺完成时间 (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub due: Option<i64>,
+}
+
+/// One of the file's city categories: how many rows carry it and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct CityCategory {
+    /// As the export writes it, levels joined by `->`.
+    pub city: String,
+    /// Rows carrying it.
+    pub rows: u32,
+    /// The office category it goes to: the mapping's, else guessed by name.
+    pub category: Option<String>,
+    /// Guessed, not yet confirmed by anyone.
+    pub guessed: bool,
+}
+
+/// A field a later export says differently from the case the work order became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct FieldChange {
+    /// The field (`description`, `resident.name`, `resident.phone`, `location`, `category`,
+    /// `urgency`, `due`).
+    pub field: String,
+    /// What the case says (masked).
+    pub was: String,
+    /// What the file says (masked).
+    pub now: String,
+}
+
+/// A work order the store holds that the file says differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct Difference {
+    /// The row.
+    pub row: u32,
+    /// 工单编号
+    pub work_order_no: String,
+    /// The case it became.
+    pub case_id: Uuid,
+    /// Its number.
+    pub case_number: String,
+    /// What differs.
+    pub changes: Vec<FieldChange>,
+}
+
+/// What an import would do, before anything is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ImportPreview {
+    /// The name the mapping is remembered under.
+    pub source: String,
+    /// How the file was read (`xlsx`, `UTF-8`, `GB18030`).
+    pub encoding: String,
+    /// The header row's number and cells.
+    pub header_row: u32,
+    /// The headers.
+    pub headers: Vec<String>,
+    /// The mapping in force: the one given, else the one remembered for these headers, else
+    /// the guess.
+    pub mapping: ImportMapping,
+    /// The mapping was remembered from an earlier import.
+    pub remembered: bool,
+    /// Data rows in the file.
+    pub rows: u32,
+    /// The first rows as Jiesu will read them.
+    pub sample: Vec<PreviewRow>,
+    /// Every city category of the file.
+    pub city_categories: Vec<CityCategory>,
+    /// Rows that would become cases.
+    pub new: u32,
+    /// Rows the store holds as they are.
+    pub unchanged: u32,
+    /// Rows the store holds that the file says differently.
+    pub changed: Vec<Difference>,
+    /// Rows that cannot be imported, and why.
+    pub problems: Vec<RowProblem>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ImportReport {
+    /// The mapping's name.
+    pub source: String,
+    /// Data rows in the file.
+    pub rows: u32,
+    /// Cases made.
+    pub imported: u32,
+    /// Rows the store held as they are.
+    pub unchanged: u32,
+    /// Rows the store held that the file says differently (not applied).
+    pub changed: Vec<Difference>,
+    /// Rows not imported, and why.
+    pub problems: Vec<RowProblem>,
+}
+
+/// A table read against the store under one mapping.
+struct Plan {
+    /// New rows with the office category each goes to.
+    new: Vec<(ReadRow, String)>,
+    unchanged: u32,
+    changed: Vec<Difference>,
+    problems: Vec<RowProblem>,
+    /// Every readable row's status and category, by row number (for the preview's sample).
+    read: HashMap<u32, (RowStatus, ReadRow, Option<String>)>,
+    city: BTreeMap<String, u32>,
+}
+
+const MAPPING_KEY: &str = "import_mapping:";
+
+impl Store {
+    /// What importing `table` would do under `mapping` (`None`: the mapping remembered for
+    /// its headers, else the guess). Writes nothing.
+    pub fn import_preview(
+        &mut self,
+        table: &Table,
+        mapping: Option<ImportMapping>,
+    ) -> Result<ImportPreview> {
+        self.check_write("work_order_imported")?;
+        let source = import::source_of(&table.headers);
+        let remembered = self.remembered_mapping(&source)?;
+        let was_remembered = mapping.is_none() && remembered.is_some();
+        let mapping = match mapping.or(remembered) {
+            Some(m) => fit(m, table),
+            None => ImportMapping {
+                fields: import::columns::guess(&table.headers),
+                ..ImportMapping::default()
+            },
+        };
+        let plan = self.plan(table, &mapping)?;
+        let mut sample = Vec::new();
+        for (row, cells) in table.rows.iter().take(SAMPLE_ROWS) {
+            let row = u32::try_from(*row).unwrap_or(u32::MAX);
+            let p = match plan.read.get(&row) {
+                Some((status, r, category)) => PreviewRow {
+                    row,
+                    status: *status,
+                    work_order_no: r.work_order_no.clone(),
+                    received_at: r.received_at,
+                    resident: r.resident.clone(),
+                    city_category: r.city_category.clone(),
+                    category: category.clone(),
+                    description: r.description.chars().take(120).collect(),
+                    due: r.due,
+                },
+                None => PreviewRow {
+                    row,
+                    status: RowStatus::Problem,
+                    work_order_no: cell(&mapping, cells, Field::WorkOrderNo),
+                    received_at: None,
+                    resident: Resident::default(),
+                    city_category: String::new(),
+                    category: None,
+                    description: cell(&mapping, cells, Field::Description)
+                        .chars()
+                        .take(120)
+                        .collect(),
+                    due: None,
+                },
+            };
+            sample.push(p);
+        }
+        let city_categories = plan
+            .city
+            .iter()
+            .map(|(city, rows)| {
+                let placed = mapping.categories.get(city).cloned();
+                let guessed = placed
+                    .is_none()
+                    .then(|| import::guess_category(city))
+                    .flatten();
+                CityCategory {
+                    city: city.clone(),
+                    rows: *rows,
+                    guessed: guessed.is_some(),
+                    category: placed.or(guessed),
+                }
+            })
+            .collect();
+        let preview = ImportPreview {
+            source,
+            encoding: table.encoding.to_owned(),
+            header_row: u32::try_from(table.header_row).unwrap_or(u32::MAX),
+            headers: table.headers.clone(),
+            mapping,
+            remembered: was_remembered,
+            rows: u32::try_from(table.rows.len()).unwrap_or(u32::MAX),
+            sample,
+            city_categories,
+            new: u32::try_from(plan.new.len()).unwrap_or(u32::MAX),
+            unchanged: plan.unchanged,
+            changed: plan.changed,
+            problems: plan.problems,
+        };
+        self.shown(preview)
+    }
+
+    /// Import `table` under `mapping`: every new work order becomes a case (`case_received`
+    /// and `work_order_imported`), all in one transaction; the rest is reported. `progress`
+    /// hears `(done, total)` every hundred rows and stops the import by answering `false`
+    /// (nothing is then written: `cancelled`). The mapping is remembered for these headers.
+    pub fn import_work_orders(
+        &mut self,
+        table: &Table,
+        mapping: &ImportMapping,
+        progress: &mut dyn FnMut(u32, u32) -> bool,
+    ) -> Result<ImportReport> {
+        self.check_write("case_received")?;
+        self.check_write("work_order_imported")?;
+        let mapping = fit(mapping.clone(), table);
+        if !mapping.fields.contains(&Field::WorkOrderNo) {
+            return Err(Error::invalid("work_order_no", Reason::Required));
+        }
+        let source = import::source_of(&table.headers);
+        let plan = self.plan(table, &mapping)?;
+        let total = u32::try_from(plan.new.len()).unwrap_or(u32::MAX);
+        let imported = self.batch(|s| {
+            let mut done = 0u32;
+            for (i, (row, category)) in plan.new.iter().enumerate() {
+                if i % PROGRESS_EVERY == 0 && !progress(done, total) {
+                    return Err(Error::invalid("import", Reason::Cancelled));
+                }
+                s.import_one(row, category, &source)?;
+                done += 1;
+            }
+            if !progress(done, total) {
+                return Err(Error::invalid("import", Reason::Cancelled));
+            }
+            let json = serde_json::to_string(&mapping)?;
+            Store::set_meta(&s.conn, &format!("{MAPPING_KEY}{source}"), &json)?;
+            Ok(done)
+        })?;
+        self.shown(ImportReport {
+            source,
+            rows: u32::try_from(table.rows.len()).unwrap_or(u32::MAX),
+            imported,
+            unchanged: plan.unchanged,
+            changed: plan.changed,
+            problems: plan.problems,
+        })
+    }
+
+    fn remembered_mapping(&self, source: &str) -> Result<Option<ImportMapping>> {
+        Ok(self
+            .meta(&format!("{MAPPING_KEY}{source}"))?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    fn plan(&self, table: &Table, mapping: &ImportMapping) -> Result<Plan> {
+        let mut plan = Plan {
+            new: Vec::new(),
+            unchanged: 0,
+            changed: Vec::new(),
+            problems: Vec::new(),
+            read: HashMap::new(),
+            city: BTreeMap::new(),
+        };
+        let number_header = mapping
+            .fields
+            .iter()
+            .position(|f| *f == Field::WorkOrderNo)
+            .map(|i| table.headers[i].clone())
+            .unwrap_or_default();
+        let mut seen = HashSet::new();
+        let mut guesses: HashMap<String, Option<String>> = HashMap::new();
+        for (row, cells) in &table.rows {
+            let read = match import::rows::read_row(*row, &table.headers, &mapping.fields, cells) {
+                Ok(r) => r,
+                Err(problems) => {
+                    plan.problems.extend(problems);
+                    continue;
+                }
+            };
+            *plan.city.entry(read.city_category.clone()).or_default() += 1;
+            let category = mapping
+                .categories
+                .get(&read.city_category)
+                .cloned()
+                .or_else(|| {
+                    guesses
+                        .entry(read.city_category.clone())
+                        .or_insert_with(|| import::guess_category(&read.city_category))
+                        .clone()
+                })
+                .or_else(|| mapping.fallback_category.clone())
+                .filter(|c| jiesu_protocol::catalog::is_category(c));
+            let problem = |reason, column: &str, value: &str| RowProblem {
+                row: read.row,
+                column: column.to_owned(),
+                reason,
+                value: value.chars().take(100).collect(),
+            };
+            if !seen.insert(read.work_order_no.clone()) {
+                plan.problems.push(problem(
+                    Reason::Duplicate,
+                    &number_header,
+                    &read.work_order_no,
+                ));
+                continue;
+            }
+            let Some(category) = category else {
+                let header = mapping
+                    .fields
+                    .iter()
+                    .position(|f| matches!(f, Field::Category | Field::CategoryMinor))
+                    .map(|i| table.headers[i].clone())
+                    .unwrap_or_default();
+                plan.problems
+                    .push(problem(Reason::Unknown, &header, &read.city_category));
+                plan.read.insert(read.row, (RowStatus::Problem, read, None));
+                continue;
+            };
+            let status = match self.case_of_work_order(&read.work_order_no)? {
+                None => RowStatus::New,
+                Some(case) => {
+                    let changes = changes(&case, &read, &category);
+                    if changes.is_empty() {
+                        plan.unchanged += 1;
+                        RowStatus::Unchanged
+                    } else {
+                        plan.changed.push(Difference {
+                            row: read.row,
+                            work_order_no: read.work_order_no.clone(),
+                            case_id: case.id,
+                            case_number: case.number.clone(),
+                            changes,
+                        });
+                        RowStatus::Changed
+                    }
+                }
+            };
+            if status == RowStatus::New {
+                plan.new.push((read.clone(), category.clone()));
+            }
+            plan.read.insert(read.row, (status, read, Some(category)));
+        }
+        Ok(plan)
+    }
+
+    /// The case a work order became, by its number.
+    fn case_of_work_order(&self, number: &str) -> Result<Option<Case>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM cases WHERE work_order_no = ?1 AND work_order_no <> '' LIMIT 1",
+            )?
+            .query_row([number], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => Ok(Case::load(&self.conn, &id)?.map(|(c, _)| c)),
+            None => Ok(None),
+        }
+    }
+
+    fn import_one(&mut self, row: &ReadRow, category: &str, source: &str) -> Result<Case> {
+        let intake = crate::validate::new_case(NewCase {
+            channel: Channel::Hotline12345,
+            work_order_no: row.work_order_no.clone(),
+            category: category.to_owned(),
+            urgency: row.urgency,
+            resident: row.resident.clone(),
+            address: Default::default(),
+            description: row.description.clone(),
+            location: row.location.clone(),
+            attachment: None,
+            meeting: None,
+        })?;
+        let now = self.clock.now_ms();
+        // The deadline counts from when the city received the order, never from a time
+        // ahead of this PC (a platform's clock, or a typo, in the future).
+        let from = row.received_at.map_or(now, |t| t.min(now));
+        let limits = self
+            .policy
+            .for_work_order(&row.order_type, category, row.urgency);
+        let body = EventBody::CaseReceived(Box::new(Received {
+            number: self.next_number(now)?,
+            response_due: limits.response.due(&self.calendar, from),
+            resolve_due: row
+                .due
+                .unwrap_or_else(|| limits.resolve.due(&self.calendar, from)),
+            intake,
+        }));
+        let id = Uuid::now_v7();
+        let case = self.commit_case_event(id, body, None)?;
+        let work_order = WorkOrder {
+            source: source.to_owned(),
+            order_type: row.order_type.clone(),
+            city_category: row.city_category.clone(),
+            dispatched_at: row.received_at,
+            promised_due: row.due,
+            handling_unit: row.handling_unit.clone(),
+            columns: row
+                .columns
+                .iter()
+                .take(crate::validate::MAX_WORK_ORDER_COLUMNS)
+                .cloned()
+                .collect::<Vec<WorkOrderColumn>>(),
+        };
+        self.commit_case_event(
+            id,
+            EventBody::WorkOrderImported(Box::new(work_order)),
+            Some(&case),
+        )
+    }
+}
+
+/// A mapping made to the table's width: a remembered one for the same headers always is; a
+/// column it does not name is kept.
+fn fit(mut m: ImportMapping, table: &Table) -> ImportMapping {
+    m.fields.resize(table.headers.len(), Field::Keep);
+    m
+}
+
+fn cell(mapping: &ImportMapping, cells: &[String], f: Field) -> String {
+    mapping
+        .fields
+        .iter()
+        .position(|g| *g == f)
+        .and_then(|i| cells.get(i))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What the file says differently from the case (the fields intake took from it).
+fn changes(case: &Case, row: &ReadRow, category: &str) -> Vec<FieldChange> {
+    let time = |t: Option<i64>| t.map(|t| t.to_string()).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut differ = |field: &str, was: String, now: String| {
+        if was != now {
+            out.push(FieldChange {
+                field: field.to_owned(),
+                was,
+                now,
+            });
+        }
+    };
+    differ(
+        "description",
+        case.description.clone(),
+        row.description.clone(),
+    );
+    differ(
+        "resident.name",
+        case.resident.name.clone(),
+        row.resident.name.clone(),
+    );
+    differ(
+        "resident.phone",
+        crate::privacy::phone(&case.resident.phone),
+        crate::privacy::phone(&row.resident.phone),
+    );
+    differ("location", case.location.clone(), row.location.clone());
+    differ("category", case.category.clone(), category.to_owned());
+    differ(
+        "urgency",
+        format!("{:?}", case.urgency),
+        format!("{:?}", row.urgency),
+    );
+    if let Some(w) = &case.work_order {
+        differ("due", time(w.promised_due), time(row.due));
+    }
+    out
+}
+
+impl Mask for ImportPreview {
+    fn mask(&mut self, e: Exposure) {
+        for r in &mut self.sample {
+            r.resident.mask(e);
+        }
+        mask_rows(&mut self.changed, &mut self.problems, e);
+    }
+}
+
+impl Mask for ImportReport {
+    fn mask(&mut self, e: Exposure) {
+        mask_rows(&mut self.changed, &mut self.problems, e);
+    }
+}
+
+/// Differences and problems quote the file: numbers in them are masked like kept columns.
+fn mask_rows(changed: &mut [Difference], problems: &mut [RowProblem], e: Exposure) {
+    if e == Exposure::Full {
+        return;
+    }
+    for c in changed.iter_mut().flat_map(|d| d.changes.iter_mut()) {
+        c.was = numbers_in(&c.was);
+        c.now = numbers_in(&c.now);
+        if e == Exposure::Outsider && c.field == "resident.name" {
+            c.was = crate::privacy::name(&c.was);
+            c.now = crate::privacy::name(&c.now);
+        }
+    }
+    for p in problems {
+        p.value = numbers_in(&p.value);
+    }
+}
