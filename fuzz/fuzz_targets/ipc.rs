@@ -181,7 +181,12 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         }
         // A raw body and a header, not JSON: the name is percent-decoded text, the bytes are
         // checked by the store; writing them to disk is the store's, not the decoding's.
-        "save_attachment" => {}
+        "save_attachment" | "open_import" => {}
+        // The pending file is the shell's: the store is asked with a mapping only.
+        "preview_import" | "run_import" => {
+            let _ = arg::<jiesu_core::import::ImportMapping>(args, "mapping");
+        }
+        "cancel_import" | "export_import_report" => {}
         "attachment" => {
             if let Some(sha) = arg::<String>(args, "sha256") {
                 return refused(s.read_attachment(&sha));

@@ -65,6 +65,11 @@ pub const COMMANDS: &[&str] = &[
     "desk",
     "overdue_watch",
     "notify",
+    "open_import",
+    "preview_import",
+    "run_import",
+    "cancel_import",
+    "export_import_report",
 ];
 
 #[cfg(test)]
@@ -83,7 +88,11 @@ mod tests {
         let end = start + main[start..].find(']').unwrap();
         let registered: BTreeSet<String> = main[start..end]
             .split(',')
-            .filter_map(|c| c.trim().strip_prefix("commands::"))
+            .filter_map(|c| {
+                let c = c.trim();
+                c.strip_prefix("commands::")
+                    .or_else(|| c.strip_prefix("imports::"))
+            })
             .map(str::to_owned)
             .collect();
         assert_eq!(registered, listed());

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 
-type CmdResult<T> = std::result::Result<T, WireError>;
+pub(crate) type CmdResult<T> = std::result::Result<T, WireError>;
 
 /// The store, whoever is signed in: only for what the sign-in screen itself needs.
 fn open<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Store> {
@@ -22,7 +22,7 @@ fn open<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Store> {
 /// The store for a command: refused (`sign_in_required`) while nobody is signed in or the
 /// session has idled out, so a locked PC shows and changes nothing. What each role may do
 /// is the core's to decide, command by command.
-fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<MutexGuard<'a, Store>> {
+pub(crate) fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<MutexGuard<'a, Store>> {
     let mut s = open(state);
     s.signed_in()?;
     Ok(s)

@@ -5,6 +5,7 @@
 
 pub mod command_names;
 mod commands;
+mod imports;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -28,6 +29,12 @@ pub struct AppState {
     clock: CorrectedClock,
     /// The store in `dir` is encrypted and not opened yet (see [`open_data_dir`]).
     locked: AtomicBool,
+    /// The 12345 export being previewed (`imports.rs`).
+    import: Mutex<Option<jiesu_core::import::Table>>,
+    /// The running import should stop.
+    import_cancel: AtomicBool,
+    /// The last import's report, for its .xlsx.
+    import_report: Mutex<Option<jiesu_core::store::ImportReport>>,
 }
 
 impl AppState {
@@ -48,6 +55,9 @@ impl AppState {
             syncer,
             clock,
             locked: AtomicBool::new(locked),
+            import: Mutex::new(None),
+            import_cancel: AtomicBool::new(false),
+            import_report: Mutex::new(None),
         }
     }
 }
@@ -154,5 +164,10 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::desk,
         commands::overdue_watch,
         commands::notify,
+        imports::open_import,
+        imports::preview_import,
+        imports::run_import,
+        imports::cancel_import,
+        imports::export_import_report,
     ])
 }

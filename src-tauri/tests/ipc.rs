@@ -218,6 +218,9 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
             ..Default::default()
         }}),
         "find_resident" => json!({"phone": "13900000002"}),
+        "preview_import" | "run_import" => json!({"mapping": {
+            "fields": ["work_order_no", "description", "category"],
+            "categories": {}, "fallback_category": null}}),
         "attachment" => {
             json!({"sha256": case.attachment.as_ref().map(|a| a.sha256.clone()).unwrap_or_default()})
         }
@@ -439,7 +442,7 @@ fn hostile_calls_from_the_page_are_refused_cleanly_and_write_nothing() {
         let cmd = commands[rng.random_range(0..commands.len())];
         let before = footprint(&w);
         let mut headers = tauri::http::HeaderMap::new();
-        let body = if cmd == "save_attachment" {
+        let body = if cmd == "save_attachment" || cmd == "open_import" {
             let name: String = (0..rng.random_range(0..40))
                 .map(|_| ['%', 'a', '.', '/', '现', '2', 'F', '\u{0}'][rng.random_range(0..8)])
                 .collect();

@@ -45,6 +45,9 @@ import type { FigureQuery } from './bindings/FigureQuery'
 import type { FigureSettings } from './bindings/FigureSettings'
 import type { Desk } from './bindings/Desk'
 import type { OverdueWatch } from './bindings/OverdueWatch'
+import type { ImportMapping } from './bindings/ImportMapping'
+import type { ImportPreview } from './bindings/ImportPreview'
+import type { ImportReport } from './bindings/ImportReport'
 
 export class JiesuError extends Error {
   readonly code: Code | 'ipc'
@@ -159,4 +162,10 @@ export const api = {
   desk: () => call<Desk>('desk'),
   overdueWatch: (since: number) => call<OverdueWatch>('overdue_watch', { since }),
   notify: (title: string, body: string) => call<void>('notify', { title, body }),
+  openImport: (name: string, data: Uint8Array) =>
+    callRaw<ImportPreview>('open_import', data, { 'x-file-name': encodeURIComponent(name) }),
+  previewImport: (mapping: ImportMapping) => call<ImportPreview>('preview_import', { mapping }),
+  runImport: (mapping: ImportMapping) => call<ImportReport>('run_import', { mapping }),
+  cancelImport: () => call<void>('cancel_import'),
+  exportImportReport: () => call<ExportedFile>('export_import_report'),
 }

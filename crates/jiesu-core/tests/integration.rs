@@ -10,7 +10,7 @@ mod it {
     mod crash;
     mod desk;
     mod encryption;
-    mod exports;
+    pub mod exports;
     mod figures;
     mod fixtures;
     mod imports;

@@ -10,6 +10,8 @@
 //! never applied behind the secretary's back.
 
 pub mod columns;
+#[cfg(feature = "exports")]
+pub mod report;
 pub mod rows;
 pub mod table;
 

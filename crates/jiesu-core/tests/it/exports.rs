@@ -245,7 +245,7 @@ fn python_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
 
 /// Read an .xlsx with openpyxl (a reader that shares nothing with the writer): every sheet as
 /// rows of cell values.
-fn read_xlsx(path: &std::path::Path) -> serde_json::Value {
+pub fn read_xlsx(path: &std::path::Path) -> serde_json::Value {
     let script = r#"
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])

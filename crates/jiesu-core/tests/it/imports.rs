@@ -335,6 +335,20 @@ fn a_2000_row_file_with_3_broken_rows_reports_exactly_those_and_imports_the_rest
     );
     assert_eq!(s.stats().unwrap().events, before + 2 * 1997);
     assert_eq!(s.stats().unwrap().cases, 1997);
+    // The report the secretary keeps, as openpyxl reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = jiesu_core::import::report::report_xlsx(&report).unwrap();
+    let path = dir.path().join("report.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let book = super::exports::read_xlsx(&path);
+    let rows = book["未导入的行"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "a header and the three rows: {rows:?}");
+    assert_eq!(rows[1][0], 18);
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "日期时间无法识别" && r[3] == "明天上午")
+    );
+    assert_eq!(book["汇总"][1][1], 1997);
     // A 咨询 (even) is due in 3 working days from dispatch, a 投诉 (odd) in 13.
     let from = at("2026-11-20 09:00:00");
     assert_eq!(

@@ -1,0 +1,129 @@
+//! The window's side of importing 12345 work orders: the file arrives as a raw body (a drop
+//! or the file picker), is read once and kept while the secretary corrects the mapping in
+//! the preview; the import runs under the store's lock in one transaction, reporting its
+//! progress as `import-progress` events, and stops (writing nothing) when `cancel_import`
+//! asks. The last report is kept for `export_import_report`.
+
+use std::sync::atomic::Ordering;
+
+use jiesu_core::import::{ImportMapping, Table};
+use jiesu_core::store::{ImportPreview, ImportReport};
+use jiesu_core::*;
+use serde::Serialize;
+use tauri::{Emitter, State};
+
+use crate::AppState;
+use crate::commands::{CmdResult, store};
+
+/// An import's progress, as `import-progress` carries it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ImportProgress {
+    done: u32,
+    total: u32,
+}
+
+fn pending(state: &State<'_, AppState>) -> CmdResult<Table> {
+    state
+        .import
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or_else(|| {
+            Error::NotFound {
+                what: "import",
+                id: String::new(),
+            }
+            .into()
+        })
+}
+
+/// 导入工单, step 1: read the file (its name, percent-encoded, in `x-file-name`) and show what
+/// importing it would do under the mapping remembered for its headers, or the guess.
+#[tauri::command]
+pub async fn open_import(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<ImportPreview> {
+    let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
+        return Err(Error::invalid("file", Reason::Malformed).into());
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    // Refused before the file is parsed, so a viewer's drop reads nothing.
+    let preview = {
+        let mut s = store(&state)?;
+        let table = jiesu_core::import::read_bytes(&name, data)?;
+        let preview = s.import_preview(&table, None)?;
+        *state.import.lock().unwrap_or_else(|p| p.into_inner()) = Some(table);
+        preview
+    };
+    Ok(preview)
+}
+
+/// The preview again under the secretary's corrected mapping.
+#[tauri::command]
+pub async fn preview_import(
+    state: State<'_, AppState>,
+    mapping: ImportMapping,
+) -> CmdResult<ImportPreview> {
+    let table = pending(&state)?;
+    Ok(store(&state)?.import_preview(&table, Some(mapping))?)
+}
+
+/// 开始导入: every new work order becomes a case, in one transaction.
+#[tauri::command]
+pub async fn run_import<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    mapping: ImportMapping,
+) -> CmdResult<ImportReport> {
+    let table = pending(&state)?;
+    state.import_cancel.store(false, Ordering::SeqCst);
+    let report = store(&state)?.import_work_orders(&table, &mapping, &mut |done, total| {
+        let _ = app.emit("import-progress", ImportProgress { done, total });
+        !state.import_cancel.load(Ordering::SeqCst)
+    })?;
+    *state.import.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    *state
+        .import_report
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(report.clone());
+    Ok(report)
+}
+
+/// 取消: the running import stops at its next hundred rows and writes nothing.
+#[tauri::command]
+pub async fn cancel_import(state: State<'_, AppState>) -> CmdResult<()> {
+    state.import_cancel.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// The last import's report as an .xlsx in the exports folder.
+#[tauri::command]
+pub async fn export_import_report(state: State<'_, AppState>) -> CmdResult<ExportedFile> {
+    // Nobody signed in, nothing to save: the report was made for whoever imported.
+    drop(store(&state)?);
+    let report = state
+        .import_report
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or(Error::NotFound {
+            what: "import",
+            id: String::new(),
+        })?;
+    let bytes = jiesu_core::import::report::report_xlsx(&report)?;
+    Ok(jiesu_core::export::save(
+        &state.exports,
+        &format!("12345工单导入报告 {}.xlsx", report.source),
+        &bytes,
+    )?)
+}
