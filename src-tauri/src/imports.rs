@@ -27,7 +27,8 @@ fn pending(state: &State<'_, AppState>) -> CmdResult<Table> {
         .import
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .clone()
+        .as_ref()
+        .map(|(_, table)| table.clone())
         .ok_or_else(|| {
             Error::NotFound {
                 what: "import",
@@ -62,7 +63,7 @@ pub async fn open_import(
         let mut s = store(&state)?;
         let table = jiesu_core::import::read_bytes(&name, data)?;
         let preview = s.import_preview(&table, None)?;
-        *state.import.lock().unwrap_or_else(|p| p.into_inner()) = Some(table);
+        *state.import.lock().unwrap_or_else(|p| p.into_inner()) = Some((name, table));
         preview
     };
     Ok(preview)
@@ -86,6 +87,13 @@ pub async fn run_import<R: tauri::Runtime>(
     mapping: ImportMapping,
 ) -> CmdResult<ImportReport> {
     let table = pending(&state)?;
+    let name = state
+        .import
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|(name, _)| name.clone())
+        .unwrap_or_default();
     state.import_cancel.store(false, Ordering::SeqCst);
     let report = store(&state)?.import_work_orders(&table, &mapping, &mut |done, total| {
         let _ = app.emit("import-progress", ImportProgress { done, total });
@@ -95,7 +103,7 @@ pub async fn run_import<R: tauri::Runtime>(
     *state
         .import_report
         .lock()
-        .unwrap_or_else(|p| p.into_inner()) = Some(report.clone());
+        .unwrap_or_else(|p| p.into_inner()) = Some((name, report.clone()));
     Ok(report)
 }
 
@@ -111,7 +119,7 @@ pub async fn cancel_import(state: State<'_, AppState>) -> CmdResult<()> {
 pub async fn export_import_report(state: State<'_, AppState>) -> CmdResult<ExportedFile> {
     // Nobody signed in, nothing to save: the report was made for whoever imported.
     drop(store(&state)?);
-    let report = state
+    let (name, report) = state
         .import_report
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -121,9 +129,19 @@ pub async fn export_import_report(state: State<'_, AppState>) -> CmdResult<Expor
             id: String::new(),
         })?;
     let bytes = jiesu_core::import::report::report_xlsx(&report)?;
+    // Named after the file it reports on (a name from the page: no folders, no dots first).
+    let stem: String = std::path::Path::new(&name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !matches!(c, '/' | '\\' | ':') && !c.is_control())
+        .take(80)
+        .collect();
+    let stem = stem.trim_start_matches('.');
     Ok(jiesu_core::export::save(
         &state.exports,
-        &format!("12345工单导入报告 {}.xlsx", report.source),
+        format!("{stem} 导入报告.xlsx").trim_start(),
         &bytes,
     )?)
 }

@@ -29,12 +29,12 @@ pub struct AppState {
     clock: CorrectedClock,
     /// The store in `dir` is encrypted and not opened yet (see [`open_data_dir`]).
     locked: AtomicBool,
-    /// The 12345 export being previewed (`imports.rs`).
-    import: Mutex<Option<jiesu_core::import::Table>>,
+    /// The 12345 export being previewed, with its file's name (`imports.rs`).
+    import: Mutex<Option<(String, jiesu_core::import::Table)>>,
     /// The running import should stop.
     import_cancel: AtomicBool,
-    /// The last import's report, for its .xlsx.
-    import_report: Mutex<Option<jiesu_core::store::ImportReport>>,
+    /// The last import's report and its file's name, for its .xlsx.
+    import_report: Mutex<Option<(String, jiesu_core::store::ImportReport)>>,
 }
 
 impl AppState {

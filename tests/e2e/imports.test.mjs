@@ -1,0 +1,140 @@
+// Journey 16 (issue 19): a 12345 export imported from the window. An .xlsx written by openpyxl
+// (a title row, a real date cell and text dates, one row with a date no one can read, one
+// with a city category the office has not placed) is dropped on the import dialog; the
+// preview shows what Jiesu reads; the secretary places the unknown category; the import
+// reports the broken row; the work order is found by its number and its case shows the
+// work order's own columns; importing the same file again creates nothing.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { journey } from './harness.mjs'
+
+/** The city's export, written by openpyxl into `path`. */
+function writeExport(path) {
+  const script = `
+import sys, datetime, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = '工单'
+ws.append(['朝阳区12345工单导出（2026-11-29）'])
+ws.append(['工单编号', '派发时间', '工单类型', '问题分类', '标题', '主要内容', '来电人', '来电人电话', '小区点位', '企业名称'])
+ws.append(['BJ2026112900101', datetime.datetime(2026, 11, 29, 9, 5), '投诉', '城市管理->停车管理->违章停车',
+           '消防通道被占', '27栋楼下消防通道被私家车长期占用', '王女士', '13800138000', '和美家园27栋', '和美物业'])
+ws.append(['BJ2026112900102', '2026-11-29 10:30', '咨询', '住房->物业服务->物业收费', '', '物业费上涨是否合规',
+           '李先生', '13912340000', '和美家园3栋', ''])
+ws.append(['BJ2026112900103', '明天上午', '投诉', '城市管理->停车管理->违章停车', '', '小区门口车辆乱停',
+           '赵先生', '13700001111', '和美家园东门', ''])
+ws.append(['BJ2026112900104', '2026-11-29 14:00', '求助', '城市管理->市容环境->占道经营', '', '早市摊贩占用人行道',
+           '钱女士', '13600002222', '和美家园西门', ''])
+ws['B3'].number_format = 'yyyy-mm-dd hh:mm:ss'
+wb.save(sys.argv[1])
+`
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
+  execFileSync(python, ['-c', script, path])
+}
+
+/** Drop the file at `path` on the dialog's drop zone, as a drag from the file manager does. */
+async function drop(driver, path, name) {
+  await driver.executeScript(
+    `const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0))
+     const dt = new DataTransfer()
+     dt.items.add(new File([bytes], arguments[1]))
+     const zone = document.querySelector('[data-testid=import-drop]')
+     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))`,
+    readFileSync(path).toString('base64'),
+    name,
+  )
+}
+
+/** The text of `testid` as the page has it (WebDriver's text of tables is unreliable). */
+function textOf(driver, testid) {
+  return driver.executeScript(
+    'const e = document.querySelector(`[data-testid="${arguments[0]}"]`); return e ? e.textContent : ""',
+    testid,
+  )
+}
+
+async function waitFor(driver, testid, fragment, ms = 15000) {
+  await driver.wait(
+    async () => (await textOf(driver, testid)).includes(fragment),
+    ms,
+    `${testid} never showed ${fragment}`,
+  )
+}
+
+test('a 12345 export is previewed, corrected, imported with its broken row reported, and found by its number', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'jiesu-e2e-import-')), '朝阳区工单.xlsx')
+  writeExport(file)
+  await journey('imports', async ({ ui, driver }) => {
+    await ui.firstRun('李书记', false)
+    await ui.click('open-import')
+    await ui.visible('import-drop')
+    await drop(driver, file, '朝阳区工单.xlsx')
+
+    // What Jiesu reads: the header on row 2, two new orders, two rows it cannot take yet.
+    await ui.visible('import-counts', 20000)
+    await waitFor(driver, 'import-read', '第 2 行是表头')
+    await waitFor(driver, 'import-counts', '新工单 2 件')
+    await waitFor(driver, 'import-counts', '无法导入 2 行')
+    await waitFor(driver, 'import-problems', '不是可识别的日期时间')
+    await waitFor(driver, 'import-problems', '明天上午')
+    await ui.screenshot('import-1-preview')
+
+    // The secretary places the city's 占道经营 under 其他.
+    const categories = await textOf(driver, 'import-categories')
+    assert.ok(categories.includes('城市管理->市容环境->占道经营'), categories)
+    await ui.cascade('import-category-2', '其他', '其他')
+    await waitFor(driver, 'import-counts', '新工单 3 件')
+    await waitFor(driver, 'import-counts', '无法导入 1 行')
+    await ui.screenshot('import-2-placed')
+
+    await ui.click('import-start')
+    await ui.visible('import-report', 30000)
+    await waitFor(driver, 'import-report', '已导入 3 件工单')
+    await waitFor(driver, 'import-report-problems', '明天上午')
+    // The broken row is reported by the row Excel shows it on (title, header, then orders).
+    await waitFor(driver, 'import-report-problems', '5')
+    await ui.screenshot('import-3-report')
+    await ui.click('import-export-report')
+    await driver.wait(
+      async () => (await driver.executeScript('return document.body.textContent')).includes('朝阳区工单 导入报告.xlsx'),
+      10000,
+      'the report is saved and its path shown',
+    )
+    await ui.click('import-close')
+    await ui.noOverlay()
+
+    // Found by its number; its case shows the work order.
+    await ui.retype('search', 'BJ2026112900101')
+    await waitFor(driver, 'total', '共 1 件')
+    await waitFor(driver, 'case-table', '27栋楼下消防通道')
+    // The only row (WebKit's driver may call a table row not interactable while it settles).
+    await driver.executeScript(
+      "document.querySelector('[data-testid=case-table] .el-table__body .el-table__row').click()",
+    )
+    await ui.visible('case-work-order', 15000)
+    const card = await textOf(driver, 'case-work-order')
+    for (const s of ['BJ2026112900101', '投诉', '城市管理->停车管理->违章停车', '企业名称', '和美物业']) {
+      assert.ok(card.includes(s), `the work order card shows ${s}: ${card}`)
+    }
+    await waitFor(driver, 'case-resident-phone', '138****8000')
+    await ui.visible('case-state')
+    await ui.screenshot('import-4-case')
+
+    // The same file again: nothing new.
+    await ui.click('nav-cases')
+    await ui.click('open-import')
+    await ui.visible('import-drop')
+    await drop(driver, file, '朝阳区工单.xlsx')
+    await ui.visible('import-counts', 20000)
+    await waitFor(driver, 'import-counts', '新工单 0 件')
+    await waitFor(driver, 'import-counts', '已导入且未变 3 件')
+    await waitFor(driver, 'import-read', '已沿用上次的对应关系')
+    const start = await ui.el('import-start')
+    assert.equal(await start.isEnabled(), false, 'nothing to import')
+    await ui.screenshot('import-5-again')
+  })
+})
