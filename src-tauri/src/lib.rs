@@ -3,6 +3,7 @@
 //! drive the same registration under Tauri's mock runtime. No domain rules live here (see
 //! `commands`).
 
+pub mod cli;
 pub mod command_names;
 mod commands;
 mod imports;

@@ -17,6 +17,16 @@ const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
 const EXPORT_DIR_VAR: &str = "JIESU_EXPORT_DIR";
 
 fn main() {
+    // `jiesu import FILE`: the importer without a window.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match jiesu_app::cli::parse(&args) {
+        Some(Ok(import)) => std::process::exit(jiesu_app::cli::main(import)),
+        Some(Err(usage)) => {
+            eprintln!("{usage}");
+            std::process::exit(2)
+        }
+        None => {}
+    }
     jiesu_app::with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {

@@ -10,7 +10,7 @@ use crate::store::ImportReport;
 
 /// A reason as the report says it, in Chinese (the file leaves the app; the window
 /// translates the codes itself).
-fn reason_zh(r: Reason) -> String {
+pub fn reason_zh(r: Reason) -> String {
     match r {
         Reason::Required => "为空（必填）".into(),
         Reason::TooLong => "内容过长".into(),
