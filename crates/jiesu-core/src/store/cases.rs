@@ -191,6 +191,33 @@ impl Store {
         Ok(case)
     }
 
+    /// Several steps on one case at once (an imported work order's intake and its order):
+    /// each folded and appended in order, the projection written once, with the last.
+    pub(super) fn commit_case_events(
+        &mut self,
+        id: Uuid,
+        bodies: Vec<EventBody>,
+        current: Option<&Case>,
+    ) -> Result<Case> {
+        let mut case = current.cloned();
+        let mut events = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            let ev = self.new_event(id.to_string(), body)?;
+            case = Some(workflow::apply(case.as_ref(), &ev)?);
+            events.push(ev);
+        }
+        let (Some(case), Some(last)) = (case, events.last()) else {
+            return Err(Error::invalid("events", Reason::Required));
+        };
+        let sp = self.conn.savepoint()?;
+        for ev in &events {
+            append(&sp, ev)?;
+        }
+        write_case(&sp, &case, last, Reindex::if_new(current.is_none()))?;
+        sp.commit()?;
+        Ok(case)
+    }
+
     pub(super) fn load_case(&self, id: Uuid) -> Result<Case> {
         Case::load(&self.conn, &id.to_string())?
             .map(|(c, _)| c)
@@ -245,12 +272,17 @@ impl Store {
 
     /// The next number of a prefix, `skip` more numbers being handed out at once.
     pub(super) fn number_after(&self, prefix: &str, skip: u32) -> Result<String> {
-        let n: u32 = self.conn.query_row(
+        Ok(number_of(prefix, self.numbers_taken(prefix)? + skip))
+    }
+
+    /// How many numbers of `prefix` are taken: counted, so ask once per batch (an import
+    /// hands out thousands under one prefix).
+    pub(super) fn numbers_taken(&self, prefix: &str) -> Result<u32> {
+        Ok(self.conn.query_row(
             "SELECT count(*) FROM cases WHERE number >= ?1 AND number < ?1 || '~'",
             [prefix],
             |r| r.get(0),
-        )?;
-        Ok(format!("{prefix}{:03}", n + skip + 1))
+        )?)
     }
 
     /// A case by id.
@@ -318,4 +350,9 @@ pub(super) fn device_tag(device: &str) -> String {
         .iter()
         .map(|b| ALPHABET[(*b as usize) % 32] as char)
         .collect()
+}
+
+/// The number after `taken` numbers of `prefix`.
+pub(super) fn number_of(prefix: &str, taken: u32) -> String {
+    format!("{prefix}{:03}", taken + 1)
 }

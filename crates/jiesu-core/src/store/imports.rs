@@ -283,12 +283,18 @@ impl Store {
         let plan = self.plan(table, &mapping)?;
         let total = u32::try_from(plan.new.len()).unwrap_or(u32::MAX);
         let imported = self.batch(|s| {
+            // One moment for the whole file, and its numbers counted once: counting per row
+            // would make an import of n orders on one day cost n².
+            let now = s.clock.now_ms();
+            let prefix = s.number_prefix(now);
+            let taken = s.numbers_taken(&prefix)?;
             let mut done = 0u32;
             for (i, (row, category)) in plan.new.iter().enumerate() {
                 if i % PROGRESS_EVERY == 0 && !progress(done, total) {
                     return Err(Error::invalid("import", Reason::Cancelled));
                 }
-                s.import_one(row, category, &source)?;
+                let number = cases::number_of(&prefix, taken + done);
+                s.import_one(row, category, &source, now, number)?;
                 done += 1;
             }
             if !progress(done, total) {
@@ -420,7 +426,14 @@ impl Store {
         }
     }
 
-    fn import_one(&mut self, row: &ReadRow, category: &str, source: &str) -> Result<Case> {
+    fn import_one(
+        &mut self,
+        row: &ReadRow,
+        category: &str,
+        source: &str,
+        now: i64,
+        number: String,
+    ) -> Result<Case> {
         let intake = crate::validate::new_case(NewCase {
             channel: Channel::Hotline12345,
             work_order_no: row.work_order_no.clone(),
@@ -433,7 +446,6 @@ impl Store {
             attachment: None,
             meeting: None,
         })?;
-        let now = self.clock.now_ms();
         // The deadline counts from when the city received the order, never from a time
         // ahead of this PC (a platform's clock, or a typo, in the future).
         let from = row.received_at.map_or(now, |t| t.min(now));
@@ -441,15 +453,13 @@ impl Store {
             .policy
             .for_work_order(&row.order_type, category, row.urgency);
         let body = EventBody::CaseReceived(Box::new(Received {
-            number: self.next_number(now)?,
+            number,
             response_due: limits.response.due(&self.calendar, from),
             resolve_due: row
                 .due
                 .unwrap_or_else(|| limits.resolve.due(&self.calendar, from)),
             intake,
         }));
-        let id = Uuid::now_v7();
-        let case = self.commit_case_event(id, body, None)?;
         let work_order = WorkOrder {
             source: source.to_owned(),
             order_type: row.order_type.clone(),
@@ -464,10 +474,10 @@ impl Store {
                 .cloned()
                 .collect::<Vec<WorkOrderColumn>>(),
         };
-        self.commit_case_event(
-            id,
-            EventBody::WorkOrderImported(Box::new(work_order)),
-            Some(&case),
+        self.commit_case_events(
+            Uuid::now_v7(),
+            vec![body, EventBody::WorkOrderImported(Box::new(work_order))],
+            None,
         )
     }
 }
