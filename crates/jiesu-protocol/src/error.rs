@@ -226,6 +226,9 @@ pub enum Reason {
     /// A file too large to import.
     #[error("larger than 256 MiB")]
     FileTooLarge,
+    /// A spreadsheet format not read (.xls, .ods): saved as .xlsx or CSV, it is.
+    #[error("save it as .xlsx or CSV")]
+    UnsupportedFormat,
     /// Stopped by the user; nothing was written.
     #[error("cancelled: nothing was written")]
     Cancelled,

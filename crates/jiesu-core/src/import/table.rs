@@ -79,21 +79,72 @@ fn read_csv(bytes: &[u8]) -> Result<(Vec<Vec<String>>, &'static str)> {
     Ok((rows, encoding))
 }
 
+/// Cells past these are not read: Excel's own row limit, and more columns than any export has.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 256;
+/// What an .xlsx may unpack to, in all and per part (a real export's XML compresses 10–16×;
+/// a zip bomb's ~1000×).
+const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+const MAX_RATIO: u64 = 100;
+
+/// Refuse a workbook whose parts would unpack to more than a real export ever does, before
+/// anything is unpacked (from the sizes the archive declares).
+fn check_unpacked(bytes: &[u8]) -> Result<()> {
+    let not_export = |_| Error::invalid("file", Reason::NotWorkOrders);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(not_export)?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(not_export)?;
+        let (size, packed) = (part.size(), part.compressed_size());
+        total = total.saturating_add(size);
+        if size > 1024 * 1024 && size / packed.max(1) > MAX_RATIO {
+            return Err(Error::invalid("file", Reason::FileTooLarge));
+        }
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(Error::invalid("file", Reason::FileTooLarge));
+    }
+    Ok(())
+}
+
+/// An .xlsx's rows, cell by cell (calamine's cell reader: no sheet-sized allocation, so two
+/// cells at A1 and XFD1048576 cost two cells), from the sheet whose header row names the most
+/// fields (exports put a summary sheet first now and then). Rows are as dense as the sheet's
+/// row numbers, so a row's index is its number in the file less one.
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|_| Error::invalid("file", Reason::NotWorkOrders))?;
-    // The sheet whose header row names the most fields: exports put a summary sheet first
-    // now and then.
+    // .xls (an OLE file) and .ods are not read: Excel and WPS save any of them as .xlsx.
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(Error::invalid("file", Reason::UnsupportedFormat));
+    }
+    check_unpacked(bytes)?;
+    let not_export = |_| Error::invalid("file", Reason::NotWorkOrders);
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(not_export)?;
     let mut best: Option<(usize, Vec<Vec<String>>)> = None;
-    for name in book.sheet_names().to_owned() {
-        let Ok(range) = book.worksheet_range(&name) else {
+    for name in book.sheet_names() {
+        let Ok(mut cells) = book.worksheet_cells_reader(&name) else {
             continue;
         };
-        let rows: Vec<Vec<String>> = range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        while let Some(cell) = cells.next_cell().map_err(not_export)? {
+            let (r, c) = cell.get_position();
+            if r >= MAX_SHEET_ROWS || c >= MAX_COLUMNS {
+                continue;
+            }
+            let text = cell_text(cell.get_value());
+            if text.is_empty() {
+                continue;
+            }
+            let (r, c) = (r as usize, c as usize);
+            if rows.len() <= r {
+                rows.resize_with(r + 1, Vec::new);
+            }
+            if rows[r].len() <= c {
+                rows[r].resize(c + 1, String::new());
+            }
+            rows[r][c] = text;
+        }
         let score = header_index(&rows)
             .map(|i| columns::recognised(&rows[i]))
             .unwrap_or(0);
@@ -107,16 +158,17 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
 
 /// A cell as the text a person sees: whole numbers without `.0` (a phone number or a work
 /// order's number typed as a number), dates as `YYYY-MM-DD HH:MM:SS`.
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
+fn cell_text(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
     match cell {
-        Data::Empty | Data::Error(_) => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d
+        DataRef::Empty | DataRef::Error(_) => String::new(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => d
             .as_datetime()
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default(),
@@ -208,6 +260,54 @@ mod tests {
         let bom = [b"\xEF\xBB\xBF".as_slice(), CSV.as_bytes()].concat();
         let t = read_bytes("x.csv", &bom).unwrap();
         assert_eq!((t.encoding, t.headers[0].as_str()), ("UTF-8", "工单编号"));
+    }
+
+    #[test]
+    fn cells_far_apart_cost_cells_not_a_sheet() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["工单编号", "派发时间", "诉求内容"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "A-1").unwrap();
+        sheet.write_string(1, 2, "楼道漏水").unwrap();
+        // A sheet-sized range would be 16,384 × 1,048,576 cells.
+        sheet.write_string(1_048_575, 16_383, "远处").unwrap();
+        let t = read_bytes("x.xlsx", &book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(t.headers.len(), 3);
+        assert_eq!(
+            t.rows,
+            [(2, vec!["A-1".into(), String::new(), "楼道漏水".into()])]
+        );
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", deflated)
+            .unwrap();
+        let zeros = vec![b'0'; 1024 * 1024];
+        for _ in 0..16 {
+            zip.write_all(&zeros).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(
+            bytes.len() < 100_000,
+            "16 MiB packed into {} bytes",
+            bytes.len()
+        );
+        let err = read_bytes("bomb.xlsx", &bytes).unwrap_err();
+        assert_eq!(err.to_wire().params["reason"], "file_too_large");
+    }
+
+    #[test]
+    fn an_old_xls_is_asked_to_be_saved_as_xlsx() {
+        let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 an old workbook";
+        let err = read_bytes("x.xls", ole).unwrap_err();
+        assert_eq!(err.to_wire().params["reason"], "unsupported_format");
     }
 
     #[test]
