@@ -286,15 +286,14 @@ pub async fn find_resident(
     Ok(store(&state)?.find_resident(&phone)?)
 }
 
-/// A photo arrives as the raw request body (no JSON number arrays for megabytes), its file
-/// name percent-encoded in the `x-file-name` header.
-#[tauri::command]
-pub async fn save_attachment(
-    state: State<'_, AppState>,
-    request: tauri::ipc::Request<'_>,
-) -> CmdResult<Attachment> {
+/// A file the window sends as the raw request body (no JSON number arrays for megabytes),
+/// its name percent-encoded in the `x-file-name` header; `field` names it in a refusal.
+pub(crate) fn raw_file<'r>(
+    request: &'r tauri::ipc::Request<'_>,
+    field: &'static str,
+) -> CmdResult<(String, &'r [u8])> {
     let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
-        return Err(Error::invalid("attachment", Reason::Malformed).into());
+        return Err(Error::invalid(field, Reason::Malformed).into());
     };
     let name = request
         .headers()
@@ -306,6 +305,16 @@ pub async fn save_attachment(
                 .into_owned()
         })
         .unwrap_or_default();
+    Ok((name, data))
+}
+
+/// A photo, as a raw body ([`raw_file`]).
+#[tauri::command]
+pub async fn save_attachment(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<Attachment> {
+    let (name, data) = raw_file(&request, "attachment")?;
     Ok(store(&state)?.save_attachment(&name, data)?)
 }
 

@@ -4,6 +4,7 @@
 //! progress as `import-progress` events, and stops (writing nothing) when `cancel_import`
 //! asks. The last report is kept for `export_import_report`.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use jiesu_core::import::{ImportMapping, Table};
@@ -13,7 +14,7 @@ use serde::Serialize;
 use tauri::{Emitter, State};
 
 use crate::AppState;
-use crate::commands::{CmdResult, store};
+use crate::commands::{CmdResult, raw_file, store};
 
 /// An import's progress, as `import-progress` carries it.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -22,13 +23,14 @@ pub struct ImportProgress {
     total: u32,
 }
 
-fn pending(state: &State<'_, AppState>) -> CmdResult<Table> {
+/// The file being previewed (shared, not copied: a 100,000-row sheet is ~250 MB of text).
+fn pending(state: &State<'_, AppState>) -> CmdResult<Arc<Table>> {
     state
         .import
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
-        .map(|(_, table)| table.clone())
+        .map(|(_, table)| Arc::clone(table))
         .ok_or_else(|| {
             Error::NotFound {
                 what: "import",
@@ -38,34 +40,20 @@ fn pending(state: &State<'_, AppState>) -> CmdResult<Table> {
         })
 }
 
-/// 导入工单, step 1: read the file (its name, percent-encoded, in `x-file-name`) and show what
-/// importing it would do under the mapping remembered for its headers, or the guess.
+/// 导入工单, step 1: read the file (a raw body, [`raw_file`]) and show what importing it would
+/// do under the mapping remembered for its headers, or the guess.
 #[tauri::command]
 pub async fn open_import(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> CmdResult<ImportPreview> {
-    let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
-        return Err(Error::invalid("file", Reason::Malformed).into());
-    };
-    let name = request
-        .headers()
-        .get("x-file-name")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default();
-    // Refused before the file is parsed, so a viewer's drop reads nothing.
-    let preview = {
-        let mut s = store(&state)?;
-        let table = jiesu_core::import::read_bytes(&name, data)?;
-        let preview = s.import_preview(&table, None)?;
-        *state.import.lock().unwrap_or_else(|p| p.into_inner()) = Some((name, table));
-        preview
-    };
+    let (name, data) = raw_file(&request, "file")?;
+    // A signed-out window reads nothing; the file is read off the store's lock, and the core
+    // refuses a role that may not import before anything is kept.
+    drop(store(&state)?);
+    let table = Arc::new(jiesu_core::import::read_bytes(&name, data)?);
+    let preview = store(&state)?.import_preview(&table, None)?;
+    *state.import.lock().unwrap_or_else(|p| p.into_inner()) = Some((name, table));
     Ok(preview)
 }
 

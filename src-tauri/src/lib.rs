@@ -31,7 +31,7 @@ pub struct AppState {
     /// The store in `dir` is encrypted and not opened yet (see [`open_data_dir`]).
     locked: AtomicBool,
     /// The 12345 export being previewed, with its file's name (`imports.rs`).
-    import: Mutex<Option<(String, jiesu_core::import::Table)>>,
+    import: Mutex<Option<(String, Arc<jiesu_core::import::Table>)>>,
     /// The running import should stop.
     import_cancel: AtomicBool,
     /// The last import's report and its file's name, for its .xlsx.
