@@ -181,6 +181,11 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         }
         // A raw body and a header, not JSON: the name is percent-decoded text, the bytes are
         // checked by the store; writing them to disk is the store's, not the decoding's.
+        "similar_cases" => {
+            if let Some(draft) = arg::<jiesu_core::similar::Draft>(args, "draft") {
+                return refused(s.similar_cases(&draft));
+            }
+        }
         "save_attachment" | "open_import" => {}
         // The pending file is the shell's: the store is asked with a mapping only.
         "preview_import" | "run_import" => {

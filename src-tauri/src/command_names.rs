@@ -65,6 +65,7 @@ pub const COMMANDS: &[&str] = &[
     "desk",
     "overdue_watch",
     "notify",
+    "similar_cases",
     "open_import",
     "preview_import",
     "run_import",

@@ -126,6 +126,15 @@ pub async fn case_detail(state: State<'_, AppState>, case_id: Uuid) -> CmdResult
     Ok(store(&state)?.case_detail(case_id)?)
 }
 
+/// Cases that may be the problem being typed at intake (as it is typed).
+#[tauri::command]
+pub async fn similar_cases(
+    state: State<'_, AppState>,
+    draft: similar::Draft,
+) -> CmdResult<Vec<similar::Suggestion>> {
+    Ok(store(&state)?.similar_cases(&draft)?)
+}
+
 /// Where backups go, how many are kept, when the last was made.
 #[tauri::command]
 pub async fn backup_settings(state: State<'_, AppState>) -> CmdResult<store::BackupSettings> {

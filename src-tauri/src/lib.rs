@@ -165,6 +165,7 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::desk,
         commands::overdue_watch,
         commands::notify,
+        commands::similar_cases,
         imports::open_import,
         imports::preview_import,
         imports::run_import,

@@ -218,6 +218,8 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
             ..Default::default()
         }}),
         "find_resident" => json!({"phone": "13900000002"}),
+        "similar_cases" => json!({"draft": {"description": "27栋楼下消防通道被占",
+            "building": "", "location": "", "phone": "13900000002"}}),
         "preview_import" | "run_import" => json!({"mapping": {
             "fields": ["work_order_no", "description", "category"],
             "categories": {}, "fallback_category": null}}),

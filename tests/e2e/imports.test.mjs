@@ -1,9 +1,12 @@
-// Journey 16 (issue 19): a 12345 export imported from the window. An .xlsx written by openpyxl
-// (a title row, a real date cell and text dates, one row with a date no one can read, one
-// with a city category the office has not placed) is dropped on the import dialog; the
-// preview shows what Jiesu reads; the secretary places the unknown category; the import
-// reports the broken row; the work order is found by its number and its case shows the
-// work order's own columns; importing the same file again creates nothing.
+// Journey 16 (issue 19): work that arrives from elsewhere.
+// 1. A 12345 export imported from the window: an .xlsx written by openpyxl (a title row, a
+//    real date cell and text dates, one row with a date no one can read, one with a city
+//    category the office has not placed) is dropped on the import dialog; the preview shows
+//    what Jiesu reads; the secretary places the unknown category; the import reports the
+//    broken row; the work order is found by its number and its case shows the work order's
+//    own columns; importing the same file again creates nothing.
+// 2. Duplicates at intake: typing a complaint like one already held suggests it, says why,
+//    and the new case is merged into it with one click.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -136,5 +139,27 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     const start = await ui.el('import-start')
     assert.equal(await start.isEnabled(), false, 'nothing to import')
     await ui.screenshot('import-5-again')
+  })
+})
+
+test('typing a complaint like one already held suggests it, says why, and merges the new one into it', async () => {
+  await journey('duplicates', async ({ ui, driver }) => {
+    await ui.firstRun('李书记', false)
+    const first = await ui.fileCase('27栋楼下消防通道被私家车长期占用，救护车进不来')
+    // The same resident calls again about the same fire lane, in other words.
+    await ui.click('nav-intake')
+    await ui.type('f-phone', '13912345678')
+    await ui.cascade('f-category', '消防通道', '占用消防通道')
+    await ui.type('f-description', '27号楼下的消防通道又被车占了，救护车进不来')
+    await ui.visible(`similar-${first}`, 15000)
+    await waitFor(driver, `similar-${first}`, '同在27号楼')
+    await waitFor(driver, `similar-${first}`, '同一来电人')
+    await waitFor(driver, `similar-${first}`, '内容相似')
+    await ui.screenshot('duplicates-1-suggested')
+    await ui.click(`similar-merge-${first}`)
+    await ui.waitText('case-state', '已合并')
+    const page = await driver.executeScript('return document.body.textContent')
+    assert.ok(page.includes(first), 'the merged case names the case it joined')
+    await ui.screenshot('duplicates-2-merged')
   })
 })

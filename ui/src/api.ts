@@ -46,6 +46,8 @@ import type { FigureSettings } from './bindings/FigureSettings'
 import type { Desk } from './bindings/Desk'
 import type { OverdueWatch } from './bindings/OverdueWatch'
 import type { ImportMapping } from './bindings/ImportMapping'
+import type { Draft } from './bindings/Draft'
+import type { Suggestion } from './bindings/Suggestion'
 import type { ImportPreview } from './bindings/ImportPreview'
 import type { ImportReport } from './bindings/ImportReport'
 
@@ -162,6 +164,7 @@ export const api = {
   desk: () => call<Desk>('desk'),
   overdueWatch: (since: number) => call<OverdueWatch>('overdue_watch', { since }),
   notify: (title: string, body: string) => call<void>('notify', { title, body }),
+  similarCases: (draft: Draft) => call<Suggestion[]>('similar_cases', { draft }),
   openImport: (name: string, data: Uint8Array) =>
     callRaw<ImportPreview>('open_import', data, { 'x-file-name': encodeURIComponent(name) }),
   previewImport: (mapping: ImportMapping) => call<ImportPreview>('preview_import', { mapping }),

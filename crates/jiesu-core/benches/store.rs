@@ -251,6 +251,39 @@ fn main() {
     );
     search("1-character", &["水", "车", "灯", "梯"]);
     search("3-character", &["消防栓", "僵尸车", "上学难", "窨井盖"]);
+    // Likely duplicates as a secretary types (issue 19): drafts naming a building, one with
+    // the resident's phone.
+    let drafts: Vec<similar::Draft> = [
+        "27号楼下消防通道又被私家车占了",
+        "15栋楼下没有电动车充电桩，只能飞线充电",
+        "8栋顶楼屋顶漏水，墙面发霉",
+        "33栋2单元电梯又坏了",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, d)| similar::Draft {
+        description: (*d).to_owned(),
+        phone: if i == 0 {
+            "13900000002".into()
+        } else {
+            String::new()
+        },
+        ..Default::default()
+    })
+    .collect();
+    let found: usize = drafts
+        .iter()
+        .map(|d| s.similar_cases(d).unwrap().len())
+        .sum();
+    report(
+        &format!(
+            "likely duplicates while typing ({found} suggested for 4 drafts), {} cases",
+            stats.cases
+        ),
+        timed(reads, |i| {
+            s.similar_cases(&drafts[i % drafts.len()]).unwrap();
+        }),
+    );
     // Last, because it adds cases to the stored benchmark data: intake where every index
     // is deep (each run adds 500 cases to the store).
     report(

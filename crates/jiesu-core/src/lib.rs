@@ -65,6 +65,7 @@ pub mod reclock;
 pub mod report;
 pub mod sample;
 pub mod search;
+pub mod similar;
 pub mod store;
 pub mod validate;
 pub mod workflow;

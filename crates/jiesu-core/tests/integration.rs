@@ -21,6 +21,7 @@ mod it {
     mod sample;
     mod seals;
     mod search;
+    mod similar;
     mod store;
     mod sync;
     mod trust;

@@ -367,6 +367,16 @@ const en: typeof zh = {
     reset: 'Reset',
   },
   intake: {
+    similarLabel: 'Possible duplicates',
+    similarHint: 'These cases may be the same problem: save and link, or save and merge into one of them',
+    saveLink: 'Save and link',
+    saveMerge: 'Save and merge into it',
+    why: {
+      same_building: 'same building ({building})',
+      same_place: 'same place',
+      same_phone: 'same caller',
+      similar_text: '{percent}% alike',
+    },
     title: 'New case',
     phoneHint: 'Type the phone first: a known resident fills in',
     known: 'Known resident: {n} earlier cases, details filled in',

@@ -359,6 +359,16 @@ export default {
     reset: '重置',
   },
   intake: {
+    similarLabel: '可能重复',
+    similarHint: '这些案件可能是同一个问题：确认后可保存并关联，或保存并合并到原案件',
+    saveLink: '保存并关联',
+    saveMerge: '保存并合并到此案',
+    why: {
+      same_building: '同在{building}号楼',
+      same_place: '同一地点',
+      same_phone: '同一来电人',
+      similar_text: '内容相似 {percent}%',
+    },
     title: '登记受理',
     phoneHint: '先输入电话，老住户信息自动带出',
     known: '老住户：已反映 {n} 次，信息已带出',

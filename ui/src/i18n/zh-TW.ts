@@ -362,6 +362,16 @@ const zhTW: typeof zh = {
     reset: '重置',
   },
   intake: {
+    similarLabel: '可能重複',
+    similarHint: '這些案件可能是同一個問題：確認後可儲存並關聯，或儲存並合併到原案件',
+    saveLink: '儲存並關聯',
+    saveMerge: '儲存並合併到此案',
+    why: {
+      same_building: '同在{building}號樓',
+      same_place: '同一地點',
+      same_phone: '同一來電人',
+      similar_text: '內容相似 {percent}%',
+    },
     title: '登記受理',
     phoneHint: '先輸入電話，老住戶資訊自動帶出',
     known: '老住戶：已反映 {n} 次，資訊已帶出',

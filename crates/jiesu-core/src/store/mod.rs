@@ -45,6 +45,7 @@ mod project;
 mod restamp;
 mod schema;
 mod seal;
+mod similar;
 mod sync;
 
 use std::collections::{BTreeSet, HashMap};
@@ -77,6 +78,7 @@ pub(crate) use project::{FoldRules, case_due_rank, fold_cases, row_text};
 pub use restamp::Restamped;
 pub use schema::{MIGRATIONS, migrations};
 pub use seal::{TraceCheck, TraceFault, TraceProblem};
+pub use similar::RECENT_MS;
 pub use sync::{BULK_APPLY_EVENTS, Enrolment, PendingRevoke};
 
 use crate::api::*;
