@@ -11,44 +11,48 @@ const MAX_SUGGESTIONS: usize = 5;
 
 impl Store {
     /// Cases that may be the problem `draft` describes, most alike first (at most five),
-    /// each saying why. Asked as the secretary types: the cases are narrowed in SQL to those
-    /// naming one of the draft's buildings, its place or its phone, then judged here.
+    /// each saying why. Asked as the secretary types: the cases are narrowed in the search
+    /// index to those naming one of the draft's buildings, its place or its phone, then
+    /// judged here.
     pub fn similar_cases(&self, draft: &Draft) -> Result<Vec<Suggestion>> {
         let probe = Probe::new(draft);
         if !probe.usable() {
             return Ok(Vec::new());
         }
         let since = self.clock.now_ms().saturating_sub(RECENT_MS);
-        let mut args: Vec<String> = vec![self.identity.office.clone(), since.to_string()];
-        let mut any = Vec::new();
+        // The cases naming one of the draft's building spellings, its place or its phone,
+        // found in the search index (every substring of a case's text, place, address and
+        // phone is a phrase of its bigrams there), then kept to this office's window.
+        let mut terms: Vec<String> = Vec::new();
         for b in probe.building_numbers() {
             for suffix in ["栋", "幢", "座", "号楼", "#楼", "号院"] {
-                args.push(format!("%{b}{suffix}%"));
-                let n = args.len();
-                any.push(format!(
-                    "description LIKE ?{n} OR location LIKE ?{n} OR address LIKE ?{n}"
-                ));
+                terms.push(format!("{b}{suffix}"));
             }
         }
-        let location = draft.location.trim();
-        if !location.is_empty() {
-            args.push(location.to_owned());
-            any.push(format!("location = ?{}", args.len()));
+        for t in [draft.location.trim(), draft.phone.trim()] {
+            // A single character matches too much to narrow anything.
+            if t.chars().count() >= 2 && !t.contains(char::is_whitespace) {
+                terms.push(t.to_owned());
+            }
         }
-        let phone = draft.phone.trim();
-        if !phone.is_empty() {
-            args.push(phone.to_owned());
-            any.push(format!("resident_phone = ?{}", args.len()));
-        }
-        if any.is_empty() {
+        let fts: Vec<String> = terms
+            .iter()
+            .filter_map(|t| crate::search::parse(t).map(|q| format!("({})", q.fts)))
+            .collect();
+        if fts.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT id, number, state, received_at, description, address, location, resident_phone
-             FROM cases WHERE office = ?1 AND (is_open OR received_at >= CAST(?2 AS INTEGER))
-             AND ({})",
-            any.join(" OR ")
-        );
+        let args = [
+            self.identity.office.clone(),
+            since.to_string(),
+            fts.join(" OR "),
+        ];
+        let sql = "SELECT id, number, state, received_at, description, address, location,
+                resident_phone
+             FROM cases
+             WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?3)
+               AND office = ?1 AND (is_open OR received_at >= CAST(?2 AS INTEGER))"
+            .to_owned();
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
         let mut found = Vec::new();
