@@ -149,6 +149,11 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 return refused(s.receive(input));
             }
         }
+        "receive_follow_up" => {
+            if let (Some(of), Some(input)) = (arg::<String>(args, "of"), arg::<NewCase>(args, "input")) {
+                return refused(s.receive_follow_up(&of, input));
+            }
+        }
         "act" => {
             if let (Some(case), Some(command)) =
                 (id(s, "caseId", false), arg::<CaseCommand>(args, "command"))

@@ -9,6 +9,7 @@ pub const COMMANDS: &[&str] = &[
     "setup",
     "catalog",
     "receive_case",
+    "receive_follow_up",
     "act",
     "case_detail",
     "list_cases",

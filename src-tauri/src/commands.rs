@@ -106,6 +106,23 @@ pub async fn receive_case(state: State<'_, AppState>, input: NewCase) -> CmdResu
     Ok(case)
 }
 
+/// 新建关联案件: a case filed from another's page, linked to it (see
+/// `Store::receive_follow_up`).
+#[tauri::command]
+pub async fn receive_follow_up(
+    state: State<'_, AppState>,
+    of: String,
+    input: NewCase,
+) -> CmdResult<Case> {
+    let case = {
+        let mut s = store(&state)?;
+        let v = s.receive_follow_up(&of, input)?;
+        s.shown(v)?
+    };
+    state.syncer.wake();
+    Ok(case)
+}
+
 #[tauri::command]
 pub async fn act(
     state: State<'_, AppState>,

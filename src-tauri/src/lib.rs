@@ -109,6 +109,7 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::setup,
         commands::catalog,
         commands::receive_case,
+        commands::receive_follow_up,
         commands::act,
         commands::case_detail,
         commands::list_cases,

@@ -207,6 +207,8 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
             "current": ADMIN_PASSWORD, "password": ADMIN_PASSWORD}),
         "set_idle_minutes" => json!({"minutes": rng.random_range(0..500)}),
         "receive_case" => json!({"input": jiesu_core::sample::parking_complaint("车位被占")}),
+        "receive_follow_up" => json!({"of": case.number,
+            "input": jiesu_core::sample::parking_complaint("又被占了")}),
         "act" => json!({"caseId": case.id, "command": random_command(rng, st, case)}),
         "case_detail" => json!({"caseId": case.id}),
         "verify_trace" => json!({"stream": case.id.to_string()}),

@@ -6,14 +6,16 @@
 //    broken row; the work order is found by its number and its case shows the work order's
 //    own columns; importing the same file again creates nothing.
 // 2. Duplicates at intake: typing a complaint like one already held suggests it, says why,
-//    and the new case is merged into it with one click.
+//    and the new case is merged into it with one click; the case it joined shows the merge
+//    (issue 21: links from both ends), and 新建关联案件 files a follow-up linked to it with the
+//    resident carried over.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { journey } from './harness.mjs'
+import { journey, Key } from './harness.mjs'
 
 /** The city's export, written by openpyxl into `path`. */
 function writeExport(path) {
@@ -142,7 +144,7 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
   })
 })
 
-test('typing a complaint like one already held suggests it, says why, and merges the new one into it', async () => {
+test('a complaint like one held is suggested and merged; both cases show the merge; a follow-up is filed linked', async () => {
   await journey('duplicates', async ({ ui, driver }) => {
     await ui.firstRun('李书记', false)
     const first = await ui.fileCase('27栋楼下消防通道被私家车长期占用，救护车进不来')
@@ -158,8 +160,33 @@ test('typing a complaint like one already held suggests it, says why, and merges
     await ui.screenshot('duplicates-1-suggested')
     await ui.click(`similar-merge-${first}`)
     await ui.waitText('case-state', '已合并')
-    const page = await driver.executeScript('return document.body.textContent')
-    assert.ok(page.includes(first), 'the merged case names the case it joined')
+    await waitFor(driver, `case-link-${first}`, '本案已合并到该案')
+    const merged = await textOf(driver, 'case-number')
     await ui.screenshot('duplicates-2-merged')
+
+    // The case it joined shows the merge too (issue 21: links read from both ends).
+    await driver.executeScript(`document.querySelector('[data-testid="case-link-${first}"] a').click()`)
+    await ui.waitText('case-number', first)
+    await waitFor(driver, `case-link-${merged}`, '已合并到本案')
+
+    // 新建关联案件: category and place carried over here, the resident by the core.
+    await ui.click('follow-up')
+    await waitFor(driver, 'follow-of', first)
+    await ui.type('f-description', '消防通道清理后第二天又被占用')
+    const desc = await ui.visible('f-description')
+    await ui.screenshot('duplicates-3-follow-up-form')
+    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+    await ui.waitText('case-state', '待派单')
+    const followUp = await textOf(driver, 'case-number')
+    assert.notEqual(followUp, first)
+    await waitFor(driver, `case-link-${first}`, '关联')
+    assert.equal(await textOf(driver, 'case-resident-name'), '王秀英')
+    assert.match(await textOf(driver, 'case-resident-phone'), /^139\*+5678$/)
+    await ui.screenshot('duplicates-4-follow-up')
+    await driver.executeScript(`document.querySelector('[data-testid="case-link-${first}"] a').click()`)
+    await ui.waitText('case-number', first)
+    await waitFor(driver, `case-link-${followUp}`, '关联')
+    await waitFor(driver, 'case-links', merged)
+    await ui.screenshot('duplicates-5-both-ends')
   })
 })

@@ -96,6 +96,7 @@ export const api = {
   setup: (setup: Setup) => call<StoreStats>('setup', { setup }),
   catalog: () => call<Catalog>('catalog'),
   receiveCase: (input: NewCase) => call<Case>('receive_case', { input }),
+  receiveFollowUp: (of: string, input: NewCase) => call<Case>('receive_follow_up', { of, input }),
   act: (caseId: string, command: CaseCommand) => call<Case>('act', { caseId, command }),
   caseDetail: (caseId: string) => call<CaseDetail>('case_detail', { caseId }),
   listCases: (query: CaseQuery) => call<CasePage>('list_cases', { query }),

@@ -14,6 +14,7 @@ mod it {
     mod figures;
     mod fixtures;
     mod imports;
+    mod links;
     mod meetings;
     mod migrations;
     mod privacy;

@@ -3,6 +3,7 @@ import type { Action } from "./Action";
 import type { Case } from "./Case";
 import type { DueStatus } from "./DueStatus";
 import type { LetterStatus } from "./LetterStatus";
+import type { LinkedCase } from "./LinkedCase";
 import type { MeetingRef } from "./MeetingRef";
 import type { TimelineEntry } from "./TimelineEntry";
 
@@ -35,9 +36,9 @@ resolve_status: DueStatus,
  */
 due: number, 
 /**
- * Linked cases' numbers, by id.
+ * Cases linked to this one from either end, oldest link first.
  */
-linked_numbers: Array<[string, string]>, 
+links: Array<LinkedCase>, 
 /**
  * Meetings that opened or discussed the case.
  */

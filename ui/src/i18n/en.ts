@@ -369,6 +369,8 @@ const en: typeof zh = {
   intake: {
     similarLabel: 'Possible duplicates',
     similarHint: 'These cases may be the same problem: save and link, or save and merge into one of them',
+    followUpTitle: 'New linked case',
+    followUpOf: 'Linked to {number}: the resident ({resident}) and address are carried over unless filled in',
     saveLink: 'Save and link',
     saveMerge: 'Save and merge into it',
     why: {
@@ -476,6 +478,10 @@ const en: typeof zh = {
     conflict: 'Concurrent conflict, not applied: {reason}',
     pendingExtension: 'Extension pending: to {due}, because {reason}',
     links: 'Linked cases',
+    linkRelated: 'related',
+    linkMergedHere: 'merged into this case',
+    linkMergedInto: 'this case was merged into it',
+    followUp: 'New linked case',
     visit: 'Return visit',
     reachable: 'Resident reached',
     contacted: 'Says they were contacted',

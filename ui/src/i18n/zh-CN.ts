@@ -361,6 +361,8 @@ export default {
   intake: {
     similarLabel: '可能重复',
     similarHint: '这些案件可能是同一个问题：确认后可保存并关联，或保存并合并到原案件',
+    followUpTitle: '新建关联案件',
+    followUpOf: '关联原案 {number}：居民（{resident}）和住址不填写时沿用原案',
     saveLink: '保存并关联',
     saveMerge: '保存并合并到此案',
     why: {
@@ -463,6 +465,10 @@ export default {
     conflict: '并发冲突，未生效：{reason}',
     pendingExtension: '待审批延期：延至 {due}，原因：{reason}',
     links: '关联案件',
+    linkRelated: '关联',
+    linkMergedHere: '已合并到本案',
+    linkMergedInto: '本案已合并到该案',
+    followUp: '新建关联案件',
     visit: '回访结果',
     reachable: '联系上居民',
     contacted: '居民表示已被联系',

@@ -364,6 +364,8 @@ const zhTW: typeof zh = {
   intake: {
     similarLabel: '可能重複',
     similarHint: '這些案件可能是同一個問題：確認後可儲存並關聯，或儲存並合併到原案件',
+    followUpTitle: '新建關聯案件',
+    followUpOf: '關聯原案 {number}：居民（{resident}）和住址不填寫時沿用原案',
     saveLink: '儲存並關聯',
     saveMerge: '儲存並合併到此案',
     why: {
@@ -466,6 +468,10 @@ const zhTW: typeof zh = {
     conflict: '並行衝突，未生效：{reason}',
     pendingExtension: '待審批延期：延至 {due}，原因：{reason}',
     links: '關聯案件',
+    linkRelated: '關聯',
+    linkMergedHere: '已合併到本案',
+    linkMergedInto: '本案已合併到該案',
+    followUp: '新建關聯案件',
     visit: '回訪結果',
     reachable: '聯絡上居民',
     contacted: '居民表示已被聯絡',

@@ -418,6 +418,24 @@ pub struct TimelineEntry {
     pub received_ms: Option<i64>,
 }
 
+/// A case linked to another, seen from the other: a link is one case's step, and both cases
+/// show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct LinkedCase {
+    /// The other case's id (its page).
+    pub id: Uuid,
+    /// Its case number, as the link is shown.
+    pub number: String,
+    /// 关联 or 合并; for a merge, which case was merged into which follows from `inbound`.
+    pub kind: LinkKind,
+    /// The step is the other case's: it was linked to this one, or merged into it.
+    pub inbound: bool,
+    /// Its state now (a merged duplicate is closed, a related case may still be open).
+    pub state: CaseState,
+}
+
 /// Everything the case page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -436,8 +454,8 @@ pub struct CaseDetail {
     /// When the case is due ([`Case::due_at`]).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub due: i64,
-    /// Linked cases' numbers, by id.
-    pub linked_numbers: Vec<(Uuid, String)>,
+    /// Cases linked to this one from either end, oldest link first.
+    pub links: Vec<LinkedCase>,
     /// Meetings that opened or discussed the case.
     pub meetings: Vec<MeetingRef>,
     /// The commitment letter's status now, if there is one.

@@ -111,6 +111,23 @@ pub(super) fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
         )?;
         conn.execute("DELETE FROM cases WHERE rowid = ?1", [rowid])?;
     }
+    conn.execute("DELETE FROM case_links WHERE case_id = ?1", [stream])?;
+    Ok(())
+}
+
+/// The case's links as its other ends look them up. A re-derived fold may hold fewer links
+/// than the last one (a quarantined step), so the rows are replaced, not added to; a case
+/// without links costs one probe of a small table.
+fn write_links(conn: &Connection, c: &Case) -> Result<()> {
+    let id = c.id.to_string();
+    conn.prepare_cached("DELETE FROM case_links WHERE case_id = ?1")?
+        .execute([&id])?;
+    for l in &c.links {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO case_links (case_id, other, kind) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id, l.other.to_string(), enum_name(&l.kind)])?;
+    }
     Ok(())
 }
 
@@ -179,6 +196,7 @@ pub(super) fn write_case_text(
             ],
             |r| r.get(0),
         )?;
+    write_links(conn, c)?;
     let mut reindex = reindex;
     let mut key = |value: &str| match &mut reindex {
         Reindex::Batch(batch) => batch.figure_key(conn, value),

@@ -5,6 +5,32 @@ use super::*;
 impl Store {
     /// 受理: register a new case.
     pub fn receive(&mut self, input: NewCase) -> Result<Case> {
+        let body = self.received(input)?;
+        self.commit_case_event(Uuid::now_v7(), body, None)
+    }
+
+    /// 新建关联案件: file a follow-up of case `of` (id or number), linked to it in the same
+    /// transaction. A form without a resident (no name, no phone) takes the original's, and
+    /// one without an address the original's: the window only ever sees them masked, so it
+    /// cannot copy them itself.
+    pub fn receive_follow_up(&mut self, of: &str, mut input: NewCase) -> Result<Case> {
+        let original = self.load_case(self.resolve_case_ref(of)?)?;
+        if input.resident.name.trim().is_empty() && input.resident.phone.trim().is_empty() {
+            input.resident = original.resident.clone();
+        }
+        if input.address.display().trim().is_empty() {
+            input.address = original.address.clone();
+        }
+        let received = self.received(input)?;
+        let link = EventBody::CaseLinked {
+            other: original.id,
+            link: crate::model::LinkKind::Related,
+        };
+        self.commit_case_events(Uuid::now_v7(), vec![received, link], None)
+    }
+
+    /// The intake step for a validated form: its number and deadlines from this PC's clock.
+    fn received(&mut self, input: NewCase) -> Result<EventBody> {
         let input = validate_new_case(input)?;
         if let Some(a) = &input.attachment
             && !self.attachment_path(&a.sha256)?.exists()
@@ -18,13 +44,12 @@ impl Store {
         // from the logical clock, which events from elsewhere may have moved.
         let now = self.clock.now_ms();
         let limits = self.policy.limits(&input.category, input.urgency);
-        let body = EventBody::CaseReceived(Box::new(Received {
+        Ok(EventBody::CaseReceived(Box::new(Received {
             number: self.next_number(now)?,
             response_due: limits.response.due(&self.calendar, now),
             resolve_due: limits.resolve.due(&self.calendar, now),
             intake: input,
-        }));
-        self.commit_case_event(Uuid::now_v7(), body, None)
+        })))
     }
 
     /// Perform a workflow step on a case.
@@ -302,12 +327,7 @@ impl Store {
         let case = self.load_case(id)?;
         let now = self.clock.now_ms();
         let timeline = self.timeline(&id.to_string())?;
-        let mut linked_numbers = Vec::new();
-        for l in &case.links {
-            if let Ok(other) = self.load_case(l.other) {
-                linked_numbers.push((l.other, other.number));
-            }
-        }
+        let links = self.links_of(&case)?;
         let tree = crate::authority::Tree::new(self.directory()?);
         let held_elsewhere =
             (!crate::authority::answers_for(&tree, &self.identity.office, &case.office)).then(
@@ -337,8 +357,61 @@ impl Store {
             letter_status: case.letter_status(now),
             case,
             timeline,
-            linked_numbers,
+            links,
         })
+    }
+
+    /// The cases linked to `case`: its own links, then those other cases made to it (found
+    /// through `case_links`, so a case merged into this one on another PC shows here once
+    /// synced). A link to a case this replica does not hold is left out.
+    fn links_of(&self, case: &Case) -> Result<Vec<LinkedCase>> {
+        let mut links = Vec::new();
+        for l in &case.links {
+            if let Ok(other) = self.load_case(l.other) {
+                links.push(LinkedCase {
+                    id: other.id,
+                    number: other.number,
+                    kind: l.kind,
+                    inbound: false,
+                    state: other.state,
+                });
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.number, c.state, l.kind FROM case_links l
+             JOIN cases c ON c.id = l.case_id
+             WHERE l.other = ?1 ORDER BY c.received_at, c.id",
+        )?;
+        let inbound = stmt.query_map([case.id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in inbound {
+            let (id, number, state, kind) = row?;
+            let (Ok(id), Some(state), Some(kind)) = (
+                Uuid::parse_str(&id),
+                enum_parse::<CaseState>(&state).ok(),
+                enum_parse::<crate::model::LinkKind>(&kind).ok(),
+            ) else {
+                continue;
+            };
+            // Linked both ways: shown once, as this case's own step.
+            if links.iter().any(|l| l.id == id) {
+                continue;
+            }
+            links.push(LinkedCase {
+                id,
+                number,
+                kind,
+                inbound: true,
+                state,
+            });
+        }
+        Ok(links)
     }
 }
 

@@ -8,7 +8,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM cases; DELETE FROM case_facts; DELETE FROM event_conflicts;
-             DELETE FROM meetings; DELETE FROM meeting_cases;
+             DELETE FROM meetings; DELETE FROM meeting_cases; DELETE FROM case_links;
              INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
         let streams: Vec<String> = {

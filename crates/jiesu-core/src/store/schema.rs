@@ -523,6 +523,22 @@ CREATE TABLE device_keys (
     r#"
 CREATE INDEX cases_by_work_order ON cases (work_order_no) WHERE work_order_no <> '';
 "#,
+    // v16: links read from both ends. A link is a step on one case's stream (the case that was
+    // linked or merged); `case_links` lets the other case find it by its own id. Derived from
+    // the case projection, so filled here from the cases already folded.
+    r#"
+CREATE TABLE case_links (
+    case_id TEXT NOT NULL,
+    other   TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    PRIMARY KEY (case_id, other)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_links_by_other ON case_links (other);
+INSERT OR IGNORE INTO case_links (case_id, other, kind)
+SELECT c.id, l.value ->> 'other', l.value ->> 'kind'
+FROM cases c, json_each(c.doc, '$.links') l
+WHERE l.value ->> 'other' IS NOT NULL AND l.value ->> 'kind' IS NOT NULL;
+"#,
 ];
 
 /// The migration set.

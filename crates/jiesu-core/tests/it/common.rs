@@ -63,6 +63,15 @@ pub fn file_store_at(ms: i64) -> (Store, ManualClock, tempfile::TempDir) {
     (s, clock, dir)
 }
 
+/// Every event of `s`'s log, in log order: what a server would hand another PC.
+pub fn log_of(s: &Store) -> Vec<Event> {
+    s.events_after(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
+}
+
 pub fn parking_case(desc: &str) -> NewCase {
     jiesu_core::sample::parking_complaint(desc)
 }

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use super::common::*;
 
-fn page_of(events: &[Event], first_seq: i64, more: bool) -> PullResponse {
+pub(super) fn page_of(events: &[Event], first_seq: i64, more: bool) -> PullResponse {
     PullResponse {
         events: events
             .iter()
@@ -39,6 +39,15 @@ fn snapshot(s: &Store) -> (Vec<Case>, Vec<(String, String)>, Vec<String>) {
 /// index in batches), lists walked along indexes (a bulk fold drops and rebuilds them), and
 /// the schema's indexes themselves.
 fn reads(s: &Store) -> (Vec<Vec<String>>, Vec<(String, String)>) {
+    // Links as the other end finds them (`case_links`, written with the case row).
+    let links: Vec<String> = s
+        .connection()
+        .prepare("SELECT case_id || '>' || other || ':' || kind FROM case_links ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let ids = |q: CaseQuery| -> Vec<String> {
         let page = s
             .list_cases(&CaseQuery {
@@ -72,6 +81,7 @@ fn reads(s: &Store) -> (Vec<Vec<String>>, Vec<(String, String)>) {
             category: Some("parking".into()),
             ..Default::default()
         }),
+        links,
     ];
     let schema = s
         .connection()
