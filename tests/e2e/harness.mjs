@@ -438,7 +438,7 @@ export class Ui {
   async fileCase(description = '27栋楼下消防通道被私家车长期占用') {
     await this.click('nav-intake')
     await this.type('f-phone', '13912345678')
-    await this.type('f-name', '王秀英')
+    await this.retype('f-name', '王秀英')
     await this.type('f-building', '27栋')
     await this.cascade('f-category', '消防通道', '占用消防通道')
     const desc = await this.type('f-description', description)

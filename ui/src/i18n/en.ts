@@ -346,7 +346,10 @@ const en: typeof zh = {
   },
   list: {
     withLetter: 'With letter',
-    search: 'Search: problem, name, phone, case no. (e.g. 停车, 漏水)',
+    search: 'Search: problem, category, name, phone, no. (e.g. 停车, 27号楼, phone:1234)',
+    groupsIn: '“{q}” appears in:',
+    groupCount: '{word}: {n}',
+    field: { phone: 'phone', number: 'no' },
     states: 'State',
     category: 'Category',
     unit: 'Unit',

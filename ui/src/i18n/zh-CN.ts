@@ -338,7 +338,10 @@ export default {
   },
   list: {
     withLetter: '有承诺书',
-    search: '搜索：问题、姓名、电话、案件编号（如 停车、漏水）',
+    search: '搜索：问题、分类、姓名、电话、编号（如 停车、27号楼、电话:1234）',
+    groupsIn: '“{q}” 出现在：',
+    groupCount: '{word} {n} 件',
+    field: { phone: '电话', number: '编号' },
     states: '状态',
     category: '分类',
     unit: '承办单位',

@@ -341,7 +341,10 @@ const zhTW: typeof zh = {
   },
   list: {
     withLetter: '有承諾書',
-    search: '搜尋：問題、姓名、電話、案件編號（如 停車、漏水）',
+    search: '搜尋：問題、分類、姓名、電話、編號（如 停車、27號樓、電話:1234）',
+    groupsIn: '「{q}」出現在：',
+    groupCount: '{word} {n} 件',
+    field: { phone: '電話', number: '編號' },
     states: '狀態',
     category: '分類',
     unit: '承辦單位',

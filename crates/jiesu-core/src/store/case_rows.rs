@@ -31,6 +31,7 @@ pub(super) fn search_text(c: &Case) -> String {
             &c.description,
             &c.location,
             &c.work_order_no,
+            &search::category_words(&c.category),
         ]
         .join(&sep),
     )
@@ -78,6 +79,8 @@ pub(crate) struct CaseText {
     /// The search index's columns (unigrams, bigrams) if made ahead; otherwise made when the
     /// row is (re)indexed.
     index: Option<(String, String)>,
+    /// The phone's and numbers' tagged bigrams ([`search::field_tokens`]).
+    fields: String,
     doc: String,
 }
 
@@ -85,11 +88,46 @@ impl CaseText {
     /// `index`: make the search index's columns now too (on a thread that is not the writer).
     pub(super) fn of(c: &Case, index: bool) -> Result<CaseText> {
         let search = search_text(c);
+        let fields = search::field_tokens(&search::KeyFields {
+            phone: &c.resident.phone,
+            numbers: [&c.number, &c.work_order_no],
+            name: &c.resident.name,
+            address: &c.address.display(),
+        });
         Ok(CaseText {
-            index: index.then(|| search::index_columns(&search)),
+            index: index.then(|| search::case_columns(&search, &fields)),
+            fields,
             search,
             doc: serde_json::to_string(c)?,
         })
+    }
+}
+
+/// Make every case's searchable text and search index again from its projected document,
+/// in chunks of rows (a store's documents do not fit in memory at once).
+pub(super) fn reindex_search(conn: &Connection) -> Result<()> {
+    conn.execute("INSERT INTO case_fts(case_fts) VALUES('delete-all')", [])?;
+    let mut after = i64::MIN;
+    loop {
+        let chunk: Vec<(i64, String)> = conn
+            .prepare_cached(
+                "SELECT rowid, doc FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 2000",
+            )?
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = chunk.last() else {
+            return Ok(());
+        };
+        for (rowid, doc) in chunk {
+            let c: Case = serde_json::from_str(&doc)?;
+            let text = CaseText::of(&c, true)?;
+            conn.prepare_cached("UPDATE cases SET search_text = ?2 WHERE rowid = ?1")?
+                .execute(params![rowid, text.search])?;
+            if let Some(columns) = &text.index {
+                index_search_text(conn, rowid, columns, false)?;
+            }
+        }
+        after = last;
     }
 }
 
@@ -244,7 +282,7 @@ pub(super) fn write_case_text(
     ])?;
     let columns = || {
         text.index
-            .unwrap_or_else(|| search::index_columns(&text.search))
+            .unwrap_or_else(|| search::case_columns(&text.search, &text.fields))
     };
     match reindex {
         Reindex::Keep => Ok(()),

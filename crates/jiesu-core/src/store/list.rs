@@ -71,25 +71,30 @@ impl Store {
             let p = arg(V::Integer(t), &mut args);
             clauses.push(format!("received_at < {p}"));
         }
-        let filtered = !clauses.is_empty();
+        let mut filtered = !clauses.is_empty();
         let mut search_hits = None;
         if let Some(sq) = search::parse(&q.text) {
-            let hits: u32 = self.conn.prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 LIMIT ?2)",
-            )?
-            .query_row(params![sq.fts, COUNT_CAP + 1], |r| r.get(0))?;
+            let fts = sq.fts();
+            let hits = self.fts_hits(&fts)?;
             if hits < self.dense_search {
-                let m = arg(V::Text(sq.fts), &mut args);
+                let m = arg(V::Text(fts), &mut args);
                 clauses.push(format!(
                     "cases.rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {m})"
                 ));
+                // The index finds such a term anywhere in the text; its field is confirmed.
+                for t in sq.terms.iter().filter(|t| !t.exact()) {
+                    clauses.push(term_in_row(t, &mut |v| arg(v, &mut args)));
+                }
             } else {
-                for t in sq.terms {
-                    let p = arg(V::Text(t), &mut args);
-                    clauses.push(format!("instr(search_text, {p}) > 0"));
+                for t in &sq.terms {
+                    clauses.push(term_in_row(t, &mut |v| arg(v, &mut args)));
                 }
             }
-            search_hits = Some(hits);
+            if sq.exact() {
+                search_hits = Some(hits);
+            } else {
+                filtered = true;
+            }
         }
         let wh = if clauses.is_empty() {
             String::new()
@@ -134,6 +139,16 @@ impl Store {
         })
     }
 
+    /// How many cases the search index finds for an FTS expression, up to [`COUNT_CAP`] + 1.
+    fn fts_hits(&self, fts: &str) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![fts, COUNT_CAP + 1], |r| r.get(0))?)
+    }
+
     /// List rows of the cases at these rowids, newest first (the cases behind a figure).
     pub(crate) fn case_rows(&self, rowids: &[i64]) -> Result<Vec<CaseRow>> {
         let now = self.clock.now_ms();
@@ -146,40 +161,59 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Case ids whose searchable fields contain every term, by a plain `LIKE` scan: the
-    /// oracle the indexed search is tested against.
+    /// Case ids matching every term by a plain `LIKE` scan: the oracle the indexed search
+    /// is tested against. The terms are read by [`search::parse`] (field words, building
+    /// spellings); which categories a word names is worked out here from the catalogue's
+    /// level names, not from the indexed text.
     #[cfg(feature = "test-support")]
     pub fn search_by_like_scan(&self, input: &str) -> Result<Vec<Uuid>> {
-        let terms: Vec<String> = input.split_whitespace().map(str::to_owned).collect();
-        if terms.is_empty() {
+        use search::Field as F;
+        let Some(query) = search::parse(input) else {
             return Ok(Vec::new());
-        }
-        let fields = [
-            "number",
-            "resident_name",
-            "resident_phone",
-            "address",
-            "description",
-            "location",
-            "work_order_no",
-        ];
+        };
         let mut clauses = Vec::new();
-        let mut args = Vec::new();
-        for t in terms {
-            let escaped = t
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            args.push(format!("%{escaped}%"));
-            let n = args.len();
-            clauses.push(format!(
-                "({})",
-                fields
-                    .iter()
-                    .map(|f| format!("{f} LIKE ?{n} ESCAPE '\\'"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            ));
+        let mut args: Vec<String> = Vec::new();
+        for t in &query.terms {
+            let fields: &[&str] = match t.field {
+                F::Any => &[
+                    "number",
+                    "resident_name",
+                    "resident_phone",
+                    "address",
+                    "description",
+                    "location",
+                    "work_order_no",
+                ],
+                F::Phone => &["resident_phone"],
+                F::Number => &["number", "work_order_no"],
+                F::Name => &["resident_name"],
+                F::Address => &["address"],
+                F::Location => &["location"],
+                F::Description => &["description"],
+            };
+            let mut alternatives = Vec::new();
+            for spelling in &t.spellings {
+                let escaped = spelling
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                args.push(format!("%{escaped}%"));
+                let n = args.len();
+                alternatives.extend(fields.iter().map(|f| format!("{f} LIKE ?{n} ESCAPE '\\'")));
+            }
+            if t.field == F::Any {
+                // The case's category counts when one of its levels' names holds a spelling.
+                for (code, path) in crate::catalog::category_paths() {
+                    let named = path
+                        .split(" / ")
+                        .any(|level| t.spellings.iter().any(|w| level.contains(w.as_str())));
+                    if named {
+                        args.push(code);
+                        alternatives.push(format!("category = ?{}", args.len()));
+                    }
+                }
+            }
+            clauses.push(format!("({})", alternatives.join(" OR ")));
         }
         let sql = format!(
             "SELECT id FROM cases WHERE {} ORDER BY id",
@@ -274,5 +308,31 @@ pub(super) fn normalize_phone(p: &str) -> String {
 }
 
 pub(crate) use crate::validate::{new_case as validate_new_case, text};
+
+/// The columns a field word keeps a term to (their text, ASCII-folded as the search text is).
+fn field_columns(field: search::Field) -> &'static [&'static str] {
+    use search::Field as F;
+    match field {
+        F::Any => &["search_text"],
+        F::Phone => &["resident_phone"],
+        F::Number => &["lower(number)", "lower(work_order_no)"],
+        F::Name => &["lower(resident_name)"],
+        F::Address => &["lower(address)"],
+        F::Location => &["lower(location)"],
+        F::Description => &["lower(description)"],
+    }
+}
+
+/// A term tested on the row itself: one of its spellings in one of its field's columns.
+fn term_in_row(t: &search::Term, arg: &mut dyn FnMut(rusqlite::types::Value) -> String) -> String {
+    let mut alternatives = Vec::new();
+    for spelling in &t.spellings {
+        let p = arg(rusqlite::types::Value::Text(spelling.clone()));
+        for column in field_columns(t.field) {
+            alternatives.push(format!("instr({column}, {p}) > 0"));
+        }
+    }
+    format!("({})", alternatives.join(" OR "))
+}
 
 // -------------------------------------------------------------------- projection writes

@@ -253,6 +253,13 @@ impl Store {
             tx.execute("DELETE FROM meta WHERE key = 'refold_config'", [])?;
             tx.commit()?;
         }
+        // Search text made by an earlier version (without the category's names).
+        if store.meta("reindex_search")?.is_some() {
+            let tx = store.conn.transaction()?;
+            case_rows::reindex_search(&tx)?;
+            tx.execute("DELETE FROM meta WHERE key = 'reindex_search'", [])?;
+            tx.commit()?;
+        }
         store.reload_calendar()?;
         Ok(store)
     }

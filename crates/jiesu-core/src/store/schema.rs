@@ -539,6 +539,12 @@ SELECT c.id, l.value ->> 'other', l.value ->> 'kind'
 FROM cases c, json_each(c.doc, '$.links') l
 WHERE l.value ->> 'other' IS NOT NULL AND l.value ->> 'kind' IS NOT NULL;
 "#,
+    // v17: the searchable text holds the names of the case's category levels (停车 finds what
+    // is filed under 停车管理). Made in Rust from each case when the store next opens
+    // (`reindex_search`).
+    r#"
+INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex_search', '1');
+"#,
 ];
 
 /// The migration set.

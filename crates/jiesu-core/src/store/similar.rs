@@ -37,7 +37,7 @@ impl Store {
         }
         let fts: Vec<String> = terms
             .iter()
-            .filter_map(|t| crate::search::parse(t).map(|q| format!("({})", q.fts)))
+            .map(|t| crate::search::phrase(&crate::search::fold(t)))
             .collect();
         if fts.is_empty() {
             return Ok(Vec::new());

@@ -1,5 +1,6 @@
 //! Indexed search returns exactly what a `LIKE` scan returns, for 1-, 2- and 3+-character
-//! Chinese terms, names, phone fragments and case numbers.
+//! Chinese terms, names, phone fragments and case numbers, building spellings, category names
+//! and field words; and those rules find what a secretary means.
 
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
@@ -80,6 +81,17 @@ fn indexed_search_equals_a_like_scan_on_the_sample_corpus() {
         &phone_tail,
         &name,
         &number[..6],
+        // Issue 21's rules: building spellings, category names, leading field words.
+        "27号楼",
+        "27幢 停车",
+        "停车管理",
+        "parking",
+        "Illegal",
+        &format!("电话:{phone_tail}"),
+        &format!("编号：{}", &number[..6]),
+        "地址:27栋",
+        "内容:漏水",
+        "姓名:王",
     ];
     // Both plans: every term read from the index, and every term tested along the list order.
     for threshold in [u32::MAX, 0] {
@@ -133,4 +145,92 @@ fn search_combines_with_filters_and_total_counts_all_pages() {
         })
         .unwrap();
     assert_eq!(p.total, 0);
+}
+
+#[test]
+fn search_finds_what_a_secretary_means() {
+    let (mut s, _) = store_at(test_now());
+    generate(
+        &mut s,
+        &SampleSpec {
+            cases: 800,
+            ..SampleSpec::community(test_now())
+        },
+    )
+    .unwrap();
+    let all = s.all_cases().unwrap();
+    let ids = |pred: &dyn Fn(&Case) -> bool| -> Vec<uuid::Uuid> {
+        let mut v: Vec<_> = all.iter().filter(|c| pred(c)).map(|c| c.id).collect();
+        v.sort();
+        v
+    };
+    let contains_all =
+        |found: &[uuid::Uuid], want: &[uuid::Uuid]| want.iter().all(|w| found.contains(w));
+
+    // 停车 finds every case filed under 停车管理, whatever its text says.
+    let parking = ids(&|c| c.category.starts_with("parking"));
+    let said = ids(&|c| c.description.contains("停车"));
+    assert!(
+        parking.len() > said.len(),
+        "the sample files more under 停车管理 than say 停车"
+    );
+    let found = indexed(&s, "停车");
+    assert!(contains_all(&found, &parking));
+    assert!(contains_all(&found, &said));
+
+    // 27号楼 finds the cases that say 27栋 (address or text).
+    let at_27 = ids(&|c| {
+        c.address.building == "27栋"
+            || c.description.contains("27栋")
+            || c.location.contains("27栋")
+    });
+    assert!(!at_27.is_empty());
+    assert!(contains_all(&indexed(&s, "27号楼"), &at_27));
+    assert_eq!(indexed(&s, "27号楼"), indexed(&s, "27栋"));
+
+    // 电话:tail keeps to phones: every hit's phone holds it, and no hit is there by its
+    // number or its work order alone.
+    let tail = &all
+        .iter()
+        .find(|c| c.resident.phone.len() == 11)
+        .unwrap()
+        .resident
+        .phone[7..];
+    let by_phone = indexed(&s, &format!("电话:{tail}"));
+    assert_eq!(by_phone, ids(&|c| c.resident.phone.contains(tail)));
+    assert!(by_phone.len() <= indexed(&s, tail).len());
+    let number = &all[3].number;
+    assert_eq!(indexed(&s, &format!("编号:{number}")), vec![all[3].id]);
+}
+
+#[test]
+fn a_store_searched_before_category_names_is_reindexed_on_upgrade() {
+    let (mut s, _, dir) = file_store_at(test_now());
+    let mut form = parking_case("楼下有车挡住了通道，救护车进不来");
+    form.category = "parking.illegal.fire_lane".into();
+    let c = s.receive(form).unwrap();
+    drop(s);
+    {
+        // As v16 left it: a search text without the category's names (here: none at all).
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO case_fts(case_fts) VALUES('delete-all');
+             UPDATE cases SET search_text = '';
+             PRAGMA user_version = 16;",
+        )
+        .unwrap();
+    }
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    assert_eq!(indexed(&s, "停车"), vec![c.id]);
+    assert_eq!(indexed(&s, "救护车"), vec![c.id]);
+    assert_eq!(s.search_by_like_scan("停车").unwrap(), vec![c.id]);
+    let flag: Option<String> = s
+        .connection()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'reindex_search'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    assert_eq!(flag, None, "reindexed once");
 }
