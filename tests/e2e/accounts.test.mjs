@@ -8,22 +8,6 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { journey, Key, By } from './harness.mjs'
 
-// The error message's text, read in the page (WebKit's getText is empty while it fades in).
-async function errorMessage(driver) {
-  let text = ''
-  await driver.wait(
-    async () => {
-      text = await driver.executeScript(
-        "const m = document.querySelector('.el-message--error .el-message__content'); return m ? m.textContent : ''",
-      )
-      return text !== ''
-    },
-    10000,
-    'no error message',
-  )
-  return text.trim()
-}
-
 test('an administrator opens accounts; a worker files under their own name; a viewer reads and writes nothing; the PC locks itself', async () => {
   const log = await journey('journey13', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
@@ -68,7 +52,7 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.visible('a-submit')
     await ui.type('a-note', '请尽快处理')
     await ui.click('a-submit')
-    assert.equal(await errorMessage(driver), '「查看」账号不能「督办催办」，未作任何改动')
+    assert.equal(await ui.notice('error'), '「查看」账号不能「督办催办」，未作任何改动')
     await ui.screenshot('journey13-viewer-refused')
     const detail = await ui.invoke('case_detail', {
       caseId: (await driver.getCurrentUrl()).split('/cases/')[1],

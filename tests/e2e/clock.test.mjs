@@ -41,7 +41,7 @@ async function enrolAndSync(driver, ui, server) {
   )
 }
 
-test('a PC whose clock is three years ahead is told so, and its case reaches the street with today\'s date', async () => {
+test("a PC whose clock is three years ahead is told so, and its case reaches the street with today's date", async () => {
   const server = await startServer()
   const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-clock-'))
   let session = null
@@ -147,7 +147,11 @@ test('a PC whose clock is seven years behind files offline, and the street count
     await ui.click('nav-dashboard')
     await ui.click('d-month')
     await ui.waitText('d-range', chinaDate(runNow()).slice(0, 8), 20000)
-    await driver.wait(async () => (await ui.text('kpi-received-0')).match(/\d+/)?.[0] === '1', 20000, 'not counted in 本月')
+    await driver.wait(
+      async () => (await ui.text('kpi-received-0')).match(/\d+/)?.[0] === '1',
+      20000,
+      'not counted in 本月',
+    )
     await ui.screenshot('journey12-dashboard')
   } catch (e) {
     if (session) await session.ui.screenshot('journey12-FAILED').catch(() => {})

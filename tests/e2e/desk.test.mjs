@@ -82,7 +82,10 @@ test('a secretary is notified of a case falling due and overdue, finds it on the
     const kinds = detail.ok.timeline.map((s) => s.event.body.kind)
     assert.ok(kinds.includes('case_urged'), kinds.join(','))
     // Announced once, however many polls passed.
-    const announced = daemon.seen().split('\n').filter((l) => l.includes('summary:') && l.includes(`案件 ${urgent.number} 已超期`))
+    const announced = daemon
+      .seen()
+      .split('\n')
+      .filter((l) => l.includes('summary:') && l.includes(`案件 ${urgent.number} 已超期`))
     assert.equal(announced.length, 1)
     await driver.wait(until.elementLocated(By.css(`[data-testid="desk-overdue-${urgent.number}"]`)), 5000)
     await ui.screenshot('journey9-urged')

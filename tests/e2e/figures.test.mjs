@@ -38,7 +38,7 @@ async function waitPeriod(driver, ui, kind, back, before) {
   return shown.split(' – ')
 }
 
-test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the cases it counts', async () => {
+test("a leader opens the dashboard, clicks a unit's ranking bar and gets the cases it counts", async () => {
   await journey('journey8', async ({ driver, ui, exportDir }) => {
     await ui.firstRun('李书记', true)
     await ui.click('nav-dashboard')
@@ -139,7 +139,9 @@ test('a leader opens the dashboard, clicks a unit\'s ranking bar and gets the ca
       '-c',
       'import sys, openpyxl; ws = openpyxl.load_workbook(sys.argv[1])["指标"]; print([r[1] for r in ws.iter_rows(values_only=True) if r[0] == "受理"][0])',
       path,
-    ]).toString().trim()
+    ])
+      .toString()
+      .trim()
     assert.equal(Number(read), monthReceived)
     await ui.screenshot('journey8-exported')
 

@@ -19,9 +19,11 @@ const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo/bin/tau
 // the same running timeline: each is started at the pin plus the time the run has taken so
 // far, as if the whole machine's clock had been set. Without it, the machine's clock.
 const PIN = process.env.JIESU_CLOCK_AT ? Date.parse(process.env.JIESU_CLOCK_AT) : null
-if (PIN !== null && Number.isNaN(PIN)) throw new Error(`JIESU_CLOCK_AT=${process.env.JIESU_CLOCK_AT}: not an RFC 3339 instant`)
+if (PIN !== null && Number.isNaN(PIN))
+  throw new Error(`JIESU_CLOCK_AT=${process.env.JIESU_CLOCK_AT}: not an RFC 3339 instant`)
 const CLOCK_OFFSET = PIN === null ? 0 : PIN - Date.now()
-if (PIN !== null) console.error(`# journeys run on a pinned clock: ${new Date(PIN).toISOString()} (${process.env.JIESU_CLOCK_AT})`)
+if (PIN !== null)
+  console.error(`# journeys run on a pinned clock: ${new Date(PIN).toISOString()} (${process.env.JIESU_CLOCK_AT})`)
 
 /** The run's clock now (ms): what the apps it starts read. */
 export function runNow() {
@@ -237,7 +239,26 @@ export class Ui {
   async date(testid, yyyyMmDd) {
     const e = await this.retype(testid, yyyyMmDd)
     await e.sendKeys(Key.ENTER)
-    await this.d.findElement(By.css('body')).click().catch(() => {})
+    await this.d
+      .findElement(By.css('body'))
+      .click()
+      .catch(() => {})
+  }
+  /** The header's notice of `kind` (error, success, warning) once it says something. */
+  async notice(kind, ms = 10000) {
+    let text = ''
+    await this.d.wait(
+      async () => {
+        text = await this.d.executeScript(
+          'const m = document.querySelector(`[data-testid=notice][data-kind=${arguments[0]}]`); return m ? m.textContent : ""',
+          kind,
+        )
+        return text.trim() !== ''
+      },
+      ms,
+      `no ${kind} notice`,
+    )
+    return text.trim()
   }
   /** Confirm the open ElMessageBox with its primary button. */
   async confirmBox() {
@@ -269,8 +290,7 @@ export class Ui {
     // beside it and the dropdown stays open (seen once in CI). Click once it stands still, and
     // once more if the dropdown is still open (choosing the same option again changes nothing).
     // (Read in the page: WebKit's WebDriver refuses an element's rect while it animates.)
-    const at = () =>
-      this.d.executeScript('const r = arguments[0].getBoundingClientRect(); return `${r.x},${r.y}`', opt)
+    const at = () => this.d.executeScript('const r = arguments[0].getBoundingClientRect(); return `${r.x},${r.y}`', opt)
     await this.d.wait(async () => {
       const a = await at()
       await this.d.sleep(80)
@@ -313,19 +333,23 @@ export class Ui {
   }
   /** Wait until no dialog or its fading overlay covers the page. */
   async noOverlay(ms = 10000) {
-    await this.d.wait(async () => {
-      // WebKitWebDriver can report an overlay that Vue removes while the list is being built as
-      // stale inside findElements itself; that only means "still changing", so look again.
-      const overlays = await this.d.findElements(By.css('.el-overlay')).catch((e) => {
-        if (e.name === 'StaleElementReferenceError') return null
-        throw e
-      })
-      if (overlays === null) return false
-      for (const o of overlays) {
-        if (await o.isDisplayed().catch(() => false)) return false
-      }
-      return true
-    }, ms, 'a dialog stayed open')
+    await this.d.wait(
+      async () => {
+        // WebKitWebDriver can report an overlay that Vue removes while the list is being built as
+        // stale inside findElements itself; that only means "still changing", so look again.
+        const overlays = await this.d.findElements(By.css('.el-overlay')).catch((e) => {
+          if (e.name === 'StaleElementReferenceError') return null
+          throw e
+        })
+        if (overlays === null) return false
+        for (const o of overlays) {
+          if (await o.isDisplayed().catch(() => false)) return false
+        }
+        return true
+      },
+      ms,
+      'a dialog stayed open',
+    )
   }
   /**
    * Close the open drawer with its close button and wait until it is gone; a click that

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { statSync } from 'node:fs'
-import { journey, Key, By, until } from './harness.mjs'
+import { journey, Key, By } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
@@ -56,7 +56,15 @@ test('a secretary takes a parking complaint from intake to archive and sees ever
     await act(ui, 'archive')
     await ui.waitText('case-state', '已归档')
 
-    const kinds = ['case_received', 'case_dispatched', 'case_accepted', 'case_noted', 'case_resolved', 'case_visited', 'case_archived']
+    const kinds = [
+      'case_received',
+      'case_dispatched',
+      'case_accepted',
+      'case_noted',
+      'case_resolved',
+      'case_visited',
+      'case_archived',
+    ]
     for (const k of kinds) assert.ok(await ui.exists(`tl-${k}`), `timeline shows ${k}`)
     const timeline = await ui.text('timeline')
     assert.match(timeline, /物业公司/)
@@ -78,10 +86,8 @@ test('an action not allowed now is not offered, and a forced IPC call is refused
     await ui.cascade('f-category', '噪音', '广场舞')
     const desc = await ui.type('f-description', '广场舞音响太吵')
     await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
-    const toast = await driver.wait(until.elementLocated(By.css('.el-message--error .el-message__content')), 5000)
-    await driver.wait(until.elementIsVisible(toast), 5000)
-    await driver.wait(async () => (await toast.getText()) !== '', 5000, 'the message shows')
-    assert.equal(await toast.getText(), '「12345 工单号」必须填写')
+    // The header's notice says it (never a toast over the page).
+    assert.equal(await ui.notice('error'), '「12345 工单号」必须填写')
     await ui.screenshot('journey2-bad-input')
     await ui.click('nav-cases')
     await ui.waitText('total', '共 0 件')
@@ -93,7 +99,10 @@ test('an action not allowed now is not offered, and a forced IPC call is refused
     }
     const url = await driver.getCurrentUrl()
     const caseId = url.split('/cases/')[1]
-    const res = await ui.invoke('act', { caseId, command: { action: 'resolve', outcome: 'solved', result: '强行办结' } })
+    const res = await ui.invoke('act', {
+      caseId,
+      command: { action: 'resolve', outcome: 'solved', result: '强行办结' },
+    })
     assert.ok(res.err, 'the forced call failed')
     assert.equal(res.err.code, 'action_not_allowed')
     assert.equal(res.err.params.state, 'received')
@@ -199,9 +208,7 @@ test('a community enrols with the street server, files a case, and the street of
       // A mistyped code is refused in words, and nothing changes.
       await ui.type('s-code', 'AAAAA-BBBBB')
       await ui.click('s-enrol')
-      const toast = await driver.wait(until.elementLocated(By.css('.el-message--error')), 10000)
-      await driver.wait(until.elementIsVisible(toast), 5000)
-      assert.match(await toast.getText(), /接入码错误/)
+      assert.match(await ui.notice('error'), /接入码错误/)
       assert.equal(await state(), 'standalone')
       const codeBox = await ui.input('s-code')
       await codeBox.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE)
@@ -257,7 +264,11 @@ test('a community enrols with the street server, files a case, and the street of
       await ui.waitText('case-number', theirs.number)
       await ui.waitText('case-state', '待派单')
       const img = await ui.visible('case-photo', 20000)
-      await driver.wait(async () => (await img.getAttribute('naturalWidth')) === '128', 10000, 'the fetched photo decodes')
+      await driver.wait(
+        async () => (await img.getAttribute('naturalWidth')) === '128',
+        10000,
+        'the fetched photo decodes',
+      )
       // Laid out at its size, not an empty box, before the picture is taken.
       await driver.wait(async () => (await img.getRect()).height >= 100, 10000, 'the photo is laid out')
       await ui.screenshot('journey5-photo-from-another-desk')
@@ -316,12 +327,22 @@ test('a street office enrols and watches the first sync of its communities fill 
       await ui.click('nav-cases')
       await ui.waitText('total', `共 ${community.length} 件`, 20000)
       // Folded as the community folded them: a case found by its number is in the same state.
-      const labels = { received: '待派单', dispatched: '待签收', handling: '办理中', resolved: '待回访', archived: '已归档' }
+      const labels = {
+        received: '待派单',
+        dispatched: '待签收',
+        handling: '办理中',
+        resolved: '待回访',
+        archived: '已归档',
+      }
       const one = community.find((c) => c.state === 'handling') ?? community.find((c) => labels[c.state])
       await ui.type('search', one.number)
       await ui.waitText('total', '共 1 件', 20000)
       const row = await driver.findElement(By.xpath(`//*[@data-testid="case-${one.number}"]/ancestor::tr`))
-      await driver.wait(async () => (await row.getText()).includes(labels[one.state]), 10000, `the row shows ${one.state}`)
+      await driver.wait(
+        async () => (await row.getText()).includes(labels[one.state]),
+        10000,
+        `the row shows ${one.state}`,
+      )
       await ui.screenshot('journey10-synced')
     })
   } finally {

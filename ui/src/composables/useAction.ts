@@ -7,7 +7,7 @@
 // (CasesView, DashboardView).
 import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { ElMessage } from 'element-plus'
+import { notify } from '../notice'
 import { errorText } from '../errors'
 
 export function useAction() {
@@ -18,10 +18,10 @@ export function useAction() {
     busy.value = true
     try {
       const result = await call()
-      if (done) ElMessage.success(typeof done === 'string' ? done : done(result))
+      if (done) notify.success(typeof done === 'string' ? done : done(result))
       return result
     } catch (e) {
-      ElMessage.error(errorText(t, te, e))
+      notify.error(errorText(t, te, e))
       return undefined
     } finally {
       busy.value = false

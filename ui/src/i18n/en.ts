@@ -369,6 +369,10 @@ const en: typeof zh = {
     empty: 'No matching cases',
     reset: 'Reset',
   },
+  limit: {
+    over: '{n} over the limit, please shorten',
+    refused: '{field} takes at most {limit} characters; it has {n}: shorten it before saving',
+  },
   intake: {
     similarLabel: 'Possible duplicates',
     similarHint: 'These cases may be the same problem: save and link, or save and merge into one of them',
@@ -493,6 +497,7 @@ const en: typeof zh = {
     approve: 'Approve',
     refuse: 'Refuse',
     submit: 'OK',
+    keysHint: 'Enter confirms · Shift+Enter new line · Esc cancels',
     cancel: 'Cancel',
     done: '{action} done',
     back: 'Back to list',

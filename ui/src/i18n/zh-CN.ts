@@ -361,6 +361,10 @@ export default {
     empty: '没有符合条件的案件',
     reset: '重置',
   },
+  limit: {
+    over: '超出 {n} 字，请删减',
+    refused: '{field}最多 {limit} 字，现在 {n} 字：请删减后再保存',
+  },
   intake: {
     similarLabel: '可能重复',
     similarHint: '这些案件可能是同一个问题：确认后可保存并关联，或保存并合并到原案件',
@@ -480,6 +484,7 @@ export default {
     approve: '同意',
     refuse: '不同意',
     submit: '确定',
+    keysHint: 'Enter 确定 · Shift+Enter 换行 · Esc 取消',
     cancel: '取消',
     done: '{action}已完成',
     back: '返回列表',

@@ -364,6 +364,10 @@ const zhTW: typeof zh = {
     empty: '沒有符合條件的案件',
     reset: '重置',
   },
+  limit: {
+    over: '超出 {n} 字，請刪減',
+    refused: '{field}最多 {limit} 字，現在 {n} 字：請刪減後再儲存',
+  },
   intake: {
     similarLabel: '可能重複',
     similarHint: '這些案件可能是同一個問題：確認後可儲存並關聯，或儲存並合併到原案件',
@@ -483,6 +487,7 @@ const zhTW: typeof zh = {
     approve: '同意',
     refuse: '不同意',
     submit: '確定',
+    keysHint: 'Enter 確定 · Shift+Enter 換行 · Esc 取消',
     cancel: '取消',
     done: '{action}已完成',
     back: '返回列表',

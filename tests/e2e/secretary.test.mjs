@@ -1,0 +1,137 @@
+// Journey 17 (issue 21): a secretary's day without friction, at the common office screen
+// (1366×768).
+// 1. Search as she thinks: a case filed under 停车管理 / 违章停车 / 占用消防通道 whose text never
+//    says 停车 is found by 停车; written 27栋, it is found by 27号楼; digits alone say where they
+//    appear (phone or number) and one click keeps the search to the phone.
+// 2. Nothing in the way: the message after a save sits in the header, over no navigation, and
+//    a click on 设置 right after saving lands; a paste over 4,000 characters is kept whole,
+//    counted and refused before saving with the limit named; an action dialog opens with its
+//    first field focused, Enter confirms and Esc cancels.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { journey, Key } from './harness.mjs'
+
+/** Rows of the case list as the page has them. */
+function rows(driver) {
+  return driver.executeScript(
+    "return [...document.querySelectorAll('[data-testid=case-table] tbody tr')].map((r) => r.textContent)",
+  )
+}
+
+async function search(ui, driver, text, want) {
+  await ui.retype('search', text)
+  await driver.wait(
+    async () => {
+      const r = await rows(driver)
+      return r.length === want.length && want.every((n) => r.some((row) => row.includes(n)))
+    },
+    10000,
+    `${text} never listed ${want.join(', ')}`,
+  )
+}
+
+test('a category word, another building spelling and a phone tail find what the secretary means', async () => {
+  await journey('search', async ({ ui, driver }) => {
+    await driver.manage().window().setRect({ width: 1366, height: 768 })
+    await ui.firstRun('李书记', false)
+    // fileCase: 王秀英 13912345678, 27栋, 停车管理 / 违章停车 / 占用消防通道.
+    const fireLane = await ui.fileCase('27栋楼下消防通道被私家车长期占用')
+    const other = await ui.fileCase('3号楼门口路灯不亮，晚上看不见路')
+    await ui.click('nav-cases')
+    await search(ui, driver, '停车', [fireLane, other])
+    await search(ui, driver, '私家车 27号楼', [fireLane])
+    await ui.screenshot('search-1-building-spelling')
+    await search(ui, driver, '3栋', [other])
+
+    // Digits alone: the phone tail 5678 — where does it appear?
+    await ui.retype('search', '5678')
+    await ui.waitText('search-groups', '5678')
+    await ui.waitText('search-group-phone', '2')
+    await ui.screenshot('search-2-groups')
+    await ui.click('search-group-phone')
+    await ui.waitText('total', '2')
+    const box = await driver.executeScript(
+      "const e = document.querySelector('[data-testid=search]'); return (e.tagName === 'INPUT' ? e : e.querySelector('input')).value",
+    )
+    assert.equal(box, '电话:5678')
+    await search(ui, driver, '电话:5678', [fireLane, other])
+    await search(ui, driver, '编号:5678', [])
+    await ui.screenshot('search-3-phone')
+  })
+})
+
+test('messages cover nothing, a long paste is named before saving, and action dialogs work from the keyboard', async () => {
+  await journey('frictions', async ({ ui, driver }) => {
+    await driver.manage().window().setRect({ width: 1366, height: 768 })
+    await ui.firstRun('李书记', false)
+    const number = await ui.fileCase('27栋楼下消防通道被私家车长期占用')
+    // The message is in the header and over no navigation link.
+    assert.match(await ui.notice('success'), new RegExp(number))
+    const clash = await driver.executeScript(`
+      const n = document.querySelector('[data-testid=notice] span').getBoundingClientRect()
+      const header = document.querySelector('header').getBoundingClientRect()
+      const over = [...document.querySelectorAll('nav a, header button, header .el-select')].filter((a) => {
+        const r = a.getBoundingClientRect()
+        return r.left < n.right && n.left < r.right && r.top < n.bottom && n.top < r.bottom
+      })
+      return { inHeader: n.bottom <= header.bottom, over: over.length }`)
+    assert.deepEqual(clash, { inHeader: true, over: 0 })
+    await ui.screenshot('frictions-1-notice')
+    await ui.click('nav-settings')
+    await ui.visible('s-my-password')
+
+    // A paste of 4,500 characters: kept, counted, refused before saving with the limit named.
+    await ui.click('nav-intake')
+    await ui.type('f-phone', '13900000001')
+    await ui.cascade('f-category', '消防通道', '占用消防通道')
+    await ui.visible('f-description')
+    await driver.executeScript(`
+      const e = document.querySelector('[data-testid=f-description]')
+      const area = e.tagName === 'TEXTAREA' ? e : e.querySelector('textarea')
+      area.value = '楼道堆物'.repeat(1125)
+      area.dispatchEvent(new Event('input', { bubbles: true }))`)
+    await ui.waitText('f-description-count', '超出 500 字')
+    await ui.waitText('f-description-count', '4500 / 4000')
+    const desc = await ui.visible('f-description')
+    await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
+    const refused = await ui.notice('error')
+    assert.match(refused, /4000/)
+    assert.match(refused, /4500/)
+    await ui.screenshot('frictions-2-too-long')
+    await ui.waitText('status-cases', '1')
+
+    // An action from the keyboard: first field focused, Enter confirms, Esc cancels.
+    await ui.click('nav-cases')
+    await driver.executeScript(`document.querySelector('[data-testid="case-${number}"]').click()`)
+    await ui.waitText('case-number', number)
+    await ui.click('act-urge')
+    await ui.visible('a-submit')
+    await driver.wait(
+      async () =>
+        driver.executeScript(
+          "return !!document.activeElement && !!document.activeElement.closest('[data-testid=action-dialog]') && document.activeElement.tagName === 'TEXTAREA'",
+        ),
+      5000,
+      'the first field is not focused',
+    )
+    await ui.screenshot('frictions-3-dialog')
+    await driver.switchTo().activeElement().sendKeys('请物业今天清理', Key.ENTER)
+    await ui.waitText('case-counts', '督办 1 次')
+    await ui.click('act-urge')
+    await ui.visible('a-submit')
+    await driver.switchTo().activeElement().sendKeys(Key.ESCAPE)
+    await driver.wait(
+      async () =>
+        !(await driver.executeScript(
+          "const d = document.querySelector('[data-testid=a-submit]'); return !!d && d.offsetParent !== null",
+        )),
+      5000,
+      'Esc did not close the dialog',
+    )
+    assert.match(
+      await driver.executeScript("return document.querySelector('[data-testid=case-counts]').textContent"),
+      /督办 1 次/,
+    )
+    await ui.screenshot('frictions-4-done')
+  })
+})
