@@ -12,17 +12,53 @@ use crate::AppState;
 
 pub(crate) type CmdResult<T> = std::result::Result<T, WireError>;
 
+/// The store, locked for one command. When the command made a step, the window hears
+/// `data-changed` as it does after a sync round: one notification that every count and list
+/// on screen follows, whichever page wrote (issue 21: the header's count went stale after
+/// reception-day captures and cases opened from a meeting).
+pub(crate) struct Held<'a> {
+    guard: MutexGuard<'a, Store>,
+    writes: u64,
+    state: &'a AppState,
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.guard
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.guard.local_writes() != self.writes {
+            self.state.syncer.data_changed();
+        }
+    }
+}
+
 /// The store, whoever is signed in: only for what the sign-in screen itself needs.
-fn open<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Store> {
+fn open<'a>(state: &'a State<'_, AppState>) -> Held<'a> {
     // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
     // poisoned lock is safe to keep using.
-    state.store.lock().unwrap_or_else(|p| p.into_inner())
+    let guard = state.store.lock().unwrap_or_else(|p| p.into_inner());
+    Held {
+        writes: guard.local_writes(),
+        guard,
+        state,
+    }
 }
 
 /// The store for a command: refused (`sign_in_required`) while nobody is signed in or the
 /// session has idled out, so a locked PC shows and changes nothing. What each role may do
 /// is the core's to decide, command by command.
-pub(crate) fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<MutexGuard<'a, Store>> {
+pub(crate) fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<Held<'a>> {
     let mut s = open(state);
     s.signed_in()?;
     Ok(s)

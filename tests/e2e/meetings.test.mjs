@@ -148,6 +148,8 @@ test('a reception day: one visitor solved on the spot, another leaves with a pri
     await ui.type('v-result', '当场讲解申领流程并发放材料清单')
     await ui.click('v-submit')
     await ui.waitText('sum-onspot', '1')
+    // The header's count follows the store, not the page that wrote (issue 21).
+    await ui.waitText('status-cases', '案件 1 件')
 
     await ui.retype('v-name', '钱师傅')
     await ui.retype('v-phone', '13900000002')
@@ -160,6 +162,7 @@ test('a reception day: one visitor solved on the spot, another leaves with a pri
     await ui.date('v-due', due)
     await ui.click('v-submit')
     await ui.waitText('sum-letters', '1')
+    await ui.waitText('status-cases', '案件 2 件')
     assert.equal(await ui.text('sum-visitors'), '2')
     assert.equal(await ui.text('sum-problems'), '2')
     assert.equal(await ui.text('sum-open'), '1')

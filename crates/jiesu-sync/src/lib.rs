@@ -561,6 +561,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub struct Syncer {
     wake: Arc<Notify>,
     status: watch::Receiver<SyncStatus>,
+    on_data: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl Syncer {
@@ -576,8 +577,18 @@ impl Syncer {
             .unwrap_or_else(|_| empty_status());
         let (tx, rx) = watch::channel(initial);
         let wake = Arc::new(Notify::new());
-        tokio::spawn(run(store, clock, tx, wake.clone(), on_data));
-        Syncer { wake, status: rx }
+        tokio::spawn(run(store, clock, tx, wake.clone(), on_data.clone()));
+        Syncer {
+            wake,
+            status: rx,
+            on_data,
+        }
+    }
+
+    /// Say that the data changed here (a command wrote), as a round that pulled events does:
+    /// the window has one notification to follow, whoever wrote.
+    pub fn data_changed(&self) {
+        (self.on_data)();
     }
 
     /// Sync now ("sync now", a new local event, an enrolment).

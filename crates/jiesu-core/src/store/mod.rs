@@ -126,6 +126,8 @@ pub struct Store {
     key: Option<DbKey>,
     /// Opened with the recovery key: nobody signed in, an administrator's password to set.
     recovered: bool,
+    /// Steps made here since the store opened ([`Store::local_writes`]).
+    writes: u64,
 }
 
 /// The database file's name inside the data directory.
@@ -240,6 +242,7 @@ impl Store {
             sign_in: accounts::SignIn::default(),
             key: None,
             recovered: false,
+            writes: 0,
         };
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
@@ -426,6 +429,7 @@ impl Store {
         // The replica's clock moves with its own steps; a stream's far-future event orders
         // this step but does not carry the clock (and the next case's date) with it.
         self.hlc = own.observe(hlc, now);
+        self.writes += 1;
         // Sealed as it is appended (`log::append`): a command may stage several steps of one
         // stream before writing them, and each must link to the one before.
         Ok(Event {
@@ -443,6 +447,14 @@ impl Store {
     }
 
     // ---------------------------------------------------------------- commands
+
+    /// How many steps this store has made since it opened (counted as each is made, so a
+    /// refused command may count one that was never written). A window compares it before
+    /// and after a command: a change means what it shows may have changed, whichever page
+    /// asked (the header's counts, the desk, the list).
+    pub fn local_writes(&self) -> u64 {
+        self.writes
+    }
 
     /// Counts for the status bar.
     pub fn stats(&self) -> Result<StoreStats> {

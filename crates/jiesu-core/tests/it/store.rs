@@ -384,3 +384,19 @@ proptest! {
         prop_assert!(s.conflicts().unwrap().is_empty(), "local commands never conflict");
     }
 }
+
+#[test]
+fn the_write_count_moves_with_each_step_and_not_with_reads() {
+    // The window's one change notification (issue 21) is "the count moved during a command".
+    let (mut s, _) = store_at(test_now());
+    let before = s.local_writes();
+    let c = s.receive(parking_case("楼道漏水")).unwrap();
+    assert_eq!(s.local_writes(), before + 1);
+    s.list_cases(&CaseQuery::default()).unwrap();
+    s.case_detail(c.id).unwrap();
+    s.stats().unwrap();
+    assert_eq!(s.local_writes(), before + 1, "reads write nothing");
+    s.act(c.id, CaseCommand::Urge { note: "催".into() })
+        .unwrap();
+    assert_eq!(s.local_writes(), before + 2);
+}
