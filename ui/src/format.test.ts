@@ -76,6 +76,9 @@ describe('spans', () => {
     expect(span(t, 2 * DAY + 3 * HOUR + 5 * MIN)).toBe('2天3小时')
     expect(span(t, 2 * DAY + 20 * MIN)).toBe('2天')
     expect(span(t, 5 * HOUR + 59 * MIN)).toBe('5小时')
+    // Under two days, hours: a 24-hour urgent case is not "1天".
+    expect(span(t, DAY)).toBe('24小时')
+    expect(span(t, 2 * DAY - MIN)).toBe('47小时')
     expect(span(t, 59 * MIN + 59_000)).toBe('59分钟')
     expect(span(t, -90 * MIN)).toBe('1小时')
   })
@@ -90,7 +93,7 @@ describe('spans', () => {
     const now = cst(2026, 12, 2, 9)
     expect(dueText(t, now - 2 * HOUR, now, true)).toBe('已超期 2小时')
     expect(dueText(t, now, now, true)).toBe('已超期 0分钟')
-    expect(dueText(t, now + DAY, now, true)).toBe('剩余 1天')
+    expect(dueText(t, now + DAY, now, true)).toBe('剩余 24小时')
     expect(dueText(t, now - DAY, now, false)).toBe('已停止计时')
   })
 })

@@ -17,14 +17,18 @@ export function fmtTime(ms: number): string {
   return fmt.format(new Date(ms)).replace(/\//g, '-')
 }
 
-/** "2d 3h" style span, coarse enough to read at a glance. */
+/** "2天3小时" style span, in the unit that matters: days from two days on, hours below that
+ * (a 24-hour urgent case has 24 hours, not "1 day"), minutes under an hour. */
 export function span(t: Composer['t'], ms: number): string {
   const m = Math.floor(Math.abs(ms) / 60000)
   const d = Math.floor(m / 1440)
-  const h = Math.floor((m % 1440) / 60)
-  if (d > 0) return t('due.days', { d }) + (h > 0 ? t('due.hours', { h }) : '')
+  if (d >= 2) {
+    const h = Math.floor((m % 1440) / 60)
+    return t('due.days', { d }) + (h > 0 ? t('due.hours', { h }) : '')
+  }
+  const h = Math.floor(m / 60)
   if (h > 0) return t('due.hours', { h })
-  return t('due.minutes', { m: m % 60 })
+  return t('due.minutes', { m })
 }
 
 /** A long span rounded to its largest unit ("1095天", "3小时", "12分钟"): how far a clock is off. */

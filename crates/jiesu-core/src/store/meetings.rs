@@ -329,20 +329,43 @@ impl Store {
             ))),
             VisitorOutcome::Registered => None,
         };
+        // One visitor, several problems: a resident already signed in at this reception (the
+        // same name and phone, or without a phone the same name and address) is not signed
+        // in again.
+        let returning = m
+            .attendees
+            .iter()
+            .find(|a| {
+                a.role == AttendeeRole::Resident
+                    && a.signed_in_at.is_some()
+                    && visitor_key(&a.name, &a.phone, &a.organisation)
+                        == visitor_key(
+                            &intake.resident.name,
+                            &intake.resident.phone,
+                            &intake.address.display(),
+                        )
+            })
+            .map(|a| a.id);
         let mut staged = Staged::on(Some(m));
-        let attendee = Uuid::now_v7();
-        self.stage_meeting(
-            &mut staged,
-            meeting_id,
-            EventBody::AttendeeAdded {
-                attendee,
-                name: intake.resident.name.clone(),
-                role: AttendeeRole::Resident,
-                organisation: intake.address.display(),
-                phone: intake.resident.phone.clone(),
-                signed_in: true,
-            },
-        )?;
+        let attendee = match returning {
+            Some(id) => id,
+            None => {
+                let attendee = Uuid::now_v7();
+                self.stage_meeting(
+                    &mut staged,
+                    meeting_id,
+                    EventBody::AttendeeAdded {
+                        attendee,
+                        name: intake.resident.name.clone(),
+                        role: AttendeeRole::Resident,
+                        organisation: intake.address.display(),
+                        phone: intake.resident.phone.clone(),
+                        signed_in: true,
+                    },
+                )?;
+                attendee
+            }
+        };
         let case_id = Uuid::now_v7();
         // A promise made at the reception is the case's deadline when it is later than the
         // policy's: the leader decided it there, as a meeting decides an item's deadline.
@@ -584,16 +607,32 @@ impl Store {
     }
 }
 
+/// Who a reception-day visitor is: their name with their phone's digits, or without a phone
+/// with their address as written (two people of one household share a phone, not a name).
+fn visitor_key(name: &str, phone: &str, address: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let by = if digits.is_empty() {
+        address.trim().to_owned()
+    } else {
+        digits
+    };
+    format!("{}\u{1f}{by}", name.trim())
+}
+
 fn summarise(m: &Meeting, cases: &[MeetingCaseRow]) -> MeetingSummary {
     let count = |f: &dyn Fn(&MeetingCaseRow) -> bool| cases.iter().filter(|c| f(c)).count() as u32;
     MeetingSummary {
         attendees: m.attendees.len() as u32,
         signed_in: m.signed_in(),
+        // People, not sign-ins: a visitor signed in twice before visitors were recognised
+        // (one per problem) counts once.
         visitors: m
             .attendees
             .iter()
             .filter(|a| a.role == AttendeeRole::Resident && a.signed_in_at.is_some())
-            .count() as u32,
+            .map(|a| visitor_key(&a.name, &a.phone, &a.organisation))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u32,
         problems: count(&|c| c.link.via != MeetingCaseVia::Linked),
         solved_on_spot: count(&|c| c.on_spot),
         letters: count(&|c| c.letter.is_some()),

@@ -796,3 +796,43 @@ fn a_letter_cannot_promise_past_the_deadline_nor_an_extension_move_it() {
     assert_eq!(e.code(), Code::ActionNotAllowed, "{e}");
     assert_eq!(s.stats().unwrap().events, events);
 }
+
+#[test]
+fn one_visitor_with_two_problems_is_one_visitor_signed_in_once() {
+    let (mut s, _) = store_at(test_now());
+    let m = reception_day(&mut s);
+    s.capture_visitor(
+        m.id,
+        visitor("周大爷", "屋顶漏水", VisitorOutcome::Registered),
+    )
+    .unwrap();
+    s.capture_visitor(
+        m.id,
+        visitor("周大爷", "楼道灯坏了", VisitorOutcome::Registered),
+    )
+    .unwrap();
+    // Another person of the household (same phone, another name) is another visitor.
+    s.capture_visitor(
+        m.id,
+        visitor("周阿姨", "垃圾没人清", VisitorOutcome::Registered),
+    )
+    .unwrap();
+    let d = s.meeting_detail(m.id).unwrap();
+    assert_eq!(d.summary.visitors, 2);
+    assert_eq!(d.summary.problems, 3);
+    let signed: Vec<&str> = d
+        .meeting
+        .attendees
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(signed, vec!["周大爷", "周阿姨"], "signed in once each");
+    // Both of his problems name him as their visitor.
+    let his = d.meeting.attendees[0].id;
+    let visits = d
+        .cases
+        .iter()
+        .filter(|c| c.link.visitor == Some(his))
+        .count();
+    assert_eq!(visits, 2);
+}
