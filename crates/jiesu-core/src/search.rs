@@ -89,9 +89,20 @@ pub fn field_tokens(f: &KeyFields<'_>) -> String {
         ('a', f.address),
     ];
     for (tag, field) in fields {
-        let chars: Vec<char> = fold(field).chars().filter(|c| !c.is_whitespace()).collect();
-        for w in chars.windows(2) {
-            let _ = write!(out, "{tag}{:x}g{:x} ", w[0] as u32, w[1] as u32);
+        // A space inside a field (an address's free text) breaks the phrase as it does in
+        // the text's own bigrams: no term holds one.
+        let mut prev: Option<char> = None;
+        for c in fold(field).chars() {
+            if c.is_whitespace() {
+                if prev.take().is_some() {
+                    out.push_str("z ");
+                }
+                continue;
+            }
+            if let Some(p) = prev {
+                let _ = write!(out, "{tag}{:x}g{:x} ", p as u32, c as u32);
+            }
+            prev = Some(c);
         }
         out.push_str("z ");
     }
@@ -418,6 +429,14 @@ mod tests {
             field_tokens(&f("138", "KB1")),
             "z p31g33 p33g38 z n6bg62 n62g31 z z z z "
         );
+        // A space inside a field is a break, not a bigram.
+        let spaced = field_tokens(&KeyFields {
+            phone: "",
+            numbers: ["", ""],
+            name: "",
+            address: "3室 东",
+        });
+        assert!(spaced.contains("a33g5ba4 z ") && !spaced.contains("5ba4g4e1c"));
         // The phone's tail 38 and the number's head kb are never one phrase.
         let (_, bi) = case_columns("x", &field_tokens(&f("138", "KB1")));
         assert!(!bi.contains("p38g6b") && !bi.contains("p33g38 n6bg62"));
