@@ -9,7 +9,7 @@
 //    first field focused, Enter confirms and Esc cancels.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { journey, Key } from './harness.mjs'
+import { chinaDate, journey, Key, runNow } from './harness.mjs'
 
 /** Rows of the case list as the page has them. */
 function rows(driver) {
@@ -133,5 +133,26 @@ test('messages cover nothing, a long paste is named before saving, and action di
       /督办 1 次/,
     )
     await ui.screenshot('frictions-4-done')
+
+    // 重办 shows the deadline it will set before confirming, and takes a later day with a reason.
+    await ui.click('act-resolve_on_spot')
+    await ui.type('a-result', '已协调车主挪车')
+    await ui.click('a-submit')
+    await ui.waitText('case-state', '待回访')
+    await ui.click('act-visit')
+    await ui.click('sat-dissatisfied')
+    await ui.click('a-submit')
+    await ui.visible('act-redo')
+    await ui.click('act-redo')
+    assert.match(await ui.text('a-redo-due'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+    const later = chinaDate(runNow() + 20 * 86_400_000)
+    await ui.date('a-redo-later', later)
+    // A day picked is a deadline at its end: 00:00 of the next.
+    const end = chinaDate(Date.parse(`${later}T00:00:00Z`) - 8 * 3600000 + 86_400_000)
+    await ui.waitText('a-redo-due', `${end} 00:00`)
+    await ui.type('a-reason', '要等业主大会表决')
+    await ui.screenshot('frictions-5-redo')
+    await ui.click('a-submit')
+    await ui.waitText('case-due', `${end} 00:00`)
   })
 })

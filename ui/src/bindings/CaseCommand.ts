@@ -98,7 +98,12 @@ note: string, } | { "action": "redo",
 /**
  * Why (required).
  */
-reason: string, } | { "action": "archive", 
+reason: string, 
+/**
+ * A later deadline than the policy's (ms; the reason says why). Absent: the policy's
+ * deadline counted from now, as [`CaseDetail::redo_due`] shows it.
+ */
+due?: number, } | { "action": "archive", 
 /**
  * Remark.
  */

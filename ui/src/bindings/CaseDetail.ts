@@ -48,6 +48,11 @@ meetings: Array<MeetingRef>,
  */
 letter_status: LetterStatus | null, 
 /**
+ * The deadline a redo now would set (the policy's, counted from now), when a redo is
+ * allowed: shown before the secretary confirms.
+ */
+redo_due: number | null, 
+/**
  * The name of the office holding the case when it is neither this office nor one below
  * it (it was transferred away): the case is read-only here.
  */

@@ -143,6 +143,11 @@ pub enum CaseCommand {
     Redo {
         /// Why (required).
         reason: String,
+        /// A later deadline than the policy's (ms; the reason says why). Absent: the policy's
+        /// deadline counted from now, as [`CaseDetail::redo_due`] shows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+        due: Option<i64>,
     },
     /// 归档
     Archive {
@@ -460,6 +465,10 @@ pub struct CaseDetail {
     pub meetings: Vec<MeetingRef>,
     /// The commitment letter's status now, if there is one.
     pub letter_status: Option<crate::model::LetterStatus>,
+    /// The deadline a redo now would set (the policy's, counted from now), when a redo is
+    /// allowed: shown before the secretary confirms.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub redo_due: Option<i64>,
     /// The name of the office holding the case when it is neither this office nor one below
     /// it (it was transferred away): the case is read-only here.
     pub held_elsewhere: Option<String>,

@@ -504,6 +504,7 @@ fn script(spec: &SampleSpec, i: usize) -> (i64, Vec<(i64, Step)>) {
             at(&mut t, &mut r, HOUR, DAY),
             Step::Act(CaseCommand::Redo {
                 reason: "居民不满意，问题未彻底解决".into(),
+                due: None,
             }),
         ));
         steps.push((

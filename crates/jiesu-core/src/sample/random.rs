@@ -79,6 +79,7 @@ pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCom
         }
         Action::Redo => CaseCommand::Redo {
             reason: "不满意".into(),
+            due: None,
         },
         Action::Archive => CaseCommand::Archive {
             note: String::new(),

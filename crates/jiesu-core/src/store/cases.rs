@@ -65,6 +65,14 @@ impl Store {
         self.commit_case_event(case_id, body, Some(&case))
     }
 
+    /// The deadline a redo at `now` gets by the office's policy.
+    fn redo_due(&self, case: &Case, now: i64) -> i64 {
+        self.policy
+            .limits(&case.category, case.urgency)
+            .resolve
+            .due(&self.calendar, now)
+    }
+
     pub(super) fn command_body(
         &self,
         case: &Case,
@@ -157,14 +165,19 @@ impl Store {
                     note: text("note", note, false)?,
                 }
             }
-            CaseCommand::Redo { reason } => EventBody::CaseRedone {
-                reason: text("reason", reason, true)?,
-                resolve_due: self
-                    .policy
-                    .limits(&case.category, case.urgency)
-                    .resolve
-                    .due(&self.calendar, now),
-            },
+            CaseCommand::Redo { reason, due } => {
+                let policy = self.redo_due(case, now);
+                let resolve_due = match due {
+                    // Later only: an earlier one would be a promise the policy does not give.
+                    Some(d) if d < policy => return Err(Error::invalid("due", Reason::NotLater)),
+                    Some(d) => d,
+                    None => policy,
+                };
+                EventBody::CaseRedone {
+                    reason: text("reason", reason, true)?,
+                    resolve_due,
+                }
+            }
             CaseCommand::Archive { note } => EventBody::CaseArchived {
                 note: text("note", note, false)?,
             },
@@ -336,15 +349,19 @@ impl Store {
                         .map_or_else(|| case.office.clone(), |o| o.name.clone())
                 },
             );
+        let allowed: Vec<crate::model::Action> = match held_elsewhere {
+            Some(_) => Vec::new(),
+            None => workflow::allowed_actions(&case, now)
+                .into_iter()
+                // Another office can only be named once the server's directory is known.
+                .filter(|a| !tree.is_empty() || *a != crate::model::Action::TransferOffice)
+                .collect(),
+        };
         Ok(CaseDetail {
-            allowed: match held_elsewhere {
-                Some(_) => Vec::new(),
-                None => workflow::allowed_actions(&case, now)
-                    .into_iter()
-                    // Another office can only be named once the server's directory is known.
-                    .filter(|a| !tree.is_empty() || *a != crate::model::Action::TransferOffice)
-                    .collect(),
-            },
+            redo_due: allowed
+                .contains(&crate::model::Action::Redo)
+                .then(|| self.redo_due(&case, now)),
+            allowed,
             held_elsewhere,
             response_status: due_status(
                 case.responded_at.is_none() && case.state.is_open(),

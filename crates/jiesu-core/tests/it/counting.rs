@@ -183,6 +183,7 @@ fn a_redone_case_counts_its_last_first_or_every_visit_as_the_setting_says() {
         c.id,
         CaseCommand::Redo {
             reason: "车主又停回来了".into(),
+            due: None,
         },
     )
     .unwrap();

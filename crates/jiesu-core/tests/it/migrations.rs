@@ -189,6 +189,7 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
         visit(Satisfaction::Dissatisfied),
         CaseCommand::Redo {
             reason: "又出现了".into(),
+            due: None,
         },
         CaseCommand::Resolve {
             outcome: Outcome::Solved,

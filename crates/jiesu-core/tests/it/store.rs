@@ -400,3 +400,83 @@ fn the_write_count_moves_with_each_step_and_not_with_reads() {
         .unwrap();
     assert_eq!(s.local_writes(), before + 2);
 }
+
+#[test]
+fn a_redo_shows_its_deadline_first_and_takes_a_later_one_with_its_reason() {
+    let (mut s, clock) = store_at(test_now());
+    let c = s.receive(parking_case("车位又被占了")).unwrap();
+    s.act(
+        c.id,
+        CaseCommand::ResolveOnSpot {
+            result: "已协调挪车".into(),
+        },
+    )
+    .unwrap();
+    let unhappy = CaseCommand::Visit {
+        reachable: true,
+        contacted: true,
+        solved: false,
+        satisfaction: Some(Satisfaction::Dissatisfied),
+        note: String::new(),
+    };
+    s.act(c.id, unhappy.clone()).unwrap();
+    clock.advance(3_600_000);
+    // Shown before confirming, and what a plain redo sets.
+    let shown = s
+        .case_detail(c.id)
+        .unwrap()
+        .redo_due
+        .expect("a redo is allowed");
+    assert!(shown > clock.now_ms());
+    let redone = s
+        .act(
+            c.id,
+            CaseCommand::Redo {
+                reason: "居民不满意".into(),
+                due: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(redone.resolve_due, shown);
+    assert_eq!(
+        s.case_detail(c.id).unwrap().redo_due,
+        None,
+        "not allowed now"
+    );
+
+    // Resolved and visited again: a later deadline with its reason is taken, an earlier one
+    // refused and nothing written.
+    s.act(
+        c.id,
+        CaseCommand::Resolve {
+            outcome: Outcome::Solved,
+            result: "划了禁停线".into(),
+        },
+    )
+    .unwrap();
+    s.act(c.id, unhappy).unwrap();
+    let policy = s.case_detail(c.id).unwrap().redo_due.unwrap();
+    let before = s.stats().unwrap().events;
+    let e = s
+        .act(
+            c.id,
+            CaseCommand::Redo {
+                reason: "要等物业开会".into(),
+                due: Some(policy - 1),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidInput);
+    assert_eq!(s.stats().unwrap().events, before);
+    let later = policy + 7 * 86_400_000;
+    let redone = s
+        .act(
+            c.id,
+            CaseCommand::Redo {
+                reason: "要等物业开会".into(),
+                due: Some(later),
+            },
+        )
+        .unwrap();
+    assert_eq!(redone.resolve_due, later);
+}

@@ -165,6 +165,7 @@ async fn the_street_is_the_sum_of_its_communities(backend: Backend) {
             id,
             CaseCommand::Redo {
                 reason: "居民不满意".into(),
+                due: None,
             },
         )
         .unwrap();
