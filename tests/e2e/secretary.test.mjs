@@ -102,6 +102,7 @@ test('messages cover nothing, a long paste is named before saving, and action di
 
     // An action from the keyboard: first field focused, Enter confirms, Esc cancels.
     await ui.click('nav-cases')
+    await ui.visible(`case-${number}`)
     await driver.executeScript(`document.querySelector('[data-testid="case-${number}"]').click()`)
     await ui.waitText('case-number', number)
     await ui.click('act-urge')
@@ -154,5 +155,34 @@ test('messages cover nothing, a long paste is named before saving, and action di
     await ui.screenshot('frictions-5-redo')
     await ui.click('a-submit')
     await ui.waitText('case-due', `${end} 00:00`)
+  })
+})
+
+test('the dashboard at the common office screens: no card under a chart, nothing cut at the sides', async () => {
+  await journey('screens', async ({ ui, driver }) => {
+    await ui.firstRun('李书记', true)
+    await ui.click('nav-dashboard')
+    await ui.visible('chart-trend', 20000)
+    for (const [width, height] of [
+      [1280, 820],
+      [1366, 768],
+    ]) {
+      await driver.manage().window().setRect({ width, height })
+      await driver.sleep(800)
+      const bad = await driver.executeScript(`
+        const box = (e) => e.getBoundingClientRect()
+        const cards = [...document.querySelectorAll('[data-testid^="kpi-"]')].filter((e) => !e.dataset.testid.startsWith('kpi-change')).map(box)
+        const charts = ['chart-trend', 'chart-categories', 'chart-ranking', 'chart-buildings']
+          .map((id) => document.querySelector('[data-testid=' + id + ']'))
+          .filter(Boolean)
+          .map((e) => box(e.closest('.el-card') ?? e))
+        const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+        const overlaps = cards.filter((c) => charts.some((ch) => meet(c, ch))).length
+        const cut = [...cards, ...charts].filter((r) => r.left < 0 || r.right > document.documentElement.clientWidth + 1).length
+        return { cards: cards.length, overlaps, cut }`)
+      assert.ok(bad.cards >= 12, `${width}×${height}: ${bad.cards} KPI cards found`)
+      assert.deepEqual({ overlaps: bad.overlaps, cut: bad.cut }, { overlaps: 0, cut: 0 }, `${width}×${height}`)
+      await ui.screenshot(`screens-dashboard-${width}x${height}`)
+    }
   })
 })
