@@ -188,5 +188,10 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     await waitFor(driver, `case-link-${followUp}`, '关联')
     await waitFor(driver, 'case-links', merged)
     await ui.screenshot('duplicates-5-both-ends')
+    // The list says it too, on every case of the three.
+    await ui.click('nav-cases')
+    await ui.waitText(`linked-${first}`, '关联 2')
+    await ui.waitText(`linked-${merged}`, '关联 1')
+    await ui.waitText(`linked-${followUp}`, '关联 1')
   })
 })

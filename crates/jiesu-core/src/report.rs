@@ -501,9 +501,13 @@ pub fn cases_csv(cases: &[CaseRow], names: &Names<'_>) -> Result<Vec<u8>> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
-        w.write_record(CASE_HEAD).map_err(io)?;
+        // The list's own column after the shared ones: the linked cases' numbers.
+        w.write_record(CASE_HEAD.iter().chain(&["关联案件"]))
+            .map_err(io)?;
         for c in cases {
-            w.write_record(case_cells(c, names)).map_err(io)?;
+            let linked = c.linked.join(" ");
+            w.write_record(case_cells(c, names).iter().chain([&linked]))
+                .map_err(io)?;
         }
         w.flush()?;
     }

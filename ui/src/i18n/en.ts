@@ -348,6 +348,7 @@ const en: typeof zh = {
     withLetter: 'With letter',
     search: 'Search: problem, category, name, phone, no. (e.g. 停车, 27号楼, phone:1234)',
     groupsIn: '“{q}” appears in:',
+    linked: '{n} linked',
     groupCount: '{word}: {n}',
     field: { phone: 'phone', number: 'no' },
     states: 'State',

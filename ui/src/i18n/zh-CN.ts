@@ -340,6 +340,7 @@ export default {
     withLetter: '有承诺书',
     search: '搜索：问题、分类、姓名、电话、编号（如 停车、27号楼、电话:1234）',
     groupsIn: '“{q}” 出现在：',
+    linked: '关联 {n}',
     groupCount: '{word} {n} 件',
     field: { phone: '电话', number: '编号' },
     states: '状态',

@@ -343,6 +343,7 @@ const zhTW: typeof zh = {
     withLetter: '有承諾書',
     search: '搜尋：問題、分類、姓名、電話、編號（如 停車、27號樓、電話:1234）',
     groupsIn: '「{q}」出現在：',
+    linked: '關聯 {n}',
     groupCount: '{word} {n} 件',
     field: { phone: '電話', number: '編號' },
     states: '狀態',

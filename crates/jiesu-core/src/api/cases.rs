@@ -346,6 +346,8 @@ pub struct CaseRow {
     pub due_status: DueStatus,
     /// The commitment letter's status now, if there is one.
     pub letter: Option<crate::model::LetterStatus>,
+    /// Numbers of the cases linked to this one, from either end (a merge included).
+    pub linked: Vec<String>,
 }
 
 /// The overdue desk (督办台): the open cases to chase now.

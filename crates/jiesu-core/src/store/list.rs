@@ -273,7 +273,12 @@ impl Store {
 /// The columns [`case_row`] reads, in its order.
 pub(super) const ROW_COLUMNS: &str = "id, number, state, channel, category, urgency, handling_unit, \
     resident_name, substr(description, 1, 80), received_at, resolve_due, is_open, resolved_at, \
-    letter_due, due_rank";
+    letter_due, due_rank, \
+    (SELECT group_concat(n, ' ') FROM ( \
+        SELECT o.number AS n FROM case_links l JOIN cases o ON o.id = l.other \
+         WHERE l.case_id = cases.id \
+        UNION SELECT o.number FROM case_links l JOIN cases o ON o.id = l.case_id \
+         WHERE l.other = cases.id))";
 
 /// One case-list row from [`ROW_COLUMNS`].
 pub(super) fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<CaseRow> {
@@ -300,6 +305,11 @@ pub(super) fn case_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Case
         due,
         due_status: due_status(open, due, now),
         letter,
+        // Links from either end (`case_links`, both directions): a few per case at most.
+        linked: r
+            .get::<_, Option<String>>(15)?
+            .map(|s| s.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 

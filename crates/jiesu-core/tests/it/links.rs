@@ -223,3 +223,29 @@ fn a_follow_up_of_an_unknown_case_files_nothing() {
     assert_eq!(e.code(), Code::NotFound);
     assert_eq!(s.stats().unwrap().events, before);
 }
+
+#[test]
+fn the_list_and_its_csv_name_links_from_both_ends() {
+    let (mut s, _, dir) = file_store_at(test_now());
+    let x = s.receive(parking_case("3号楼路灯不亮")).unwrap();
+    let y = s.receive(parking_case("3号楼路灯还是不亮")).unwrap();
+    let lone = s.receive(parking_case("垃圾没人清")).unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Merge {
+            other: x.number.clone(),
+        },
+    )
+    .unwrap();
+    let rows = s.list_cases(&CaseQuery::default()).unwrap().rows;
+    let linked = |n: &str| rows.iter().find(|r| r.number == n).unwrap().linked.clone();
+    assert_eq!(linked(&x.number), vec![y.number.clone()]);
+    assert_eq!(linked(&y.number), vec![x.number.clone()]);
+    assert!(linked(&lone.number).is_empty());
+    let file = s.save_list_csv(dir.path(), &CaseQuery::default()).unwrap();
+    let text = std::fs::read_to_string(&file.path).unwrap();
+    let head = text.lines().next().unwrap();
+    assert!(head.ends_with(",关联案件"), "{head}");
+    let x_line = text.lines().find(|l| l.starts_with(&x.number)).unwrap();
+    assert!(x_line.ends_with(&y.number), "{x_line}");
+}
