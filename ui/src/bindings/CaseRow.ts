@@ -65,4 +65,8 @@ due_status: DueStatus,
 /**
  * The commitment letter's status now, if there is one.
  */
-letter: LetterStatus | null, };
+letter: LetterStatus | null, 
+/**
+ * Numbers of the cases linked to this one, from either end (a merge included).
+ */
+linked: Array<string>, };
