@@ -52,7 +52,7 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.visible('a-submit')
     await ui.type('a-note', '请尽快处理')
     await ui.click('a-submit')
-    assert.equal(await ui.notice('error'), '「查看」账号不能「督办催办」，未作任何改动')
+    assert.equal(await ui.notice('error', '「查看」'), '「查看」账号不能「督办催办」，未作任何改动')
     await ui.screenshot('journey13-viewer-refused')
     const detail = await ui.invoke('case_detail', {
       caseId: (await driver.getCurrentUrl()).split('/cases/')[1],

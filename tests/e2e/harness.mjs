@@ -244,8 +244,9 @@ export class Ui {
       .click()
       .catch(() => {})
   }
-  /** The header's notice of `kind` (error, success, warning) once it says something. */
-  async notice(kind, ms = 10000) {
+  /** The header's notice of `kind` (error, success, warning) once it says something that
+   * holds `expect` (an earlier notice may still be showing when the awaited one is due). */
+  async notice(kind, expect = '', ms = 10000) {
     let text = ''
     await this.d.wait(
       async () => {
@@ -253,10 +254,10 @@ export class Ui {
           'const m = document.querySelector(`[data-testid=notice][data-kind=${arguments[0]}]`); return m ? m.textContent : ""',
           kind,
         )
-        return text.trim() !== ''
+        return text.trim() !== '' && text.includes(expect)
       },
       ms,
-      `no ${kind} notice`,
+      `no ${kind} notice saying ${expect} (last: ${text})`,
     )
     return text.trim()
   }

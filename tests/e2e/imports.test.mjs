@@ -172,6 +172,11 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     // 新建关联案件: category and place carried over here, the resident by the core.
     await ui.click('follow-up')
     await waitFor(driver, 'follow-of', first)
+    // Leaving for a plain intake and coming back keeps nothing of the follow-up.
+    await ui.click('nav-intake')
+    await driver.wait(async () => !(await ui.exists('follow-of')), 5000, 'the plain intake still follows a case')
+    await driver.navigate().back()
+    await waitFor(driver, 'follow-of', first)
     await ui.type('f-description', '消防通道清理后第二天又被占用')
     const desc = await ui.visible('f-description')
     await ui.screenshot('duplicates-3-follow-up-form')

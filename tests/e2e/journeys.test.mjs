@@ -87,7 +87,7 @@ test('an action not allowed now is not offered, and a forced IPC call is refused
     const desc = await ui.type('f-description', '广场舞音响太吵')
     await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
     // The header's notice says it (never a toast over the page).
-    assert.equal(await ui.notice('error'), '「12345 工单号」必须填写')
+    assert.equal(await ui.notice('error', '工单号'), '「12345 工单号」必须填写')
     await ui.screenshot('journey2-bad-input')
     await ui.click('nav-cases')
     await ui.waitText('total', '共 0 件')
@@ -208,7 +208,7 @@ test('a community enrols with the street server, files a case, and the street of
       // A mistyped code is refused in words, and nothing changes.
       await ui.type('s-code', 'AAAAA-BBBBB')
       await ui.click('s-enrol')
-      assert.match(await ui.notice('error'), /接入码错误/)
+      assert.match(await ui.notice('error', '接入码错误'), /接入码错误/)
       assert.equal(await state(), 'standalone')
       const codeBox = await ui.input('s-code')
       await codeBox.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE)

@@ -66,7 +66,7 @@ test('messages cover nothing, a long paste is named before saving, and action di
     await ui.firstRun('李书记', false)
     const number = await ui.fileCase('27栋楼下消防通道被私家车长期占用')
     // The message is in the header and over no navigation link.
-    assert.match(await ui.notice('success'), new RegExp(number))
+    assert.match(await ui.notice('success', number), new RegExp(number))
     const clash = await driver.executeScript(`
       const n = document.querySelector('[data-testid=notice] span').getBoundingClientRect()
       const header = document.querySelector('header').getBoundingClientRect()
@@ -94,7 +94,7 @@ test('messages cover nothing, a long paste is named before saving, and action di
     await ui.waitText('f-description-count', '4500 / 4000')
     const desc = await ui.visible('f-description')
     await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
-    const refused = await ui.notice('error')
+    const refused = await ui.notice('error', '4000')
     assert.match(refused, /4000/)
     assert.match(refused, /4500/)
     await ui.screenshot('frictions-2-too-long')

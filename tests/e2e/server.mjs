@@ -56,7 +56,10 @@ export async function startServer() {
       try {
         // A line per case: a street's replica of sampled communities passes the default 1 MiB.
         const out = execFileSync(REPLICA, args, { encoding: 'utf8', env: env(), maxBuffer: 256 * 1024 * 1024 })
-        return out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        return out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
       } finally {
         rmSync(rdir, { recursive: true, force: true })
       }

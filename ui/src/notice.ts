@@ -2,6 +2,9 @@
 // slot, never floating over the page, so it covers no navigation or button and swallows no
 // click (issue 21). One notice at a time; the latest replaces the one before.
 import { reactive } from 'vue'
+import type { Composer } from 'vue-i18n'
+import { JiesuError } from './api'
+import { errorText } from './errors'
 
 export type NoticeKind = 'success' | 'error' | 'warning'
 
@@ -22,6 +25,12 @@ export const notify = {
   success: (text: string) => show('success', text, 4000),
   warning: (text: string) => show('warning', text, 8000),
   error: (text: string) => show('error', text, 10000),
+  /** A command's failure, in words; not `sign_in_required`, which the sign-in screen says
+   * (pages still open while the user switches would otherwise leave a stale "请先登录"). */
+  failed: (t: Composer['t'], te: Composer['te'], e: unknown) => {
+    if (e instanceof JiesuError && e.code === 'sign_in_required') return
+    show('error', errorText(t, te, e), 10000)
+  },
   dismiss: () => {
     clearTimeout(timer)
     notice.text = ''

@@ -8,7 +8,6 @@
 import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { notify } from '../notice'
-import { errorText } from '../errors'
 
 export function useAction() {
   const { t, te } = useI18n()
@@ -21,7 +20,7 @@ export function useAction() {
       if (done) notify.success(typeof done === 'string' ? done : done(result))
       return result
     } catch (e) {
-      notify.error(errorText(t, te, e))
+      notify.failed(t, te, e)
       return undefined
     } finally {
       busy.value = false
