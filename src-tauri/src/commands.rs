@@ -128,6 +128,7 @@ pub async fn catalog(state: State<'_, AppState>) -> CmdResult<Catalog> {
         offices: s.transfer_targets()?,
         channels: Channel::ALL.to_vec(),
         states: jiesu_core::CaseState::ALL.to_vec(),
+        max_text: validate::MAX_TEXT as u32,
     })
 }
 

@@ -33,4 +33,9 @@ channels: Array<Channel>,
 /**
  * States in workflow order.
  */
-states: Array<CaseState>, };
+states: Array<CaseState>, 
+/**
+ * The longest a description (or any stored text) may be, in characters
+ * ([`crate::validate::MAX_TEXT`]): the forms count against it before saving.
+ */
+max_text: number, };

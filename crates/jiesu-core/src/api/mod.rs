@@ -94,6 +94,9 @@ pub struct Catalog {
     pub channels: Vec<Channel>,
     /// States in workflow order.
     pub states: Vec<CaseState>,
+    /// The longest a description (or any stored text) may be, in characters
+    /// ([`crate::validate::MAX_TEXT`]): the forms count against it before saving.
+    pub max_text: u32,
 }
 
 /// The first-run choice.
