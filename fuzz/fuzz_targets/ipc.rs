@@ -196,7 +196,7 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
         "preview_import" | "run_import" => {
             let _ = arg::<jiesu_core::import::ImportMapping>(args, "mapping");
         }
-        "cancel_import" | "export_import_report" => {}
+        "cancel_import" | "close_import" | "export_import_report" => {}
         "attachment" => {
             if let Some(sha) = arg::<String>(args, "sha256") {
                 return refused(s.read_attachment(&sha));

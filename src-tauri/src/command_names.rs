@@ -71,6 +71,7 @@ pub const COMMANDS: &[&str] = &[
     "preview_import",
     "run_import",
     "cancel_import",
+    "close_import",
     "export_import_report",
 ];
 

@@ -35,10 +35,13 @@ impl std::ops::DerefMut for Held<'_> {
     }
 }
 
+// A command that wrote events tells the window (every count follows the store) and wakes the
+// sync task to push them now rather than at the next poll: one place, so no command forgets.
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         if self.guard.local_writes() != self.writes {
             self.state.syncer.data_changed();
+            self.state.syncer.wake();
         }
     }
 }
@@ -139,7 +142,6 @@ pub async fn receive_case(state: State<'_, AppState>, input: NewCase) -> CmdResu
         let v = s.receive(input)?;
         s.shown(v)?
     };
-    state.syncer.wake();
     Ok(case)
 }
 
@@ -156,7 +158,6 @@ pub async fn receive_follow_up(
         let v = s.receive_follow_up(&of, input)?;
         s.shown(v)?
     };
-    state.syncer.wake();
     Ok(case)
 }
 
@@ -171,7 +172,6 @@ pub async fn act(
         let v = s.act(case_id, command)?;
         s.shown(v)?
     };
-    state.syncer.wake();
     Ok(case)
 }
 
@@ -412,14 +412,12 @@ pub async fn set_calendar_day(
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or_default();
-    wake_sync(&state);
     Ok(s.calendar_year(year))
 }
 
 #[tauri::command]
 pub async fn add_unit(state: State<'_, AppState>, name: String) -> CmdResult<catalog::Unit> {
     let unit = store(&state)?.add_unit(&name)?;
-    state.syncer.wake();
     Ok(unit)
 }
 
@@ -509,7 +507,6 @@ pub async fn add_account(
     account: access::NewAccount,
 ) -> CmdResult<access::Account> {
     let a = store(&state)?.add_account(account)?;
-    state.syncer.wake();
     Ok(a)
 }
 
@@ -520,14 +517,12 @@ pub async fn set_role(
     role: access::Role,
 ) -> CmdResult<()> {
     store(&state)?.set_role(account, role)?;
-    state.syncer.wake();
     Ok(())
 }
 
 #[tauri::command]
 pub async fn remove_account(state: State<'_, AppState>, account: Uuid) -> CmdResult<()> {
     store(&state)?.remove_account(account)?;
-    state.syncer.wake();
     Ok(())
 }
 
@@ -540,7 +535,6 @@ pub async fn set_password(
     password: String,
 ) -> CmdResult<()> {
     store(&state)?.set_password(account, current.as_deref(), &password)?;
-    state.syncer.wake();
     Ok(())
 }
 
@@ -569,11 +563,6 @@ pub async fn export_access_log(state: State<'_, AppState>) -> CmdResult<Exported
 #[tauri::command]
 pub async fn set_idle_minutes(state: State<'_, AppState>, minutes: u32) -> CmdResult<()> {
     Ok(store(&state)?.set_idle_minutes(minutes)?)
-}
-
-fn wake_sync(state: &State<'_, AppState>) {
-    // New local events: let the sync task push them now rather than at the next poll.
-    state.syncer.wake();
 }
 
 /// Sync as the status bar shows it.
@@ -624,7 +613,6 @@ pub async fn config_log(state: State<'_, AppState>) -> CmdResult<Vec<TimelineEnt
 #[tauri::command]
 pub async fn restamp_future_work(state: State<'_, AppState>) -> CmdResult<u32> {
     let done = store(&state)?.restamp_future_work()?;
-    state.syncer.wake();
     Ok(done.map_or(0, |d| d.events as u32))
 }
 
@@ -640,7 +628,6 @@ pub async fn schedule_meeting(state: State<'_, AppState>, info: MeetingInfo) -> 
         let v = s.schedule_meeting(info)?;
         s.shown(v)?
     };
-    wake_sync(&state);
     Ok(m)
 }
 
@@ -663,7 +650,6 @@ pub async fn meeting_act(
         let v = s.meeting_act(meeting_id, command)?;
         s.shown(v)?
     };
-    wake_sync(&state);
     Ok(m)
 }
 
@@ -678,7 +664,6 @@ pub async fn open_item_case(
         let v = s.open_item_case(meeting_id, form)?;
         s.shown(v)?
     };
-    wake_sync(&state);
     Ok(c)
 }
 
@@ -693,7 +678,6 @@ pub async fn capture_visitor(
         let v = s.capture_visitor(meeting_id, form)?;
         s.shown(v)?
     };
-    wake_sync(&state);
     Ok(c)
 }
 
@@ -754,7 +738,6 @@ pub async fn set_figure_settings(
     settings: figures::FigureSettings,
 ) -> CmdResult<figures::FigureSettings> {
     let s = store(&state)?.set_figure_settings(settings)?;
-    wake_sync(&state);
     Ok(s)
 }
 

@@ -2,7 +2,8 @@
 //! or the file picker), is read once and kept while the secretary corrects the mapping in
 //! the preview; the import runs under the store's lock in one transaction, reporting its
 //! progress as `import-progress` events, and stops (writing nothing) when `cancel_import`
-//! asks. The last report is kept for `export_import_report`.
+//! asks. Closing the dialog lets the file go (`close_import`). The last report is kept for
+//! `export_import_report`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -99,6 +100,14 @@ pub async fn run_import<R: tauri::Runtime>(
 #[tauri::command]
 pub async fn cancel_import(state: State<'_, AppState>) -> CmdResult<()> {
     state.import_cancel.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// The dialog closed (or another file is to be chosen): the file it held is let go now, not
+/// when the next one arrives — a 100,000-row sheet is hundreds of MB, and residents' data.
+#[tauri::command]
+pub async fn close_import(state: State<'_, AppState>) -> CmdResult<()> {
+    *state.import.lock().unwrap_or_else(|p| p.into_inner()) = None;
     Ok(())
 }
 

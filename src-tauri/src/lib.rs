@@ -171,6 +171,7 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         imports::preview_import,
         imports::run_import,
         imports::cancel_import,
+        imports::close_import,
         imports::export_import_report,
     ])
 }

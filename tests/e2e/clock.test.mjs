@@ -28,19 +28,6 @@ async function fileParkingCase(ui, phone, name, description) {
   return (await ui.text('case-number')).trim()
 }
 
-/** Enrols the window's PC as community hm with the server, and waits until it has synced. */
-async function enrolAndSync(driver, ui, server) {
-  await ui.click('nav-settings')
-  await ui.type('s-server', server.url)
-  await ui.type('s-code', server.code('hm'))
-  await ui.click('s-enrol')
-  await driver.wait(
-    async () => (await (await ui.el('sync-state')).getAttribute('data-state')) === 'synced',
-    30000,
-    'never synced',
-  )
-}
-
 test("a PC whose clock is three years ahead is told so, and its case reaches the street with today's date", async () => {
   const server = await startServer()
   const dataDir = mkdtempSync(join(tmpdir(), 'jiesu-e2e-clock-'))
@@ -56,7 +43,7 @@ test("a PC whose clock is three years ahead is told so, and its case reaches the
 
     // 2. Enrolled: the server refuses the work as stamped in the future, the app stamps it
     //    again by the server's time and sends it; the window says the clock is wrong.
-    await enrolAndSync(driver, ui, server)
+    await ui.enrol(server)
     await ui.waitText('clock-wrong', '这台电脑的时钟快了', 20000)
     assert.match(await ui.text('clock-wrong'), /1095天|1096天/)
     assert.equal(await ui.exists('clock-future'), false, 'nothing left in the future')
@@ -123,7 +110,7 @@ test('a PC whose clock is seven years behind files offline, and the street count
     assert.ok(filed.startsWith(numberDay(runNow() - 7 * YEAR_MS)), `numbered on the PC's date: ${filed}`)
     await ui.screenshot('journey12-filed-behind')
 
-    await enrolAndSync(driver, ui, server)
+    await ui.enrol(server)
     await ui.waitText('clock-wrong', '这台电脑的时钟慢了', 20000)
 
     // The street: received today (the server's receipt), due in days, in its 本月.

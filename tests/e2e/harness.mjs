@@ -232,7 +232,8 @@ export class Ui {
   async retype(testid, text) {
     const e = await this.focused(testid)
     await e.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE)
-    await e.sendKeys(text)
+    // Retyped as nothing: cleared (WebDriver refuses to send no keys).
+    if (text !== '') await e.sendKeys(text)
     return e
   }
   /** Type a date into an el-date-picker and commit it. */
@@ -411,6 +412,17 @@ export class Ui {
   }
   async screenshot(name) {
     mkdirSync(ARTIFACTS, { recursive: true })
+    // What a person would see once things settle: a notice fading in, a dialog opening, are
+    // shown as they end, not as their first frame (at most 2 s; infinite ones are spinners).
+    await this.d
+      .wait(
+        () =>
+          this.d.executeScript(
+            "return document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)",
+          ),
+        2000,
+      )
+      .catch(() => {})
     const png = await this.d.takeScreenshot()
     const path = join(ARTIFACTS, `${name}.png`)
     writeFileSync(path, png, 'base64')
@@ -470,6 +482,27 @@ export class Ui {
     await desc.sendKeys(Key.chord(Key.CONTROL, Key.ENTER))
     await this.waitText('case-state', '待派单')
     return (await this.text('case-number')).trim()
+  }
+  /** Take case action `action` through its dialog: open it, `fill` it, confirm, wait until it is gone. */
+  async act(action, fill) {
+    await this.noOverlay()
+    await this.click(`act-${action}`)
+    await this.visible('a-submit')
+    if (fill) await fill()
+    await this.click('a-submit')
+    await this.noOverlay()
+  }
+  /** Enrol this PC as `office` with the journey's server (server.mjs) and wait until it has synced. */
+  async enrol(server, office = 'hm') {
+    await this.click('nav-settings')
+    await this.type('s-server', server.url)
+    await this.type('s-code', server.code(office))
+    await this.click('s-enrol')
+    await this.d.wait(
+      async () => (await (await this.el('sync-state')).getAttribute('data-state')) === 'synced',
+      30000,
+      'never synced',
+    )
   }
   /** Sign in at the sign-in screen (after a restart, a sign-out or the idle lock). */
   async signIn(login, password = PASSWORD) {

@@ -88,6 +88,17 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     await waitFor(driver, 'import-problems', '明天上午')
     await ui.screenshot('import-1-preview')
 
+    // No column read as the number: the dialog says which field is missing and imports nothing,
+    // instead of calling every row after the first a duplicate; choosing it again restores all.
+    await ui.select('import-field-0', '不导入')
+    await ui.visible('import-no-number')
+    await waitFor(driver, 'import-counts', '新工单 0 件')
+    assert.equal(await (await ui.el('import-start')).isEnabled(), false)
+    assert.ok(!(await textOf(driver, 'import-problems')).includes('重复'), 'no row is called a duplicate')
+    await ui.select('import-field-0', '工单编号')
+    await waitFor(driver, 'import-counts', '新工单 2 件')
+    assert.ok(!(await ui.exists('import-no-number')))
+
     // The secretary places the city's 占道经营 under 其他.
     const categories = await textOf(driver, 'import-categories')
     assert.ok(categories.includes('城市管理->市容环境->占道经营'), categories)

@@ -25,15 +25,6 @@ async function fileParkingCase(ui, driver, photo) {
   return (await ui.text('case-number')).trim()
 }
 
-async function act(ui, action, fill) {
-  await ui.noOverlay()
-  await ui.click(`act-${action}`)
-  await ui.visible('a-submit')
-  if (fill) await fill()
-  await ui.click('a-submit')
-  await ui.noOverlay()
-}
-
 test('a secretary takes a parking complaint from intake to archive and sees every step', async () => {
   await journey('journey1', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
@@ -43,17 +34,17 @@ test('a secretary takes a parking complaint from intake to archive and sees ever
     await driver.wait(async () => (await img.getAttribute('naturalWidth')) === '128', 5000, 'photo decodes')
     await ui.screenshot('journey1-received')
 
-    await act(ui, 'dispatch', () => ui.select('a-unit', '物业公司'))
+    await ui.act('dispatch', () => ui.select('a-unit', '物业公司'))
     await ui.waitText('case-state', '待签收')
-    await act(ui, 'accept')
+    await ui.act('accept')
     await ui.waitText('case-state', '办理中')
-    await act(ui, 'note', () => ui.type('a-text', '已电话联系车主，今天下午挪车'))
+    await ui.act('note', () => ui.type('a-text', '已电话联系车主，今天下午挪车'))
     await ui.visible('tl-case_noted')
-    await act(ui, 'resolve', () => ui.type('a-result', '车辆已挪走，物业加装禁停标识'))
+    await ui.act('resolve', () => ui.type('a-result', '车辆已挪走，物业加装禁停标识'))
     await ui.waitText('case-state', '待回访')
-    await act(ui, 'visit', () => ui.click('sat-satisfied'))
+    await ui.act('visit', () => ui.click('sat-satisfied'))
     await ui.waitText('case-state', '已回访')
-    await act(ui, 'archive')
+    await ui.act('archive')
     await ui.waitText('case-state', '已归档')
 
     const kinds = [
@@ -172,7 +163,7 @@ test('the office adds its own handling unit and checks the provisional calendar'
     await ui.waitText('s-days', '2027-10-01')
     await ui.screenshot('journey4-settings')
     await fileParkingCase(ui, driver)
-    await act(ui, 'dispatch', () => ui.select('a-unit', '和美物业二期'))
+    await ui.act('dispatch', () => ui.select('a-unit', '和美物业二期'))
     await ui.waitText('case-state', '待签收')
     await ui.waitText('timeline', '和美物业二期')
 

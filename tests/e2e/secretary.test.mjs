@@ -7,9 +7,14 @@
 //    a click on 设置 right after saving lands; a paste over 4,000 characters is kept whole,
 //    counted and refused before saving with the limit named; an action dialog opens with its
 //    first field focused, Enter confirms and Esc cancels.
+// 3. The meeting dialogs answer the same keys: a meeting scheduled, its header edited, a
+//    decision added and made a case, each without the mouse once the dialog is open.
+// 4. After a transfer to another community the case is read-only here, the page says who holds
+//    it, and that community's desk receives it through the street server.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { chinaDate, journey, Key, runNow } from './harness.mjs'
+import { startServer } from './server.mjs'
 
 /** Rows of the case list as the page has them. */
 function rows(driver) {
@@ -156,6 +161,118 @@ test('messages cover nothing, a long paste is named before saving, and action di
     await ui.click('a-submit')
     await ui.waitText('case-due', `${end} 00:00`)
   })
+})
+
+/** Waits until the keyboard's focus is in the field `testid`. */
+function focusedIn(driver, testid) {
+  return driver.wait(
+    async () =>
+      driver.executeScript(`const a = document.activeElement; return !!a && !!a.closest('[data-testid="${testid}"]')`),
+    5000,
+    `${testid} does not have the focus`,
+  )
+}
+
+async function keys(driver, ...typed) {
+  await driver
+    .switchTo()
+    .activeElement()
+    .sendKeys(...typed)
+}
+
+test('the meeting dialogs work from the keyboard: first field focused, Enter confirms, Esc cancels', async () => {
+  await journey('meeting-keys', async ({ ui, driver }) => {
+    await driver.manage().window().setRect({ width: 1366, height: 768 })
+    await ui.firstRun('李书记', false)
+    await ui.click('nav-meetings')
+    await ui.click('m-new')
+    await focusedIn(driver, 'm-title')
+    await ui.screenshot('meeting-keys-1-new')
+    await keys(driver, '关于楼道堆物的议事会', Key.ENTER)
+    await ui.waitText('meeting-title', '关于楼道堆物的议事会')
+    await ui.noOverlay()
+
+    // The header: Esc leaves it as it was; Enter saves the change.
+    await ui.click('m-edit')
+    await focusedIn(driver, 'e-title')
+    await keys(driver, '（改）', Key.ESCAPE)
+    await ui.noOverlay()
+    assert.equal(await ui.text('meeting-title'), '关于楼道堆物的议事会')
+    await ui.click('m-edit')
+    await focusedIn(driver, 'e-title')
+    await keys(driver, Key.END, '（第二次）', Key.ENTER)
+    await ui.waitText('meeting-title', '关于楼道堆物的议事会（第二次）')
+    await ui.noOverlay()
+
+    // A decision under an agenda item, then made a case.
+    await ui.type('agenda-title', '清理楼道堆物')
+    await ui.click('agenda-add')
+    await ui.visible('agenda-0')
+    await ui.click('item-add-0')
+    await focusedIn(driver, 'it-text')
+    await keys(driver, '物业本周内清理3号楼楼道堆物', Key.ENTER)
+    await ui.visible('item-case-0')
+    await ui.noOverlay()
+    await ui.click('item-case-0')
+    // The category is what the item lacks: its picker has the focus.
+    await focusedIn(driver, 'ic-category')
+    await ui.cascade('ic-category', '消防通道', '占用消防通道')
+    await (await ui.input('ic-location')).click()
+    await keys(driver, '3号楼', Key.ENTER)
+    await ui.noOverlay()
+    const id = (await driver.getCurrentUrl()).split('/meetings/')[1]
+    await driver.wait(
+      async () => (await ui.invoke('meeting_detail', { meetingId: id })).ok.cases.length === 1,
+      10000,
+      'Enter did not open the case',
+    )
+    const opened = (await ui.invoke('meeting_detail', { meetingId: id })).ok.cases[0]
+    assert.equal(opened.summary, '物业本周内清理3号楼楼道堆物')
+    await ui.waitText('status-cases', '1')
+    await ui.screenshot('meeting-keys-2-case')
+  })
+})
+
+test('a case transferred to another community is read-only here and says who holds it', async () => {
+  const server = await startServer({ offices: [['xf', '幸福社区', 'community', 'hy']] })
+  try {
+    await journey('transfer', async ({ ui, driver }) => {
+      await driver.manage().window().setRect({ width: 1366, height: 768 })
+      await ui.firstRun('李书记', false)
+      await ui.enrol(server)
+      const number = await ui.fileCase('幸福社区那边的居民反映：两个小区交界处的路灯坏了')
+      await ui.click('nav-cases')
+      await ui.visible(`case-${number}`)
+      await driver.executeScript(`document.querySelector('[data-testid="case-${number}"]').click()`)
+      await ui.waitText('case-number', number)
+      assert.ok(!(await ui.exists('case-held-elsewhere')), 'a case of ours is not held elsewhere')
+      await ui.click('act-transfer_office')
+      await ui.select('a-office', '幸福社区')
+      await ui.type('a-reason', '路灯在幸福社区辖区')
+      await ui.click('a-submit')
+      await ui.noOverlay()
+
+      // Read-only here: no action button, and the page names the community holding it.
+      await ui.waitText('case-held-elsewhere', '幸福社区')
+      const buttons = await driver.executeScript(
+        "return [...document.querySelectorAll('[data-testid^=act-]')].map((b) => b.dataset.testid)",
+      )
+      assert.deepEqual(buttons, [], 'the office that gave the case away is offered no action')
+      await ui.screenshot('transfer-1-held-elsewhere')
+      // The core refuses what the window no longer offers.
+      const id = (await driver.getCurrentUrl()).split('/cases/')[1]
+      const forced = await ui.invoke('act', { caseId: id, command: { action: 'dispatch', unit: 'property' } })
+      assert.equal(forced.err?.code, 'out_of_scope', `a forced dispatch here: ${JSON.stringify(forced)}`)
+
+      // The community it went to receives it through the street server.
+      await driver.wait(async () => (await ui.invoke('sync_status', {})).ok.waiting === 0, 20000, 'never went up')
+      const theirs = server.replica('xf').find((c) => c.number === number)
+      assert.ok(theirs, `幸福社区 holds ${number}`)
+      assert.equal(theirs.office, 'xf')
+    })
+  } finally {
+    server.stop()
+  }
 })
 
 test('the dashboard at the common office screens: no card under a chart, nothing cut at the sides', async () => {

@@ -11,7 +11,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const SERVER = process.env.JIESU_SERVER_BIN ?? join(root, 'target/debug/jiesu-server')
 const REPLICA = process.env.JIESU_REPLICA_BIN ?? join(root, 'target/debug/jiesu-replica')
 
-export async function startServer() {
+/** `offices`: more offices to add, as [id, name, kind, parent]. */
+export async function startServer({ offices = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'jiesu-server-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
@@ -22,6 +23,9 @@ export async function startServer() {
   admin('add-office', '--id', 'jh', '--name', '江汉区', '--kind', 'district')
   admin('add-office', '--id', 'hy', '--name', '花园街道', '--kind', 'street', '--parent', 'jh')
   admin('add-office', '--id', 'hm', '--name', '和美社区', '--kind', 'community', '--parent', 'hy')
+  for (const [id, name, kind, parent] of offices) {
+    admin('add-office', '--id', id, '--name', name, '--kind', kind, '--parent', parent)
+  }
   const proc = spawn(SERVER, ['--data-dir', dir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: env(),

@@ -171,5 +171,6 @@ export const api = {
   previewImport: (mapping: ImportMapping) => call<ImportPreview>('preview_import', { mapping }),
   runImport: (mapping: ImportMapping) => call<ImportReport>('run_import', { mapping }),
   cancelImport: () => call<void>('cancel_import'),
+  closeImport: () => call<void>('close_import'),
   exportImportReport: () => call<ExportedFile>('export_import_report'),
 }

@@ -119,6 +119,9 @@ pub enum Reason {
     /// Longer than the field allows.
     #[error("too long")]
     TooLong,
+    /// More of them than a record keeps (a work order's columns beyond 64).
+    #[error("too many")]
+    TooMany,
     /// Must be 1 to 100 characters.
     #[error("must be 1 to 100 characters")]
     Length,

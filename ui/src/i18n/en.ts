@@ -272,6 +272,9 @@ const en: typeof zh = {
   },
   import: {
     unplaced: "not placed in the office's categories: choose one above",
+    duplicateNumber: 'Work-order number given twice in the file',
+    noNumber:
+      'No column is read as “{field}”: work orders are told apart by it; choose “{field}” for the number column below',
     open: 'Import 12345 orders',
     title: 'Import 12345 work orders',
     drop: 'Drop a work-order export from the 12345 platform here, or click to choose a file',
@@ -538,6 +541,7 @@ const en: typeof zh = {
       'The server still counts this PC as enrolled: leave the server on this PC, or ask the administrator to revoke it, then enrol again',
     required: 'is required',
     too_long: 'is too long',
+    too_many: 'More columns than a work order keeps (64): mark the ones not needed as “Leave out”',
     length: 'must be 1 to 100 characters',
     digits_only: 'takes digits only',
     phone_length: 'must be 5 to 20 digits',

@@ -264,6 +264,8 @@ export default {
   },
   import: {
     unplaced: '未对应到本社区的分类：请在上方“市级分类对应”中选择',
+    duplicateNumber: '文件中工单编号重复',
+    noNumber: '没有一列读作“{field}”：工单靠它识别，请在下面为编号列选择“{field}”',
     open: '导入12345工单',
     title: '导入12345工单',
     drop: '把12345平台导出的工单文件拖到这里，或点击选择文件',
@@ -523,6 +525,7 @@ export default {
     device_enrolled: '服务器上本机仍处于接入状态：请先在本机退出接入，或请管理员撤销后再接入',
     required: '必须填写',
     too_long: '内容过长',
+    too_many: '超过可保留的列数（64 列）：请把不需要的列设为“不导入”',
     length: '应为 1–100 个字',
     digits_only: '只能填写数字',
     phone_length: '应为 5–20 位数字',

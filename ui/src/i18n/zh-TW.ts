@@ -267,6 +267,8 @@ const zhTW: typeof zh = {
   },
   import: {
     unplaced: '未對應到本社區的分類：請在上方「市級分類對應」中選擇',
+    duplicateNumber: '檔案中工單編號重複',
+    noNumber: '沒有一欄讀作「{field}」：工單靠它識別，請在下面為編號欄選擇「{field}」',
     open: '匯入12345工單',
     title: '匯入12345工單',
     drop: '把12345平台匯出的工單檔案拖到這裡，或點擊選擇檔案',
@@ -526,6 +528,7 @@ const zhTW: typeof zh = {
     device_enrolled: '伺服器上本機仍處於接入狀態：請先在本機退出接入，或請管理員撤銷後再接入',
     required: '必須填寫',
     too_long: '內容過長',
+    too_many: '超過可保留的欄數（64 欄）：請把不需要的欄設為「不匯入」',
     length: '應為 1–100 個字',
     digits_only: '只能填寫數字',
     phone_length: '應為 5–20 位數字',

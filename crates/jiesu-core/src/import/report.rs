@@ -14,6 +14,10 @@ pub fn reason_zh(r: Reason) -> String {
     match r {
         Reason::Required => "为空（必填）".into(),
         Reason::TooLong => "内容过长".into(),
+        Reason::TooMany => format!(
+            "保留的列超过 {} 列：请在导入时把不需要的列设为“不导入”",
+            crate::validate::MAX_WORK_ORDER_COLUMNS
+        ),
         Reason::BadTime => "日期时间无法识别".into(),
         Reason::Unknown => "分类未对应到本社区的分类".into(),
         Reason::Duplicate => "文件中工单编号重复".into(),

@@ -11,7 +11,7 @@ use super::columns::Field;
 use crate::error::Reason;
 use crate::event::WorkOrderColumn;
 use crate::model::{Resident, Urgency};
-use jiesu_protocol::validate::{MAX_LINE, MAX_NAME, MAX_TEXT};
+use jiesu_protocol::validate::{MAX_LINE, MAX_NAME, MAX_TEXT, MAX_WORK_ORDER_COLUMNS};
 
 /// Why a row (or one of its cells) was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -163,7 +163,10 @@ pub fn read_row(
     match col(Field::WorkOrderNo) {
         Some(i) if number.is_empty() => problem(i, Reason::Required),
         Some(i) if number.chars().nth(MAX_LINE).is_some() => problem(i, Reason::TooLong),
-        _ => {}
+        Some(_) => {}
+        // No column read as the number: no row can be told from another (the preview would
+        // call every row after the first a duplicate).
+        None => problem(usize::MAX, Reason::Required),
     }
     let mut time = |f: Field, end_of_day: bool| match col(f) {
         Some(i) if !cells[i].is_empty() => {
@@ -214,6 +217,8 @@ pub fn read_row(
         problem(col(Field::Resident).unwrap_or(0), Reason::TooLong);
     }
     let mut columns = Vec::new();
+    // Where each kept column came from, to name the first one past the bound.
+    let mut kept_at = Vec::new();
     let raw_phone = cell(Field::Phone);
     let phone = parse_phone(raw_phone).unwrap_or_default();
     if phone.is_empty()
@@ -225,6 +230,7 @@ pub fn read_row(
             header: cut(&headers[i], MAX_NAME),
             value: cut(raw_phone, MAX_LINE),
         });
+        kept_at.push(i);
     }
     let location = fields
         .iter()
@@ -245,7 +251,13 @@ pub fn read_row(
                 header: cut(&headers[i], MAX_NAME),
                 value: c.clone(),
             });
+            kept_at.push(i);
         }
+    }
+    // A work order keeps so many columns (the event's bound): a row with more is reported,
+    // never cut silently; marking a column 不导入 in the mapping lets it in.
+    if let Some(&i) = kept_at.get(MAX_WORK_ORDER_COLUMNS) {
+        problem(i, Reason::TooMany);
     }
     for (f, limit) in [
         (Field::HandlingUnit, MAX_LINE),
@@ -320,5 +332,60 @@ mod tests {
             "城市管理->市容环境->占道经营"
         );
         assert_eq!(category_path("城市管理/市容环境"), "城市管理->市容环境");
+    }
+
+    /// A row of `kept` filled unknown columns after a number, a category and a text.
+    fn wide(kept: usize, filled: usize) -> Result<ReadRow, Vec<RowProblem>> {
+        let mut headers = vec!["工单编号".to_owned(), "问题分类".into(), "诉求内容".into()];
+        let mut fields = vec![Field::WorkOrderNo, Field::Category, Field::Description];
+        let mut cells = vec![
+            "GD-1".to_owned(),
+            "城市管理->路灯".into(),
+            "路灯不亮".into(),
+        ];
+        for i in 0..kept {
+            headers.push(format!("备注{}", i + 1));
+            fields.push(Field::Keep);
+            cells.push(if i < filled {
+                format!("值{i}")
+            } else {
+                String::new()
+            });
+        }
+        read_row(2, &headers, &fields, &cells)
+    }
+
+    #[test]
+    fn kept_columns_past_the_bound_are_reported_not_dropped() {
+        let row = wide(MAX_WORK_ORDER_COLUMNS, MAX_WORK_ORDER_COLUMNS).unwrap();
+        assert_eq!(row.columns.len(), MAX_WORK_ORDER_COLUMNS);
+        // Empty cells are not kept, so a wide file of sparse rows still goes in.
+        assert!(wide(MAX_WORK_ORDER_COLUMNS + 6, MAX_WORK_ORDER_COLUMNS).is_ok());
+        let problems = wide(MAX_WORK_ORDER_COLUMNS + 2, MAX_WORK_ORDER_COLUMNS + 2).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].reason, Reason::TooMany);
+        assert_eq!(
+            problems[0].column,
+            format!("备注{}", MAX_WORK_ORDER_COLUMNS + 1)
+        );
+        assert_eq!(problems[0].row, 2);
+    }
+
+    #[test]
+    fn a_mapping_without_a_number_column_makes_every_row_a_problem_not_a_duplicate() {
+        let headers = ["问题分类".to_owned(), "诉求内容".into()];
+        let fields = [Field::Category, Field::Description];
+        let problems = read_row(
+            3,
+            &headers,
+            &fields,
+            &["城市管理->路灯".into(), "路灯不亮".into()],
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            (problems[0].reason, problems[0].column.as_str()),
+            (Reason::Required, "")
+        );
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::*;
-use crate::event::{WorkOrder, WorkOrderColumn};
+use crate::event::WorkOrder;
 use crate::import::{self, Field, ImportMapping, ReadRow, RowProblem, Table};
 use crate::model::{Channel, Resident};
 use crate::privacy::{Exposure, Mask, numbers_in};
@@ -467,12 +467,8 @@ impl Store {
             dispatched_at: row.received_at,
             promised_due: row.due,
             handling_unit: row.handling_unit.clone(),
-            columns: row
-                .columns
-                .iter()
-                .take(crate::validate::MAX_WORK_ORDER_COLUMNS)
-                .cloned()
-                .collect::<Vec<WorkOrderColumn>>(),
+            // At most MAX_WORK_ORDER_COLUMNS: a row with more was reported (read_row).
+            columns: row.columns.clone(),
         };
         self.commit_case_events(
             Uuid::now_v7(),

@@ -468,11 +468,39 @@ fn a_file_without_a_number_column_is_refused_whole() {
     let table = read_bytes("a.csv", text.as_bytes()).unwrap();
     let (mut s, _) = office_store("a");
     let preview = s.import_preview(&table, None).unwrap();
+    // The preview says so row by row: nothing new, no row called a duplicate of the first.
+    assert_eq!(preview.new, 0);
+    assert_eq!(preview.problems.len(), 1);
+    assert_eq!(preview.problems[0].reason, Reason::Required);
     let err = s
         .import_work_orders(&table, &preview.mapping, &mut |_, _| true)
         .unwrap_err();
     assert_eq!(err.to_wire().params["field"], "work_order_no");
     assert_eq!(s.stats().unwrap().events, 0);
+}
+
+#[test]
+fn a_number_column_read_as_something_else_leaves_no_row_a_duplicate() {
+    let table = read_bytes("a.csv", csv_export(1, 3, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, _) = office_store("a");
+    let mut mapping = s.import_preview(&table, None).unwrap().mapping;
+    let at = mapping
+        .fields
+        .iter()
+        .position(|f| *f == Field::WorkOrderNo)
+        .unwrap();
+    mapping.fields[at] = Field::Keep;
+    let preview = s.import_preview(&table, Some(mapping)).unwrap();
+    assert_eq!(preview.new, 0);
+    assert_eq!(preview.problems.len(), 3);
+    assert!(
+        preview
+            .problems
+            .iter()
+            .all(|p| p.reason == Reason::Required),
+        "{:?}",
+        preview.problems
+    );
 }
 
 #[test]
