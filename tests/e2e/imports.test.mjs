@@ -98,6 +98,16 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     await ui.select('import-field-0', '工单编号')
     await waitFor(driver, 'import-counts', '新工单 2 件')
     assert.ok(!(await ui.exists('import-no-number')))
+    // The preview's loading mask fades out over the dialog after the new preview arrives; a
+    // click before it has gone lands on the mask (seen in CI).
+    await driver.wait(
+      () =>
+        driver.executeScript(
+          "return [...document.querySelectorAll('.preview .el-loading-mask')].every((m) => m.offsetParent === null || getComputedStyle(m).display === 'none')",
+        ),
+      10000,
+      'the preview stays masked',
+    )
 
     // The secretary places the city's 占道经营 under 其他.
     const categories = await textOf(driver, 'import-categories')
