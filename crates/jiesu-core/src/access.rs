@@ -52,6 +52,9 @@ pub const WRITES: &[(&str, [bool; 4])] = &[
     ("work_order_imported", CASES),
     ("case_accepted", CASES),
     ("case_noted", CASES),
+    ("case_noted_public", CASES),
+    // Written with an intake (any staff files one), or issued again for the resident.
+    ("case_lookup_code_set", STAFF),
     ("case_returned", CASES),
     ("case_transferred", CASES),
     ("case_transferred_to_office", CASES),

@@ -61,6 +61,8 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
         B::CaseDispatched { .. }
         | B::CaseAccepted { .. }
         | B::CaseNoted { .. }
+        | B::CaseNotedPublic { .. }
+        | B::CaseLookupCodeSet { .. }
         | B::CaseReturned { .. }
         | B::CaseTransferred { .. }
         | B::CaseTransferredToOffice { .. }

@@ -172,6 +172,11 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
         c.work_order = Some((**w).clone());
         return Ok(c);
     }
+    if let EventBody::CaseLookupCodeSet { .. } = &event.body {
+        // Not a step of the work: the resident's key to the public page, in any state. Who
+        // may set it is the step rule (the holder and those above it), checked on receipt.
+        return Ok(case.clone());
+    }
     if let EventBody::CaseTimesCorrected(_) = &event.body {
         // A note on the trace, in any state: what it says is in the event itself.
         return Ok(case.clone());
@@ -195,6 +200,9 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
             c.responded_at.get_or_insert(at);
         }
         EventBody::CaseNoted {
+            contacted_resident, ..
+        }
+        | EventBody::CaseNotedPublic {
             contacted_resident, ..
         } => {
             if *contacted_resident {

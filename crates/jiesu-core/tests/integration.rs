@@ -15,6 +15,7 @@ mod it {
     mod fixtures;
     mod imports;
     mod links;
+    mod lookup;
     mod meetings;
     mod migrations;
     mod privacy;

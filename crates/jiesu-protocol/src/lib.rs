@@ -19,6 +19,7 @@
 //! - [`time`]: China Standard Time, in which every stored date is a civil date.
 //! - [`seal`]: each device's signature on its events and their hash chain per stream.
 //! - [`private`]: data folders and files readable by their owner only.
+//! - [`public`]: what a resident may see of their case (the lookup page's one rule).
 
 pub mod authority;
 pub mod catalog;
@@ -27,6 +28,7 @@ pub mod event;
 pub mod hlc;
 pub mod model;
 pub mod private;
+pub mod public;
 pub mod seal;
 pub mod time;
 pub mod validate;

@@ -268,7 +268,17 @@ fn body(ev: &Event) -> Result<()> {
         }
         B::CaseDispatched { unit, note } => code("unit", unit).and(opt("note", note)),
         B::CaseAccepted { note } => opt("note", note),
-        B::CaseNoted { text, .. } => req("text", text),
+        B::CaseNoted { text, .. } | B::CaseNotedPublic { text, .. } => req("text", text),
+        B::CaseLookupCodeSet { hash } => {
+            if hash.len() != crate::seal::HASH_HEX
+                || !hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                return Err(Refusal::invalid("hash", Reason::Malformed));
+            }
+            Ok(())
+        }
         B::CaseReturned { reason } => req("reason", reason),
         B::CaseTransferred { unit, reason } => code("unit", unit).and(req("reason", reason)),
         B::CaseTransferredToOffice {

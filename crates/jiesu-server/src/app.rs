@@ -14,7 +14,6 @@
 //!
 //! Every refusal is a 4xx with a `{code, message, params}` body and writes nothing.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -43,6 +42,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
+use crate::limits::Failures;
 use crate::scope::{Tree, sees_photo};
 use crate::storage::{DeviceRecord, Storage};
 
@@ -67,8 +67,10 @@ pub struct AppState {
     live: broadcast::Sender<Arc<Vec<(String, i64)>>>,
     /// Devices revoked through this process (unenrol): their live streams end at once.
     revoked: broadcast::Sender<String>,
-    /// Failed enrolments per address: when the window began, and how many since.
-    enrol_failures: std::sync::Mutex<HashMap<IpAddr, (i64, u32)>>,
+    /// Failed enrolments per address.
+    enrol_failures: Failures<IpAddr>,
+    /// The public lookup page's limits and settings (`crate::lookup`).
+    pub(crate) lookup: crate::lookup::Limits,
     clock: Box<dyn Fn() -> i64 + Send + Sync>,
 }
 
@@ -91,43 +93,13 @@ impl AppState {
             tree: RwLock::new(Arc::new(tree)),
             live,
             revoked,
-            enrol_failures: std::sync::Mutex::new(HashMap::new()),
+            enrol_failures: Failures::new(ENROL_FAILURES, ENROL_WINDOW_MS),
+            lookup: crate::lookup::Limits::default(),
             clock,
         }))
     }
 
-    /// Seconds `addr` must wait before trying another enrolment code, if it failed too often.
-    fn enrol_locked(&self, addr: IpAddr, now: i64) -> Option<i64> {
-        let failures = self
-            .enrol_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        match failures.get(&addr) {
-            Some((since, n)) if *n >= ENROL_FAILURES && now - since < ENROL_WINDOW_MS => {
-                Some((ENROL_WINDOW_MS - (now - since) + 999) / 1000)
-            }
-            _ => None,
-        }
-    }
-
-    /// Count a failed enrolment from `addr`.
-    fn enrol_failed(&self, addr: IpAddr, now: i64) {
-        let mut failures = self
-            .enrol_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        // Addresses whose window has passed are forgotten, so the table stays small.
-        if failures.len() > 10_000 {
-            failures.retain(|_, (since, _)| now - *since < ENROL_WINDOW_MS);
-        }
-        let entry = failures.entry(addr).or_insert((now, 0));
-        if now - entry.0 >= ENROL_WINDOW_MS {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         (self.clock)()
     }
 
@@ -163,6 +135,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 // Photos are the one body larger than the general limit.
                 .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
         )
+        .merge(crate::lookup::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::map_response(uniform_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -180,7 +153,12 @@ async fn uniform_errors(res: Response) -> Response {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    // The public pages answer in HTML, refusals included.
+    let is_html = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_html {
         return res;
     }
     use axum::http::StatusCode as S;
@@ -324,7 +302,7 @@ async fn enrol(
     Peer(addr): Peer,
     Body(req): Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    if let Some(wait) = s.enrol_locked(addr, s.now()) {
+    if let Some(wait) = s.enrol_failures.locked(&addr, s.now()) {
         tracing::warn!(%addr, "enrolment refused: too many failed attempts from this address");
         return Err(ApiError::too_many(wait));
     }
@@ -366,7 +344,7 @@ async fn enrol(
         )
         .await?;
     let Some(device) = device else {
-        s.enrol_failed(addr, now);
+        s.enrol_failures.failed(addr, now);
         tracing::warn!(%addr, device = %device_id, name, "enrolment refused: unknown, used or expired code");
         return Err(ApiError::unauthorized(
             "unknown, used or expired enrolment code",

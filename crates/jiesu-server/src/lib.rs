@@ -7,11 +7,15 @@
 //! - [`app`]: the `/v1` HTTP routes (axum), authentication, live notify.
 //! - [`scope`]: who sees and writes which stream; a push is planned there, not in SQL.
 //! - [`storage`]: one trait, two backends (SQLite by default, PostgreSQL).
+//! - [`lookup`]: the public lookup page residents find their case on (no account).
+//! - [`limits`]: failed attempts counted per address or key.
 //! - [`admin`]: offices, enrolment codes and devices, for the `jiesu-server admin` commands.
 
 pub mod admin;
 pub mod app;
 pub mod error;
+pub mod limits;
+pub mod lookup;
 pub mod scope;
 pub mod storage;
 

@@ -54,6 +54,11 @@ struct Settings {
         requires = "tls_cert"
     )]
     tls_key: Option<PathBuf>,
+    /// Behind a reverse proxy: take the public pages' client address (for their rate limits)
+    /// from the last X-Forwarded-For entry. Only when every request comes through the proxy.
+    #[arg(long, env = "JIESU_SERVER_TRUST_FORWARDED_FOR", global = true)]
+    #[serde(default)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -133,6 +138,7 @@ impl Settings {
             database_url: self.database_url.or(file.database_url),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
+            trust_forwarded_for: self.trust_forwarded_for || file.trust_forwarded_for,
         }
     }
 
@@ -187,11 +193,11 @@ async fn serve(
     let listen = settings
         .listen
         .unwrap_or_else(|| "127.0.0.1:8645".parse().expect("valid"));
-    let app = router(
-        AppState::with_clock(storage, Box::new(now))
-            .await
-            .map_err(|e| e.body.message)?,
-    );
+    let state = AppState::with_clock(storage, Box::new(now))
+        .await
+        .map_err(|e| e.body.message)?;
+    state.trust_forwarded_for(settings.trust_forwarded_for);
+    let app = router(state);
     match (&settings.tls_cert, &settings.tls_key) {
         (Some(cert), Some(key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();

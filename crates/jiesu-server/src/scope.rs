@@ -87,6 +87,8 @@ pub enum Step {
         /// A photo the event refers to: recorded for the stream only when the event's office
         /// uploaded the bytes ([`sees_photo`]), which the storage checks as it writes.
         photo: Option<String>,
+        /// What the event adds to the public lookup index (`storage/public.rs`).
+        public: Option<Box<crate::storage::public::PublicIndex>>,
     },
 }
 
@@ -356,6 +358,7 @@ pub fn plan(
             holders: new_holders,
             backfill,
             photo: ev.body.attachment().map(|a| a.sha256.clone()),
+            public: crate::storage::public::public_index(ev).map(Box::new),
         });
     }
     // Seals last, once every event has passed the rules above: a push that reaches beyond

@@ -26,7 +26,11 @@ text: string,
 /**
  * Resident contacted.
  */
-contacted_resident: boolean, } | { "action": "return", 
+contacted_resident: boolean, 
+/**
+ * 向群众公开: the resident sees it on the lookup page (`case_noted_public`).
+ */
+public: boolean, } | { "action": "return", 
 /**
  * Why (required).
  */

@@ -40,7 +40,19 @@ text: string,
 /**
  * The resident was contacted (联系群众); counts as the first response.
  */
-contacted_resident: boolean, } } | { "kind": "case_returned", "payload": { 
+contacted_resident: boolean, } } | { "kind": "case_noted_public", "payload": { 
+/**
+ * What was done, in words the resident may read.
+ */
+text: string, 
+/**
+ * The resident was contacted (联系群众); counts as the first response.
+ */
+contacted_resident: boolean, } } | { "kind": "case_lookup_code_set", "payload": { 
+/**
+ * `lookup_hash(case, code)`, lowercase hex.
+ */
+hash: string, } } | { "kind": "case_returned", "payload": { 
 /**
  * Why the unit cannot take it.
  */

@@ -75,6 +75,9 @@ pub enum CaseCommand {
         /// Resident contacted.
         #[serde(default)]
         contacted_resident: bool,
+        /// 向群众公开: the resident sees it on the lookup page (`case_noted_public`).
+        #[serde(default)]
+        public: bool,
     },
     /// 退单
     Return {
@@ -487,4 +490,25 @@ pub struct ResidentHint {
     pub address: Address,
     /// Cases they brought before.
     pub case_count: u32,
+}
+
+/// 回执: what the receipt handed (or read out) to the resident carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct CaseReceipt {
+    /// The case.
+    pub case: Uuid,
+    /// Its number: the first half of what the resident types.
+    pub number: String,
+    /// Received (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub received_at: i64,
+    /// The lookup code, `1234 5678`; `None` when this PC does not hold one (the case was filed
+    /// on another PC, or before lookup codes): issuing a new one replaces the old.
+    pub code: Option<String>,
+    /// The public lookup page, when this PC is enrolled with a server.
+    pub lookup_url: Option<String>,
+    /// The office that holds the case, as printed.
+    pub office_name: String,
 }

@@ -448,6 +448,7 @@ fn script(spec: &SampleSpec, i: usize) -> (i64, Vec<(i64, Step)>) {
         Step::Act(CaseCommand::Note {
             text: "已电话联系居民，约定上门查看".into(),
             contacted_resident: true,
+            public: true,
         }),
     ));
     if r.random_ratio(5, 100) {

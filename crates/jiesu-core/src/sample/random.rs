@@ -31,6 +31,7 @@ pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCom
         Action::Note => CaseCommand::Note {
             text: "已联系".into(),
             contacted_resident: rng.random(),
+            public: rng.random_ratio(1, 4),
         },
         Action::Return => CaseCommand::Return {
             reason: "非本单位职责".into(),

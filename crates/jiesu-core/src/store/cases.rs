@@ -4,9 +4,14 @@ use super::*;
 
 impl Store {
     /// 受理: register a new case.
+    /// The case gets its resident's lookup code in the same transaction (`store/lookup.rs`).
     pub fn receive(&mut self, input: NewCase) -> Result<Case> {
         let body = self.received(input)?;
-        self.commit_case_event(Uuid::now_v7(), body, None)
+        let id = Uuid::now_v7();
+        let (code, lookup) = Store::new_lookup_code(id);
+        self.commit_case_events_then(id, vec![body, lookup], None, |tx| {
+            Store::keep_lookup_code(tx, id, &code)
+        })
     }
 
     /// 新建关联案件: file a follow-up of case `of` (id or number), linked to it in the same
@@ -26,7 +31,11 @@ impl Store {
             other: original.id,
             link: crate::model::LinkKind::Related,
         };
-        self.commit_case_events(Uuid::now_v7(), vec![received, link], None)
+        let id = Uuid::now_v7();
+        let (code, lookup) = Store::new_lookup_code(id);
+        self.commit_case_events_then(id, vec![received, lookup, link], None, |tx| {
+            Store::keep_lookup_code(tx, id, &code)
+        })
     }
 
     /// The intake step for a validated form: its number and deadlines from this PC's clock.
@@ -91,10 +100,21 @@ impl Store {
             CaseCommand::Note {
                 text: t,
                 contacted_resident,
-            } => EventBody::CaseNoted {
-                text: text("text", t, true)?,
-                contacted_resident,
-            },
+                public,
+            } => {
+                let text = text("text", t, true)?;
+                if public {
+                    EventBody::CaseNotedPublic {
+                        text,
+                        contacted_resident,
+                    }
+                } else {
+                    EventBody::CaseNoted {
+                        text,
+                        contacted_resident,
+                    }
+                }
+            }
             CaseCommand::Return { reason } => EventBody::CaseReturned {
                 reason: text("reason", reason, true)?,
             },
@@ -237,6 +257,17 @@ impl Store {
         bodies: Vec<EventBody>,
         current: Option<&Case>,
     ) -> Result<Case> {
+        self.commit_case_events_then(id, bodies, current, |_| Ok(()))
+    }
+
+    /// [`Store::commit_case_events`], and `then` in the same transaction.
+    pub(super) fn commit_case_events_then(
+        &mut self,
+        id: Uuid,
+        bodies: Vec<EventBody>,
+        current: Option<&Case>,
+        then: impl FnOnce(&Connection) -> Result<()>,
+    ) -> Result<Case> {
         let mut case = current.cloned();
         let mut events = Vec::with_capacity(bodies.len());
         for body in bodies {
@@ -252,6 +283,7 @@ impl Store {
             append(&sp, ev)?;
         }
         write_case(&sp, &case, last, Reindex::if_new(current.is_none()))?;
+        then(&sp)?;
         sp.commit()?;
         Ok(case)
     }

@@ -39,6 +39,7 @@ mod imports;
 mod keyring;
 mod list;
 mod log;
+mod lookup;
 mod meetings;
 mod personal;
 mod project;

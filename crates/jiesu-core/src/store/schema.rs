@@ -545,6 +545,15 @@ WHERE l.value ->> 'other' IS NOT NULL AND l.value ->> 'kind' IS NOT NULL;
     r#"
 INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex_search', '1');
 "#,
+    // v18: the residents' lookup codes this PC issued (`store/lookup.rs`). The log holds only
+    // their hashes; the code itself stays here, inside the encrypted store, so the receipt can
+    // be printed again. Not derived from events: a rebuild of the projections keeps it.
+    r#"
+CREATE TABLE lookup_codes (
+    case_id TEXT PRIMARY KEY,
+    code    TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The migration set.

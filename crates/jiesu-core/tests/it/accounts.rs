@@ -181,6 +181,7 @@ fn commands() -> Vec<Command> {
                 CaseCommand::Note {
                     text: "电话联系了居民".into(),
                     contacted_resident: true,
+                    public: false,
                 },
             )
             .map(drop)

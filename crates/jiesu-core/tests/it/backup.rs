@@ -22,6 +22,7 @@ fn with_work(s: &mut Store) -> Case {
         CaseCommand::Note {
             text: "已联系车主".into(),
             contacted_resident: true,
+            public: false,
         },
     )
     .unwrap();

@@ -134,9 +134,9 @@ fn work_filed_while_the_clock_was_years_ahead_is_stamped_again_with_todays_numbe
     .unwrap();
     // The clock is put right: the work is in the future now, and says so.
     clock.set(true_now + 5 * 3_600_000);
-    assert_eq!(s.future_work().unwrap(), 2);
+    assert_eq!(s.future_work().unwrap(), 3, "intake, lookup code, letter");
     let done = s.restamp_future_work().unwrap().unwrap();
-    assert_eq!(done.events, 2);
+    assert_eq!(done.events, 3);
     assert_eq!(s.future_work().unwrap(), 0);
     let c = s.case(case.id).unwrap();
     let today = calendar::local_date(true_now + 5 * 3_600_000)
@@ -160,17 +160,22 @@ fn work_filed_while_the_clock_was_years_ahead_is_stamped_again_with_todays_numbe
     let kinds: Vec<&str> = d.timeline.iter().map(|t| t.event.body.kind()).collect();
     assert_eq!(
         kinds,
-        ["case_received", "commitment_issued", "case_times_corrected"]
+        [
+            "case_received",
+            "case_lookup_code_set",
+            "commitment_issued",
+            "case_times_corrected"
+        ]
     );
-    let EventBody::CaseTimesCorrected(t) = &d.timeline[2].event.body else {
+    let EventBody::CaseTimesCorrected(t) = &d.timeline[3].event.body else {
         unreachable!()
     };
-    assert_eq!(t.events, 2);
+    assert_eq!(t.events, 3);
     assert!(t.shifted_ms < -2 * YEAR, "{}", t.shifted_ms);
     // The corrected steps were signed again and still chain: nobody else held them.
     let trace = s.verify_trace(&case.id.to_string()).unwrap();
     assert!(trace.intact(), "{trace:?}");
-    assert_eq!((trace.verified, trace.unsigned), (3, 0));
+    assert_eq!((trace.verified, trace.unsigned), (4, 0));
     // Every reading agrees: the list's row, a search by the new number, the figures (counted
     // once, in today's period, not in three years).
     let page = s.list_cases(&CaseQuery::default()).unwrap();
@@ -258,7 +263,7 @@ fn a_case_filed_offline_years_behind_counts_from_its_receipt_everywhere() {
     .unwrap();
     clock.set(true_now);
     let out = pc.outbox(100).unwrap();
-    assert_eq!(out.len(), 3, "intake, letter, assignment");
+    assert_eq!(out.len(), 4, "intake, lookup code, letter, assignment");
     let receipt = true_now + 2 * 3_600_000;
     let receipts: Vec<wire::Receipt> = out
         .iter()

@@ -52,14 +52,14 @@ fn a_case_filed_at_one_office_appears_whole_at_the_other() {
         },
     )
     .unwrap();
-    assert_eq!(b.apply_remote(&all_events(&a)).unwrap(), 2);
+    assert_eq!(b.apply_remote(&all_events(&a)).unwrap(), 3);
     assert_eq!(
         b.apply_remote(&all_events(&a)).unwrap(),
         0,
         "redelivery is harmless"
     );
     assert_same(&a, &b);
-    assert_eq!(b.case_detail(case.id).unwrap().timeline.len(), 2);
+    assert_eq!(b.case_detail(case.id).unwrap().timeline.len(), 3);
 }
 
 #[test]

@@ -80,6 +80,7 @@ fn a_case_transferred_between_communities_counts_once_under_its_holder() {
             CaseCommand::Note {
                 text: "我们也去看了".into(),
                 contacted_resident: false,
+                public: false,
             },
         )
         .unwrap_err();

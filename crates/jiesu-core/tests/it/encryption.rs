@@ -41,6 +41,7 @@ fn plain_with_work() -> (Store, ManualClock, tempfile::TempDir) {
         CaseCommand::Note {
             text: "已联系车主".into(),
             contacted_resident: true,
+            public: false,
         },
     )
     .unwrap();

@@ -479,6 +479,7 @@ fn first_response_counts_on_time_late_and_pending() {
         CaseCommand::Note {
             text: "电话联系了居民".into(),
             contacted_resident: true,
+            public: false,
         },
     )
     .unwrap();

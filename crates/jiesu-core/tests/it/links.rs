@@ -163,8 +163,10 @@ fn a_store_from_before_the_lookup_finds_links_it_already_held() {
     drop(s);
     {
         let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-        conn.execute_batch("DROP TABLE case_links; PRAGMA user_version = 15;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE case_links; DROP TABLE lookup_codes; PRAGMA user_version = 15;",
+        )
+        .unwrap();
     }
     let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(links(&s, x.id), vec![(y.number, LinkKind::Duplicate, true)]);
@@ -199,7 +201,10 @@ fn a_follow_up_carries_the_resident_and_place_and_links_back() {
         .iter()
         .map(|e| e.event.body.kind())
         .collect();
-    assert_eq!(kinds, vec!["case_received", "case_linked"]);
+    assert_eq!(
+        kinds,
+        vec!["case_received", "case_lookup_code_set", "case_linked"]
+    );
 
     // A resident typed in is kept: the follow-up may be someone else's report.
     let mut other = parking_case("消防通道问题邻居也反映");

@@ -171,6 +171,7 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
         CaseCommand::Note {
             text: "已电话联系".into(),
             contacted_resident: true,
+            public: false,
         },
     )
     .unwrap();

@@ -20,6 +20,7 @@ fn case_with_steps(s: &mut Store) -> Case {
             CaseCommand::Note {
                 text: note.into(),
                 contacted_resident: true,
+                public: false,
             },
         )
         .unwrap();
@@ -56,7 +57,7 @@ fn every_step_written_here_is_signed_and_chained() {
     let case = case_with_steps(&mut s);
     let trace = s.verify_trace(&case.id.to_string()).unwrap();
     assert!(trace.intact(), "{trace:?}");
-    assert_eq!((trace.events, trace.verified, trace.unsigned), (5, 5, 0));
+    assert_eq!((trace.events, trace.verified, trace.unsigned), (6, 6, 0));
     let timeline = s.case_detail(case.id).unwrap().timeline;
     assert!(
         timeline[0].event.prev.is_none(),
@@ -88,20 +89,20 @@ fn attack_edit_a_stored_steps_text_is_named() {
         .connection()
         .execute(
             "UPDATE events SET payload = replace(payload, '车主已挪车', '已解决') WHERE id = ?1",
-            [steps[2].0.to_string()],
+            [steps[3].0.to_string()],
         )
         .unwrap();
     assert_eq!(edited, 1);
     let trace = s.verify_trace(&case.id.to_string()).unwrap();
     assert!(!trace.intact());
     // The edited step fails its signature, and its successor's link no longer finds it.
-    assert_eq!(trace.problems[0].event, Some(steps[2].0));
+    assert_eq!(trace.problems[0].event, Some(steps[3].0));
     assert_eq!(trace.problems[0].fault, TraceFault::Altered);
     assert!(
         trace
             .problems
             .iter()
-            .any(|p| p.event == Some(steps[3].0) && p.fault == TraceFault::Missing),
+            .any(|p| p.event == Some(steps[4].0) && p.fault == TraceFault::Missing),
         "{trace:?}"
     );
 }
@@ -135,7 +136,7 @@ fn attack_edit_a_stored_steps_time_or_author_is_named() {
 
 #[test]
 fn attack_delete_a_stored_step_is_named_wherever_it_was() {
-    for victim in 0..5 {
+    for victim in 0..6 {
         let (mut s, _) = store_at(test_now());
         let case = case_with_steps(&mut s);
         let steps = ids(&s, &case);
@@ -147,8 +148,8 @@ fn attack_delete_a_stored_step_is_named_wherever_it_was() {
             )
             .unwrap();
         let trace = s.verify_trace(&case.id.to_string()).unwrap();
-        assert_eq!(trace.events, 4);
-        let expected = if victim == 4 {
+        assert_eq!(trace.events, 5);
+        let expected = if victim == 5 {
             // Nothing links to the latest step: the recorded head names the gap.
             (None, TraceFault::LatestMissing)
         } else {
@@ -250,13 +251,13 @@ fn a_pulled_trace_is_verified_with_the_key_the_server_registered() {
     street.apply_pull(&page(events, keys)).unwrap();
     let trace = street.verify_trace(&case.id.to_string()).unwrap();
     assert!(trace.intact(), "{trace:?}");
-    assert_eq!(trace.verified, 5);
+    assert_eq!(trace.verified, 6);
     // Without the key the street cannot vouch for the steps, and says so.
     let (events, _) = log_and_key(&a);
     let (mut other, _) = office_store("s1");
     other.apply_pull(&page(events, BTreeMap::new())).unwrap();
     let trace = other.verify_trace(&case.id.to_string()).unwrap();
-    assert_eq!(trace.problems.len(), 5);
+    assert_eq!(trace.problems.len(), 6);
     assert!(
         trace
             .problems

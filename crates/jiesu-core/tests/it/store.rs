@@ -27,6 +27,7 @@ fn a_parking_complaint_goes_from_intake_to_archive_and_every_step_is_in_the_time
         CaseCommand::Note {
             text: "已联系车主挪车".into(),
             contacted_resident: true,
+            public: false,
         },
         CaseCommand::Resolve {
             outcome: Outcome::Solved,
@@ -61,6 +62,7 @@ fn a_parking_complaint_goes_from_intake_to_archive_and_every_step_is_in_the_time
         kinds,
         [
             "case_received",
+            "case_lookup_code_set",
             "case_dispatched",
             "case_accepted",
             "case_noted",
@@ -145,7 +147,11 @@ fn bad_input_gets_a_clear_error_and_writes_nothing() {
         .act(case.id, CaseCommand::Withdraw { reason: " ".into() })
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidInput);
-    assert_eq!(s.stats().unwrap().events, 1);
+    assert_eq!(
+        s.stats().unwrap().events,
+        2,
+        "the intake and its lookup code"
+    );
 }
 
 #[test]
@@ -391,14 +397,18 @@ fn the_write_count_moves_with_each_step_and_not_with_reads() {
     let (mut s, _) = store_at(test_now());
     let before = s.local_writes();
     let c = s.receive(parking_case("楼道漏水")).unwrap();
-    assert_eq!(s.local_writes(), before + 1);
+    assert_eq!(
+        s.local_writes(),
+        before + 2,
+        "the intake and its lookup code"
+    );
     s.list_cases(&CaseQuery::default()).unwrap();
     s.case_detail(c.id).unwrap();
     s.stats().unwrap();
-    assert_eq!(s.local_writes(), before + 1, "reads write nothing");
+    assert_eq!(s.local_writes(), before + 2, "reads write nothing");
     s.act(c.id, CaseCommand::Urge { note: "催".into() })
         .unwrap();
-    assert_eq!(s.local_writes(), before + 2);
+    assert_eq!(s.local_writes(), before + 3);
 }
 
 #[test]

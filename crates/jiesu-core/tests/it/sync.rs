@@ -102,22 +102,30 @@ fn the_outbox_drains_only_on_receipts_and_a_page_moves_the_cursor() {
     let c = a.receive(parking_case("停车难")).unwrap();
     a.act(c.id, CaseCommand::Urge { note: "催".into() })
         .unwrap();
+    // The intake, its lookup code, the urge.
     let out = a.outbox(10).unwrap();
-    assert_eq!(out.len(), 2);
-    assert_eq!(a.waiting().unwrap(), 2);
-    // Only the first receipt arrives: the second event stays queued.
-    a.acknowledge(&[Receipt {
-        id: out[0].id,
-        seq: 1,
-        received_ms: test_now(),
-    }])
+    assert_eq!(out.len(), 3);
+    assert_eq!(a.waiting().unwrap(), 3);
+    // Only the first two receipts arrive: the last event stays queued.
+    a.acknowledge(&[
+        Receipt {
+            id: out[0].id,
+            seq: 1,
+            received_ms: test_now(),
+        },
+        Receipt {
+            id: out[1].id,
+            seq: 2,
+            received_ms: test_now(),
+        },
+    ])
     .unwrap();
-    assert_eq!(a.outbox(10).unwrap(), vec![out[1].clone()]);
+    assert_eq!(a.outbox(10).unwrap(), vec![out[2].clone()]);
     assert_eq!(a.receipt_time(out[0].id).unwrap(), Some(test_now()));
     // The lost receipt comes back with a pull of our own event: nothing waits any more.
-    a.apply_pull(&page_of(&out[1..], 2, false)).unwrap();
+    a.apply_pull(&page_of(&out[2..], 3, false)).unwrap();
     assert_eq!(a.waiting().unwrap(), 0);
-    assert_eq!(a.pull_cursor().unwrap(), 2);
+    assert_eq!(a.pull_cursor().unwrap(), 3);
     // Pulled events from elsewhere never enter the outbox.
     let (mut b, _) = store_at(test_now());
     b.apply_pull(&page_of(&out, 1, false)).unwrap();
@@ -294,6 +302,7 @@ fn work_done_before_enrolment_is_given_to_the_office_enrolled_into() {
         CaseCommand::Note {
             text: "已上门查看".into(),
             contacted_resident: true,
+            public: false,
         },
     )
     .unwrap();
@@ -388,7 +397,7 @@ fn an_enrolment_cut_off_before_the_assignment_finishes_it_on_reopening() {
     let again = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(
         again.case_detail(id).unwrap().timeline.len(),
-        2,
-        "assigned once"
+        3,
+        "intake, lookup code, assigned once"
     );
 }

@@ -109,6 +109,22 @@ pub enum EventBody {
         /// The resident was contacted (联系群众); counts as the first response.
         contacted_resident: bool,
     },
+    /// 公开进展: a progress note written for the resident as well, shown on the public
+    /// lookup page ([`crate::public`]); otherwise a note like [`EventBody::CaseNoted`].
+    /// Internal notes stay internal: only this kind is ever public.
+    CaseNotedPublic {
+        /// What was done, in words the resident may read.
+        text: String,
+        /// The resident was contacted (联系群众); counts as the first response.
+        contacted_resident: bool,
+    },
+    /// 查询码: the code the resident looks the case up with on the server's public page was
+    /// set (at intake, or issued again). Only its hash ([`crate::public::lookup_hash`]) is
+    /// ever written; the newest one counts.
+    CaseLookupCodeSet {
+        /// `lookup_hash(case, code)`, lowercase hex.
+        hash: String,
+    },
     /// 退单
     CaseReturned {
         /// Why the unit cannot take it.
@@ -406,7 +422,7 @@ impl EventBody {
         Some(match self {
             EventBody::CaseDispatched { .. } => Action::Dispatch,
             EventBody::CaseAccepted { .. } => Action::Accept,
-            EventBody::CaseNoted { .. } => Action::Note,
+            EventBody::CaseNoted { .. } | EventBody::CaseNotedPublic { .. } => Action::Note,
             EventBody::CaseReturned { .. } => Action::Return,
             EventBody::CaseTransferred { .. } => Action::Transfer,
             EventBody::CaseTransferredToOffice { .. } => Action::TransferOffice,

@@ -21,6 +21,7 @@
 
 pub mod page;
 pub mod postgres;
+pub mod public;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -88,7 +89,7 @@ pub struct PushOutcome {
 
 /// Everything the server stores.
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: public::Lookups + Send + Sync + 'static {
     /// Add an office. Its parent must exist and be one level up.
     async fn add_office(&self, office: &Office, now_ms: i64) -> Result<()>;
     /// Every office.

@@ -110,6 +110,8 @@ ALTER TABLE devices ADD COLUMN public_key TEXT;
 ALTER TABLE devices ADD COLUMN sealed BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX events_by_device_stream ON events (device, stream, seq);
 "#,
+    // The public face's index (`storage/public.rs`).
+    super::public::POSTGRES_SCHEMA,
 ];
 
 /// Advisory lock keys.
@@ -121,7 +123,7 @@ pub struct PostgresStorage {
     pool: Pool,
 }
 
-fn backend(e: impl std::fmt::Display) -> StorageError {
+pub(super) fn backend(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
@@ -179,7 +181,7 @@ impl PostgresStorage {
         Ok(PostgresStorage { pool })
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(backend)
     }
 }
@@ -504,6 +506,8 @@ impl Storage for PostgresStorage {
         let mut writes: Vec<Write<'_>> = Vec::new();
         let mut grown: HashMap<String, i64> = HashMap::new();
         let mut new_ids: Vec<uuid::Uuid> = Vec::new();
+        let mut public_statements: HashMap<&str, String> = HashMap::new();
+        let mut public_writes: Vec<(String, Vec<String>)> = Vec::new();
         for step in &steps {
             let Step::Insert {
                 index,
@@ -514,6 +518,7 @@ impl Storage for PostgresStorage {
                 holders,
                 backfill: history_to,
                 photo,
+                public,
             } = step
             else {
                 continue;
@@ -546,6 +551,14 @@ impl Storage for PostgresStorage {
             for o in feeds.iter().chain(history_to) {
                 grown.insert(o.clone(), 0);
             }
+            if let Some(entry) = public {
+                let (sql, params) =
+                    super::public::index_write(entry, &ev.stream, scope_office, now_ms);
+                let statement = public_statements
+                    .entry(sql)
+                    .or_insert_with(|| sql.replace('?', "$"));
+                public_writes.push((statement.clone(), params));
+            }
             if let Some(sha256) = photo {
                 writes.push(Box::pin(
                     tx.execute_raw(&refer, p(vec![sha256, &ev.stream, scope_office])),
@@ -555,6 +568,12 @@ impl Storage for PostgresStorage {
         futures_util::future::try_join_all(writes)
             .await
             .map_err(backend)?;
+        // After the events: the index's writes, in order (a later code replaces an earlier).
+        for (sql, params) in &public_writes {
+            tx.execute_raw(sql.as_str(), params.iter())
+                .await
+                .map_err(backend)?;
+        }
         let mut inserted = HashMap::new();
         if !new_ids.is_empty() {
             let seqs: HashMap<uuid::Uuid, i64> = tx

@@ -110,6 +110,8 @@ ALTER TABLE devices ADD COLUMN public_key TEXT;
 ALTER TABLE devices ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_by_device_stream ON events (device, stream, seq);
 "#,
+    // The public face's index (`storage/public.rs`).
+    super::public::SQLITE_SCHEMA,
 ];
 
 /// The SQLite backend.
@@ -119,7 +121,7 @@ pub struct SqliteStorage {
     next_reader: AtomicUsize,
 }
 
-fn backend(e: impl std::fmt::Display) -> StorageError {
+pub(super) fn backend(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
@@ -173,7 +175,7 @@ impl SqliteStorage {
         .map_err(backend)?
     }
 
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -519,6 +521,7 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                         holders,
                         backfill,
                         photo,
+                        public,
                     } = step
                     else {
                         continue;
@@ -558,6 +561,14 @@ impl Storage for std::sync::Arc<SqliteStorage> {
                     for o in feeds {
                         feed.execute(params![o, seq]).map_err(backend)?;
                         grown.insert(o.clone(), 0);
+                    }
+                    if let Some(entry) = public {
+                        let (sql, params) =
+                            super::public::index_write(entry, &ev.stream, scope_office, now_ms);
+                        tx.prepare_cached(sql)
+                            .map_err(backend)?
+                            .execute(rusqlite::params_from_iter(params))
+                            .map_err(backend)?;
                     }
                     if let Some(sha256) = photo {
                         tx.execute(

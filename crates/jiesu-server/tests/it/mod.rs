@@ -5,6 +5,7 @@ mod figures;
 mod hygiene;
 mod kill;
 mod live;
+mod lookup;
 mod property;
 mod refusals;
 mod scenarios;

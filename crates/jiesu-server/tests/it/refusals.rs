@@ -381,8 +381,8 @@ async fn refusals(backend: Backend) {
         assert_eq!(sa.stats().unwrap().cases, 1);
         assert_eq!(
             sa.case_detail(case.id).unwrap().timeline.len(),
-            1,
-            "no urge slipped in"
+            2,
+            "intake and its lookup code: no urge slipped in"
         );
         // And an action the app refuses never reaches the wire at all.
         assert!(

@@ -37,11 +37,16 @@ async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: B
             CaseCommand::Note {
                 text: "已电话联系".into(),
                 contacted_resident: true,
+                public: false,
             },
         )
         .unwrap();
     let a = App::enrol_store(&server, "a", store, clock).await;
-    assert_eq!(a.sync().await.pushed, 3, "intake, note and the assignment");
+    assert_eq!(
+        a.sync().await.pushed,
+        4,
+        "intake, lookup code, note and the assignment"
+    );
 
     let street = App::enrol(&server, "s1", 0).await;
     street.sync().await;
@@ -56,7 +61,7 @@ async fn work_done_before_enrolment_reaches_the_street_as_the_offices(backend: B
             .collect();
         assert_eq!(
             offices,
-            ["local", "local", "a"],
+            ["local", "local", "local", "a"],
             "the trace keeps what was done before"
         );
         // Filed before its device enrolled: it counts from the server's receipt of its intake.
@@ -117,7 +122,7 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
     assert_eq!(street.client.get_attachment(&sha).await.unwrap(), None);
 
     let up = a.sync().await;
-    assert_eq!((up.pushed, up.photos_up), (1, 1));
+    assert_eq!((up.pushed, up.photos_up), (2, 1), "intake and lookup code");
     let down = street.sync().await;
     assert_eq!(down.photos_down, 1);
     assert_eq!(street.store().read_attachment(&sha).unwrap(), jpeg);
@@ -200,7 +205,8 @@ async fn a_photo_goes_where_its_case_goes(backend: Backend) {
         c3
     };
     let up = a.sync().await;
-    assert_eq!((up.pushed, up.photos_up), (1, 0));
+    // Case 2's lookup code (only its intake went up by hand), case 3's intake and code.
+    assert_eq!((up.pushed, up.photos_up), (3, 0));
     assert_eq!(a.store().waiting().unwrap(), 0);
     street.sync().await;
     assert!(street.store().case(case3.id).is_ok());
@@ -308,27 +314,27 @@ async fn a_case_filed_offline_reaches_the_street_after_reconnection(backend: Bac
             },
         )
         .unwrap();
-    assert_eq!(a.store().waiting().unwrap(), 2);
+    assert_eq!(a.store().waiting().unwrap(), 3);
     let failed = jiesu_sync::sync_round(&a.store, &a.client, &|_| {}).await;
     assert_eq!(failed.unwrap_err().code, jiesu_core::Code::Offline);
     assert_eq!(
         a.store().waiting().unwrap(),
-        2,
+        3,
         "a failed round loses nothing"
     );
 
     // Back online.
     let server = TestServer::start_on(&place, addr).await;
     let report = a.sync().await;
-    assert_eq!(report.pushed, 2);
+    assert_eq!(report.pushed, 3);
     assert_eq!(a.store().waiting().unwrap(), 0);
-    assert!(street.sync().await.pulled >= 2);
+    assert!(street.sync().await.pulled >= 3);
     let seen = street.store().case(case.id).unwrap();
     assert_eq!(seen.state, CaseState::Dispatched);
     assert_eq!(seen.description, "小区东门停车难，车位被占");
     assert_eq!(
         street.store().case_detail(case.id).unwrap().timeline.len(),
-        2
+        3
     );
     // The server's receipt time is kept on every event, whatever the PC's clock said.
     let ids = a.store().event_ids().unwrap();
@@ -360,6 +366,7 @@ async fn a_transfer_gives_the_receiving_community_the_whole_history(backend: Bac
             CaseCommand::Note {
                 text: "已联系居民".into(),
                 contacted_resident: true,
+                public: false,
             },
         )
         .unwrap();
@@ -387,8 +394,8 @@ async fn a_transfer_gives_the_receiving_community_the_whole_history(backend: Bac
     let timeline = b.store().case_detail(case.id).unwrap().timeline;
     assert_eq!(
         timeline.len(),
-        3,
-        "the whole history: intake, note, transfer"
+        4,
+        "the whole history: intake, lookup code, note, transfer"
     );
     // B works on it from now on, and A (still a holder) sees B's steps.
     b.store()

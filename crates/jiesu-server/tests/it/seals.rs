@@ -21,7 +21,8 @@ async fn setup(backend: Backend) -> (Place, TestServer, App, App) {
     (place, server, a, street)
 }
 
-/// A case with three steps written on `app`, not yet pushed: its outbox.
+/// A case with three steps written on `app` (intake, two notes), not yet pushed: its outbox of
+/// four events (the intake brings its lookup code).
 fn three_steps(app: &App) -> Vec<Event> {
     let mut st = app.store();
     let case = st.receive(parking("东门消防通道被占")).unwrap();
@@ -31,6 +32,7 @@ fn three_steps(app: &App) -> Vec<Event> {
             CaseCommand::Note {
                 text: text.into(),
                 contacted_resident: true,
+                public: false,
             },
         )
         .unwrap();
@@ -225,6 +227,6 @@ async fn the_street_verifies_every_step_it_pulls() {
         street.sync().await;
         let trace = street.store().verify_trace(&case).unwrap();
         assert!(trace.intact(), "{backend:?}: {trace:?}");
-        assert_eq!((trace.verified, trace.unsigned), (3, 0), "{backend:?}");
+        assert_eq!((trace.verified, trace.unsigned), (4, 0), "{backend:?}");
     }
 }

@@ -122,6 +122,7 @@ async fn the_storage_story(backend: Backend) {
             jiesu_core::CaseCommand::Note {
                 text: "已联系车主".into(),
                 contacted_resident: false,
+                public: false,
             },
         )
         .unwrap();

@@ -177,7 +177,7 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     let first = a.client.push(&req).await.unwrap();
     let second = a.client.push(&req).await.unwrap();
     assert_eq!(first.receipts, second.receipts, "same receipts on resend");
-    assert_eq!(first.receipts.len(), 25);
+    assert_eq!(first.receipts.len(), 50, "each intake and its lookup code");
     // A batch holding the same event twice stores it once.
     let twice = jiesu_core::wire::PushRequest {
         public_key: None,
@@ -195,7 +195,7 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
         if page.more {
             assert_eq!(
                 page.remaining,
-                25 - got.len() as i64 - page.events.len() as i64
+                50 - got.len() as i64 - page.events.len() as i64
             );
         }
         got.extend(page.events.iter().map(|p| p.event.id));
@@ -211,7 +211,7 @@ async fn resending_is_harmless_and_pulls_page(backend: Backend) {
     // The server passes each event on as the JSON it stored at push time, not decoded and
     // encoded again: those bytes are the pushed event's own serialisation.
     let raw = server.storage.pull("s1", 0, 100, 0).await.unwrap();
-    assert_eq!(raw.events.len(), 25);
+    assert_eq!(raw.events.len(), 50);
     for p in &raw.events {
         let decoded: jiesu_core::Event = serde_json::from_str(p.event.get()).unwrap();
         let original = events.iter().find(|e| e.id == decoded.id).unwrap();
@@ -400,7 +400,7 @@ async fn pull_pages_are_packed_as_the_client_asks() {
             assert!(bytes.len() * 3 < json.len(), "{packed:?} packs the page");
         }
         let page: jiesu_core::wire::PullResponse = serde_json::from_slice(&json).unwrap();
-        assert_eq!(page.events.len(), 40);
+        assert_eq!(page.events.len(), 80, "40 intakes and their lookup codes");
         pages.push(page);
     }
     // The same page each time (but for the server's clock).
@@ -421,14 +421,16 @@ async fn a_heavy_outbox_goes_up_in_batches_under_the_body_limit() {
     seed_org(&*server.storage).await;
     let a = App::enrol(&server, "a", 0).await;
     let street = App::enrol(&server, "s1", 0).await;
-    // 400 cases whose descriptions fill the field: ~4.7 MB of events, more than one body
-    // may carry (4 MiB), though fewer events than one batch (500).
+    // 400 cases whose description and place fill their fields: 250 intakes (a batch of 500
+    // events with their lookup codes) come to ~6 MB, more than one body may carry (4 MiB).
     let long: String = "楼道漏水".repeat(999);
     for i in 0..400 {
-        a.store().receive(parking(&format!("{i}{long}"))).unwrap();
+        let mut intake = parking(&format!("{i}{long}"));
+        intake.location = long.clone();
+        a.store().receive(intake).unwrap();
     }
     let report = a.sync().await;
-    assert_eq!(report.pushed, 400);
+    assert_eq!(report.pushed, 800);
     assert_eq!(a.store().waiting().unwrap(), 0);
     street.sync().await;
     assert_eq!(street.store().stats().unwrap().cases, 400);
