@@ -166,6 +166,16 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 return refused(s.case_detail(case));
             }
         }
+        "case_receipt" => {
+            if let Some(case) = id(s, "caseId", false) {
+                return refused(s.receipt(&case.to_string()));
+            }
+        }
+        "issue_lookup_code" => {
+            if let Some(case) = id(s, "caseId", false) {
+                return refused(s.issue_lookup_code(&case.to_string()));
+            }
+        }
         "verify_trace" => {
             if let Some(stream) = arg::<String>(args, "stream") {
                 return refused(s.verify_trace(&stream));

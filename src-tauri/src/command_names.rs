@@ -12,6 +12,8 @@ pub const COMMANDS: &[&str] = &[
     "receive_follow_up",
     "act",
     "case_detail",
+    "case_receipt",
+    "issue_lookup_code",
     "list_cases",
     "find_resident",
     "save_attachment",

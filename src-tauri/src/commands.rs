@@ -180,6 +180,21 @@ pub async fn case_detail(state: State<'_, AppState>, case_id: Uuid) -> CmdResult
     Ok(store(&state)?.case_detail(case_id)?)
 }
 
+/// 回执: what the resident takes home (number, lookup code, where to look it up).
+#[tauri::command]
+pub async fn case_receipt(state: State<'_, AppState>, case_id: Uuid) -> CmdResult<CaseReceipt> {
+    Ok(store(&state)?.receipt(&case_id.to_string())?)
+}
+
+/// 重新生成查询码: the old code stops working once the server has the new one.
+#[tauri::command]
+pub async fn issue_lookup_code(
+    state: State<'_, AppState>,
+    case_id: Uuid,
+) -> CmdResult<CaseReceipt> {
+    Ok(store(&state)?.issue_lookup_code(&case_id.to_string())?)
+}
+
 /// Cases that may be the problem being typed at intake (as it is typed).
 #[tauri::command]
 pub async fn similar_cases(

@@ -112,6 +112,8 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::receive_follow_up,
         commands::act,
         commands::case_detail,
+        commands::case_receipt,
+        commands::issue_lookup_code,
         commands::list_cases,
         commands::find_resident,
         commands::save_attachment,

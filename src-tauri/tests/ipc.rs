@@ -210,7 +210,7 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "receive_follow_up" => json!({"of": case.number,
             "input": jiesu_core::sample::parking_complaint("又被占了")}),
         "act" => json!({"caseId": case.id, "command": random_command(rng, st, case)}),
-        "case_detail" => json!({"caseId": case.id}),
+        "case_detail" | "case_receipt" | "issue_lookup_code" => json!({"caseId": case.id}),
         "verify_trace" => json!({"stream": case.id.to_string()}),
         "set_backup_settings" => {
             json!({"folder": backups_folder(), "keep": rng.random_range(0..10)})

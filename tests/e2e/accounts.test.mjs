@@ -27,6 +27,14 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     await ui.click('reveal-phone')
     await ui.waitText('case-resident-phone', '13912345678')
     await ui.screenshot('journey13-worker-case')
+    // 回执: the worker hands the resident the number and the lookup code issued at intake.
+    await ui.click('receipt-open')
+    await ui.visible('receipt-code')
+    assert.match(await ui.text('receipt-code'), /^\d{4} \d{4}$/)
+    assert.equal((await ui.text('receipt-number')).trim(), number)
+    await ui.screenshot('journey13-receipt')
+    await driver.findElement(By.css('body')).sendKeys(Key.ESCAPE)
+    await ui.noOverlay()
     // Accounts are the administrator's: not on the worker's settings page, and refused by the
     // core when asked all the same.
     await ui.click('nav-settings')
@@ -46,7 +54,7 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     // The inspector verifies the trace: every step's signature and link hold.
     await ui.click('verify-trace')
     await ui.waitText('trace-intact', '完整，未被改动')
-    assert.match(await ui.text('trace-intact'), /1 步留痕的签名和前后衔接全部核验通过/)
+    assert.match(await ui.text('trace-intact'), /2 步留痕的签名和前后衔接全部核验通过/)
     await ui.screenshot('journey13-trace-verified')
     await ui.click('act-urge')
     await ui.visible('a-submit')
@@ -57,7 +65,11 @@ test('an administrator opens accounts; a worker files under their own name; a vi
     const detail = await ui.invoke('case_detail', {
       caseId: (await driver.getCurrentUrl()).split('/cases/')[1],
     })
-    assert.equal(detail.ok.timeline.length, 1, 'nothing written')
+    assert.equal(detail.ok.timeline.length, 2, 'nothing written: the intake and its lookup code')
+    // Nor may the viewer read or reissue the lookup code: it opens the case to anyone.
+    assert.ok(!(await ui.exists('receipt-open')))
+    const receipt = await ui.invoke('case_receipt', { caseId: detail.ok.case.id })
+    assert.ok(receipt.err, 'the viewer gets no lookup code')
 
     // The administrator sets a one-minute idle lock; left alone, the window locks itself and
     // says why, and nothing can be read until someone signs in again.

@@ -99,11 +99,11 @@ test('an action not allowed now is not offered, and a forced IPC call is refused
     assert.equal(res.err.params.state, 'received')
     assert.equal(res.err.params.action, 'resolve')
     assert.match(res.err.message, /not allowed while the case is 'received'/)
-    // Nothing was written: the timeline still holds the intake alone.
+    // Nothing was written: the timeline still holds the intake and its lookup code alone.
     await driver.navigate().refresh()
     await ui.waitText('case-state', '待派单')
     const items = await driver.findElements(By.css('[data-testid^="tl-"]'))
-    assert.equal(items.length, 1)
+    assert.equal(items.length, 2)
     // A command the window was never granted is refused by the capability system.
     const denied = await ui.invoke('plugin:fs|read_text_file', { path: '/etc/passwd' })
     assert.ok(denied.err, 'no file-system access from the window')

@@ -8,6 +8,7 @@ import type { Attachment } from './bindings/Attachment'
 import type { Case } from './bindings/Case'
 import type { CaseCommand } from './bindings/CaseCommand'
 import type { CaseDetail } from './bindings/CaseDetail'
+import type { CaseReceipt } from './bindings/CaseReceipt'
 import type { CasePage } from './bindings/CasePage'
 import type { CaseQuery } from './bindings/CaseQuery'
 import type { CalendarYear } from './bindings/CalendarYear'
@@ -99,6 +100,8 @@ export const api = {
   receiveFollowUp: (of: string, input: NewCase) => call<Case>('receive_follow_up', { of, input }),
   act: (caseId: string, command: CaseCommand) => call<Case>('act', { caseId, command }),
   caseDetail: (caseId: string) => call<CaseDetail>('case_detail', { caseId }),
+  caseReceipt: (caseId: string) => call<CaseReceipt>('case_receipt', { caseId }),
+  issueLookupCode: (caseId: string) => call<CaseReceipt>('issue_lookup_code', { caseId }),
   listCases: (query: CaseQuery) => call<CasePage>('list_cases', { query }),
   findResident: (phone: string) => call<ResidentHint | null>('find_resident', { phone }),
   saveAttachment: (name: string, data: Uint8Array) =>

@@ -9,8 +9,9 @@ const fixtures = import.meta.glob<{ kind: string; stream: { body: EventBody }[] 
   '../../crates/jiesu-core/tests/fixtures/events/**/*.json',
   { eager: true, import: 'default' },
 )
-// Kinds whose step says everything in its name (the settings log shows their values).
-const SAID_BY_NAME = new Set(['figure_settings_set', 'figure_settings_set_v2'])
+// Kinds whose step says everything in its name (the settings log shows their values; a lookup
+// code is never shown in the trace, only that one was issued).
+const SAID_BY_NAME = new Set(['figure_settings_set', 'figure_settings_set_v2', 'case_lookup_code_set'])
 
 const names = (t: Names['t']): Names => ({
   t,

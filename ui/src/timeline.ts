@@ -50,6 +50,7 @@ export function eventSummary(n: Names, b: EventBody): string {
     case 'minutes_approved':
       return b.payload.note
     case 'case_noted':
+    case 'case_noted_public':
       return (b.payload.contacted_resident ? `[${t('detail.contactedResident')}] ` : '') + b.payload.text
     case 'case_returned':
     case 'case_withdrawn':
@@ -113,6 +114,8 @@ export function eventSummary(n: Names, b: EventBody): string {
     case 'work_order_imported':
       return joined(b.payload.order_type, b.payload.city_category)
     case 'signed_in':
+    // The code itself is never stored, only its hash: the trace says that one was issued.
+    case 'case_lookup_code_set':
       return ''
     case 'signed_out':
       return b.payload.idle ? t('accounts.lockedIdle') : ''
