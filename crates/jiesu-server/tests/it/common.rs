@@ -81,6 +81,8 @@ pub struct TestServer {
     pub url: String,
     pub storage: Arc<dyn Storage>,
     pub addr: std::net::SocketAddr,
+    /// The running server's state, for settings its command line would give.
+    pub state: Arc<AppState>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -98,10 +100,11 @@ impl TestServer {
         let listener = bind_retrying(addr).await;
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
         let task = tokio::spawn(async move {
             axum::serve(
                 listener,
-                router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                router(serving).into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -113,6 +116,7 @@ impl TestServer {
             url: format!("http://{addr}"),
             storage,
             addr,
+            state,
             stop: Some(stop),
             task: Some(task),
         }

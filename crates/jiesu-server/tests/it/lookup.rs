@@ -222,6 +222,66 @@ async fn an_address_trying_many_numbers_is_locked_out() {
     server.stop().await;
 }
 
+async fn look_up_via(server: &TestServer, forwarded: &str, number: &str, code: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/lookup", server.url))
+        .header("x-forwarded-for", forwarded)
+        .form(&[("number", number), ("code", code)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Anyone can send `X-Forwarded-For`: a server not told it sits behind a proxy ignores it, so a
+/// guesser cannot reset the address limit by naming a new address on every try.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_forwarded_for_does_not_escape_the_address_limit() {
+    let (_p, server, a) = setup(Backend::Sqlite).await;
+    let f = a_case_through_every_step(&a).await;
+    for i in 0..jiesu_server::lookup::ADDRESS_FAILURES {
+        let number = format!("261123-ZZ{i:03}");
+        let forged = format!("198.51.100.{i}");
+        assert_eq!(
+            look_up_via(&server, &forged, &number, "12345678").await,
+            404
+        );
+    }
+    assert_eq!(
+        look_up_via(&server, "198.51.100.250", &f.number, &f.code).await,
+        429
+    );
+    server.stop().await;
+}
+
+/// Behind a proxy (`--trust-forwarded-for`) the client is the last entry, the one the proxy
+/// appended: residents behind one proxy are counted apart, and entries a client put in front
+/// of the proxy's own change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_only_the_entry_the_proxy_added_names_the_client() {
+    let (_p, server, a) = setup(Backend::Sqlite).await;
+    server.state.trust_forwarded_for(true);
+    let f = a_case_through_every_step(&a).await;
+    for i in 0..jiesu_server::lookup::ADDRESS_FAILURES {
+        let number = format!("261123-ZZ{i:03}");
+        // A new forged first entry each time; the proxy's entry stays the guesser's.
+        let chain = format!("10.9.8.{i}, 203.0.113.7");
+        assert_eq!(look_up_via(&server, &chain, &number, "12345678").await, 404);
+    }
+    assert_eq!(
+        look_up_via(&server, "10.0.0.1, 203.0.113.7", &f.number, &f.code).await,
+        429,
+        "the guesser is locked whatever it writes first"
+    );
+    assert_eq!(
+        look_up_via(&server, "203.0.113.8", &f.number, &f.code).await,
+        200,
+        "another resident behind the same proxy is not"
+    );
+    server.stop().await;
+}
+
 fn forged(app: &App, stream: &str, body: EventBody) -> Event {
     let st = app.store();
     let id = st.identity();
