@@ -249,18 +249,9 @@ impl Store {
         Ok(case)
     }
 
-    /// Several steps on one case at once (an imported work order's intake and its order):
-    /// each folded and appended in order, the projection written once, with the last.
-    pub(super) fn commit_case_events(
-        &mut self,
-        id: Uuid,
-        bodies: Vec<EventBody>,
-        current: Option<&Case>,
-    ) -> Result<Case> {
-        self.commit_case_events_then(id, bodies, current, |_| Ok(()))
-    }
-
-    /// [`Store::commit_case_events`], and `then` in the same transaction.
+    /// Several steps on one case at once (an intake and its lookup code; an imported work
+    /// order's intake and its order): each folded and appended in order, the projection
+    /// written once, with the last, and `then` in the same transaction.
     pub(super) fn commit_case_events_then(
         &mut self,
         id: Uuid,

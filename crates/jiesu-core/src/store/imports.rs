@@ -470,10 +470,11 @@ impl Store {
             // At most MAX_WORK_ORDER_COLUMNS: a row with more was reported (read_row).
             columns: row.columns.clone(),
         };
-        self.commit_case_events(
+        self.commit_case_events_then(
             Uuid::now_v7(),
             vec![body, EventBody::WorkOrderImported(Box::new(work_order))],
             None,
+            |_| Ok(()),
         )
     }
 }
