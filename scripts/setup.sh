@@ -2,7 +2,7 @@
 # Installs what building, running and testing Jiesu need on Debian/Ubuntu, skipping what is
 # already there. `scripts/setup.sh` for running the app; `scripts/setup.sh --test` adds the
 # real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium, a D-Bus session and
-# dunst to receive notifications), PostgreSQL, and LibreOffice + poppler to read exported
+# dunst to receive notifications), Chromium and its driver for the server's web page, PostgreSQL, and LibreOffice + poppler to read exported
 # documents back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ want_test=0
 
 pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev file fonts-wqy-microhei)
 if [ $want_test = 1 ]; then
-  pkgs+=(xvfb xauth webkit2gtk-driver postgresql)
+  pkgs+=(xvfb xauth webkit2gtk-driver postgresql chromium chromium-driver)
 fi
 
 missing=()
