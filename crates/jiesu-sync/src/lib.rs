@@ -216,22 +216,33 @@ impl Transport for Client {
 
     async fn push(&self, req: &PushRequest) -> Result<PushResponse, WireError> {
         Self::answer(
-            self.req(reqwest::Method::POST, "/v1/push")
-                .json(req)
-                .send()
-                .await,
+            send_again_if_stale(|| self.req(reqwest::Method::POST, "/v1/push").json(req)).await,
         )
         .await
     }
 
     async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, WireError> {
         Self::answer(
-            self.req(reqwest::Method::GET, "/v1/pull")
-                .query(&[("after", after.to_string()), ("limit", limit.to_string())])
-                .send()
-                .await,
+            send_again_if_stale(|| {
+                self.req(reqwest::Method::GET, "/v1/pull")
+                    .query(&[("after", after.to_string()), ("limit", limit.to_string())])
+            })
+            .await,
         )
         .await
+    }
+}
+
+/// Push and pull are idempotent (a push sent again gets the same receipts), so a request that
+/// died on a pooled connection the server had already closed — it restarted, or a proxy
+/// dropped the idle connection — goes once more on a fresh connection instead of failing the
+/// round. A server that cannot be reached, or that timed out, is not asked twice.
+async fn send_again_if_stale(
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, reqwest::Error> {
+    match make().send().await {
+        Err(e) if e.is_request() && !e.is_connect() && !e.is_timeout() => make().send().await,
+        r => r,
     }
 }
 
