@@ -238,12 +238,26 @@ export class Ui {
   }
   /** Type a date into an el-date-picker and commit it. */
   async date(testid, yyyyMmDd) {
-    const e = await this.retype(testid, yyyyMmDd)
-    await e.sendKeys(Key.ENTER)
-    await this.d
-      .findElement(By.css('body'))
-      .click()
-      .catch(() => {})
+    // Keys typed while a dialog is still opening, or while the picker's panel is taking the
+    // focus, can be lost (CI saw a picker keep its old day once): the field is read back and
+    // typed again until it holds the day.
+    let value = ''
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const e = await this.retype(testid, yyyyMmDd)
+      await e.sendKeys(Key.ENTER)
+      await this.d
+        .findElement(By.css('body'))
+        .click()
+        .catch(() => {})
+      const held = await this.d
+        .wait(async () => {
+          value = await (await this.input(testid)).getAttribute('value')
+          return value === yyyyMmDd
+        }, 2000)
+        .catch(() => false)
+      if (held) return
+    }
+    throw new Error(`${testid} holds ${value}, not ${yyyyMmDd}, after three tries`)
   }
   /** The header's notice of `kind` (error, success, warning) once it says something that
    * holds `expect` (an earlier notice may still be showing when the awaited one is due). */
