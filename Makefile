@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-sync deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-sync bench-lookup deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -78,6 +78,10 @@ bench:
 
 bench-sync:
 	cargo bench -p jiesu-server --bench sync -- --cases $${CASES:-100000} --offices $${OFFICES:-10000}
+
+# The residents' lookup page and Open311 status at a district's size (docs/BENCHMARKS.md).
+bench-lookup:
+	cargo bench -p jiesu-server --bench lookup -- --cases $${CASES:-1000000}
 
 # A .deb of the release build (AppImage needs a download this network refuses; MSI and DMG
 # are configured but only build on Windows and macOS).

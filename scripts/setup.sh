@@ -2,8 +2,9 @@
 # Installs what building, running and testing Jiesu need on Debian/Ubuntu, skipping what is
 # already there. `scripts/setup.sh` for running the app; `scripts/setup.sh --test` adds the
 # real-window test tools (Xvfb, WebKitWebDriver, tauri-driver, selenium, a D-Bus session and
-# dunst to receive notifications), Chromium and its driver for the server's web page, PostgreSQL, and LibreOffice + poppler to read exported
-# documents back.
+# dunst to receive notifications), Chromium and its driver for the server's web page, the
+# Python clients of the server's Open311 endpoint (a venv in target/open311-venv), PostgreSQL,
+# and LibreOffice + poppler to read exported documents back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ want_test=0
 
 pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev file fonts-wqy-microhei)
 if [ $want_test = 1 ]; then
-  pkgs+=(xvfb xauth webkit2gtk-driver postgresql chromium chromium-driver)
+  pkgs+=(xvfb xauth webkit2gtk-driver postgresql chromium chromium-driver python3-venv)
 fi
 
 missing=()
@@ -63,6 +64,14 @@ npm_ci ui
 
 if [ $want_test = 1 ]; then
   npm_ci tests/e2e
+  # The Open311 conformance test drives the server with third-party clients from PyPI
+  # (georeport, civicbot) and checks every answer with jsonschema and xmlschema.
+  venv=target/open311-venv
+  if [ ! -f "$venv/.installed" ] || [ tests/open311/requirements.txt -nt "$venv/.installed" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/open311/requirements.txt
+    touch "$venv/.installed"
+  fi
   if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
     cargo install tauri-driver --version '^2' --locked
   fi

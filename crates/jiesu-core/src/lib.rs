@@ -47,8 +47,6 @@ pub(crate) use same_fields;
 
 pub mod access;
 pub mod api;
-pub mod calendar;
-pub mod deadline;
 pub mod error;
 #[cfg(feature = "exports")]
 pub mod export;
@@ -71,7 +69,9 @@ pub mod validate;
 pub mod workflow;
 
 // The format is the protocol crate's; the domain names it as its own modules.
-pub use jiesu_protocol::{authority, catalog, event, hlc, model, private, seal, wire};
+pub use jiesu_protocol::{
+    authority, calendar, catalog, deadline, event, hlc, model, private, seal, wire,
+};
 
 pub use api::*;
 pub use error::{Code, Error, Reason, Result, WireError};

@@ -22,7 +22,9 @@
 //! - [`public`]: what a resident may see of their case (the lookup page's one rule).
 
 pub mod authority;
+pub mod calendar;
 pub mod catalog;
+pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod hlc;

@@ -12,6 +12,8 @@
 //! `cargo bench -p jiesu-server --bench sync -- [--cases N] [--offices N] [--seconds N]
 //!  [--backend sqlite|postgres]`
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/it/common.rs"]
 // The bench uses a part of the test harness; the rest (and its test macro) is unused here.
 #[allow(dead_code, unused_macros, unused_imports)]
@@ -21,6 +23,7 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use args::{arg, arg_str, pct};
 use common::*;
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::wire::{
@@ -28,29 +31,6 @@ use jiesu_core::wire::{
 };
 use jiesu_core::{CorrectedClock, Store, WireError};
 use jiesu_sync::{Client, Syncer, Transport};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn arg_str(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 /// Pulls as the app's client does (zstd preferred, gzip accepted) but unpacks by hand,
 /// counting the compressed bytes that crossed the wire.

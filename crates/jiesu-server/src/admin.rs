@@ -1,10 +1,11 @@
-//! Administration: offices, enrolment codes, devices. The `jiesu-server admin` commands call
+//! Administration: offices, enrolment codes, devices, Open311 client apps. The `jiesu-server admin` commands call
 //! these on the same storage the server uses (they may run while it serves).
 
 use jiesu_protocol::wire::Office;
 use rand::Rng;
 
 use crate::app::{hash, normalise_code};
+use crate::storage::open311::ClientApp;
 use crate::storage::{DeviceRecord, Result, Storage};
 
 /// How long an enrolment code is valid by default.
@@ -46,4 +47,30 @@ pub async fn devices(s: &dyn Storage) -> Result<Vec<DeviceRecord>> {
 /// Revoke a device: its credential stops working at once (401).
 pub async fn revoke(s: &dyn Storage, device: &str, now_ms: i64) -> Result<bool> {
     s.revoke(device, now_ms).await
+}
+
+/// Register a civic app for Open311 (`crate::open311`): returns its record and its api key,
+/// shown this once (only the key's hash is stored).
+pub async fn add_open311_client(
+    s: &dyn Storage,
+    name: &str,
+    now_ms: i64,
+) -> Result<(ClientApp, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(crate::StorageError::Conflict(
+            "the app's name must be 1 to 100 characters, none of them control characters".into(),
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let key = hex::encode(bytes);
+    let client = ClientApp {
+        id: format!("app-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        name: name.to_owned(),
+        created_ms: now_ms,
+        revoked_ms: None,
+    };
+    s.add_client(&client, &hash(&key)).await?;
+    Ok((client, key))
 }

@@ -71,6 +71,8 @@ pub struct AppState {
     enrol_failures: Failures<IpAddr>,
     /// The public lookup page's limits and settings (`crate::lookup`).
     pub(crate) lookup: crate::lookup::Limits,
+    /// Open311's limits (`crate::open311`).
+    pub(crate) open311: crate::open311::Limits,
     clock: Box<dyn Fn() -> i64 + Send + Sync>,
 }
 
@@ -95,6 +97,7 @@ impl AppState {
             revoked,
             enrol_failures: Failures::new(ENROL_FAILURES, ENROL_WINDOW_MS),
             lookup: crate::lookup::Limits::default(),
+            open311: crate::open311::Limits::default(),
             clock,
         }))
     }
@@ -103,9 +106,17 @@ impl AppState {
         (self.clock)()
     }
 
+    /// Tell live listeners which feeds grew (nobody listening is fine: live notify is a hint,
+    /// polling is the fallback).
+    pub(crate) fn notify(&self, grown: Vec<(String, i64)>) {
+        if !grown.is_empty() {
+            let _ = self.live.send(Arc::new(grown));
+        }
+    }
+
     /// The organisation, reloaded when it lacks an office asked for (offices are only added,
     /// by the admin command, possibly from another process).
-    async fn tree_with(&self, ids: &[&str]) -> Result<Arc<Tree>, ApiError> {
+    pub(crate) async fn tree_with(&self, ids: &[&str]) -> Result<Arc<Tree>, ApiError> {
         {
             let t = self.tree.read().await;
             if ids.iter().all(|i| t.get(i).is_some()) {
@@ -136,6 +147,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
         )
         .merge(crate::lookup::routes())
+        .merge(crate::open311::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::map_response(uniform_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -153,12 +165,14 @@ async fn uniform_errors(res: Response) -> Response {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    // The public pages answer in HTML, refusals included.
-    let is_html = res
+    // The public pages answer in HTML and Open311 in its XML, refusals included.
+    let is_own = res
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json || is_html {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"text/html") || v.as_bytes().starts_with(b"text/xml")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_own {
         return res;
     }
     use axum::http::StatusCode as S;
@@ -402,10 +416,7 @@ async fn push(
     let tree = s.tree_with(&named).await?;
     let now = s.now();
     let outcome = s.storage.push(&d, &req.events, &tree, now).await?;
-    if !outcome.grown.is_empty() {
-        // Nobody listening is fine: live notify is a hint, polling is the fallback.
-        let _ = s.live.send(Arc::new(outcome.grown));
-    }
+    s.notify(outcome.grown);
     Ok(Json(PushResponse {
         receipts: outcome.receipts,
         server_time: now,

@@ -16,6 +16,7 @@ pub mod app;
 pub mod error;
 pub mod limits;
 pub mod lookup;
+pub mod open311;
 pub mod scope;
 pub mod storage;
 

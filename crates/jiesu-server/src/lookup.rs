@@ -124,7 +124,7 @@ async fn css() -> Response {
 }
 
 /// The client's address: the connection's, or the proxy's word for it when trusted.
-fn client(s: &AppState, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+pub(crate) fn client(s: &AppState, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
     if !s.lookup.trust_forwarded_for.load(Ordering::Relaxed) {
         return peer;
     }
@@ -216,29 +216,7 @@ async fn find(
         if !opens {
             continue;
         }
-        let events: Vec<Event> = s
-            .storage
-            .stream_events(&row.stream)
-            .await?
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect();
-        let mut offices: Vec<String> = events.iter().map(|e| e.office.clone()).collect();
-        offices.sort();
-        offices.dedup();
-        let names = s.storage.unit_names(&offices).await?;
-        let public = PublicCase::fold(&events, &|code| {
-            names
-                .iter()
-                .find(|(_, c, _)| c == code)
-                .map(|(_, _, name)| name.clone())
-                .or_else(|| {
-                    jiesu_protocol::catalog::default_units()
-                        .into_iter()
-                        .find(|u| u.code == code)
-                        .map(|u| u.name)
-                })
-        });
+        let public = public_case(s, &row.stream).await?;
         // The number must be the case's own: a copy filed under it by someone else is not.
         if let Some(p) = public
             && p.number == number
@@ -247,6 +225,40 @@ async fn find(
         }
     }
     Ok(None)
+}
+
+/// A case stream as a resident may see it ([`PublicCase::fold`]), units by their names;
+/// `None` for a stream with no intake.
+pub(crate) async fn public_case(
+    s: &AppState,
+    stream: &str,
+) -> Result<Option<PublicCase>, crate::StorageError> {
+    let events: Vec<Event> = s
+        .storage
+        .stream_events(stream)
+        .await?
+        .iter()
+        .filter_map(|body| serde_json::from_str(body).ok())
+        .collect();
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let mut offices: Vec<String> = events.iter().map(|e| e.office.clone()).collect();
+    offices.sort();
+    offices.dedup();
+    let names = s.storage.unit_names(&offices).await?;
+    Ok(PublicCase::fold(&events, &|code| {
+        names
+            .iter()
+            .find(|(_, c, _)| c == code)
+            .map(|(_, _, name)| name.clone())
+            .or_else(|| {
+                jiesu_protocol::catalog::default_units()
+                    .into_iter()
+                    .find(|u| u.code == code)
+                    .map(|u| u.name)
+            })
+    }))
 }
 
 /// An HTML answer with the page's security headers: no script, no third-party anything, no

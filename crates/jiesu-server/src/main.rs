@@ -102,10 +102,24 @@ enum AdminCommand {
     },
     /// List enrolled devices.
     Devices,
-    /// Revoke a device: its credential is refused from now on.
+    /// Revoke a device: its credential is refused from now on. Revoking a community's
+    /// Open311 intake device switches Open311 filing off for that community.
     Revoke {
         /// Device id, as `devices` lists it.
         device: String,
+    },
+    /// Register a civic app for Open311 filing; prints its api key once.
+    Open311AddClient {
+        /// The app's name, e.g. 随手拍; it is the author of what the app files.
+        #[arg(long)]
+        name: String,
+    },
+    /// List Open311 client apps.
+    Open311Clients,
+    /// Revoke an Open311 client app: its api key is refused from now on.
+    Open311Revoke {
+        /// The app's id, as `open311-clients` lists it.
+        id: String,
     },
 }
 
@@ -308,6 +322,31 @@ async fn run_admin(what: AdminCommand, s: &dyn Storage) -> Result<(), Box<dyn st
                 println!("revoked {device}");
             } else {
                 return Err(format!("no active device {device}").into());
+            }
+        }
+        AdminCommand::Open311AddClient { name } => {
+            let (app, key) = admin::add_open311_client(s, &name, now()).await?;
+            println!("{key}");
+            eprintln!(
+                "api key for Open311 client app {} ({}); shown only now, keep it with the app",
+                app.id,
+                shown(&app.name)
+            );
+        }
+        AdminCommand::Open311Clients => {
+            for c in s.clients().await? {
+                let state = match c.revoked_ms {
+                    Some(_) => "revoked",
+                    None => "active",
+                };
+                println!("{}  {}  {}", shown(&c.id), shown(&c.name), state);
+            }
+        }
+        AdminCommand::Open311Revoke { id } => {
+            if s.revoke_client(id.trim(), now()).await? {
+                println!("revoked {}", id.trim());
+            } else {
+                return Err(format!("no active Open311 client app {id}").into());
             }
         }
     }

@@ -19,6 +19,7 @@
 //! a smaller one: pushes are serialised (SQLite's single writer; a transaction-level advisory
 //! lock in PostgreSQL), and a feed position is assigned inside the pushing transaction.
 
+pub mod open311;
 pub mod page;
 pub mod postgres;
 pub mod public;
@@ -89,7 +90,7 @@ pub struct PushOutcome {
 
 /// Everything the server stores.
 #[async_trait]
-pub trait Storage: public::Lookups + Send + Sync + 'static {
+pub trait Storage: public::Lookups + open311::Open311Store + Send + Sync + 'static {
     /// Add an office. Its parent must exist and be one level up.
     async fn add_office(&self, office: &Office, now_ms: i64) -> Result<()>;
     /// Every office.

@@ -112,11 +112,15 @@ CREATE INDEX events_by_device_stream ON events (device, stream, seq);
 "#,
     // The public face's index (`storage/public.rs`).
     super::public::POSTGRES_SCHEMA,
+    // Open311's clients, intake devices and requests (`storage/open311.rs`).
+    super::open311::POSTGRES_SCHEMA,
 ];
 
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x6a69_6573_7501;
-const PUSH_LOCK: i64 = 0x6a69_6573_7502;
+pub(super) const PUSH_LOCK: i64 = 0x6a69_6573_7502;
+/// Serialises Open311 number reservations.
+pub(super) const OPEN311_LOCK: i64 = 0x6a69_6573_7503;
 
 /// The PostgreSQL backend.
 pub struct PostgresStorage {
@@ -127,10 +131,10 @@ pub(super) fn backend(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-const DEVICE_COLS: &str =
+pub(super) const DEVICE_COLS: &str =
     "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms, public_key";
 
-fn device_row(r: &tokio_postgres::Row) -> DeviceRecord {
+pub(super) fn device_row(r: &tokio_postgres::Row) -> DeviceRecord {
     DeviceRecord {
         id: r.get(0),
         name: r.get(1),

@@ -112,6 +112,8 @@ CREATE INDEX events_by_device_stream ON events (device, stream, seq);
 "#,
     // The public face's index (`storage/public.rs`).
     super::public::SQLITE_SCHEMA,
+    // Open311's clients, intake devices and requests (`storage/open311.rs`).
+    super::open311::SQLITE_SCHEMA,
 ];
 
 /// The SQLite backend.
@@ -162,7 +164,7 @@ impl SqliteStorage {
         })
     }
 
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -190,7 +192,7 @@ impl SqliteStorage {
     }
 }
 
-fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
+pub(super) fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
     Ok(DeviceRecord {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -203,7 +205,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
     })
 }
 
-const DEVICE_COLS: &str =
+pub(super) const DEVICE_COLS: &str =
     "id, name, office, tag, enrolled_ms, revoked_ms, last_seen_ms, public_key";
 
 fn all_offices(conn: &Connection) -> Result<Vec<Office>> {

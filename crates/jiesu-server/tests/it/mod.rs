@@ -6,6 +6,7 @@ mod hygiene;
 mod kill;
 mod live;
 mod lookup;
+mod open311;
 mod property;
 mod refusals;
 mod scenarios;

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 const DATA: &str = include_str!("../data/holidays.json");
 
-pub use jiesu_protocol::time::{cst, local_date, start_of_day};
-use jiesu_protocol::time::{date_of, day_number};
+pub use crate::time::{cst, local_date, start_of_day};
+use crate::time::{date_of, day_number};
 
 /// Monday to Friday.
 fn is_weekday(date: NaiveDate) -> bool {
