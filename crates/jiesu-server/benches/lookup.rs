@@ -27,15 +27,26 @@ use jiesu_core::model::{Address, Channel, Resident, Urgency};
 use jiesu_core::{Event, EventBody, Hlc};
 use jiesu_protocol::public::{lookup_hash, new_code};
 use jiesu_server::scope::Tree;
+use jiesu_server::storage::DeviceRecord;
 use jiesu_server::{admin, app};
 use rand::Rng;
 
 /// One case's events and what its resident holds.
-fn case(n: usize, now: i64, device: &str, rng: &mut impl Rng) -> (Vec<Event>, String, String) {
+fn case(
+    n: usize,
+    now: i64,
+    device: &DeviceRecord,
+    rng: &mut impl Rng,
+) -> (Vec<Event>, String, String) {
     let stream = uuid::Uuid::now_v7();
-    let number = format!("BENCH-{n:07}");
     let code = new_code(rng.next_u64());
     let at = now - 90 * 86_400_000 + (n as i64 * 7_000) % (89 * 86_400_000);
+    // The device's own numbering, made unique across days by a seven-digit count.
+    let number = format!(
+        "{}-{}{n:07}",
+        jiesu_protocol::time::local_date(at).format("%y%m%d"),
+        device.tag
+    );
     let event = |counter, body| Event {
         id: uuid::Uuid::now_v7(),
         stream: stream.to_string(),
@@ -45,7 +56,7 @@ fn case(n: usize, now: i64, device: &str, rng: &mut impl Rng) -> (Vec<Event>, St
         },
         author: "张社工".into(),
         account: None,
-        device: device.into(),
+        device: device.id.clone(),
         office: "a".into(),
         body,
         prev: None,
@@ -124,7 +135,7 @@ async fn run(backend: Backend, cases: usize, lookups: usize) {
     for start in (0..cases).step_by(1000) {
         let mut batch = Vec::with_capacity(3000);
         for n in start..(start + 1000).min(cases) {
-            let (events, number, code) = case(n, now, &device.id, &mut rng);
+            let (events, number, code) = case(n, now, &device, &mut rng);
             batch.extend(events);
             keys.push((number, code));
         }

@@ -358,7 +358,7 @@ pub fn plan(
             holders: new_holders,
             backfill,
             photo: ev.body.attachment().map(|a| a.sha256.clone()),
-            public: crate::storage::public::public_index(ev).map(Box::new),
+            public: crate::storage::public::public_index(ev, &device.tag).map(Box::new),
         });
     }
     // Seals last, once every event has passed the rules above: a push that reaches beyond

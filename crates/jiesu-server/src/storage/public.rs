@@ -5,10 +5,12 @@
 //!   ([`jiesu_protocol::public::phone_tail_hash`]) and the newest lookup-code hash (by the
 //!   log's order, so a code issued again replaces the old one whatever order pushes arrive in).
 //!   A number is not unique here: a hostile office could file a case under another's number,
-//!   so a lookup tries the cases of that number in the order the server received them
-//!   ([`MAX_CANDIDATES`] at most) and shows only the one the code opens. Known limit: numbers
-//!   are predictable and not yet bound to the filing device's tag, so an office could file
-//!   that many copies of a number before the real case is filed and crowd it out.
+//!   so a lookup tries the cases of that number ([`MAX_CANDIDATES`] at most) and shows only
+//!   the one the code opens: first those bound to it (filed by the device whose server tag
+//!   the number carries, [`numbered_by`]), then the rest, each in the order the server
+//!   received them. Copies cannot crowd out a case filed after its office enrolled, even
+//!   copies filed before it. Known limit: a case numbered before its PC enrolled carries a
+//!   tag of the PC's own, so it is unbound and competes with copies by time.
 //! - `unit_names`: the handling units' names by (office, code), from `unit_added`, so the page
 //!   names a unit without reading an office's configuration stream.
 //!
@@ -29,6 +31,9 @@ pub enum PublicIndex {
         number: String,
         /// [`jiesu_protocol::public::phone_tail_hash`], when the intake has a phone.
         phone_hash: Option<String>,
+        /// The number is one the filing device hands out under its server tag
+        /// ([`numbered_by`]): such cases are tried first.
+        bound: bool,
     },
     /// A lookup code's hash, and where its event sorts in the log.
     Code {
@@ -47,7 +52,7 @@ pub enum PublicIndex {
 }
 
 /// The index entry an event makes, if any.
-pub fn public_index(ev: &Event) -> Option<PublicIndex> {
+pub fn public_index(ev: &Event, device_tag: &str) -> Option<PublicIndex> {
     match &ev.body {
         EventBody::CaseReceived(r) => {
             let case = ev.stream.parse().ok()?;
@@ -55,6 +60,7 @@ pub fn public_index(ev: &Event) -> Option<PublicIndex> {
                 number: r.number.clone(),
                 phone_hash: jiesu_protocol::public::phone_tail(&r.intake.resident.phone)
                     .map(|tail| jiesu_protocol::public::phone_tail_hash(case, tail)),
+                bound: numbered_by(&r.number, device_tag),
             })
         }
         EventBody::CaseLookupCodeSet { hash } => Some(PublicIndex::Code {
@@ -74,6 +80,21 @@ pub fn public_index(ev: &Event) -> Option<PublicIndex> {
     }
 }
 
+/// Whether `number` is one a device with server tag `tag` hands out: `YYMMDD-`, the tag,
+/// then at least three digits (`jiesu_core`'s numbering). Only that device's cases can be
+/// bound to a number, so copies another office files under it are tried after the real one.
+pub fn numbered_by(number: &str, tag: &str) -> bool {
+    let Some((day, rest)) = number.split_once('-') else {
+        return false;
+    };
+    day.len() == 6
+        && day.bytes().all(|b| b.is_ascii_digit())
+        && !tag.is_empty()
+        && rest
+            .strip_prefix(tag)
+            .is_some_and(|n| n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A case a number may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupRow {
@@ -87,7 +108,8 @@ pub struct LookupRow {
 
 /// How many cases one number may name before the rest are ignored: a number is one case;
 /// more only when someone filed copies under it, and a lookup must stay cheap regardless. The
-/// earliest received come first, so copies filed after a case cannot crowd it out.
+/// case bound to the number (filed by the device whose tag it carries) comes first, then the
+/// earliest received, so copies another office files, before or after, cannot crowd it out.
 pub const MAX_CANDIDATES: usize = 64;
 
 /// The public index's reads.
@@ -156,7 +178,11 @@ pub(super) fn index_write(
 ) -> (&'static str, Vec<String>) {
     match entry {
         // The first intake of a stream names it; a second is a conflict the fold keeps.
-        PublicIndex::Case { number, phone_hash } => (
+        PublicIndex::Case {
+            number,
+            phone_hash,
+            bound,
+        } => (
             "INSERT INTO lookups (stream, number, phone_hash, since) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (stream) DO UPDATE SET number = excluded.number,
                  phone_hash = excluded.phone_hash, since = excluded.since
@@ -165,7 +191,9 @@ pub(super) fn index_write(
                 stream.to_owned(),
                 number.clone(),
                 phone_hash.clone().unwrap_or_default(),
-                format!("{:015}", now_ms.max(0)),
+                // Bound cases sort before unbound ones, each by when the server received
+                // them (rows from before binding, all digits, sort first of all).
+                format!("{}|{:015}", if *bound { 0 } else { 1 }, now_ms.max(0)),
             ],
         ),
         PublicIndex::Code { hash, order } => (
@@ -317,7 +345,7 @@ mod tests {
                 prev: None,
                 sig: None,
             };
-            match public_index(&ev) {
+            match public_index(&ev, "AB") {
                 Some(PublicIndex::Code { order, .. }) => order,
                 other => panic!("{other:?}"),
             }
@@ -334,5 +362,18 @@ mod tests {
             keys.iter().map(|k| k.1).collect::<Vec<_>>(),
             [0, 1, 2, 3, 4]
         );
+    }
+
+    #[test]
+    fn a_number_is_bound_only_to_the_tag_it_carries() {
+        assert!(numbered_by("261204-AB001", "AB"));
+        assert!(numbered_by("261204-AB1234", "AB"));
+        assert!(numbered_by("261204-AB2001", "AB2"), "three-character tags");
+        assert!(!numbered_by("261204-AC001", "AB"));
+        assert!(!numbered_by("261204-AB01", "AB"), "at least three digits");
+        assert!(!numbered_by("261204-AB001X", "AB"));
+        assert!(!numbered_by("26124-AB001", "AB"));
+        assert!(!numbered_by("BENCH-0000001", "AB"));
+        assert!(!numbered_by("261204-001", ""), "no tag binds nothing");
     }
 }

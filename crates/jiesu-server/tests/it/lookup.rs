@@ -371,6 +371,54 @@ async fn a_copy_filed_under_a_cases_number_neither_hides_nor_opens_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_filed_before_a_case_under_its_number_cannot_crowd_it_out() {
+    use jiesu_server::storage::public::MAX_CANDIDATES;
+    for backend in BACKENDS {
+        let (_p, server, a) = setup(backend).await;
+        let b = App::enrol(&server, "b", 0).await;
+        // a files a case while offline; b learns its number (numbers are predictable) and
+        // files more copies under it than a lookup ever tries, before a's case arrives.
+        let (number, code) = {
+            let mut st = a.store();
+            let c = st.receive(parking("东门消防通道被占")).unwrap();
+            st.act(
+                c.id,
+                CaseCommand::Note {
+                    text: PUBLIC_NOTE.into(),
+                    contacted_resident: false,
+                    public: true,
+                },
+            )
+            .unwrap();
+            let code = st
+                .receipt(&c.number)
+                .unwrap()
+                .code
+                .unwrap()
+                .replace(' ', "");
+            (c.number, code)
+        };
+        let copies: Vec<Event> = (0..=MAX_CANDIDATES)
+            .map(|_| {
+                let received = EventBody::CaseReceived(Box::new(Received {
+                    number: number.clone(),
+                    intake: parking("冒用编号").into(),
+                    response_due: now() + 86_400_000,
+                    resolve_due: now() + 3 * 86_400_000,
+                }));
+                forged(&b, &Uuid::now_v7().to_string(), received)
+            })
+            .collect();
+        push(&b, copies).await.unwrap();
+        a.sync().await;
+        let (status, page) = look_up(&server, &number, &code).await;
+        assert_eq!(status, 200, "{backend:?}: the real case is tried first");
+        assert!(page.contains(PUBLIC_NOTE), "{backend:?}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_loads_nothing_from_elsewhere_and_runs_no_script() {
     let (_p, server, _a) = setup(Backend::Sqlite).await;
     for path in ["/", "/lookup", "/lookup?lang=en", "/lookup?lang=zh-TW"] {

@@ -291,6 +291,86 @@ async fn third_party_clients_file_and_read_through_the_endpoint(backend: Backend
     assert!(xml.location.contains("30.592800"), "{}", xml.location);
 }
 
+async fn no_answer_holds_a_sample_residents_name_or_phone(backend: Backend) {
+    let s = setup(backend).await;
+    // The sample community's residents, filed through Open311 as they gave themselves.
+    let clock = jiesu_core::ManualClock::new(test_now());
+    let mut sample = unenrolled_store("sample", &clock, None);
+    let mut spec = jiesu_core::sample::SampleSpec::community(test_now());
+    spec.cases = 60;
+    jiesu_core::sample::generate(&mut sample, &spec).unwrap();
+    let residents: Vec<jiesu_core::Case> = sample
+        .all_cases()
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.resident.name.is_empty() && c.resident.phone.len() >= 5)
+        .take(40)
+        .collect();
+    assert!(residents.len() >= 20, "{}", residents.len());
+    let mut answers = Vec::new();
+    let mut ids = Vec::new();
+    for c in &residents {
+        let name: String = c.resident.name.chars().skip(1).collect();
+        let surname: String = c.resident.name.chars().take(1).collect();
+        let location = if c.location.is_empty() {
+            "小区"
+        } else {
+            c.location.as_str()
+        };
+        let (status, body) = post(
+            &s.server,
+            "json",
+            &form(
+                &s.key,
+                &[
+                    ("first_name", &name),
+                    ("last_name", &surname),
+                    ("phone", &c.resident.phone),
+                    ("description", &c.description),
+                    ("address_string", location),
+                    ("service_code", "parking.illegal.fire_lane"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        ids.push(v[0]["service_request_id"].as_str().unwrap().to_owned());
+        answers.push(body);
+    }
+    for path in [
+        "requests.json",
+        "requests.xml",
+        "requests.json?jurisdiction_id=a&status=open",
+    ] {
+        answers.push(get(&s.server, path).await.1);
+    }
+    for id in &ids {
+        for fmt in ["json", "xml"] {
+            answers.push(get(&s.server, &format!("requests/{id}.{fmt}")).await.1);
+        }
+    }
+    for body in &answers {
+        for c in &residents {
+            assert!(
+                !body.contains(&c.resident.name),
+                "{} in {body}",
+                c.resident.name
+            );
+            assert!(
+                !body.contains(&c.resident.phone),
+                "{} in {body}",
+                c.resident.phone
+            );
+            assert!(
+                !body.contains(&c.description),
+                "{} in {body}",
+                c.description
+            );
+        }
+    }
+}
+
 /// The conformance clients' interpreter: `JIESU_OPEN311_PYTHON`, else the venv
 /// `scripts/setup.sh --test` makes.
 fn python() -> String {
@@ -311,6 +391,7 @@ on_both_backends!(
     a_request_reaches_the_community_and_its_status_follows_the_case,
     services_and_definitions_say_the_same_in_json_and_xml,
     third_party_clients_file_and_read_through_the_endpoint,
+    no_answer_holds_a_sample_residents_name_or_phone,
 );
 
 // ------------------------------------------------------------------------ abuse, one each
