@@ -3,6 +3,10 @@
 // the resident opens the server's lookup page in a real browser (Debian's Chromium, headless,
 // phone-sized and desktop-sized), types the number and code from the receipt, and sees the
 // progress — the public note, never their name, phone, address or the internal note.
+//
+// Journey 20: a civic app files through Open311. A resident reports a leak in an app that
+// speaks GeoReport v2; it arrives in the community's case list marked 网上信访 with the app
+// as who filed it, the secretary dispatches it, and the app reads the handling unit back.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -10,7 +14,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Builder, By, until } from 'selenium-webdriver'
 import chrome from 'selenium-webdriver/chrome.js'
-import { journey } from './harness.mjs'
+import { chinaDate, journey, Key } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../artifacts/e2e')
@@ -106,9 +110,82 @@ test('a resident types the number and code from the receipt and sees the progres
       const byPhone = await lookUp(browser, server.url, number, '5678')
       assert.match(byPhone, new RegExp(PUBLIC_NOTE))
       await shot(browser, 'journey19-desktop-found')
+
+      // The commitment letter carries the same code and address, for residents who keep paper.
+      await driver.actions().sendKeys(Key.ESCAPE).perform()
+      await ui.noOverlay()
+      await ui.act('issue_letter', async () => {
+        await ui.type('a-promise', '本周五前清理消防通道')
+        await ui.date('a-letter-due', chinaDate(await ui.appNow()))
+        await ui.retype('a-responsible', '李书记')
+      })
+      await ui.click('case-letter-print')
+      await ui.waitText('letter-sheet', '承　诺　书')
+      const onLetter = await ui.text('letter-lookup')
+      assert.ok(onLetter.includes(code) && onLetter.includes(`${server.url}/lookup`), onLetter)
+      await ui.screenshot('journey19-letter')
     })
   } finally {
     if (browser) await browser.quit().catch(() => {})
+    server.stop()
+  }
+})
+
+test('a request a civic app files through Open311 arrives in the list marked online, and the app reads it back', async () => {
+  const server = await startServer()
+  try {
+    await journey('journey20', async ({ driver, ui }) => {
+      await ui.firstRun('李书记', false)
+      await ui.enrol(server)
+      const key = server.open311Key('随手拍')
+      const res = await fetch(`${server.url}/open311/v2/requests.json`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          api_key: key,
+          jurisdiction_id: 'hm',
+          service_code: 'housing.leak.pipe',
+          description: '三号楼楼道水管爆裂，水流到电梯井',
+          address_string: '和美小区三号楼',
+          first_name: '秀英',
+          last_name: '王',
+          phone: '13800138000',
+        }),
+      })
+      assert.equal(res.status, 201, await res.clone().text())
+      const [filed] = await res.json()
+      const number = /案件编号 (\S+)，/.exec(filed.service_notice)[1]
+
+      // The window pulls it like any case: in the list, marked as arrived online.
+      await ui.click('sync-now')
+      await ui.click('nav-cases')
+      await ui.visible(`online-${number}`, 30000)
+      await ui.screenshot('journey20-list')
+      await ui.click(`case-${number}`)
+      await ui.waitText('case-state', '待派单')
+      const page = await driver.findElement(By.css('body')).getText()
+      assert.match(page, /网上信访/)
+      assert.match(page, /随手拍/)
+      assert.match(page, /三号楼楼道水管爆裂/)
+      await ui.act('dispatch', async () => {
+        await ui.select('a-unit', '物业公司')
+      })
+      await driver.wait(
+        async () => (await ui.invoke('sync_status', {})).ok.waiting === 0,
+        30000,
+        'the dispatch never went up',
+      )
+      await ui.screenshot('journey20-case')
+
+      // The app reads the status: open, with the unit, and nothing the resident gave.
+      const status = await (await fetch(`${server.url}/open311/v2/requests/${filed.service_request_id}.json`)).json()
+      assert.equal(status[0].status, 'open')
+      assert.equal(status[0].agency_responsible, '物业公司')
+      const text = JSON.stringify(status)
+      for (const secret of ['秀英', '13800138000', '水管爆裂', '三号楼']) {
+        assert.ok(!text.includes(secret), `the status shows ${secret}`)
+      }
+    })
+  } finally {
     server.stop()
   }
 })

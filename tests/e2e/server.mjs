@@ -46,6 +46,8 @@ export async function startServer({ offices = [] } = {}) {
   return {
     url,
     code: (office) => admin('code', '--office', office),
+    /** Register a civic app for Open311; its api key. */
+    open311Key: (name) => admin('open311-add-client', '--name', name),
     /**
      * Sync a fresh headless app core enrolled at `office`; returns the cases it holds. With
      * `file`, it first files a parking complaint so described (with the photo at `photo`); with

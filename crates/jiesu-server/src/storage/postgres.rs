@@ -114,7 +114,35 @@ CREATE INDEX events_by_device_stream ON events (device, stream, seq);
     super::public::POSTGRES_SCHEMA,
     // Open311's clients, intake devices and requests (`storage/open311.rs`).
     super::open311::POSTGRES_SCHEMA,
+    // The intakes stored before the lookup index, indexed by `backfill` after this step.
+    super::public::BACKFILL,
 ];
+
+/// Index the intakes stored before the lookup index (`public::BACKFILL`), in the migration's
+/// transaction.
+async fn backfill(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+    let rows = tx
+        .query(
+            "SELECT e.stream, e.received_ms, e.body, d.tag FROM events e JOIN devices d ON d.id = e.device
+             WHERE e.body::jsonb #>> '{body,kind}' = 'case_received'
+               AND NOT EXISTS (SELECT 1 FROM lookups l WHERE l.stream = e.stream AND l.number IS NOT NULL)
+             ORDER BY e.seq",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+    for r in rows {
+        let (stream, received_ms, body, tag): (String, i64, String, String) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        if let Some(entry) = super::public::backfill_entry(&body, &tag) {
+            let (sql, params) = super::public::index_write(&entry, &stream, "", received_ms);
+            tx.execute_raw(sql.replace('?', "$").as_str(), params.iter())
+                .await
+                .map_err(backend)?;
+        }
+    }
+    Ok(())
+}
 
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x6a69_6573_7501;
@@ -177,6 +205,9 @@ impl PostgresStorage {
             .get(0);
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.batch_execute(sql).await.map_err(backend)?;
+            if *sql == super::public::BACKFILL {
+                backfill(&tx).await?;
+            }
             tx.execute("INSERT INTO schema_version VALUES ($1)", &[&(i as i32 + 1)])
                 .await
                 .map_err(backend)?;

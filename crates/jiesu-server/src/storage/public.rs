@@ -14,8 +14,9 @@
 //! - `unit_names`: the handling units' names by (office, code), from `unit_added`, so the page
 //!   names a unit without reading an office's configuration stream.
 //!
-//! Cases pushed before this index existed have no lookup code (codes are as new) and are not
-//! backfilled: their phone tail is not indexed, so they cannot be looked up.
+//! Cases pushed before this index existed have no lookup code (codes are as new); their
+//! numbers and phone tails are indexed once, by the migration step [`BACKFILL`], so they can
+//! be looked up by the phone's last four digits.
 
 use async_trait::async_trait;
 use jiesu_protocol::{Event, EventBody};
@@ -167,6 +168,21 @@ SELECT DISTINCT ON (scope_office, body::jsonb #>> '{body,payload,code}')
 FROM events WHERE stream = 'config' AND body::jsonb #>> '{body,kind}' = 'unit_added'
 ORDER BY scope_office, body::jsonb #>> '{body,payload,code}', seq DESC;
 "#;
+
+/// The migration step after which each backend indexes, in Rust, the intakes stored before
+/// the index existed (their numbers and phone tails; codes are as new as the index): a
+/// comment, the work is the backends' hook (`sqlite::backfill`, `postgres::backfill`).
+pub(super) const BACKFILL: &str = "-- intakes stored before the lookup index: indexed by a hook";
+
+/// What an intake stored before the index adds to it, from its stored JSON and its device's
+/// tag.
+pub(super) fn backfill_entry(body: &str, tag: &str) -> Option<PublicIndex> {
+    let ev: Event = serde_json::from_str(body).ok()?;
+    match public_index(&ev, tag)? {
+        e @ PublicIndex::Case { .. } => Some(e),
+        _ => None,
+    }
+}
 
 /// The write an index entry makes, as SQL with `?n` placeholders (both backends: the
 /// PostgreSQL one swaps `?` for `$`), and its parameters.

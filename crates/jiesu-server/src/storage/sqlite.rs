@@ -116,6 +116,34 @@ CREATE INDEX events_by_device_stream ON events (device, stream, seq);
     super::open311::SQLITE_SCHEMA,
 ];
 
+/// Index the intakes stored before the lookup index (`public::BACKFILL`), in the migration's
+/// transaction.
+fn backfill(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    let mut st = tx.prepare(
+        "SELECT e.stream, e.received_ms, e.body, d.tag FROM events e JOIN devices d ON d.id = e.device
+         WHERE json_extract(e.body, '$.body.kind') = 'case_received'
+           AND NOT EXISTS (SELECT 1 FROM lookups l WHERE l.stream = e.stream AND l.number IS NOT NULL)
+         ORDER BY e.seq",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (stream, received_ms, body, tag) in rows {
+        if let Some(entry) = super::public::backfill_entry(&body, &tag) {
+            let (sql, params) = super::public::index_write(&entry, &stream, "", received_ms);
+            tx.execute(sql, rusqlite::params_from_iter(params))?;
+        }
+    }
+    Ok(())
+}
+
 /// The SQLite backend.
 pub struct SqliteStorage {
     writer: Mutex<Connection>,
@@ -150,7 +178,9 @@ impl SqliteStorage {
         let path = dir.join("jiesu-server.db");
         jiesu_protocol::private::database(&path).map_err(backend)?;
         let mut writer = open(&path)?;
-        Migrations::new(MIGRATIONS.iter().map(|s| M::up(s)).collect())
+        let mut steps: Vec<M> = MIGRATIONS.iter().map(|s| M::up(s)).collect();
+        steps.push(M::up_with_hook(super::public::BACKFILL, backfill));
+        Migrations::new(steps)
             .to_latest(&mut writer)
             .map_err(backend)?;
         let readers = (0..4)
