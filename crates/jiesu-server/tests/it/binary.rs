@@ -136,6 +136,42 @@ fn help_explains_every_option_and_admin_commands_manage_the_organisation() {
     );
 }
 
+#[test]
+fn admin_commands_register_list_and_revoke_open311_apps_keeping_only_the_keys_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let added = run(d, &["admin", "open311-add-client", "--name", "随手拍"]);
+    assert!(added.status.success(), "{added:?}");
+    let key = String::from_utf8_lossy(&added.stdout).trim().to_string();
+    assert_eq!(key.len(), 64, "{key}");
+    let listed = String::from_utf8_lossy(&run(d, &["admin", "open311-clients"]).stdout).to_string();
+    assert!(
+        listed.contains("随手拍") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&key),
+        "the key is shown once, never listed"
+    );
+    for file in ["jiesu-server.db", "jiesu-server.db-wal"] {
+        let bytes = std::fs::read(d.join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "the key is stored hashed ({file})"
+        );
+    }
+    let id = listed.split_whitespace().next().unwrap().to_string();
+    assert!(run(d, &["admin", "open311-revoke", &id]).status.success());
+    let listed = String::from_utf8_lossy(&run(d, &["admin", "open311-clients"]).stdout).to_string();
+    assert!(listed.contains("revoked"), "{listed}");
+    assert!(!run(d, &["admin", "open311-revoke", &id]).status.success());
+    assert!(
+        !run(d, &["admin", "open311-add-client", "--name", "bad\nname"])
+            .status
+            .success()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_plain_http_with_settings_from_a_config_file() {
     let dir = tempfile::tempdir().unwrap();
