@@ -291,7 +291,7 @@ async fn third_party_clients_file_and_read_through_the_endpoint(backend: Backend
     assert!(xml.location.contains("30.592800"), "{}", xml.location);
 }
 
-async fn no_answer_holds_a_sample_residents_name_or_phone(backend: Backend) {
+async fn no_open311_or_lookup_answer_holds_a_sample_residents_name_or_phone(backend: Backend) {
     let s = setup(backend).await;
     // The sample community's residents, filed through Open311 as they gave themselves.
     let clock = jiesu_core::ManualClock::new(test_now());
@@ -336,6 +336,29 @@ async fn no_answer_holds_a_sample_residents_name_or_phone(backend: Backend) {
         assert_eq!(status, 201, "{body}");
         let v: Value = serde_json::from_str(&body).unwrap();
         ids.push(v[0]["service_request_id"].as_str().unwrap().to_owned());
+        // The resident's page, opened with the number and code the notice gives.
+        let notice = v[0]["service_notice"].as_str().unwrap();
+        let number = notice
+            .split("案件编号 ")
+            .nth(1)
+            .and_then(|r| r.split('，').next())
+            .unwrap();
+        let code: String = notice
+            .split("查询码")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(8)
+            .collect();
+        let page = reqwest::Client::new()
+            .post(format!("{}/lookup", s.server.url))
+            .form(&[("number", number), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 200, "{notice}");
+        answers.push(page.text().await.unwrap());
         answers.push(body);
     }
     for path in [
@@ -391,7 +414,7 @@ on_both_backends!(
     a_request_reaches_the_community_and_its_status_follows_the_case,
     services_and_definitions_say_the_same_in_json_and_xml,
     third_party_clients_file_and_read_through_the_endpoint,
-    no_answer_holds_a_sample_residents_name_or_phone,
+    no_open311_or_lookup_answer_holds_a_sample_residents_name_or_phone,
 );
 
 // ------------------------------------------------------------------------ abuse, one each
