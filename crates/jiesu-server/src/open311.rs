@@ -576,6 +576,8 @@ async fn list(s: &AppState, fmt: Fmt, q: &Params) -> Response {
                 office: q.jurisdiction_id.clone().filter(|j| !j.is_empty()),
                 from_ms: from,
                 to_ms: to,
+                // Service codes and open/closed are decided on the rows read (status is
+                // folded from each case), so a period is read up to five pages deep.
                 limit: MAX_LISTED * 5,
             })
             .await

@@ -80,6 +80,29 @@ async fn get(server: &TestServer, path: &str) -> (u16, String) {
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
+/// The lookup code a filing's notice gives (`查询码 1234 5678`).
+fn code_in(notice: &str) -> String {
+    notice
+        .split("查询码")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(8)
+        .collect()
+}
+
+/// The resident's lookup page for `number` and `code`: status and body.
+async fn look_up(server: &TestServer, number: &str, code: &str) -> (u16, String) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/lookup", server.url))
+        .form(&[("number", number), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
 /// What a refused request must not have written: no request, nothing in the community's feed.
 async fn nothing_written(s: &Setup) {
     let rows = s
@@ -145,21 +168,8 @@ async fn a_request_reaches_the_community_and_its_status_follows_the_case(backend
     );
 
     // The code in the notice opens the resident's page.
-    let code: String = notice
-        .split("查询码")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(8)
-        .collect();
-    let page = reqwest::Client::new()
-        .post(format!("{}/lookup", s.server.url))
-        .form(&[("number", number.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status().as_u16(), 200, "{code}");
+    let code = code_in(&notice);
+    assert_eq!(look_up(&s.server, &number, &code).await.0, 200, "{code}");
 
     let (status, body) = get(&s.server, &format!("requests/{id}.json")).await;
     assert_eq!(status, 200, "{body}");
@@ -343,22 +353,9 @@ async fn no_open311_or_lookup_answer_holds_a_sample_residents_name_or_phone(back
             .nth(1)
             .and_then(|r| r.split('，').next())
             .unwrap();
-        let code: String = notice
-            .split("查询码")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .take(8)
-            .collect();
-        let page = reqwest::Client::new()
-            .post(format!("{}/lookup", s.server.url))
-            .form(&[("number", number), ("code", code.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status().as_u16(), 200, "{notice}");
-        answers.push(page.text().await.unwrap());
+        let (status, page) = look_up(&s.server, number, &code_in(notice)).await;
+        assert_eq!(status, 200, "{notice}");
+        answers.push(page);
         answers.push(body);
     }
     for path in [
