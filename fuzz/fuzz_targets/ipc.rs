@@ -207,6 +207,39 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
             let _ = arg::<jiesu_core::import::ImportMapping>(args, "mapping");
         }
         "cancel_import" | "close_import" | "export_import_report" => {}
+        "clusters" => {
+            if let Some(days) = arg::<u32>(args, "days") {
+                return refused(s.clusters(days));
+            }
+        }
+        "campaigns" => return refused(s.campaigns()),
+        "campaign_board" => {
+            if let Some(id) = arg::<uuid::Uuid>(args, "id") {
+                return refused(s.campaign_board(id));
+            }
+        }
+        // Writes a file into the exports folder the shell owns; the board is what is read.
+        "export_campaign" => {
+            let _ = arg::<uuid::Uuid>(args, "id");
+        }
+        "open_campaign" => {
+            if let Some(form) = arg::<jiesu_core::campaign::NewCampaign>(args, "form") {
+                return refused(s.open_campaign(form));
+            }
+        }
+        "add_campaign_site" => {
+            if let Some(site) = arg::<jiesu_core::campaign::NewSite>(args, "site") {
+                return refused(s.add_campaign_site(site));
+            }
+        }
+        "join_campaign" => {
+            if let (Some(case), Some(c)) = (
+                arg::<uuid::Uuid>(args, "caseId"),
+                arg::<uuid::Uuid>(args, "campaign"),
+            ) {
+                return refused(s.join_campaign(case, c));
+            }
+        }
         "attachment" => {
             if let Some(sha) = arg::<String>(args, "sha256") {
                 return refused(s.read_attachment(&sha));

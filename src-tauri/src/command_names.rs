@@ -75,6 +75,13 @@ pub const COMMANDS: &[&str] = &[
     "cancel_import",
     "close_import",
     "export_import_report",
+    "clusters",
+    "campaigns",
+    "campaign_board",
+    "open_campaign",
+    "add_campaign_site",
+    "join_campaign",
+    "export_campaign",
 ];
 
 #[cfg(test)]
@@ -97,6 +104,7 @@ mod tests {
                 let c = c.trim();
                 c.strip_prefix("commands::")
                     .or_else(|| c.strip_prefix("imports::"))
+                    .or_else(|| c.strip_prefix("campaigns::"))
             })
             .map(str::to_owned)
             .collect();

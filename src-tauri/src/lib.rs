@@ -3,6 +3,7 @@
 //! drive the same registration under Tauri's mock runtime. No domain rules live here (see
 //! `commands`).
 
+mod campaigns;
 pub mod cli;
 pub mod command_names;
 mod commands;
@@ -175,5 +176,12 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         imports::cancel_import,
         imports::close_import,
         imports::export_import_report,
+        campaigns::clusters,
+        campaigns::campaigns,
+        campaigns::campaign_board,
+        campaigns::open_campaign,
+        campaigns::add_campaign_site,
+        campaigns::join_campaign,
+        campaigns::export_campaign,
     ])
 }

@@ -249,6 +249,14 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "export_figure_csv" => json!({"query": period, "figure": figure, "group": group}),
         "export_list_csv" => json!({"query": CaseQuery::default()}),
         "overdue_watch" => json!({"since": NOW - 86_400_000}),
+        "clusters" => json!({"days": rng.random_range(0..400)}),
+        "campaign_board" | "export_campaign" => json!({"id": uuid::Uuid::now_v7()}),
+        "open_campaign" => json!({"form": {"title": "消防通道占用专项整改", "problem": "通道被占",
+            "standard": "无占用", "category": "parking.illegal.fire_lane",
+            "due_date": "2027-01-10", "source": case.number, "offices": ["b"]}}),
+        "add_campaign_site" => json!({"site": {"campaign": uuid::Uuid::now_v7(),
+            "location": "3栋", "description": "消防通道被占"}}),
+        "join_campaign" => json!({"caseId": case.id, "campaign": uuid::Uuid::now_v7()}),
         _ => json!({}),
     }
 }

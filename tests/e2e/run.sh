@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(journeys.test.mjs meetings.test.mjs figures.test.mjs desk.test.mjs clock.test.mjs accounts.test.mjs backup.test.mjs encryption.test.mjs imports.test.mjs secretary.test.mjs day.test.mjs lookup.test.mjs)
+[ ${#files[@]} -gt 0 ] || files=(journeys.test.mjs meetings.test.mjs figures.test.mjs desk.test.mjs clock.test.mjs accounts.test.mjs backup.test.mjs encryption.test.mjs imports.test.mjs secretary.test.mjs day.test.mjs lookup.test.mjs campaigns.test.mjs)
 cd "$here"
 # NO_AT_BRIDGE: GTK would look for the accessibility bus, which nothing activates here.
 exec xvfb-run -a dbus-run-session --config-file="$here/session-bus.conf" -- \

@@ -51,14 +51,18 @@ export async function startServer({ offices = [] } = {}) {
     /**
      * Sync a fresh headless app core enrolled at `office`; returns the cases it holds. With
      * `file`, it first files a parking complaint so described (with the photo at `photo`); with
-     * `sample`, it generates that many sample cases first.
+     * `sample`, it generates that many sample cases first; with `rectify` and `site`, after
+     * syncing it resolves on the spot every open site of the campaigns it was given and adds a
+     * site of its own to each, then syncs again.
      */
-    replica(office, { file, photo, sample } = {}) {
+    replica(office, { file, photo, sample, rectify, site } = {}) {
       const rdir = mkdtempSync(join(tmpdir(), 'jiesu-replica-'))
       const args = ['--dir', rdir, '--server', url, '--code', admin('code', '--office', office)]
       if (file) args.push('--file', file)
       if (photo) args.push('--photo', photo)
       if (sample) args.push('--sample', String(sample))
+      if (rectify) args.push('--rectify', rectify)
+      if (site) args.push('--site', site)
       try {
         // A line per case: a street's replica of sampled communities passes the default 1 MiB.
         const out = execFileSync(REPLICA, args, { encoding: 'utf8', env: env(), maxBuffer: 256 * 1024 * 1024 })

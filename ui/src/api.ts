@@ -25,6 +25,11 @@ import type { Unit } from './bindings/Unit'
 import type { Catalog } from './bindings/Catalog'
 import type { Code } from './bindings/Code'
 import type { NewCase } from './bindings/NewCase'
+import type { NewCampaign } from './bindings/NewCampaign'
+import type { NewSite } from './bindings/NewSite'
+import type { CampaignSummary } from './bindings/CampaignSummary'
+import type { CampaignBoard } from './bindings/CampaignBoard'
+import type { Cluster } from './bindings/Cluster'
 import type { ResidentHint } from './bindings/ResidentHint'
 import type { Setup } from './bindings/Setup'
 import type { StoreStats } from './bindings/StoreStats'
@@ -176,4 +181,11 @@ export const api = {
   cancelImport: () => call<void>('cancel_import'),
   closeImport: () => call<void>('close_import'),
   exportImportReport: () => call<ExportedFile>('export_import_report'),
+  clusters: (days: number) => call<Cluster[]>('clusters', { days }),
+  campaigns: () => call<CampaignSummary[]>('campaigns'),
+  campaignBoard: (id: string) => call<CampaignBoard>('campaign_board', { id }),
+  openCampaign: (form: NewCampaign) => call<CampaignSummary>('open_campaign', { form }),
+  addCampaignSite: (site: NewSite) => call<Case>('add_campaign_site', { site }),
+  joinCampaign: (caseId: string, campaign: string) => call<Case>('join_campaign', { caseId, campaign }),
+  exportCampaign: (id: string) => call<ExportedFile>('export_campaign', { id }),
 }

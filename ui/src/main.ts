@@ -22,6 +22,8 @@ const router = createRouter({
     { path: '/meetings', component: () => import('./views/MeetingsView.vue') },
     { path: '/meetings/:id', component: () => import('./views/MeetingView.vue'), props: true },
     { path: '/meetings/:id/minutes', component: () => import('./views/MinutesView.vue'), props: true },
+    { path: '/campaigns', component: () => import('./views/CampaignsView.vue') },
+    { path: '/campaigns/:id', component: () => import('./views/CampaignView.vue'), props: true },
     { path: '/settings', component: () => import('./views/SettingsView.vue') },
   ],
 })

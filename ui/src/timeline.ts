@@ -113,6 +113,10 @@ export function eventSummary(n: Names, b: EventBody): string {
       return n.account?.(b.payload.account) ?? b.payload.account.slice(0, 8)
     case 'work_order_imported':
       return joined(b.payload.order_type, b.payload.city_category)
+    case 'case_campaign_joined':
+      return b.payload.title
+    case 'campaign_opened':
+      return joined(b.payload.title, t('campaign.dueBy', { date: b.payload.due_date }))
     case 'signed_in':
     // The code itself is never stored, only its hash: the trace says that one was issued.
     case 'case_lookup_code_set':

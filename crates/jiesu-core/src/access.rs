@@ -9,7 +9,7 @@
 //! | | 管理员 admin | 社区工作者 worker | 议事主持人 host | 查看 viewer |
 //! |---|---|---|---|---|
 //! | case intake (`case_received`) | ✓ | ✓ | ✓ (from a meeting's item) | |
-//! | every other case step, importing 12345 work orders | ✓ | ✓ | | |
+//! | every other case step, importing 12345 work orders, rectification campaigns (专项整改) | ✓ | ✓ | | |
 //! | schedule a meeting, agenda, minutes, items, approve, amend | ✓ | | ✓ | |
 //! | sign-in sheet, reception-day visitors, cases a meeting opens or discusses | ✓ | ✓ | ✓ | |
 //! | units, calendar, figures' settings | ✓ | | | |
@@ -50,6 +50,7 @@ pub const WRITES: &[(&str, [bool; 4])] = &[
     ("case_received", STAFF),
     ("case_dispatched", CASES),
     ("work_order_imported", CASES),
+    ("case_campaign_joined", CASES),
     ("case_accepted", CASES),
     ("case_noted", CASES),
     ("case_noted_public", CASES),
@@ -89,6 +90,8 @@ pub const WRITES: &[(&str, [bool; 4])] = &[
     ("figure_settings_set", ADMIN),
     ("figure_settings_set_v2", ADMIN),
     ("calendar_day_set", ADMIN),
+    // A superior's worker or administrator opens one; it asks work of the offices below.
+    ("campaign_opened", CASES),
     ("account_added", ADMIN),
     ("account_role_set", ADMIN),
     ("account_removed", ADMIN),

@@ -372,14 +372,22 @@ pub fn meeting_ics(m: &Meeting, office_name: &str) -> String {
 /// A file name for a meeting's export: date, title (without characters file systems
 /// refuse) and what it is, e.g. `2026-11-23 停车难议事会 纪要.docx`.
 pub fn file_name(m: &Meeting, what: &str, ext: &str) -> String {
-    let title: String = m
-        .info
-        .title
+    format!(
+        "{} {} {what}.{ext}",
+        date(m.info.starts_at),
+        safe_title(&m.info.title)
+    )
+}
+
+/// A title as part of a file name: no characters file systems refuse or read as a path,
+/// at most 60 characters. Titles come from other offices' PCs too.
+pub fn safe_title(title: &str) -> String {
+    let t: String = title
         .chars()
         .filter(|c| !c.is_control() && !r#"/\:*?"<>|"#.contains(*c))
         .take(60)
         .collect();
-    format!("{} {} {what}.{ext}", date(m.info.starts_at), title.trim())
+    t.trim().trim_start_matches('.').to_owned()
 }
 
 /// Write `bytes` to `dir/name` whole: beside it first, then renamed, so an office PC that

@@ -47,6 +47,7 @@ pub(crate) use same_fields;
 
 pub mod access;
 pub mod api;
+pub mod campaign;
 pub mod error;
 #[cfg(feature = "exports")]
 pub mod export;

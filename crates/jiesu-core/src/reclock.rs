@@ -46,6 +46,14 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
                 c.due = crate::calendar::start_of_day(next) - 1;
             }
         }
+        B::CampaignOpened(c) => {
+            // A last day typed against the wrong clock moves with it, as a letter's day.
+            if let Ok(d) = crate::validate::calendar_date(&c.due_date)
+                && let Some(moved) = d.checked_add_signed(chrono::Duration::days(days))
+            {
+                c.due_date = moved.format("%Y-%m-%d").to_string();
+            }
+        }
         B::MeetingScheduled(h) | B::MeetingRescheduled(h) => {
             later(&mut h.starts_at);
             if let Some(end) = h.ends_at.as_mut() {
@@ -63,6 +71,7 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
         | B::CaseNoted { .. }
         | B::CaseNotedPublic { .. }
         | B::CaseLookupCodeSet { .. }
+        | B::CaseCampaignJoined { .. }
         | B::CaseReturned { .. }
         | B::CaseTransferred { .. }
         | B::CaseTransferredToOffice { .. }

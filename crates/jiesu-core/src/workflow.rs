@@ -136,6 +136,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 on_spot: false,
                 letter: None,
                 work_order: None,
+                campaign: None,
             }),
             other => Err(Error::NotAllowed {
                 state: "none".into(),
@@ -170,6 +171,18 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
         }
         let mut c = case.clone();
         c.work_order = Some((**w).clone());
+        return Ok(c);
+    }
+    if let EventBody::CaseCampaignJoined { campaign, .. } = &event.body {
+        // A site of one campaign, once; a merged case lives on in the other one.
+        if case.campaign.is_some() || case.state == CaseState::Merged {
+            return Err(Error::NotAllowed {
+                state: case.state.as_str().into(),
+                action: event.body.kind().into(),
+            });
+        }
+        let mut c = case.clone();
+        c.campaign = Some(*campaign);
         return Ok(c);
     }
     if let EventBody::CaseLookupCodeSet { .. } = &event.body {

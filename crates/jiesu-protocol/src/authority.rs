@@ -13,6 +13,8 @@
 //! | `case_transferred_to_office` | as a step; the receiving office must be in the writer's directory (its district's offices) | the stream moves to that office |
 //! | `case_office_assigned`, `meeting_office_assigned` | only the device that filed the case or scheduled the meeting, only to its own office, once, for work done before it enrolled | the stream |
 //! | `unit_added`, `calendar_day_set`, `figure_settings_set`, `figure_settings_set_v2` | any office, as itself | the writer's office and the offices below it, never above or beside; where several apply, the nearest office's setting wins |
+//! | `campaign_opened` | an enrolled office, as itself, for offices below it only | the writer's office and the offices below it; an office above keeps it to watch, nothing applies beside |
+//! | `case_campaign_joined` | as a step (the case's holder or above) | the case is a site of that campaign |
 //! | a photo (by its hash) | a device that uploads its bytes | served to the offices that see a case whose office uploaded those bytes |
 //!
 //! The server refuses a push that breaks a rule (403 `out_of_scope`, nothing stored). An app
@@ -185,6 +187,28 @@ pub fn step(tree: &Tree, writer: &str, holder: &str) -> Result<()> {
     }
 }
 
+/// A campaign opened by an office of `writer` for `offices`: each must be below the writer
+/// (a street's communities, a district's streets and communities). An empty tree cannot tell,
+/// and the server has checked; an office this tree does not know is refused, because a
+/// campaign names only offices its opener can see in its directory.
+pub fn campaign(tree: &Tree, writer: &str, offices: &[String]) -> Result<()> {
+    if writer == UNENROLLED_OFFICE {
+        return Err(refused(
+            "a campaign is opened by an enrolled office for the offices below it".into(),
+        ));
+    }
+    if tree.is_empty() {
+        return Ok(());
+    }
+    let below = tree.descendants(writer);
+    match offices.iter().find(|o| !below.contains(o)) {
+        Some(o) => Err(refused(format!(
+            "office {o} is not below office {writer}: a campaign reaches only the offices below its opener"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Where a configuration event counts, seen from the replica of office `me` on device
 /// `device`: `Some(0)` if it is this office's own (or this device's, from before it
 /// enrolled), `Some(n)` if it is from the office `n` levels above, `None` if it comes from
@@ -341,6 +365,24 @@ mod tests {
             assignment("dev-a", &ev(UNENROLLED_OFFICE, "dev-a", assign("b"))).is_err(),
             "before enrolment, to anyone"
         );
+    }
+
+    #[test]
+    fn a_campaign_reaches_only_the_offices_below_its_opener() {
+        let t = tree();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(campaign(&t, "s1", &names(&["a", "b"])).is_ok());
+        assert!(campaign(&t, "d", &names(&["s2", "a", "c"])).is_ok());
+        assert!(campaign(&t, "a", &names(&["b"])).is_err(), "a sibling");
+        assert!(campaign(&t, "a", &names(&["s1"])).is_err(), "its street");
+        assert!(campaign(&t, "s1", &names(&["s1"])).is_err(), "itself");
+        assert!(
+            campaign(&t, "s1", &names(&["c"])).is_err(),
+            "another street's"
+        );
+        assert!(campaign(&t, "s1", &names(&["nowhere"])).is_err());
+        assert!(campaign(&t, UNENROLLED_OFFICE, &names(&["a"])).is_err());
+        assert!(campaign(&Tree::default(), "s1", &names(&["a"])).is_ok());
     }
 
     #[test]

@@ -570,4 +570,8 @@ pub struct Case {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub work_order: Option<crate::event::WorkOrder>,
+    /// The rectification campaign (专项整改) it is a site of (`case_campaign_joined`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub campaign: Option<Uuid>,
 }

@@ -359,13 +359,14 @@ impl PublicCase {
                 }
                 // Internal: the back-and-forth between units, chasing, links, who owns the
                 // record, corrected times, the city's own work-order data (with the caller's
-                // details), the lookup code itself.
+                // details), the campaign a site belongs to, the lookup code itself.
                 EventBody::CaseReturned { .. }
                 | EventBody::CaseUrged { .. }
                 | EventBody::CaseLinked { .. }
                 | EventBody::CaseOfficeAssigned { .. }
                 | EventBody::CaseTimesCorrected(_)
                 | EventBody::WorkOrderImported(_)
+                | EventBody::CaseCampaignJoined { .. }
                 | EventBody::CaseLookupCodeSet { .. } => None,
                 // Not a case's kinds: never on a case stream that folds, never shown.
                 EventBody::CaseReceived(_)
@@ -392,6 +393,7 @@ impl PublicCase {
                 | EventBody::PasswordSet { .. }
                 | EventBody::SignedIn {}
                 | EventBody::SignedOut { .. }
+                | EventBody::CampaignOpened(_)
                 | EventBody::CalendarDaySet { .. } => None,
             };
             if let Some(what) = step {

@@ -255,6 +255,35 @@ pub fn work_order(w: &crate::event::WorkOrder) -> Result<()> {
     Ok(())
 }
 
+/// Offices one campaign may name: a district's streets and communities, with room to spare.
+pub const MAX_CAMPAIGN_OFFICES: usize = 500;
+
+/// A campaign's charter as `campaign_opened` stores it.
+pub fn campaign(c: &crate::event::CampaignCharter) -> Result<()> {
+    stored_text("title", &c.title, true, MAX_LINE)?;
+    stored_text("problem", &c.problem, true, MAX_TEXT)?;
+    stored_text("standard", &c.standard, true, MAX_TEXT)?;
+    if !crate::catalog::is_category(&c.category) {
+        return Err(Refusal::invalid("category", Reason::Unknown));
+    }
+    let day = calendar_date(&c.due_date)?;
+    instant("due_date", crate::time::start_of_day(day))?;
+    if c.offices.is_empty() {
+        return Err(Refusal::invalid("offices", Reason::Required));
+    }
+    if c.offices.len() > MAX_CAMPAIGN_OFFICES {
+        return Err(Refusal::invalid("offices", Reason::TooMany));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for o in &c.offices {
+        code("offices", o)?;
+        if o == crate::wire::UNENROLLED_OFFICE || !seen.insert(o) {
+            return Err(Refusal::invalid("offices", Reason::Malformed));
+        }
+    }
+    Ok(())
+}
+
 fn body(ev: &Event) -> Result<()> {
     use EventBody as B;
     let req = |field, s: &str| stored_text(field, s, true, MAX_TEXT);
@@ -406,6 +435,8 @@ fn body(ev: &Event) -> Result<()> {
             Ok(())
         }
         B::WorkOrderImported(w) => work_order(w),
+        B::CaseCampaignJoined { title, .. } => stored_text("title", title, true, MAX_LINE),
+        B::CampaignOpened(c) => campaign(c),
         B::UnitAdded { code: c, name: n } => {
             code("code", c)?;
             stored_text("name", n, true, 60)?;

@@ -270,6 +270,14 @@ pub fn plan(
                     ev.id
                 )));
             }
+            if let EventBody::CampaignOpened(c) = &ev.body {
+                jiesu_protocol::authority::campaign(tree, &device.office, &c.offices).map_err(
+                    |refusal| Refused::Event {
+                        event: ev.id,
+                        refusal,
+                    },
+                )?;
+            }
             let mut f = tree.with_ancestors(&device.office);
             f.extend(tree.descendants(&device.office));
             f

@@ -166,4 +166,8 @@ letter: Letter | null,
 /**
  * The 12345 work order it was imported from (`work_order_imported`).
  */
-work_order?: WorkOrder, };
+work_order?: WorkOrder, 
+/**
+ * The rectification campaign (专项整改) it is a site of (`case_campaign_joined`).
+ */
+campaign?: string, };

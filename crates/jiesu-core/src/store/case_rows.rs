@@ -191,13 +191,13 @@ pub(super) fn write_case_text(
                 handling_unit, resident_name, resident_phone, address, description, location,
                 work_order_no, received_at, response_due, resolve_due, resolved_at, search_text,
                 fold_wall, fold_counter, fold_id, doc, cat1, cat2, due_rank, meeting_id,
-                letter_due)
+                letter_due, campaign_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
              ON CONFLICT (id) DO UPDATE SET state = ?4, is_open = ?5, handling_unit = ?9,
                 response_due = ?17, resolve_due = ?18, resolved_at = ?19, fold_wall = ?21,
                 fold_counter = ?22, fold_id = ?23, doc = ?24, due_rank = ?27, letter_due = ?29,
-                office = ?3
+                office = ?3, campaign_id = ?30
              RETURNING rowid",
         )?
         .query_row(
@@ -231,6 +231,7 @@ pub(super) fn write_case_text(
                 due_rank(c),
                 c.meeting.map(|m| m.to_string()),
                 c.letter.as_ref().map(|l| l.commitment.due),
+                c.campaign.map(|m| m.to_string()),
             ],
             |r| r.get(0),
         )?;

@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// The intake step for a validated form: its number and deadlines from this PC's clock.
-    fn received(&mut self, input: NewCase) -> Result<EventBody> {
+    pub(super) fn received(&mut self, input: NewCase) -> Result<EventBody> {
         let input = validate_new_case(input)?;
         if let Some(a) = &input.attachment
             && !self.attachment_path(&a.sha256)?.exists()

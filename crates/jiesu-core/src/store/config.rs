@@ -1,4 +1,4 @@
-//! The office's configuration (units, calendar days, the figures' settings): the commands that
+//! The office's configuration (units, calendar days, the figures' settings, campaigns): the commands that
 //! change it, and its fold from the `config` stream under the authority rules of
 //! [`crate::authority`].
 //!
@@ -85,7 +85,8 @@ impl Here {
 pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;
-         DELETE FROM accounts; DELETE FROM event_conflicts WHERE stream = 'config';",
+         DELETE FROM accounts; DELETE FROM campaigns;
+         DELETE FROM event_conflicts WHERE stream = 'config';",
     )?;
     let here = Here::load(tx)?;
     let events = stream_events(tx, CONFIG_STREAM)?;
@@ -107,6 +108,14 @@ pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
             match accounts::judge(tx, &owner, &ev)? {
                 Some(why) => record_conflict(tx, &ev, &why)?,
                 None => accounts::apply_account(tx, &owner, &ev)?,
+            }
+            continue;
+        }
+        // Campaigns add up, and an office above keeps its offices' campaigns to watch them.
+        if let EventBody::CampaignOpened(c) = &ev.body {
+            match super::campaigns::judge(&here.tree, &here.office, &ev, c) {
+                Some(why) => record_conflict(tx, &ev, &why)?,
+                None => super::campaigns::keep(tx, &ev, c)?,
             }
             continue;
         }

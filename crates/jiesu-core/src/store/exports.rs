@@ -24,6 +24,15 @@ impl Store {
         report::report_xlsx(title, &d, &cases, &names)
     }
 
+    /// A campaign's board (问题清单, 整改清单, each office's counts) as .xlsx into `dir`.
+    pub fn save_campaign_board(&self, dir: &std::path::Path, id: Uuid) -> Result<ExportedFile> {
+        let board = self.campaign_board(id)?;
+        let bytes = crate::campaign::board_xlsx(&board)?;
+        let day = crate::calendar::local_date(self.clock.now_ms()).format("%Y-%m-%d");
+        let title = crate::export::safe_title(&board.summary.title);
+        crate::export::save(dir, &format!("{title} 专项整改 {day}.xlsx"), &bytes)
+    }
+
     /// Write the report of `[from, to)` into `dir`, named for the office and the period.
     pub fn save_report(&self, dir: &std::path::Path, q: &FigureQuery) -> Result<ExportedFile> {
         let office = self.office_label();

@@ -138,7 +138,8 @@ impl Projection for Case {
             crate::authority::transfer(&rules.tree, &ev.office, office)?;
         }
         if let Some(case) = current
-            && ev.body.action().is_some()
+            && (ev.body.action().is_some()
+                || matches!(ev.body, EventBody::CaseCampaignJoined { .. }))
         {
             crate::authority::step(&rules.tree, &ev.office, &case.office)?;
         }

@@ -554,6 +554,23 @@ CREATE TABLE lookup_codes (
     code    TEXT NOT NULL
 ) STRICT;
 "#,
+    // v19: rectification campaigns (专项整改, `store/campaigns.rs`). `campaigns` is the fold of
+    // the `campaign_opened` events this replica keeps (its own, those from above, those from
+    // below it watches); each case names the campaign it is a site of. No store before this
+    // version holds either, so nothing is filled here.
+    r#"
+CREATE TABLE campaigns (
+    id          TEXT PRIMARY KEY,
+    office      TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    opened_at   INTEGER NOT NULL,
+    due         INTEGER NOT NULL,
+    category    TEXT NOT NULL,
+    charter     TEXT NOT NULL
+) STRICT;
+ALTER TABLE cases ADD COLUMN campaign_id TEXT;
+CREATE INDEX cases_by_campaign ON cases (campaign_id) WHERE campaign_id IS NOT NULL;
+"#,
 ];
 
 /// The migration set.

@@ -232,6 +232,45 @@ fn a_pcs_life(now: i64) -> (Store, ManualClock) {
         },
     )
     .unwrap();
+    // The street opens a rectification campaign for its communities; this PC receives it
+    // with its own item, and adds a site it found.
+    clock.advance(60_000);
+    let mut street = Store::open_in_memory(Box::new(clock.clone())).unwrap();
+    street.set_identity("hy", "和谐街道", "张主任").unwrap();
+    street.set_directory(&directory()).unwrap();
+    let campaign = street
+        .open_campaign(jiesu_core::campaign::NewCampaign {
+            title: "消防通道占用专项整改".into(),
+            problem: "《看见》曝光：小区消防通道被私家车长期占用".into(),
+            standard: "消防通道划线、设禁停标识，无车辆占用".into(),
+            category: "parking.illegal.fire_lane".into(),
+            due_date: calendar::local_date(clock.now_ms() + 10 * 86_400_000)
+                .format("%Y-%m-%d")
+                .to_string(),
+            source: None,
+            offices: vec!["hm".into(), "xf".into()],
+        })
+        .unwrap();
+    let to_hm: Vec<Event> = street
+        .events_after(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| {
+            e.stream == jiesu_core::event::CONFIG_STREAM
+                || street
+                    .case(Uuid::parse_str(&e.stream).unwrap())
+                    .is_ok_and(|c| c.office == "hm")
+        })
+        .collect();
+    s.apply_remote(&to_hm).unwrap();
+    clock.advance(60_000);
+    s.add_campaign_site(jiesu_core::campaign::NewSite {
+        campaign: campaign.id,
+        location: "12栋东侧".into(),
+        description: "12栋东侧消防通道堆放杂物".into(),
+    })
+    .unwrap();
     // A 12345 export imported: a case and its work order.
     clock.advance(60_000);
     let export = "工单编号,派发时间,工单类型,问题分类,诉求内容,来电人,来电人电话/账号,企业名称\n\

@@ -164,7 +164,9 @@ fn a_store_from_before_the_lookup_finds_links_it_already_held() {
     {
         let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
         conn.execute_batch(
-            "DROP TABLE case_links; DROP TABLE lookup_codes; PRAGMA user_version = 15;",
+            "DROP TABLE case_links; DROP TABLE lookup_codes; DROP TABLE campaigns;
+             DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
+             PRAGMA user_version = 15;",
         )
         .unwrap();
     }

@@ -229,9 +229,12 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
             "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
                     author, device, office FROM src.events;
              INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-             INSERT OR REPLACE INTO figure_keys SELECT * FROM src.figure_keys;
-             INSERT INTO cases SELECT * FROM src.cases;
-             UPDATE cases SET doc = json_remove(doc, '$.visits');
+             INSERT OR REPLACE INTO figure_keys SELECT * FROM src.figure_keys;",
+        )
+        .unwrap();
+        copy_cases(&conn);
+        conn.execute_batch(
+            "UPDATE cases SET doc = json_remove(doc, '$.visits');
              INSERT INTO case_facts
              SELECT received_at, case_rowid, resolve_due, substr(fact, 1, 88) FROM src.case_facts;",
         )
@@ -294,10 +297,10 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
             conn.execute_batch(
                 "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
                     author, device, office FROM src.events;
-                 INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-                 INSERT INTO cases SELECT * FROM src.cases;",
+                 INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);",
             )
             .unwrap();
+            copy_cases(&conn);
             if k == 4 {
                 // v4's figures rows as v4 wrote them: from the documents.
                 conn.execute_batch(
@@ -318,4 +321,21 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
         let got = s.dashboard(&q, figures::Dimension::Month).unwrap();
         assert_eq!(got, want, "from version {k}");
     }
+}
+
+/// Copy the attached `src` store's case rows into an older schema's `cases`: the columns
+/// that version has, by name (later versions added columns).
+fn copy_cases(conn: &rusqlite::Connection) {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('cases')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let list = columns.join(", ");
+    conn.execute_batch(&format!(
+        "INSERT INTO cases ({list}) SELECT {list} FROM src.cases;"
+    ))
+    .unwrap();
 }

@@ -216,7 +216,8 @@ fn a_store_searched_before_category_names_is_reindexed_on_upgrade() {
         conn.execute_batch(
             "INSERT INTO case_fts(case_fts) VALUES('delete-all');
              UPDATE cases SET search_text = '';
-             DROP TABLE lookup_codes;
+             DROP TABLE lookup_codes; DROP TABLE campaigns;
+             DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
              PRAGMA user_version = 16;",
         )
         .unwrap();

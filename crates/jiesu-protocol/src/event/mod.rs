@@ -22,8 +22,8 @@ use crate::model::{Action, Commitment, LinkKind, Outcome, Role, Satisfaction};
 
 mod payload;
 pub use payload::{
-    AttendeeRole, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader, MeetingKind,
-    Received, TimesCorrected, VisitRule, WorkOrder, WorkOrderColumn, finite,
+    AttendeeRole, CampaignCharter, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader,
+    MeetingKind, Received, TimesCorrected, VisitRule, WorkOrder, WorkOrderColumn, finite,
 };
 
 /// The stream that holds office configuration (units, calendar edits).
@@ -334,6 +334,15 @@ pub enum EventBody {
     /// 12345 工单导入: the work order a case was imported from, beside its intake (not a step
     /// of the work: once per case, from the PC that filed it).
     WorkOrderImported(Box<WorkOrder>),
+    /// 专项整改: the case is a site of a rectification campaign (an item the campaign's
+    /// opener made, or a site an office under it found itself). Once per case; not a step
+    /// of the work, so it is allowed in any state but merged.
+    CaseCampaignJoined {
+        /// The campaign ([`CampaignCharter::campaign`]).
+        campaign: Uuid,
+        /// Its title, as the writer had it (for the timeline).
+        title: String,
+    },
     /// 时间校正 on a meeting (as [`EventBody::CaseTimesCorrected`]).
     MeetingTimesCorrected(TimesCorrected),
     /// A handling unit was added to the office's list.
@@ -386,6 +395,8 @@ pub enum EventBody {
         /// Locked by the idle timer, not by the user.
         idle: bool,
     },
+    /// 专项整改: an office opened a rectification campaign for the offices below it.
+    CampaignOpened(Box<CampaignCharter>),
     /// A working-day calendar entry was set (调休 and holidays beyond the shipped data).
     CalendarDaySet {
         /// `YYYY-MM-DD`.
@@ -457,6 +468,7 @@ impl EventBody {
             | EventBody::SignedIn { .. }
             | EventBody::SignedOut { .. }
             | EventBody::CalendarDaySet { .. }
+            | EventBody::CampaignOpened(_)
             | EventBody::FigureSettingsSet(_)
             | EventBody::FigureSettingsSetV2(_) => Aggregate::Config,
             EventBody::MeetingScheduled(_)

@@ -123,6 +123,35 @@ pub struct WorkOrderColumn {
     pub value: String,
 }
 
+/// A rectification campaign (专项整改) as `campaign_opened` stores it: what was exposed, the
+/// standard every site must meet, by when, and the offices below the opener that get an item
+/// to check and fix (一地曝光、全域整改). It travels on the `config` stream, which the server
+/// shares along the opener's line, so every office under it sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct CampaignCharter {
+    /// Stable id: what `case_campaign_joined` names.
+    pub campaign: Uuid,
+    /// E.g. 消防通道占用专项整改.
+    pub title: String,
+    /// The problem as exposed (问题).
+    pub problem: String,
+    /// What a site must meet to count as rectified (整改标准).
+    pub standard: String,
+    /// Category code of the problem.
+    pub category: String,
+    /// The last day (`YYYY-MM-DD`, China); items are due at its end.
+    pub due_date: String,
+    /// The exposed case it started from, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub source: Option<Uuid>,
+    /// Offices below the opener given an item, in the order chosen.
+    pub offices: Vec<String>,
+}
+
 /// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
 /// the projection use [`MeetingInfo`], which converts both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

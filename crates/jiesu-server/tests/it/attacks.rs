@@ -362,6 +362,34 @@ async fn a_transfer_out_of_the_district_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_for_offices_not_below_the_opener_is_refused() {
+    for backend in BACKENDS {
+        let (_p, server, a, _b, street) = setup(backend).await;
+        let campaign = |offices: &[&str]| {
+            EventBody::CampaignOpened(Box::new(jiesu_core::event::CampaignCharter {
+                campaign: Uuid::now_v7(),
+                title: "借整改之名".into(),
+                problem: "派活".into(),
+                standard: "照办".into(),
+                category: "other".into(),
+                due_date: "2027-06-30".into(),
+                source: None,
+                offices: offices.iter().map(|o| o.to_string()).collect(),
+            }))
+        };
+        // A community asking work of its sibling, of its own street, or a street of a
+        // community under another street.
+        for (app, offices) in [(&a, &["b"][..]), (&a, &["s1"][..]), (&street, &["c"][..])] {
+            let ev = forged(app, CONFIG_STREAM, now(), campaign(offices));
+            let e = refused(&server, app, vec![ev]).await;
+            assert_eq!(e.code, Code::OutOfScope, "{backend:?} {offices:?}: {e}");
+            assert!(e.message.contains("not below office"), "{e}");
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payload_the_app_would_refuse_is_refused_by_the_server() {
     for backend in BACKENDS {
         let (_p, server, a, _b, _street) = setup(backend).await;

@@ -15,7 +15,90 @@ on_both_backends!(
     a_meeting_and_the_cases_it_produced_reach_the_street,
     a_photo_goes_where_its_case_goes,
     work_done_before_enrolment_reaches_the_street_as_the_offices,
+    a_street_campaign_reaches_each_community_and_their_progress_comes_back,
 );
+
+/// 一地曝光、全域整改 through the server: a street opens a rectification campaign for its two
+/// communities; each receives the campaign and only its own item, works it, adds a site it
+/// found, and the street's board shows their progress after a sync. The other street's
+/// community hears nothing of it.
+async fn a_street_campaign_reaches_each_community_and_their_progress_comes_back(backend: Backend) {
+    let place = Place::new(backend);
+    let server = TestServer::start(&place).await;
+    seed_org(&*server.storage).await;
+    let a = App::enrol(&server, "a", 0).await;
+    let b = App::enrol(&server, "b", 0).await;
+    let c = App::enrol(&server, "c", 0).await;
+    let street = App::enrol(&server, "s1", 0).await;
+    for app in [&a, &b, &c, &street] {
+        // As the app's sync task keeps it.
+        let me = app.client.me().await.unwrap();
+        app.store().set_directory(&me.directory).unwrap();
+    }
+    let due = jiesu_core::calendar::local_date(now() + 20 * 86_400_000)
+        .format("%Y-%m-%d")
+        .to_string();
+    let opened = street
+        .store()
+        .open_campaign(jiesu_core::campaign::NewCampaign {
+            title: "消防通道占用专项整改".into(),
+            problem: "小区消防通道被私家车长期占用".into(),
+            standard: "划线、设禁停标识，无车辆占用".into(),
+            category: "parking.illegal.fire_lane".into(),
+            due_date: due,
+            source: None,
+            offices: vec!["a".into(), "b".into()],
+        })
+        .unwrap();
+    street.sync().await;
+    for app in [&a, &b, &c] {
+        app.sync().await;
+    }
+    for (app, office) in [(&a, "a"), (&b, "b")] {
+        let st = app.store();
+        assert_eq!(st.campaigns().unwrap().len(), 1, "{backend:?} {office}");
+        let cases = st.all_cases().unwrap();
+        assert_eq!(
+            cases.len(),
+            1,
+            "{backend:?}: {office} holds its own item only"
+        );
+        assert_eq!(cases[0].office, office);
+        assert_eq!(cases[0].campaign, Some(opened.id));
+        assert_eq!(st.conflicts().unwrap(), vec![], "{backend:?} {office}");
+    }
+    assert!(c.store().campaigns().unwrap().is_empty(), "{backend:?}");
+    assert!(c.store().all_cases().unwrap().is_empty(), "{backend:?}");
+
+    {
+        let mut st = a.store();
+        let item = st.all_cases().unwrap()[0].id;
+        st.act(
+            item,
+            CaseCommand::ResolveOnSpot {
+                result: "已划线并设禁停牌".into(),
+            },
+        )
+        .unwrap();
+        st.add_campaign_site(jiesu_core::campaign::NewSite {
+            campaign: opened.id,
+            location: "12栋东侧".into(),
+            description: "12栋东侧消防通道堆放杂物".into(),
+        })
+        .unwrap();
+    }
+    a.sync().await;
+    street.sync().await;
+    let board = street.store().campaign_board(opened.id).unwrap();
+    let row = |o: &str| board.rows.iter().find(|r| r.office == o).unwrap().clone();
+    assert_eq!(row("a").progress.found, 2, "{backend:?}");
+    assert_eq!(row("a").progress.rectified, 1, "{backend:?}");
+    assert_eq!(row("a").own_sites, 1, "{backend:?}");
+    assert_eq!(row("b").progress.found, 1, "{backend:?}");
+    assert_eq!(board.summary.totals.rectified, 1, "{backend:?}");
+    assert_eq!(street.store().conflicts().unwrap(), vec![], "{backend:?}");
+    server.stop().await;
+}
 
 /// A PC used on its own before it enrolled: its cases reach the street owned by the
 /// community it enrolled into, counted under it in the street's figures, not under "before

@@ -1,13 +1,17 @@
 //! `jiesu-replica`: a headless app core, for tests and for checking a server by hand.
 //!
-//! `jiesu-replica --dir DIR --server URL [--code CODE] [--file TEXT [--photo PATH]] [--sample N]`
+//! `jiesu-replica --dir DIR --server URL [--code CODE] [--file TEXT [--photo PATH]] [--sample N]
+//! [--rectify RESULT] [--site TEXT]`
 //! opens (or creates) an app store in DIR, enrols it with the code when it is not enrolled yet,
 //! files a parking complaint described by TEXT (with the photo at PATH) if asked, generates N
 //! sample cases if asked (a large office for a first sync to fetch), runs one sync round,
 //! and prints the cases it holds as JSON lines (`{"number", "office", "state", "description",
-//! "received_at", "resolve_due", "steps", "photo", "this_month"}`, `steps` the kinds of its
-//! timeline's events, `photo` the size of the photo's bytes held here, or null, and
-//! `this_month` whether its figures for the month holding now (本月) count it as received).
+//! "received_at", "resolve_due", "steps", "photo", "this_month", "campaign"}`, `steps` the
+//! kinds of its timeline's events, `photo` the size of the photo's bytes held here, or null,
+//! `this_month` whether its figures for the month holding now (本月) count it as received,
+//! `campaign` the rectification campaign it is a site of). With `--rectify`, after that round
+//! every open site of every campaign it was given is resolved on the spot with RESULT; with
+//! `--site`, a site described by TEXT is added to each of those campaigns; then it syncs again.
 
 use std::sync::{Arc, Mutex};
 
@@ -69,6 +73,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = jiesu_sync::Client::new(&server).with_credential(&credential);
     jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
+    let (rectify, site) = (arg("--rectify"), arg("--site"));
+    if rectify.is_some() || site.is_some() {
+        {
+            let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+            let office = st.identity().office.clone();
+            for campaign in st.campaigns()? {
+                if let Some(result) = &rectify {
+                    let open: Vec<_> = st
+                        .all_cases()?
+                        .into_iter()
+                        .filter(|c| c.campaign == Some(campaign.id) && c.office == office)
+                        .filter(|c| {
+                            jiesu_core::workflow::check(c, jiesu_core::Action::ResolveOnSpot, 0)
+                                .is_ok()
+                        })
+                        .collect();
+                    for c in open {
+                        st.act(
+                            c.id,
+                            jiesu_core::CaseCommand::ResolveOnSpot {
+                                result: result.clone(),
+                            },
+                        )?;
+                    }
+                }
+                if let Some(text) = &site {
+                    st.add_campaign_site(jiesu_core::campaign::NewSite {
+                        campaign: campaign.id,
+                        location: text.chars().take(8).collect(),
+                        description: text.clone(),
+                    })?;
+                }
+            }
+        }
+        jiesu_sync::sync_round(&store, &client, &|_| {}).await?;
+    }
     let store = store.lock().unwrap_or_else(|p| p.into_inner());
     let this_month: std::collections::HashSet<_> = {
         use chrono::Datelike;
@@ -107,6 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .and_then(|a| store.read_attachment(&a.sha256).ok())
                     .map(|b| b.len()),
                 "this_month": this_month.contains(&c.id),
+                "campaign": c.campaign,
             })
         );
     }
