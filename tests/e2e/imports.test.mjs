@@ -219,5 +219,19 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     await ui.waitText(`linked-${first}`, '关联 2')
     await ui.waitText(`linked-${merged}`, '关联 1')
     await ui.waitText(`linked-${followUp}`, '关联 1')
+
+    // The merge was a mistake after all: 撤销合并 on the merged case, with a reason. It is
+    // worked on its own again; the case it had joined stops listing it.
+    await ui.click(`case-${merged}`)
+    await ui.waitText('case-state', '已合并')
+    await ui.act('unmerge', () => ui.type('a-reason', '来电人说的是另一条消防通道'))
+    await ui.waitText('case-state', '待派单')
+    await waitFor(driver, 'timeline', '撤销合并')
+    await ui.screenshot('duplicates-6-unmerged')
+    await ui.click('nav-cases')
+    await ui.click(`case-${first}`)
+    await ui.waitText('case-number', first)
+    await waitFor(driver, `case-link-${followUp}`, '关联')
+    assert.equal(await ui.exists(`case-link-${merged}`), false, 'no longer listed as merged into it')
   })
 })

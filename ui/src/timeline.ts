@@ -75,6 +75,8 @@ export function eventSummary(n: Names, b: EventBody): string {
       const verb = t(b.payload.link === 'duplicate' ? 'action.merge' : 'action.link')
       return `${verb} → ${n.caseNumber?.(other) ?? other}`
     }
+    case 'case_unmerged':
+      return joined(`${t('action.unmerge')} ← ${n.caseNumber?.(b.payload.other) ?? b.payload.other}`, b.payload.reason)
     case 'attendee_added':
       return joined(b.payload.name, t(`role.${b.payload.role}`))
     case 'attendee_signed_in':

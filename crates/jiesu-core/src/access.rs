@@ -69,6 +69,7 @@ pub const WRITES: &[(&str, [bool; 4])] = &[
     ("case_archived", CASES),
     ("case_withdrawn", CASES),
     ("case_linked", CASES),
+    ("case_unmerged", CASES),
     ("case_solved_on_spot", CASES),
     ("commitment_issued", CASES),
     ("meeting_scheduled", MEETINGS),

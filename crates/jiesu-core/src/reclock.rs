@@ -83,6 +83,7 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
         | B::CaseArchived { .. }
         | B::CaseWithdrawn { .. }
         | B::CaseLinked { .. }
+        | B::CaseUnmerged { .. }
         | B::CaseSolvedOnSpot { .. }
         | B::AccountAdded { .. }
         | B::AccountRoleSet { .. }

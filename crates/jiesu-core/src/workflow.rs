@@ -38,6 +38,7 @@ pub fn check(case: &Case, action: Action, now_ms: i64) -> Result<()> {
         }
         Action::Archive => case.state == Visited,
         Action::Link => !matches!(case.state, Merged),
+        Action::Unmerge => case.state == Merged,
         Action::ResolveOnSpot => matches!(case.state, Received | Returned),
         Action::IssueLetter => {
             if case.letter.is_some() && case.state.is_open() {
@@ -136,6 +137,7 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 on_spot: false,
                 letter: None,
                 work_order: None,
+                merged_from: None,
                 campaign: None,
             }),
             other => Err(Error::NotAllowed {
@@ -304,10 +306,23 @@ pub fn apply(case: Option<&Case>, event: &Event) -> Result<Case> {
                 });
             }
             if *link == LinkKind::Duplicate {
+                c.merged_from = Some(case.state);
                 c.state = CaseState::Merged;
                 c.closed_at = Some(at);
                 c.pending_extension = None;
             }
+        }
+        EventBody::CaseUnmerged { other, .. } => {
+            // Only the merge it names; the case goes back where it stood and the other case
+            // stops listing it (its links are read from this case's row).
+            let merged = c
+                .links
+                .iter()
+                .position(|l| l.other == *other && l.kind == LinkKind::Duplicate)
+                .ok_or_else(|| not_allowed(case.state.as_str(), Action::Unmerge))?;
+            c.links.remove(merged);
+            c.state = c.merged_from.take().unwrap_or(CaseState::Received);
+            c.closed_at = None;
         }
         EventBody::CaseSolvedOnSpot { result } => {
             c.state = CaseState::Resolved;

@@ -217,6 +217,7 @@ impl PublicCase {
         let mut sorted: Vec<&Event> = events.iter().collect();
         sorted.sort_by_key(|e| e.order_key());
         let mut case: Option<PublicCase> = None;
+        let mut before_merge: Option<Stage> = None;
         // An extension is approved by a decision on the request before it.
         let mut asked: Option<i64> = None;
         for ev in sorted {
@@ -354,8 +355,19 @@ impl PublicCase {
                     link: LinkKind::Duplicate,
                     ..
                 } => {
+                    if c.stage != Stage::Merged {
+                        before_merge = Some(c.stage);
+                    }
                     c.stage = Stage::Merged;
                     Some(Step::Merged)
+                }
+                // A merge undone: worked on its own again, where it stood (the trace shows
+                // the merge step it undoes; the reason is the office's).
+                EventBody::CaseUnmerged { .. } => {
+                    if c.stage == Stage::Merged {
+                        c.stage = before_merge.take().unwrap_or(Stage::Received);
+                    }
+                    None
                 }
                 // Internal: the back-and-forth between units, chasing, links, who owns the
                 // record, corrected times, the city's own work-order data (with the caller's

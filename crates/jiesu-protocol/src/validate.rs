@@ -372,6 +372,12 @@ fn body(ev: &Event) -> Result<()> {
             }
             Ok(())
         }
+        B::CaseUnmerged { other, reason } => {
+            if other.to_string() == ev.stream {
+                return Err(Refusal::invalid("other", Reason::SelfLink));
+            }
+            req("reason", reason)
+        }
         B::CommitmentIssued(c) => {
             opt("problem", &c.problem)?;
             req("promise", &c.promise)?;

@@ -3,4 +3,4 @@
 /**
  * What a user can do to a case. The state machine in `jiesu_core::workflow` says when.
  */
-export type Action = "dispatch" | "accept" | "note" | "return" | "transfer" | "transfer_office" | "request_extension" | "decide_extension" | "urge" | "resolve" | "visit" | "redo" | "archive" | "withdraw" | "link" | "merge" | "resolve_on_spot" | "issue_letter";
+export type Action = "dispatch" | "accept" | "note" | "return" | "transfer" | "transfer_office" | "request_extension" | "decide_extension" | "urge" | "resolve" | "visit" | "redo" | "archive" | "withdraw" | "link" | "merge" | "resolve_on_spot" | "issue_letter" | "unmerge";

@@ -168,6 +168,11 @@ letter: Letter | null,
  */
 work_order?: WorkOrder, 
 /**
+ * The state it was merged from, while merged: where 撤销合并 returns it. Absent from
+ * documents folded before it was kept; migration 20 folds merged cases again.
+ */
+merged_from?: CaseState, 
+/**
  * The rectification campaign (专项整改) it is a site of (`case_campaign_joined`).
  */
 campaign?: string, };

@@ -123,7 +123,11 @@ other: string, } | { "action": "merge",
 /**
  * The case this one duplicates: number or id.
  */
-other: string, } | { "action": "resolve_on_spot", 
+other: string, } | { "action": "unmerge", 
+/**
+ * Why (required).
+ */
+reason: string, } | { "action": "resolve_on_spot", 
 /**
  * What was done (required).
  */

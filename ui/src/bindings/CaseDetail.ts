@@ -56,4 +56,9 @@ redo_due: number | null,
  * The name of the office holding the case when it is neither this office nor one below
  * it (it was transferred away): the case is read-only here.
  */
-held_elsewhere: string | null, };
+held_elsewhere: string | null, 
+/**
+ * The numbers of the cases its trace names (links, merges, undone merges) that this
+ * replica holds, by id: a merge undone is no longer a link, but its step still names it.
+ */
+named_cases: { [key in string]: string }, };

@@ -157,7 +157,15 @@ other: string,
 /**
  * Related, or this one is a duplicate merged into the other.
  */
-link: LinkKind, } } | { "kind": "case_solved_on_spot", "payload": { 
+link: LinkKind, } } | { "kind": "case_unmerged", "payload": { 
+/**
+ * The case it had been merged into.
+ */
+other: string, 
+/**
+ * Why the merge was wrong.
+ */
+reason: string, } } | { "kind": "case_solved_on_spot", "payload": { 
 /**
  * What was done.
  */

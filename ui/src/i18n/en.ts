@@ -246,6 +246,7 @@ const en: typeof zh = {
     none: 'Not received',
   },
   action: {
+    unmerge: 'Undo merge',
     resolve_on_spot: 'Solved on the spot',
     issue_letter: 'Issue commitment letter',
     dispatch: 'Dispatch',
@@ -266,6 +267,7 @@ const en: typeof zh = {
     merge: 'Merge',
   },
   kind: {
+    case_unmerged: 'Merge undone',
     case_campaign_joined: 'Made a campaign site',
     campaign_opened: 'Campaign opened',
     case_times_corrected: 'Times corrected',

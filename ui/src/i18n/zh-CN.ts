@@ -238,6 +238,7 @@ export default {
     none: '尚未受理',
   },
   action: {
+    unmerge: '撤销合并',
     resolve_on_spot: '当场解决',
     issue_letter: '出具承诺书',
     dispatch: '派单',
@@ -258,6 +259,7 @@ export default {
     merge: '合并',
   },
   kind: {
+    case_unmerged: '撤销合并',
     case_campaign_joined: '列入专项整改',
     campaign_opened: '发起专项整改',
     case_times_corrected: '时间校正',

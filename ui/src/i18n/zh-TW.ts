@@ -241,6 +241,7 @@ const zhTW: typeof zh = {
     none: '尚未受理',
   },
   action: {
+    unmerge: '撤銷合併',
     resolve_on_spot: '當場解決',
     issue_letter: '出具承諾書',
     dispatch: '派單',
@@ -261,6 +262,7 @@ const zhTW: typeof zh = {
     merge: '合併',
   },
   kind: {
+    case_unmerged: '撤銷合併',
     case_campaign_joined: '列入專項整改',
     campaign_opened: '發起專項整改',
     case_times_corrected: '時間校正',

@@ -173,6 +173,11 @@ pub enum CaseCommand {
         /// The case this one duplicates: number or id.
         other: String,
     },
+    /// 撤销合并: a merge made by mistake is undone.
+    Unmerge {
+        /// Why (required).
+        reason: String,
+    },
     /// 当场解决
     ResolveOnSpot {
         /// What was done (required).
@@ -236,6 +241,7 @@ impl CaseCommand {
             CaseCommand::Withdraw { .. } => Action::Withdraw,
             CaseCommand::Link { .. } => Action::Link,
             CaseCommand::Merge { .. } => Action::Merge,
+            CaseCommand::Unmerge { .. } => Action::Unmerge,
             CaseCommand::ResolveOnSpot { .. } => Action::ResolveOnSpot,
             CaseCommand::IssueLetter(_) => Action::IssueLetter,
         }
@@ -477,6 +483,9 @@ pub struct CaseDetail {
     /// The name of the office holding the case when it is neither this office nor one below
     /// it (it was transferred away): the case is read-only here.
     pub held_elsewhere: Option<String>,
+    /// The numbers of the cases its trace names (links, merges, undone merges) that this
+    /// replica holds, by id: a merge undone is no longer a link, but its step still names it.
+    pub named_cases: std::collections::BTreeMap<Uuid, String>,
 }
 
 /// What intake can fill in from a known phone number.

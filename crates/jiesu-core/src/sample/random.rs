@@ -91,6 +91,9 @@ pub fn random_command(rng: &mut impl Rng, store: &Store, case: &Case) -> CaseCom
         Action::ResolveOnSpot => CaseCommand::ResolveOnSpot {
             result: "当场解答".into(),
         },
+        Action::Unmerge => CaseCommand::Unmerge {
+            reason: "误合并".into(),
+        },
         Action::IssueLetter => CaseCommand::IssueLetter(crate::api::LetterForm {
             promise: "协调物业处理".into(),
             due_date: (crate::calendar::local_date(now)

@@ -204,6 +204,18 @@ impl Store {
             CaseCommand::Withdraw { reason } => EventBody::CaseWithdrawn {
                 reason: text("reason", reason, true)?,
             },
+            CaseCommand::Unmerge { reason } => {
+                let other = case
+                    .links
+                    .iter()
+                    .find(|l| l.kind == crate::model::LinkKind::Duplicate)
+                    .map(|l| l.other)
+                    .ok_or(Error::invalid("other", Reason::Required))?;
+                EventBody::CaseUnmerged {
+                    other,
+                    reason: text("reason", reason, true)?,
+                }
+            }
             CaseCommand::ResolveOnSpot { result } => EventBody::CaseSolvedOnSpot {
                 result: text("result", result, true)?,
             },
@@ -380,7 +392,17 @@ impl Store {
                 .filter(|a| !tree.is_empty() || *a != crate::model::Action::TransferOffice)
                 .collect(),
         };
+        let mut named_cases = std::collections::BTreeMap::new();
+        for t in &timeline {
+            if let EventBody::CaseLinked { other, .. } | EventBody::CaseUnmerged { other, .. } =
+                &t.event.body
+                && let Ok(c) = self.load_case(*other)
+            {
+                named_cases.insert(*other, c.number);
+            }
+        }
         Ok(CaseDetail {
+            named_cases,
             redo_due: allowed
                 .contains(&crate::model::Action::Redo)
                 .then(|| self.redo_due(&case, now)),

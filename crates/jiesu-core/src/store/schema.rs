@@ -571,6 +571,12 @@ CREATE TABLE campaigns (
 ALTER TABLE cases ADD COLUMN campaign_id TEXT;
 CREATE INDEX cases_by_campaign ON cases (campaign_id) WHERE campaign_id IS NOT NULL;
 "#,
+    // v20: a merge can be undone (`case_unmerged`), back to the state the case was merged
+    // from, which the fold now keeps (`Case::merged_from`): merged cases are folded again when
+    // the store next opens.
+    r#"
+INSERT OR IGNORE INTO dirty_streams (stream) SELECT id FROM cases WHERE state = 'merged';
+"#,
 ];
 
 /// The migration set.

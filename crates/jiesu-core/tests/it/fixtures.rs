@@ -271,6 +271,24 @@ fn a_pcs_life(now: i64) -> (Store, ManualClock) {
         description: "12栋东侧消防通道堆放杂物".into(),
     })
     .unwrap();
+    // A merge made by mistake, undone.
+    clock.advance(60_000);
+    let first = s.receive(parking_case("5栋门口车位被占")).unwrap();
+    let again = s.receive(parking_case("9栋门口车位被占")).unwrap();
+    s.act(
+        again.id,
+        CaseCommand::Merge {
+            other: first.number.clone(),
+        },
+    )
+    .unwrap();
+    s.act(
+        again.id,
+        CaseCommand::Unmerge {
+            reason: "不是同一栋楼".into(),
+        },
+    )
+    .unwrap();
     // A 12345 export imported: a case and its work order.
     clock.advance(60_000);
     let export = "工单编号,派发时间,工单类型,问题分类,诉求内容,来电人,来电人电话/账号,企业名称\n\

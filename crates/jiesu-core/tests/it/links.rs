@@ -256,3 +256,162 @@ fn the_list_and_its_csv_name_links_from_both_ends() {
     let x_line = text.lines().find(|l| l.starts_with(&x.number)).unwrap();
     assert!(x_line.ends_with(&y.number), "{x_line}");
 }
+
+/// 撤销合并: a case merged by mistake is worked on its own again, in the state it was merged
+/// from; the case it was merged into stops listing it; its trace keeps both steps; a rebuild
+/// folds the same.
+#[test]
+fn a_merge_made_by_mistake_is_undone_back_where_it_stood() {
+    let (mut s, _) = store_at(test_now());
+    let x = s.receive(parking_case("27栋门口车位被占")).unwrap();
+    let y = s.receive(parking_case("5栋门口车位被占")).unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Merge {
+            other: x.number.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.case(y.id).unwrap().state, CaseState::Merged);
+    assert_eq!(links(&s, x.id).len(), 1);
+    let detail = s.case_detail(y.id).unwrap();
+    assert!(detail.allowed.contains(&Action::Unmerge));
+
+    let err = s
+        .act(
+            y.id,
+            CaseCommand::Unmerge {
+                reason: "  ".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidInput, "a reason is required");
+    let y2 = s
+        .act(
+            y.id,
+            CaseCommand::Unmerge {
+                reason: "不是同一栋楼".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(y2.state, CaseState::Dispatched, "back where it stood");
+    assert_eq!(y2.closed_at, None);
+    assert_eq!(y2.handling_unit.as_deref(), Some("property"));
+    assert!(links(&s, x.id).is_empty(), "x no longer lists it");
+    assert!(links(&s, y.id).is_empty());
+    let kinds: Vec<_> = s
+        .case_detail(y.id)
+        .unwrap()
+        .timeline
+        .iter()
+        .map(|t| t.event.body.kind())
+        .collect();
+    assert!(
+        kinds.ends_with(&["case_linked", "case_unmerged"]),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        s.case_detail(y.id).unwrap().named_cases.get(&x.id),
+        Some(&x.number),
+        "its trace still names the case it had joined, by number"
+    );
+    // Once: it is not merged any more.
+    assert_eq!(
+        s.act(
+            y.id,
+            CaseCommand::Unmerge {
+                reason: "再来一次".into()
+            }
+        )
+        .unwrap_err()
+        .code(),
+        Code::ActionNotAllowed
+    );
+    let live = (s.case(y.id).unwrap(), links(&s, x.id));
+    s.rebuild_projections().unwrap();
+    assert_eq!((s.case(y.id).unwrap(), links(&s, x.id)), live);
+}
+
+/// An unmerge that names a case this one was never merged into changes nothing.
+#[test]
+fn an_unmerge_naming_another_case_is_a_conflict() {
+    let (mut s, _) = store_at(test_now());
+    let x = s.receive(parking_case("27栋门口车位被占")).unwrap();
+    let y = s.receive(parking_case("27栋门口又被占了")).unwrap();
+    let z = s.receive(parking_case("别的案件")).unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Merge {
+            other: x.number.clone(),
+        },
+    )
+    .unwrap();
+    let office = s.identity().office.clone();
+    let device = s.identity().device.clone();
+    let forged_unmerge = forged(
+        &y.id.to_string(),
+        s.now_ms() + 60_000,
+        &office,
+        &device,
+        EventBody::CaseUnmerged {
+            other: z.id,
+            reason: "借撤销之名".into(),
+        },
+    );
+    s.apply_remote(&[forged_unmerge]).unwrap();
+    let y = s.case(y.id).unwrap();
+    assert_eq!(y.state, CaseState::Merged);
+    assert_eq!(y.conflict_count, 1);
+    assert_eq!(links(&s, x.id).len(), 1);
+}
+
+/// A case merged before the state it was merged from was kept (schema 19) is folded again
+/// on the upgrade, so undoing its merge returns it where it stood, as on every other PC.
+#[test]
+fn a_case_merged_before_the_upgrade_is_unmerged_where_it_stood() {
+    let (mut s, _, dir) = file_store_at(test_now());
+    let x = s.receive(parking_case("化粪池满了")).unwrap();
+    let y = s.receive(parking_case("化粪池又满了")).unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Dispatch {
+            unit: "property".into(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    s.act(
+        y.id,
+        CaseCommand::Merge {
+            other: x.number.clone(),
+        },
+    )
+    .unwrap();
+    drop(s);
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "UPDATE cases SET doc = json_remove(doc, '$.merged_from');
+             PRAGMA user_version = 19;",
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    let y = s
+        .act(
+            y.id,
+            CaseCommand::Unmerge {
+                reason: "不是同一处".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(y.state, CaseState::Dispatched);
+}

@@ -221,6 +221,14 @@ pub enum EventBody {
         /// Related, or this one is a duplicate merged into the other.
         link: LinkKind,
     },
+    /// 撤销合并: a case merged into another by mistake is its own again, in the state it
+    /// was merged from; the other case no longer lists it. Its trace keeps both steps.
+    CaseUnmerged {
+        /// The case it had been merged into.
+        other: Uuid,
+        /// Why the merge was wrong.
+        reason: String,
+    },
     /// 当场解决: solved while the resident waited (walk-in, reception day).
     CaseSolvedOnSpot {
         /// What was done.
@@ -450,6 +458,7 @@ impl EventBody {
                 ..
             } => Action::Merge,
             EventBody::CaseLinked { .. } => Action::Link,
+            EventBody::CaseUnmerged { .. } => Action::Unmerge,
             EventBody::CaseSolvedOnSpot { .. } => Action::ResolveOnSpot,
             EventBody::CommitmentIssued(_) => Action::IssueLetter,
             _ => return None,
