@@ -121,7 +121,10 @@ fn a_street_campaign_reaches_its_communities_and_their_progress_comes_back() {
     assert_eq!(a_item.office, "a");
 
     // a fixes its item on the spot, finds one more site itself; b does nothing.
+    // An hour later on both PCs (on 31 December at 23:59 that is next year: the board's last
+    // day must follow the street's clock past midnight too).
     a_clock.advance(3_600_000);
+    street_clock.advance(3_600_000);
     a.act(
         a_item.id,
         CaseCommand::ResolveOnSpot {
