@@ -40,7 +40,9 @@ pub(super) fn judge(tree: &Tree, here: &str, ev: &Event, c: &CampaignCharter) ->
 pub(super) fn keep(conn: &Connection, ev: &Event, c: &CampaignCharter) -> Result<()> {
     let due = due_of(&c.due_date)?;
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO campaigns (id, office, author, opened_at, due, category, charter)
+        // The first in fold order keeps an id: another office's event reusing it (a street
+        // forging its sibling's campaign, seen by the district above both) changes nothing.
+        "INSERT OR IGNORE INTO campaigns (id, office, author, opened_at, due, category, charter)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
