@@ -3,8 +3,10 @@
 //    real date cell and text dates, one row with a date no one can read, one with a city
 //    category the office has not placed) is dropped on the import dialog; the preview shows
 //    what Jiesu reads; the secretary places the unknown category; the import reports the
-//    broken row; the work order is found by its number and its case shows the work order's
-//    own columns; importing the same file again creates nothing.
+//    broken row; one order repeats a case the office already holds: the preview and the report
+//    say so and the secretary merges it from the report with one click; the work order is
+//    found by its number and its case shows the work order's own columns; importing the same
+//    file again creates nothing.
 // 2. Duplicates at intake: typing a complaint like one already held suggests it, says why,
 //    and the new case is merged into it with one click; the case it joined shows the merge
 //    (issue 21: links from both ends), and 新建关联案件 files a follow-up linked to it with the
@@ -75,6 +77,9 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
   writeExport(file)
   await journey('imports', async ({ ui, driver }) => {
     await ui.firstRun('李书记', false)
+    // Held already: the fire lane BJ2026112900101 is about, reported at the window.
+    const held = await ui.fileCase('27栋楼下消防通道又被私家车长期占用了')
+    await ui.click('nav-cases')
     await ui.click('open-import')
     await ui.visible('import-drop')
     await drop(driver, file, '朝阳区工单.xlsx')
@@ -86,6 +91,8 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     await waitFor(driver, 'import-counts', '无法导入 2 行')
     await waitFor(driver, 'import-problems', '不是可识别的日期时间')
     await waitFor(driver, 'import-problems', '明天上午')
+    // Row 3 (the first order) looks like the case held.
+    await waitFor(driver, 'import-sample-similar-3', held)
     await ui.screenshot('import-1-preview')
 
     // No column read as the number: the dialog says which field is missing and imports nothing,
@@ -123,7 +130,20 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     await waitFor(driver, 'import-report-problems', '明天上午')
     // The broken row is reported by the row Excel shows it on (title, header, then orders).
     await waitFor(driver, 'import-report-problems', '5')
+    // The order that repeats the held case, beside it, with why; merged from here.
+    await waitFor(driver, 'import-duplicates', 'BJ2026112900101')
+    await waitFor(driver, 'import-duplicates', '同在27号楼')
+    await waitFor(driver, 'import-report', '疑似重复 1 件')
     await ui.screenshot('import-3-report')
+    const merge = await driver.executeScript(
+      `const b = document.querySelector('[data-testid^="import-dup-merge-"][data-testid$="-${held}"]')
+       b.click()
+       return b.dataset.testid`,
+    )
+    const imported = merge.slice('import-dup-merge-'.length, -(held.length + 1))
+    await ui.visible(`import-dup-settled-${imported}`)
+    await waitFor(driver, `import-dup-settled-${imported}`, `已合并到 ${held}`)
+    await ui.screenshot('import-3b-merged')
     await ui.click('import-export-report')
     await driver.wait(
       async () => (await driver.executeScript('return document.body.textContent')).includes('朝阳区工单 导入报告.xlsx'),
@@ -147,7 +167,8 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
       assert.ok(card.includes(s), `the work order card shows ${s}: ${card}`)
     }
     await waitFor(driver, 'case-resident-phone', '138****8000')
-    await ui.visible('case-state')
+    await ui.waitText('case-state', '已合并')
+    await waitFor(driver, `case-link-${held}`, '本案已合并到该案')
     await ui.screenshot('import-4-case')
 
     // The same file again: nothing new.

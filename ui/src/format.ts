@@ -2,6 +2,7 @@
 // whatever time zone the PC is set to.
 import type { Composer } from 'vue-i18n'
 import type { Category } from './bindings/Category'
+import type { Why } from './bindings/Why'
 
 const fmt = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
@@ -139,4 +140,16 @@ export function fixed1(x: number): string {
 /** A rate as a percentage with one decimal, or "—" when there is nothing to divide by. */
 export function pct(r: number | null | undefined): string {
   return r === null || r === undefined ? '—' : `${fixed1(r * 100)}%`
+}
+
+/** Why a case was suggested as a likely duplicate (the core says; this words it). */
+export function whyText(t: Composer['t'], w: Why): string {
+  switch (w.kind) {
+    case 'same_building':
+      return t('intake.why.same_building', { building: w.building })
+    case 'similar_text':
+      return t('intake.why.similar_text', { percent: w.percent })
+    default:
+      return t(`intake.why.${w.kind}`)
+  }
 }

@@ -7,10 +7,15 @@
 //!
 //! The threshold is tuned on the sample generator's community with planted near-duplicates
 //! (`tests/it/similar.rs` reports recall and precision).
+//!
+//! A case can only be suggested when it shares a building, the spot or the phone with the
+//! draft, so each case's [`place_keys`] are kept in an index beside it (`case_places`): the
+//! candidates for a draft are one range per key, never a scan of the office's cases.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 use uuid::Uuid;
@@ -43,7 +48,7 @@ pub enum Why {
 }
 
 /// A case that may be the same problem as the one being typed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "ts", ts(export))]
 pub struct Suggestion {
@@ -174,6 +179,49 @@ fn place(description: &str, location: &str, home: &str) -> BTreeSet<String> {
     named
 }
 
+/// One of the things a match needs to share (building, spot, phone) at one office, as a
+/// number to index. Eight bytes of a hash: two values that collide only bring one more
+/// candidate to the judge, which compares the values themselves. Stored, so the hash is
+/// fixed (SHA-256), not the standard library's, which may change between Rust versions.
+fn key(office: &str, kind: &str, value: &str) -> i64 {
+    let mut h = sha2::Sha256::new();
+    for part in [office, kind, value] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    let d = h.finalize();
+    i64::from_le_bytes(d[..8].try_into().expect("eight bytes"))
+}
+
+/// The keys a case held at `office` is found by: each building it is about, its spot, its
+/// resident's phone. [`Probe::keys`] gives a draft's; the two share a key whenever the judge
+/// could match them. The office is part of the key: a street's store holds the cases of
+/// every community below it, and a draft is only ever compared with its own office's.
+pub fn place_keys(office: &str, held: &Held<'_>) -> Vec<i64> {
+    keys(
+        office,
+        &place(held.description, held.location, held.address),
+        held.location.trim(),
+        held.phone.trim(),
+    )
+}
+
+fn keys(office: &str, buildings: &BTreeSet<String>, location: &str, phone: &str) -> Vec<i64> {
+    let mut out: Vec<i64> = buildings
+        .iter()
+        .map(|b| key(office, "building", b))
+        .collect();
+    if !location.is_empty() {
+        out.push(key(office, "place", location));
+    }
+    if !phone.is_empty() {
+        out.push(key(office, "phone", phone));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// One case already held, as the judge needs it.
 #[derive(Debug, Clone)]
 pub struct Held<'a> {
@@ -215,15 +263,30 @@ impl Probe {
         self.grams.len() >= 4
     }
 
+    /// A case held, prepared like a draft (its buildings are those its text or place name,
+    /// else its resident's).
+    pub fn of_held(held: &Held<'_>) -> Probe {
+        Probe {
+            grams: grams(held.description),
+            buildings: place(held.description, held.location, held.address),
+            units: units(held.description),
+            location: held.location.trim().to_owned(),
+            phone: held.phone.trim().to_owned(),
+        }
+    }
+
     /// Whether `held` is likely the same problem: its score (0–100) and why.
     pub fn judge(&self, held: &Held<'_>) -> Option<(u8, Vec<Why>)> {
+        self.judge_probe(&Probe::of_held(held))
+    }
+
+    /// [`Probe::judge`] of a case already prepared.
+    pub fn judge_probe(&self, theirs: &Probe) -> Option<(u8, Vec<Why>)> {
         let mut why = Vec::new();
-        let theirs = place(held.description, held.location, held.address);
-        if let Some(b) = self.buildings.intersection(&theirs).next() {
-            let their_units = units(held.description);
+        if let Some(b) = self.buildings.intersection(&theirs.buildings).next() {
             if !self.units.is_empty()
-                && !their_units.is_empty()
-                && self.units.is_disjoint(&their_units)
+                && !theirs.units.is_empty()
+                && self.units.is_disjoint(&theirs.units)
             {
                 return None;
             }
@@ -231,16 +294,16 @@ impl Probe {
                 building: b.clone(),
             });
         }
-        if !self.location.is_empty() && self.location == held.location.trim() {
+        if !self.location.is_empty() && self.location == theirs.location {
             why.push(Why::SamePlace);
         }
-        if !self.phone.is_empty() && self.phone == held.phone {
+        if !self.phone.is_empty() && self.phone == theirs.phone {
             why.push(Why::SamePhone);
         }
         if why.is_empty() {
             return None;
         }
-        let text = similarity(&self.grams, &grams(held.description));
+        let text = similarity(&self.grams, &theirs.grams);
         if text < TEXT_THRESHOLD {
             return None;
         }
@@ -249,10 +312,78 @@ impl Probe {
         Some((percent, why))
     }
 
-    /// The building numbers to look for among held cases (to narrow them in SQL).
-    pub fn building_numbers(&self) -> impl Iterator<Item = &String> {
-        self.buildings.iter()
+    /// The keys of the cases held at `office` the judge could match ([`place_keys`]).
+    pub fn keys(&self, office: &str) -> Vec<i64> {
+        keys(office, &self.buildings, &self.location, &self.phone)
     }
+}
+
+/// Candidates judged at most for each building, place or phone a draft names (the newest).
+pub const MAX_PER_KEY: usize = 1000;
+
+/// Cases judged in memory, prepared once: the work orders of one import, matched against the
+/// orders after them without reading each back from the store and preparing it again for
+/// every later order (a 100,000-row export of one estate names each building thousands of
+/// times). Holds every order's prepared text: ~0.5 KiB an order.
+#[derive(Default)]
+pub struct Batch {
+    by_key: std::collections::HashMap<i64, Vec<usize>>,
+    held: Vec<(Probe, Suggestion)>,
+}
+
+impl Batch {
+    /// Orders judged at most for each key: one import may hold thousands of orders about
+    /// one building, and the newest of them are what a secretary would merge into.
+    pub const PER_KEY: usize = 50;
+
+    /// Keep `probe`, the case `shown` (its score and why are filled when it matches).
+    pub fn add(&mut self, office: &str, probe: Probe, shown: Suggestion) {
+        let i = self.held.len();
+        for k in probe.keys(office) {
+            self.by_key.entry(k).or_default().push(i);
+        }
+        self.held.push((probe, shown));
+    }
+
+    /// The cases kept that `probe` is likely the same problem as, most alike first (at
+    /// most five; the newest [`Batch::PER_KEY`] of each key judged).
+    pub fn judge(&self, office: &str, probe: &Probe) -> Vec<Suggestion> {
+        let mut seen = BTreeSet::new();
+        let mut matched: Vec<(u8, usize, Vec<Why>)> = Vec::new();
+        for k in probe.keys(office) {
+            let Some(list) = self.by_key.get(&k) else {
+                continue;
+            };
+            for &i in list.iter().rev().take(Self::PER_KEY) {
+                if seen.insert(i)
+                    && let Some((score, why)) = probe.judge_probe(&self.held[i].0)
+                {
+                    matched.push((score, i, why));
+                }
+            }
+        }
+        // Kept in order written: a later one is the newer.
+        matched.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        matched
+            .into_iter()
+            .take(5)
+            .map(|(score, i, why)| Suggestion {
+                score,
+                why,
+                ..self.held[i].1.clone()
+            })
+            .collect()
+    }
+}
+
+/// Most alike first, the newest first among equals; at most five.
+pub fn rank(found: &mut Vec<Suggestion>) {
+    found.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(b.received_at.cmp(&a.received_at))
+    });
+    found.truncate(5);
 }
 
 #[cfg(test)]
@@ -267,6 +398,40 @@ mod tests {
         assert!(buildings("2027年11月").is_empty());
         assert!(buildings("3单元501室").is_empty());
         assert_eq!(units("27栋3单元501室"), BTreeSet::from(["3".to_owned()]));
+    }
+
+    #[test]
+    fn a_draft_shares_a_key_with_every_case_the_judge_could_match() {
+        let held = Held {
+            description: "楼下消防通道被私家车长期占用，救护车进不来",
+            address: "27号楼3单元501室",
+            location: "北门",
+            phone: "13800138000",
+        };
+        let theirs = place_keys("hm", &held);
+        let shares = |d: Draft| Probe::new(&d).keys("hm").iter().any(|k| theirs.contains(k));
+        let draft = |description: &str, location: &str, phone: &str| Draft {
+            description: description.into(),
+            location: location.into(),
+            phone: phone.into(),
+            ..Draft::default()
+        };
+        assert!(
+            shares(draft("27栋楼下消防通道又被占了", "", "")),
+            "the resident's building"
+        );
+        assert!(shares(draft("消防通道又被占了", " 北门 ", "")), "the spot");
+        assert!(
+            shares(draft("消防通道又被占了", "", "13800138000")),
+            "the phone"
+        );
+        assert!(!shares(draft(
+            "3栋楼下消防通道又被占了",
+            "南门",
+            "13900000000"
+        )));
+        // A building number is not a phone, nor a spot that happens to read the same.
+        assert!(!shares(draft("消防通道又被占了", "27", "")));
     }
 
     #[test]

@@ -331,6 +331,16 @@ const en: typeof zh = {
     minutes: '{m}m',
   },
   import: {
+    similar: 'Likely duplicate',
+    duplicates: '{n} likely duplicates',
+    duplicatesHint:
+      'These imported work orders look like cases already held (same building, spot or phone, and a similar text): check, then merge into the earlier case (the order number stays findable) or link.',
+    duplicatesListed: 'The first {n} are listed; the exported report has them all.',
+    newCase: 'New case',
+    mayRepeat: 'May repeat',
+    link: 'Link',
+    merge: 'Merge into this case',
+    settled: { link: 'Linked to {number}', merge: 'Merged into {number}' },
     unplaced: "not placed in the office's categories: choose one above",
     duplicateNumber: 'Work-order number given twice in the file',
     noNumber:

@@ -323,6 +323,16 @@ export default {
     minutes: '{m}分钟',
   },
   import: {
+    similar: '疑似重复',
+    duplicates: '疑似重复 {n} 件',
+    duplicatesHint:
+      '这些新导入的工单与已有案件相似（同楼栋、同地点或同一电话，且内容相近）：核实后可合并到原案件（工单编号仍可查到），或关联。',
+    duplicatesListed: '下面列出前 {n} 件，全部见导出的报告。',
+    newCase: '新案件',
+    mayRepeat: '可能与之重复的案件',
+    link: '关联',
+    merge: '合并到此案',
+    settled: { link: '已关联 {number}', merge: '已合并到 {number}' },
     unplaced: '未对应到本社区的分类：请在上方“市级分类对应”中选择',
     duplicateNumber: '文件中工单编号重复',
     noNumber: '没有一列读作“{field}”：工单靠它识别，请在下面为编号列选择“{field}”',

@@ -326,6 +326,16 @@ const zhTW: typeof zh = {
     minutes: '{m}分鐘',
   },
   import: {
+    similar: '疑似重複',
+    duplicates: '疑似重複 {n} 件',
+    duplicatesHint:
+      '這些新匯入的工單與已有案件相似（同樓棟、同地點或同一電話，且內容相近）：核實後可合併到原案件（工單編號仍可查到），或關聯。',
+    duplicatesListed: '下面列出前 {n} 件，全部見匯出的報告。',
+    newCase: '新案件',
+    mayRepeat: '可能與之重複的案件',
+    link: '關聯',
+    merge: '合併到此案',
+    settled: { link: '已關聯 {number}', merge: '已合併到 {number}' },
     unplaced: '未對應到本社區的分類：請在上方「市級分類對應」中選擇',
     duplicateNumber: '檔案中工單編號重複',
     noNumber: '沒有一欄讀作「{field}」：工單靠它識別，請在下面為編號欄選擇「{field}」',

@@ -1,6 +1,6 @@
 //! An import's report as an .xlsx the secretary keeps or sends back to the platform: the
 //! rows not imported (row, column, reason, the cell), the work orders a later export says
-//! differently, and the counts. Built from the report the window was shown, so it is masked
+//! differently, those that look like a case held already, and the counts. Built from the report the window was shown, so it is masked
 //! the same way.
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -54,6 +54,7 @@ fn build(report: &ImportReport) -> std::result::Result<Vec<u8>, XlsxError> {
         ("已导入且未变", report.unchanged),
         ("已导入但有变化（未改动案件）", report.changed.len() as u32),
         ("未导入", report.problems.len() as u32),
+        ("新导入中疑似重复", report.duplicates_found),
     ];
     sheet.set_column_width(0, 30)?;
     for (i, (label, n)) in counts.iter().enumerate() {
@@ -94,6 +95,37 @@ fn build(report: &ImportReport) -> std::result::Result<Vec<u8>, XlsxError> {
             sheet.write_string(r, 3, field_zh(&c.field))?;
             sheet.write_string(r, 4, &c.was)?;
             sheet.write_string(r, 5, &c.now)?;
+            r += 1;
+        }
+    }
+
+    let sheet = book.add_worksheet().set_name("疑似重复")?;
+    for (c, h) in [
+        "行号",
+        "工单编号",
+        "新案件编号",
+        "可能重复的案件",
+        "相似度",
+        "该案件内容",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    sheet.set_column_width(1, 20)?;
+    sheet.set_column_width(2, 18)?;
+    sheet.set_column_width(3, 18)?;
+    sheet.set_column_width(5, 60)?;
+    let mut r = 1;
+    for d in &report.duplicates {
+        for s in &d.similar {
+            sheet.write_number(r, 0, f64::from(d.row))?;
+            sheet.write_string(r, 1, &d.work_order_no)?;
+            sheet.write_string(r, 2, &d.case_number)?;
+            sheet.write_string(r, 3, &s.number)?;
+            sheet.write_number(r, 4, f64::from(s.score))?;
+            sheet.write_string(r, 5, &s.summary)?;
             r += 1;
         }
     }

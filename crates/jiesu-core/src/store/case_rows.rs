@@ -1,6 +1,8 @@
-//! Case rows beyond the projection itself: the search text, the figures' keys, the due rank, and how they are written.
+//! Case rows beyond the projection itself: the search text, the figures' keys, the due rank,
+//! the places likely duplicates are found by, and how they are written.
 
 use super::*;
+use crate::similar::{Held, place_keys};
 
 /// The column that filters by `code` at its level: an equality there also yields the
 /// received order from the column's index (a prefix range would not).
@@ -131,6 +133,78 @@ pub(super) fn reindex_search(conn: &Connection) -> Result<()> {
     }
 }
 
+/// Fill `case_places` from the cases already folded (a store older than v21), in chunks of
+/// rows.
+pub(super) fn index_places(conn: &Connection) -> Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        type Row = (i64, String, String, String, String, String, i64, bool);
+        let chunk: Vec<Row> = conn
+            .prepare_cached(
+                "SELECT rowid, office, description, address, location, resident_phone,
+                    received_at, is_open
+                 FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 5000",
+            )?
+            .query_map([after], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, ..)) = chunk.last() else {
+            return Ok(());
+        };
+        for (rowid, office, description, address, location, phone, received_at, open) in &chunk {
+            let held = Held {
+                description,
+                address,
+                location,
+                phone,
+            };
+            let keys = place_keys(office, &held);
+            write_places(conn, *rowid, &keys, *received_at, *open)?;
+        }
+        after = last;
+    }
+}
+
+/// A case's keys for likely duplicates ([`crate::similar::place_keys`]) with the last moment
+/// it is suggested: its receipt once it is closed, forever while it is open
+/// (`similar_cases` asks for cases open or received in the last 60 days). An unchanged key
+/// costs one probe of the primary key; the index changes only when the case opens, closes or
+/// moves to another office (the office is part of its keys).
+fn write_places(
+    conn: &Connection,
+    rowid: i64,
+    keys: &[i64],
+    received_at: i64,
+    open: bool,
+) -> Result<()> {
+    let until = if open { i64::MAX } else { received_at };
+    let current = serde_json::to_string(keys)?;
+    conn.prepare_cached(
+        "DELETE FROM case_places WHERE case_rowid = ?1
+           AND key NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![rowid, current])?;
+    for key in keys {
+        conn.prepare_cached(
+            "INSERT INTO case_places (case_rowid, key, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (case_rowid, key) DO UPDATE SET until = excluded.until
+             WHERE until <> excluded.until",
+        )?
+        .execute(params![rowid, key, until])?;
+    }
+    Ok(())
+}
+
 /// Remove a case's projection rows (the row, its figures' facts, its search terms), for a
 /// fold that changes what a fold never changes.
 pub(super) fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
@@ -143,6 +217,7 @@ pub(super) fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
         .optional()?;
     if let Some((rowid, received_at)) = row {
         conn.execute("DELETE FROM case_fts WHERE rowid = ?1", [rowid])?;
+        conn.execute("DELETE FROM case_places WHERE case_rowid = ?1", [rowid])?;
         conn.execute(
             "DELETE FROM case_facts WHERE received_at = ?1 AND case_rowid = ?2",
             [received_at, rowid],
@@ -236,6 +311,15 @@ pub(super) fn write_case_text(
             |r| r.get(0),
         )?;
     write_links(conn, c)?;
+    let address = c.address.display();
+    let held = Held {
+        description: &c.description,
+        address: &address,
+        location: &c.location,
+        phone: &c.resident.phone,
+    };
+    let keys = place_keys(&c.office, &held);
+    write_places(conn, rowid, &keys, c.received_at, c.state.is_open())?;
     let mut reindex = reindex;
     let mut key = |value: &str| match &mut reindex {
         Reindex::Batch(batch) => batch.figure_key(conn, value),
@@ -321,7 +405,8 @@ impl ProjectionIndexes {
         let defs: Vec<(String, String)> = tx
             .prepare(
                 "SELECT name, sql FROM sqlite_schema
-                 WHERE type = 'index' AND tbl_name IN ('cases', 'case_facts') AND sql IS NOT NULL",
+                 WHERE type = 'index' AND tbl_name IN ('cases', 'case_facts', 'case_places')
+                   AND sql IS NOT NULL",
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;

@@ -1,7 +1,9 @@
 //! The store's side of importing 12345 work orders ([`crate::import`]): which rows are new,
 //! which the store already holds (unchanged, or changed in a later export), the preview the
 //! window shows before anything is written, and the import itself — one transaction, so a
-//! cancelled or failed import writes nothing.
+//! cancelled or failed import writes nothing. Each new work order is checked against the
+//! cases held (and those imported before it from the same file) for likely duplicates, which
+//! the report lists for the secretary to merge or link.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -14,11 +16,14 @@ use crate::event::WorkOrder;
 use crate::import::{self, Field, ImportMapping, ReadRow, RowProblem, Table};
 use crate::model::{Channel, Resident};
 use crate::privacy::{Exposure, Mask, numbers_in};
+use crate::similar::{self, Draft, Probe, Suggestion};
 
 /// Rows the preview shows as Jiesu will read them.
 const SAMPLE_ROWS: usize = 20;
 /// Rows written between two progress reports (and chances to cancel).
 const PROGRESS_EVERY: usize = 100;
+/// Likely duplicates the report lists at most (the count says how many there were).
+const MAX_LISTED_DUPLICATES: usize = 500;
 
 /// Where a row stands against the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +66,26 @@ pub struct PreviewRow {
     /// 承诺完成时间 (ms).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub due: Option<i64>,
+    /// A new row's likely duplicates among the cases held.
+    pub similar: Vec<Suggestion>,
+}
+
+/// An imported work order that looks like a case held before it: the resident called 12345
+/// about a problem the office already has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ImportedDuplicate {
+    /// The row.
+    pub row: u32,
+    /// 工单编号
+    pub work_order_no: String,
+    /// The case it became.
+    pub case_id: Uuid,
+    /// Its number.
+    pub case_number: String,
+    /// The cases it may repeat, most alike first.
+    pub similar: Vec<Suggestion>,
 }
 
 /// One of the file's city categories: how many rows carry it and where it goes.
@@ -160,6 +185,10 @@ pub struct ImportReport {
     pub changed: Vec<Difference>,
     /// Rows not imported, and why.
     pub problems: Vec<RowProblem>,
+    /// Imported work orders that look like a case held before them (at most 500 listed).
+    pub duplicates: Vec<ImportedDuplicate>,
+    /// How many imported work orders looked like one.
+    pub duplicates_found: u32,
 }
 
 /// A table read against the store under one mapping.
@@ -210,6 +239,11 @@ impl Store {
                     category: category.clone(),
                     description: r.description.chars().take(120).collect(),
                     due: r.due,
+                    similar: if *status == RowStatus::New {
+                        self.similar_cases(&draft_of(r))?
+                    } else {
+                        Vec::new()
+                    },
                 },
                 None => PreviewRow {
                     row,
@@ -224,6 +258,7 @@ impl Store {
                         .take(120)
                         .collect(),
                     due: None,
+                    similar: Vec::new(),
                 },
             };
             sample.push(p);
@@ -282,6 +317,8 @@ impl Store {
         let source = import::source_of(&table.headers);
         let plan = self.plan(table, &mapping)?;
         let total = u32::try_from(plan.new.len()).unwrap_or(u32::MAX);
+        let mut duplicates = Vec::new();
+        let mut duplicates_found = 0u32;
         let imported = self.batch(|s| {
             // One moment for the whole file, and its numbers counted once: counting per row
             // would make an import of n orders on one day cost n².
@@ -289,12 +326,54 @@ impl Store {
             let prefix = s.number_prefix(now);
             let taken = s.numbers_taken(&prefix)?;
             let mut done = 0u32;
+            // Likely duplicates: among the cases held before the import (read from the
+            // store), and among this file's orders written before each one (kept prepared
+            // in memory).
+            let held_upto: i64 =
+                s.conn
+                    .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
+                        r.get(0)
+                    })?;
+            let office = s.identity.office.clone();
+            let mut written = similar::Batch::default();
             for (i, (row, category)) in plan.new.iter().enumerate() {
                 if i % PROGRESS_EVERY == 0 && !progress(done, total) {
                     return Err(Error::invalid("import", Reason::Cancelled));
                 }
+                let probe = Probe::new(&draft_of(row));
+                let mut similar = Vec::new();
+                if probe.usable() {
+                    similar = s.judge_held(&probe, held_upto)?;
+                    similar.extend(written.judge(&office, &probe));
+                    similar::rank(&mut similar);
+                }
                 let number = cases::number_of(&prefix, taken + done);
-                s.import_one(row, category, &source, now, number)?;
+                let case = s.import_one(row, category, &source, now, number)?;
+                written.add(
+                    &office,
+                    probe,
+                    Suggestion {
+                        case_id: case.id,
+                        number: case.number.clone(),
+                        state: case.state,
+                        received_at: case.received_at,
+                        summary: case.description.chars().take(80).collect(),
+                        score: 0,
+                        why: Vec::new(),
+                    },
+                );
+                if !similar.is_empty() {
+                    duplicates_found += 1;
+                    if duplicates.len() < MAX_LISTED_DUPLICATES {
+                        duplicates.push(ImportedDuplicate {
+                            row: row.row,
+                            work_order_no: row.work_order_no.clone(),
+                            case_id: case.id,
+                            case_number: case.number,
+                            similar,
+                        });
+                    }
+                }
                 done += 1;
             }
             if !progress(done, total) {
@@ -311,6 +390,8 @@ impl Store {
             unchanged: plan.unchanged,
             changed: plan.changed,
             problems: plan.problems,
+            duplicates,
+            duplicates_found,
         })
     }
 
@@ -476,6 +557,17 @@ impl Store {
             None,
             |_| Ok(()),
         )
+    }
+}
+
+/// A row as an intake being typed, for [`Store::similar_cases`]: a work order names no
+/// resident's building of its own, only what its text and place say.
+fn draft_of(row: &ReadRow) -> Draft {
+    Draft {
+        description: row.description.clone(),
+        building: String::new(),
+        location: row.location.clone(),
+        phone: row.resident.phone.clone(),
     }
 }
 

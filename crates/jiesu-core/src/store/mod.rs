@@ -265,6 +265,13 @@ impl Store {
             tx.execute("DELETE FROM meta WHERE key = 'reindex_search'", [])?;
             tx.commit()?;
         }
+        // Cases folded before duplicates were looked up by their places (v21).
+        if store.meta("index_places")?.is_some() {
+            let tx = store.conn.transaction()?;
+            case_rows::index_places(&tx)?;
+            tx.execute("DELETE FROM meta WHERE key = 'index_places'", [])?;
+            tx.commit()?;
+        }
         store.reload_calendar()?;
         Ok(store)
     }

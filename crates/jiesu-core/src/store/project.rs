@@ -9,6 +9,7 @@ impl Store {
         tx.execute_batch(
             "DELETE FROM cases; DELETE FROM case_facts; DELETE FROM event_conflicts;
              DELETE FROM meetings; DELETE FROM meeting_cases; DELETE FROM case_links;
+             DELETE FROM case_places;
              INSERT INTO case_fts(case_fts) VALUES('delete-all');",
         )?;
         let streams: Vec<String> = {

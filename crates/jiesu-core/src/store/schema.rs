@@ -577,6 +577,21 @@ CREATE INDEX cases_by_campaign ON cases (campaign_id) WHERE campaign_id IS NOT N
     r#"
 INSERT OR IGNORE INTO dirty_streams (stream) SELECT id FROM cases WHERE state = 'merged';
 "#,
+    // v21: likely duplicates are found by what a case shares with the draft (building, spot,
+    // phone: `crate::similar::place_keys`), each case's keys kept here with the last moment it
+    // is still suggested (`until`: its receipt once closed, forever while open), so a draft's
+    // candidates are one index range per key. Filled in Rust from the cases already folded
+    // when the store next opens (`case_rows::index_places`).
+    r#"
+CREATE TABLE case_places (
+    case_rowid INTEGER NOT NULL,
+    key        INTEGER NOT NULL,
+    until      INTEGER NOT NULL,
+    PRIMARY KEY (case_rowid, key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX case_places_by_key ON case_places (key, until);
+INSERT OR REPLACE INTO meta (key, value) VALUES ('index_places', '1');
+"#,
 ];
 
 /// The migration set.

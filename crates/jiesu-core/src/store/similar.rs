@@ -2,59 +2,71 @@
 //! cases and those received in the last 60 days.
 
 use super::*;
-use crate::similar::{Draft, Held, Probe, Suggestion};
+use crate::similar::{Draft, Held, MAX_PER_KEY, Probe, Suggestion, rank};
 
 /// How far back a closed case is still suggested.
 pub const RECENT_MS: i64 = 60 * 86_400_000;
-/// Suggestions shown at most.
-const MAX_SUGGESTIONS: usize = 5;
 
 impl Store {
     /// Cases that may be the problem `draft` describes, most alike first (at most five),
-    /// each saying why. Asked as the secretary types: the cases are narrowed in the search
-    /// index to those naming one of the draft's buildings, its place or its phone, then
-    /// judged here.
+    /// each saying why. Asked as the secretary types: the candidates are the cases sharing
+    /// one of the draft's buildings, its spot or its phone (`case_places`), judged here.
     pub fn similar_cases(&self, draft: &Draft) -> Result<Vec<Suggestion>> {
         let probe = Probe::new(draft);
         if !probe.usable() {
             return Ok(Vec::new());
         }
+        let mut found = self.judge_held(&probe, i64::MAX)?;
+        rank(&mut found);
+        Ok(found)
+    }
+
+    /// The cases of this office up to row `upto` that `probe` may repeat, unranked (an
+    /// import judges those held before it here, and its own orders in memory).
+    pub(super) fn judge_held(&self, probe: &Probe, upto: i64) -> Result<Vec<Suggestion>> {
         let since = self.clock.now_ms().saturating_sub(RECENT_MS);
-        // The cases naming one of the draft's building spellings, its place or its phone,
-        // found in the search index (every substring of a case's text, place, address and
-        // phone is a phrase of its bigrams there), then kept to this office's window.
-        let mut terms: Vec<String> = Vec::new();
-        for b in probe.building_numbers() {
-            for suffix in ["栋", "幢", "座", "号楼", "#楼", "号院"] {
-                terms.push(format!("{b}{suffix}"));
-            }
-        }
-        for t in [draft.location.trim(), draft.phone.trim()] {
-            // A single character matches too much to narrow anything.
-            if t.chars().count() >= 2 && !t.contains(char::is_whitespace) {
-                terms.push(t.to_owned());
-            }
-        }
-        let fts: Vec<String> = terms
-            .iter()
-            .map(|t| crate::search::phrase(&crate::search::fold(t)))
-            .collect();
-        if fts.is_empty() {
+        let keys = probe.keys(&self.identity.office);
+        if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let args = [
-            self.identity.office.clone(),
-            since.to_string(),
-            fts.join(" OR "),
-        ];
-        let sql = "SELECT id, number, state, received_at, description, address, location,
+        // This office's cases sharing a building, the spot or the phone with the draft and
+        // still suggested at `since` (`case_places`).
+        // The newest MAX_PER_KEY of each key, open and closed apart: a building with hundreds
+        // of open cases (a whole district's backlog imported) must not make every draft judge
+        // them all, and each part is one seek of `(key, until, case_rowid)` — open cases
+        // (`until` = i64::MAX) newest row first, closed ones newest receipt first — even when
+        // the newest rows are past `upto` (an import's own).
+        let ranges: Vec<String> = (0..keys.len())
+            .map(|i| {
+                let k = i + 4;
+                format!(
+                    "SELECT case_rowid FROM (SELECT case_rowid FROM case_places
+                       WHERE key = ?{k} AND until = {open} AND case_rowid <= ?3
+                       ORDER BY case_rowid DESC LIMIT {MAX_PER_KEY})
+                     UNION ALL
+                     SELECT case_rowid FROM (SELECT case_rowid FROM case_places
+                       WHERE key = ?{k} AND until >= ?1 AND until < {open} AND case_rowid <= ?3
+                       ORDER BY until DESC LIMIT {MAX_PER_KEY})",
+                    open = i64::MAX
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT id, number, state, received_at, description, address, location,
                 resident_phone
              FROM cases
-             WHERE rowid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?3)
-               AND office = ?1 AND (is_open OR received_at >= CAST(?2 AS INTEGER))"
-            .to_owned();
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+             WHERE rowid IN ({})
+               AND office = ?2 AND (is_open OR received_at >= ?1)",
+            ranges.join(" UNION ALL ")
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![
+            since.into(),
+            self.identity.office.clone().into(),
+            upto.into(),
+        ];
+        args.extend(keys.into_iter().map(rusqlite::types::Value::from));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut found = Vec::new();
         while let Some(r) = rows.next()? {
             let description: String = r.get(4)?;
@@ -83,12 +95,6 @@ impl Store {
                 why,
             });
         }
-        found.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then(b.received_at.cmp(&a.received_at))
-        });
-        found.truncate(MAX_SUGGESTIONS);
         Ok(found)
     }
 }

@@ -1,7 +1,8 @@
 //! 12345 work orders imported (`jiesu_core::import`, `store/imports.rs`): three differently
 //! shaped exports read by their headers, a file with broken rows, re-imports that create
-//! nothing twice, a cancelled import that writes nothing, the mapping remembered, and a work
-//! order from another PC pinned on a case it did not file.
+//! nothing twice, a cancelled import that writes nothing, the mapping remembered, likely
+//! duplicates reported beside the orders that repeat a case, and a work order from another PC
+//! pinned on a case it did not file.
 
 use jiesu_core::event::{WorkOrder, WorkOrderColumn};
 use jiesu_core::import::{Field, ImportMapping, Table, read_bytes};
@@ -573,4 +574,89 @@ fn a_viewer_can_neither_preview_nor_import() {
         .import_work_orders(&table, &ImportMapping::default(), &mut |_, _| true)
         .unwrap_err();
     assert_eq!(err.code(), Code::Forbidden);
+}
+
+#[test]
+fn a_work_order_repeating_a_held_case_is_reported_beside_it_and_merged_from_there() {
+    let (mut s, _) = store_at(test_now());
+    let held = s
+        .receive(parking_case(
+            "27栋楼下消防通道被私家车长期占用，救护车进不来",
+        ))
+        .unwrap();
+    // Order 1 retells the held case; orders 3 and 4 are one leak reported twice in the file;
+    // order 2 is about something else.
+    let file = csv_export(1, 4, |i, row| match i {
+        1 => row[4] = "27号楼楼下的消防通道又被私家车占用了，救护车进不来".into(),
+        3 => row[4] = "8栋顶楼屋顶漏水，墙面发霉，多次反映无人处理".into(),
+        4 => row[4] = "8号楼顶楼屋顶漏水，墙面发霉".into(),
+        _ => {}
+    });
+    let table = read_bytes("工单.csv", file.as_bytes()).unwrap();
+    let preview = s.import_preview(&table, None).unwrap();
+    let similar: Vec<Vec<String>> = preview
+        .sample
+        .iter()
+        .map(|r| r.similar.iter().map(|g| g.number.clone()).collect())
+        .collect();
+    // The preview knows only what is held: the file's own repeat shows once imported.
+    assert_eq!(
+        similar,
+        vec![vec![held.number.clone()], vec![], vec![], vec![]]
+    );
+    let report = import_all(&mut s, &table);
+    assert_eq!(report.imported, 4);
+    assert_eq!(report.duplicates_found, 2);
+    let listed: Vec<(&str, Vec<&str>)> = report
+        .duplicates
+        .iter()
+        .map(|d| {
+            (
+                d.work_order_no.as_str(),
+                d.similar.iter().map(|g| g.number.as_str()).collect(),
+            )
+        })
+        .collect();
+    let third = case_by_work_order(&s, "WO000003");
+    assert_eq!(
+        listed,
+        vec![
+            ("WO000001", vec![held.number.as_str()]),
+            ("WO000004", vec![third.number.as_str()]),
+        ]
+    );
+    let first = &report.duplicates[0];
+    assert_eq!(
+        first.case_id,
+        case_by_work_order(&s, "WO000001").id,
+        "the case the order became"
+    );
+    assert!(first.similar[0].why.contains(&similar::Why::SameBuilding {
+        building: "27".into()
+    }));
+    // One click from the report: the imported case merged into the one held.
+    let merged = s
+        .act(
+            first.case_id,
+            CaseCommand::Merge {
+                other: held.number.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(merged.state, CaseState::Merged);
+    assert_eq!(merged.work_order_no, "WO000001", "its order number stays");
+    // The report file lists them too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xlsx");
+    std::fs::write(
+        &path,
+        jiesu_core::import::report::report_xlsx(&report).unwrap(),
+    )
+    .unwrap();
+    let book = super::exports::read_xlsx(&path);
+    let rows = book["疑似重复"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "a header and two: {rows:?}");
+    assert_eq!(rows[1][1], "WO000001");
+    assert_eq!(rows[1][3], held.number.as_str());
+    assert_eq!(book["汇总"][5][1], 2);
 }

@@ -6,6 +6,7 @@ use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::similar::{Draft, Why};
 use jiesu_core::*;
 use rand::{Rng, SeedableRng, rngs::SmallRng};
+use uuid::Uuid;
 
 use super::common::*;
 
@@ -214,4 +215,163 @@ fn a_case_closed_long_ago_is_not_suggested() {
         s.similar_cases(&draft).unwrap().is_empty(),
         "closed 61 days ago"
     );
+}
+
+/// What `similar_cases` should answer, from every case the store holds: the judge over this
+/// office's cases open or received in the last 60 days, most alike first.
+fn judged_everywhere(s: &Store, now: i64, draft: &Draft) -> Vec<(u8, Uuid)> {
+    let probe = jiesu_core::similar::Probe::new(draft);
+    if !probe.usable() {
+        return Vec::new();
+    }
+    let since = now - jiesu_core::store::RECENT_MS;
+    let mut out: Vec<(u8, i64, Uuid)> = s
+        .all_cases()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.office == s.identity().office)
+        .filter(|c| c.state.is_open() || c.received_at >= since)
+        .filter_map(|c| {
+            let address = c.address.display();
+            let held = jiesu_core::similar::Held {
+                description: &c.description,
+                address: &address,
+                location: &c.location,
+                phone: &c.resident.phone,
+            };
+            probe
+                .judge(&held)
+                .map(|(score, _)| (score, c.received_at, c.id))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    out.into_iter().map(|(score, _, id)| (score, id)).collect()
+}
+
+/// `got` is the top of `all` (ties at the cut may be either).
+fn assert_top_of(got: &[similar::Suggestion], all: &[(u8, Uuid)], what: &str) {
+    assert_eq!(got.len(), all.len().min(5), "{what}: {got:?} of {all:?}");
+    for (g, (score, _)) in got.iter().zip(all) {
+        assert_eq!(g.score, *score, "{what}");
+        assert!(all.contains(&(g.score, g.case_id)), "{what}: {g:?}");
+    }
+}
+
+#[test]
+fn the_place_index_finds_what_judging_every_case_finds() {
+    let (mut s, clock, dir) = file_store_at(test_now());
+    generate(&mut s, &SampleSpec::community(test_now())).unwrap();
+    let cases = s.all_cases().unwrap();
+    let mut r = SmallRng::seed_from_u64(21);
+    // Re-reports of cases of every age and state, some by phone, some at a named spot, and
+    // new texts at the spots and phones the sample uses.
+    let drafts: Vec<Draft> = (0..80)
+        .map(|i| {
+            let c = &cases[r.random_range(0..cases.len())];
+            Draft {
+                description: if i % 5 == 4 {
+                    "这里的问题一直没有解决，请再来看看".into()
+                } else {
+                    retold(&mut r, &c.description)
+                },
+                phone: if r.random_bool(0.3) {
+                    c.resident.phone.clone()
+                } else {
+                    String::new()
+                },
+                location: if r.random_bool(0.3) {
+                    c.location.clone()
+                } else {
+                    String::new()
+                },
+                building: c.address.building.clone(),
+            }
+        })
+        .collect();
+    let check = |s: &Store, now: i64, what: &str| {
+        let mut suggested = 0;
+        for d in &drafts {
+            let got = s.similar_cases(d).unwrap();
+            suggested += got.len();
+            assert_top_of(&got, &judged_everywhere(s, now, d), what);
+        }
+        suggested
+    };
+    // Most drafts retell a case closed long ago: about 50 suggestions, enough that the
+    // comparison is not of empty lists.
+    let suggested = check(&s, test_now(), "as folded");
+    assert!(suggested >= 40, "{suggested} suggestions for 80 drafts");
+    // A month on, the window has moved: cases closed since fell out of it.
+    clock.advance(30 * DAY);
+    check(&s, test_now() + 30 * DAY, "a month on");
+    s.rebuild_projections().unwrap();
+    check(&s, test_now() + 30 * DAY, "rebuilt");
+    // A store of v20 (no places kept) fills them on opening.
+    drop(s);
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DELETE FROM case_places;
+             INSERT INTO meta (key, value) VALUES ('index_places', '1');",
+        )
+        .unwrap();
+    }
+    let s = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
+    check(&s, test_now() + 30 * DAY, "filled on opening");
+}
+
+#[test]
+fn an_old_case_is_suggested_while_open_and_not_once_closed() {
+    let (mut s, clock) = store_at(test_now());
+    let old = s
+        .receive(parking_case(
+            "27栋楼下消防通道被私家车长期占用，救护车进不来",
+        ))
+        .unwrap();
+    let draft = Draft {
+        description: "27栋楼下消防通道被私家车长期占用".into(),
+        ..Draft::default()
+    };
+    clock.advance(90 * DAY);
+    assert_eq!(
+        s.similar_cases(&draft).unwrap().len(),
+        1,
+        "received 90 days ago, still open"
+    );
+    s.act(
+        old.id,
+        CaseCommand::Withdraw {
+            reason: "居民撤回".into(),
+        },
+    )
+    .unwrap();
+    assert!(
+        s.similar_cases(&draft).unwrap().is_empty(),
+        "received 90 days ago, closed today"
+    );
+}
+
+#[test]
+fn a_building_with_hundreds_of_open_cases_still_suggests_the_newest() {
+    // More open cases naming building 27 than are judged for one key: the newest are.
+    let (mut s, clock) = store_at(test_now());
+    let mut last = None;
+    for i in 0..400 {
+        clock.advance(60_000);
+        last = Some(
+            s.receive(parking_case(&format!(
+                "27栋楼下消防通道被私家车占用，第{i}次反映"
+            )))
+            .unwrap(),
+        );
+    }
+    let last = last.unwrap();
+    let got = s
+        .similar_cases(&Draft {
+            description: "27号楼楼下消防通道被私家车占用，第399次反映".into(),
+            ..Draft::default()
+        })
+        .unwrap();
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[0].case_id, last.id, "{got:?}");
 }
