@@ -320,6 +320,8 @@ impl Probe {
 
 /// Candidates judged at most for each building, place or phone a draft names (the newest).
 pub const MAX_PER_KEY: usize = 1000;
+/// Suggestions shown at most.
+pub const MAX_SUGGESTIONS: usize = 5;
 
 /// Cases judged in memory, prepared once: the work orders of one import, matched against the
 /// orders after them without reading each back from the store and preparing it again for
@@ -366,7 +368,7 @@ impl Batch {
         matched.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
         matched
             .into_iter()
-            .take(5)
+            .take(MAX_SUGGESTIONS)
             .map(|(score, i, why)| Suggestion {
                 score,
                 why,
@@ -376,14 +378,14 @@ impl Batch {
     }
 }
 
-/// Most alike first, the newest first among equals; at most five.
+/// Most alike first, the newest first among equals; at most [`MAX_SUGGESTIONS`].
 pub fn rank(found: &mut Vec<Suggestion>) {
     found.sort_by(|a, b| {
         b.score
             .cmp(&a.score)
             .then(b.received_at.cmp(&a.received_at))
     });
-    found.truncate(5);
+    found.truncate(MAX_SUGGESTIONS);
 }
 
 #[cfg(test)]

@@ -30,12 +30,11 @@ impl Store {
             return Ok(Vec::new());
         }
         // This office's cases sharing a building, the spot or the phone with the draft and
-        // still suggested at `since` (`case_places`).
-        // The newest MAX_PER_KEY of each key, open and closed apart: a building with hundreds
-        // of open cases (a whole district's backlog imported) must not make every draft judge
-        // them all, and each part is one seek of `(key, until, case_rowid)` — open cases
-        // (`until` = i64::MAX) newest row first, closed ones newest receipt first — even when
-        // the newest rows are past `upto` (an import's own).
+        // still suggested at `since` (`case_places`): the newest MAX_PER_KEY of each key, open
+        // and closed apart. A building with hundreds of open cases (a whole district's backlog
+        // imported) must not make every draft judge them all, and each part is one seek of
+        // `(key, until, case_rowid)` — open cases (`until` = i64::MAX) newest row first, closed
+        // ones newest receipt first — even when the newest rows are past `upto` (an import's).
         let ranges: Vec<String> = (0..keys.len())
             .map(|i| {
                 let k = i + 4;
