@@ -313,6 +313,13 @@ fn bulk_pull(source: &Store, now: i64) {
     use jiesu_core::wire::{PullResponse, Pulled};
     let mut pages = Vec::new();
     let mut after = 0;
+    // The pages carry the source device's key, as the server's do: the receiving store
+    // verifies every signature it is given a key for.
+    let keys: std::collections::BTreeMap<String, String> = [(
+        source.identity().device.clone(),
+        source.device_public_key().unwrap(),
+    )]
+    .into();
     loop {
         let rows = source
             .events_after(after, BULK_APPLY_EVENTS as u32)
@@ -331,7 +338,7 @@ fn bulk_pull(source: &Store, now: i64) {
             more: true,
             remaining: 0,
             server_time: now,
-            keys: Default::default(),
+            keys: keys.clone(),
         });
         after = last;
     }

@@ -21,6 +21,7 @@ mod it {
     mod migrations;
     mod privacy;
     pub mod reference;
+    mod roles;
     mod sample;
     mod seals;
     mod search;

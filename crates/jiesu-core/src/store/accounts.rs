@@ -56,6 +56,29 @@ fn active_admins(conn: &Connection, owner: &str) -> Result<u32> {
         .query_row([owner], |r| r.get(0))?)
 }
 
+/// Why a configuration step (a unit, a calendar day, the figures' settings, a campaign) may
+/// not count: its account did not stand, at this place in the config fold, in a role that may
+/// write it. The same rule as the case and meeting folds' ([`super::roles`]).
+pub(super) fn role_refusal(conn: &Connection, ev: &Event) -> Result<Option<String>> {
+    let step = super::roles::Step::of(ev);
+    if !step.checked() {
+        return Ok(None);
+    }
+    let Some(account) = ev.account else {
+        return Ok(None);
+    };
+    let any: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = ?1)")?
+        .query_row([&ev.office], |r| r.get(0))?;
+    let standing = match role_of(conn, &ev.office, &account)? {
+        _ if !any => super::roles::Standing::NoAccountsYet,
+        None => super::roles::Standing::Unknown,
+        Some((_, false)) => super::roles::Standing::Closed,
+        Some((role, true)) => super::roles::Standing::Open(role),
+    };
+    Ok(step.refusal(standing))
+}
+
 /// Why an account event may not count for `owner` in the state folded so far; `None` when it
 /// may.
 pub(super) fn judge(conn: &Connection, owner: &str, ev: &Event) -> Result<Option<String>> {
@@ -127,9 +150,10 @@ pub(super) fn judge(conn: &Connection, owner: &str, ev: &Event) -> Result<Option
     Ok(why)
 }
 
-/// Apply an account event that [`judge`] let count.
+/// Apply an account event that [`judge`] let count, and record the account's new standing in
+/// its history ([`super::roles`]).
 pub(super) fn apply_account(conn: &Connection, owner: &str, ev: &Event) -> Result<()> {
-    match &ev.body {
+    let changed = match &ev.body {
         EventBody::AccountAdded {
             account,
             login,
@@ -147,18 +171,21 @@ pub(super) fn apply_account(conn: &Connection, owner: &str, ev: &Event) -> Resul
                 name,
                 enum_name(role)
             ])?;
+            account
         }
         EventBody::AccountRoleSet { account, role } => {
             conn.prepare_cached("UPDATE accounts SET role = ?3 WHERE owner = ?1 AND id = ?2")?
                 .execute(params![owner, account.to_string(), enum_name(role)])?;
+            account
         }
         EventBody::AccountRemoved { account } => {
             conn.prepare_cached("UPDATE accounts SET active = 0 WHERE owner = ?1 AND id = ?2")?
                 .execute(params![owner, account.to_string()])?;
+            account
         }
-        _ => {}
-    }
-    Ok(())
+        _ => return Ok(()),
+    };
+    super::roles::record_change(conn, owner, changed, ev)
 }
 
 /// Whether the event is one of the account kinds this module folds.
@@ -262,6 +289,26 @@ impl Store {
             }
             None => Err(Error::SignInRequired),
         }
+    }
+
+    /// Bring the session up to what the config fold now says of its account: an administrator
+    /// on another PC of the office may have changed its role or closed it, and the next step
+    /// here must be judged as every replica will judge it. A closed account is signed out.
+    pub(super) fn refresh_session(&mut self) -> Result<()> {
+        let Some(session) = &self.sign_in.session else {
+            return Ok(());
+        };
+        match role_of(&self.conn, &self.own_owner(), &session.account)? {
+            Some((role, true)) => {
+                if let Some(s) = self.sign_in.session.as_mut() {
+                    s.role = role;
+                }
+            }
+            // Unknown here can only be a store that folded its accounts away (a restore
+            // swaps the store and signs everyone out anyway): the same answer as closed.
+            _ => self.sign_in.session = None,
+        }
+        Ok(())
     }
 
     /// Refuse unless the signed-in role may write `kind` (see [`access::WRITES`]). With no

@@ -85,7 +85,7 @@ impl Here {
 pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;
-         DELETE FROM accounts; DELETE FROM campaigns;
+         DELETE FROM accounts; DELETE FROM account_roles; DELETE FROM campaigns;
          DELETE FROM event_conflicts WHERE stream = 'config';",
     )?;
     let here = Here::load(tx)?;
@@ -109,6 +109,11 @@ pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
                 Some(why) => record_conflict(tx, &ev, &why)?,
                 None => accounts::apply_account(tx, &owner, &ev)?,
             }
+            continue;
+        }
+        // Settings and campaigns count only from an account whose role allowed them then.
+        if let Some(why) = accounts::role_refusal(tx, &ev)? {
+            record_conflict(tx, &ev, &why)?;
             continue;
         }
         // Campaigns add up, and an office above keeps its offices' campaigns to watch them.

@@ -49,6 +49,7 @@ impl Store {
         self.hlc = hlc;
         if config {
             self.reload_calendar()?;
+            self.refresh_session()?;
         }
         Ok(())
     }

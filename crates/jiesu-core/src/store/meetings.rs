@@ -27,9 +27,11 @@ impl Projection for Meeting {
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>> {
         load_row(conn, "meetings", id)
     }
-    fn apply(_rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self> {
-        // An event no replica could have written is quarantined, whatever its state.
+    fn apply(rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self> {
+        // An event no replica could have written, or by an account whose role did not allow
+        // it then, is quarantined, whatever its state.
         crate::validate::event(ev)?;
+        rules.check_account(ev)?;
         meeting::apply(current, ev)
     }
     fn write(conn: &Connection, p: &Self, last: &Event, _reindex: Reindex<'_>) -> Result<()> {

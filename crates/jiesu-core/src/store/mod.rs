@@ -45,6 +45,7 @@ mod meetings;
 mod personal;
 mod project;
 mod restamp;
+mod roles;
 mod schema;
 mod seal;
 mod similar;
@@ -78,6 +79,7 @@ use project::*;
 #[cfg(feature = "fuzzing")]
 pub(crate) use project::{FoldRules, case_due_rank, fold_cases, row_text};
 pub use restamp::Restamped;
+use roles::refold_config;
 pub use schema::{MIGRATIONS, migrations};
 pub use seal::{TraceCheck, TraceFault, TraceProblem};
 pub use similar::RECENT_MS;
@@ -252,28 +254,40 @@ impl Store {
         // An enrolment interrupted before its office was given the earlier work.
         store.assign_unenrolled_work()?;
         // Configuration folded by an earlier version, before the authority rules.
-        if store.meta("refold_config")?.is_some() {
-            let tx = store.conn.transaction()?;
-            rederive_config(&tx)?;
-            tx.execute("DELETE FROM meta WHERE key = 'refold_config'", [])?;
-            tx.commit()?;
-        }
+        store.once_after_upgrade("refold_config", |tx| {
+            let again = refold_config(tx, roles::some_folded)?;
+            rederive_named(tx, &again)
+        })?;
+        // Steps folded before their accounts' roles were checked (v22): the account history
+        // is recorded and the streams holding a step it refuses fold again.
+        store.once_after_upgrade("check_accounts", |tx| {
+            rederive_config(tx)?;
+            let book = roles::RoleBook::load(tx)?;
+            rederive_named(tx, &roles::streams_breaking(tx, &book)?)
+        })?;
         // Search text made by an earlier version (without the category's names).
-        if store.meta("reindex_search")?.is_some() {
-            let tx = store.conn.transaction()?;
-            case_rows::reindex_search(&tx)?;
-            tx.execute("DELETE FROM meta WHERE key = 'reindex_search'", [])?;
-            tx.commit()?;
-        }
+        store.once_after_upgrade("reindex_search", |tx| case_rows::reindex_search(tx))?;
         // Cases folded before duplicates were looked up by their places (v21).
-        if store.meta("index_places")?.is_some() {
-            let tx = store.conn.transaction()?;
-            case_rows::index_places(&tx)?;
-            tx.execute("DELETE FROM meta WHERE key = 'index_places'", [])?;
-            tx.commit()?;
-        }
+        store.once_after_upgrade("index_places", |tx| case_rows::index_places(tx))?;
         store.reload_calendar()?;
         Ok(store)
+    }
+
+    /// Work a migration left for the next opening (the meta flag it set), done once, in a
+    /// transaction of its own.
+    fn once_after_upgrade(
+        &mut self,
+        flag: &str,
+        work: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if self.meta(flag)?.is_none() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        work(&tx)?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [flag])?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub(crate) fn reload_calendar(&mut self) -> Result<()> {

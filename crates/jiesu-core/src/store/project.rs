@@ -20,8 +20,9 @@ impl Store {
         let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
         let reader = figures::open_reader(self.dir.as_deref(), self.key.as_ref(), &self.reader)?
             .then_some(&self.reader);
-        rederive_streams(&tx, &streams, reader, true)?;
+        // The configuration first: the streams fold under its account history.
         rederive_config(&tx)?;
+        rederive_streams(&tx, &streams, reader, true)?;
         tx.commit()?;
         self.reload_calendar()
     }
@@ -71,21 +72,26 @@ pub(super) fn fold_remote(
             rederive.insert(ev.stream.clone());
         }
     }
+    // A change of an account's role may judge steps already folded (here or a moment ago, in
+    // this page, under the rules before it) differently: they fold again with the rest.
+    if config {
+        rederive.extend(refold_config(tx, super::roles::some_folded)?);
+    }
     let streams: Vec<&str> = rederive.iter().map(String::as_str).collect();
     rederive_streams(tx, &streams, None, false)?;
-    if config {
-        rederive_config(tx)?;
-    }
     Ok((new, hlc, config))
 }
 
 pub(super) type FoldKey = (Hlc, Uuid);
 
 /// What a fold knows beyond the stream it folds: the organisation as this replica last heard
-/// it from the server (the directory), for the rules of [`crate::authority`]. Read once per
-/// transaction that folds.
+/// it from the server (the directory), for the rules of [`crate::authority`], and who held
+/// which role when (the config fold's account history). Read once per transaction that folds,
+/// after the configuration is folded.
 pub(crate) struct FoldRules {
     tree: crate::authority::Tree,
+    /// Each office's account roles through time ([`super::roles`]).
+    roles: super::roles::RoleBook,
 }
 
 impl FoldRules {
@@ -94,7 +100,13 @@ impl FoldRules {
     pub(crate) fn empty() -> FoldRules {
         FoldRules {
             tree: crate::authority::Tree::default(),
+            roles: Default::default(),
         }
+    }
+
+    /// Refuse a step its account's role did not allow at its time.
+    pub(super) fn check_account(&self, ev: &Event) -> Result<()> {
+        self.roles.check(ev)
     }
 
     pub(super) fn load(conn: &Connection) -> Result<FoldRules> {
@@ -110,6 +122,7 @@ impl FoldRules {
         };
         Ok(FoldRules {
             tree: crate::authority::Tree::new(offices),
+            roles: super::roles::RoleBook::load(conn)?,
         })
     }
 }
@@ -135,6 +148,7 @@ impl Projection for Case {
         // An event no replica could have written, or that claims what its writer has no
         // authority over, is quarantined whatever the case's state.
         crate::validate::event(ev)?;
+        rules.check_account(ev)?;
         if let EventBody::CaseTransferredToOffice { office, .. } = &ev.body {
             crate::authority::transfer(&rules.tree, &ev.office, office)?;
         }
@@ -262,6 +276,12 @@ pub(super) fn rederive_stream(
     let (events, shift) = stream_to_fold(tx, stream)?;
     let folded = fold_stream(rules, events, shift)?;
     write_folded(tx, stream, folded, search)
+}
+
+/// Fold the named streams again ([`rederive_streams`], on this connection).
+pub(super) fn rederive_named(tx: &Transaction<'_>, streams: &[String]) -> Result<()> {
+    let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
+    rederive_streams(tx, &streams, None, false)
 }
 
 /// Fold many streams again in one transaction (a rebuild, a first sync's settle, a pulled

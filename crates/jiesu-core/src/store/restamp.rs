@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, rederive_config, rederive_streams};
+use super::{Store, rederive_streams, refold_config};
 use crate::error::Result;
 use crate::event::{Aggregate, EventBody, TimesCorrected};
 use crate::hlc::{Hlc, MAX_DRIFT_MS};
@@ -202,9 +202,15 @@ impl Store {
                 super::forget_case_rows(&tx, stream)?;
             }
         }
-        let streams: Vec<&str> = per_stream.keys().map(String::as_str).collect();
+        // The configuration first: its account changes may have moved in the order, and the
+        // streams judged by them fold again with the rest.
+        let mut streams: std::collections::BTreeSet<String> =
+            refold_config(&tx, super::roles::some_folded)?
+                .into_iter()
+                .collect();
+        streams.extend(per_stream.keys().cloned());
+        let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
         rederive_streams(&tx, &streams, None, false)?;
-        rederive_config(&tx)?;
         tx.commit()?;
         self.hlc = super::resume_hlc(&self.conn, now, &self.identity.device)?;
         // The trace: one note per stream, after its corrected events, stamped by the true

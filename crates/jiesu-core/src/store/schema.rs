@@ -592,6 +592,23 @@ CREATE TABLE case_places (
 CREATE INDEX case_places_by_key ON case_places (key, until);
 INSERT OR REPLACE INTO meta (key, value) VALUES ('index_places', '1');
 "#,
+    // v22: each office's account roles through time, as the config fold accepted them
+    // (`store/roles.rs`), so steps from other PCs fold against the role their account held
+    // then. Filled by folding the configuration again when the store next opens, which also
+    // folds again the streams holding a step the history refuses.
+    r#"
+CREATE TABLE account_roles (
+    owner       TEXT NOT NULL,
+    account     TEXT NOT NULL,
+    hlc_wall    INTEGER NOT NULL,
+    hlc_counter INTEGER NOT NULL,
+    event_id    TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    active      INTEGER NOT NULL,
+    PRIMARY KEY (owner, account, hlc_wall, hlc_counter, event_id)
+) STRICT, WITHOUT ROWID;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('check_accounts', '1');
+"#,
 ];
 
 /// The migration set.

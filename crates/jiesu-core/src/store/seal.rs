@@ -248,19 +248,17 @@ pub(super) fn check_pulled<'a>(
         .filter(|ev| ev.sig.is_some())
         .filter_map(|ev| keys.get(&ev.device).map(|k| (ev, k)))
         .collect();
-    // One verification is ~60 µs of a core here (docs/BENCHMARKS.md), several times what
-    // storing the event costs: a first sync's pages are checked on every core.
+    // Verifying is still the larger part of storing a pulled event (docs/BENCHMARKS.md):
+    // a page is verified in batches (`seal::verify_all`), one per core.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = signed.len().div_ceil(cores).max(PARALLEL_FROM);
     let intact = if signed.len() <= chunk {
-        signed.iter().all(|(ev, k)| seal::verify(ev, k).is_ok())
+        seal::verify_all(&signed)
     } else {
         std::thread::scope(|scope| {
             let checks: Vec<_> = signed
                 .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || part.iter().all(|(ev, k)| seal::verify(ev, k).is_ok()))
-                })
+                .map(|part| scope.spawn(move || seal::verify_all(part)))
                 .collect();
             checks.into_iter().all(|c| c.join().unwrap_or(false))
         })

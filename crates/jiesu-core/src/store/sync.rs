@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::figures::open_reader;
 use super::{
-    Store, fold_remote, insert_event_if_new, rederive_config, rederive_streams, want_attachment,
+    Store, fold_remote, insert_event_if_new, rederive_streams, refold_config, want_attachment,
 };
 use crate::api::SyncStatus;
 use crate::error::{Error, Reason, Result};
@@ -467,17 +467,24 @@ impl Store {
             .then_some(&self.reader);
         without_power_cut_sync(&mut self.conn, |tx| {
             let rows: i64 = tx.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
+            // The configuration first: the streams fold under its account history, and
+            // streams folded before whose steps it now judges differently fold again.
+            let mut folds: std::collections::BTreeSet<&str> = folds.iter().copied().collect();
+            let again = match config {
+                true => refold_config(tx, super::roles::some_folded_apart_from_dirty)?,
+                false => Vec::new(),
+            };
+            folds.extend(again.iter().map(String::as_str));
+            let folds: Vec<&str> = folds.into_iter().collect();
             // Most of a first sync's cases are new: inserting them under a dozen indexes
             // costs more than building the indexes once from the finished table.
             rederive_streams(tx, &folds, reader, streams.len() as i64 > rows)?;
-            if config {
-                rederive_config(tx)?;
-            }
             tx.execute("DELETE FROM dirty_streams", [])?;
             Ok(())
         })?;
         if config {
             self.reload_calendar()?;
+            self.refresh_session()?;
         }
         Ok(streams.len())
     }
@@ -707,11 +714,15 @@ fn advance_push_floor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<()
 /// Fold again what depends on who this office is and where it stands: the configuration,
 /// and the streams holding a refused event.
 fn refold_for_authority(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    rederive_config(tx)?;
-    let streams: Vec<String> = tx
+    let mut streams: std::collections::BTreeSet<String> =
+        refold_config(tx, super::roles::some_folded)?
+            .into_iter()
+            .collect();
+    let conflicted: Vec<String> = tx
         .prepare("SELECT DISTINCT stream FROM event_conflicts WHERE stream <> 'config'")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    streams.extend(conflicted);
     let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
     rederive_streams(tx, &streams, None, false)
 }

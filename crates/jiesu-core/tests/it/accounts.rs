@@ -12,15 +12,6 @@ use super::common::*;
 
 const ADMIN_PASSWORD: &str = "和美-admin-2026";
 
-fn form(login: &str, name: &str, role: Role) -> NewAccount {
-    NewAccount {
-        login: login.into(),
-        name: name.into(),
-        role,
-        password: format!("{login}-password"),
-    }
-}
-
 /// A store whose office has an administrator (signed in), as the app's first run leaves it.
 fn office_with_admin() -> (Store, ManualClock, Session) {
     let clock = ManualClock::new(MONDAY_9AM);
@@ -81,7 +72,7 @@ fn the_first_run_makes_an_administrator_whose_steps_carry_the_account() {
     assert!(config.iter().all(|e| e.account == Some(admin.account)));
     // A second first run is refused.
     let again = s
-        .create_first_admin("和美社区", form("wang", "王", Role::Admin))
+        .create_first_admin("和美社区", account_form("wang", "王", Role::Admin))
         .unwrap_err();
     assert_eq!(again.code(), Code::InvalidInput);
 }
@@ -253,7 +244,8 @@ fn commands() -> Vec<Command> {
             s.accounts().map(drop)
         }),
         c("add account", Needs(Act::ManageAccounts), |s, _| {
-            s.add_account(form("zhao", "赵", Role::Worker)).map(drop)
+            s.add_account(account_form("zhao", "赵", Role::Worker))
+                .map(drop)
         }),
         c("photo", Needs(Act::AttachPhotos), |s, _| {
             s.save_attachment("a.jpg", b"jpeg").map(drop)
@@ -292,7 +284,7 @@ fn every_command_is_allowed_or_refused_as_the_table_says_and_a_refusal_writes_no
                 .unwrap()
                 .id,
         };
-        s.add_account(form("who", "某人", *role)).unwrap();
+        s.add_account(account_form("who", "某人", *role)).unwrap();
         s.sign_out(false).unwrap();
         s.sign_in("who", "who-password").unwrap();
         for cmd in commands() {
@@ -324,7 +316,7 @@ fn every_command_is_allowed_or_refused_as_the_table_says_and_a_refusal_writes_no
 fn a_viewer_reads_every_case_but_writes_nothing() {
     let (mut s, _, _) = office_with_admin();
     let case = s.receive(parking_case("停车难")).unwrap();
-    s.add_account(form("kan", "街道督查", Role::Viewer))
+    s.add_account(account_form("kan", "街道督查", Role::Viewer))
         .unwrap();
     s.sign_out(false).unwrap();
     s.sign_in("kan", "kan-password").unwrap();
@@ -355,7 +347,9 @@ fn the_last_administrator_cannot_be_removed_or_demoted() {
         reason(s.set_role(admin.account, Role::Worker).unwrap_err()),
         "last_admin"
     );
-    let second = s.add_account(form("wang", "王主任", Role::Admin)).unwrap();
+    let second = s
+        .add_account(account_form("wang", "王主任", Role::Admin))
+        .unwrap();
     s.set_role(admin.account, Role::Worker).unwrap();
     assert_eq!(
         s.session().unwrap().role,
@@ -375,7 +369,9 @@ fn the_last_administrator_cannot_be_removed_or_demoted() {
 #[test]
 fn an_administrator_resets_a_forgotten_password_and_the_old_one_stops_working() {
     let (mut s, _, admin) = office_with_admin();
-    let worker = s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    let worker = s
+        .add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     s.set_password(worker.id, None, "a-new-password").unwrap();
     s.sign_out(false).unwrap();
     assert_eq!(
@@ -410,7 +406,9 @@ fn an_administrator_resets_a_forgotten_password_and_the_old_one_stops_working() 
 #[test]
 fn a_closed_account_cannot_sign_in_and_its_steps_stay_its_own() {
     let (mut s, _, _) = office_with_admin();
-    let worker = s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    let worker = s
+        .add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     s.sign_out(false).unwrap();
     s.sign_in("zhang", "zhang-password").unwrap();
     let case = s.receive(parking_case("楼道漏水")).unwrap();
@@ -444,7 +442,9 @@ fn a_typed_name_cannot_stand_in_for_an_account() {
 #[test]
 fn passwords_and_their_hashes_never_reach_the_log() {
     let (mut s, _, _) = office_with_admin();
-    let w = s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    let w = s
+        .add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     s.set_password(w.id, None, "secret-reset-pw").unwrap();
     let log = serde_json::to_string(&s.events_after(0, 1000).unwrap()).unwrap();
     for needle in [
@@ -473,7 +473,9 @@ fn from_another_pc(s: &Store, author: Option<Uuid>, body: EventBody) -> Event {
 #[test]
 fn an_account_added_by_a_non_administrator_counts_for_nothing() {
     let (mut s, _, admin) = office_with_admin();
-    let worker = s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    let worker = s
+        .add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     let forged_admin = Uuid::now_v7();
     let ev = from_another_pc(
         &s,
@@ -511,7 +513,9 @@ fn an_account_added_by_a_non_administrator_counts_for_nothing() {
 #[test]
 fn another_offices_administrator_cannot_touch_our_accounts() {
     let (mut s, _, admin) = office_with_admin();
-    let worker = s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    let worker = s
+        .add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     // An administrator of office b (opening itself there, then acting on our worker).
     let theirs = Uuid::now_v7();
     let mut open = forged(
@@ -565,9 +569,10 @@ fn accounts_made_before_enrolment_still_sign_in_after_it() {
     let clock = ManualClock::new(MONDAY_9AM);
     let mut s = Store::open_in_memory(Box::new(clock.clone())).unwrap();
     s.require_sign_in();
-    s.create_first_admin("和美社区", form("li", "李书记", Role::Admin))
+    s.create_first_admin("和美社区", account_form("li", "李书记", Role::Admin))
         .unwrap();
-    s.add_account(form("zhang", "张", Role::Worker)).unwrap();
+    s.add_account(account_form("zhang", "张", Role::Worker))
+        .unwrap();
     s.enrol(
         "http://street.example",
         &wire::EnrolResponse {
@@ -585,7 +590,8 @@ fn accounts_made_before_enrolment_still_sign_in_after_it() {
     s.sign_in("li", "li-password").unwrap();
     assert_eq!(s.accounts().unwrap().len(), 2);
     // A worker added now belongs to the same office as those before.
-    s.add_account(form("wang", "王", Role::Host)).unwrap();
+    s.add_account(account_form("wang", "王", Role::Host))
+        .unwrap();
     assert_eq!(s.accounts().unwrap().len(), 3);
     assert_eq!(conflict_reasons(&s), Vec::<String>::new());
 }
@@ -611,7 +617,7 @@ fn a_clock_corrected_by_years_mid_session_is_not_idle_time() {
     let clock = CorrectedClock::new(0);
     let mut s = Store::open_in_memory(Box::new(clock.clone())).unwrap();
     s.require_sign_in();
-    s.create_first_admin("和美社区", form("li", "李书记", Role::Admin))
+    s.create_first_admin("和美社区", account_form("li", "李书记", Role::Admin))
         .unwrap();
     // A PC seven years behind learns the server's time.
     clock.set_offset_ms(7 * YEAR);
@@ -625,7 +631,7 @@ fn the_first_run_with_the_sample_dates_its_cases_months_back_then_opens_the_admi
     let mut s = Store::open_in_memory(Box::new(clock.clone())).unwrap();
     s.require_sign_in();
     // A bad form is refused before a single sample case is written.
-    let mut bad = form("li", "李书记", Role::Admin);
+    let mut bad = account_form("li", "李书记", Role::Admin);
     bad.password = "short".into();
     assert_eq!(
         s.first_run("和美社区", bad, true).unwrap_err().code(),
@@ -633,7 +639,7 @@ fn the_first_run_with_the_sample_dates_its_cases_months_back_then_opens_the_admi
     );
     assert_eq!(events(&s), 0);
     let admin = s
-        .first_run("和美社区", form("li", "李书记", Role::Admin), true)
+        .first_run("和美社区", account_form("li", "李书记", Role::Admin), true)
         .unwrap();
     assert_eq!(s.session().map(|x| x.account), Some(admin.account));
     let cases = s.all_cases().unwrap();

@@ -63,6 +63,16 @@ pub fn file_store_at(ms: i64) -> (Store, ManualClock, tempfile::TempDir) {
     (s, clock, dir)
 }
 
+/// An account as an administrator's form adds it; its password is `<login>-password`.
+pub fn account_form(login: &str, name: &str, role: Role) -> jiesu_core::access::NewAccount {
+    jiesu_core::access::NewAccount {
+        login: login.into(),
+        name: name.into(),
+        role,
+        password: format!("{login}-password"),
+    }
+}
+
 /// Every event of `s`'s log, in log order: what a server would hand another PC.
 pub fn log_of(s: &Store) -> Vec<Event> {
     s.events_after(0, u32::MAX)
