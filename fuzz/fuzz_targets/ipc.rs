@@ -207,6 +207,20 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
             let _ = arg::<jiesu_core::import::ImportMapping>(args, "mapping");
         }
         "cancel_import" | "close_import" | "export_import_report" => {}
+        "import_mappings" => return refused(s.import_mappings()),
+        "save_import_mapping" => {
+            if let (Some(source), Some(mapping)) = (
+                arg::<String>(args, "source"),
+                arg::<jiesu_core::import::ImportMapping>(args, "mapping"),
+            ) {
+                return refused(s.save_import_mapping(&source, mapping));
+            }
+        }
+        "forget_import_mapping" => {
+            if let Some(source) = arg::<String>(args, "source") {
+                return refused(s.forget_import_mapping(&source));
+            }
+        }
         "clusters" => {
             if let Some(days) = arg::<u32>(args, "days") {
                 return refused(s.clusters(days));

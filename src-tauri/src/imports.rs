@@ -3,13 +3,14 @@
 //! the preview; the import runs under the store's lock in one transaction, reporting its
 //! progress as `import-progress` events, and stops (writing nothing) when `cancel_import`
 //! asks. Closing the dialog lets the file go (`close_import`). The last report is kept for
-//! `export_import_report`.
+//! `export_import_report`. The mappings imports remember are listed, corrected and forgotten
+//! from Settings (`import_mappings`, `save_import_mapping`, `forget_import_mapping`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use jiesu_core::import::{ImportMapping, Table};
-use jiesu_core::store::{ImportPreview, ImportReport};
+use jiesu_core::store::{ImportPreview, ImportReport, RememberedMapping};
 use jiesu_core::*;
 use serde::Serialize;
 use tauri::{Emitter, State};
@@ -109,6 +110,28 @@ pub async fn cancel_import(state: State<'_, AppState>) -> CmdResult<()> {
 pub async fn close_import(state: State<'_, AppState>) -> CmdResult<()> {
     *state.import.lock().unwrap_or_else(|p| p.into_inner()) = None;
     Ok(())
+}
+
+/// Settings → 导入映射: the column mappings imports remembered, one per export.
+#[tauri::command]
+pub async fn import_mappings(state: State<'_, AppState>) -> CmdResult<Vec<RememberedMapping>> {
+    Ok(store(&state)?.import_mappings()?)
+}
+
+/// A remembered mapping corrected in Settings.
+#[tauri::command]
+pub async fn save_import_mapping(
+    state: State<'_, AppState>,
+    source: String,
+    mapping: ImportMapping,
+) -> CmdResult<RememberedMapping> {
+    Ok(store(&state)?.save_import_mapping(&source, mapping)?)
+}
+
+/// A remembered mapping forgotten: the next file of that export is read by its headers.
+#[tauri::command]
+pub async fn forget_import_mapping(state: State<'_, AppState>, source: String) -> CmdResult<()> {
+    Ok(store(&state)?.forget_import_mapping(&source)?)
 }
 
 /// The last import's report as an .xlsx in the exports folder.

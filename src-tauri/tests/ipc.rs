@@ -225,6 +225,11 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "preview_import" | "run_import" => json!({"mapping": {
             "fields": ["work_order_no", "description", "category"],
             "categories": {}, "fallback_category": null}}),
+        "save_import_mapping" | "forget_import_mapping" => json!({
+            // Nothing is imported in this run: the store answers that no such mapping is kept.
+            "source": "headers-0",
+            "mapping": {"fields": ["work_order_no", "description", "category"],
+                "categories": {"城市管理->市容环境->占道经营": "parking"}, "fallback_category": null}}),
         "attachment" => {
             json!({"sha256": case.attachment.as_ref().map(|a| a.sha256.clone()).unwrap_or_default()})
         }

@@ -294,14 +294,20 @@ export class Ui {
   async select(testid, label) {
     const root = await this.visible(testid)
     await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
+    // Other selects' dropdowns stay in the page once opened, hidden, with the same options (a
+    // closed dialog's column selects): the option wanted is the one that shows.
+    const options = By.xpath(`//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='${label}']`)
     const opt = await this.d.wait(
-      until.elementLocated(
-        By.xpath(`//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='${label}']`),
-      ),
+      async () => {
+        for (const o of await this.d.findElements(options)) {
+          await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', o)
+          if (await o.isDisplayed().catch(() => false)) return o
+        }
+        return false
+      },
       5000,
+      `no option ${label} shows for ${testid}`,
     )
-    await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', opt)
-    await this.d.wait(until.elementIsVisible(opt), 5000)
     // The dropdown opens with a transition: a click while the option still moves can land
     // beside it and the dropdown stays open (seen once in CI). Click once it stands still, and
     // once more if the dropdown is still open (choosing the same option again changes nothing).

@@ -6,7 +6,8 @@
 //    broken row; one order repeats a case the office already holds: the preview and the report
 //    say so and the secretary merges it from the report with one click; the work order is
 //    found by its number and its case shows the work order's own columns; importing the same
-//    file again creates nothing.
+//    file again creates nothing. The remembered mapping is corrected in Settings (the next file
+//    reads so) and then forgotten.
 // 2. Duplicates at intake: typing a complaint like one already held suggests it, says why,
 //    and the new case is merged into it with one click; the case it joined shows the merge
 //    (issue 21: links from both ends), and 新建关联案件 files a follow-up linked to it with the
@@ -183,8 +184,47 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     const start = await ui.el('import-start')
     assert.equal(await start.isEnabled(), false, 'nothing to import')
     await ui.screenshot('import-5-again')
+    await closeDialog(driver, ui)
+
+    // Settings → 导入映射: the export's reading corrected without a file (来电人 left out).
+    await ui.click('nav-settings')
+    await ui.visible('import-mappings')
+    await driver.executeScript("document.querySelector('[data-testid=import-mappings]').scrollIntoView()")
+    await ui.screenshot('import-6-settings')
+    await waitFor(driver, 'import-mappings', '工单编号 · 派发时间 · 工单类型 · 问题分类')
+    await waitFor(driver, 'import-mappings', '城市管理->市容环境->占道经营')
+    await ui.click('import-mapping-0')
+    await ui.visible('import-mapping-0-field-6')
+    await ui.select('import-mapping-0-field-6', '不导入')
+    await ui.click('import-mapping-0-save')
+    await ui.notice('success', '已保存')
+    await ui.screenshot('import-6-mapping')
+    // The next file of that export is read so: no caller's name in the sample.
+    await ui.click('nav-cases')
+    await ui.click('open-import')
+    await ui.visible('import-drop')
+    await drop(driver, file, '朝阳区工单.xlsx')
+    await ui.visible('import-counts', 20000)
+    await waitFor(driver, 'import-read', '已沿用上次的对应关系')
+    await waitFor(driver, 'import-sample', '物业费上涨是否合规')
+    const sample = await textOf(driver, 'import-sample')
+    assert.ok(!sample.includes('李先生'), `the caller's column is left out: ${sample}`)
+    await closeDialog(driver, ui)
+    // Forgotten: nothing is remembered any more.
+    await ui.click('nav-settings')
+    await ui.click('import-mapping-0')
+    await ui.click('import-mapping-0-forget')
+    await ui.confirmBox()
+    await ui.notice('success', '已忘记')
+    await ui.visible('import-mappings-empty')
   })
 })
+
+/** Close the import dialog by its corner button, and wait until nothing covers the page. */
+async function closeDialog(driver, ui) {
+  await driver.executeScript("document.querySelector('.el-dialog__headerbtn').click()")
+  await ui.noOverlay()
+}
 
 test('a complaint like one held is suggested and merged; both cases show the merge; a follow-up is filed linked', async () => {
   await journey('duplicates', async ({ ui, driver }) => {

@@ -52,6 +52,7 @@ import type { FigureSettings } from './bindings/FigureSettings'
 import type { Desk } from './bindings/Desk'
 import type { OverdueWatch } from './bindings/OverdueWatch'
 import type { ImportMapping } from './bindings/ImportMapping'
+import type { RememberedMapping } from './bindings/RememberedMapping'
 import type { Draft } from './bindings/Draft'
 import type { Suggestion } from './bindings/Suggestion'
 import type { ImportPreview } from './bindings/ImportPreview'
@@ -181,6 +182,10 @@ export const api = {
   cancelImport: () => call<void>('cancel_import'),
   closeImport: () => call<void>('close_import'),
   exportImportReport: () => call<ExportedFile>('export_import_report'),
+  importMappings: () => call<RememberedMapping[]>('import_mappings'),
+  saveImportMapping: (source: string, mapping: ImportMapping) =>
+    call<RememberedMapping>('save_import_mapping', { source, mapping }),
+  forgetImportMapping: (source: string) => call<void>('forget_import_mapping', { source }),
   clusters: (days: number) => call<Cluster[]>('clusters', { days }),
   campaigns: () => call<CampaignSummary[]>('campaigns'),
   campaignBoard: (id: string) => call<CampaignBoard>('campaign_board', { id }),

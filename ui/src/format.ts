@@ -2,6 +2,7 @@
 // whatever time zone the PC is set to.
 import type { Composer } from 'vue-i18n'
 import type { Category } from './bindings/Category'
+import type { Field } from './bindings/Field'
 import type { Why } from './bindings/Why'
 
 const fmt = new Intl.DateTimeFormat('zh-CN', {
@@ -153,3 +154,23 @@ export function whyText(t: Composer['t'], w: Why): string {
       return t(`intake.why.${w.kind}`)
   }
 }
+
+/** What a column of a 12345 export can mean, in the order the mapping editors offer them. */
+export const IMPORT_FIELDS: Field[] = [
+  'work_order_no',
+  'received_at',
+  'resident',
+  'phone',
+  'category',
+  'category_major',
+  'category_minor',
+  'title',
+  'description',
+  'handling_unit',
+  'due',
+  'order_type',
+  'urgency',
+  'place',
+  'keep',
+  'ignore',
+]

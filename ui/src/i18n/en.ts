@@ -703,6 +703,19 @@ const en: typeof zh = {
     changed: 'Saved',
     lockedIdle: '(idle lock)',
   },
+  mappings: {
+    title: 'Import mappings',
+    hint: 'How each 12345 export format (told apart by its headers) was read when it was imported: what each column means and which of your categories each city category goes to. Changed here, the next file of that format is read the new way; forgotten, its columns are guessed from the headers again.',
+    empty: 'No work orders imported yet.',
+    unnamed: '{n} columns (headers not recorded; the next import records them)',
+    column: 'Column {n}',
+    savedAt: 'saved {at}',
+    saved: 'Saved: the next import reads files this way',
+    forget: 'Forget this mapping',
+    forgetConfirm:
+      'The next file of this format will have its columns guessed from the headers again and its city categories placed again. Forget it?',
+    forgotten: 'Forgotten',
+  },
   privacy: {
     show: 'Show',
     log: 'Personal data access log',

@@ -203,8 +203,6 @@ struct Plan {
     city: BTreeMap<String, u32>,
 }
 
-const MAPPING_KEY: &str = "import_mapping:";
-
 impl Store {
     /// What importing `table` would do under `mapping` (`None`: the mapping remembered for
     /// its headers, else the guess). Writes nothing.
@@ -379,8 +377,7 @@ impl Store {
             if !progress(done, total) {
                 return Err(Error::invalid("import", Reason::Cancelled));
             }
-            let json = serde_json::to_string(&mapping)?;
-            Store::set_meta(&s.conn, &format!("{MAPPING_KEY}{source}"), &json)?;
+            Store::remember_mapping(&s.conn, &table.headers, &mapping, now)?;
             Ok(done)
         })?;
         self.shown(ImportReport {
@@ -393,12 +390,6 @@ impl Store {
             duplicates,
             duplicates_found,
         })
-    }
-
-    fn remembered_mapping(&self, source: &str) -> Result<Option<ImportMapping>> {
-        Ok(self
-            .meta(&format!("{MAPPING_KEY}{source}"))?
-            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     fn plan(&self, table: &Table, mapping: &ImportMapping) -> Result<Plan> {

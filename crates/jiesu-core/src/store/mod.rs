@@ -36,6 +36,8 @@ mod exports;
 mod facts;
 mod figures;
 #[cfg(feature = "imports")]
+mod import_mappings;
+#[cfg(feature = "imports")]
 mod imports;
 mod keyring;
 mod list;
@@ -67,6 +69,8 @@ use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
 pub use encrypt::finish_shredding;
 pub use figures::AuditRow;
+#[cfg(feature = "imports")]
+pub use import_mappings::RememberedMapping;
 #[cfg(feature = "imports")]
 pub use imports::{
     CityCategory, Difference, FieldChange, ImportPreview, ImportReport, PreviewRow, RowStatus,

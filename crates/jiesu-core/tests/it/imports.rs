@@ -574,6 +574,87 @@ fn a_viewer_can_neither_preview_nor_import() {
         .import_work_orders(&table, &ImportMapping::default(), &mut |_, _| true)
         .unwrap_err();
     assert_eq!(err.code(), Code::Forbidden);
+    assert_eq!(s.import_mappings().unwrap_err().code(), Code::Forbidden);
+    assert_eq!(
+        s.forget_import_mapping("headers-0").unwrap_err().code(),
+        Code::Forbidden
+    );
+}
+
+#[test]
+fn a_remembered_mapping_is_listed_corrected_and_forgotten_outside_an_import() {
+    let table = read_bytes("a.csv", csv_export(1, 3, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, clock) = office_store("a");
+    assert!(s.import_mappings().unwrap().is_empty());
+    let preview = s.import_preview(&table, None).unwrap();
+    s.import_work_orders(&table, &preview.mapping, &mut |_, _| true)
+        .unwrap();
+    let [kept]: [_; 1] = s.import_mappings().unwrap().try_into().unwrap();
+    assert_eq!(kept.headers, table.headers);
+    assert_eq!(kept.mapping, preview.mapping);
+    assert_eq!(kept.saved_at, clock.now_ms());
+
+    // Corrected in Settings: 来电人 left out, the city's 占道经营 placed.
+    let mut corrected = kept.mapping.clone();
+    corrected.fields[5] = Field::Ignore;
+    corrected.categories.insert(
+        "城市管理->市容环境->占道经营".into(),
+        "sanitation.rubbish".into(),
+    );
+    clock.advance(60_000);
+    let saved = s
+        .save_import_mapping(&kept.source, corrected.clone())
+        .unwrap();
+    assert_eq!(
+        (saved.mapping.clone(), saved.saved_at),
+        (corrected.clone(), clock.now_ms())
+    );
+    let next = read_bytes(
+        "b.csv",
+        csv_export(4, 2, |_, row| {
+            row[3] = "城市管理->市容环境->占道经营".into()
+        })
+        .as_bytes(),
+    )
+    .unwrap();
+    let p = s.import_preview(&next, None).unwrap();
+    assert!(p.remembered);
+    assert_eq!(p.mapping, corrected);
+    assert_eq!(p.new, 2, "the placed category is used");
+    assert_eq!(p.sample[0].resident.name, "", "the column left out");
+
+    // Refused, and nothing changed: another width, no number column, a category the office
+    // does not have, an export nothing is remembered for.
+    let mut narrow = corrected.clone();
+    narrow.fields.pop();
+    let mut numberless = corrected.clone();
+    numberless.fields[0] = Field::Keep;
+    let mut unknown = corrected.clone();
+    unknown.fallback_category = Some("no.such".into());
+    for bad in [narrow, numberless, unknown] {
+        assert_eq!(
+            s.save_import_mapping(&kept.source, bad).unwrap_err().code(),
+            Code::InvalidInput
+        );
+    }
+    assert_eq!(
+        s.save_import_mapping("headers-0", corrected.clone())
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    assert_eq!(s.import_mappings().unwrap(), vec![saved]);
+
+    // Forgotten: the next file of that export is read by its headers again.
+    s.forget_import_mapping(&kept.source).unwrap();
+    assert!(s.import_mappings().unwrap().is_empty());
+    let p = s.import_preview(&next, None).unwrap();
+    assert!(!p.remembered);
+    assert_eq!(p.new, 0, "占道经营 is no longer placed");
+    assert_eq!(
+        s.forget_import_mapping(&kept.source).unwrap_err().code(),
+        Code::NotFound
+    );
 }
 
 #[test]
