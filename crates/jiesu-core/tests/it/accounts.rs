@@ -256,18 +256,6 @@ fn commands() -> Vec<Command> {
     ]
 }
 
-fn meeting_info(kind: MeetingKind) -> MeetingInfo {
-    MeetingInfo {
-        kind,
-        title: "居民议事会".into(),
-        starts_at: MONDAY_9AM + DAY,
-        ends_at: None,
-        place: "社区活动室".into(),
-        facilitator: "李书记".into(),
-        recorder: "王干事".into(),
-    }
-}
-
 #[test]
 fn every_command_is_allowed_or_refused_as_the_table_says_and_a_refusal_writes_nothing() {
     for role in Role::VARIANTS {

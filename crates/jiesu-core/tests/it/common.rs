@@ -63,6 +63,19 @@ pub fn file_store_at(ms: i64) -> (Store, ManualClock, tempfile::TempDir) {
     (s, clock, dir)
 }
 
+/// A residents' council (or another kind) the day after [`MONDAY_9AM`], chaired by 李书记.
+pub fn meeting_info(kind: MeetingKind) -> MeetingInfo {
+    MeetingInfo {
+        kind,
+        title: "居民议事会".into(),
+        starts_at: MONDAY_9AM + DAY,
+        ends_at: None,
+        place: "社区活动室".into(),
+        facilitator: "李书记".into(),
+        recorder: "王干事".into(),
+    }
+}
+
 /// An account as an administrator's form adds it; its password is `<login>-password`.
 pub fn account_form(login: &str, name: &str, role: Role) -> jiesu_core::access::NewAccount {
     jiesu_core::access::NewAccount {

@@ -200,15 +200,7 @@ fn a_worker_cannot_schedule_a_meeting_from_another_pc() {
         .unwrap()
         .id;
     let meeting = s
-        .schedule_meeting(MeetingInfo {
-            kind: MeetingKind::Council,
-            title: "居民议事会".into(),
-            starts_at: MONDAY_9AM + DAY,
-            ends_at: None,
-            place: "社区活动室".into(),
-            facilitator: "李书记".into(),
-            recorder: "王干事".into(),
-        })
+        .schedule_meeting(meeting_info(MeetingKind::Council))
         .unwrap();
     let scheduled = log_of(&s)
         .into_iter()
