@@ -241,6 +241,11 @@ fn call(s: &mut Store, name: &str, args: &Value, pick: u8) -> Option<bool> {
                 return refused(s.open_campaign(form));
             }
         }
+        "amend_campaign" => {
+            if let Some(change) = arg::<jiesu_core::campaign::CampaignChange>(args, "change") {
+                return refused(s.amend_campaign(change));
+            }
+        }
         "add_campaign_site" => {
             if let Some(site) = arg::<jiesu_core::campaign::NewSite>(args, "site") {
                 return refused(s.add_campaign_site(site));

@@ -2,7 +2,9 @@
 //! alike cases across the offices below, the rectification campaigns (专项整改) opened from
 //! them, their boards and exports, and the sites an office adds itself.
 
-use jiesu_core::campaign::{CampaignBoard, CampaignSummary, Cluster, NewCampaign, NewSite};
+use jiesu_core::campaign::{
+    CampaignBoard, CampaignChange, CampaignSummary, Cluster, NewCampaign, NewSite,
+};
 use jiesu_core::*;
 use tauri::State;
 use uuid::Uuid;
@@ -35,6 +37,15 @@ pub async fn open_campaign(
     form: NewCampaign,
 ) -> CmdResult<CampaignSummary> {
     Ok(store(&state)?.open_campaign(form)?)
+}
+
+/// 修改 / 延期 / 增加单位 / 结束整改 / 重新启动: the opener changes its campaign; the board after.
+#[tauri::command]
+pub async fn amend_campaign(
+    state: State<'_, AppState>,
+    change: CampaignChange,
+) -> CmdResult<CampaignBoard> {
+    Ok(store(&state)?.amend_campaign(change)?)
 }
 
 /// 添加点位: a site this office found itself.

@@ -82,6 +82,7 @@ pub const COMMANDS: &[&str] = &[
     "campaigns",
     "campaign_board",
     "open_campaign",
+    "amend_campaign",
     "add_campaign_site",
     "join_campaign",
     "export_campaign",

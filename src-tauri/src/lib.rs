@@ -183,6 +183,7 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         campaigns::campaigns,
         campaigns::campaign_board,
         campaigns::open_campaign,
+        campaigns::amend_campaign,
         campaigns::add_campaign_site,
         campaigns::join_campaign,
         campaigns::export_campaign,

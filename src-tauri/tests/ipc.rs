@@ -262,6 +262,9 @@ fn well_formed(rng: &mut SmallRng, st: &Store, cmd: &str) -> Value {
         "add_campaign_site" => json!({"site": {"campaign": uuid::Uuid::now_v7(),
             "location": "3栋", "description": "消防通道被占"}}),
         "join_campaign" => json!({"caseId": case.id, "campaign": uuid::Uuid::now_v7()}),
+        "amend_campaign" => json!({"change": {"campaign": uuid::Uuid::now_v7(),
+            "due_date": "2027-02-10", "offices": ["b"], "closed": rng.random_bool(0.5),
+            "note": "延期"}}),
         _ => json!({}),
     }
 }

@@ -2,16 +2,21 @@
 // sees the same blocked fire lane reported by two of its communities as one cluster, opens a
 // rectification campaign from it, and watches a community's progress arrive by sync: that
 // community (a headless app core) fixes its site on the spot and adds one more it found
-// itself; the board counts both, the export writes the 问题清单 and 整改清单.
+// itself; the board counts both, the export writes the 问题清单 and 整改清单. Then the street
+// extends the campaign and adds a third community (whose PC finds its item), and closes it
+// with a summary: no site can be added any more, and the board lists both changes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { journey } from './harness.mjs'
+import { chinaDate, journey } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 test('a street office opens a campaign from a cluster and sees a community fix its sites', async () => {
   const server = await startServer({
-    offices: [['xf', '幸福社区', 'community', 'hy']],
+    offices: [
+      ['xf', '幸福社区', 'community', 'hy'],
+      ['ya', '雅园社区', 'community', 'hy'],
+    ],
   })
   try {
     await journey('journey21', async ({ driver, ui }) => {
@@ -80,6 +85,41 @@ test('a street office opens a campaign from a cluster and sees a community fix i
       const path = await ui.text('b-exported')
       assert.match(path, /专项整改.*\.xlsx$/)
       assert.ok(existsSync(path.trim()), path)
+
+      // 延期 and 雅园社区 added: its item is filed with the change and reaches its PC.
+      const later = chinaDate((await ui.appNow()) + 40 * 86400000)
+      await ui.click('b-amend')
+      await ui.visible('a-dialog')
+      await ui.hasFocus('a-title')
+      assert.match(await ui.text('a-hint'), /办理时限不变/)
+      await ui.date('a-due', later)
+      await ui.click('a-office-ya')
+      await ui.type('a-note', '《看见》回访发现雅园社区同样存在，延期并扩大范围')
+      await ui.screenshot('journey21-amend')
+      await ui.click('a-save')
+      await ui.notice('success', '已保存变更')
+      await ui.waitText('b-due', `${later} 前完成`)
+      await ui.waitText('b-found', '4')
+      assert.equal((await ui.text('b-row-ya-found')).trim(), '1')
+      assert.equal((await ui.text('b-change-0')).trim(), `期限改为 ${later} · 增加单位：雅园社区`)
+      const ya = server.replica('ya')
+      assert.equal(ya.filter((c) => c.campaign).length, 1, JSON.stringify(ya))
+
+      // 结束整改 with a summary: what is still open is said first; then no site is added.
+      await ui.click('b-close')
+      await ui.visible('a-dialog')
+      assert.match(await ui.text('a-open-left'), /尚有 3 个点位未整改/)
+      await ui.type('a-note', '和美社区已整改；幸福、雅园社区转入日常巡查')
+      await ui.click('a-save')
+      await ui.notice('success', '已结束')
+      await ui.visible('b-closed')
+      assert.equal(await ui.exists('b-add-site'), false, 'a closed campaign takes no site')
+      await ui.visible('b-reopen')
+      assert.match(await ui.text('b-change-1'), /结束整改/)
+      await ui.screenshot('journey21-changes')
+      // Back to the top of the board, whichever element scrolled.
+      await driver.executeScript('for (const e of document.querySelectorAll("*")) if (e.scrollTop) e.scrollTop = 0')
+      await ui.screenshot('journey21-closed')
     })
   } finally {
     server.stop()

@@ -223,6 +223,15 @@ export class Ui {
       return e
     })
   }
+  /** Wait until the focus is inside `testid`: a dialog has finished opening once it has put
+   * the focus on its first field, and keys typed before then can land in that field. */
+  async hasFocus(testid, ms = 5000) {
+    await this.d.wait(
+      () => this.d.executeScript(`return !!document.activeElement?.closest('[data-testid="${testid}"]')`),
+      ms,
+      `the focus never reached ${testid}`,
+    )
+  }
   async type(testid, text) {
     const e = await this.focused(testid)
     await e.sendKeys(text)

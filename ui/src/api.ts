@@ -29,6 +29,7 @@ import type { NewCampaign } from './bindings/NewCampaign'
 import type { NewSite } from './bindings/NewSite'
 import type { CampaignSummary } from './bindings/CampaignSummary'
 import type { CampaignBoard } from './bindings/CampaignBoard'
+import type { CampaignChange } from './bindings/CampaignChange'
 import type { Cluster } from './bindings/Cluster'
 import type { ResidentHint } from './bindings/ResidentHint'
 import type { Setup } from './bindings/Setup'
@@ -190,6 +191,7 @@ export const api = {
   campaigns: () => call<CampaignSummary[]>('campaigns'),
   campaignBoard: (id: string) => call<CampaignBoard>('campaign_board', { id }),
   openCampaign: (form: NewCampaign) => call<CampaignSummary>('open_campaign', { form }),
+  amendCampaign: (change: CampaignChange) => call<CampaignBoard>('amend_campaign', { change }),
   addCampaignSite: (site: NewSite) => call<Case>('add_campaign_site', { site }),
   joinCampaign: (caseId: string, campaign: string) => call<Case>('join_campaign', { caseId, campaign }),
   exportCampaign: (id: string) => call<ExportedFile>('export_campaign', { id }),

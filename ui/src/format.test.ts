@@ -6,6 +6,7 @@ import {
   endOfChinaDay,
   fmtDate,
   fixed1,
+  fmtShortTime,
   fmtTime,
   pct,
   periodOf,
@@ -32,6 +33,13 @@ describe('China time, whatever the PC says', () => {
     expect(fmtTime(Date.UTC(2026, 10, 30, 23, 30))).toBe('2026-12-01 07:30')
     expect(fmtDate(Date.UTC(2026, 10, 30, 15, 59))).toBe('2026-11-30')
     expect(fmtDate(Date.UTC(2026, 10, 30, 16, 0))).toBe('2026-12-01')
+  })
+
+  it('shortens an instant to what today does not already say', () => {
+    const now = cst(2026, 12, 5, 9)
+    expect(fmtShortTime(cst(2026, 12, 5, 0, 1), now)).toBe('00:01')
+    expect(fmtShortTime(cst(2026, 12, 4, 23, 59), now)).toBe('12-04 23:59')
+    expect(fmtShortTime(cst(2025, 12, 5, 9), now)).toBe('2025-12-05 09:00')
   })
 
   it('starts the China day at 16:00 UTC the day before', () => {

@@ -19,6 +19,15 @@ export function fmtTime(ms: number): string {
   return fmt.format(new Date(ms)).replace(/\//g, '-')
 }
 
+/** An instant in as few characters as stay clear (China time): "19:23" on the day of `now`,
+ * "12-04 19:23" on another day of its year, the whole "2025-12-04 19:23" otherwise. */
+export function fmtShortTime(ms: number, now: number): string {
+  const s = fmtTime(ms)
+  const today = fmtTime(now)
+  if (s.slice(0, 10) === today.slice(0, 10)) return s.slice(11)
+  return s.slice(0, 4) === today.slice(0, 4) ? s.slice(5) : s
+}
+
 /** "2天3小时" style span, in the unit that matters: days from two days on, hours below that
  * (a 24-hour urgent case has 24 hours, not "1 day"), minutes under an hour. */
 export function span(t: Composer['t'], ms: number): string {

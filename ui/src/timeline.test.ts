@@ -55,6 +55,14 @@ describe('summaries', () => {
     expect(eventSummary(names(t), body)).toBe('→ unit:wy')
   })
 
+  it('says what a campaign change changed, offices by name, then why', () => {
+    const body: EventBody = {
+      kind: 'campaign_amended',
+      payload: { campaign: 'c-1', due_date: '2027-01-31', offices: ['b', 'c'], closed: true, note: '总结' },
+    }
+    expect(eventSummary(names(t), body)).toBe('期限改为 2027-01-31 · 增加单位：office:b、office:c · 结束整改 · 总结')
+  })
+
   it('gives a link the other case by number, not id', () => {
     const body: EventBody = { kind: 'case_linked', payload: { other: 'c-2', link: 'related' } }
     expect(eventSummary(names(t), body)).toBe('关联 → number:c-2')

@@ -2,6 +2,7 @@
 // the meeting page's trace both read it. Every kind is named here (the switch is exhaustive),
 // so a new event kind cannot reach a trace without a decision about what it shows.
 import type { Composer } from 'vue-i18n'
+import type { CampaignAmendment } from './bindings/CampaignAmendment'
 import type { EventBody } from './bindings/EventBody'
 import type { Identity } from './bindings/Identity'
 import type { Office } from './bindings/Office'
@@ -22,6 +23,20 @@ export interface Names {
 }
 
 const joined = (...parts: (string | false | null | undefined)[]) => parts.filter(Boolean).join(' · ')
+
+/** What a change to a campaign changed, a phrase each (the board's record and the trace). */
+export function campaignChanges(n: Names, c: CampaignAmendment): string[] {
+  const t = n.t
+  const out: string[] = []
+  if (c.title !== undefined) out.push(t('campaign.changedTitle', { title: c.title }))
+  if (c.problem !== undefined) out.push(t('campaign.changedProblem'))
+  if (c.standard !== undefined) out.push(t('campaign.changedStandard'))
+  if (c.due_date !== undefined) out.push(t('campaign.changedDue', { date: c.due_date }))
+  if (c.offices?.length) out.push(t('campaign.changedOffices', { offices: c.offices.map(n.office).join('、') }))
+  if (c.closed === true) out.push(t('campaign.changedClosed'))
+  if (c.closed === false) out.push(t('campaign.changedReopened'))
+  return out
+}
 
 export function eventSummary(n: Names, b: EventBody): string {
   const t = n.t
@@ -119,6 +134,8 @@ export function eventSummary(n: Names, b: EventBody): string {
       return b.payload.title
     case 'campaign_opened':
       return joined(b.payload.title, t('campaign.dueBy', { date: b.payload.due_date }))
+    case 'campaign_amended':
+      return joined(...campaignChanges(n, b.payload), b.payload.note)
     case 'signed_in':
     // The code itself is never stored, only its hash: the trace says that one was issued.
     case 'case_lookup_code_set':

@@ -93,6 +93,7 @@ pub const WRITES: &[(&str, [bool; 4])] = &[
     ("calendar_day_set", ADMIN),
     // A superior's worker or administrator opens one; it asks work of the offices below.
     ("campaign_opened", CASES),
+    ("campaign_amended", CASES),
     ("account_added", ADMIN),
     ("account_role_set", ADMIN),
     ("account_removed", ADMIN),

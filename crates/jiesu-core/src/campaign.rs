@@ -68,6 +68,50 @@ pub struct NewSite {
     pub description: String,
 }
 
+/// The change form (修改 / 延期 / 增加单位 / 结束整改): every field left empty stays as it was;
+/// the store drops the ones equal to what the campaign holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct CampaignChange {
+    /// The campaign.
+    pub campaign: Uuid,
+    /// A new title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The problem told again.
+    #[serde(default)]
+    pub problem: Option<String>,
+    /// A new standard.
+    #[serde(default)]
+    pub standard: Option<String>,
+    /// A new last day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// Offices below this one to add, each given an item.
+    #[serde(default)]
+    pub offices: Vec<String>,
+    /// `true` closes the campaign, `false` opens it again.
+    #[serde(default)]
+    pub closed: Option<bool>,
+    /// Why, or the closing summary.
+    pub note: String,
+}
+
+/// One change the board lists (变更记录), as its opener wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct CampaignChangeRecord {
+    /// When (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
+    /// Who.
+    pub author: String,
+    /// What changed and why.
+    pub change: crate::event::CampaignAmendment,
+}
+
 /// A campaign in a list, with its counts as this replica sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -95,6 +139,9 @@ pub struct CampaignSummary {
     pub opened_at: i64,
     /// Opened by this office (it may add and follow every item), not from above or below.
     pub mine: bool,
+    /// Closed by its opener (结束整改), when it is: no more sites join it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub closed_at: Option<i64>,
     /// Counts over the items this replica holds.
     pub totals: Progress,
 }
@@ -197,8 +244,13 @@ pub struct CampaignBoard {
     pub rows: Vec<CampaignRow>,
     /// Every site, by office then number.
     pub items: Vec<CampaignItem>,
-    /// Found and rectified by day, from the opening to today or the last day.
+    /// Found and rectified by day, from the opening to today, or to its closing.
     pub progress: Vec<ProgressDay>,
+    /// The opener's changes, oldest first.
+    pub changes: Vec<CampaignChangeRecord>,
+    /// Offices below this one it does not name yet (only on the opener's board): whom a
+    /// change can add.
+    pub addable: Vec<crate::wire::Office>,
 }
 
 /// The case a campaign started from.
@@ -393,6 +445,21 @@ pub fn board_xlsx(board: &CampaignBoard) -> crate::error::Result<Vec<u8>> {
 }
 
 #[cfg(feature = "exports")]
+/// 进行中, or 已结束 on its day with the closing summary.
+fn status(b: &CampaignBoard, day: impl Fn(i64) -> String) -> String {
+    let Some(at) = b.summary.closed_at else {
+        return "进行中".into();
+    };
+    let summary = b
+        .changes
+        .iter()
+        .rev()
+        .find(|c| c.change.closed == Some(true))
+        .map(|c| c.change.note.as_str())
+        .unwrap_or_default();
+    format!("已结束（{}）：{summary}", day(at))
+}
+
 fn build_xlsx(b: &CampaignBoard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let day = |ms: i64| {
@@ -412,6 +479,7 @@ fn build_xlsx(b: &CampaignBoard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
         ("整改标准", b.standard.clone()),
         ("问题分类", b.category_path.clone()),
         ("整改期限", b.summary.due_date.clone()),
+        ("状态", status(b, day)),
     ]
     .iter()
     .enumerate()

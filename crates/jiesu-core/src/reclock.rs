@@ -20,6 +20,15 @@ use crate::event::{Event, EventBody};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Move a `YYYY-MM-DD` day by `days` (left as it is when it is no date).
+fn later_day(date: &mut String, days: i64) {
+    if let Ok(d) = crate::validate::calendar_date(date)
+        && let Some(moved) = d.checked_add_signed(chrono::Duration::days(days))
+    {
+        *date = moved.format("%Y-%m-%d").to_string();
+    }
+}
+
 /// The event as a clock `ms` later would have written it: its stamp moves by `ms`; the
 /// dates in its payload by as many whole China days as the stamp's date moved.
 pub fn shifted(event: &Event, ms: i64) -> Event {
@@ -46,12 +55,11 @@ pub fn shifted(event: &Event, ms: i64) -> Event {
                 c.due = crate::calendar::start_of_day(next) - 1;
             }
         }
-        B::CampaignOpened(c) => {
-            // A last day typed against the wrong clock moves with it, as a letter's day.
-            if let Ok(d) = crate::validate::calendar_date(&c.due_date)
-                && let Some(moved) = d.checked_add_signed(chrono::Duration::days(days))
-            {
-                c.due_date = moved.format("%Y-%m-%d").to_string();
+        // A last day typed against the wrong clock moves with it, as a letter's day.
+        B::CampaignOpened(c) => later_day(&mut c.due_date, days),
+        B::CampaignAmended(a) => {
+            if let Some(d) = a.due_date.as_mut() {
+                later_day(d, days);
             }
         }
         B::MeetingScheduled(h) | B::MeetingRescheduled(h) => {

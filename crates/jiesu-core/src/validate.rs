@@ -6,7 +6,7 @@
 
 pub use jiesu_protocol::validate::{
     EARLIEST_MS, LATEST_MS, MAX_LINE, MAX_NAME, MAX_TEXT, MAX_WORK_ORDER_COLUMNS, calendar_date,
-    campaign, event, instant, login, name, period,
+    campaign, campaign_amendment, event, instant, login, name, period,
 };
 use jiesu_protocol::validate::{figure_rules, intake, meeting_header, stored_text};
 

@@ -3,6 +3,7 @@
 mod it {
     mod accounts;
     mod backup;
+    mod campaign_changes;
     mod campaigns;
     mod clocks;
     pub mod common;

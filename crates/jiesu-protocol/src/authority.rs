@@ -14,6 +14,7 @@
 //! | `case_office_assigned`, `meeting_office_assigned` | only the device that filed the case or scheduled the meeting, only to its own office, once, for work done before it enrolled | the stream |
 //! | `unit_added`, `calendar_day_set`, `figure_settings_set`, `figure_settings_set_v2` | any office, as itself | the writer's office and the offices below it, never above or beside; where several apply, the nearest office's setting wins |
 //! | `campaign_opened` | an enrolled office, as itself, for offices below it only | the writer's office and the offices below it; an office above keeps it to watch, nothing applies beside |
+//! | `campaign_amended` | the office that opened the campaign, as itself; offices it adds must be below it | where the campaign counts; from any other office it changes nothing |
 //! | `case_campaign_joined` | as a step (the case's holder or above) | the case is a site of that campaign |
 //! | a photo (by its hash) | a device that uploads its bytes | served to the offices that see a case whose office uploaded those bytes |
 //!
@@ -209,6 +210,18 @@ pub fn campaign(tree: &Tree, writer: &str, offices: &[String]) -> Result<()> {
     }
 }
 
+/// A change to a campaign opened by office `opener`, written by an office of `writer`: only
+/// the opener changes its campaign, and the offices it adds must be below it, as at the
+/// opening.
+pub fn campaign_change(tree: &Tree, writer: &str, opener: &str, added: &[String]) -> Result<()> {
+    if writer != opener {
+        return Err(refused(format!(
+            "office {writer} did not open this campaign (office {opener} did): only its opener changes it"
+        )));
+    }
+    campaign(tree, writer, added)
+}
+
 /// Where a configuration event counts, seen from the replica of office `me` on device
 /// `device`: `Some(0)` if it is this office's own (or this device's, from before it
 /// enrolled), `Some(n)` if it is from the office `n` levels above, `None` if it comes from
@@ -383,6 +396,23 @@ mod tests {
         assert!(campaign(&t, "s1", &names(&["nowhere"])).is_err());
         assert!(campaign(&t, UNENROLLED_OFFICE, &names(&["a"])).is_err());
         assert!(campaign(&Tree::default(), "s1", &names(&["a"])).is_ok());
+        assert!(campaign_change(&t, "s1", "s1", &names(&["b"])).is_ok());
+        assert!(
+            campaign_change(&t, "s1", "s1", &[]).is_ok(),
+            "a change adding no one"
+        );
+        assert!(
+            campaign_change(&t, "d", "s1", &[]).is_err(),
+            "the district above"
+        );
+        assert!(
+            campaign_change(&t, "a", "s1", &[]).is_err(),
+            "a community below"
+        );
+        assert!(
+            campaign_change(&t, "s1", "s1", &names(&["c"])).is_err(),
+            "another street's"
+        );
     }
 
     #[test]

@@ -235,6 +235,12 @@ pub enum Reason {
     /// Stopped by the user; nothing was written.
     #[error("cancelled: nothing was written")]
     Cancelled,
+    /// A change that changes nothing.
+    #[error("nothing changed")]
+    Unchanged,
+    /// A campaign closed by its opener (结束整改): opened again, it takes sites and changes.
+    #[error("closed: open it again first")]
+    Closed,
 }
 
 /// `{code, message, params}`: the one error shape outside the core.

@@ -406,6 +406,7 @@ impl PublicCase {
                 | EventBody::SignedIn {}
                 | EventBody::SignedOut { .. }
                 | EventBody::CampaignOpened(_)
+                | EventBody::CampaignAmended(_)
                 | EventBody::CalendarDaySet { .. } => None,
             };
             if let Some(what) = step {

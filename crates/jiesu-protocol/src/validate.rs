@@ -271,17 +271,45 @@ pub fn campaign(c: &crate::event::CampaignCharter) -> Result<()> {
     if c.offices.is_empty() {
         return Err(Refusal::invalid("offices", Reason::Required));
     }
-    if c.offices.len() > MAX_CAMPAIGN_OFFICES {
+    campaign_offices(&c.offices)
+}
+
+/// Offices a campaign names: enrolled codes, each once, not too many.
+fn campaign_offices(offices: &[String]) -> Result<()> {
+    if offices.len() > MAX_CAMPAIGN_OFFICES {
         return Err(Refusal::invalid("offices", Reason::TooMany));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for o in &c.offices {
+    for o in offices {
         code("offices", o)?;
         if o == crate::wire::UNENROLLED_OFFICE || !seen.insert(o) {
             return Err(Refusal::invalid("offices", Reason::Malformed));
         }
     }
     Ok(())
+}
+
+/// A change to a campaign as `campaign_amended` stores it: it changes something, says why,
+/// and what it sets is what a charter may hold.
+pub fn campaign_amendment(a: &crate::event::CampaignAmendment) -> Result<()> {
+    if let Some(t) = &a.title {
+        stored_text("title", t, true, MAX_LINE)?;
+    }
+    if let Some(p) = &a.problem {
+        stored_text("problem", p, true, MAX_TEXT)?;
+    }
+    if let Some(s) = &a.standard {
+        stored_text("standard", s, true, MAX_TEXT)?;
+    }
+    if let Some(d) = &a.due_date {
+        let day = calendar_date(d).map_err(|_| Refusal::invalid("due_date", Reason::BadDate))?;
+        instant("due_date", crate::time::start_of_day(day))?;
+    }
+    campaign_offices(&a.offices)?;
+    if !a.changes_something() {
+        return Err(Refusal::invalid("campaign", Reason::Unchanged));
+    }
+    stored_text("note", &a.note, true, MAX_TEXT)
 }
 
 fn body(ev: &Event) -> Result<()> {
@@ -443,6 +471,7 @@ fn body(ev: &Event) -> Result<()> {
         B::WorkOrderImported(w) => work_order(w),
         B::CaseCampaignJoined { title, .. } => stored_text("title", title, true, MAX_LINE),
         B::CampaignOpened(c) => campaign(c),
+        B::CampaignAmended(a) => campaign_amendment(a),
         B::UnitAdded { code: c, name: n } => {
             code("code", c)?;
             stored_text("name", n, true, 60)?;
@@ -682,5 +711,67 @@ mod tests {
         assert!(weights(0.3).is_ok());
         assert!(weights(f64::NAN).is_err());
         assert!(weights(0.9).is_err());
+    }
+
+    #[test]
+    fn a_campaign_change_changes_something_says_why_and_names_each_office_once() {
+        let change = |a: crate::event::CampaignAmendment| {
+            event(&ev(
+                CONFIG_STREAM,
+                at(2026),
+                EventBody::CampaignAmended(Box::new(a)),
+            ))
+        };
+        let base = crate::event::CampaignAmendment {
+            campaign: uuid::Uuid::nil(),
+            title: None,
+            problem: None,
+            standard: None,
+            due_date: Some("2027-01-31".into()),
+            offices: Vec::new(),
+            closed: None,
+            note: "延期".into(),
+        };
+        assert!(change(base.clone()).is_ok());
+        let bad = [
+            (
+                crate::event::CampaignAmendment {
+                    due_date: None,
+                    ..base.clone()
+                },
+                Refusal::invalid("campaign", Reason::Unchanged),
+            ),
+            (
+                crate::event::CampaignAmendment {
+                    note: " ".into(),
+                    ..base.clone()
+                },
+                Refusal::invalid("note", Reason::Required),
+            ),
+            (
+                crate::event::CampaignAmendment {
+                    due_date: Some("2027-02-30".into()),
+                    ..base.clone()
+                },
+                Refusal::invalid("due_date", Reason::BadDate),
+            ),
+            (
+                crate::event::CampaignAmendment {
+                    offices: vec!["a".into(), "a".into()],
+                    ..base.clone()
+                },
+                Refusal::invalid("offices", Reason::Malformed),
+            ),
+            (
+                crate::event::CampaignAmendment {
+                    title: Some(String::new()),
+                    ..base.clone()
+                },
+                Refusal::invalid("title", Reason::Required),
+            ),
+        ];
+        for (a, why) in bad {
+            assert_eq!(change(a.clone()), Err(why), "{a:?}");
+        }
     }
 }

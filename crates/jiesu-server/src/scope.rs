@@ -270,8 +270,15 @@ pub fn plan(
                     ev.id
                 )));
             }
-            if let EventBody::CampaignOpened(c) = &ev.body {
-                jiesu_protocol::authority::campaign(tree, &device.office, &c.offices).map_err(
+            // Whom a campaign reaches; that a change comes from the campaign's opener every
+            // fold checks (the server keeps no campaigns).
+            let reached = match &ev.body {
+                EventBody::CampaignOpened(c) => Some(&c.offices),
+                EventBody::CampaignAmended(a) => Some(&a.offices),
+                _ => None,
+            };
+            if let Some(offices) = reached {
+                jiesu_protocol::authority::campaign(tree, &device.office, offices).map_err(
                     |refusal| Refused::Event {
                         event: ev.id,
                         refusal,

@@ -46,6 +46,10 @@ opened_at: number,
  */
 mine: boolean, 
 /**
+ * Closed by its opener (结束整改), when it is: no more sites join it.
+ */
+closed_at: number | null, 
+/**
  * Counts over the items this replica holds.
  */
 totals: Progress, };

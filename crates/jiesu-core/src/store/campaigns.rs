@@ -58,7 +58,7 @@ pub(super) fn keep(conn: &Connection, ev: &Event, c: &CampaignCharter) -> Result
 }
 
 /// The last millisecond of a `YYYY-MM-DD` day (China).
-fn due_of(date: &str) -> Result<i64> {
+pub(super) fn due_of(date: &str) -> Result<i64> {
     let d = crate::validate::calendar_date(date)?;
     let next = d
         .succ_opt()
@@ -67,7 +67,21 @@ fn due_of(date: &str) -> Result<i64> {
 }
 
 /// A campaign row: (summary without totals, charter).
-type Kept = (CampaignSummary, CampaignCharter);
+pub(super) type Kept = (CampaignSummary, CampaignCharter);
+
+/// An item made by [`Store::file_items`]: the case and its three events.
+pub(super) type Filed = (Case, Vec<Event>);
+
+/// Append items and write their cases.
+pub(super) fn write_items(tx: &Connection, items: &[Filed]) -> Result<()> {
+    for (case, events) in items {
+        for ev in events {
+            append(tx, ev)?;
+        }
+        write_case(tx, case, events.last().expect("three"), Reindex::Now)?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// 发起专项整改: open a campaign for offices below this one. One case per office is filed
@@ -118,7 +132,7 @@ impl Store {
         let charter = CampaignCharter {
             campaign: Uuid::now_v7(),
             title: title.clone(),
-            problem: problem.clone(),
+            problem,
             standard,
             category: form.category.clone(),
             due_date,
@@ -130,25 +144,56 @@ impl Store {
             CONFIG_STREAM.into(),
             EventBody::CampaignOpened(Box::new(charter.clone())),
         )?;
-        let joined = || EventBody::CaseCampaignJoined {
-            campaign: charter.campaign,
-            title: title.clone(),
-        };
-
-        // Each office's item: filed here, a site of the campaign, given to the office.
         let channel = match &source {
             Some(c) if c.channel == Channel::Media => Channel::Media,
             _ => Channel::Patrol,
         };
-        let description: String = format!("【{title}】{problem}")
+        let items = self.file_items(&charter, &offices, channel, due)?;
+        let source_step = match &source {
+            Some(c) => {
+                let joined = EventBody::CaseCampaignJoined {
+                    campaign: charter.campaign,
+                    title: title.clone(),
+                };
+                let ev = self.new_event(c.id.to_string(), joined)?;
+                Some((workflow::apply(Some(c), &ev)?, ev))
+            }
+            None => None,
+        };
+
+        let sp = self.conn.savepoint()?;
+        append(&sp, &opened)?;
+        keep(&sp, &opened, &charter)?;
+        write_items(&sp, &items)?;
+        if let Some((case, ev)) = &source_step {
+            append(&sp, ev)?;
+            write_case(&sp, case, ev, Reindex::Keep)?;
+        }
+        sp.commit()?;
+        let (summary, _) = self.campaign(charter.campaign)?;
+        self.with_totals(summary)
+    }
+
+    /// Each office's item of a campaign: a case filed here as a site of it, due at its last
+    /// day, transferred to the office. Made, not written ([`write_items`]).
+    pub(super) fn file_items(
+        &mut self,
+        charter: &CampaignCharter,
+        offices: &[String],
+        channel: Channel,
+        due: i64,
+    ) -> Result<Vec<Filed>> {
+        let now = self.clock.now_ms();
+        let directory = self.directory()?;
+        let description: String = format!("【{}】{}", charter.title, charter.problem)
             .chars()
             .take(crate::validate::MAX_TEXT)
             .collect();
-        let limits = self.policy.limits(&form.category, Urgency::Normal);
+        let limits = self.policy.limits(&charter.category, Urgency::Normal);
         let response_due = limits.response.due(&self.calendar, now).min(due);
         let prefix = self.number_prefix(now);
         let taken = self.numbers_taken(&prefix)?;
-        let mut items: Vec<(Case, Vec<Event>)> = Vec::new();
+        let mut items = Vec::new();
         for (i, office) in offices.iter().enumerate() {
             let name = directory
                 .iter()
@@ -157,7 +202,7 @@ impl Store {
                 .unwrap_or_else(|| office.clone());
             let intake = crate::validate::new_case(site_case(
                 channel,
-                &form.category,
+                &charter.category,
                 description.clone(),
                 String::new(),
             ))?;
@@ -169,11 +214,14 @@ impl Store {
                     response_due,
                     resolve_due: due,
                 })),
-                joined(),
+                EventBody::CaseCampaignJoined {
+                    campaign: charter.campaign,
+                    title: charter.title.clone(),
+                },
                 EventBody::CaseTransferredToOffice {
                     office: office.clone(),
                     office_name: name,
-                    reason: format!("专项整改：{title}"),
+                    reason: format!("专项整改：{}", charter.title),
                 },
             ];
             let mut case: Option<Case> = None;
@@ -185,30 +233,7 @@ impl Store {
             }
             items.push((case.expect("three events folded"), events));
         }
-        let source_step = match &source {
-            Some(c) => {
-                let ev = self.new_event(c.id.to_string(), joined())?;
-                Some((workflow::apply(Some(c), &ev)?, ev))
-            }
-            None => None,
-        };
-
-        let sp = self.conn.savepoint()?;
-        append(&sp, &opened)?;
-        keep(&sp, &opened, &charter)?;
-        for (case, events) in &items {
-            for ev in events {
-                append(&sp, ev)?;
-            }
-            write_case(&sp, case, events.last().expect("three"), Reindex::Now)?;
-        }
-        if let Some((case, ev)) = &source_step {
-            append(&sp, ev)?;
-            write_case(&sp, case, ev, Reindex::Keep)?;
-        }
-        sp.commit()?;
-        let (summary, _) = self.campaign(charter.campaign)?;
-        self.with_totals(summary)
+        Ok(items)
     }
 
     /// 添加点位: a site this office found itself, filed here as a case of the campaign.
@@ -217,6 +242,7 @@ impl Store {
         if !summary.mine && !self.answers_to(&summary.office)? {
             return Err(Error::invalid("campaign", Reason::Unknown));
         }
+        self.campaign_open_for_sites(site.campaign)?;
         let location = text("location", site.location, true)?;
         let body = self.received(site_case(
             Channel::Patrol,
@@ -245,6 +271,7 @@ impl Store {
         if !summary.mine && !self.answers_to(&summary.office)? {
             return Err(Error::invalid("campaign", Reason::Unknown));
         }
+        self.campaign_open_for_sites(campaign)?;
         let case = self.load_case(case_id)?;
         let tree = Tree::new(self.directory()?);
         crate::authority::step(&tree, &self.identity.office, &case.office)?;
@@ -280,7 +307,7 @@ impl Store {
         Ok(s)
     }
 
-    fn campaign(&self, id: Uuid) -> Result<Kept> {
+    pub(super) fn campaign(&self, id: Uuid) -> Result<Kept> {
         self.kept_campaigns(Some(id))?.pop().ok_or(Error::NotFound {
             what: "campaign",
             id: id.to_string(),
@@ -290,8 +317,13 @@ impl Store {
     fn kept_campaigns(&self, id: Option<Uuid>) -> Result<Vec<Kept>> {
         let names = self.office_name_map()?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT office, author, opened_at, due, charter FROM campaigns
-             WHERE ?1 IS NULL OR id = ?1 ORDER BY opened_at DESC, id DESC",
+            // Closed when the last change that says either closed it.
+            "SELECT office, author, opened_at, due, charter,
+                    (SELECT CASE WHEN ch.change ->> '$.closed' THEN ch.at END
+                     FROM campaign_changes ch
+                     WHERE ch.campaign = campaigns.id AND ch.change ->> '$.closed' IS NOT NULL
+                     ORDER BY ch.seq DESC LIMIT 1)
+             FROM campaigns WHERE ?1 IS NULL OR id = ?1 ORDER BY opened_at DESC, id DESC",
         )?;
         let rows = stmt.query_map([id.map(|i| i.to_string())], |r| {
             Ok((
@@ -300,11 +332,12 @@ impl Store {
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, Option<i64>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (office, author, opened_at, due, charter) = row?;
+            let (office, author, opened_at, due, charter, closed_at) = row?;
             let c: CampaignCharter = serde_json::from_str(&charter)?;
             out.push((
                 CampaignSummary {
@@ -318,6 +351,7 @@ impl Store {
                     office,
                     author,
                     opened_at,
+                    closed_at,
                     totals: Progress::default(),
                 },
                 c,
@@ -345,7 +379,7 @@ impl Store {
         let names = self.office_name_map()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.number, c.office, c.state, c.location, c.description, c.received_at,
-                    c.resolve_due, c.resolved_at, c.doc ->> '$.result',
+                    c.resolved_at, c.doc ->> '$.result',
                     (SELECT e.office FROM events e WHERE e.stream = c.id
                      ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1)
              FROM cases c WHERE c.campaign_id = ?1 ORDER BY c.office, c.number",
@@ -360,14 +394,12 @@ impl Store {
             let location: String = r.get(4)?;
             let description: String = r.get(5)?;
             let received_at: i64 = r.get(6)?;
-            let resolve_due: i64 = r.get(7)?;
-            let resolved_at: Option<i64> = r.get(8)?;
-            let result: Option<String> = r.get(9)?;
+            let resolved_at: Option<i64> = r.get(7)?;
+            let result: Option<String> = r.get(8)?;
             // The office whose PC filed it: the holder's own find, or the opener's item.
-            let filer: Option<String> = r.get(10)?;
+            let filer: Option<String> = r.get(9)?;
             let state: CaseState = enum_parse(&state)?;
             let done = rectified(state);
-            let case_due = resolve_due.min(due);
             out.push(CampaignItem {
                 case_id: Uuid::parse_str(&case_id)
                     .map_err(|_| Error::invalid("case", Reason::Malformed))?,
@@ -379,11 +411,13 @@ impl Store {
                 location,
                 summary: description.chars().take(80).collect(),
                 received_at,
-                due: case_due,
+                // The campaign's last day, as extended (a site's own deadline is its
+                // office's, moved by the case's own extension).
+                due,
                 resolved_at,
                 result: result.unwrap_or_default(),
                 rectified: done,
-                overdue: !done && counts(state) && now > case_due,
+                overdue: !done && counts(state) && now > due,
             });
         }
         Ok(out)
@@ -437,7 +471,21 @@ impl Store {
             .find(|(c, _)| *c == charter.category)
             .map(|(_, p)| p)
             .unwrap_or(charter.category.clone());
-        let progress = progress_days(&items, summary.opened_at, self.clock.now_ms());
+        let until = summary
+            .closed_at
+            .unwrap_or(i64::MAX)
+            .min(self.clock.now_ms());
+        let progress = progress_days(&items, summary.opened_at, until);
+        let addable = if summary.mine {
+            let tree = Tree::new(self.directory()?);
+            let below = tree.descendants(&self.identity.office);
+            self.directory()?
+                .into_iter()
+                .filter(|o| below.contains(&o.id) && !charter.offices.contains(&o.id))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(CampaignBoard {
             summary,
             problem: charter.problem,
@@ -447,6 +495,8 @@ impl Store {
             rows,
             items,
             progress,
+            changes: super::campaign_changes::records(&self.conn, id)?,
+            addable,
         })
     }
 

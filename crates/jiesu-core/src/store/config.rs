@@ -85,7 +85,7 @@ impl Here {
 pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM units; DELETE FROM calendar_days; DELETE FROM config_values;
-         DELETE FROM accounts; DELETE FROM account_roles; DELETE FROM campaigns;
+         DELETE FROM accounts; DELETE FROM account_roles; DELETE FROM campaigns; DELETE FROM campaign_changes;
          DELETE FROM event_conflicts WHERE stream = 'config';",
     )?;
     let here = Here::load(tx)?;
@@ -121,6 +121,13 @@ pub(super) fn rederive_config(tx: &Transaction<'_>) -> Result<()> {
             match super::campaigns::judge(&here.tree, &here.office, &ev, c) {
                 Some(why) => record_conflict(tx, &ev, &why)?,
                 None => super::campaigns::keep(tx, &ev, c)?,
+            }
+            continue;
+        }
+        if let EventBody::CampaignAmended(a) = &ev.body {
+            match super::campaign_changes::judge(tx, &here.tree, &ev, a)? {
+                Some(why) => record_conflict(tx, &ev, &why)?,
+                None => super::campaign_changes::amend(tx, &ev, a)?,
             }
             continue;
         }

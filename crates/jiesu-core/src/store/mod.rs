@@ -24,6 +24,7 @@
 mod accounts;
 mod attachments;
 mod backup;
+mod campaign_changes;
 mod campaigns;
 mod case_rows;
 mod cases;

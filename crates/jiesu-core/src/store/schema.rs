@@ -609,6 +609,20 @@ CREATE TABLE account_roles (
 ) STRICT, WITHOUT ROWID;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('check_accounts', '1');
 "#,
+    // v23: a campaign's opener changes it (`campaign_amended`: extended, edited, offices
+    // added, closed, opened again). The config fold keeps each change it accepts here, in
+    // fold order, for the board's record, and updates the charter in `campaigns`. No store
+    // before this version holds one, so nothing is filled here.
+    r#"
+CREATE TABLE campaign_changes (
+    seq      INTEGER PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    author   TEXT NOT NULL,
+    change   TEXT NOT NULL
+) STRICT;
+CREATE INDEX campaign_changes_by_campaign ON campaign_changes (campaign, seq);
+"#,
 ];
 
 /// The migration set.

@@ -11,7 +11,7 @@ use super::common::*;
 
 /// What the server would give `office`: the configuration, and the case streams it holds
 /// or is above (by the holder the sender's replica folded).
-fn feed_for(from: &Store, office: &str) -> Vec<Event> {
+pub(super) fn feed_for(from: &Store, office: &str) -> Vec<Event> {
     let tree = jiesu_core::authority::Tree::new(org());
     let holders: std::collections::HashMap<String, String> = from
         .all_cases()
@@ -30,13 +30,13 @@ fn feed_for(from: &Store, office: &str) -> Vec<Event> {
         .collect()
 }
 
-fn day_after(s: &Store, days: i64) -> String {
+pub(super) fn day_after(s: &Store, days: i64) -> String {
     calendar::local_date(s.now_ms() + days * DAY)
         .format("%Y-%m-%d")
         .to_string()
 }
 
-fn fire_lane(s: &Store, offices: &[&str], source: Option<String>) -> NewCampaign {
+pub(super) fn fire_lane(s: &Store, offices: &[&str], source: Option<String>) -> NewCampaign {
     NewCampaign {
         title: "消防通道占用专项整改".into(),
         problem: "《看见》曝光：小区消防通道被私家车长期占用".into(),

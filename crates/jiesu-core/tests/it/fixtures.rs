@@ -251,6 +251,19 @@ fn a_pcs_life(now: i64) -> (Store, ManualClock) {
             offices: vec!["hm".into(), "xf".into()],
         })
         .unwrap();
+    // It extends the campaign a week (延期) before this PC hears of it.
+    street
+        .amend_campaign(jiesu_core::campaign::CampaignChange {
+            campaign: campaign.id,
+            due_date: Some(
+                calendar::local_date(clock.now_ms() + 17 * 86_400_000)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
+            note: "《看见》回访，延期一周".into(),
+            ..Default::default()
+        })
+        .unwrap();
     let to_hm: Vec<Event> = street
         .events_after(0, u32::MAX)
         .unwrap()

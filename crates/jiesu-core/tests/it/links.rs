@@ -166,7 +166,7 @@ fn a_store_from_before_the_lookup_finds_links_it_already_held() {
         conn.execute_batch(
             "DROP TABLE case_links; DROP TABLE lookup_codes; DROP TABLE campaigns;
              DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
-             DROP TABLE case_places; DROP TABLE account_roles;
+             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
              PRAGMA user_version = 15;",
         )
         .unwrap();
@@ -401,7 +401,7 @@ fn a_case_merged_before_the_upgrade_is_unmerged_where_it_stood() {
         let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
         conn.execute_batch(
             "UPDATE cases SET doc = json_remove(doc, '$.merged_from');
-             DROP TABLE case_places; DROP TABLE account_roles;
+             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
              PRAGMA user_version = 19;",
         )
         .unwrap();

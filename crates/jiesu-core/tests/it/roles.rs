@@ -341,7 +341,9 @@ fn a_store_folded_before_roles_were_checked_folds_the_refused_steps_again_on_upg
     drop(s);
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute_batch("DROP TABLE account_roles; PRAGMA user_version = 21;")
+        .execute_batch(
+            "DROP TABLE account_roles; DROP TABLE campaign_changes; PRAGMA user_version = 21;",
+        )
         .unwrap();
     let s = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
     assert_eq!(s.case(case.id).unwrap().conflict_count, 1);

@@ -218,7 +218,7 @@ fn a_store_searched_before_category_names_is_reindexed_on_upgrade() {
              UPDATE cases SET search_text = '';
              DROP TABLE lookup_codes; DROP TABLE campaigns;
              DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
-             DROP TABLE case_places; DROP TABLE account_roles;
+             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
              PRAGMA user_version = 16;",
         )
         .unwrap();

@@ -22,8 +22,9 @@ use crate::model::{Action, Commitment, LinkKind, Outcome, Role, Satisfaction};
 
 mod payload;
 pub use payload::{
-    AttendeeRole, CampaignCharter, FigureRules, FigureRulesV2, Intake, ItemKind, MeetingHeader,
-    MeetingKind, Received, TimesCorrected, VisitRule, WorkOrder, WorkOrderColumn, finite,
+    AttendeeRole, CampaignAmendment, CampaignCharter, FigureRules, FigureRulesV2, Intake, ItemKind,
+    MeetingHeader, MeetingKind, Received, TimesCorrected, VisitRule, WorkOrder, WorkOrderColumn,
+    finite,
 };
 
 /// The stream that holds office configuration (units, calendar edits).
@@ -412,6 +413,9 @@ pub enum EventBody {
         /// `true` working day, `false` day off.
         working: bool,
     },
+    /// 专项整改: the opening office changed its campaign (extended, edited, offices added,
+    /// closed or opened again).
+    CampaignAmended(Box<CampaignAmendment>),
 }
 
 /// The kinds of stream.
@@ -478,6 +482,7 @@ impl EventBody {
             | EventBody::SignedOut { .. }
             | EventBody::CalendarDaySet { .. }
             | EventBody::CampaignOpened(_)
+            | EventBody::CampaignAmended(_)
             | EventBody::FigureSettingsSet(_)
             | EventBody::FigureSettingsSetV2(_) => Aggregate::Config,
             EventBody::MeetingScheduled(_)

@@ -152,6 +152,56 @@ pub struct CampaignCharter {
     pub offices: Vec<String>,
 }
 
+/// A change to a rectification campaign (`campaign_amended`), written by the office that
+/// opened it: what it changes and why. Every field left out stays as it was; offices named
+/// are added (each gets an item, as at the opening); `closed` ends the campaign (结束整改: no
+/// more sites join it) or starts it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+#[cfg_attr(feature = "fuzzing", derive(arbitrary::Arbitrary))]
+pub struct CampaignAmendment {
+    /// The campaign (`campaign_opened`'s id).
+    pub campaign: Uuid,
+    /// A new title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub title: Option<String>,
+    /// The problem told again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub problem: Option<String>,
+    /// A new standard to meet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub standard: Option<String>,
+    /// A new last day (`YYYY-MM-DD`): extended (延期), or corrected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub due_date: Option<String>,
+    /// Offices below the opener added to the campaign, each given an item.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offices: Vec<String>,
+    /// `true` closes the campaign, `false` opens a closed one again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub closed: Option<bool>,
+    /// Why: the reason for a change, or the closing summary (整改总结).
+    pub note: String,
+}
+
+impl CampaignAmendment {
+    /// Whether it changes anything at all (a reason alone changes nothing).
+    pub fn changes_something(&self) -> bool {
+        self.title.is_some()
+            || self.problem.is_some()
+            || self.standard.is_some()
+            || self.due_date.is_some()
+            || !self.offices.is_empty()
+            || self.closed.is_some()
+    }
+}
+
 /// A meeting's header as `meeting_scheduled` and `meeting_rescheduled` store it; the form and
 /// the projection use [`MeetingInfo`], which converts both ways.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -389,6 +389,34 @@ async fn a_campaign_for_offices_not_below_the_opener_is_refused() {
     }
 }
 
+/// A change to a campaign reaches no further than an opening: offices it adds must be below
+/// its writer (that the writer opened the campaign, every fold checks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_change_adding_offices_not_below_the_writer_is_refused() {
+    for backend in BACKENDS {
+        let (_p, server, a, _b, street) = setup(backend).await;
+        let change = |offices: &[&str]| {
+            EventBody::CampaignAmended(Box::new(jiesu_core::event::CampaignAmendment {
+                campaign: Uuid::now_v7(),
+                title: None,
+                problem: None,
+                standard: None,
+                due_date: None,
+                offices: offices.iter().map(|o| o.to_string()).collect(),
+                closed: None,
+                note: "扩大范围".into(),
+            }))
+        };
+        for (app, offices) in [(&a, &["b"][..]), (&street, &["c"][..])] {
+            let ev = forged(app, CONFIG_STREAM, now(), change(offices));
+            let e = refused(&server, app, vec![ev]).await;
+            assert_eq!(e.code, Code::OutOfScope, "{backend:?} {offices:?}: {e}");
+            assert!(e.message.contains("not below office"), "{e}");
+        }
+        server.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payload_the_app_would_refuse_is_refused_by_the_server() {
     for backend in BACKENDS {
