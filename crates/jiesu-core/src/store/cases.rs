@@ -271,6 +271,21 @@ impl Store {
         current: Option<&Case>,
         then: impl FnOnce(&Connection) -> Result<()>,
     ) -> Result<Case> {
+        let (case, events) = self.fold_new_steps(id, bodies, current)?;
+        let sp = self.conn.savepoint()?;
+        write_steps(&sp, &case, &events, Reindex::if_new(current.is_none()))?;
+        then(&sp)?;
+        sp.commit()?;
+        Ok(case)
+    }
+
+    /// Several steps on one case made and folded, not yet written ([`write_steps`]).
+    pub(super) fn fold_new_steps(
+        &mut self,
+        id: Uuid,
+        bodies: Vec<EventBody>,
+        current: Option<&Case>,
+    ) -> Result<(Case, Vec<Event>)> {
         let mut case = current.cloned();
         let mut events = Vec::with_capacity(bodies.len());
         for body in bodies {
@@ -278,17 +293,10 @@ impl Store {
             case = Some(workflow::apply(case.as_ref(), &ev)?);
             events.push(ev);
         }
-        let (Some(case), Some(last)) = (case, events.last()) else {
-            return Err(Error::invalid("events", Reason::Required));
-        };
-        let sp = self.conn.savepoint()?;
-        for ev in &events {
-            append(&sp, ev)?;
+        match case {
+            Some(case) if !events.is_empty() => Ok((case, events)),
+            _ => Err(Error::invalid("events", Reason::Required)),
         }
-        write_case(&sp, &case, last, Reindex::if_new(current.is_none()))?;
-        then(&sp)?;
-        sp.commit()?;
-        Ok(case)
     }
 
     pub(super) fn load_case(&self, id: Uuid) -> Result<Case> {
@@ -490,4 +498,21 @@ pub(super) fn device_tag(device: &str) -> String {
 /// The number after `taken` numbers of `prefix`.
 pub(super) fn number_of(prefix: &str, taken: u32) -> String {
     format!("{prefix}{:03}", taken + 1)
+}
+
+/// Append a case's new steps and write its projection once, with the last. Atomic only
+/// within the caller's transaction or savepoint.
+pub(super) fn write_steps(
+    conn: &Connection,
+    case: &Case,
+    events: &[Event],
+    reindex: Reindex,
+) -> Result<()> {
+    for ev in events {
+        append(conn, ev)?;
+    }
+    if let Some(last) = events.last() {
+        write_case(conn, case, last, reindex)?;
+    }
+    Ok(())
 }

@@ -334,6 +334,7 @@ impl Store {
                     })?;
             let office = s.identity.office.clone();
             let mut written = similar::Batch::default();
+            let mut search = SearchBatch::new(&s.conn)?;
             for (i, (row, category)) in plan.new.iter().enumerate() {
                 if i % PROGRESS_EVERY == 0 && !progress(done, total) {
                     return Err(Error::invalid("import", Reason::Cancelled));
@@ -346,7 +347,7 @@ impl Store {
                     similar::rank(&mut similar);
                 }
                 let number = cases::number_of(&prefix, taken + done);
-                let case = s.import_one(row, category, &source, now, number)?;
+                let case = s.import_one(&mut search, row, category, &source, now, number)?;
                 written.add(
                     &office,
                     probe,
@@ -377,6 +378,7 @@ impl Store {
             if !progress(done, total) {
                 return Err(Error::invalid("import", Reason::Cancelled));
             }
+            search.flush(&s.conn)?;
             Store::remember_mapping(&s.conn, &table.headers, &mapping, now)?;
             Ok(done)
         })?;
@@ -500,6 +502,7 @@ impl Store {
 
     fn import_one(
         &mut self,
+        search: &mut SearchBatch,
         row: &ReadRow,
         category: &str,
         source: &str,
@@ -542,12 +545,17 @@ impl Store {
             // At most MAX_WORK_ORDER_COLUMNS: a row with more was reported (read_row).
             columns: row.columns.clone(),
         };
-        self.commit_case_events_then(
+        let (case, events) = self.fold_new_steps(
             Uuid::now_v7(),
             vec![body, EventBody::WorkOrderImported(Box::new(work_order))],
             None,
-            |_| Ok(()),
-        )
+        )?;
+        // No savepoint per row: the import is one transaction that any error rolls back
+        // whole. The search text is written in runs ([`SearchBatch`]): FTS5 writes out its
+        // pending terms at every savepoint, a segment a row, merged over and over (a fifth
+        // of an import's time).
+        super::cases::write_steps(&self.conn, &case, &events, Reindex::Batch(search))?;
+        Ok(case)
     }
 }
 

@@ -76,18 +76,33 @@ impl TraceCheck {
     }
 }
 
+thread_local! {
+    /// The last signing key made here, by its stored secret: making one from its secret
+    /// costs a scalar multiplication, as much as a signature, and every event appended
+    /// asks for it (a sixth of an import's time before it was kept).
+    static LAST_KEY: std::cell::RefCell<Option<(String, SigningKey)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// This device's signing key, made on first use.
 pub(super) fn device_key(conn: &Connection) -> Result<SigningKey> {
     let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'device_secret'",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'device_secret'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
+    if let Some(hex_secret) = &stored {
+        let kept = LAST_KEY.with_borrow(|k| {
+            k.as_ref()
+                .filter(|(s, _)| s == hex_secret)
+                .map(|(_, key)| key.clone())
+        });
+        if let Some(key) = kept {
+            return Ok(key);
+        }
+    }
     let mut secret = [0u8; 32];
-    match stored {
-        Some(hex_secret) => hex::decode_to_slice(&hex_secret, &mut secret)
+    match &stored {
+        Some(hex_secret) => hex::decode_to_slice(hex_secret, &mut secret)
             .map_err(|_| Error::invalid("device_secret", Reason::Malformed))?,
         None => {
             rand::fill(&mut secret);
@@ -97,7 +112,11 @@ pub(super) fn device_key(conn: &Connection) -> Result<SigningKey> {
             )?;
         }
     }
-    Ok(seal::signing_key(&secret))
+    let key = seal::signing_key(&secret);
+    if let Some(hex_secret) = stored {
+        LAST_KEY.set(Some((hex_secret, key.clone())));
+    }
+    Ok(key)
 }
 
 fn event_hash(ev: &Event) -> Result<String> {

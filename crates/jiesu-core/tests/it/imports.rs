@@ -336,6 +336,22 @@ fn a_2000_row_file_with_3_broken_rows_reports_exactly_those_and_imports_the_rest
     );
     assert_eq!(s.stats().unwrap().events, before + 2 * 1997);
     assert_eq!(s.stats().unwrap().cases, 1997);
+    // Every imported case is in the search index (written in runs, at the end of the import).
+    let indexed: i64 = s
+        .connection()
+        .query_row("SELECT count(*) FROM case_fts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 1997);
+    let found = s
+        .list_cases(&CaseQuery {
+            text: "第1234号工单".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        found.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [case_by_work_order(&s, "WO001234").id]
+    );
     // The report the secretary keeps, as openpyxl reads it.
     let dir = tempfile::tempdir().unwrap();
     let bytes = jiesu_core::import::report::report_xlsx(&report).unwrap();
