@@ -293,6 +293,19 @@ fn main() {
             s.similar_cases(&drafts[i % drafts.len()]).unwrap();
         }),
     );
+    // 同类问题 as the window asks it (the last 90 days): the rows read from the store and
+    // grouped; `benches/clusters.rs` times the grouping alone at a street's size.
+    let found = s.clusters(90).unwrap();
+    report(
+        &format!(
+            "clusters, 90 days ({} groups), {} cases",
+            found.len(),
+            stats.cases
+        ),
+        timed(10, |_| {
+            s.clusters(90).unwrap();
+        }),
+    );
     // Last, because it adds cases to the stored benchmark data: intake where every index
     // is deep (each run adds 500 cases to the store).
     report(

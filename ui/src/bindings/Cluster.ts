@@ -31,6 +31,6 @@ recent: number,
  */
 earlier: number, 
 /**
- * The cases, newest first.
+ * The newest of its cases ([`MAX_LISTED`] at most), newest first.
  */
 cases: Array<ClusterCase>, };

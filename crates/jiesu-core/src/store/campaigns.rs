@@ -551,6 +551,9 @@ impl Store {
         let mut out = crate::campaign::clusters(cases, &self.office_name_map()?, &labels, now);
         for c in &mut out {
             c.cases.sort_by_key(|c| std::cmp::Reverse(c.received_at));
+            // A district's group can hold thousands: the window lists the newest, `size`
+            // counts them all.
+            c.cases.truncate(crate::campaign::MAX_LISTED);
         }
         Ok(out)
     }

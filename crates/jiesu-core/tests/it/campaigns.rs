@@ -418,3 +418,43 @@ fn a_street_sees_the_same_problem_across_its_communities_as_a_cluster() {
         .unwrap();
     assert_eq!(opened.totals.found, 2);
 }
+
+/// A district's group can hold thousands of cases: the window is sent the newest
+/// `MAX_LISTED`, the size counts every one.
+#[test]
+fn a_large_cluster_lists_its_newest_cases_and_counts_all() {
+    let (mut street, _) = office_store("s1");
+    let mut filed = 0;
+    for (office, n) in [("a", 70), ("b", 45)] {
+        let (mut s, clock) = office_store(office);
+        for i in 0..n {
+            clock.advance(60_000);
+            s.receive(exposed(&format!(
+                "{}栋楼下消防通道被私家车长期占用",
+                i % 30
+            )))
+            .unwrap();
+            filed += 1;
+        }
+        street.apply_remote(&feed_for(&s, "s1")).unwrap();
+    }
+    let clusters = street.clusters(90).unwrap();
+    assert_eq!(clusters.len(), 1, "{clusters:#?}");
+    let c = &clusters[0];
+    assert_eq!(c.size as usize, filed);
+    assert_eq!(c.cases.len(), jiesu_core::campaign::MAX_LISTED);
+    assert!(
+        c.cases
+            .windows(2)
+            .all(|w| w[0].received_at >= w[1].received_at),
+        "newest first"
+    );
+    let newest = street
+        .all_cases()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.received_at)
+        .max()
+        .unwrap();
+    assert_eq!(c.cases[0].received_at, newest);
+}
