@@ -12,6 +12,8 @@
 //! candidates from SQLite is one indexed range, measured in docs/BENCHMARKS.md beside it.
 //! Results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 
+mod common;
+use common::peak_mib;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -25,17 +27,6 @@ fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// xorshift64*: the same cases on every run.

@@ -5,22 +5,12 @@
 //! import's, not the writer's (run twice: the first only writes the file). Results go to
 //! docs/BENCHMARKS.md by hand, with the machine and the date.
 
+mod common;
+use common::peak_mib;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use jiesu_core::*;
-
-/// The process's peak resident set (VmHWM), in MiB.
-fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn write_export(path: &std::path::Path, rows: usize) {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
