@@ -4,7 +4,8 @@
 // community (a headless app core) fixes its site on the spot and adds one more it found
 // itself; the board counts both, the export writes the 问题清单 and 整改清单. Then the street
 // extends the campaign and adds a third community (whose PC finds its item), and closes it
-// with a summary: no site can be added any more, and the board lists both changes.
+// with a summary: no site can be added any more, and the board lists both changes; then
+// opens it again.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -120,6 +121,18 @@ test('a street office opens a campaign from a cluster and sees a community fix i
       // Back to the top of the board, whichever element scrolled.
       await driver.executeScript('for (const e of document.querySelectorAll("*")) if (e.scrollTop) e.scrollTop = 0')
       await ui.screenshot('journey21-closed')
+
+      // 重新启动: the last day is kept (still ahead), and sites can be added again.
+      await ui.click('b-reopen')
+      await ui.visible('a-dialog')
+      await ui.hasFocus('a-due')
+      assert.equal(await (await ui.input('a-due')).getAttribute('value'), later)
+      await ui.type('a-note', '复查发现幸福社区反弹，重新启动')
+      await ui.click('a-save')
+      await ui.notice('success', '已重新启动')
+      await ui.visible('b-add-site')
+      assert.equal(await ui.exists('b-closed'), false)
+      assert.match(await ui.text('b-change-2'), /重新启动/)
     })
   } finally {
     server.stop()

@@ -184,6 +184,10 @@ impl Store {
                 offices.push(o);
             }
         }
+        if !offices.is_empty() && tree.is_empty() {
+            // As at the opening: whom a campaign reaches is read from the directory.
+            return Err(Error::invalid("offices", Reason::NotEnrolled));
+        }
         crate::authority::campaign(&tree, &self.identity.office, &offices)?;
         let closing = form.closed.filter(|c| *c != closed);
         let change = CampaignAmendment {

@@ -240,6 +240,16 @@ fn a_change_that_changes_nothing_or_gives_no_reason_writes_nothing() {
         let err = street.amend_campaign(form.clone()).unwrap_err();
         assert_eq!(err.code(), Code::InvalidInput, "{form:?}: {err}");
     }
+    // Whom a change reaches is read from the directory, as at the opening.
+    street.set_directory(&[]).unwrap();
+    let blind = street
+        .amend_campaign(CampaignChange {
+            offices: vec!["b".into()],
+            ..change(opened.id, "没有目录")
+        })
+        .unwrap_err();
+    assert_eq!(blind.code(), Code::InvalidInput, "{blind}");
+    street.set_directory(&org()).unwrap();
     let unknown = street
         .amend_campaign(change(Uuid::now_v7(), "无此专项"))
         .unwrap_err();
