@@ -75,10 +75,7 @@ pub(super) type Filed = (Case, Vec<Event>);
 /// Append items and write their cases.
 pub(super) fn write_items(tx: &Connection, items: &[Filed]) -> Result<()> {
     for (case, events) in items {
-        for ev in events {
-            append(tx, ev)?;
-        }
-        write_case(tx, case, events.last().expect("three"), Reindex::Now)?;
+        super::cases::write_steps(tx, case, events, Reindex::Now)?;
     }
     Ok(())
 }
