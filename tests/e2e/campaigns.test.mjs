@@ -9,7 +9,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { chinaDate, journey } from './harness.mjs'
+import { By, chinaDate, journey } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 test('a street office opens a campaign from a cluster and sees a community fix its sites', async () => {
@@ -135,6 +135,16 @@ test('a street office opens a campaign from a cluster and sees a community fix i
       // The tag leaves with a short transition.
       await driver.wait(async () => !(await ui.exists('b-closed')), 5000, 'the closed tag stayed')
       assert.match(await ui.text('b-change-2'), /重新启动/)
+
+      // 在案件列表中查看: the case list keeps to the campaign's four sites until the chip closes.
+      await ui.click('b-list')
+      await ui.visible('filter-campaign')
+      assert.match(await ui.text('filter-campaign'), /专项整改：占用消防通道专项整改/)
+      await ui.waitText('total', '共 4 件')
+      await ui.screenshot('journey21-list')
+      await driver.findElement(By.css('[data-testid="filter-campaign"] .el-tag__close')).click()
+      await driver.wait(async () => !(await ui.exists('filter-campaign')), 5000, 'the chip stayed')
+      await ui.waitTextChange('total', '共 4 件')
     })
   } finally {
     server.stop()

@@ -37,6 +37,10 @@ due: DueFilter | null,
  */
 with_letter: boolean, 
 /**
+ * Only the sites of this rectification campaign (专项整改).
+ */
+campaign?: string, 
+/**
  * Received at or after (ms).
  */
 from: number | null, 

@@ -80,6 +80,7 @@ const en: typeof zh = {
     amended: 'Change saved',
     closedDone: '“{title}” closed',
     reopenedDone: '“{title}” reopened',
+    inList: 'Show in case list',
     back: 'Back to campaigns',
   },
   nav: {
@@ -449,6 +450,7 @@ const en: typeof zh = {
     cityUnit: 'Handling unit (city)',
   },
   list: {
+    campaign: 'Campaign: {title}',
     withLetter: 'With letter',
     search: 'Search: problem, category, name, phone, no. (e.g. 停车, 27号楼, phone:1234)',
     groupsIn: '“{q}” appears in:',

@@ -77,6 +77,7 @@ export default {
     amended: '已保存变更',
     closedDone: '已结束“{title}”',
     reopenedDone: '已重新启动“{title}”',
+    inList: '在案件列表中查看',
     back: '返回专项整改',
   },
   nav: {
@@ -439,6 +440,7 @@ export default {
     cityUnit: '承办单位',
   },
   list: {
+    campaign: '专项整改：{title}',
     withLetter: '有承诺书',
     search: '搜索：问题、分类、姓名、电话、编号（如 停车、27号楼、电话:1234）',
     groupsIn: '“{q}” 出现在：',

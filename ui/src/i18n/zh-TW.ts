@@ -80,6 +80,7 @@ const zhTW: typeof zh = {
     amended: '已儲存變更',
     closedDone: '已結束「{title}」',
     reopenedDone: '已重新啟動「{title}」',
+    inList: '在案件列表中檢視',
     back: '返回專項整改',
   },
   nav: {
@@ -442,6 +443,7 @@ const zhTW: typeof zh = {
     cityUnit: '承辦單位',
   },
   list: {
+    campaign: '專項整改：{title}',
     withLetter: '有承諾書',
     search: '搜尋：問題、分類、姓名、電話、編號（如 停車、27號樓、電話:1234）',
     groupsIn: '「{q}」出現在：',

@@ -304,6 +304,9 @@ pub struct CaseQuery {
     pub due: Option<DueFilter>,
     /// Only cases with a commitment letter.
     pub with_letter: bool,
+    /// Only the sites of this rectification campaign (专项整改).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub campaign: Option<Uuid>,
     /// Received at or after (ms).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub from: Option<i64>,

@@ -63,6 +63,10 @@ impl Store {
         if q.with_letter {
             clauses.push("letter_due IS NOT NULL".into());
         }
+        if let Some(c) = q.campaign {
+            let p = arg(V::Text(c.to_string()), &mut args);
+            clauses.push(format!("campaign_id = {p}"));
+        }
         if let Some(f) = q.from {
             let p = arg(V::Integer(f), &mut args);
             clauses.push(format!("received_at >= {p}"));

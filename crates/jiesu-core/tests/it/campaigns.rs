@@ -458,3 +458,35 @@ fn a_large_cluster_lists_its_newest_cases_and_counts_all() {
         .unwrap();
     assert_eq!(c.cases[0].received_at, newest);
 }
+
+/// 在案件列表中查看: the case list keeps to one campaign's sites.
+#[test]
+fn the_case_list_keeps_to_one_campaigns_sites() {
+    let (mut street, _) = office_store("s1");
+    let fire = street
+        .open_campaign(fire_lane(&street, &["a", "b"], None))
+        .unwrap();
+    let mut other = fire_lane(&street, &["a"], None);
+    other.title = "飞线充电专项整改".into();
+    street.open_campaign(other).unwrap();
+    street.receive(parking_case("与专项无关的案件")).unwrap();
+    let listed = street
+        .list_cases(&CaseQuery {
+            campaign: Some(fire.id),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut ids: Vec<Uuid> = listed.rows.iter().map(|r| r.id).collect();
+    let mut items: Vec<Uuid> = street
+        .campaign_board(fire.id)
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.case_id)
+        .collect();
+    ids.sort();
+    items.sort();
+    assert_eq!(ids, items);
+    assert_eq!(listed.total, 2);
+    assert_eq!(street.list_cases(&CaseQuery::default()).unwrap().total, 4);
+}
