@@ -452,8 +452,8 @@ pub fn board_xlsx(board: &CampaignBoard) -> crate::error::Result<Vec<u8>> {
     build_xlsx(board).map_err(|e| crate::error::Error::Io(std::io::Error::other(e)))
 }
 
-#[cfg(feature = "exports")]
 /// 进行中, or 已结束 on its day with the closing summary.
+#[cfg(feature = "exports")]
 fn status(b: &CampaignBoard, day: impl Fn(i64) -> String) -> String {
     let Some(at) = b.summary.closed_at else {
         return "进行中".into();
@@ -468,6 +468,7 @@ fn status(b: &CampaignBoard, day: impl Fn(i64) -> String) -> String {
     format!("已结束（{}）：{summary}", day(at))
 }
 
+#[cfg(feature = "exports")]
 fn build_xlsx(b: &CampaignBoard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let day = |ms: i64| {
