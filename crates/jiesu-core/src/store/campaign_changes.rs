@@ -11,7 +11,7 @@
 use super::campaigns::{Filed, due_of, write_items};
 use super::*;
 use crate::authority::Tree;
-use crate::campaign::{CampaignBoard, CampaignChange, CampaignChangeRecord};
+use crate::campaign::{CampaignBoard, CampaignChange, CampaignChangeRecord, CampaignSummary};
 use crate::event::{CampaignAmendment, CampaignCharter};
 use crate::model::Channel;
 
@@ -29,17 +29,25 @@ fn kept(conn: &Connection, id: Uuid) -> Result<Option<(String, CampaignCharter)>
     }
 }
 
-/// Whether the last change that opened or closed campaign `id` closed it.
-pub(super) fn is_closed(conn: &Connection, id: Uuid) -> Result<bool> {
-    Ok(conn
+/// When campaign `id` was closed, if it is: the last change that closes or reopens it decides.
+pub(super) fn closed_at(conn: &Connection, id: Uuid) -> Result<Option<i64>> {
+    let last: Option<(i64, bool)> = conn
         .prepare_cached(
-            "SELECT change ->> '$.closed' FROM campaign_changes
+            "SELECT at, change ->> '$.closed' FROM campaign_changes
              WHERE campaign = ?1 AND change ->> '$.closed' IS NOT NULL
              ORDER BY seq DESC LIMIT 1",
         )?
-        .query_row([id.to_string()], |r| r.get::<_, bool>(0))
-        .optional()?
-        .unwrap_or(false))
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(last.and_then(|(at, closed)| closed.then_some(at)))
+}
+
+/// Refuse a new site for a closed campaign.
+pub(super) fn open_for_sites(summary: &CampaignSummary) -> Result<()> {
+    match summary.closed_at {
+        Some(_) => Err(Error::invalid("campaign", Reason::Closed)),
+        None => Ok(()),
+    }
 }
 
 /// Why this replica applies no change `ev` (a conflict of the `config` stream), or `None`:
@@ -60,7 +68,7 @@ pub(super) fn judge(
     if let Err(e) = crate::authority::campaign_change(tree, &ev.office, &opener, &a.offices) {
         return Ok(Some(e.to_string()));
     }
-    if a.closed != Some(false) && is_closed(conn, a.campaign)? {
+    if a.closed != Some(false) && closed_at(conn, a.campaign)?.is_some() {
         return Ok(Some(format!(
             "campaign {} is closed: it is opened again before it changes",
             a.campaign
@@ -233,13 +241,5 @@ impl Store {
         write_items(&sp, &items)?;
         sp.commit()?;
         self.campaign_board(charter.campaign)
-    }
-
-    /// Refuse a new site for a closed campaign.
-    pub(super) fn campaign_open_for_sites(&self, id: Uuid) -> Result<()> {
-        if is_closed(&self.conn, id)? {
-            return Err(Error::invalid("campaign", Reason::Closed));
-        }
-        Ok(())
     }
 }

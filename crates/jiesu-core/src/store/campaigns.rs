@@ -239,7 +239,7 @@ impl Store {
         if !summary.mine && !self.answers_to(&summary.office)? {
             return Err(Error::invalid("campaign", Reason::Unknown));
         }
-        self.campaign_open_for_sites(site.campaign)?;
+        super::campaign_changes::open_for_sites(&summary)?;
         let location = text("location", site.location, true)?;
         let body = self.received(site_case(
             Channel::Patrol,
@@ -268,7 +268,7 @@ impl Store {
         if !summary.mine && !self.answers_to(&summary.office)? {
             return Err(Error::invalid("campaign", Reason::Unknown));
         }
-        self.campaign_open_for_sites(campaign)?;
+        super::campaign_changes::open_for_sites(&summary)?;
         let case = self.load_case(case_id)?;
         let tree = Tree::new(self.directory()?);
         crate::authority::step(&tree, &self.identity.office, &case.office)?;
@@ -314,13 +314,8 @@ impl Store {
     fn kept_campaigns(&self, id: Option<Uuid>) -> Result<Vec<Kept>> {
         let names = self.office_name_map()?;
         let mut stmt = self.conn.prepare_cached(
-            // Closed when the last change that says either closed it.
-            "SELECT office, author, opened_at, due, charter,
-                    (SELECT CASE WHEN ch.change ->> '$.closed' THEN ch.at END
-                     FROM campaign_changes ch
-                     WHERE ch.campaign = campaigns.id AND ch.change ->> '$.closed' IS NOT NULL
-                     ORDER BY ch.seq DESC LIMIT 1)
-             FROM campaigns WHERE ?1 IS NULL OR id = ?1 ORDER BY opened_at DESC, id DESC",
+            "SELECT office, author, opened_at, due, charter FROM campaigns
+             WHERE ?1 IS NULL OR id = ?1 ORDER BY opened_at DESC, id DESC",
         )?;
         let rows = stmt.query_map([id.map(|i| i.to_string())], |r| {
             Ok((
@@ -329,13 +324,13 @@ impl Store {
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, String>(4)?,
-                r.get::<_, Option<i64>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (office, author, opened_at, due, charter, closed_at) = row?;
+            let (office, author, opened_at, due, charter) = row?;
             let c: CampaignCharter = serde_json::from_str(&charter)?;
+            let closed_at = super::campaign_changes::closed_at(&self.conn, c.campaign)?;
             out.push((
                 CampaignSummary {
                     id: c.campaign,
@@ -474,9 +469,9 @@ impl Store {
             .min(self.clock.now_ms());
         let progress = progress_days(&items, summary.opened_at, until);
         let addable = if summary.mine {
-            let tree = Tree::new(self.directory()?);
-            let below = tree.descendants(&self.identity.office);
-            self.directory()?
+            let directory = self.directory()?;
+            let below = Tree::new(directory.clone()).descendants(&self.identity.office);
+            directory
                 .into_iter()
                 .filter(|o| below.contains(&o.id) && !charter.offices.contains(&o.id))
                 .collect()
