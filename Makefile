@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-sync bench-lookup deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-encryption bench-sync bench-lookup deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -75,6 +75,9 @@ test-dates: app
 
 bench:
 	cargo bench -p jiesu-core --bench store -- --cases $${CASES:-100000}
+
+bench-encryption:
+	cargo bench -p jiesu-core --bench encryption -- --cases $${CASES:-100000} --dir $${DIR:-$(CURDIR)/target/bench-encryption}
 
 bench-sync:
 	cargo bench -p jiesu-server --bench sync -- --cases $${CASES:-100000} --offices $${OFFICES:-10000}

@@ -11,14 +11,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod common;
+use common::percentile;
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
-
-fn percentile(xs: &mut [f64], p: f64) -> f64 {
-    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
-    xs[i]
-}
 
 fn timed(n: usize, mut f: impl FnMut(usize)) -> Vec<f64> {
     (0..n)

@@ -1,5 +1,8 @@
 //! What the benchmarks share.
 
+// Each bench is its own crate and uses part of this.
+#![allow(dead_code)]
+
 /// The process's peak resident set (VmHWM), in MiB.
 pub fn peak_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -10,4 +13,10 @@ pub fn peak_mib() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The `p` quantile (0–1) of `xs`, nearest rank.
+pub fn percentile(xs: &mut [f64], p: f64) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[((xs.len() as f64 - 1.0) * p).round() as usize]
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::cipher::{self, DbKey, StoreFile};
+use super::cipher::{self, DbKey, Sealing, StoreFile};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 #[cfg(feature = "ts")]
@@ -114,7 +114,9 @@ impl BackupJob {
         crate::private::create(&part)?;
         {
             let mut dst = Connection::open(&part)?;
-            cipher::key_connection(&dst, self.key.as_ref())?;
+            // A new file: the current sealing, whatever the store's (the backup API
+            // re-encrypts each page it copies).
+            cipher::key_connection(&dst, self.key.as_ref(), Sealing::CURRENT)?;
             {
                 let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
                 // Every page in one step (-1): the snapshot stays the transaction's.
@@ -544,4 +546,102 @@ pub fn restore(dir: &Path, backup: &Path, key: Option<&DbKey>, now_ms: i64) -> R
         copy_photos(&folder.join("photos"), &dir.join("attachments"))?;
     }
     Ok(aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::ManualClock;
+
+    const NOW: i64 = 1_795_395_600_000;
+
+    fn admin() -> crate::access::NewAccount {
+        crate::access::NewAccount {
+            login: "admin".into(),
+            name: "王书记".into(),
+            role: crate::Role::Admin,
+            password: "a-long-password".into(),
+        }
+    }
+
+    /// Seal the store file in `dir` again under `sealing`, as SQLCipher's defaults sealed
+    /// stores encrypted before HMAC-SHA256 was chosen.
+    fn reseal(dir: &Path, key: &DbKey, sealing: Sealing) {
+        let db = dir.join(DB_FILE);
+        let old = dir.join("resealed.db");
+        let conn = cipher::connect_rw(&db, Some(key)).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS old KEY ?2",
+            rusqlite::params![
+                old.to_string_lossy(),
+                format!("x'{}'", hex::encode(key.bytes()))
+            ],
+        )
+        .unwrap();
+        conn.execute_batch(&sealing.pragmas("old")).unwrap();
+        conn.query_row("SELECT sqlcipher_export('old')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch(&format!("PRAGMA old.user_version = {version}; DETACH old"))
+            .unwrap();
+        drop(conn);
+        std::fs::rename(&old, &db).unwrap();
+    }
+
+    #[test]
+    fn a_store_sealed_with_sha512_before_opens_backs_up_and_restores() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, folder, elsewhere) = (
+            tmp.path().join("pc"),
+            tmp.path().join("usb"),
+            tmp.path().join("new-pc"),
+        );
+        std::fs::create_dir_all(&folder).unwrap();
+        let clock = || Box::new(ManualClock::new(NOW));
+        let mut s = Store::open(&dir, clock()).unwrap();
+        s.first_run("雅园社区", admin(), true).unwrap();
+        s.encrypt_now().unwrap();
+        let key = s.key.clone().expect("encrypted");
+        let before = s.log_digest().unwrap();
+        drop(s);
+        let sealing_of = |path: &Path| {
+            Sealing::of(
+                &cipher::connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&key)).unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha256);
+        reseal(&dir, &key, Sealing::Sha512);
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha512);
+
+        // The log as it was; signed in with the password as always (a sign-in is an
+        // event); written to as always.
+        let s = Store::open_keyed(&dir, clock(), key.clone()).unwrap();
+        assert_eq!(s.log_digest().unwrap(), before);
+        drop(s);
+        let mut s = Store::unlock(&dir, clock(), "admin", "a-long-password").unwrap();
+        let signed_in = s.log_digest().unwrap().0;
+        assert_eq!(signed_in, before.0 + 1);
+        s.receive(crate::sample::parking_complaint("3号楼东侧消防通道被占"))
+            .unwrap();
+        let after = s.log_digest().unwrap();
+        assert!(after.0 > signed_in);
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha512);
+
+        // Its backup is a new file, sealed as new files are, checks out, and restores on
+        // another PC.
+        s.set_backup_settings(&folder.display().to_string(), 3)
+            .unwrap();
+        let made = s.backup().unwrap();
+        assert!(made.intact);
+        let file = PathBuf::from(&made.path);
+        assert_eq!(sealing_of(&file), Sealing::Sha256);
+        assert_eq!(inspect_backup(&file, Some(&key)).unwrap().digest, after.1);
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        restore(&elsewhere, &file, Some(&key), NOW).unwrap();
+        let restored = Store::open_keyed(&elsewhere, clock(), key.clone()).unwrap();
+        assert_eq!(restored.log_digest().unwrap(), after);
+    }
 }

@@ -1,9 +1,13 @@
 //! Encryption at rest: the database key, keyed connections, encrypted photos.
 //!
-//! The store file is SQLCipher (AES-256, HMAC-SHA512 per page) under a random 256-bit
+//! The store file is SQLCipher (AES-256-CBC, an HMAC per page) under a random 256-bit
 //! database key, given to SQLCipher raw (no passphrase derivation: the key is already
 //! random; the password stretching happens once, when the key is unwrapped, see
-//! `keyring`). Photos are sealed with XChaCha20-Poly1305 under a key derived from the same
+//! `keyring`). Files made now MAC each page with HMAC-SHA256 ([`Sealing::Sha256`]: this
+//! CPU class computes it in hardware, a third of SHA-512's cost on the commit path);
+//! files encrypted before that keep SQLCipher 4's default HMAC-SHA512 for life
+//! ([`Sealing::Sha512`]). A file does not say which it is (its header is encrypted too), so
+//! [`connect`] tries the current sealing first and the older one after. Photos are sealed with XChaCha20-Poly1305 under a key derived from the same
 //! database key, so one key opens everything a PC holds and nothing opens without it.
 //!
 //! The key lives in memory while the app runs (zeroed when dropped); on disk it exists only
@@ -11,6 +15,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -132,29 +137,104 @@ pub fn store_file(dir: &Path) -> Result<StoreFile> {
     file_kind(&dir.join(super::DB_FILE))
 }
 
-/// Give `conn` its key; it must be the connection's first statement. `None`: a plain file.
-pub(crate) fn key_connection(conn: &Connection, key: Option<&DbKey>) -> Result<()> {
+/// How an encrypted file's pages are authenticated. Everything else is SQLCipher 4's
+/// defaults (4 KiB pages, AES-256-CBC, the HMAC key derived with PBKDF2-HMAC-SHA512), pinned
+/// here so that a later SQLCipher changing a default cannot strand a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sealing {
+    /// HMAC-SHA256: every file made since this sealing existed.
+    Sha256,
+    /// HMAC-SHA512, SQLCipher 4's default: stores encrypted before (and their backups).
+    Sha512,
+}
+
+impl Sealing {
+    /// What every new file is sealed with.
+    pub(crate) const CURRENT: Sealing = Sealing::Sha256;
+    /// The order [`connect`] tries them in: the current one first.
+    const ALL: [Sealing; 2] = [Sealing::CURRENT, Sealing::Sha512];
+
+    fn hmac(self) -> &'static str {
+        match self {
+            Sealing::Sha256 => "HMAC_SHA256",
+            Sealing::Sha512 => "HMAC_SHA512",
+        }
+    }
+
+    /// The sealing of the open, keyed connection `conn`'s main file.
+    #[cfg(test)]
+    pub(crate) fn of(conn: &Connection) -> Result<Sealing> {
+        let hmac: String = conn.query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))?;
+        Sealing::ALL
+            .into_iter()
+            .find(|s| s.hmac() == hmac)
+            .ok_or(Error::invalid("store", Reason::Malformed))
+    }
+
+    /// The pragmas that give the schema `schema` (`main`, or an attached name) this
+    /// sealing; they must come after its key and before its first read.
+    pub(crate) fn pragmas(self, schema: &str) -> String {
+        format!(
+            "PRAGMA {schema}.cipher_page_size = 4096;
+             PRAGMA {schema}.cipher_kdf_algorithm = PBKDF2_HMAC_SHA512;
+             PRAGMA {schema}.cipher_hmac_algorithm = {};",
+            self.hmac()
+        )
+    }
+}
+
+/// The index in [`Sealing::ALL`] of the sealing that last opened a file after another failed.
+static LAST_OPENED: AtomicU8 = AtomicU8::new(0);
+
+/// Give `conn` its key and sealing; it must be the connection's first statement. `None`: a
+/// plain file.
+pub(crate) fn key_connection(
+    conn: &Connection,
+    key: Option<&DbKey>,
+    sealing: Sealing,
+) -> Result<()> {
     let Some(key) = key else {
         return Ok(());
     };
     let sql = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(key.bytes())));
     conn.execute_batch(&sql)?;
+    conn.execute_batch(&sealing.pragmas("main"))?;
     Ok(())
 }
 
 /// Open `path` with `key` and check the key opens it (SQLCipher only finds out at the first
-/// read): `wrong_key` when it does not, or when the file is not a database at all.
+/// read), under each [`Sealing`] in turn: `wrong_key` when none opens it, or when the file is
+/// not a database at all. A missing or empty file is made with the current sealing.
 pub(crate) fn connect(path: &Path, flags: OpenFlags, key: Option<&DbKey>) -> Result<Connection> {
-    let conn = Connection::open_with_flags(path, flags)?;
-    key_connection(&conn, key)?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => Error::invalid("key", Reason::WrongKey),
-        _ => e.into(),
-    })?;
-    Ok(conn)
+    // The sealing that opened a file last goes first: a process holding an older store
+    // opens it (its writer, its reader, its backups) without a failed try, which SQLCipher
+    // would log as an error each time.
+    let mut tries = Sealing::ALL;
+    let tries = match (key, file_kind(path)?) {
+        (None, _) | (_, StoreFile::New) => &tries[..1],
+        _ => {
+            tries.rotate_left(LAST_OPENED.load(Ordering::Relaxed) as usize % Sealing::ALL.len());
+            &tries[..]
+        }
+    };
+    for (i, &sealing) in tries.iter().enumerate() {
+        let conn = Connection::open_with_flags(path, flags)?;
+        key_connection(&conn, key, sealing)?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => {
+                if i > 0 {
+                    let index = Sealing::ALL.iter().position(|s| *s == sealing).unwrap_or(0);
+                    LAST_OPENED.store(index as u8, Ordering::Relaxed);
+                }
+                return Ok(conn);
+            }
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::invalid("key", Reason::WrongKey))
 }
 
 /// A read-write connection, created if missing, with `key`.
@@ -217,6 +297,77 @@ pub fn photo_from_disk(key: Option<&DbKey>, sha256: &str, disk: Vec<u8>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file made under `from`, holding one table, and the key it is under.
+    fn file_sealed_with(path: &Path, from: Sealing) -> DbKey {
+        let key = DbKey::random();
+        let conn = Connection::open(path).unwrap();
+        key_connection(&conn, Some(&key), from).unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES ('13800138000');")
+            .unwrap();
+        key
+    }
+
+    /// Whether `path` opens with `key` under exactly `sealing` (no fallback).
+    fn opens_under(path: &Path, key: &DbKey, sealing: Sealing) -> bool {
+        let conn = Connection::open(path).unwrap();
+        key_connection(&conn, Some(key), sealing).unwrap();
+        conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+            .is_ok()
+    }
+
+    #[test]
+    fn a_new_file_is_sealed_with_sha256_and_not_sha512() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.db");
+        let key = DbKey::random();
+        // Even in a process that last opened an older file first.
+        LAST_OPENED.store(1, Ordering::Relaxed);
+        {
+            let conn = connect_rw(&path, Some(&key)).unwrap();
+            conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+                .unwrap();
+            assert_eq!(Sealing::of(&conn).unwrap(), Sealing::Sha256);
+        }
+        assert!(opens_under(&path, &key, Sealing::Sha256));
+        assert!(!opens_under(&path, &key, Sealing::Sha512));
+        assert_eq!(file_kind(&path).unwrap(), StoreFile::Encrypted);
+    }
+
+    #[test]
+    fn a_file_sealed_with_sha512_before_still_opens_under_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("old.db");
+        let key = file_sealed_with(&path, Sealing::Sha512);
+        assert!(!opens_under(&path, &key, Sealing::Sha256));
+        let conn = connect_rw(&path, Some(&key)).unwrap();
+        assert_eq!(Sealing::of(&conn).unwrap(), Sealing::Sha512);
+        // Written to under its own sealing, and still readable after.
+        conn.execute("INSERT INTO t VALUES ('later')", []).unwrap();
+        drop(conn);
+        assert!(opens_under(&path, &key, Sealing::Sha512));
+        let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&key)).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_wrong_key_opens_under_no_sealing() {
+        let tmp = tempfile::tempdir().unwrap();
+        for sealing in Sealing::ALL {
+            let path = tmp.path().join(format!("{sealing:?}.db"));
+            file_sealed_with(&path, sealing);
+            match connect_rw(&path, Some(&DbKey::random())) {
+                Err(Error::Invalid {
+                    reason: Reason::WrongKey,
+                    ..
+                }) => {}
+                other => panic!("{sealing:?}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn sealed_bytes_open_only_with_their_key_and_name() {
