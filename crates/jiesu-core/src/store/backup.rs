@@ -114,9 +114,9 @@ impl BackupJob {
         crate::private::create(&part)?;
         {
             let mut dst = Connection::open(&part)?;
-            // A new file: the current sealing, whatever the store's (the backup API
-            // re-encrypts each page it copies).
-            cipher::key_connection(&dst, self.key.as_ref(), Sealing::CURRENT)?;
+            // A new file: sealed as this PC seals new files, whatever the store's (the
+            // backup API re-encrypts each page it copies).
+            cipher::key_connection(&dst, self.key.as_ref(), Sealing::current())?;
             {
                 let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
                 // Every page in one step (-1): the snapshot stays the transaction's.
@@ -564,8 +564,8 @@ mod tests {
         }
     }
 
-    /// Seal the store file in `dir` again under `sealing`, as SQLCipher's defaults sealed
-    /// stores encrypted before HMAC-SHA256 was chosen.
+    /// Seal the store file in `dir` again under `sealing` (a store from before, or from a
+    /// PC that seals the other way).
     fn reseal(dir: &Path, key: &DbKey, sealing: Sealing) {
         let db = dir.join(DB_FILE);
         let old = dir.join("resealed.db");
@@ -591,7 +591,7 @@ mod tests {
     }
 
     #[test]
-    fn a_store_sealed_with_sha512_before_opens_backs_up_and_restores() {
+    fn a_store_sealed_the_other_way_opens_backs_up_and_restores() {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, folder, elsewhere) = (
             tmp.path().join("pc"),
@@ -612,9 +612,10 @@ mod tests {
             )
             .unwrap()
         };
-        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha256);
-        reseal(&dir, &key, Sealing::Sha512);
-        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha512);
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::current());
+        let older = Sealing::current().other();
+        reseal(&dir, &key, older);
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), older);
 
         // The log as it was; signed in with the password as always (a sign-in is an
         // event); written to as always.
@@ -628,7 +629,7 @@ mod tests {
             .unwrap();
         let after = s.log_digest().unwrap();
         assert!(after.0 > signed_in);
-        assert_eq!(sealing_of(&dir.join(DB_FILE)), Sealing::Sha512);
+        assert_eq!(sealing_of(&dir.join(DB_FILE)), older);
 
         // Its backup is a new file, sealed as new files are, checks out, and restores on
         // another PC.
@@ -637,7 +638,7 @@ mod tests {
         let made = s.backup().unwrap();
         assert!(made.intact);
         let file = PathBuf::from(&made.path);
-        assert_eq!(sealing_of(&file), Sealing::Sha256);
+        assert_eq!(sealing_of(&file), Sealing::current());
         assert_eq!(inspect_backup(&file, Some(&key)).unwrap().digest, after.1);
         std::fs::create_dir_all(&elsewhere).unwrap();
         restore(&elsewhere, &file, Some(&key), NOW).unwrap();

@@ -3,11 +3,13 @@
 //! The store file is SQLCipher (AES-256-CBC, an HMAC per page) under a random 256-bit
 //! database key, given to SQLCipher raw (no passphrase derivation: the key is already
 //! random; the password stretching happens once, when the key is unwrapped, see
-//! `keyring`). Files made now MAC each page with HMAC-SHA256 ([`Sealing::Sha256`]: this
-//! CPU class computes it in hardware, a third of SHA-512's cost on the commit path);
-//! files encrypted before that keep SQLCipher 4's default HMAC-SHA512 for life
-//! ([`Sealing::Sha512`]). A file does not say which it is (its header is encrypted too), so
-//! [`connect`] tries the current sealing first and the older one after. Photos are sealed with XChaCha20-Poly1305 under a key derived from the same
+//! `keyring`). Files made on a PC whose CPU computes SHA-256 in hardware (x86 SHA-NI, Arm
+//! SHA2) MAC each page with HMAC-SHA256, about half of SHA-512's share of a commit there
+//! (docs/BENCHMARKS.md); elsewhere, and in stores encrypted before this choice, HMAC-SHA512,
+//! SQLCipher 4's default ([`Sealing`]). A file keeps its sealing for life and does not say
+//! which it is (its header is encrypted too), so [`connect`] tries one and then the other.
+//!
+//! Photos are sealed with XChaCha20-Poly1305 under a key derived from the same
 //! database key, so one key opens everything a PC holds and nothing opens without it.
 //!
 //! The key lives in memory while the app runs (zeroed when dropped); on disk it exists only
@@ -142,17 +144,36 @@ pub fn store_file(dir: &Path) -> Result<StoreFile> {
 /// here so that a later SQLCipher changing a default cannot strand a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sealing {
-    /// HMAC-SHA256: every file made since this sealing existed.
+    /// HMAC-SHA256: files made on a CPU that computes SHA-256 in hardware.
     Sha256,
-    /// HMAC-SHA512, SQLCipher 4's default: stores encrypted before (and their backups).
+    /// HMAC-SHA512, SQLCipher 4's default: stores encrypted before (and their backups), and
+    /// files made on a CPU without SHA-256 instructions, where SHA-512 is the cheaper one
+    /// (it works in 64-bit words).
     Sha512,
 }
 
 impl Sealing {
-    /// What every new file is sealed with.
-    pub(crate) const CURRENT: Sealing = Sealing::Sha256;
-    /// The order [`connect`] tries them in: the current one first.
-    const ALL: [Sealing; 2] = [Sealing::CURRENT, Sealing::Sha512];
+    /// What a file made on this PC is sealed with: the cheaper of the two here. Either opens
+    /// anywhere (a backup restored on another PC), at that PC's cost for it.
+    pub(crate) fn current() -> Sealing {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("sha") {
+            return Sealing::Sha256;
+        }
+        #[cfg(target_arch = "aarch64")]
+        if std::arch::is_aarch64_feature_detected!("sha2") {
+            return Sealing::Sha256;
+        }
+        Sealing::Sha512
+    }
+
+    /// The one that is not this.
+    pub(crate) fn other(self) -> Sealing {
+        match self {
+            Sealing::Sha256 => Sealing::Sha512,
+            Sealing::Sha512 => Sealing::Sha256,
+        }
+    }
 
     fn hmac(self) -> &'static str {
         match self {
@@ -165,7 +186,7 @@ impl Sealing {
     #[cfg(test)]
     pub(crate) fn of(conn: &Connection) -> Result<Sealing> {
         let hmac: String = conn.query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))?;
-        Sealing::ALL
+        [Sealing::Sha256, Sealing::Sha512]
             .into_iter()
             .find(|s| s.hmac() == hmac)
             .ok_or(Error::invalid("store", Reason::Malformed))
@@ -183,7 +204,8 @@ impl Sealing {
     }
 }
 
-/// The index in [`Sealing::ALL`] of the sealing that last opened a file after another failed.
+/// The sealing that last opened a file after another failed (0: none yet, 1: SHA-256,
+/// 2: SHA-512).
 static LAST_OPENED: AtomicU8 = AtomicU8::new(0);
 
 /// Give `conn` its key and sealing; it must be the connection's first statement. `None`: a
@@ -206,16 +228,17 @@ pub(crate) fn key_connection(
 /// read), under each [`Sealing`] in turn: `wrong_key` when none opens it, or when the file is
 /// not a database at all. A missing or empty file is made with the current sealing.
 pub(crate) fn connect(path: &Path, flags: OpenFlags, key: Option<&DbKey>) -> Result<Connection> {
-    // The sealing that opened a file last goes first: a process holding an older store
-    // opens it (its writer, its reader, its backups) without a failed try, which SQLCipher
-    // would log as an error each time.
-    let mut tries = Sealing::ALL;
+    // The sealing that opened a file last goes first: a process holding a store sealed the
+    // other way opens it (its writer, its reader, its backups) without a failed try, which
+    // SQLCipher would log as an error each time.
+    let first = match LAST_OPENED.load(Ordering::Relaxed) {
+        1 => Sealing::Sha256,
+        2 => Sealing::Sha512,
+        _ => Sealing::current(),
+    };
     let tries = match (key, file_kind(path)?) {
-        (None, _) | (_, StoreFile::New) => &tries[..1],
-        _ => {
-            tries.rotate_left(LAST_OPENED.load(Ordering::Relaxed) as usize % Sealing::ALL.len());
-            &tries[..]
-        }
+        (None, _) | (_, StoreFile::New) => vec![Sealing::current()],
+        _ => vec![first, first.other()],
     };
     for (i, &sealing) in tries.iter().enumerate() {
         let conn = Connection::open_with_flags(path, flags)?;
@@ -225,8 +248,11 @@ pub(crate) fn connect(path: &Path, flags: OpenFlags, key: Option<&DbKey>) -> Res
         }) {
             Ok(_) => {
                 if i > 0 {
-                    let index = Sealing::ALL.iter().position(|s| *s == sealing).unwrap_or(0);
-                    LAST_OPENED.store(index as u8, Ordering::Relaxed);
+                    let code = match sealing {
+                        Sealing::Sha256 => 1,
+                        Sealing::Sha512 => 2,
+                    };
+                    LAST_OPENED.store(code, Ordering::Relaxed);
                 }
                 return Ok(conn);
             }
@@ -317,35 +343,40 @@ mod tests {
     }
 
     #[test]
-    fn a_new_file_is_sealed_with_sha256_and_not_sha512() {
+    fn a_new_file_is_sealed_as_this_cpu_prefers_and_not_the_other_way() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("a.db");
         let key = DbKey::random();
-        // Even in a process that last opened an older file first.
-        LAST_OPENED.store(1, Ordering::Relaxed);
+        // Even in a process that last opened a file sealed the other way.
+        let other = Sealing::current().other();
+        LAST_OPENED.store(
+            if other == Sealing::Sha256 { 1 } else { 2 },
+            Ordering::Relaxed,
+        );
         {
             let conn = connect_rw(&path, Some(&key)).unwrap();
             conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
                 .unwrap();
-            assert_eq!(Sealing::of(&conn).unwrap(), Sealing::Sha256);
+            assert_eq!(Sealing::of(&conn).unwrap(), Sealing::current());
         }
-        assert!(opens_under(&path, &key, Sealing::Sha256));
-        assert!(!opens_under(&path, &key, Sealing::Sha512));
+        assert!(opens_under(&path, &key, Sealing::current()));
+        assert!(!opens_under(&path, &key, other));
         assert_eq!(file_kind(&path).unwrap(), StoreFile::Encrypted);
     }
 
     #[test]
-    fn a_file_sealed_with_sha512_before_still_opens_under_it() {
+    fn a_file_sealed_the_other_way_still_opens_under_its_sealing() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("old.db");
-        let key = file_sealed_with(&path, Sealing::Sha512);
-        assert!(!opens_under(&path, &key, Sealing::Sha256));
+        let older = Sealing::current().other();
+        let key = file_sealed_with(&path, older);
+        assert!(!opens_under(&path, &key, Sealing::current()));
         let conn = connect_rw(&path, Some(&key)).unwrap();
-        assert_eq!(Sealing::of(&conn).unwrap(), Sealing::Sha512);
+        assert_eq!(Sealing::of(&conn).unwrap(), older);
         // Written to under its own sealing, and still readable after.
         conn.execute("INSERT INTO t VALUES ('later')", []).unwrap();
         drop(conn);
-        assert!(opens_under(&path, &key, Sealing::Sha512));
+        assert!(opens_under(&path, &key, older));
         let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&key)).unwrap();
         let n: i64 = conn
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
@@ -356,7 +387,7 @@ mod tests {
     #[test]
     fn a_wrong_key_opens_under_no_sealing() {
         let tmp = tempfile::tempdir().unwrap();
-        for sealing in Sealing::ALL {
+        for sealing in [Sealing::Sha256, Sealing::Sha512] {
             let path = tmp.path().join(format!("{sealing:?}.db"));
             file_sealed_with(&path, sealing);
             match connect_rw(&path, Some(&DbKey::random())) {

@@ -163,7 +163,7 @@ fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Resu
         params![part.to_string_lossy(), raw.as_str()],
     )?;
     let copied = (|| -> Result<()> {
-        conn.execute_batch(&Sealing::CURRENT.pragmas("enc"))?;
+        conn.execute_batch(&Sealing::current().pragmas("enc"))?;
         conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))?;
         // sqlcipher_export copies the schema and rows, not the header's version, which the
         // migrations read.
