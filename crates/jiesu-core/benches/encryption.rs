@@ -14,13 +14,11 @@ use std::path::Path;
 use std::time::Instant;
 
 mod common;
-use common::percentile;
+use common::{LOGIN, PASSWORD, first_admin, percentile};
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
 
 const NOW: i64 = 1_795_395_600_000;
-const LOGIN: &str = "bench";
-const PASSWORD: &str = "bench-password";
 
 fn clock() -> Box<ManualClock> {
     Box::new(ManualClock::new(NOW))
@@ -41,16 +39,7 @@ fn plain(dir: &Path, cases: usize) -> Store {
             batch: 20_000,
         };
         generate(&mut s, &spec).unwrap();
-        s.create_first_admin(
-            "基准社区",
-            access::NewAccount {
-                login: LOGIN.into(),
-                name: "基准".into(),
-                role: Role::Admin,
-                password: PASSWORD.into(),
-            },
-        )
-        .unwrap();
+        s.create_first_admin("基准社区", first_admin()).unwrap();
         eprintln!("generated in {:.0} s", t.elapsed().as_secs_f64());
     } else {
         s.sign_in(LOGIN, PASSWORD).unwrap();

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod common;
-use common::percentile;
+use common::{LOGIN, PASSWORD, first_admin, percentile};
 use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
 
@@ -87,7 +87,7 @@ fn main() {
         let mut s = open_empty(tmp.path());
         s.first_run("基准社区", first_admin(), false).unwrap();
         let ms = timed(20, |_| {
-            s.sign_in("bench", "bench-password").unwrap();
+            s.sign_in(LOGIN, PASSWORD).unwrap();
         });
         report("sign-in (Argon2id)", ms);
     }
@@ -99,13 +99,7 @@ fn main() {
     let fresh = !dir.join(store::DB_FILE).exists();
     let t = Instant::now();
     let mut s = if encrypted && !fresh {
-        Store::unlock(
-            &dir,
-            Box::new(ManualClock::new(now)),
-            "bench",
-            "bench-password",
-        )
-        .unwrap()
+        Store::unlock(&dir, Box::new(ManualClock::new(now)), LOGIN, PASSWORD).unwrap()
     } else {
         let s = Store::open(&dir, Box::new(ManualClock::new(now))).unwrap();
         // An upgrade may do work on opening (v17 makes every case's search text again).
@@ -368,13 +362,4 @@ fn bulk_pull(source: &Store, now: i64) {
         events as f64 / total
     );
     assert_eq!(s.stats().unwrap().cases, source.stats().unwrap().cases);
-}
-
-fn first_admin() -> jiesu_core::access::NewAccount {
-    jiesu_core::access::NewAccount {
-        login: "bench".into(),
-        name: "基准".into(),
-        role: jiesu_core::Role::Admin,
-        password: "bench-password".into(),
-    }
 }

@@ -20,3 +20,17 @@ pub fn percentile(xs: &mut [f64], p: f64) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     xs[((xs.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// The benches' administrator: its login and password.
+pub const LOGIN: &str = "bench";
+pub const PASSWORD: &str = "bench-password";
+
+/// The account the benches make their stores' first administrator.
+pub fn first_admin() -> jiesu_core::access::NewAccount {
+    jiesu_core::access::NewAccount {
+        login: LOGIN.into(),
+        name: "基准".into(),
+        role: jiesu_core::Role::Admin,
+        password: PASSWORD.into(),
+    }
+}

@@ -570,22 +570,7 @@ mod tests {
         let db = dir.join(DB_FILE);
         let old = dir.join("resealed.db");
         let conn = cipher::connect_rw(&db, Some(key)).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        conn.execute(
-            "ATTACH DATABASE ?1 AS old KEY ?2",
-            rusqlite::params![
-                old.to_string_lossy(),
-                format!("x'{}'", hex::encode(key.bytes()))
-            ],
-        )
-        .unwrap();
-        conn.execute_batch(&sealing.pragmas("old")).unwrap();
-        conn.query_row("SELECT sqlcipher_export('old')", [], |_| Ok(()))
-            .unwrap();
-        conn.execute_batch(&format!("PRAGMA old.user_version = {version}; DETACH old"))
-            .unwrap();
+        super::super::encrypt::export_sealed(&conn, &old, key, sealing, |_| Ok(())).unwrap();
         drop(conn);
         std::fs::rename(&old, &db).unwrap();
     }

@@ -127,6 +127,34 @@ pub(super) fn seal_photos(dir: &Path, key: &DbKey) -> Result<u32> {
     Ok(sealed)
 }
 
+/// Copy everything `conn`'s main file holds into the empty file `path`, encrypted with `key`
+/// and sealed with `sealing`, its schema version included; `more` writes to the copy
+/// (attached as `enc`) before it is detached.
+pub(super) fn export_sealed(
+    conn: &Connection,
+    path: &Path,
+    key: &DbKey,
+    sealing: Sealing,
+    more: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let raw = zeroize::Zeroizing::new(format!("x'{}'", hex::encode(key.bytes())));
+    conn.execute(
+        "ATTACH DATABASE ?1 AS enc KEY ?2",
+        params![path.to_string_lossy(), raw.as_str()],
+    )?;
+    let copied = (|| -> Result<()> {
+        conn.execute_batch(&sealing.pragmas("enc"))?;
+        conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))?;
+        // sqlcipher_export copies the schema and rows, not the header's version, which the
+        // migrations read.
+        conn.execute_batch(&format!("PRAGMA enc.user_version = {version}"))?;
+        more(conn)
+    })();
+    conn.execute_batch("DETACH DATABASE enc")?;
+    copied
+}
+
 /// Encrypt the plain store on `conn` (the data directory `dir`'s `jiesu.db`) with `key`,
 /// when at least one account can sign in to open it; `false` (nothing done) otherwise.
 /// `conn` is closed by the caller after this returns `true`; the file it had open is gone.
@@ -156,18 +184,7 @@ fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Resu
         std::fs::remove_file(&part)?;
     }
     crate::private::create(&part)?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let raw = zeroize::Zeroizing::new(format!("x'{}'", hex::encode(key.bytes())));
-    conn.execute(
-        "ATTACH DATABASE ?1 AS enc KEY ?2",
-        params![part.to_string_lossy(), raw.as_str()],
-    )?;
-    let copied = (|| -> Result<()> {
-        conn.execute_batch(&Sealing::current().pragmas("enc"))?;
-        conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))?;
-        // sqlcipher_export copies the schema and rows, not the header's version, which the
-        // migrations read.
-        conn.execute_batch(&format!("PRAGMA enc.user_version = {version}"))?;
+    export_sealed(conn, &part, key, Sealing::current(), |conn| {
         if let Some(recovery) = &recovery {
             conn.execute(
                 "INSERT INTO enc.meta (key, value) VALUES (?1, ?2)
@@ -176,9 +193,7 @@ fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Resu
             )?;
         }
         Ok(())
-    })();
-    conn.execute_batch("DETACH DATABASE enc")?;
-    copied?;
+    })?;
     // Verified before anything is replaced.
     {
         let enc = cipher::connect_rw(&part, Some(key))?;
