@@ -301,8 +301,12 @@ export class Ui {
   }
   /** Open an el-select and pick the option whose text is `label`. */
   async select(testid, label) {
-    const root = await this.visible(testid)
-    await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
+    // A loading mask fading out over the select (a preview refreshed by the previous choice)
+    // refuses the opening click: try again once it has gone (seen in CI).
+    await fresh(async () => {
+      const root = await this.visible(testid)
+      await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
+    })
     // Other selects' dropdowns stay in the page once opened, hidden, with the same options (a
     // closed dialog's column selects): the option wanted is the one that shows.
     const options = By.xpath(`//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='${label}']`)
