@@ -342,9 +342,25 @@ export class Ui {
           throw e
         },
       )
-    await opt.click()
+    // WebKit's driver now and then calls an option that shows and stands still "not
+    // interactable" (a dropdown scrolled inside a scrolled page: seen in the settings'
+    // mappings). Scroll it into view once more and try again; if the driver still refuses,
+    // the option gets the click event it listens for from the page.
+    const choose = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await opt.click()
+        } catch (e) {
+          if (!['ElementNotInteractableError', 'ElementClickInterceptedError'].includes(e.name)) throw e
+          if (i >= 2) return this.d.executeScript('arguments[0].click()', opt)
+          await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', opt)
+          await this.d.sleep(200)
+        }
+      }
+    }
+    await choose()
     if (!(await closed(2500))) {
-      await opt.click()
+      await choose()
       if (!(await closed(5000))) throw new Error(`the ${testid} dropdown stays open after choosing ${label}`)
     }
   }

@@ -270,11 +270,44 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     assert.equal(await textOf(driver, 'case-resident-name'), '王秀英')
     assert.match(await textOf(driver, 'case-resident-phone'), /^139\*+5678$/)
     await ui.screenshot('duplicates-4-follow-up')
+    // Both cases worked on for a week: their traces run below the window. Read down to the
+    // links at the foot of the follow-up, the secretary opens the first case: it opens at its
+    // top (the page is the same view with another case; nothing else would move it).
+    const followUpId = (await driver.getCurrentUrl()).split('/cases/')[1]
     await driver.executeScript(`document.querySelector('[data-testid="case-link-${first}"] a').click()`)
     await ui.waitText('case-number', first)
+    const firstId = (await driver.getCurrentUrl()).split('/cases/')[1]
+    await driver.executeScript(`document.querySelector('[data-testid="case-link-${followUp}"] a').click()`)
+    await ui.waitText('case-number', followUp)
+    for (const caseId of [followUpId, firstId]) {
+      for (let i = 1; i <= 8; i++) {
+        const noted = await ui.invoke('act', {
+          caseId,
+          command: { action: 'note', text: `第${i}次上门查看消防通道`, contacted_resident: i % 2 === 0, public: false },
+        })
+        assert.ok(noted.ok, JSON.stringify(noted.err))
+      }
+    }
+    await driver.navigate().refresh()
+    await waitFor(driver, 'case-number', followUp)
+    const main = "document.querySelector('.el-main')"
+    // Scrolled down the trace, its links still in view.
+    await driver.wait(
+      async () => (await driver.executeScript(`const m = ${main}; m.scrollTop = 200; return m.scrollTop`)) === 200,
+      15000,
+      'the follow-up with its notes is not taller than the window',
+    )
+    await ui.screenshot('duplicates-5-read-down')
+    await driver.executeScript(`document.querySelector('[data-testid="case-link-${first}"] a').click()`)
+    await ui.waitText('case-number', first)
+    await driver.wait(
+      async () => (await driver.executeScript(`return ${main}.scrollTop`)) === 0,
+      5000,
+      'the linked case opens scrolled down as the follow-up was',
+    )
     await waitFor(driver, `case-link-${followUp}`, '关联')
     await waitFor(driver, 'case-links', merged)
-    await ui.screenshot('duplicates-5-both-ends')
+    await ui.screenshot('duplicates-6-both-ends')
     // The list says it too, on every case of the three.
     await ui.click('nav-cases')
     await ui.waitText(`linked-${first}`, '关联 2')
@@ -288,7 +321,7 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     await ui.act('unmerge', () => ui.type('a-reason', '来电人说的是另一条消防通道'))
     await ui.waitText('case-state', '待派单')
     await waitFor(driver, 'timeline', '撤销合并')
-    await ui.screenshot('duplicates-6-unmerged')
+    await ui.screenshot('duplicates-7-unmerged')
     await ui.click('nav-cases')
     await ui.click(`case-${first}`)
     await ui.waitText('case-number', first)
