@@ -11,6 +11,12 @@ use jiesu_core::CorrectedClock;
 use jiesu_sync::Syncer;
 use tauri::{Emitter, Manager};
 
+/// mimalloc, not glibc's malloc: with two threads at work (an import's maker and writer, a
+/// first sync's folder and writer) glibc's arena locks took a quarter of the time
+/// (docs/BENCHMARKS.md, "Import on two threads").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Overrides the data directory (tests point it at a temp dir).
 const DATA_DIR_VAR: &str = "JIESU_DATA_DIR";
 /// Overrides where exports are written (tests point it at a temp dir).

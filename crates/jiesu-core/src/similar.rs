@@ -282,14 +282,37 @@ impl Probe {
 
     /// [`Probe::judge`] of a case already prepared.
     pub fn judge_probe(&self, theirs: &Probe) -> Option<(u8, Vec<Why>)> {
-        let mut why = Vec::new();
-        if let Some(b) = self.buildings.intersection(&theirs.buildings).next() {
-            if !self.units.is_empty()
-                && !theirs.units.is_empty()
-                && self.units.is_disjoint(&theirs.units)
+        let percent = self.score(theirs)?;
+        Some((percent, self.why(theirs, percent)))
+    }
+
+    /// How alike `theirs` is (0–100) when it is likely the same problem; nothing allocated,
+    /// as an import scores each order against a hundred earlier ones and shows five.
+    fn score(&self, theirs: &Probe) -> Option<u8> {
+        let building = match self.shared_building(theirs) {
+            // Two stairwells of one building are two places.
+            Some(_)
+                if !self.units.is_empty()
+                    && !theirs.units.is_empty()
+                    && self.units.is_disjoint(&theirs.units) =>
             {
                 return None;
             }
+            b => b.is_some(),
+        };
+        let place = !self.location.is_empty() && self.location == theirs.location;
+        let phone = !self.phone.is_empty() && self.phone == theirs.phone;
+        if !(building || place || phone) {
+            return None;
+        }
+        let text = similarity(&self.grams, &theirs.grams);
+        (text >= TEXT_THRESHOLD).then(|| (text * 100.0).round() as u8)
+    }
+
+    /// Why `theirs`, scored `percent` by [`Probe::score`], was suggested.
+    fn why(&self, theirs: &Probe, percent: u8) -> Vec<Why> {
+        let mut why = Vec::new();
+        if let Some(b) = self.shared_building(theirs) {
             why.push(Why::SameBuilding {
                 building: b.clone(),
             });
@@ -300,16 +323,12 @@ impl Probe {
         if !self.phone.is_empty() && self.phone == theirs.phone {
             why.push(Why::SamePhone);
         }
-        if why.is_empty() {
-            return None;
-        }
-        let text = similarity(&self.grams, &theirs.grams);
-        if text < TEXT_THRESHOLD {
-            return None;
-        }
-        let percent = (text * 100.0).round() as u8;
         why.push(Why::SimilarText { percent });
-        Some((percent, why))
+        why
+    }
+
+    fn shared_building<'a>(&'a self, theirs: &'a Probe) -> Option<&'a String> {
+        self.buildings.intersection(&theirs.buildings).next()
     }
 
     /// The keys of the cases held at `office` the judge could match ([`place_keys`]).
@@ -350,28 +369,26 @@ impl Batch {
     /// The cases kept that `probe` is likely the same problem as, most alike first (at
     /// most five; the newest [`Batch::PER_KEY`] of each key judged).
     pub fn judge(&self, office: &str, probe: &Probe) -> Vec<Suggestion> {
-        let mut seen = BTreeSet::new();
-        let mut matched: Vec<(u8, usize, Vec<Why>)> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
         for k in probe.keys(office) {
-            let Some(list) = self.by_key.get(&k) else {
-                continue;
-            };
-            for &i in list.iter().rev().take(Self::PER_KEY) {
-                if seen.insert(i)
-                    && let Some((score, why)) = probe.judge_probe(&self.held[i].0)
-                {
-                    matched.push((score, i, why));
-                }
+            if let Some(list) = self.by_key.get(&k) {
+                candidates.extend(list.iter().rev().take(Self::PER_KEY));
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut matched: Vec<(u8, usize)> = candidates
+            .into_iter()
+            .filter_map(|i| probe.score(&self.held[i].0).map(|score| (score, i)))
+            .collect();
         // Kept in order written: a later one is the newer.
-        matched.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        matched.sort_unstable_by(|a, b| b.cmp(a));
         matched
             .into_iter()
             .take(MAX_SUGGESTIONS)
-            .map(|(score, i, why)| Suggestion {
+            .map(|(score, i)| Suggestion {
                 score,
-                why,
+                why: probe.why(&self.held[i].0, score),
                 ..self.held[i].1.clone()
             })
             .collect()

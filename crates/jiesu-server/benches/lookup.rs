@@ -10,6 +10,8 @@
 //! `cargo bench -p jiesu-server --bench lookup -- [--cases N] [--lookups N]
 //!  [--backend sqlite|postgres]`
 
+#[path = "support/alloc.rs"]
+mod alloc;
 #[path = "support/args.rs"]
 mod args;
 #[path = "../tests/it/common.rs"]

@@ -12,6 +12,8 @@
 //! `cargo bench -p jiesu-server --bench sync -- [--cases N] [--offices N] [--seconds N]
 //!  [--backend sqlite|postgres]`
 
+#[path = "support/alloc.rs"]
+mod alloc;
 #[path = "support/args.rs"]
 mod args;
 #[path = "../tests/it/common.rs"]

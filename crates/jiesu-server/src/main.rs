@@ -13,6 +13,12 @@ use jiesu_protocol::wire::{Office, OfficeKind};
 use jiesu_server::{AppState, Storage, admin, open_storage, router};
 use serde::Deserialize;
 
+/// mimalloc, not glibc's malloc: with two threads at work (a first sync's folder and writer,
+/// an import's maker and writer) glibc's arena locks took a quarter of the time
+/// (docs/BENCHMARKS.md, "Import on two threads").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "jiesu-server", version, about = "Jiesu's central sync server")]
 struct Cli {

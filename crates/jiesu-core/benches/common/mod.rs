@@ -3,6 +3,10 @@
 // Each bench is its own crate and uses part of this.
 #![allow(dead_code)]
 
+/// The allocator the binaries use (`src-tauri/src/main.rs`), so a benchmark measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The process's peak resident set (VmHWM), in MiB.
 pub fn peak_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -1,7 +1,7 @@
 //! The store's side of importing 12345 work orders ([`crate::import`]): which rows are new,
 //! which the store already holds (unchanged, or changed in a later export), the preview the
 //! window shows before anything is written, and the import itself — one transaction, so a
-//! cancelled or failed import writes nothing. Each new work order is checked against the
+//! cancelled or failed import writes nothing (written by [`super::import_write`]). Each new work order is checked against the
 //! cases held (and those imported before it from the same file) for likely duplicates, which
 //! the report lists for the secretary to merge or link.
 
@@ -11,19 +11,19 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 
+use super::import_write::{Maker, draft_of};
 use super::*;
-use crate::event::WorkOrder;
 use crate::import::{self, Field, ImportMapping, ReadRow, RowProblem, Table};
-use crate::model::{Channel, Resident};
+use crate::model::Resident;
 use crate::privacy::{Exposure, Mask, numbers_in};
-use crate::similar::{self, Draft, Probe, Suggestion};
+use crate::similar::Suggestion;
 
 /// Rows the preview shows as Jiesu will read them.
 const SAMPLE_ROWS: usize = 20;
 /// Rows written between two progress reports (and chances to cancel).
 const PROGRESS_EVERY: usize = 100;
 /// Likely duplicates the report lists at most (the count says how many there were).
-const MAX_LISTED_DUPLICATES: usize = 500;
+pub(super) const MAX_LISTED_DUPLICATES: usize = 500;
 
 /// Where a row stands against the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,12 +193,15 @@ pub struct ImportReport {
 
 /// A table read against the store under one mapping.
 struct Plan {
-    /// New rows with the office category each goes to.
-    new: Vec<(ReadRow, String)>,
+    /// New rows (their places in the table) with the office category each goes to.
+    /// (Read again as each is written: holding every row read beside the file's text would
+    /// double what a large file costs in memory.)
+    new: Vec<(usize, String)>,
     unchanged: u32,
     changed: Vec<Difference>,
     problems: Vec<RowProblem>,
-    /// Every readable row's status and category, by row number (for the preview's sample).
+    /// The preview's sample rows as read, with status and category, by row number (only
+    /// those: a copy of every row would double what a large file holds in memory).
     read: HashMap<u32, (RowStatus, ReadRow, Option<String>)>,
     city: BTreeMap<String, u32>,
 }
@@ -315,82 +318,59 @@ impl Store {
         let source = import::source_of(&table.headers);
         let plan = self.plan(table, &mapping)?;
         let total = u32::try_from(plan.new.len()).unwrap_or(u32::MAX);
-        let mut duplicates = Vec::new();
-        let mut duplicates_found = 0u32;
-        let imported = self.batch(|s| {
+        let written = self.batch(|s| {
             // One moment for the whole file, and its numbers counted once: counting per row
             // would make an import of n orders on one day cost n².
             let now = s.clock.now_ms();
             let prefix = s.number_prefix(now);
             let taken = s.numbers_taken(&prefix)?;
-            let mut done = 0u32;
+            s.check_resynced()?;
             // Likely duplicates: among the cases held before the import (read from the
             // store), and among this file's orders written before each one (kept prepared
-            // in memory).
+            // in memory by the maker).
             let held_upto: i64 =
                 s.conn
                     .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
                         r.get(0)
                     })?;
-            let office = s.identity.office.clone();
-            let mut written = similar::Batch::default();
             let mut search = SearchBatch::new(&s.conn)?;
-            for (i, (row, category)) in plan.new.iter().enumerate() {
-                if i % PROGRESS_EVERY == 0 && !progress(done, total) {
-                    return Err(Error::invalid("import", Reason::Cancelled));
-                }
-                let probe = Probe::new(&draft_of(row));
-                let mut similar = Vec::new();
-                if probe.usable() {
-                    similar = s.judge_held(&probe, held_upto)?;
-                    similar.extend(written.judge(&office, &probe));
-                    similar::rank(&mut similar);
-                }
-                let number = cases::number_of(&prefix, taken + done);
-                let case = s.import_one(&mut search, row, category, &source, now, number)?;
-                written.add(
-                    &office,
-                    probe,
-                    Suggestion {
-                        case_id: case.id,
-                        number: case.number.clone(),
-                        state: case.state,
-                        received_at: case.received_at,
-                        summary: case.description.chars().take(80).collect(),
-                        score: 0,
-                        why: Vec::new(),
-                    },
-                );
-                if !similar.is_empty() {
-                    duplicates_found += 1;
-                    if duplicates.len() < MAX_LISTED_DUPLICATES {
-                        duplicates.push(ImportedDuplicate {
-                            row: row.row,
-                            work_order_no: row.work_order_no.clone(),
-                            case_id: case.id,
-                            case_number: case.number,
-                            similar,
-                        });
-                    }
-                }
-                done += 1;
-            }
-            if !progress(done, total) {
+            // Copies: the writer holds the store while the maker reads them.
+            let (policy, calendar) = (s.policy.clone(), s.calendar.clone());
+            let maker = Maker {
+                policy: &policy,
+                calendar: &calendar,
+                stamp: s.stamp(now),
+                key: super::seal::device_key(&s.conn)?,
+                source: &source,
+                table,
+                fields: &mapping.fields,
+                prefix,
+                taken,
+            };
+            let written = s.write_new_orders(
+                maker,
+                &plan.new,
+                held_upto,
+                &mut search,
+                PROGRESS_EVERY,
+                progress,
+            )?;
+            if !progress(written.imported, total) {
                 return Err(Error::invalid("import", Reason::Cancelled));
             }
             search.flush(&s.conn)?;
             Store::remember_mapping(&s.conn, &table.headers, &mapping, now)?;
-            Ok(done)
+            Ok(written)
         })?;
         self.shown(ImportReport {
             source,
             rows: u32::try_from(table.rows.len()).unwrap_or(u32::MAX),
-            imported,
+            imported: written.imported,
             unchanged: plan.unchanged,
             changed: plan.changed,
             problems: plan.problems,
-            duplicates,
-            duplicates_found,
+            duplicates: written.duplicates,
+            duplicates_found: written.duplicates_found,
         })
     }
 
@@ -410,8 +390,14 @@ impl Store {
             .map(|i| table.headers[i].clone())
             .unwrap_or_default();
         let mut seen = HashSet::new();
+        let sampled: HashSet<u32> = table
+            .rows
+            .iter()
+            .take(SAMPLE_ROWS)
+            .map(|(row, _)| u32::try_from(*row).unwrap_or(u32::MAX))
+            .collect();
         let mut guesses: HashMap<String, Option<String>> = HashMap::new();
-        for (row, cells) in &table.rows {
+        for (at, (row, cells)) in table.rows.iter().enumerate() {
             let read = match import::rows::read_row(*row, &table.headers, &mapping.fields, cells) {
                 Ok(r) => r,
                 Err(problems) => {
@@ -455,7 +441,9 @@ impl Store {
                     .unwrap_or_default();
                 plan.problems
                     .push(problem(Reason::Unknown, &header, &read.city_category));
-                plan.read.insert(read.row, (RowStatus::Problem, read, None));
+                if sampled.contains(&read.row) {
+                    plan.read.insert(read.row, (RowStatus::Problem, read, None));
+                }
                 continue;
             };
             let status = match self.case_of_work_order(&read.work_order_no)? {
@@ -477,10 +465,13 @@ impl Store {
                     }
                 }
             };
-            if status == RowStatus::New {
-                plan.new.push((read.clone(), category.clone()));
+            if sampled.contains(&read.row) {
+                plan.read
+                    .insert(read.row, (status, read.clone(), Some(category.clone())));
             }
-            plan.read.insert(read.row, (status, read, Some(category)));
+            if status == RowStatus::New {
+                plan.new.push((at, category));
+            }
         }
         Ok(plan)
     }
@@ -498,75 +489,6 @@ impl Store {
             Some(id) => Ok(Case::load(&self.conn, &id)?.map(|(c, _)| c)),
             None => Ok(None),
         }
-    }
-
-    fn import_one(
-        &mut self,
-        search: &mut SearchBatch,
-        row: &ReadRow,
-        category: &str,
-        source: &str,
-        now: i64,
-        number: String,
-    ) -> Result<Case> {
-        let intake = crate::validate::new_case(NewCase {
-            channel: Channel::Hotline12345,
-            work_order_no: row.work_order_no.clone(),
-            category: category.to_owned(),
-            urgency: row.urgency,
-            resident: row.resident.clone(),
-            address: Default::default(),
-            description: row.description.clone(),
-            location: row.location.clone(),
-            attachment: None,
-            meeting: None,
-        })?;
-        // The deadline counts from when the city received the order, never from a time
-        // ahead of this PC (a platform's clock, or a typo, in the future).
-        let from = row.received_at.map_or(now, |t| t.min(now));
-        let limits = self
-            .policy
-            .for_work_order(&row.order_type, category, row.urgency);
-        let body = EventBody::CaseReceived(Box::new(Received {
-            number,
-            response_due: limits.response.due(&self.calendar, from),
-            resolve_due: row
-                .due
-                .unwrap_or_else(|| limits.resolve.due(&self.calendar, from)),
-            intake,
-        }));
-        let work_order = WorkOrder {
-            source: source.to_owned(),
-            order_type: row.order_type.clone(),
-            city_category: row.city_category.clone(),
-            dispatched_at: row.received_at,
-            promised_due: row.due,
-            handling_unit: row.handling_unit.clone(),
-            // At most MAX_WORK_ORDER_COLUMNS: a row with more was reported (read_row).
-            columns: row.columns.clone(),
-        };
-        let (case, events) = self.fold_new_steps(
-            Uuid::now_v7(),
-            vec![body, EventBody::WorkOrderImported(Box::new(work_order))],
-            None,
-        )?;
-        // No savepoint per row: the import is one transaction that any error rolls back
-        // whole. The search text is written in runs ([`SearchBatch`]): FTS5 writes out its
-        // pending terms at every savepoint, a segment a row, merged over and over (a fifth
-        // of an import's time).
-        super::cases::write_steps(&self.conn, &case, &events, Reindex::Batch(search))?;
-        Ok(case)
-    }
-}
-
-/// A row as an intake being typed, for [`Store::similar_cases`]: a work order names no
-/// resident's building of its own, only what its text and place say.
-fn draft_of(row: &ReadRow) -> Draft {
-    Draft {
-        description: row.description.clone(),
-        building: String::new(),
-        location: row.location.clone(),
-        phone: row.resident.phone.clone(),
     }
 }
 

@@ -170,7 +170,27 @@ pub(super) fn insert_event_if_new(conn: &Connection, ev: &Event) -> Result<bool>
 /// Write `ev` with `sql` (an insert); a new event moves its device's chain head on the stream.
 pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<usize> {
     let (kind, payload) = ev.body.to_columns()?;
-    let written = conn.prepare_cached(sql)?.execute(params![
+    let written = write_row(conn, ev, sql, kind, &payload)?;
+    if written == 1 {
+        super::seal::advance_head(conn, ev)?;
+    }
+    Ok(written)
+}
+
+/// Append the steps of a stream nothing was held of, sealed on another thread
+/// ([`super::seal::seal_ahead`]): their rows, and the chain head at the last.
+pub(super) fn append_sealed(conn: &Connection, steps: &[super::seal::Sealed]) -> Result<()> {
+    for s in steps {
+        write_row(conn, &s.ev, insert_event_sql!(""), s.kind, &s.payload)?;
+    }
+    if let Some(last) = steps.last() {
+        super::seal::start_head(conn, &last.ev, &last.hash)?;
+    }
+    Ok(())
+}
+
+fn write_row(conn: &Connection, ev: &Event, sql: &str, kind: &str, payload: &str) -> Result<usize> {
+    Ok(conn.prepare_cached(sql)?.execute(params![
         ev.id.to_string(),
         ev.stream,
         kind,
@@ -183,11 +203,7 @@ pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<us
         ev.account.map(|a| a.to_string()),
         ev.prev,
         ev.sig
-    ])?;
-    if written == 1 {
-        super::seal::advance_head(conn, ev)?;
-    }
-    Ok(written)
+    ])?)
 }
 
 pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {

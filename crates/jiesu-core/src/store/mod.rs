@@ -38,6 +38,7 @@ mod facts;
 mod figures;
 #[cfg(feature = "imports")]
 mod import_mappings;
+mod import_write;
 #[cfg(feature = "imports")]
 mod imports;
 mod keyring;
@@ -140,6 +141,46 @@ pub struct Store {
     recovered: bool,
     /// Steps made here since the store opened ([`Store::local_writes`]).
     writes: u64,
+}
+
+/// The replica's clock and identity as events are stamped with them ([`Store::stamp`]).
+pub(super) struct Stamp {
+    /// The replica's clock after the last event stamped.
+    hlc: Hlc,
+    now: i64,
+    author: String,
+    account: Option<Uuid>,
+    device: String,
+    office: String,
+}
+
+impl Stamp {
+    /// A new event on `stream`, after `latest`, the stream's latest event (`None`: a stream
+    /// nothing is held of yet).
+    fn event(&mut self, stream: String, body: EventBody, latest: Option<Hlc>) -> Event {
+        let own = self.hlc.tick(self.now);
+        let hlc = match latest {
+            Some(l) if l >= own => l.tick(self.now),
+            _ => own,
+        };
+        // The replica's clock moves with its own steps; a stream's far-future event orders
+        // this step but does not carry the clock (and the next case's date) with it.
+        self.hlc = own.observe(hlc, self.now);
+        // Sealed as it is appended (`log::append`): a command may stage several steps of one
+        // stream before writing them, and each must link to the one before.
+        Event {
+            id: Uuid::now_v7(),
+            stream,
+            hlc,
+            author: self.author.clone(),
+            account: self.account,
+            device: self.device.clone(),
+            office: self.office.clone(),
+            body,
+            prev: None,
+            sig: None,
+        }
+    }
 }
 
 /// The database file's name inside the data directory.
@@ -437,8 +478,9 @@ impl Store {
     /// (a step must fold after the state it was taken on), even an event from a clock so far
     /// ahead that the replica's own clock did not follow it (`Hlc::observe`).
     ///
-    /// Every event this replica writes is made here, so this is where the role is checked
-    /// ([`crate::access`]): a refused step is refused before anything is stamped or written.
+    /// Every event this replica writes is made here or by a [`Stamp`] taken after the same
+    /// checks, so this is where the role is checked ([`crate::access`]): a refused step is
+    /// refused before anything is stamped or written.
     fn new_event(&mut self, stream: String, body: EventBody) -> Result<Event> {
         self.check_write(body.kind())?;
         self.check_resynced()?;
@@ -455,30 +497,25 @@ impl Store {
                 })
             })
             .optional()?;
-        let now = self.clock.now_ms();
-        let own = self.hlc.tick(now);
-        let hlc = match latest {
-            Some(l) if l >= own => l.tick(now),
-            _ => own,
-        };
-        // The replica's clock moves with its own steps; a stream's far-future event orders
-        // this step but does not carry the clock (and the next case's date) with it.
-        self.hlc = own.observe(hlc, now);
+        let mut stamp = self.stamp(self.clock.now_ms());
+        let ev = stamp.event(stream, body, latest);
+        self.hlc = stamp.hlc;
         self.writes += 1;
-        // Sealed as it is appended (`log::append`): a command may stage several steps of one
-        // stream before writing them, and each must link to the one before.
-        Ok(Event {
-            id: Uuid::now_v7(),
-            stream,
-            hlc,
+        Ok(ev)
+    }
+
+    /// What a new event takes from the store at `now`, copied out: a thread that holds no
+    /// connection makes an import's events with it ([`Stamp::event`]). The caller has checked
+    /// the role for every kind it will make, and [`Store::check_resynced`].
+    fn stamp(&self, now: i64) -> Stamp {
+        Stamp {
+            hlc: self.hlc,
+            now,
             author: self.identity.author.clone(),
             account: self.sign_in.session.as_ref().map(|s| s.account),
             device: self.identity.device.clone(),
             office: self.identity.office.clone(),
-            body,
-            prev: None,
-            sig: None,
-        })
+        }
     }
 
     // ---------------------------------------------------------------- commands

@@ -152,6 +152,39 @@ pub(super) fn seal(conn: &Connection, ev: &mut Event) -> Result<()> {
     seal::sign(ev, prev, &key).map_err(|_| Error::invalid("event", Reason::Malformed))
 }
 
+/// An event validated and sealed off the writing thread, with what its row stores made too:
+/// signing, hashing and encoding cost more than writing the row (an import's maker thread
+/// makes these while the writer writes the rows before).
+pub(super) struct Sealed {
+    pub(super) ev: Event,
+    pub(super) kind: &'static str,
+    pub(super) payload: String,
+    /// Its hash: the next step's `prev`, and the chain head after it.
+    pub(super) hash: String,
+}
+
+/// Validate and seal the steps of a stream nothing is held of yet (a new case's first
+/// steps, made in order): the first links to nothing, each next one to the one before.
+pub(super) fn seal_ahead(events: Vec<Event>, key: &SigningKey) -> Result<Vec<Sealed>> {
+    let mut prev: Option<String> = None;
+    let mut out = Vec::with_capacity(events.len());
+    for mut ev in events {
+        crate::validate::event(&ev)?;
+        seal::sign(&mut ev, prev.take(), key)
+            .map_err(|_| Error::invalid("event", Reason::Malformed))?;
+        let (kind, payload) = ev.body.to_columns()?;
+        let hash = event_hash(&ev)?;
+        prev = Some(hash.clone());
+        out.push(Sealed {
+            ev,
+            kind,
+            payload,
+            hash,
+        });
+    }
+    Ok(out)
+}
+
 /// Seal again this device's unsent steps on `stream`, in the order written, each linked to the
 /// step before it as it now reads: [`Store::restamp_future_work`] changed their times, and
 /// nobody else holds them. Steps the server has receipted are left as they are. The caller has
@@ -206,6 +239,13 @@ pub(super) fn advance_head(conn: &Connection, ev: &Event) -> Result<()> {
          WHERE chain_heads.hash IS ?4 OR ?4 IS NULL",
     )?
     .execute(params![ev.device, ev.stream, hash, ev.prev])?;
+    Ok(())
+}
+
+/// The chain head of a stream this device just started, at `hash` (its last step's).
+pub(super) fn start_head(conn: &Connection, ev: &Event, hash: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO chain_heads (device, stream, hash) VALUES (?1, ?2, ?3)")?
+        .execute(params![ev.device, ev.stream, hash])?;
     Ok(())
 }
 

@@ -757,3 +757,71 @@ fn a_work_order_repeating_a_held_case_is_reported_beside_it_and_merged_from_ther
     assert_eq!(rows[1][3], held.number.as_str());
     assert_eq!(book["汇总"][5][1], 2);
 }
+
+/// The import makes its cases' steps on a second thread (`store/import_write.rs`): they must
+/// be sealed, chained and clocked exactly as steps typed at the window are.
+#[test]
+fn imported_cases_are_sealed_chained_and_clocked_like_typed_ones() {
+    let table = read_bytes("a.csv", csv_export(1, 300, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, _) = office_store("a");
+    let typed = s.receive(parking_case("进门前就有的一件")).unwrap();
+    assert_eq!(import_all(&mut s, &table).imported, 300);
+    let imported: Vec<Case> = s
+        .all_cases()
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.work_order_no.is_empty())
+        .collect();
+    assert_eq!(imported.len(), 300);
+    for c in &imported {
+        let trace = s.verify_trace(&c.id.to_string()).unwrap();
+        assert!(trace.intact(), "{}: {trace:?}", c.work_order_no);
+        assert_eq!(
+            (trace.events, trace.verified),
+            (2, 2),
+            "{}",
+            c.work_order_no
+        );
+    }
+    // Numbers follow the case filed before, in file order.
+    let mut numbers: Vec<(String, String)> = imported
+        .iter()
+        .map(|c| (c.work_order_no.clone(), c.number.clone()))
+        .collect();
+    numbers.sort();
+    assert!(numbers[0].1 > typed.number);
+    assert!(numbers.windows(2).all(|w| w[0].1 < w[1].1), "{numbers:?}");
+    // Every step has a time of its own, and the next step here comes after all of them.
+    let log = log_of(&s);
+    let mut clocks: Vec<_> = log.iter().map(|e| (e.hlc.wall_ms, e.hlc.counter)).collect();
+    clocks.sort();
+    clocks.dedup();
+    assert_eq!(clocks.len(), log.len(), "no two steps share a clock");
+    let next = s.receive(parking_case("导入之后的一件")).unwrap();
+    let after = log_of(&s)
+        .into_iter()
+        .find(|e| e.stream == next.id.to_string())
+        .unwrap();
+    assert!(
+        (after.hlc.wall_ms, after.hlc.counter) > *clocks.last().unwrap(),
+        "the store's clock moved past the import's steps"
+    );
+    // A later step on an imported case links on to its chain.
+    let one = &imported[150];
+    s.act(
+        one.id,
+        CaseCommand::Note {
+            text: "已联系来电人".into(),
+            contacted_resident: true,
+            public: false,
+        },
+    )
+    .unwrap();
+    let trace = s.verify_trace(&one.id.to_string()).unwrap();
+    assert!(trace.intact(), "{trace:?}");
+    assert_eq!(trace.verified, 3);
+    // The projection written beside the steps is the one the log folds to.
+    let before = s.all_cases().unwrap();
+    s.rebuild_projections().unwrap();
+    assert_eq!(s.all_cases().unwrap(), before);
+}

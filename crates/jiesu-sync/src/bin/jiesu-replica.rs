@@ -15,6 +15,10 @@
 
 use std::sync::{Arc, Mutex};
 
+/// The allocator the app uses (`src-tauri/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
