@@ -11,9 +11,9 @@ use jiesu_core::CorrectedClock;
 use jiesu_sync::Syncer;
 use tauri::{Emitter, Manager};
 
-/// mimalloc, not glibc's malloc: with two threads at work (an import's maker and writer, a
-/// first sync's folder and writer) glibc's arena locks took a quarter of the time
-/// (docs/BENCHMARKS.md, "Import on two threads").
+/// mimalloc, not glibc's malloc: freeing on one thread what another allocated (an import's
+/// maker and writer, a first sync's folder and writer) waited on glibc's arena locks — a quarter
+/// of an import's time, a fifth of a first sync's settle (docs/BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -13,9 +13,8 @@ use jiesu_protocol::wire::{Office, OfficeKind};
 use jiesu_server::{AppState, Storage, admin, open_storage, router};
 use serde::Deserialize;
 
-/// mimalloc, not glibc's malloc: with two threads at work (a first sync's folder and writer,
-/// an import's maker and writer) glibc's arena locks took a quarter of the time
-/// (docs/BENCHMARKS.md, "Import on two threads").
+/// The app's allocator (`src-tauri/src/main.rs`), so every binary and benchmark allocates
+/// alike; what it changes for the server alone has not been measured.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
