@@ -675,7 +675,13 @@ fn a_remembered_mapping_is_listed_corrected_and_forgotten_outside_an_import() {
 
 #[test]
 fn a_work_order_repeating_a_held_case_is_reported_beside_it_and_merged_from_there() {
-    let (mut s, _) = store_at(test_now());
+    // In memory and in a file (as the app runs, with the store's second connection open).
+    repeated_held_case(store_at(test_now()).0);
+    let (s, _, _dir) = file_store_at(test_now());
+    repeated_held_case(s);
+}
+
+fn repeated_held_case(mut s: Store) {
     let held = s
         .receive(parking_case(
             "27栋楼下消防通道被私家车长期占用，救护车进不来",
