@@ -122,6 +122,22 @@ test('a street office opens a campaign from a cluster and sees a community fix i
       await driver.executeScript('for (const e of document.querySelectorAll("*")) if (e.scrollTop) e.scrollTop = 0')
       await ui.screenshot('journey21-closed')
 
+      // The list keeps to what is still running: the ended campaign waits under 已结束, and
+      // the choice stays in the address when a campaign is opened from there.
+      const campaignId = (await driver.getCurrentUrl()).split('/campaigns/')[1]
+      await ui.click('nav-campaigns')
+      await ui.waitText('c-show-open', '进行中 0')
+      await ui.waitText('c-show-closed', '已结束 1')
+      assert.equal(await ui.exists(`c-closed-${campaignId}`), false, 'an ended campaign among the ongoing')
+      await ui.click('c-show-closed')
+      await ui.visible(`c-closed-${campaignId}`)
+      await ui.screenshot('journey21-list-ended')
+      await ui.click(`c-closed-${campaignId}`)
+      await ui.visible('b-reopen')
+      await driver.navigate().back()
+      await ui.visible(`c-closed-${campaignId}`)
+      await driver.navigate().forward()
+
       // 重新启动: the last day is kept (still ahead), and sites can be added again.
       await ui.noOverlay()
       await ui.click('b-reopen')

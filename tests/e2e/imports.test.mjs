@@ -266,6 +266,13 @@ test('a complaint like one held is suggested and merged; both cases show the mer
     await ui.waitText('case-state', '待派单')
     const followUp = await textOf(driver, 'case-number')
     assert.notEqual(followUp, first)
+    // Back leads to the case it was filed from, not to the filled form (which would file it
+    // twice); Forward to the follow-up again.
+    await driver.navigate().back()
+    await ui.waitText('case-number', first)
+    assert.equal(await ui.exists('follow-of'), false, 'Back returned to the follow-up form')
+    await driver.navigate().forward()
+    await ui.waitText('case-number', followUp)
     await waitFor(driver, `case-link-${first}`, '关联')
     assert.equal(await textOf(driver, 'case-resident-name'), '王秀英')
     assert.match(await textOf(driver, 'case-resident-phone'), /^139\*+5678$/)
