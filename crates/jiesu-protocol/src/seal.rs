@@ -23,6 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::Event;
 
+mod strict_r;
+
 /// Length of a hash in hex.
 pub const HASH_HEX: usize = 64;
 /// Length of a signature in hex.
@@ -121,8 +123,9 @@ pub fn verify(ev: &Event, key: &VerifyingKey) -> Result<(), SealError> {
 /// third of the cost of verifying one by one here) checks the signature equation of all of
 /// them together, with random weights, so a single wrong signature fails the batch. It does
 /// not make the checks `verify_strict` adds, so they are made here first, each cheap: the
-/// signature's `R` decodes, canonically, to a point that is not of small order, and the
-/// device's key is not of small order (a weak key). With them, the batch accepts what the
+/// signature's `R` is a canonical encoding of a point that is not of small order (on its
+/// bytes, [`strict_r`]; the batch refuses an `R` that is no point), and the device's key is
+/// not of small order (a weak key). With them, the batch accepts what the
 /// one-by-one check accepts (but for a 2^-128 chance). Which event fails is not said: a page
 /// is refused whole, and [`verify`] names the event where that matters (核验留痕).
 pub fn verify_all(events: &[(&Event, &VerifyingKey)]) -> bool {
@@ -139,10 +142,8 @@ pub fn verify_all(events: &[(&Event, &VerifyingKey)]) -> bool {
             return false;
         }
         let signature = Signature::from_bytes(&bytes);
-        let r = curve25519_dalek::edwards::CompressedEdwardsY(*signature.r_bytes());
-        match r.decompress() {
-            Some(point) if !point.is_small_order() && point.compress() == r => {}
-            _ => return false,
+        if !strict_r::acceptable(signature.r_bytes()) {
+            return false;
         }
         if !strong.contains(key) {
             if key.is_weak() {
