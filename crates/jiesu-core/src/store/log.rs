@@ -177,6 +177,7 @@ pub(super) fn write_event(conn: &Connection, ev: &Event, sql: &str) -> Result<us
     Ok(written)
 }
 
+#[cfg(feature = "imports")] // an import's maker thread only
 /// Append the steps of a stream nothing was held of, sealed on another thread
 /// ([`super::seal::seal_ahead`]): their rows, and the chain head at the last.
 pub(super) fn append_sealed(conn: &Connection, steps: &[super::seal::Sealed]) -> Result<()> {

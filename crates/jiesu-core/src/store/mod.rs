@@ -38,6 +38,7 @@ mod facts;
 mod figures;
 #[cfg(feature = "imports")]
 mod import_mappings;
+#[cfg(feature = "imports")]
 mod import_write;
 #[cfg(feature = "imports")]
 mod imports;

@@ -152,6 +152,7 @@ pub(super) fn seal(conn: &Connection, ev: &mut Event) -> Result<()> {
     seal::sign(ev, prev, &key).map_err(|_| Error::invalid("event", Reason::Malformed))
 }
 
+#[cfg(feature = "imports")] // an import's maker thread only
 /// An event validated and sealed off the writing thread, with what its row stores made too:
 /// signing, hashing and encoding cost more than writing the row (an import's maker thread
 /// makes these while the writer writes the rows before).
@@ -163,6 +164,7 @@ pub(super) struct Sealed {
     pub(super) hash: String,
 }
 
+#[cfg(feature = "imports")] // an import's maker thread only
 /// Validate and seal the steps of a stream nothing is held of yet (a new case's first
 /// steps, made in order): the first links to nothing, each next one to the one before.
 pub(super) fn seal_ahead(events: Vec<Event>, key: &SigningKey) -> Result<Vec<Sealed>> {
@@ -242,6 +244,7 @@ pub(super) fn advance_head(conn: &Connection, ev: &Event) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "imports")] // an import's maker thread only
 /// The chain head of a stream this device just started, at `hash` (its last step's).
 pub(super) fn start_head(conn: &Connection, ev: &Event, hash: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO chain_heads (device, stream, hash) VALUES (?1, ?2, ?3)")?
