@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 APP := target/debug/jiesu
 
-.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-encryption bench-sync bench-lookup deb icons
+.PHONY: run release test setup setup-test ui check fmt lint test-core test-ui bindings typecheck app e2e test-date test-dates bench bench-encryption bench-coldstart bench-pouchdb bench-sync bench-lookup deb icons
 
 run: setup ui
 	cargo build --release -p jiesu-app
@@ -78,6 +78,20 @@ bench:
 
 bench-encryption:
 	cargo bench -p jiesu-core --bench encryption -- --cases $${CASES:-100000} --dir $${DIR:-$(CURDIR)/target/bench-encryption}
+
+# Cold start and idle memory of the release window (issue 22) against an empty Tauri window;
+# the encrypted stores are generated once (a million: CASES="600 100000 1000000").
+bench-coldstart:
+	cargo build --release -p jiesu-app --bin jiesu --example empty_window
+	for n in $${CASES:-600 100000}; do [ -e target/bench-$$n-encrypted/jiesu.db ] || \
+	  cargo bench -p jiesu-core --bench store -- --cases $$n --encrypted --only-generate || exit 1; done
+	xvfb-run -a node benches/coldstart.mjs $$(for n in $${CASES:-600 100000}; do echo --store $$n=target/bench-$$n-encrypted; done)
+
+# The CouchDB replication protocol (PouchDB ← express-pouchdb) on the events of the plain
+# store `make bench` keeps: the yardstick beside `make bench-sync`'s first sync.
+bench-pouchdb:
+	npm --prefix benches/pouchdb ci
+	node benches/pouchdb/replicate.mjs --store target/bench-$${CASES:-100000}/jiesu.db
 
 bench-sync:
 	cargo bench -p jiesu-server --bench sync -- --cases $${CASES:-100000} --offices $${OFFICES:-10000}

@@ -6,6 +6,7 @@
 /// Every command the window may call.
 pub const COMMANDS: &[&str] = &[
     "app_info",
+    "case_count",
     "setup",
     "catalog",
     "receive_case",

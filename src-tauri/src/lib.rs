@@ -107,6 +107,7 @@ pub(crate) async fn run_backup(
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
+        commands::case_count,
         commands::setup,
         commands::catalog,
         commands::receive_case,

@@ -1,8 +1,9 @@
 //! Store benchmarks: intake → durable commit, case-list pages and 2-character search at
 //! 100k and 1M generated cases. Run with
 //! `cargo bench -p jiesu-core --bench store -- --cases 100000 [--dir DIR] [--only-figures]
-//! [--only-pull] [--encrypted] [--reads N]`; `--encrypted` runs the same measures on an encrypted store
-//! (SQLCipher, as the app keeps it), in a store of its own (`target/bench-<cases>-encrypted`);
+//! [--only-pull] [--only-generate] [--encrypted] [--reads N]`; `--encrypted` runs the same
+//! measures on an encrypted store (SQLCipher, as the app keeps it), in a store of its own
+//! (`target/bench-<cases>-encrypted`); `--only-generate` stops once the store exists;
 //! results go to docs/BENCHMARKS.md by hand, with the machine and the date.
 //!
 //! The generated store is kept in `--dir` (default `<workspace>/target/bench-<cases>`) and reused, since
@@ -134,6 +135,10 @@ fn main() {
     }
     let stats = s.stats().unwrap();
     eprintln!("store: {} cases, {} events", stats.cases, stats.events);
+    // The store for another bench (the window's cold start: benches/coldstart.mjs), untouched.
+    if args.iter().any(|a| a == "--only-generate") {
+        return;
+    }
 
     if args.iter().any(|a| a == "--only-pull") {
         bulk_pull(&s, now);

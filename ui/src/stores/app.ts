@@ -6,6 +6,7 @@ import type { Catalog } from '../bindings/Catalog'
 import { i18n } from '../i18n'
 import { categoryPaths } from '../format'
 import { officeNamer } from '../timeline'
+import { afterFirstPage } from '../composables/firstPage'
 
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null)
@@ -33,6 +34,34 @@ export const useAppStore = defineStore('app', () => {
     syncClock(i.now)
     info.value = i
     catalog.value = c
+    recount()
+  }
+
+  // The header's case count: asked after the first page has its rows and then after each
+  // refresh, never waited for. One question at a time; a refresh meanwhile asks once more.
+  const caseCount = ref<number | null>(null)
+  let counting: Promise<void> | null = null
+  let countAgain = false
+  function recount() {
+    if (!info.value?.session) {
+      caseCount.value = null
+      return
+    }
+    if (counting) {
+      countAgain = true
+      return
+    }
+    counting = afterFirstPage()
+      .then(() => api.caseCount())
+      .then((n) => void (caseCount.value = n))
+      .catch((e) => console.warn('case count', e))
+      .finally(() => {
+        counting = null
+        if (countAgain) {
+          countAgain = false
+          recount()
+        }
+      })
   }
 
   const categoryName = computed(() => {
@@ -73,6 +102,7 @@ export const useAppStore = defineStore('app', () => {
     clockNow,
     syncClock,
     refresh,
+    caseCount,
     categoryName,
     unitName,
     officeName,

@@ -45,15 +45,15 @@ pub struct StoreStats {
     pub overdue: u32,
 }
 
-/// What the window needs on start: who we are, how full the store is, whether to run setup.
+/// What the window needs on start: who we are, whether to run setup, who is signed in.
+/// Nothing here is counted: the first screen waits for it, and a count over a district's
+/// million cases is not instant (the header's count is `case_count`, asked after).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "ts", ts(export))]
 pub struct AppInfo {
     /// This replica's identity.
     pub identity: Identity,
-    /// Store figures.
-    pub stats: StoreStats,
     /// The office has no account yet: show the first-run screen.
     pub first_run: bool,
     /// The store is encrypted and not yet opened: the first sign-in opens it (or the
@@ -140,7 +140,7 @@ pub struct SyncStatus {
     pub server_url: String,
     /// The office the server knows this device as.
     pub office: Option<crate::wire::Office>,
-    /// This device's events not yet acknowledged by the server.
+    /// This device's events not yet acknowledged by the server; 0 before enrolment.
     pub waiting: u32,
     /// Last time push and pull both completed (ms).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

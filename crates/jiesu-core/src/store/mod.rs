@@ -529,7 +529,16 @@ impl Store {
         self.writes
     }
 
-    /// Counts for the status bar.
+    /// The cases in the projection: the count the window's header shows. SQLite counts the
+    /// narrowest index of `cases` (a few bytes a case), unlike [`Store::stats`], whose count of
+    /// the log reads eight times the rows.
+    pub fn case_count(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?)
+    }
+
+    /// Cases, events and overdue cases, exactly (the command line, setup's answer).
     pub fn stats(&self) -> Result<StoreStats> {
         let now = self.clock.now_ms();
         Ok(self.conn.query_row(

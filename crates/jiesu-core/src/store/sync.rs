@@ -566,6 +566,14 @@ impl Store {
     /// the server is reachable right now).
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let enrolment = self.enrolment()?;
+        // Before enrolment nothing is sent anywhere, so nothing waits; counting would read
+        // every event this office ever wrote (a year offline: millions) with the store held,
+        // at every start and every change (issue 22: a sign-in stood 2.4 s behind it at 100k).
+        let waiting = if enrolment.is_some() {
+            self.waiting()?
+        } else {
+            0
+        };
         Ok(SyncStatus {
             enrolled: enrolment.is_some(),
             server_url: enrolment
@@ -573,7 +581,7 @@ impl Store {
                 .map(|e| e.server_url.clone())
                 .unwrap_or_default(),
             office: enrolment.map(|e| e.office),
-            waiting: self.waiting()?,
+            waiting,
             last_sync: self.meta(LAST_SYNC)?.and_then(|s| s.parse().ok()),
             online: false,
             syncing: false,

@@ -401,3 +401,23 @@ fn an_enrolment_cut_off_before_the_assignment_finishes_it_on_reopening() {
         "intake, lookup code, assigned once"
     );
 }
+
+#[test]
+fn nothing_waits_before_enrolment_and_everything_written_offline_waits_after_it() {
+    // The status a window asks at every start and change does not count an unenrolled
+    // office's whole log (issue 22): nothing is sent anywhere, so nothing waits.
+    let (mut a, _) = store_at(test_now());
+    a.receive(parking_case("停车难")).unwrap();
+    a.receive(parking_case("噪音扰民")).unwrap();
+    let status = a.sync_status().unwrap();
+    assert!(!status.enrolled);
+    assert_eq!(status.waiting, 0);
+    // The outbox itself still holds the work: enrolment sends it all.
+    assert_eq!(a.waiting().unwrap(), 4);
+    a.enrol("http://street:8645", &enrolment_into("a", "和美社区"))
+        .unwrap();
+    let status = a.sync_status().unwrap();
+    assert!(status.enrolled);
+    assert_eq!(status.waiting, a.waiting().unwrap());
+    assert!(status.waiting >= 4, "{}", status.waiting);
+}
