@@ -20,7 +20,7 @@ server_url: string,
  */
 office: Office | null, 
 /**
- * This device's events not yet acknowledged by the server.
+ * This device's events not yet acknowledged by the server; 0 before enrolment.
  */
 waiting: number, 
 /**
