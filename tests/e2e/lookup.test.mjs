@@ -14,7 +14,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Builder, By, until } from 'selenium-webdriver'
 import chrome from 'selenium-webdriver/chrome.js'
-import { chinaDate, journey, Key } from './harness.mjs'
+import { chinaDate, journey } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../artifacts/e2e')
@@ -112,8 +112,7 @@ test('a resident types the number and code from the receipt and sees the progres
       await shot(browser, 'journey19-desktop-found')
 
       // The commitment letter carries the same code and address, for residents who keep paper.
-      await driver.actions().sendKeys(Key.ESCAPE).perform()
-      await ui.noOverlay()
+      await ui.escape()
       await ui.act('issue_letter', async () => {
         await ui.type('a-promise', '本周五前清理消防通道')
         await ui.date('a-letter-due', chinaDate(await ui.appNow()))
