@@ -438,6 +438,10 @@ impl ProjectionIndexes {
 /// each one up again was an eighth of writing a case.
 pub(crate) struct SearchBatch {
     rows: Vec<(i64, (String, String))>,
+    /// Rows held before they are written.
+    run: usize,
+    /// FTS5's settings as they were before [`SearchBatch::bulk`], put back by `flush`.
+    settings: Option<[(&'static str, i64); 2]>,
     /// Rows above this rowid were inserted in this batch's transaction: nothing to delete.
     fresh_above: i64,
     /// Grouping keys by value. Valid for this transaction only: a key added in a transaction
@@ -452,12 +456,50 @@ impl SearchBatch {
     pub(super) fn new(conn: &Connection) -> Result<SearchBatch> {
         Ok(SearchBatch {
             rows: Vec::new(),
+            run: Self::ROWS,
+            settings: None,
             fresh_above: conn.query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
                 r.get(0)
             })?,
             keys: HashMap::new(),
         })
     }
+
+    #[cfg(feature = "imports")]
+    /// For a bulk write (an import of thousands of rows): runs of [`Self::BULK_ROWS`], and
+    /// FTS5 told to hold up to [`Self::BULK_PENDING`] of terms in memory and to merge
+    /// segments only when [`Self::BULK_MERGE`] share a level, until [`Self::flush`] puts its
+    /// settings back. Merging every four segments (its default) was a tenth of a 100,000-row
+    /// import; at eight, a level never reaches the sixteen at which FTS5 merges everything
+    /// at once, so the next case filed after the import takes no such pause, and the later
+    /// writes' own merging brings the levels back to four.
+    pub(super) fn bulk(conn: &Connection) -> Result<SearchBatch> {
+        let mut batch = Self::new(conn)?;
+        batch.run = Self::BULK_ROWS;
+        let was = |k: &str, default: i64| -> Result<i64> {
+            Ok(conn
+                .query_row("SELECT v FROM case_fts_config WHERE k = ?1", [k], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+                .unwrap_or(default))
+        };
+        let settings = [
+            ("automerge", was("automerge", 4)?),
+            ("hashsize", was("hashsize", 1024 * 1024)?),
+        ];
+        fts_setting(conn, "automerge", Self::BULK_MERGE)?;
+        fts_setting(conn, "hashsize", Self::BULK_PENDING)?;
+        batch.settings = Some(settings);
+        Ok(batch)
+    }
+
+    #[cfg(feature = "imports")]
+    const BULK_ROWS: usize = 16_384;
+    #[cfg(feature = "imports")]
+    const BULK_PENDING: i64 = 32 * 1024 * 1024;
+    #[cfg(feature = "imports")]
+    const BULK_MERGE: i64 = 8;
 
     pub(super) fn figure_key(&mut self, conn: &Connection, value: &str) -> Result<i64> {
         if let Some(&id) = self.keys.get(value) {
@@ -475,19 +517,36 @@ impl SearchBatch {
         columns: (String, String),
     ) -> Result<()> {
         self.rows.push((rowid, columns));
-        if self.rows.len() >= Self::ROWS {
-            self.flush(conn)?;
+        if self.rows.len() >= self.run {
+            self.write(conn)?;
         }
         Ok(())
     }
 
-    /// Write what is held. Call before the transaction commits.
-    pub(super) fn flush(&mut self, conn: &Connection) -> Result<()> {
+    fn write(&mut self, conn: &Connection) -> Result<()> {
         for (rowid, columns) in self.rows.drain(..) {
             index_search_text(conn, rowid, &columns, rowid <= self.fresh_above)?;
         }
         Ok(())
     }
+
+    /// Write what is held, and put back FTS5's settings after a bulk write. Call before the
+    /// transaction commits (a rollback puts the settings back with everything else).
+    pub(super) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        self.write(conn)?;
+        for (k, v) in self.settings.take().into_iter().flatten() {
+            fts_setting(conn, k, v)?;
+        }
+        Ok(())
+    }
+}
+
+/// Set one of FTS5's settings of the search index, through its own command (so that every
+/// connection's FTS5 reads it again).
+fn fts_setting(conn: &Connection, key: &str, value: i64) -> Result<()> {
+    conn.prepare_cached("INSERT INTO case_fts (case_fts, rank) VALUES (?1, ?2)")?
+        .execute(params![key, value])?;
+    Ok(())
 }
 
 /// Index a case's search text (`columns`: [`search::index_columns`] of it).
@@ -504,4 +563,84 @@ pub(super) fn index_search_text(
     conn.prepare_cached("INSERT INTO case_fts (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, uni, bi])?;
     Ok(())
+}
+
+#[cfg(all(test, feature = "imports"))]
+mod tests {
+    use super::*;
+
+    fn index() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("x.db")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE cases (id TEXT);
+             CREATE VIRTUAL TABLE case_fts USING fts5 (
+                 uni, bi, content = '', contentless_delete = 1, tokenize = 'ascii'
+             );",
+        )
+        .unwrap();
+        (dir, conn)
+    }
+
+    /// FTS5's two settings as its config table holds them (absent: its defaults).
+    fn settings(conn: &Connection) -> (i64, i64) {
+        let get = |k: &str, default: i64| {
+            conn.query_row("SELECT v FROM case_fts_config WHERE k = ?1", [k], |r| {
+                r.get(0)
+            })
+            .optional()
+            .unwrap()
+            .unwrap_or(default)
+        };
+        (get("automerge", 4), get("hashsize", 1024 * 1024))
+    }
+
+    fn found(conn: &Connection, word: &str) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM case_fts WHERE case_fts MATCH ?1",
+            [word],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bulk_write_puts_fts5s_settings_back_when_flushed() {
+        let (_dir, mut conn) = index();
+        fts_setting(&conn, "automerge", 2).unwrap();
+        let tx = conn.transaction().unwrap();
+        let mut batch = SearchBatch::bulk(&tx).unwrap();
+        assert_eq!(
+            settings(&tx),
+            (SearchBatch::BULK_MERGE, SearchBatch::BULK_PENDING)
+        );
+        for rowid in 1..=3 {
+            batch
+                .push(&tx, rowid, ("漏 水".into(), "漏水".into()))
+                .unwrap();
+        }
+        batch.flush(&tx).unwrap();
+        assert_eq!(
+            settings(&tx),
+            (2, 1024 * 1024),
+            "as they were, not defaults"
+        );
+        tx.commit().unwrap();
+        assert_eq!(found(&conn, "漏水"), 3);
+    }
+
+    #[test]
+    fn a_bulk_write_rolled_back_leaves_fts5s_settings_as_they_were() {
+        let (_dir, mut conn) = index();
+        let tx = conn.transaction().unwrap();
+        let mut batch = SearchBatch::bulk(&tx).unwrap();
+        batch.push(&tx, 1, ("漏 水".into(), "漏水".into())).unwrap();
+        drop(batch);
+        tx.rollback().unwrap();
+        assert_eq!(settings(&conn), (4, 1024 * 1024));
+        assert_eq!(found(&conn, "漏水"), 0);
+        // This connection's FTS5 reads them again: a write after it flushes as usual.
+        index_search_text(&conn, 1, &("停 车".into(), "停车".into()), false).unwrap();
+        assert_eq!(found(&conn, "停车"), 1);
+    }
 }

@@ -333,14 +333,15 @@ impl Store {
                     .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
                         r.get(0)
                     })?;
-            let mut search = SearchBatch::new(&s.conn)?;
+            let mut search = SearchBatch::bulk(&s.conn)?;
+            let key = super::seal::device_key(&s.conn)?;
             // Copies: the writer holds the store while the maker reads them.
             let (policy, calendar) = (s.policy.clone(), s.calendar.clone());
             let maker = Maker {
                 policy: &policy,
                 calendar: &calendar,
                 stamp: s.stamp(now),
-                key: super::seal::device_key(&s.conn)?,
+                key: &key,
                 source: &source,
                 table,
                 fields: &mapping.fields,
