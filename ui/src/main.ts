@@ -1,8 +1,10 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { createRouter, createWebHashHistory } from 'vue-router'
-import ElementPlus from 'element-plus'
-import 'element-plus/dist/index.css'
+// Element Plus's components come in where they are used (vite.config.ts); its base styles and
+// the message box's, which is opened from code, are the only ones every page needs.
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/es/components/message-box/style/css'
 import App from './App.vue'
 import { i18n } from './i18n'
 import './style.css'
@@ -28,4 +30,4 @@ const router = createRouter({
   ],
 })
 
-createApp(App).use(createPinia()).use(router).use(i18n).use(ElementPlus).mount('#app')
+createApp(App).use(createPinia()).use(router).use(i18n).mount('#app')
