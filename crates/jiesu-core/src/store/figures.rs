@@ -574,11 +574,11 @@ fn group(
     out
 }
 
-/// Open the store's second, read-only connection into `reader` unless it is open. `false`
-/// for a store in memory, which has no second connection.
 /// The reading connection's page cache (negative: KiB, as SQLite's `cache_size` takes it).
 pub(super) const READER_CACHE_KIB: i64 = -32_768;
 
+/// Open the store's second, read-only connection into `reader` unless it is open. `false`
+/// for a store in memory, which has no second connection.
 pub(super) fn open_reader(
     dir: Option<&std::path::Path>,
     key: Option<&super::DbKey>,

@@ -318,50 +318,53 @@ impl Store {
         let source = import::source_of(&table.headers);
         let plan = self.plan(table, &mapping)?;
         let total = u32::try_from(plan.new.len()).unwrap_or(u32::MAX);
-        let written = self.batch(|s| {
-            // One moment for the whole file, and its numbers counted once: counting per row
-            // would make an import of n orders on one day cost n².
-            let now = s.clock.now_ms();
-            let prefix = s.number_prefix(now);
-            let taken = s.numbers_taken(&prefix)?;
-            s.check_resynced()?;
-            // Likely duplicates: among the cases held before the import (read from the
-            // store), and among this file's orders written before each one (kept prepared
-            // in memory by the maker).
-            let held_upto: i64 =
-                s.conn
-                    .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
-                        r.get(0)
-                    })?;
-            let mut search = SearchBatch::bulk(&s.conn)?;
-            let key = super::seal::device_key(&s.conn)?;
-            // Copies: the writer holds the store while the maker reads them.
-            let (policy, calendar) = (s.policy.clone(), s.calendar.clone());
-            let maker = Maker {
-                policy: &policy,
-                calendar: &calendar,
-                stamp: s.stamp(now),
-                key: &key,
-                source: &source,
-                table,
-                fields: &mapping.fields,
-                prefix,
-                taken,
-            };
-            let written = s.write_new_orders(
-                maker,
-                &plan.new,
-                held_upto,
-                &mut search,
-                PROGRESS_EVERY,
-                progress,
-            )?;
-            if !progress(written.imported, total) {
-                return Err(Error::invalid("import", Reason::Cancelled));
-            }
-            search.flush(&s.conn)?;
-            Store::remember_mapping(&s.conn, &table.headers, &mapping, now)?;
-            Ok(written)
+        // The log is copied back behind the import, not inside it (`checkpoint`).
+        let written = self.checkpoint_behind(|s| {
+            s.batch(|s| {
+                // One moment for the whole file, and its numbers counted once: counting per row
+                // would make an import of n orders on one day cost n².
+                let now = s.clock.now_ms();
+                let prefix = s.number_prefix(now);
+                let taken = s.numbers_taken(&prefix)?;
+                s.check_resynced()?;
+                // Likely duplicates: among the cases held before the import (read from the
+                // store), and among this file's orders written before each one (kept prepared
+                // in memory by the maker).
+                let held_upto: i64 =
+                    s.conn
+                        .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
+                            r.get(0)
+                        })?;
+                let mut search = SearchBatch::bulk(&s.conn)?;
+                let key = super::seal::device_key(&s.conn)?;
+                // Copies: the writer holds the store while the maker reads them.
+                let (policy, calendar) = (s.policy.clone(), s.calendar.clone());
+                let maker = Maker {
+                    policy: &policy,
+                    calendar: &calendar,
+                    stamp: s.stamp(now),
+                    key: &key,
+                    source: &source,
+                    table,
+                    fields: &mapping.fields,
+                    prefix,
+                    taken,
+                };
+                let written = s.write_new_orders(
+                    maker,
+                    &plan.new,
+                    held_upto,
+                    &mut search,
+                    PROGRESS_EVERY,
+                    progress,
+                )?;
+                if !progress(written.imported, total) {
+                    return Err(Error::invalid("import", Reason::Cancelled));
+                }
+                search.flush(&s.conn)?;
+                Store::remember_mapping(&s.conn, &table.headers, &mapping, now)?;
+                Ok(written)
+            })
         })?;
         self.shown(ImportReport {
             source,

@@ -28,6 +28,7 @@ mod campaign_changes;
 mod campaigns;
 mod case_rows;
 mod cases;
+mod checkpoint;
 pub mod cipher;
 mod config;
 mod desk;
@@ -67,6 +68,7 @@ use uuid::Uuid;
 pub use attachments::read_photo;
 pub use backup::{BackupJob, BackupSettings, BackupSummary, DEFAULT_KEEP, inspect_backup, restore};
 use case_rows::*;
+pub use checkpoint::Copied;
 pub use cipher::{DbKey, StoreFile, store_file};
 use config::{apply_config, rederive_config};
 pub use desk::DESK_ROWS;
@@ -142,6 +144,8 @@ pub struct Store {
     recovered: bool,
     /// Steps made here since the store opened ([`Store::local_writes`]).
     writes: u64,
+    /// The thread copying a bulk commit's log back (`checkpoint`); joined on drop.
+    behind: checkpoint::Behind,
 }
 
 /// The replica's clock and identity as events are stamped with them ([`Store::stamp`]).
@@ -301,6 +305,7 @@ impl Store {
             key: None,
             recovered: false,
             writes: 0,
+            behind: Default::default(),
         };
         store.device_tag = store.meta("device_tag")?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.

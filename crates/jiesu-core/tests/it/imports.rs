@@ -444,6 +444,70 @@ fn a_cancelled_import_writes_nothing() {
     assert!(!s.import_preview(&table, None).unwrap().remembered);
 }
 
+/// An office's store in a file, as the app runs it.
+fn office_file_store() -> (Store, tempfile::TempDir) {
+    let (mut s, _, dir) = file_store_at(test_now());
+    s.set_identity("a", "a办", "值班员").unwrap();
+    s.set_directory(&org()).unwrap();
+    (s, dir)
+}
+
+fn wal_len(dir: &std::path::Path) -> u64 {
+    std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE)))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_import_is_copied_back_into_the_database_behind_its_commit() {
+    let table = read_bytes("a.csv", csv_export(1, 2000, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, dir) = office_file_store();
+    assert_eq!(import_all(&mut s, &table).imported, 2000);
+    let copied = s
+        .wait_for_checkpoint()
+        .expect("a bulk commit starts a copier")
+        .unwrap();
+    // 2,000 cases are far more than a page; with nobody writing, the log is cut to nothing.
+    assert!(copied.pages > 100, "{copied:?}");
+    assert!(copied.truncated, "{copied:?}");
+    assert_eq!(wal_len(dir.path()), 0);
+    assert!(s.wait_for_checkpoint().is_none(), "one copier a commit");
+    drop(s);
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    assert_eq!(s.all_cases().unwrap().len(), 2000);
+}
+
+#[test]
+fn a_case_typed_while_an_import_is_copied_back_is_kept() {
+    let table = read_bytes("a.csv", csv_export(1, 2000, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, dir) = office_file_store();
+    import_all(&mut s, &table);
+    // Straight after the import, while its log is (or may be) being copied: this commit's
+    // own checkpoint finds the copier's lock taken or the log copied, and waits for neither.
+    let typed = s.receive(parking_case("3号楼门口共享单车堆满")).unwrap();
+    s.wait_for_checkpoint().unwrap().unwrap();
+    let more = s
+        .receive(parking_case("5号楼门口电动车充电线私拉"))
+        .unwrap();
+    drop(s);
+    let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    assert_eq!(s.all_cases().unwrap().len(), 2002);
+    assert_eq!(s.case(typed.id).unwrap().description, typed.description);
+    assert_eq!(s.case(more.id).unwrap().description, more.description);
+    let check = s.verify_trace(&typed.id.to_string()).unwrap();
+    assert!(check.problems.is_empty() && check.verified > 0, "{check:?}");
+}
+
+#[test]
+fn a_cancelled_import_in_a_file_starts_no_copier() {
+    let table = read_bytes("a.csv", csv_export(1, 450, |_, _| {}).as_bytes()).unwrap();
+    let (mut s, _dir) = office_file_store();
+    let preview = s.import_preview(&table, None).unwrap();
+    s.import_work_orders(&table, &preview.mapping, &mut |done, _| done < 300)
+        .unwrap_err();
+    assert!(s.wait_for_checkpoint().is_none());
+}
+
 #[test]
 fn the_users_corrections_to_a_mapping_are_remembered_for_the_next_file() {
     let file = csv_export(1, 3, |_, row| {
