@@ -1,7 +1,8 @@
 //! Clusters at a street's or a district's size: the 同类问题 view of a street with 20
 //! communities of 50,000 cases each, over its default 90 days. Run with
 //! `cargo bench -p jiesu-core --bench clusters -- --offices 20 --cases 50000` (`--days`,
-//! `--span-days` for the period looked at and the years the cases are spread over).
+//! `--span-days` for the period looked at and the years the cases are spread over; `--diverse`,
+//! `--unlike` for texts less alike).
 //!
 //! The cases are made here, not by the sample generator (a million cases through the store
 //! would take the better part of an hour to make): each community reports every category in
@@ -93,6 +94,9 @@ fn main() {
     let days = arg("--days", 90);
     let span = arg("--span-days", 1095).max(days);
     let diverse = std::env::args().any(|a| a == "--diverse");
+    // `--unlike`: every text its own (random characters), so almost no pair joins and the
+    // pairwise loop compares every pair of a category: the grouping's worst case.
+    let unlike = std::env::args().any(|a| a == "--unlike");
     let now: i64 = 1_796_000_000_000;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let categories: Vec<(String, String)> = jiesu_core::catalog::category_paths();
@@ -129,14 +133,21 @@ fn main() {
                 PROBLEMS[c % PROBLEMS.len()]
             };
             let leaf = if diverse { "" } else { leaf };
-            let text = format!(
-                "{estate}小区{}号楼{}{}，{}{}",
-                1 + rng.below(40),
-                PLACES[rng.below(PLACES.len())],
-                problem,
-                leaf,
-                DETAILS[rng.below(DETAILS.len())],
-            );
+            let text = if unlike {
+                // 30 characters of the 3,500 in common use (from U+4E00), as long as a report.
+                (0..30)
+                    .map(|_| char::from_u32(0x4E00 + rng.below(3500) as u32).unwrap_or('事'))
+                    .collect()
+            } else {
+                format!(
+                    "{estate}小区{}号楼{}{}，{}{}",
+                    1 + rng.below(40),
+                    PLACES[rng.below(PLACES.len())],
+                    problem,
+                    leaf,
+                    DETAILS[rng.below(DETAILS.len())],
+                )
+            };
             cases.push(Candidate {
                 case: ClusterCase {
                     case_id: uuid::Uuid::from_u64_pair(o as u64, n as u64),

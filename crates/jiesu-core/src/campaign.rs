@@ -29,7 +29,7 @@ use crate::model::CaseState;
 pub const CLUSTER_THRESHOLD: f64 = 0.3;
 /// Cases of one category compared at most (the newest): pairwise comparison stays bounded.
 /// At a street of 20 communities × 50,000 cases, 90 days hold 82,000 cases and the commonest
-/// category ~17,600: all of them count, in ~1.1–1.6 s (`benches/clusters.rs`).
+/// category ~17,600: all of them count (`benches/clusters.rs`, timings in docs/BENCHMARKS.md).
 pub const MAX_PER_CATEGORY: usize = 20_000;
 /// Cases a cluster lists (the newest); its size counts every one.
 pub const MAX_LISTED: usize = 100;
@@ -372,28 +372,13 @@ pub fn clusters(
             .iter()
             .map(|c| crate::similar::grams(&c.text))
             .collect();
-        let mut parent: Vec<usize> = (0..group.len()).collect();
-        fn root(p: &mut [usize], mut i: usize) -> usize {
-            while p[i] != i {
-                p[i] = p[p[i]];
-                i = p[i];
-            }
-            i
-        }
-        for i in 0..group.len() {
-            for j in (i + 1)..group.len() {
-                if root(&mut parent, i) == root(&mut parent, j) {
-                    continue;
-                }
-                if crate::similar::similarity(&grams[i], &grams[j]) >= CLUSTER_THRESHOLD {
-                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[b] = a;
-                }
-            }
-        }
+        // Labels are each group's first case, so groups come out in a fixed order.
         let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for i in 0..group.len() {
-            members.entry(root(&mut parent, i)).or_default().push(i);
+        for (i, label) in crate::similar::alike_groups(&grams, CLUSTER_THRESHOLD)
+            .into_iter()
+            .enumerate()
+        {
+            members.entry(label).or_default().push(i);
         }
         for idx in members.into_values() {
             let mut per_office: BTreeMap<&str, u32> = BTreeMap::new();

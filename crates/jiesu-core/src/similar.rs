@@ -22,6 +22,9 @@ use uuid::Uuid;
 
 use crate::model::CaseState;
 
+mod groups;
+pub use groups::alike_groups;
+
 /// Texts at least this alike (bigram Jaccard) are suggested when their place matches.
 pub const TEXT_THRESHOLD: f64 = 0.3;
 
