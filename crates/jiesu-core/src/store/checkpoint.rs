@@ -2,7 +2,7 @@
 //!
 //! SQLite copies the WAL back into the database (a checkpoint) in the connection whose commit
 //! made it pass `wal_autocheckpoint` pages: after a 100,000-row import that copy — every page
-//! the transaction wrote, then a sync and the log's truncation — took ~1 s of a ~10 s import,
+//! the transaction wrote, then a sync and the log's truncation — took ~2 s of an ~11 s import,
 //! with the secretary still waiting and the store held. The import is durable once its commit
 //! is in the log; copying it back is housekeeping. So a bulk commit is made with the
 //! automatic checkpoint off, and a thread of its own, on a connection of its own, copies the
@@ -15,10 +15,9 @@ use std::thread::JoinHandle;
 
 use super::*;
 
-/// SQLite's default automatic checkpoint, in log pages, put back after a bulk commit.
-// The import (feature `imports`) is the one bulk commit made this way so far.
-#[cfg(feature = "imports")]
-const AUTO_CHECKPOINT_PAGES: i64 = 1000;
+/// SQLite's default automatic checkpoint, in log pages: the store's outside a bulk write,
+/// put back after one (here and after a first sync's pages).
+pub(super) const AUTO_CHECKPOINT_PAGES: i64 = 1000;
 
 /// The thread copying the last bulk commit's log back, if one was started.
 #[derive(Default)]

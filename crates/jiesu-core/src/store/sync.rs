@@ -623,7 +623,11 @@ fn without_power_cut_sync<T>(
         Ok(out)
     })();
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        super::checkpoint::AUTO_CHECKPOINT_PAGES,
+    )?;
     done
 }
 
