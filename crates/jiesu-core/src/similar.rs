@@ -12,7 +12,7 @@
 //! draft, so each case's [`place_keys`] are kept in an index beside it (`case_places`): the
 //! candidates for a draft are one range per key, never a scan of the office's cases.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -348,25 +348,54 @@ pub const MAX_SUGGESTIONS: usize = 5;
 /// Cases judged in memory, prepared once: the work orders of one import, matched against the
 /// orders after them without reading each back from the store and preparing it again for
 /// every later order (a 100,000-row export of one estate names each building thousands of
-/// times). Holds every order's prepared text: ~0.5 KiB an order.
+/// times). Holds the newest [`Batch::WINDOW`] orders (~1 KiB each), so an import's memory
+/// does not grow with the file: an order is judged against the file's orders just before it
+/// (and, by the store, against every case held before the import).
 #[derive(Default)]
 pub struct Batch {
-    by_key: std::collections::HashMap<i64, Vec<usize>>,
-    held: Vec<(Probe, Suggestion)>,
+    /// The newest [`Batch::PER_KEY`] orders naming each key, oldest first, by their place
+    /// in the file.
+    by_key: std::collections::HashMap<i64, VecDeque<usize>>,
+    /// The orders in the window, oldest first; the first is the file's `first`th.
+    held: VecDeque<(Probe, Suggestion)>,
+    first: usize,
 }
 
 impl Batch {
     /// Orders judged at most for each key: one import may hold thousands of orders about
     /// one building, and the newest of them are what a secretary would merge into.
     pub const PER_KEY: usize = 50;
+    /// Orders kept at most: a street's month of work orders.
+    pub const WINDOW: usize = 20_000;
 
     /// Keep `probe`, the case `shown` (its score and why are filled when it matches).
     pub fn add(&mut self, office: &str, probe: Probe, shown: Suggestion) {
-        let i = self.held.len();
+        let i = self.first + self.held.len();
         for k in probe.keys(office) {
-            self.by_key.entry(k).or_default().push(i);
+            let list = self.by_key.entry(k).or_default();
+            list.push_back(i);
+            if list.len() > Self::PER_KEY {
+                list.pop_front();
+            }
         }
-        self.held.push((probe, shown));
+        self.held.push_back((probe, shown));
+        if self.held.len() > Self::WINDOW
+            && let Some((gone, _)) = self.held.pop_front()
+        {
+            // The order leaving is the oldest held, so wherever a key still lists it, it is
+            // that list's first.
+            for k in gone.keys(office) {
+                if let Some(list) = self.by_key.get_mut(&k)
+                    && list.front() == Some(&self.first)
+                {
+                    list.pop_front();
+                    if list.is_empty() {
+                        self.by_key.remove(&k);
+                    }
+                }
+            }
+            self.first += 1;
+        }
     }
 
     /// The cases kept that `probe` is likely the same problem as, most alike first (at
@@ -375,7 +404,7 @@ impl Batch {
         let mut candidates: Vec<usize> = Vec::new();
         for k in probe.keys(office) {
             if let Some(list) = self.by_key.get(&k) {
-                candidates.extend(list.iter().rev().take(Self::PER_KEY));
+                candidates.extend(list.iter().filter_map(|i| i.checked_sub(self.first)));
             }
         }
         candidates.sort_unstable();
@@ -395,6 +424,11 @@ impl Batch {
                 ..self.held[i].1.clone()
             })
             .collect()
+    }
+
+    #[cfg(test)]
+    fn sizes(&self) -> (usize, usize) {
+        (self.held.len(), self.by_key.len())
     }
 }
 
@@ -499,5 +533,52 @@ mod tests {
             None,
             "the same building, another problem"
         );
+    }
+
+    #[test]
+    fn an_import_holds_its_newest_orders_not_the_whole_file() {
+        let order = |i: usize, building: usize| {
+            let draft = Draft {
+                description: format!("{building}栋楼道的灯坏了好几天，晚上看不见路"),
+                phone: format!("139{i:08}"),
+                ..Draft::default()
+            };
+            let shown = Suggestion {
+                case_id: Uuid::from_u128(i as u128),
+                number: format!("N{i}"),
+                state: CaseState::Received,
+                received_at: i as i64,
+                summary: String::new(),
+                score: 0,
+                why: Vec::new(),
+            };
+            (Probe::new(&draft), shown)
+        };
+        let mut batch = Batch::default();
+        let total = Batch::WINDOW + 500;
+        for i in 0..total {
+            let (probe, shown) = order(i, i);
+            batch.add("hm", probe, shown);
+        }
+        let (held, keys) = batch.sizes();
+        assert_eq!(held, Batch::WINDOW);
+        // Each order names its own building and phone: two keys each, and none left behind
+        // by the orders that left.
+        assert_eq!(keys, 2 * Batch::WINDOW);
+        let found = |building: usize| {
+            let (probe, _) = order(total + building, building);
+            batch
+                .judge("hm", &probe)
+                .iter()
+                .map(|s| s.received_at)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found(total - 1),
+            [(total - 1) as i64],
+            "the newest is judged"
+        );
+        assert_eq!(found(500), [500], "the oldest in the window is judged");
+        assert!(found(499).is_empty(), "one that left the window is not");
     }
 }

@@ -1,7 +1,7 @@
 //! 12345 work orders imported from the city platform's exports (.xlsx, CSV).
 //!
 //! One importer for the window and the command line: [`read_file`] reads the file into rows
-//! of text ([`table`]), [`columns::guess`] says what each column means from its header,
+//! of text ([`table`], held once in one buffer), [`columns::guess`] says what each column means from its header,
 //! [`rows::read_row`] reads a row as a work order or says every reason it cannot, and the
 //! store ([`crate::Store::import_preview`], [`crate::Store::import_work_orders`]) maps the
 //! city's categories onto the office's tree, tells new work orders from ones it already
@@ -10,6 +10,7 @@
 //! never applied behind the secretary's back.
 
 pub mod columns;
+mod read;
 #[cfg(feature = "exports")]
 pub mod report;
 pub mod rows;
@@ -22,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use columns::Field;
+pub use read::{MAX_FILE_BYTES, read_bytes, read_file};
 pub use rows::{ReadRow, RowProblem};
-pub use table::{Table, read_bytes, read_file};
+pub use table::{Row, Table};
 
 /// How an export is read: each column's meaning and where the city's categories go. Guessed
 /// from the headers, corrected by the user in the preview, remembered for the next file with

@@ -135,11 +135,11 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// Read `cells` (one row, as wide as `headers`) by `fields`.
-pub fn read_row(
+pub fn read_row<S: AsRef<str>>(
     row: usize,
     headers: &[String],
     fields: &[Field],
-    cells: &[String],
+    cells: &[S],
 ) -> Result<ReadRow, Vec<RowProblem>> {
     let row = u32::try_from(row).unwrap_or(u32::MAX);
     let mut problems = Vec::new();
@@ -148,14 +148,14 @@ pub fn read_row(
             row,
             column: headers.get(col).cloned().unwrap_or_default(),
             reason,
-            value: cut(cells.get(col).map(String::as_str).unwrap_or(""), 100),
+            value: cut(cells.get(col).map(AsRef::as_ref).unwrap_or(""), 100),
         })
     };
     let col = |f: Field| fields.iter().position(|g| *g == f);
     let cell = |f: Field| {
         col(f)
             .and_then(|i| cells.get(i))
-            .map(String::as_str)
+            .map(AsRef::as_ref)
             .unwrap_or("")
     };
 
@@ -169,8 +169,8 @@ pub fn read_row(
         None => problem(usize::MAX, Reason::Required),
     }
     let mut time = |f: Field, end_of_day: bool| match col(f) {
-        Some(i) if !cells[i].is_empty() => {
-            let t = parse_time(&cells[i], end_of_day);
+        Some(i) if !cells[i].as_ref().is_empty() => {
+            let t = parse_time(cells[i].as_ref(), end_of_day);
             if t.is_none() {
                 problem(i, Reason::BadTime);
             }
@@ -234,22 +234,26 @@ pub fn read_row(
     }
     let location = fields
         .iter()
-        .zip(cells)
+        .zip(cells.iter().map(AsRef::as_ref))
         .filter(|(f, c)| **f == Field::Place && !c.is_empty())
-        .map(|(_, c)| c.as_str())
+        .map(|(_, c)| c)
         .collect::<Vec<_>>()
         .join(" ");
     if location.chars().nth(MAX_TEXT).is_some() {
         problem(col(Field::Place).unwrap_or(0), Reason::TooLong);
     }
-    for (i, (f, c)) in fields.iter().zip(cells).enumerate() {
+    for (i, (f, c)) in fields
+        .iter()
+        .zip(cells.iter().map(AsRef::as_ref))
+        .enumerate()
+    {
         if *f == Field::Keep && !c.is_empty() {
             if c.chars().nth(MAX_TEXT).is_some() {
                 problem(i, Reason::TooLong);
             }
             columns.push(WorkOrderColumn {
                 header: cut(&headers[i], MAX_NAME),
-                value: c.clone(),
+                value: c.to_owned(),
             });
             kept_at.push(i);
         }
@@ -375,13 +379,7 @@ mod tests {
     fn a_mapping_without_a_number_column_makes_every_row_a_problem_not_a_duplicate() {
         let headers = ["问题分类".to_owned(), "诉求内容".into()];
         let fields = [Field::Category, Field::Description];
-        let problems = read_row(
-            3,
-            &headers,
-            &fields,
-            &["城市管理->路灯".into(), "路灯不亮".into()],
-        )
-        .unwrap_err();
+        let problems = read_row(3, &headers, &fields, &["城市管理->路灯", "路灯不亮"]).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(
             (problems[0].reason, problems[0].column.as_str()),

@@ -94,12 +94,11 @@ impl Maker<'_> {
 
     /// The table's row at `at`, read again: the plan read it without a problem.
     fn read(&self, at: usize) -> Result<ReadRow> {
-        let (row, cells) = self
+        let row = self
             .table
-            .rows
-            .get(at)
+            .row(at)
             .ok_or(Error::invalid("row", Reason::Malformed))?;
-        read_row(*row, &self.table.headers, self.fields, cells)
+        read_row(row.number, &self.table.headers, self.fields, &row.cells())
             .map_err(|_| Error::invalid("row", Reason::Malformed))
     }
 

@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use super::import_write::{Maker, draft_of};
 use super::*;
-use crate::import::{self, Field, ImportMapping, ReadRow, RowProblem, Table};
+use crate::import::{self, Field, ImportMapping, ReadRow, Row, RowProblem, Table};
 use crate::model::Resident;
 use crate::privacy::{Exposure, Mask, numbers_in};
 use crate::similar::Suggestion;
@@ -227,8 +227,8 @@ impl Store {
         };
         let plan = self.plan(table, &mapping)?;
         let mut sample = Vec::new();
-        for (row, cells) in table.rows.iter().take(SAMPLE_ROWS) {
-            let row = u32::try_from(*row).unwrap_or(u32::MAX);
+        for cells in table.rows().take(SAMPLE_ROWS) {
+            let row = u32::try_from(cells.number).unwrap_or(u32::MAX);
             let p = match plan.read.get(&row) {
                 Some((status, r, category)) => PreviewRow {
                     row,
@@ -249,12 +249,12 @@ impl Store {
                 None => PreviewRow {
                     row,
                     status: RowStatus::Problem,
-                    work_order_no: cell(&mapping, cells, Field::WorkOrderNo),
+                    work_order_no: cell(&mapping, &cells, Field::WorkOrderNo),
                     received_at: None,
                     resident: Resident::default(),
                     city_category: String::new(),
                     category: None,
-                    description: cell(&mapping, cells, Field::Description)
+                    description: cell(&mapping, &cells, Field::Description)
                         .chars()
                         .take(120)
                         .collect(),
@@ -288,7 +288,7 @@ impl Store {
             headers: table.headers.clone(),
             mapping,
             remembered: was_remembered,
-            rows: u32::try_from(table.rows.len()).unwrap_or(u32::MAX),
+            rows: u32::try_from(table.len()).unwrap_or(u32::MAX),
             sample,
             city_categories,
             new: u32::try_from(plan.new.len()).unwrap_or(u32::MAX),
@@ -368,7 +368,7 @@ impl Store {
         })?;
         self.shown(ImportReport {
             source,
-            rows: u32::try_from(table.rows.len()).unwrap_or(u32::MAX),
+            rows: u32::try_from(table.len()).unwrap_or(u32::MAX),
             imported: written.imported,
             unchanged: plan.unchanged,
             changed: plan.changed,
@@ -395,20 +395,21 @@ impl Store {
             .unwrap_or_default();
         let mut seen = HashSet::new();
         let sampled: HashSet<u32> = table
-            .rows
-            .iter()
+            .rows()
             .take(SAMPLE_ROWS)
-            .map(|(row, _)| u32::try_from(*row).unwrap_or(u32::MAX))
+            .map(|row| u32::try_from(row.number).unwrap_or(u32::MAX))
             .collect();
         let mut guesses: HashMap<String, Option<String>> = HashMap::new();
-        for (at, (row, cells)) in table.rows.iter().enumerate() {
-            let read = match import::rows::read_row(*row, &table.headers, &mapping.fields, cells) {
-                Ok(r) => r,
-                Err(problems) => {
-                    plan.problems.extend(problems);
-                    continue;
-                }
-            };
+        for (at, row) in table.rows().enumerate() {
+            let cells = row.cells();
+            let read =
+                match import::rows::read_row(row.number, &table.headers, &mapping.fields, &cells) {
+                    Ok(r) => r,
+                    Err(problems) => {
+                        plan.problems.extend(problems);
+                        continue;
+                    }
+                };
             *plan.city.entry(read.city_category.clone()).or_default() += 1;
             let category = mapping
                 .categories
@@ -503,14 +504,13 @@ fn fit(mut m: ImportMapping, table: &Table) -> ImportMapping {
     m
 }
 
-fn cell(mapping: &ImportMapping, cells: &[String], f: Field) -> String {
+fn cell(mapping: &ImportMapping, row: &Row<'_>, f: Field) -> String {
     mapping
         .fields
         .iter()
         .position(|g| *g == f)
-        .and_then(|i| cells.get(i))
-        .cloned()
-        .unwrap_or_default()
+        .map_or("", |i| row.get(i))
+        .to_owned()
 }
 
 /// What the file says differently from the case (the fields intake took from it).
