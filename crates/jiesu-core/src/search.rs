@@ -28,14 +28,44 @@ pub fn fold(text: &str) -> String {
     text.to_ascii_lowercase()
 }
 
+/// `c`'s code point in lowercase hex without leading zeros, as `{:x}` writes it: by hand,
+/// as the formatting machinery was a tenth of making an imported row's search text.
+fn push_hex(out: &mut String, c: char) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let n = c as u32;
+    let mut buf = [0u8; 8];
+    let mut at = buf.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buf[at] = DIGITS[(rest & 0xf) as usize];
+        rest >>= 4;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &buf[at..] {
+        out.push(char::from(d));
+    }
+}
+
 fn push_uni(out: &mut String, c: char) {
-    use std::fmt::Write;
-    let _ = write!(out, "u{:x} ", c as u32);
+    out.push('u');
+    push_hex(out, c);
+    out.push(' ');
+}
+
+/// The bigram token of `a` then `b`, tagged `tag` (`b` for the text's own).
+fn push_pair(out: &mut String, tag: char, a: char, b: char) {
+    out.push(tag);
+    push_hex(out, a);
+    out.push('g');
+    push_hex(out, b);
+    out.push(' ');
 }
 
 fn push_bi(out: &mut String, a: char, b: char) {
-    use std::fmt::Write;
-    let _ = write!(out, "b{:x}g{:x} ", a as u32, b as u32);
+    push_pair(out, 'b', a, b);
 }
 
 /// The `(unigram, bigram)` token columns for a searchable text (already [`fold`]ed).
@@ -79,7 +109,6 @@ pub struct KeyFields<'a> {
 /// The long fields (description, place) are not repeated: a term kept to them is confirmed
 /// on the row.
 pub fn field_tokens(f: &KeyFields<'_>) -> String {
-    use std::fmt::Write;
     let mut out = String::from("z ");
     let fields = [
         ('p', f.phone),
@@ -100,7 +129,7 @@ pub fn field_tokens(f: &KeyFields<'_>) -> String {
                 continue;
             }
             if let Some(p) = prev {
-                let _ = write!(out, "{tag}{:x}g{:x} ", p as u32, c as u32);
+                push_pair(&mut out, tag, p, c);
             }
             prev = Some(c);
         }
@@ -256,11 +285,10 @@ pub fn phrase(term: &str) -> String {
 
 /// A phrase of a field's tagged bigrams ([`field_tokens`]); `term` has two or more characters.
 fn tagged_phrase(tag: char, term: &str) -> String {
-    use std::fmt::Write;
     let chars: Vec<char> = term.chars().collect();
     let mut s = String::new();
     for w in chars.windows(2) {
-        let _ = write!(s, "{tag}{:x}g{:x} ", w[0] as u32, w[1] as u32);
+        push_pair(&mut s, tag, w[0], w[1]);
     }
     format!("bi : \"{}\"", s.trim_end())
 }
@@ -350,6 +378,33 @@ pub fn category_words(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_spelled_as_formatting_spelled_them() {
+        // The index on disk holds tokens written by `{:x}`: a spelling that differed would
+        // find nothing indexed before it.
+        let mut chars: Vec<char> = [
+            '\0',
+            '1',
+            'a',
+            'z',
+            '\u{ff}',
+            '漏',
+            '\u{ffff}',
+            '\u{10ffff}',
+        ]
+        .into_iter()
+        .chain((0..0x11_0000).step_by(97).filter_map(char::from_u32))
+        .collect();
+        chars.push('𠀀');
+        for w in chars.windows(2) {
+            let (mut uni, mut pair) = (String::new(), String::new());
+            push_uni(&mut uni, w[0]);
+            push_pair(&mut pair, 'n', w[0], w[1]);
+            assert_eq!(uni, format!("u{:x} ", w[0] as u32));
+            assert_eq!(pair, format!("n{:x}g{:x} ", w[0] as u32, w[1] as u32));
+        }
+    }
 
     #[test]
     fn grams_skip_whitespace_and_spell_as_ascii() {
