@@ -333,7 +333,9 @@ impl Probe {
     /// The first building both name (an intersection's iterator cost more to set up than
     /// the one or two buildings a text names take to look up).
     fn shared_building<'a>(&'a self, theirs: &'a Probe) -> Option<&'a String> {
-        self.buildings.iter().find(|b| theirs.buildings.contains(*b))
+        self.buildings
+            .iter()
+            .find(|b| theirs.buildings.contains(*b))
     }
 
     /// The keys of the cases held at `office` the judge could match ([`place_keys`]).
