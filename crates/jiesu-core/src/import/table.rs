@@ -15,9 +15,9 @@ use crate::error::{Error, Reason, Result};
 const HEADER_SEARCH: usize = 20;
 /// Columns past this are not read: more than any export has.
 pub(super) const MAX_COLUMNS: u32 = 256;
-/// Text a file may hold at most, all cells together: twice what the largest CSV accepted
-/// decodes to. An .xlsx can name one long shared string in a million cells; each is text
-/// of its own here.
+/// Text a file may hold at most, all cells together: more than the largest CSV accepted
+/// holds (256 MiB, up to 384 MiB once GB18030 is decoded). An .xlsx can name one long
+/// shared string in a million cells; each is text of its own here.
 pub(super) const MAX_TEXT_BYTES: usize = 512 * 1024 * 1024;
 /// Cells (empty ones inside a row included) a file may hold at most: 2 million make a
 /// 100,000-row export; a sheet with a cell in its first and 256th column on every row
@@ -65,13 +65,23 @@ struct RowAt {
 }
 
 /// One row of a [`Table`], as wide as its headers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Row<'a> {
     /// Its number in the file (1-based, as Excel shows it).
     pub number: usize,
     cells: &'a Cells,
     at: RowAt,
     width: usize,
+}
+
+/// Its number and cells, not the whole table's text it points into.
+impl std::fmt::Debug for Row<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("number", &self.number)
+            .field("cells", &self.cells())
+            .finish()
+    }
 }
 
 impl<'a> Row<'a> {
@@ -320,6 +330,10 @@ mod tests {
             ]
         );
         assert_eq!(t.row(0).unwrap().get(7), "", "past the table");
+        assert_eq!(
+            format!("{:?}", t.row(1).unwrap()),
+            r#"Row { number: 4, cells: ["", "2026-11-30", ""] }"#
+        );
         assert!(t.row(2).is_none());
     }
 
