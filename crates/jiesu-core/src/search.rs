@@ -32,10 +32,9 @@ pub fn fold(text: &str) -> String {
 /// as the formatting machinery was a tenth of making an imported row's search text.
 fn push_hex(out: &mut String, c: char) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let n = c as u32;
     let mut buf = [0u8; 8];
     let mut at = buf.len();
-    let mut rest = n;
+    let mut rest = c as u32;
     loop {
         at -= 1;
         buf[at] = DIGITS[(rest & 0xf) as usize];

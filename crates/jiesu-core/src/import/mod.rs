@@ -1,12 +1,12 @@
 //! 12345 work orders imported from the city platform's exports (.xlsx, CSV).
 //!
 //! One importer for the window and the command line: [`read_file`] reads the file into rows
-//! of text ([`table`], held once in one buffer), [`columns::guess`] says what each column means from its header,
-//! [`rows::read_row`] reads a row as a work order or says every reason it cannot, and the
-//! store ([`crate::Store::import_preview`], [`crate::Store::import_work_orders`]) maps the
-//! city's categories onto the office's tree, tells new work orders from ones it already
-//! holds (by 工单编号), and writes the new ones in one transaction: a `case_received` and a
-//! `work_order_imported` each. A changed row of a later export is reported as a difference,
+//! of text ([`table`], held once in one buffer), [`columns::guess`] says what each column
+//! means from its header, [`rows::read_row`] reads a row as a work order or says every
+//! reason it cannot, and the store ([`crate::Store::import_preview`],
+//! [`crate::Store::import_work_orders`]) maps the city's categories onto the office's tree,
+//! tells new work orders from ones it already holds (by 工单编号), and writes the new ones in
+//! one transaction: a `case_received` and a `work_order_imported` each. A changed row of a later export is reported as a difference,
 //! never applied behind the secretary's back.
 
 pub mod columns;

@@ -101,7 +101,8 @@ fn check_unpacked(bytes: &[u8]) -> Result<()> {
 
 /// An .xlsx's cells, one by one (calamine's cell reader: no sheet-sized allocation, so two
 /// cells at A1 and XFD1048576 cost two cells), from the sheet whose header row names the most
-/// fields (exports put a summary sheet first now and then).
+/// fields (exports put a summary sheet first now and then). `builder` makes each sheet's
+/// table (tests give one with a smaller bound).
 fn read_workbook(bytes: &[u8], builder: fn() -> Builder) -> Result<Builder> {
     use calamine::Reader;
     // .xls (an OLE file) and .ods are not read: Excel and WPS save any of them as .xlsx.

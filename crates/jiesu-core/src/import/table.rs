@@ -3,7 +3,7 @@
 //! allocation beside its text, and a row's `Vec` grown cell by cell up to twice the row's
 //! width: a 100,000-row export held 106 MB for 25 MB of text.
 //!
-//! Cells arrive row by row, left to right, as a reader ([`super::read`]) finds them; the
+//! Cells arrive row by row, left to right, as a reader (`import/read.rs`) finds them; the
 //! header row is chosen once the file is read (exports often open with a title row or two,
 //! `某某街道12345工单导出 2026-11-30`): the first of the file's first rows that names enough
 //! fields.
@@ -51,6 +51,16 @@ impl Cells {
         match cell.checked_sub(1) {
             Some(before) => self.ends[before as usize] as usize,
             None => 0,
+        }
+    }
+
+    /// The row at `at`, read `width` cells wide.
+    fn row(&self, at: RowAt, width: usize) -> Row<'_> {
+        Row {
+            number: at.number as usize,
+            cells: self,
+            at,
+            width,
         }
     }
 }
@@ -114,21 +124,14 @@ impl Table {
 
     /// The `i`th row under the header (0-based, empty rows not counted).
     pub fn row(&self, i: usize) -> Option<Row<'_>> {
-        self.rows.get(i).map(|at| self.view(*at))
+        let width = self.headers.len();
+        self.rows.get(i).map(|at| self.cells.row(*at, width))
     }
 
     /// The rows under the header, in the file's order.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = Row<'_>> {
-        self.rows.iter().map(|at| self.view(*at))
-    }
-
-    fn view(&self, at: RowAt) -> Row<'_> {
-        Row {
-            number: at.number as usize,
-            cells: &self.cells,
-            at,
-            width: self.headers.len(),
-        }
+        let width = self.headers.len();
+        self.rows.iter().map(move |at| self.cells.row(*at, width))
     }
 }
 
@@ -202,12 +205,7 @@ impl Builder {
             .iter()
             .take_while(|r| (r.number as usize) < HEADER_SEARCH)
         {
-            let row = Row {
-                number: at.number as usize,
-                cells: &self.cells,
-                at: *at,
-                width: usize::from(at.len),
-            };
+            let row = self.cells.row(*at, usize::from(at.len));
             out[at.number as usize] = row.cells().into_iter().map(str::to_owned).collect();
         }
         out

@@ -227,8 +227,8 @@ impl Store {
         };
         let plan = self.plan(table, &mapping)?;
         let mut sample = Vec::new();
-        for cells in table.rows().take(SAMPLE_ROWS) {
-            let row = u32::try_from(cells.number).unwrap_or(u32::MAX);
+        for line in table.rows().take(SAMPLE_ROWS) {
+            let row = u32::try_from(line.number).unwrap_or(u32::MAX);
             let p = match plan.read.get(&row) {
                 Some((status, r, category)) => PreviewRow {
                     row,
@@ -249,12 +249,12 @@ impl Store {
                 None => PreviewRow {
                     row,
                     status: RowStatus::Problem,
-                    work_order_no: cell(&mapping, &cells, Field::WorkOrderNo),
+                    work_order_no: cell(&mapping, &line, Field::WorkOrderNo),
                     received_at: None,
                     resident: Resident::default(),
                     city_category: String::new(),
                     category: None,
-                    description: cell(&mapping, &cells, Field::Description)
+                    description: cell(&mapping, &line, Field::Description)
                         .chars()
                         .take(120)
                         .collect(),
