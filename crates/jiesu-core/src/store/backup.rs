@@ -174,6 +174,8 @@ pub(super) fn log_digest(conn: &Connection) -> Result<(u32, String)> {
             let text = match v {
                 rusqlite::types::Value::Integer(i) => i.to_string(),
                 rusqlite::types::Value::Text(t) => t,
+                // A seal kept as its bytes (v24) digests as the text it was received as.
+                rusqlite::types::Value::Blob(b) => hex::encode(b),
                 _ => String::new(),
             };
             h.update(text.as_bytes());

@@ -1,6 +1,8 @@
 //! The log: appending, reading and receiving events; timelines; the clock's resumption.
 
 use super::*;
+use rusqlite::ToSql;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
 /// The log's one insert, with what to do when the id is already held.
 macro_rules! insert_event_sql {
@@ -202,8 +204,8 @@ fn write_row(conn: &Connection, ev: &Event, sql: &str, kind: &str, payload: &str
         ev.device,
         ev.office,
         ev.account.map(|a| a.to_string()),
-        ev.prev,
-        ev.sig
+        SealColumn(ev.prev.as_deref()),
+        SealColumn(ev.sig.as_deref())
     ])?)
 }
 
@@ -230,10 +232,43 @@ pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Re
                 None => None,
             },
             body: EventBody::from_columns(&kind, &payload)?,
-            prev: r.get(at + 10)?,
-            sig: r.get(at + 11)?,
+            prev: seal_text(r, at + 10)?,
+            sig: seal_text(r, at + 11)?,
         })
     })())
+}
+
+/// A seal's link or signature as the log keeps it (`prev`, `sig`; v24). Lowercase hex of
+/// whole bytes, as every seal spells them, is kept as the bytes: half the room. Anything
+/// else another PC sent is kept as the text it was: the next link hashes the text, so what
+/// is read back must be exactly what was received.
+pub(super) struct SealColumn<'a>(pub(super) Option<&'a str>);
+
+impl ToSql for SealColumn<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            None => ToSqlOutput::Owned(Value::Null),
+            Some(s) => match packed(s) {
+                Some(bytes) => ToSqlOutput::Owned(Value::Blob(bytes)),
+                None => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            },
+        })
+    }
+}
+
+/// `s` as bytes when it is lowercase hex of whole bytes (the v24 migration's rule in SQL).
+fn packed(s: &str) -> Option<Vec<u8>> {
+    let hex =
+        s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| hex::decode(s).ok()).flatten()
+}
+
+/// A seal column read back as [`SealColumn`] wrote it: bytes in lowercase hex, text as it is.
+pub(super) fn seal_text(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<String>> {
+    match r.get_ref(at)? {
+        ValueRef::Blob(bytes) => Ok(Some(hex::encode(bytes))),
+        _ => r.get(at),
+    }
 }
 
 /// A projection row's document and fold key, from `cases` or `meetings`.
@@ -260,5 +295,45 @@ pub(super) fn load_row<P: serde::de::DeserializeOwned>(
                 Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", Reason::Malformed))?,
             ),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seal_in_lowercase_hex_takes_half_the_room_and_every_spelling_reads_back() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v ANY) STRICT").unwrap();
+        let sig = "09af".repeat(32);
+        for (given, kind, bytes) in [
+            (Some(sig.as_str()), "blob", Some(64)),
+            (Some(""), "blob", Some(0)),
+            (Some("0A0B"), "text", Some(4)),
+            (Some("abc"), "text", Some(3)),
+            (Some("0g"), "text", Some(2)),
+            (Some("共享"), "text", Some(6)),
+            (None, "null", None),
+        ] {
+            conn.execute("DELETE FROM t", []).unwrap();
+            conn.execute("INSERT INTO t VALUES (?1)", [SealColumn(given)])
+                .unwrap();
+            let (t, len, back) = conn
+                .query_row(
+                    "SELECT typeof(v), length(CAST(v AS BLOB)), v FROM t",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<i64>>(1)?,
+                            seal_text(r, 2)?,
+                        ))
+                    },
+                )
+                .unwrap();
+            assert_eq!((t.as_str(), len), (kind, bytes), "{given:?}");
+            assert_eq!(back.as_deref(), given);
+        }
     }
 }

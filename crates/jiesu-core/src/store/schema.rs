@@ -623,6 +623,44 @@ CREATE TABLE campaign_changes (
 ) STRICT;
 CREATE INDEX campaign_changes_by_campaign ON campaign_changes (campaign, seq);
 "#,
+    // v24: seals kept as their bytes (`log::SealColumn`): a link (32 bytes) and a signature
+    // (64) spelled in lowercase hex, as every seal spells them, are kept as a BLOB of half
+    // the room; anything else a PC sent stays the text it was, so the log reads back exactly
+    // what was received. A column of a STRICT table cannot change its type in place: the log
+    // is copied into a table declaring them ANY, keeping every `seq`, then its indexes and
+    // guards are made again. The old table's pages are handed back when the store next opens
+    // (`compact_after_upgrade`: VACUUM, outside any transaction).
+    r#"
+CREATE TABLE events_v24 (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    stream      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    hlc_wall    INTEGER NOT NULL,
+    hlc_counter INTEGER NOT NULL,
+    author      TEXT NOT NULL,
+    device      TEXT NOT NULL,
+    office      TEXT NOT NULL,
+    account     TEXT,
+    prev        ANY,
+    sig         ANY
+) STRICT;
+INSERT INTO events_v24
+SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office, account,
+       CASE WHEN prev GLOB '*[^0-9a-f]*' OR length(prev) % 2 THEN prev ELSE unhex(prev) END,
+       CASE WHEN sig GLOB '*[^0-9a-f]*' OR length(sig) % 2 THEN sig ELSE unhex(sig) END
+FROM events ORDER BY seq;
+DROP TABLE events;
+ALTER TABLE events_v24 RENAME TO events;
+CREATE INDEX events_by_stream ON events (stream, hlc_wall, hlc_counter, id);
+CREATE INDEX events_by_hlc ON events (hlc_wall, hlc_counter);
+CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
+"#,
 ];
 
 /// The migration set.

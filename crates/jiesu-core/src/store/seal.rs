@@ -216,7 +216,11 @@ pub(super) fn reseal_unsent(conn: &Connection, device: &str, stream: &str) -> Re
                 .map_err(|_| Error::invalid("event", Reason::Malformed))?;
             conn.execute(
                 "UPDATE events SET prev = ?2, sig = ?3 WHERE seq = ?1",
-                params![seq, ev.prev, ev.sig],
+                params![
+                    seq,
+                    super::SealColumn(ev.prev.as_deref()),
+                    super::SealColumn(ev.sig.as_deref())
+                ],
             )?;
         }
         prev = Some(event_hash(&ev)?);

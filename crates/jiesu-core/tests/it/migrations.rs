@@ -218,13 +218,7 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
     drop(src);
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-        Migrations::new(MIGRATIONS[..10].iter().map(|m| M::up(m)).collect())
-            .to_latest(&mut conn)
-            .unwrap();
-        let src_db = src_dir.path().join(store::DB_FILE);
-        conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
-            .unwrap();
+        let conn = stopped_at(dir.path(), 10, src_dir.path());
         conn.execute_batch(
             "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
                     author, device, office FROM src.events;
@@ -287,13 +281,7 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
     for k in [3, 4] {
         let dir = tempfile::tempdir().unwrap();
         {
-            let mut conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-            Migrations::new(MIGRATIONS[..k].iter().map(|m| M::up(m)).collect())
-                .to_latest(&mut conn)
-                .unwrap();
-            let src_db = src_dir.path().join(store::DB_FILE);
-            conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
-                .unwrap();
+            let conn = stopped_at(dir.path(), k, src_dir.path());
             conn.execute_batch(
                 "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
                     author, device, office FROM src.events;
@@ -323,6 +311,19 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
     }
 }
 
+/// A store file in `dir` stopped at schema version `k`, with the store in `src` attached as
+/// `src` to copy from.
+fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlite::Connection {
+    let mut conn = rusqlite::Connection::open(dir.join(store::DB_FILE)).unwrap();
+    Migrations::new(MIGRATIONS[..k].iter().map(|m| M::up(m)).collect())
+        .to_latest(&mut conn)
+        .unwrap();
+    let src_db = src.join(store::DB_FILE);
+    conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
+        .unwrap();
+    conn
+}
+
 /// Copy the attached `src` store's case rows into an older schema's `cases`: the columns
 /// that version has, by name (later versions added columns).
 fn copy_cases(conn: &rusqlite::Connection) {
@@ -338,4 +339,168 @@ fn copy_cases(conn: &rusqlite::Connection) {
         "INSERT INTO cases ({list}) SELECT {list} FROM src.cases;"
     ))
     .unwrap();
+}
+
+#[test]
+fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
+    // A sealed log as v23 kept it (link and signature as hex text), with rows another PC could
+    // have sent spelled otherwise (capitals, an odd length, not hex, empty): after the upgrade
+    // every event reads back exactly as before, the seals verify, a new step chains onto the
+    // migrated head, lowercase hex is kept as bytes and the old table's pages are handed back.
+    let (mut src, _, src_dir) = file_store_at(test_now());
+    let case = src.receive(parking_case("楼道漏水")).unwrap();
+    for text in ["联系物业", "物业已维修"] {
+        src.act(
+            case.id,
+            CaseCommand::Note {
+                text: text.into(),
+                contacted_resident: true,
+                public: false,
+            },
+        )
+        .unwrap();
+    }
+    src.add_unit("幸福物业").unwrap();
+    let held = src.events_after(0, 1000).unwrap();
+    let sealed = held.iter().filter(|(_, e)| e.sig.is_some()).count();
+    assert!(sealed >= 4, "every step here is sealed");
+    drop(src);
+    let odd = [
+        ("ABCDEF0123", "abc"),
+        ("", "zz11"),
+        ("0a\u{5171}", "4142434445464748494A"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = stopped_at(dir.path(), 23, src_dir.path());
+        conn.execute_batch(
+            "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
+                author, device, office, account,
+                CASE typeof(prev) WHEN 'blob' THEN lower(hex(prev)) ELSE prev END,
+                CASE typeof(sig) WHEN 'blob' THEN lower(hex(sig)) ELSE sig END
+             FROM src.events;
+             INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
+             INSERT INTO chain_heads SELECT * FROM src.chain_heads;
+             INSERT INTO device_keys SELECT * FROM src.device_keys;",
+        )
+        .unwrap();
+        copy_cases(&conn);
+        for (prev, sig) in odd {
+            conn.execute(
+                "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author,
+                                     device, office, account, prev, sig)
+                 SELECT ?1, ?2, kind, payload, hlc_wall, hlc_counter, author, 'pc-elsewhere',
+                        office, account, ?3, ?4
+                 FROM src.events WHERE id = ?5",
+                rusqlite::params![
+                    uuid::Uuid::new_v4().to_string(),
+                    uuid::Uuid::new_v4().to_string(),
+                    prev,
+                    sig,
+                    held[0].1.id.to_string()
+                ],
+            )
+            .unwrap();
+        }
+        let text: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM events WHERE typeof(sig) = 'text'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(text as usize, sealed + odd.len(), "v23 keeps seals as text");
+    }
+    let before = {
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id, prev, sig FROM events ORDER BY seq")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    };
+    let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    let conn = s.connection();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, MIGRATIONS.len());
+    let kinds: Vec<(String, i64)> = conn
+        .prepare("SELECT typeof(sig), count(*) FROM events GROUP BY 1 ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let unsigned = (held.len() - sealed) as i64;
+    let mut want = vec![("blob".to_owned(), sealed as i64), ("text".into(), 3)];
+    if unsigned > 0 {
+        want.insert(1, ("null".into(), unsigned));
+    }
+    assert_eq!(
+        kinds, want,
+        "lowercase hex is kept as bytes, other spellings as text"
+    );
+    let sig_bytes: i64 = conn
+        .query_row(
+            "SELECT max(length(sig)) FROM events WHERE typeof(sig) = 'blob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(sig_bytes, 64, "a signature in 64 bytes, not 128 characters");
+    let free: i64 = conn
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(free, 0, "the old log's pages are handed back");
+    let flag: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM meta WHERE key = 'compact_after_upgrade'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(flag, 0, "compacted once");
+    let after: Vec<_> = s
+        .events_after(0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| (e.id.to_string(), e.prev, e.sig))
+        .collect();
+    assert_eq!(after, before, "every event reads back as it was received");
+    let migrated: Vec<_> = held.iter().map(|(_, e)| e.clone()).collect();
+    let read: Vec<_> = s
+        .events_after(0, held.len() as u32)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(read, migrated, "the sealed log is unchanged");
+    let steps = held
+        .iter()
+        .filter(|(_, e)| e.stream == case.id.to_string())
+        .count() as u32;
+    let trace = s.verify_trace(&case.id.to_string()).unwrap();
+    assert!(trace.intact() && trace.verified == steps, "{trace:?}");
+    s.act(
+        case.id,
+        CaseCommand::Note {
+            text: "回访居民".into(),
+            contacted_resident: true,
+            public: false,
+        },
+    )
+    .unwrap();
+    let trace = s.verify_trace(&case.id.to_string()).unwrap();
+    assert!(trace.intact() && trace.verified == steps + 1, "{trace:?}");
+    let config = s.verify_trace(event::CONFIG_STREAM).unwrap();
+    assert!(config.intact(), "{config:?}");
 }
