@@ -174,7 +174,12 @@ pub(super) fn log_digest(conn: &Connection) -> Result<(u32, String)> {
             let text = match v {
                 rusqlite::types::Value::Integer(i) => i.to_string(),
                 rusqlite::types::Value::Text(t) => t,
-                // A seal kept as its bytes (v24) digests as the text it was received as.
+                // An id or a seal kept as its bytes (v24) digests as the text it was received
+                // as: the ids (id, stream, device, account) are the first, second, eighth and
+                // tenth columns.
+                rusqlite::types::Value::Blob(_) if matches!(i, 0 | 1 | 7 | 9) => {
+                    super::id_text(r, i)?
+                }
                 rusqlite::types::Value::Blob(b) => hex::encode(b),
                 _ => String::new(),
             };

@@ -2,7 +2,7 @@
 
 use super::*;
 use rusqlite::ToSql;
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::types::{ToSqlOutput, Type, Value, ValueRef};
 
 /// The log's one insert, with what to do when the id is already held.
 macro_rules! insert_event_sql {
@@ -74,25 +74,27 @@ impl Store {
 
     pub(super) fn timeline(&self, stream: &str) -> Result<Vec<TimelineEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, c.reason, r.received_ms, e.id, e.stream, e.kind, e.payload, e.hlc_wall,
+            "SELECT e.seq, r.received_ms, e.id, e.stream, e.kind, e.payload, e.hlc_wall,
                     e.hlc_counter, e.author, e.device, e.office, e.account, e.prev, e.sig
-             FROM events e LEFT JOIN event_conflicts c ON c.event_id = e.id
-                  LEFT JOIN receipts r ON r.event_seq = e.seq
+             FROM events e LEFT JOIN receipts r ON r.event_seq = e.seq
              WHERE e.stream = ?1 ORDER BY e.hlc_wall, e.hlc_counter, e.id",
         )?;
-        let rows = stmt.query_map([stream], |r| {
-            Ok((
-                row_event(r, 3)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-            ))
+        // Conflicts are keyed by the id's text (they are no part of the log).
+        let mut conflicts: HashMap<String, String> = self
+            .conn
+            .prepare_cached("SELECT event_id, reason FROM event_conflicts WHERE stream = ?1")?
+            .query_map([stream], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let rows = stmt.query_map([IdColumn(stream)], |r| {
+            Ok((row_event(r, 2)?, r.get::<_, Option<i64>>(1)?))
         })?;
         let mut timeline = Vec::new();
         for row in rows {
-            let (ev, conflict, received_ms) = row?;
+            let (ev, received_ms) = row?;
+            let event = ev?;
             timeline.push(TimelineEntry {
-                event: ev?,
-                conflict,
+                conflict: conflicts.remove(&event.id.to_string()),
+                event,
                 received_ms,
             });
         }
@@ -113,7 +115,7 @@ impl Store {
     pub fn event_ids(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT id FROM events ORDER BY id")?;
         Ok(stmt
-            .query_map([], |r| r.get(0))?
+            .query_map([], |r| id_text(r, 0))?
             .collect::<rusqlite::Result<_>>()?)
     }
 }
@@ -127,7 +129,10 @@ pub(super) fn resume_hlc(conn: &Connection, now: i64, device: &str) -> Result<Hl
         .query_row(
             "SELECT hlc_wall, hlc_counter FROM events WHERE hlc_wall <= ?1 OR device = ?2
              ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
-            params![now.saturating_add(crate::hlc::MAX_DRIFT_MS), device],
+            params![
+                now.saturating_add(crate::hlc::MAX_DRIFT_MS),
+                IdColumn(device)
+            ],
             |r| {
                 Ok(Hlc {
                     wall_ms: r.get(0)?,
@@ -194,37 +199,37 @@ pub(super) fn append_sealed(conn: &Connection, steps: &[super::seal::Sealed]) ->
 
 fn write_row(conn: &Connection, ev: &Event, sql: &str, kind: &str, payload: &str) -> Result<usize> {
     Ok(conn.prepare_cached(sql)?.execute(params![
-        ev.id.to_string(),
-        ev.stream,
+        UuidColumn(ev.id),
+        IdColumn(&ev.stream),
         kind,
         payload,
         ev.hlc.wall_ms,
         ev.hlc.counter,
         ev.author,
-        ev.device,
+        IdColumn(&ev.device),
         ev.office,
-        ev.account.map(|a| a.to_string()),
+        ev.account.map(UuidColumn),
         SealColumn(ev.prev.as_deref()),
         SealColumn(ev.sig.as_deref())
     ])?)
 }
 
 pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
-    let id: String = r.get(at)?;
+    let id = id_text(r, at)?;
     let kind: String = r.get(at + 2)?;
     let payload: String = r.get(at + 3)?;
     Ok((|| {
         Ok(Event {
             id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", Reason::Malformed))?,
-            stream: r.get(at + 1)?,
+            stream: id_text(r, at + 1)?,
             hlc: Hlc {
                 wall_ms: r.get(at + 4)?,
                 counter: r.get(at + 5)?,
             },
             author: r.get(at + 6)?,
-            device: r.get(at + 7)?,
+            device: id_text(r, at + 7)?,
             office: r.get(at + 8)?,
-            account: match r.get::<_, Option<String>>(at + 9)? {
+            account: match id_text_or_null(r, at + 9)? {
                 Some(a) => Some(
                     Uuid::parse_str(&a)
                         .map_err(|_| Error::invalid("account", Reason::Malformed))?,
@@ -236,6 +241,62 @@ pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Re
             sig: seal_text(r, at + 11)?,
         })
     })())
+}
+
+/// An id in the log (`id`, `stream`, `device`, `account`; v24): one spelled as a UUID in
+/// lowercase with hyphens, as every id this app makes is, is kept as its 16 bytes, a third of
+/// the room in the row and again in each index holding it; any other spelling another PC sent
+/// (the configuration's stream, a device id of its own making) stays the text it was. A query
+/// binds an id through this, so it meets the log's spelling of it.
+pub(super) struct IdColumn<'a>(pub(super) &'a str);
+
+impl ToSql for IdColumn<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match canonical_uuid(self.0) {
+            Some(u) => ToSqlOutput::Owned(Value::Blob(u.as_bytes().to_vec())),
+            None => ToSqlOutput::Borrowed(ValueRef::Text(self.0.as_bytes())),
+        })
+    }
+}
+
+/// An id that is a [`Uuid`] (an event's, an account's): always its bytes in the log.
+#[derive(Clone, Copy)]
+pub(super) struct UuidColumn(pub(super) Uuid);
+
+impl ToSql for UuidColumn {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Value::Blob(self.0.as_bytes().to_vec())))
+    }
+}
+
+/// `s` as a UUID when it spells one as [`Uuid`] does (lowercase, hyphenated): then and only
+/// then does the text read back from the bytes unchanged. v24's `id_key!` is this rule in SQL.
+fn canonical_uuid(s: &str) -> Option<Uuid> {
+    if s.len() != 36 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Uuid::try_parse(s).ok()
+}
+
+/// An id column read back as [`IdColumn`] wrote it.
+pub(super) fn id_text(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<String> {
+    match r.get_ref(at)? {
+        ValueRef::Blob(bytes) => Uuid::from_slice(bytes)
+            .map(|u| u.to_string())
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(at, Type::Blob, Box::new(e))),
+        _ => r.get(at),
+    }
+}
+
+/// [`id_text`] of a column that may be NULL (`account`).
+pub(super) fn id_text_or_null(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<String>> {
+    match r.get_ref(at)? {
+        ValueRef::Null => Ok(None),
+        _ => id_text(r, at).map(Some),
+    }
 }
 
 /// A seal's link or signature as the log keeps it (`prev`, `sig`; v24). Lowercase hex of
@@ -301,6 +362,70 @@ pub(super) fn load_row<P: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_in_the_apps_spelling_takes_16_bytes_and_every_spelling_reads_back() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v ANY) STRICT").unwrap();
+        let made = Uuid::new_v4().to_string();
+        let upper = made.to_uppercase();
+        let simple = made.replace('-', "");
+        let braced = format!("{{{made}}}");
+        for (given, kind, bytes) in [
+            (made.as_str(), "blob", 16),
+            (upper.as_str(), "text", 36),
+            (simple.as_str(), "text", 32),
+            (braced.as_str(), "text", 38),
+            (CONFIG_STREAM, "text", 6),
+            ("pc-elsewhere", "text", 12),
+            ("", "text", 0),
+        ] {
+            conn.execute("DELETE FROM t", []).unwrap();
+            conn.execute("INSERT INTO t VALUES (?1)", [IdColumn(given)])
+                .unwrap();
+            let (t, len, back) = conn
+                .query_row(
+                    "SELECT typeof(v), length(CAST(v AS BLOB)), v FROM t",
+                    [],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, id_text(r, 2)?)),
+                )
+                .unwrap();
+            assert_eq!((t.as_str(), len), (kind, bytes), "{given:?}");
+            assert_eq!(back, given);
+            // A query binding the same spelling meets it.
+            let found: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM t WHERE v = ?1",
+                    [IdColumn(given)],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(found, 1, "{given:?}");
+        }
+        // The log orders steps of one moment by id: the bytes sort as the text did.
+        conn.execute("DELETE FROM t", []).unwrap();
+        let mut ids: Vec<String> = (0..200).map(|_| Uuid::new_v4().to_string()).collect();
+        for id in &ids {
+            conn.execute("INSERT INTO t VALUES (?1)", [IdColumn(id)])
+                .unwrap();
+        }
+        let sorted: Vec<String> = conn
+            .prepare("SELECT v FROM t ORDER BY v")
+            .unwrap()
+            .query_map([], |r| id_text(r, 0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        ids.sort();
+        assert_eq!(sorted, ids);
+        // Bytes of another length than a UUID's (a damaged file) are an error, not a panic.
+        conn.execute("DELETE FROM t", []).unwrap();
+        conn.execute("INSERT INTO t VALUES (x'0102')", []).unwrap();
+        assert!(
+            conn.query_row("SELECT v FROM t", [], |r| id_text(r, 0))
+                .is_err()
+        );
+    }
 
     #[test]
     fn a_seal_in_lowercase_hex_takes_half_the_room_and_every_spelling_reads_back() {

@@ -504,7 +504,7 @@ impl Store {
                 "SELECT hlc_wall, hlc_counter FROM events WHERE stream = ?1
                  ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
             )?
-            .query_row([&stream], |r| {
+            .query_row([IdColumn(&stream)], |r| {
                 Ok(Hlc {
                     wall_ms: r.get(0)?,
                     counter: r.get(1)?,

@@ -14,7 +14,7 @@ impl Store {
         )?;
         let streams: Vec<String> = {
             let mut stmt = tx.prepare("SELECT DISTINCT stream FROM events WHERE stream <> ?1")?;
-            stmt.query_map([CONFIG_STREAM], |r| r.get(0))?
+            stmt.query_map([CONFIG_STREAM], |r| id_text(r, 0))?
                 .collect::<rusqlite::Result<_>>()?
         };
         let streams: Vec<&str> = streams.iter().map(String::as_str).collect();
@@ -44,7 +44,7 @@ pub(super) fn fold_remote(
     for ev in events {
         let known: bool = tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
-            .query_row([ev.id.to_string()], |r| r.get(0))?;
+            .query_row([UuidColumn(ev.id)], |r| r.get(0))?;
         if known {
             continue;
         }
@@ -224,7 +224,7 @@ pub(super) fn stream_has_other_events(
 ) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE stream = ?1 AND id <> ?2)")?
-        .query_row(params![stream, except.to_string()], |r| r.get(0))?)
+        .query_row(params![IdColumn(stream), UuidColumn(except)], |r| r.get(0))?)
 }
 
 /// A stream's events in fold order, and how far the fold moves its pre-enrolment events
@@ -242,7 +242,7 @@ pub(super) fn stream_to_fold(conn: &Connection, stream: &str) -> Result<(Vec<Eve
                     "SELECT r.received_ms FROM receipts r JOIN events e ON e.seq = r.event_seq
                      WHERE e.id = ?1",
                 )?
-                .query_row([intake.id.to_string()], |r| r.get(0))
+                .query_row([UuidColumn(intake.id)], |r| r.get(0))
                 .optional()?;
             crate::reclock::receipt_shift(intake, receipt)
         }
@@ -257,7 +257,7 @@ pub(super) fn stream_events(conn: &Connection, stream: &str) -> Result<Vec<Event
                 account, prev, sig
          FROM events WHERE stream = ?1 ORDER BY hlc_wall, hlc_counter, id",
     )?;
-    let rows = stmt.query_map([stream], |r| row_event(r, 1))?;
+    let rows = stmt.query_map([IdColumn(stream)], |r| row_event(r, 1))?;
     let mut out = Vec::new();
     for r in rows {
         out.push(r??);

@@ -42,7 +42,7 @@ impl Store {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM events e WHERE e.device = ?1 AND e.hlc_wall > ?2
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)",
-            params![self.identity.device, self.horizon()],
+            params![super::IdColumn(&self.identity.device), self.horizon()],
             |r| r.get(0),
         )?)
     }
@@ -80,7 +80,7 @@ impl Store {
                  WHERE e.device = ?1 AND e.seq > ?2 AND e.hlc_wall > ?3
                    AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)
                  ORDER BY hlc_wall, hlc_counter LIMIT 1",
-                params![self.identity.device, floor, horizon],
+                params![super::IdColumn(&self.identity.device), floor, horizon],
                 |r| {
                     Ok(Hlc {
                         wall_ms: r.get(0)?,
@@ -105,7 +105,7 @@ impl Store {
             )?;
             let rows = stmt.query_map(
                 params![
-                    self.identity.device,
+                    super::IdColumn(&self.identity.device),
                     floor,
                     first_future.wall_ms,
                     first_future.counter
@@ -141,7 +141,7 @@ impl Store {
                         "SELECT hlc_wall, hlc_counter FROM events
                          WHERE stream = ?1 AND (hlc_wall < ?2 OR (hlc_wall = ?2 AND hlc_counter < ?3))
                          ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
-                        params![ev.stream, ev.hlc.wall_ms, ev.hlc.counter],
+                        params![super::IdColumn(&ev.stream), ev.hlc.wall_ms, ev.hlc.counter],
                         |r| {
                             Ok(Hlc {
                                 wall_ms: r.get(0)?,
@@ -178,7 +178,7 @@ impl Store {
                 "UPDATE events SET kind = ?2, payload = ?3, hlc_wall = ?4, hlc_counter = ?5
                  WHERE id = ?1",
                 params![
-                    ev.id.to_string(),
+                    super::UuidColumn(ev.id),
                     kind,
                     payload,
                     ev.hlc.wall_ms,

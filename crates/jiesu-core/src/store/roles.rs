@@ -251,12 +251,12 @@ pub(super) fn refold_config(
     let mut rows = stmt.query(params![earliest, CONFIG_STREAM])?;
     let mut streams = BTreeSet::new();
     while let Some(r) = rows.next()? {
-        let account: String = r.get(1)?;
+        let account = super::id_text(r, 1)?;
         if from
             .get(&account)
             .is_some_and(|w| r.get::<_, i64>(2).is_ok_and(|at| at >= *w))
         {
-            streams.insert(r.get(0)?);
+            streams.insert(super::id_text(r, 0)?);
         }
     }
     Ok(streams.into_iter().collect())
@@ -297,8 +297,8 @@ pub(super) fn streams_breaking(conn: &Connection, book: &RoleBook) -> Result<Vec
         let (kind, office): (String, String) = (r.get(1)?, r.get(2)?);
         // What this version cannot read is the fold's to quarantine.
         let (Ok(account), Ok(id)) = (
-            Uuid::parse_str(&r.get::<_, String>(3)?),
-            Uuid::parse_str(&r.get::<_, String>(6)?),
+            Uuid::parse_str(&super::id_text(r, 3)?),
+            Uuid::parse_str(&super::id_text(r, 6)?),
         ) else {
             continue;
         };
@@ -315,7 +315,7 @@ pub(super) fn streams_breaking(conn: &Connection, book: &RoleBook) -> Result<Vec
             ),
         };
         if book.refusal(&step).is_some() {
-            streams.insert(r.get(0)?);
+            streams.insert(super::id_text(r, 0)?);
         }
     }
     Ok(streams.into_iter().collect())

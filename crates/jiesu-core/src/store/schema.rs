@@ -113,6 +113,17 @@ pub(super) const UPSERT_FACT: &str = concat!(
     " || printf('%08x%08x%08x', ?21, ?22, ?23)))"
 );
 
+/// `log::IdColumn`'s rule in SQL for v24's copy of the log: an id spelled as a lowercase
+/// hyphenated UUID becomes its 16 bytes, any other text stays as it is.
+macro_rules! id_key {
+    ($x:literal) => {
+        concat!(
+            "CASE WHEN ", $x, " GLOB '", "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "' THEN unhex(replace(", $x,
+            ", '-', '')) ELSE ", $x, " END"
+        )
+    };
+}
+
 /// The migrations, oldest first.
 pub const MIGRATIONS: &[&str] = &[
     // v1: the event log, and the case projection with its search index.
@@ -623,31 +634,42 @@ CREATE TABLE campaign_changes (
 ) STRICT;
 CREATE INDEX campaign_changes_by_campaign ON campaign_changes (campaign, seq);
 "#,
-    // v24: seals kept as their bytes (`log::SealColumn`): a link (32 bytes) and a signature
-    // (64) spelled in lowercase hex, as every seal spells them, are kept as a BLOB of half
-    // the room; anything else a PC sent stays the text it was, so the log reads back exactly
-    // what was received. A column of a STRICT table cannot change its type in place: the log
-    // is copied into a table declaring them ANY, keeping every `seq`, then its indexes and
-    // guards are made again. The old table's pages are handed back when the store next opens
-    // (`compact_after_upgrade`: VACUUM, outside any transaction).
-    r#"
+    // v24: the log in a third less room (`log::IdColumn`, `log::SealColumn`). Ids (`id`,
+    // `stream`, `device`, `account`) spelled as lowercase hyphenated UUIDs, as every id this
+    // app makes is, are kept as their 16 bytes, in the row and in each index; a seal's link
+    // (32 bytes) and signature (64) spelled in lowercase hex, as every seal spells them, as
+    // their bytes too. Any other spelling a PC sent stays the text it was, so the log reads
+    // back exactly what was received. A column of a STRICT table cannot change its type in
+    // place: the log is copied into a table declaring them ANY, keeping every `seq`, then its
+    // indexes and guards are made again. The old table's pages are handed back when the store
+    // next opens (`compact_after_upgrade`: VACUUM, outside any transaction).
+    concat!(
+        "
 CREATE TABLE events_v24 (
     seq         INTEGER PRIMARY KEY,
-    id          TEXT NOT NULL UNIQUE,
-    stream      TEXT NOT NULL,
+    id          ANY NOT NULL UNIQUE,
+    stream      ANY NOT NULL,
     kind        TEXT NOT NULL,
     payload     TEXT NOT NULL,
     hlc_wall    INTEGER NOT NULL,
     hlc_counter INTEGER NOT NULL,
     author      TEXT NOT NULL,
-    device      TEXT NOT NULL,
+    device      ANY NOT NULL,
     office      TEXT NOT NULL,
-    account     TEXT,
+    account     ANY,
     prev        ANY,
     sig         ANY
 ) STRICT;
 INSERT INTO events_v24
-SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office, account,
+SELECT seq, ",
+        id_key!("id"),
+        ", ",
+        id_key!("stream"),
+        ", kind, payload, hlc_wall, hlc_counter, author, ",
+        id_key!("device"),
+        ", office, ",
+        id_key!("account"),
+        ",
        CASE WHEN prev GLOB '*[^0-9a-f]*' OR length(prev) % 2 THEN prev ELSE unhex(prev) END,
        CASE WHEN sig GLOB '*[^0-9a-f]*' OR length(sig) % 2 THEN sig ELSE unhex(sig) END
 FROM events ORDER BY seq;
@@ -660,7 +682,8 @@ BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
 CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
-"#,
+"
+    ),
 ];
 
 /// The migration set.

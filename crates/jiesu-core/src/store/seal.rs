@@ -139,7 +139,10 @@ pub(super) fn head(conn: &Connection, device: &str, stream: &str) -> Result<Opti
                     account, prev, sig
              FROM events WHERE device = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
         )?
-        .query_row(params![device, stream], |r| super::row_event(r, 1))
+        .query_row(
+            params![super::IdColumn(device), super::IdColumn(stream)],
+            |r| super::row_event(r, 1),
+        )
         .optional()?;
     latest.map(|ev| event_hash(&ev?)).transpose()
 }
@@ -199,13 +202,16 @@ pub(super) fn reseal_unsent(conn: &Connection, device: &str, stream: &str) -> Re
          FROM events e WHERE e.device = ?1 AND e.stream = ?2 ORDER BY e.seq",
     )?;
     let rows = stmt
-        .query_map(params![device, stream], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                super::row_event(r, 1)?,
-                r.get::<_, bool>(13)?,
-            ))
-        })?
+        .query_map(
+            params![super::IdColumn(device), super::IdColumn(stream)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    super::row_event(r, 1)?,
+                    r.get::<_, bool>(13)?,
+                ))
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let key = device_key(conn)?;
     let mut prev: Option<String> = None;

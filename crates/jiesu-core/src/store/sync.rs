@@ -148,8 +148,11 @@ impl Store {
                  ORDER BY seq",
             )?
             .query_map(
-                params![self.identity.device, crate::wire::UNENROLLED_OFFICE],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                params![
+                    super::IdColumn(&self.identity.device),
+                    crate::wire::UNENROLLED_OFFICE
+                ],
+                |r| Ok((super::id_text(r, 0)?, r.get(1)?)),
             )?
             .collect::<rusqlite::Result<_>>()?;
         let (office, office_name) = (
@@ -332,7 +335,11 @@ impl Store {
              ORDER BY e.seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(
-            params![self.push_floor()?, self.identity.device, limit],
+            params![
+                self.push_floor()?,
+                super::IdColumn(&self.identity.device),
+                limit
+            ],
             |r| super::row_event(r, 0),
         )?;
         let mut out = Vec::new();
@@ -351,9 +358,10 @@ impl Store {
              WHERE e.seq > ?1 AND e.device = ?2
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)",
             )?
-            .query_row(params![self.push_floor()?, self.identity.device], |r| {
-                r.get(0)
-            })?)
+            .query_row(
+                params![self.push_floor()?, super::IdColumn(&self.identity.device)],
+                |r| r.get(0),
+            )?)
     }
 
     /// Keep the server's receipts for pushed events.
@@ -558,7 +566,7 @@ impl Store {
                 "SELECT r.received_ms FROM receipts r JOIN events e ON e.seq = r.event_seq
                  WHERE e.id = ?1",
             )?
-            .query_row([event.to_string()], |r| r.get(0))
+            .query_row([super::UuidColumn(event)], |r| r.get(0))
             .optional()?)
     }
 
@@ -650,7 +658,7 @@ fn insert_receipts(
          ON CONFLICT (event_seq) DO NOTHING",
     )?;
     for (id, seq, at) in receipts {
-        stmt.execute(params![id.to_string(), seq, at])?;
+        stmt.execute(params![super::UuidColumn(id), seq, at])?;
     }
     Ok(())
 }
@@ -669,8 +677,8 @@ fn refold_by_receipt(
         for id in ids {
             if let Some(s) = stmt
                 .query_row(
-                    params![id.to_string(), crate::wire::UNENROLLED_OFFICE],
-                    |r| r.get::<_, String>(0),
+                    params![super::UuidColumn(id), crate::wire::UNENROLLED_OFFICE],
+                    |r| super::id_text(r, 0),
                 )
                 .optional()?
             {
@@ -712,7 +720,7 @@ fn advance_push_floor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<()
              WHERE e.seq > ?1 AND e.device = ?2
                AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.event_seq = e.seq)",
         )?
-        .query_row(params![floor, device], |r| r.get(0))?;
+        .query_row(params![floor, super::IdColumn(device)], |r| r.get(0))?;
     let new_floor = match first_unacked {
         Some(seq) => seq - 1,
         None => tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?,

@@ -29,14 +29,23 @@ fn an_empty_file_migrates_to_the_latest_version() {
 }
 
 /// Copy an event log into a database at any schema version: the events table's columns are
-/// part of every version's contract.
+/// part of every version's contract (from v24, an id the app made is kept as its bytes).
 pub(super) fn copy_log(conn: &rusqlite::Connection, events: &[(i64, Event)]) {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let id = |s: &str| -> rusqlite::types::Value {
+        match uuid::Uuid::parse_str(s) {
+            Ok(u) if version >= 24 => u.as_bytes().to_vec().into(),
+            _ => s.to_owned().into(),
+        }
+    };
     for (_, e) in events {
         let (kind, payload) = e.body.to_columns().unwrap();
         conn.execute(
             "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author, device, office)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            rusqlite::params![e.id.to_string(), e.stream, kind, payload, e.hlc.wall_ms, e.hlc.counter, e.author, e.device, e.office],
+            rusqlite::params![id(&e.id.to_string()), id(&e.stream), kind, payload, e.hlc.wall_ms, e.hlc.counter, e.author, id(&e.device), e.office],
         )
         .unwrap();
     }
@@ -68,10 +77,16 @@ fn every_earlier_version_upgrades_with_its_events_intact() {
             // Receipts (from v2): keyed by the event's id until v7, by its place in the log after.
             let (_, first) = &events[0];
             if k >= 7 {
+                // From v24 the log keeps an event's id as its bytes.
+                let id: rusqlite::types::Value = if k >= 24 {
+                    first.id.as_bytes().to_vec().into()
+                } else {
+                    first.id.to_string().into()
+                };
                 conn.execute(
                     "INSERT INTO receipts (event_seq, server_seq, received_ms)
                      SELECT seq, 41, 1234 FROM events WHERE id = ?1",
-                    [first.id.to_string()],
+                    [id],
                 )
                 .unwrap();
             } else if k >= 2 {
@@ -221,7 +236,7 @@ fn version_11_keeps_every_visit_of_cases_visited_before_it() {
         let conn = stopped_at(dir.path(), 10, src_dir.path());
         conn.execute_batch(
             "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
-                    author, device, office FROM src.events;
+                    author, device, office FROM src_log;
              INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
              INSERT OR REPLACE INTO figure_keys SELECT * FROM src.figure_keys;",
         )
@@ -284,7 +299,7 @@ fn the_figures_projection_is_carried_over_from_versions_3_and_4() {
             let conn = stopped_at(dir.path(), k, src_dir.path());
             conn.execute_batch(
                 "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
-                    author, device, office FROM src.events;
+                    author, device, office FROM src_log;
                  INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);",
             )
             .unwrap();
@@ -321,6 +336,28 @@ fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlit
     let src_db = src.join(store::DB_FILE);
     conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
         .unwrap();
+    // `src_log`: the source's log spelled as every version before v24 kept it (ids and seals
+    // as text), to copy from.
+    let text = |c: &str| {
+        format!(
+            "CASE typeof({c}) WHEN 'blob' THEN lower(substr(hex({c}), 1, 8) || '-' || \
+             substr(hex({c}), 9, 4) || '-' || substr(hex({c}), 13, 4) || '-' || \
+             substr(hex({c}), 17, 4) || '-' || substr(hex({c}), 21)) ELSE {c} END AS {c}"
+        )
+    };
+    let hex =
+        |c: &str| format!("CASE typeof({c}) WHEN 'blob' THEN lower(hex({c})) ELSE {c} END AS {c}");
+    conn.execute_batch(&format!(
+        "CREATE TEMP VIEW src_log AS SELECT seq, {}, {}, kind, payload, hlc_wall, hlc_counter,
+                author, {}, office, {}, {}, {} FROM src.events;",
+        text("id"),
+        text("stream"),
+        text("device"),
+        text("account"),
+        hex("prev"),
+        hex("sig")
+    ))
+    .unwrap();
     conn
 }
 
@@ -342,11 +379,13 @@ fn copy_cases(conn: &rusqlite::Connection) {
 }
 
 #[test]
-fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
-    // A sealed log as v23 kept it (link and signature as hex text), with rows another PC could
-    // have sent spelled otherwise (capitals, an odd length, not hex, empty): after the upgrade
-    // every event reads back exactly as before, the seals verify, a new step chains onto the
-    // migrated head, lowercase hex is kept as bytes and the old table's pages are handed back.
+fn version_24_keeps_ids_and_seals_as_bytes_and_reads_back_every_spelling_as_received() {
+    // A sealed log as v23 kept it (ids, links and signatures as text), with rows another PC
+    // could have sent spelled otherwise (a stream or device id in capitals or of its own
+    // making; a seal in capitals, of an odd length, not hex, empty): after the upgrade every
+    // event reads back exactly as before, the seals verify, a new step chains onto the
+    // migrated head, what the app spells is kept as bytes, the rest as text, and the old
+    // table's pages are handed back.
     let (mut src, _, src_dir) = file_store_at(test_now());
     let case = src.receive(parking_case("楼道漏水")).unwrap();
     for text in ["联系物业", "物业已维修"] {
@@ -364,37 +403,50 @@ fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
     let held = src.events_after(0, 1000).unwrap();
     let sealed = held.iter().filter(|(_, e)| e.sig.is_some()).count();
     assert!(sealed >= 4, "every step here is sealed");
+    let config = held
+        .iter()
+        .filter(|(_, e)| e.stream == event::CONFIG_STREAM)
+        .count() as i64;
+    assert!(config > 0);
     drop(src);
+    let upper = uuid::Uuid::new_v4().to_string().to_uppercase();
     let odd = [
-        ("ABCDEF0123", "abc"),
-        ("", "zz11"),
-        ("0a\u{5171}", "4142434445464748494A"),
+        (
+            uuid::Uuid::new_v4().to_string(),
+            "pc-elsewhere",
+            "ABCDEF0123",
+            "abc",
+        ),
+        (upper.clone(), &upper, "", "zz11"),
+        (
+            "a stream of its own".into(),
+            "pc-elsewhere",
+            "0a\u{5171}",
+            "4142434445464748494A",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     {
         let conn = stopped_at(dir.path(), 23, src_dir.path());
         conn.execute_batch(
-            "INSERT INTO events SELECT seq, id, stream, kind, payload, hlc_wall, hlc_counter,
-                author, device, office, account,
-                CASE typeof(prev) WHEN 'blob' THEN lower(hex(prev)) ELSE prev END,
-                CASE typeof(sig) WHEN 'blob' THEN lower(hex(sig)) ELSE sig END
-             FROM src.events;
+            "INSERT INTO events SELECT * FROM src_log;
              INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
              INSERT INTO chain_heads SELECT * FROM src.chain_heads;
              INSERT INTO device_keys SELECT * FROM src.device_keys;",
         )
         .unwrap();
         copy_cases(&conn);
-        for (prev, sig) in odd {
+        for (stream, device, prev, sig) in &odd {
             conn.execute(
                 "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author,
                                      device, office, account, prev, sig)
-                 SELECT ?1, ?2, kind, payload, hlc_wall, hlc_counter, author, 'pc-elsewhere',
-                        office, account, ?3, ?4
-                 FROM src.events WHERE id = ?5",
+                 SELECT ?1, ?2, kind, payload, hlc_wall, hlc_counter, author, ?3,
+                        office, account, ?4, ?5
+                 FROM src_log WHERE id = ?6",
                 rusqlite::params![
                     uuid::Uuid::new_v4().to_string(),
-                    uuid::Uuid::new_v4().to_string(),
+                    stream,
+                    device,
                     prev,
                     sig,
                     held[0].1.id.to_string()
@@ -404,59 +456,80 @@ fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
         }
         let text: i64 = conn
             .query_row(
-                "SELECT count(*) FROM events WHERE typeof(sig) = 'text'",
+                "SELECT count(*) FROM events WHERE typeof(sig) = 'text' AND typeof(id) = 'text'",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(text as usize, sealed + odd.len(), "v23 keeps seals as text");
+        assert_eq!(text as usize, sealed + odd.len(), "v23 keeps all as text");
     }
-    let before = {
-        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+    let as_v23 = |conn: &rusqlite::Connection| {
         let mut stmt = conn
-            .prepare("SELECT id, prev, sig FROM events ORDER BY seq")
+            .prepare("SELECT id, stream, device, account, prev, sig FROM events ORDER BY seq")
             .unwrap();
         stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
+            Ok([
+                r.get::<_, Option<String>>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ])
         })
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap()
     };
+    let before = as_v23(&rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap());
     let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     let conn = s.connection();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version as usize, MIGRATIONS.len());
-    let kinds: Vec<(String, i64)> = conn
-        .prepare("SELECT typeof(sig), count(*) FROM events GROUP BY 1 ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let kinds = |sql: &str| -> Vec<(String, i64)> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let all = held.len() as i64 + 3;
     let unsigned = (held.len() - sealed) as i64;
     let mut want = vec![("blob".to_owned(), sealed as i64), ("text".into(), 3)];
     if unsigned > 0 {
         want.insert(1, ("null".into(), unsigned));
     }
     assert_eq!(
-        kinds, want,
-        "lowercase hex is kept as bytes, other spellings as text"
+        kinds("SELECT typeof(sig), count(*) FROM events GROUP BY 1 ORDER BY 1"),
+        want,
+        "a seal in lowercase hex is kept as bytes, other spellings as text"
     );
-    let sig_bytes: i64 = conn
-        .query_row(
-            "SELECT max(length(sig)) FROM events WHERE typeof(sig) = 'blob'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(sig_bytes, 64, "a signature in 64 bytes, not 128 characters");
+    assert_eq!(
+        kinds("SELECT typeof(id), count(*) FROM events GROUP BY 1"),
+        vec![("blob".to_owned(), all)],
+        "every event id is the app's spelling"
+    );
+    assert_eq!(
+        kinds("SELECT typeof(stream), count(*) FROM events GROUP BY 1 ORDER BY 1"),
+        vec![
+            ("blob".to_owned(), all - config - 2),
+            ("text".into(), config + 2)
+        ],
+        "a stream in the app's spelling is kept as bytes; the configuration's, capitals and \
+         names of a PC's own making as text"
+    );
+    assert_eq!(
+        kinds("SELECT typeof(device), count(*) FROM events GROUP BY 1 ORDER BY 1"),
+        vec![("blob".to_owned(), all - 3), ("text".into(), 3)],
+    );
+    let sizes = kinds(
+        "SELECT 'id ' || length(id) || ', sig ' || length(sig), count(*) FROM events
+         WHERE typeof(sig) = 'blob' GROUP BY 1",
+    );
+    assert_eq!(sizes, vec![("id 16, sig 64".to_owned(), sealed as i64)]);
     let free: i64 = conn
         .query_row("PRAGMA freelist_count", [], |r| r.get(0))
         .unwrap();
@@ -473,7 +546,16 @@ fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
         .events_after(0, 1000)
         .unwrap()
         .into_iter()
-        .map(|(_, e)| (e.id.to_string(), e.prev, e.sig))
+        .map(|(_, e)| {
+            [
+                Some(e.id.to_string()),
+                Some(e.stream),
+                Some(e.device),
+                e.account.map(|a| a.to_string()),
+                e.prev,
+                e.sig,
+            ]
+        })
         .collect();
     assert_eq!(after, before, "every event reads back as it was received");
     let migrated: Vec<_> = held.iter().map(|(_, e)| e.clone()).collect();
@@ -484,6 +566,10 @@ fn version_24_keeps_seals_as_bytes_and_reads_back_every_spelling_as_received() {
         .map(|(_, e)| e)
         .collect();
     assert_eq!(read, migrated, "the sealed log is unchanged");
+    // Each odd row is found by its own spelling, as any query binds it.
+    for (stream, ..) in &odd {
+        assert_eq!(s.verify_trace(stream).unwrap().events, 1, "{stream}");
+    }
     let steps = held
         .iter()
         .filter(|(_, e)| e.stream == case.id.to_string())

@@ -95,7 +95,7 @@ pub fn reference_by(
                                      THEN coalesce(max(r.received_ms - e.hlc_wall, 0), 0)
                                      ELSE 0 END
                     FROM events e LEFT JOIN receipts r ON r.event_seq = e.seq
-                    WHERE e.stream = cases.id AND e.kind = 'case_received') AS rec,
+                    WHERE e.stream = unhex(replace(cases.id, '-', '')) AND e.kind = 'case_received') AS rec,
                    json_extract(doc, '$.resolved_at') AS res,
                    json_extract(doc, '$.resolve_due') AS due,
                    json_extract(doc, '$.response_due') AS rdue,

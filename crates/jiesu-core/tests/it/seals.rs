@@ -44,6 +44,11 @@ fn ids(s: &Store, case: &Case) -> Vec<(uuid::Uuid, String)> {
         .collect()
 }
 
+/// An id as the log keeps one the app made (v24): its 16 bytes.
+fn uuid_bytes(id: &str) -> Vec<u8> {
+    uuid::Uuid::parse_str(id).unwrap().as_bytes().to_vec()
+}
+
 /// Lift the log's guards, as an attacker with the file can.
 fn unguard(s: &Store) {
     s.connection()
@@ -89,7 +94,7 @@ fn attack_edit_a_stored_steps_text_is_named() {
         .connection()
         .execute(
             "UPDATE events SET payload = replace(payload, '车主已挪车', '已解决') WHERE id = ?1",
-            [steps[3].0.to_string()],
+            [steps[3].0.as_bytes()],
         )
         .unwrap();
     assert_eq!(edited, 1);
@@ -121,7 +126,7 @@ fn attack_edit_a_stored_steps_time_or_author_is_named() {
         ("UPDATE events SET author = '王某' WHERE id = ?1", 4),
     ] {
         s.connection()
-            .execute(sql, [steps[victim].0.to_string()])
+            .execute(sql, [steps[victim].0.as_bytes()])
             .unwrap();
         let trace = s.verify_trace(&case.id.to_string()).unwrap();
         assert!(
@@ -144,7 +149,7 @@ fn attack_delete_a_stored_step_is_named_wherever_it_was() {
         s.connection()
             .execute(
                 "DELETE FROM events WHERE id = ?1",
-                [steps[victim].0.to_string()],
+                [steps[victim].0.as_bytes()],
             )
             .unwrap();
         let trace = s.verify_trace(&case.id.to_string()).unwrap();
@@ -190,14 +195,14 @@ fn attack_fork_the_chain_with_the_devices_own_key_is_named() {
                                  office, prev, sig)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
-                extra.id.to_string(),
-                extra.stream,
+                extra.id.as_bytes(),
+                uuid_bytes(&extra.stream),
                 kind,
                 payload,
                 extra.hlc.wall_ms,
                 extra.hlc.counter,
                 extra.author,
-                extra.device,
+                uuid_bytes(&extra.device),
                 extra.office,
                 extra.prev,
                 extra.sig

@@ -122,10 +122,14 @@ fn receipts(store: &Store) -> BTreeMap<String, i64> {
         .connection()
         .prepare("SELECT e.id, r.server_seq FROM events e JOIN receipts r ON r.event_seq = e.seq")
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
+    // The log keeps an id the app made as its 16 bytes.
+    stmt.query_map([], |r| {
+        let id = uuid::Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?).unwrap();
+        Ok((id.to_string(), r.get(1)?))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
 }
 
 /// Some work at one office: new cases, and steps on the cases it holds.
