@@ -215,12 +215,16 @@ fn write_row(conn: &Connection, ev: &Event, sql: &str, kind: &str, payload: &str
 }
 
 pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Event>> {
-    let id = id_text(r, at)?;
+    let id = uuid_at(r, at)?;
+    let account = match r.get_ref(at + 9)? {
+        ValueRef::Null => None,
+        _ => Some(uuid_at(r, at + 9)?),
+    };
     let kind: String = r.get(at + 2)?;
     let payload: String = r.get(at + 3)?;
     Ok((|| {
         Ok(Event {
-            id: Uuid::parse_str(&id).map_err(|_| Error::invalid("event", Reason::Malformed))?,
+            id: id.ok_or(Error::invalid("event", Reason::Malformed))?,
             stream: id_text(r, at + 1)?,
             hlc: Hlc {
                 wall_ms: r.get(at + 4)?,
@@ -229,11 +233,8 @@ pub(super) fn row_event(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Re
             author: r.get(at + 6)?,
             device: id_text(r, at + 7)?,
             office: r.get(at + 8)?,
-            account: match id_text_or_null(r, at + 9)? {
-                Some(a) => Some(
-                    Uuid::parse_str(&a)
-                        .map_err(|_| Error::invalid("account", Reason::Malformed))?,
-                ),
+            account: match account {
+                Some(a) => Some(a.ok_or(Error::invalid("account", Reason::Malformed))?),
                 None => None,
             },
             body: EventBody::from_columns(&kind, &payload)?,
@@ -265,7 +266,7 @@ pub(super) struct UuidColumn(pub(super) Uuid);
 
 impl ToSql for UuidColumn {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Owned(Value::Blob(self.0.as_bytes().to_vec())))
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self.0.as_bytes())))
     }
 }
 
@@ -288,15 +289,16 @@ pub(super) fn id_text(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Stri
     }
 }
 
-/// [`id_text`] of a column that may be NULL (`account`).
-pub(super) fn id_text_or_null(
-    r: &rusqlite::Row<'_>,
-    at: usize,
-) -> rusqlite::Result<Option<String>> {
-    match r.get_ref(at)? {
-        ValueRef::Null => Ok(None),
-        _ => id_text(r, at).map(Some),
-    }
+/// An id column that must hold a UUID (an event's, an account's), read straight from its
+/// bytes or its text: `None` when it holds none.
+fn uuid_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Uuid>> {
+    Ok(match r.get_ref(at)? {
+        ValueRef::Blob(bytes) => Uuid::from_slice(bytes).ok(),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .ok()
+            .and_then(|s| Uuid::parse_str(s).ok()),
+        _ => None,
+    })
 }
 
 /// A seal's link or signature as the log keeps it (`prev`, `sig`; v24). Lowercase hex of

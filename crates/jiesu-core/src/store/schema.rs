@@ -638,7 +638,7 @@ CREATE INDEX campaign_changes_by_campaign ON campaign_changes (campaign, seq);
     // `stream`, `device`, `account`) spelled as lowercase hyphenated UUIDs, as every id this
     // app makes is, are kept as their 16 bytes, in the row and in each index; a seal's link
     // (32 bytes) and signature (64) spelled in lowercase hex, as every seal spells them, as
-    // their bytes too. Any other spelling a PC sent stays the text it was, so the log reads
+    // their bytes too; `chain_heads` the same way. Any other spelling a PC sent stays the text it was, so the log reads
     // back exactly what was received. A column of a STRICT table cannot change its type in
     // place: the log is copied into a table declaring them ANY, keeping every `seq`, then its
     // indexes and guards are made again. The old table's pages are handed back when the store
@@ -681,6 +681,22 @@ CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
 CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+CREATE TABLE chain_heads_v24 (
+    device ANY NOT NULL,
+    stream ANY NOT NULL,
+    hash   ANY NOT NULL,
+    PRIMARY KEY (device, stream)
+) STRICT, WITHOUT ROWID;
+INSERT INTO chain_heads_v24
+SELECT ",
+        id_key!("device"),
+        ", ",
+        id_key!("stream"),
+        ",
+       CASE WHEN hash GLOB '*[^0-9a-f]*' OR length(hash) % 2 THEN hash ELSE unhex(hash) END
+FROM chain_heads;
+DROP TABLE chain_heads;
+ALTER TABLE chain_heads_v24 RENAME TO chain_heads;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
 "
     ),

@@ -128,8 +128,12 @@ fn event_hash(ev: &Event) -> Result<String> {
 pub(super) fn head(conn: &Connection, device: &str, stream: &str) -> Result<Option<String>> {
     let recorded: Option<String> = conn
         .prepare_cached("SELECT hash FROM chain_heads WHERE device = ?1 AND stream = ?2")?
-        .query_row(params![device, stream], |r| r.get(0))
-        .optional()?;
+        .query_row(
+            params![super::IdColumn(device), super::IdColumn(stream)],
+            |r| super::seal_text(r, 0),
+        )
+        .optional()?
+        .flatten();
     if recorded.is_some() {
         return Ok(recorded);
     }
@@ -235,7 +239,11 @@ pub(super) fn reseal_unsent(conn: &Connection, device: &str, stream: &str) -> Re
         conn.execute(
             "INSERT INTO chain_heads (device, stream, hash) VALUES (?1, ?2, ?3)
              ON CONFLICT (device, stream) DO UPDATE SET hash = excluded.hash",
-            params![device, stream, hash],
+            params![
+                super::IdColumn(device),
+                super::IdColumn(stream),
+                super::SealColumn(Some(&hash))
+            ],
         )?;
     }
     Ok(())
@@ -250,7 +258,12 @@ pub(super) fn advance_head(conn: &Connection, ev: &Event) -> Result<()> {
          ON CONFLICT (device, stream) DO UPDATE SET hash = excluded.hash
          WHERE chain_heads.hash IS ?4 OR ?4 IS NULL",
     )?
-    .execute(params![ev.device, ev.stream, hash, ev.prev])?;
+    .execute(params![
+        super::IdColumn(&ev.device),
+        super::IdColumn(&ev.stream),
+        super::SealColumn(Some(&hash)),
+        super::SealColumn(ev.prev.as_deref())
+    ])?;
     Ok(())
 }
 
@@ -258,7 +271,11 @@ pub(super) fn advance_head(conn: &Connection, ev: &Event) -> Result<()> {
 /// The chain head of a stream this device just started, at `hash` (its last step's).
 pub(super) fn start_head(conn: &Connection, ev: &Event, hash: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO chain_heads (device, stream, hash) VALUES (?1, ?2, ?3)")?
-        .execute(params![ev.device, ev.stream, hash])?;
+        .execute(params![
+            super::IdColumn(&ev.device),
+            super::IdColumn(&ev.stream),
+            super::SealColumn(Some(hash))
+        ])?;
     Ok(())
 }
 

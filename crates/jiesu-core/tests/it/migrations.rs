@@ -336,8 +336,8 @@ fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlit
     let src_db = src.join(store::DB_FILE);
     conn.execute("ATTACH ?1 AS src", [src_db.to_str().unwrap()])
         .unwrap();
-    // `src_log`: the source's log spelled as every version before v24 kept it (ids and seals
-    // as text), to copy from.
+    // `src_log` and `src_heads`: the source's log and chain heads spelled as every version
+    // before v24 kept them (ids and seals as text), to copy from.
     let text = |c: &str| {
         format!(
             "CASE typeof({c}) WHEN 'blob' THEN lower(substr(hex({c}), 1, 8) || '-' || \
@@ -356,6 +356,13 @@ fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlit
         text("account"),
         hex("prev"),
         hex("sig")
+    ))
+    .unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TEMP VIEW src_heads AS SELECT {}, {}, {} FROM src.chain_heads;",
+        text("device"),
+        text("stream"),
+        hex("hash")
     ))
     .unwrap();
     conn
@@ -431,7 +438,7 @@ fn version_24_keeps_ids_and_seals_as_bytes_and_reads_back_every_spelling_as_rece
         conn.execute_batch(
             "INSERT INTO events SELECT * FROM src_log;
              INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-             INSERT INTO chain_heads SELECT * FROM src.chain_heads;
+             INSERT INTO chain_heads SELECT * FROM src_heads;
              INSERT INTO device_keys SELECT * FROM src.device_keys;",
         )
         .unwrap();
@@ -530,6 +537,14 @@ fn version_24_keeps_ids_and_seals_as_bytes_and_reads_back_every_spelling_as_rece
          WHERE typeof(sig) = 'blob' GROUP BY 1",
     );
     assert_eq!(sizes, vec![("id 16, sig 64".to_owned(), sealed as i64)]);
+    assert_eq!(
+        kinds(
+            "SELECT typeof(device) || ' ' || typeof(hash) || ' ' || length(hash), count(*)
+             FROM chain_heads GROUP BY 1"
+        ),
+        vec![("blob blob 32".to_owned(), 2)],
+        "the chain heads (the case's and the configuration's) as bytes too"
+    );
     let free: i64 = conn
         .query_row("PRAGMA freelist_count", [], |r| r.get(0))
         .unwrap();
