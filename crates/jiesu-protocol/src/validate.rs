@@ -220,12 +220,20 @@ pub fn event(ev: &Event) -> Result<()> {
         return Err(Refusal::invalid("sig", Reason::Malformed));
     }
     let config = ev.stream == CONFIG_STREAM;
-    if config != (ev.body.aggregate() == Aggregate::Config)
-        || (!config && uuid::Uuid::parse_str(&ev.stream).is_err())
-    {
+    if config != (ev.body.aggregate() == Aggregate::Config) || (!config && !as_made(&ev.stream)) {
         return Err(Refusal::invalid("stream", Reason::Malformed));
     }
     body(ev)
+}
+
+/// A stream spelled as every app spells a UUID: lowercase, with hyphens. The same UUID
+/// spelled otherwise (capitals, braces, no hyphens, a URN) would be another stream in every
+/// log but the same case or meeting once parsed, so its steps would fold over a record its
+/// writer has no authority over.
+fn as_made(stream: &str) -> bool {
+    stream.len() == 36
+        && !stream.bytes().any(|b| b.is_ascii_uppercase())
+        && uuid::Uuid::try_parse(stream).is_ok()
 }
 
 /// Columns a work order may keep: more than any export seen (21) has, fewer than a file
@@ -618,6 +626,19 @@ mod tests {
             "a step in config"
         );
         assert!(event(&ev("not-a-uuid", at(2026), urge())).is_err());
+        // The same UUID spelled otherwise: another stream, the same case once parsed.
+        for spelled in [
+            case.to_uppercase(),
+            format!("{{{case}}}"),
+            case.replace('-', ""),
+            format!("urn:uuid:{case}"),
+        ] {
+            assert_eq!(
+                event(&ev(&spelled, at(2026), urge())),
+                Err(Refusal::invalid("stream", Reason::Malformed)),
+                "{spelled}"
+            );
+        }
         let mut forged = ev(&case, at(2026), urge());
         forged.author = "李书记\n2026-11-23 devices: admin".into();
         assert!(event(&forged).is_err(), "control characters in a name");

@@ -200,9 +200,8 @@ fn impersonating_a_sibling_by_assignment_is_quarantined() {
     assert_eq!(street.all_cases().unwrap()[0].office, "a");
 }
 
-#[test]
-fn a_transfer_out_of_the_district_is_quarantined() {
-    let (mut street, _) = office_store("s1");
+/// A new case filed at office a by its device `dev-a`: its stream and its intake.
+fn filed_by_a() -> (String, Event) {
     let stream = Uuid::now_v7().to_string();
     let filed = forged(
         &stream,
@@ -211,6 +210,13 @@ fn a_transfer_out_of_the_district_is_quarantined() {
         "dev-a",
         intake("261123-XX001", test_now()),
     );
+    (stream, filed)
+}
+
+#[test]
+fn a_transfer_out_of_the_district_is_quarantined() {
+    let (mut street, _) = office_store("s1");
+    let (stream, filed) = filed_by_a();
     let away = forged(
         &stream,
         test_now() + 1,
@@ -436,4 +442,41 @@ fn a_user_name_with_control_characters_is_refused_where_it_is_typed() {
     }
     assert_eq!(s.identity().author, "李书记");
     assert_files_sanely(&mut s);
+}
+
+#[test]
+fn a_case_id_spelled_otherwise_cannot_take_over_the_case() {
+    // Office b sends steps on a's case under the same UUID spelled otherwise (capitals,
+    // braces, no hyphens, a URN): another stream in the log, the same case id once parsed.
+    // None may replace, reopen or be counted as a's case; each is kept and quarantined.
+    let (mut street, _) = office_store("s1");
+    let (stream, filed) = filed_by_a();
+    street.apply_remote(&[filed]).unwrap();
+    let before = street.all_cases().unwrap();
+    let spellings = [
+        stream.to_uppercase(),
+        format!("{{{stream}}}"),
+        stream.replace('-', ""),
+        format!("urn:uuid:{stream}"),
+    ];
+    for (i, spelled) in spellings.iter().enumerate() {
+        let at = test_now() + 1 + i as i64;
+        let taken = forged(spelled, at, "b", "dev-b", intake("261123-XX999", at));
+        let closed = forged(
+            spelled,
+            at,
+            "b",
+            "dev-b",
+            EventBody::CaseWithdrawn {
+                reason: "已撤回".into(),
+            },
+        );
+        assert_eq!(street.apply_remote(&[taken, closed]).unwrap(), 2, "kept");
+        assert_eq!(street.all_cases().unwrap(), before, "{spelled}");
+    }
+    let quarantined = street.conflicts().unwrap();
+    assert_eq!(quarantined.len(), 2 * spellings.len(), "{quarantined:?}");
+    assert_eq!(street.event_ids().unwrap().len(), 1 + 2 * spellings.len());
+    street.rebuild_projections().unwrap();
+    assert_eq!(street.all_cases().unwrap(), before, "after a rebuild");
 }

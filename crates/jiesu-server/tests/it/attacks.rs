@@ -418,6 +418,33 @@ async fn a_campaign_change_adding_offices_not_below_the_writer_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_id_spelled_otherwise_is_refused_by_the_server() {
+    // Office b names a's case by the same UUID spelled otherwise: another stream to a log,
+    // the same case once parsed. Refused before scope is even asked.
+    for backend in BACKENDS {
+        let (_p, server, a, b, _street) = setup(backend).await;
+        let c = a.store().receive(parking("原件")).unwrap();
+        a.sync().await;
+        let id = c.id.to_string();
+        for spelled in [
+            id.to_uppercase(),
+            format!("{{{id}}}"),
+            id.replace('-', ""),
+            format!("urn:uuid:{id}"),
+        ] {
+            let ev = forged(&b, &spelled, now(), intake(now(), parking("覆盖")));
+            let e = refused(&server, &b, vec![ev]).await;
+            assert_eq!(
+                (e.code, e.params["field"].as_str()),
+                (Code::InvalidInput, Some("stream")),
+                "{backend:?} {spelled}: {e}"
+            );
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payload_the_app_would_refuse_is_refused_by_the_server() {
     for backend in BACKENDS {
         let (_p, server, a, _b, _street) = setup(backend).await;
