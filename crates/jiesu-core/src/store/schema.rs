@@ -697,6 +697,15 @@ SELECT ",
 FROM chain_heads;
 DROP TABLE chain_heads;
 ALTER TABLE chain_heads_v24 RENAME TO chain_heads;
+-- Before this version a case id spelled otherwise (capitals, braces...) passed validation and
+-- its steps folded over the case that id names: where the log holds such a stream, every case
+-- and meeting folds again when the store next opens (now quarantining those steps).
+INSERT OR IGNORE INTO dirty_streams (stream)
+SELECT id FROM cases
+WHERE EXISTS (SELECT 1 FROM events WHERE typeof(stream) = 'text' AND stream <> 'config')
+UNION ALL
+SELECT id FROM meetings
+WHERE EXISTS (SELECT 1 FROM events WHERE typeof(stream) = 'text' AND stream <> 'config');
 INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
 "
     ),

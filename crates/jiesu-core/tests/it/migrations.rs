@@ -368,6 +368,19 @@ fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlit
     conn
 }
 
+/// Copy the attached `src` store into a v23 one: its log, identity and keys, seals' heads and
+/// case rows.
+fn copy_sealed_store(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "INSERT INTO events SELECT * FROM src_log;
+         INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
+         INSERT INTO chain_heads SELECT * FROM src_heads;
+         INSERT INTO device_keys SELECT * FROM src.device_keys;",
+    )
+    .unwrap();
+    copy_cases(conn);
+}
+
 /// Copy the attached `src` store's case rows into an older schema's `cases`: the columns
 /// that version has, by name (later versions added columns).
 fn copy_cases(conn: &rusqlite::Connection) {
@@ -435,14 +448,7 @@ fn version_24_keeps_ids_and_seals_as_bytes_and_reads_back_every_spelling_as_rece
     let dir = tempfile::tempdir().unwrap();
     {
         let conn = stopped_at(dir.path(), 23, src_dir.path());
-        conn.execute_batch(
-            "INSERT INTO events SELECT * FROM src_log;
-             INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-             INSERT INTO chain_heads SELECT * FROM src_heads;
-             INSERT INTO device_keys SELECT * FROM src.device_keys;",
-        )
-        .unwrap();
-        copy_cases(&conn);
+        copy_sealed_store(&conn);
         for (stream, device, prev, sig) in &odd {
             conn.execute(
                 "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author,
@@ -604,4 +610,47 @@ fn version_24_keeps_ids_and_seals_as_bytes_and_reads_back_every_spelling_as_rece
     assert!(trace.intact() && trace.verified == steps + 1, "{trace:?}");
     let config = s.verify_trace(event::CONFIG_STREAM).unwrap();
     assert!(config.intact(), "{config:?}");
+}
+
+#[test]
+fn version_24_folds_again_a_case_a_stream_spelled_otherwise_took_over() {
+    // A v23 store that received, from a hostile PC, an intake on a case's id in capitals:
+    // then another stream, folded over the case's row. After the upgrade the case is its
+    // own office's again; the hostile step stays in the log, quarantined by any fold of it.
+    let (mut src, _, src_dir) = file_store_at(test_now());
+    let case = src.receive(parking_case("楼道漏水")).unwrap();
+    drop(src);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = stopped_at(dir.path(), 23, src_dir.path());
+        copy_sealed_store(&conn);
+        let id = case.id.to_string();
+        conn.execute(
+            "INSERT INTO events (id, stream, kind, payload, hlc_wall, hlc_counter, author,
+                                 device, office)
+             SELECT ?1, upper(stream), kind, replace(payload, number, '261123-XX999'),
+                    hlc_wall + 1, 0, '他人', 'dev-b', 'b'
+             FROM src_log, src.cases c WHERE kind = 'case_received' AND stream = ?2 AND c.id = ?2",
+            rusqlite::params![uuid::Uuid::new_v4().to_string(), id],
+        )
+        .unwrap();
+        // What the fold before v24 made of it: the row taken over.
+        conn.execute(
+            "UPDATE cases SET number = '261123-XX999', office = 'b',
+                 doc = json_set(doc, '$.number', '261123-XX999', '$.office', 'b')
+             WHERE id = ?1",
+            [&id],
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
+    let own = |s: &Store| {
+        let now = s.case(case.id).unwrap();
+        (now.number, now.office)
+    };
+    assert_eq!(own(&s), (case.number.clone(), case.office.clone()));
+    assert_eq!(s.event_ids().unwrap().len(), 3, "the hostile step is kept");
+    s.rebuild_projections().unwrap();
+    assert_eq!(own(&s), (case.number.clone(), case.office.clone()));
+    assert_eq!(s.conflicts().unwrap().len(), 1, "and quarantined");
 }
