@@ -638,11 +638,12 @@ CREATE INDEX campaign_changes_by_campaign ON campaign_changes (campaign, seq);
     // `stream`, `device`, `account`) spelled as lowercase hyphenated UUIDs, as every id this
     // app makes is, are kept as their 16 bytes, in the row and in each index; a seal's link
     // (32 bytes) and signature (64) spelled in lowercase hex, as every seal spells them, as
-    // their bytes too; `chain_heads` the same way. Any other spelling a PC sent stays the text it was, so the log reads
-    // back exactly what was received. A column of a STRICT table cannot change its type in
-    // place: the log is copied into a table declaring them ANY, keeping every `seq`, then its
-    // indexes and guards are made again. The old table's pages are handed back when the store
-    // next opens (`compact_after_upgrade`: VACUUM, outside any transaction).
+    // their bytes too; `chain_heads` the same way. Any other spelling a PC sent stays the
+    // text it was, so the log reads back exactly what was received. A column of a STRICT
+    // table cannot change its type in place: the log is copied into a table declaring them
+    // ANY, keeping every `seq`, then its indexes and guards are made again. The old table's
+    // pages are handed back when the store next opens (`compact_after_upgrade`: VACUUM,
+    // outside any transaction).
     concat!(
         "
 CREATE TABLE events_v24 (
