@@ -5,8 +5,8 @@
 //! is by construction what [`event`] accepts on every other PC and on the server.
 
 pub use jiesu_protocol::validate::{
-    EARLIEST_MS, LATEST_MS, MAX_LINE, MAX_NAME, MAX_TEXT, MAX_WORK_ORDER_COLUMNS, calendar_date,
-    campaign, campaign_amendment, event, instant, login, name, period,
+    EARLIEST_MS, LATEST_MS, MAX_LINE, MAX_NAME, MAX_TEXT, MAX_WORK_ORDER_COLUMNS, as_made,
+    calendar_date, campaign, campaign_amendment, event, instant, login, name, period,
 };
 use jiesu_protocol::validate::{figure_rules, intake, meeting_header, stored_text};
 

@@ -220,20 +220,24 @@ pub fn event(ev: &Event) -> Result<()> {
         return Err(Refusal::invalid("sig", Reason::Malformed));
     }
     let config = ev.stream == CONFIG_STREAM;
-    if config != (ev.body.aggregate() == Aggregate::Config) || (!config && !as_made(&ev.stream)) {
+    if config != (ev.body.aggregate() == Aggregate::Config)
+        || (!config && as_made(&ev.stream).is_none())
+    {
         return Err(Refusal::invalid("stream", Reason::Malformed));
     }
     body(ev)
 }
 
-/// A stream spelled as every app spells a UUID: lowercase, with hyphens. The same UUID
+/// The UUID a stream (or any id) names when it is spelled as every app spells one: lowercase,
+/// with hyphens; only such an id reads back unchanged from its 16 bytes. The same UUID
 /// spelled otherwise (capitals, braces, no hyphens, a URN) would be another stream in every
 /// log but the same case or meeting once parsed, so its steps would fold over a record its
 /// writer has no authority over.
-fn as_made(stream: &str) -> bool {
-    stream.len() == 36
-        && !stream.bytes().any(|b| b.is_ascii_uppercase())
-        && uuid::Uuid::try_parse(stream).is_ok()
+pub fn as_made(stream: &str) -> Option<uuid::Uuid> {
+    if stream.len() != 36 || stream.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(stream).ok()
 }
 
 /// Columns a work order may keep: more than any export seen (21) has, fewer than a file

@@ -253,7 +253,9 @@ pub(super) struct IdColumn<'a>(pub(super) &'a str);
 
 impl ToSql for IdColumn<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match canonical_uuid(self.0) {
+        // Only an id spelled as the app spells one reads back from its bytes unchanged (the
+        // rule validation holds streams to; v24's `id_key!` is it in SQL).
+        Ok(match crate::validate::as_made(self.0) {
             Some(u) => ToSqlOutput::Owned(Value::Blob(u.as_bytes().to_vec())),
             None => ToSqlOutput::Borrowed(ValueRef::Text(self.0.as_bytes())),
         })
@@ -268,15 +270,6 @@ impl ToSql for UuidColumn {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self.0.as_bytes())))
     }
-}
-
-/// `s` as a UUID when it spells one as [`Uuid`] does (lowercase, hyphenated): then and only
-/// then does the text read back from the bytes unchanged. v24's `id_key!` is this rule in SQL.
-fn canonical_uuid(s: &str) -> Option<Uuid> {
-    if s.len() != 36 || s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    Uuid::try_parse(s).ok()
 }
 
 /// An id column read back as [`IdColumn`] wrote it.
