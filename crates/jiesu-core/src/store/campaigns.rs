@@ -372,7 +372,7 @@ impl Store {
         // The log keeps a case's id (its stream) as the id's 16 bytes (`log::IdColumn`).
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.number, c.office, c.state, c.location, c.description, c.received_at,
-                    c.resolved_at, c.doc ->> '$.result',
+                    c.resolved_at, coalesce(c.doc ->> '$.result', ''),
                     (SELECT e.office FROM events e WHERE e.stream = unhex(replace(c.id, '-', ''))
                      ORDER BY e.hlc_wall, e.hlc_counter, e.id LIMIT 1)
              FROM cases c WHERE c.campaign_id = ?1 ORDER BY c.office, c.number",

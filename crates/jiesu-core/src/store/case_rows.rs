@@ -100,28 +100,28 @@ impl CaseText {
             index: index.then(|| search::case_columns(&search, &fields)),
             fields,
             search,
-            doc: serde_json::to_string(c)?,
+            doc: case_doc::rest(c)?,
         })
     }
 }
 
-/// Make every case's searchable text and search index again from its projected document,
+/// Make every case's searchable text and search index again from its projected row,
 /// in chunks of rows (a store's documents do not fit in memory at once).
 pub(super) fn reindex_search(conn: &Connection) -> Result<()> {
     conn.execute("INSERT INTO case_fts(case_fts) VALUES('delete-all')", [])?;
     let mut after = i64::MIN;
     loop {
-        let chunk: Vec<(i64, String)> = conn
-            .prepare_cached(
-                "SELECT rowid, doc FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 2000",
-            )?
-            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let chunk: Vec<(i64, Case)> = conn
+            .prepare_cached(&format!(
+                "SELECT rowid, {} FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 2000",
+                case_doc::CASE_COLUMNS
+            ))?
+            .query_map([after], |r| Ok((r.get(0)?, case_doc::case_at(r, 1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let Some(&(last, _)) = chunk.last() else {
             return Ok(());
         };
-        for (rowid, doc) in chunk {
-            let c: Case = serde_json::from_str(&doc)?;
+        for (rowid, c) in chunk {
             let text = CaseText::of(&c, true)?;
             conn.prepare_cached("UPDATE cases SET search_text = ?2 WHERE rowid = ?1")?
                 .execute(params![rowid, text.search])?;
@@ -226,6 +226,41 @@ pub(super) fn forget_case_rows(conn: &Connection, stream: &str) -> Result<()> {
     }
     conn.execute("DELETE FROM case_links WHERE case_id = ?1", [stream])?;
     Ok(())
+}
+
+/// Whether `c`'s row, if it has one, was written from the same intake. The columns made of
+/// the intake (number, resident, description, receipt...) are written only with a new row,
+/// as no step changes them, and the search text and the figures' facts hang on them; but a
+/// fold again can make the case of another intake (an earlier one arrived, the one folded
+/// is quarantined now), and then the old row has to go first.
+pub(super) fn same_intake(conn: &Connection, c: &Case) -> Result<bool> {
+    let moved = conn
+        .prepare_cached(
+            "SELECT 1 FROM cases WHERE id = ?1
+               AND (number, channel, category, urgency, resident_name, resident_phone, address,
+                    description, location, work_order_no, received_at, meeting_id)
+                   IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .query_row(
+            params![
+                c.id.to_string(),
+                c.number,
+                enum_name(&c.channel),
+                c.category,
+                enum_name(&c.urgency),
+                c.resident.name,
+                c.resident.phone,
+                c.address.display(),
+                c.description,
+                c.location,
+                c.work_order_no,
+                c.received_at,
+                c.meeting.map(|m| m.to_string()),
+            ],
+            |_| Ok(()),
+        )
+        .optional()?;
+    Ok(moved.is_none())
 }
 
 /// The case's links as its other ends look them up. A re-derived fold may hold fewer links

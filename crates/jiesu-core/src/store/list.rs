@@ -245,16 +245,22 @@ impl Store {
         if phone.len() < 5 {
             return Ok(None);
         }
-        let (latest, count): (Option<String>, u32) = self.conn.query_row(
-            "SELECT (SELECT doc FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1),
-                    (SELECT count(*) FROM cases WHERE resident_phone = ?1)",
-            [&phone],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let latest: Option<Case> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM cases WHERE resident_phone = ?1 ORDER BY received_at DESC LIMIT 1",
+                case_doc::CASE_COLUMNS
+            ))?
+            .query_row([&phone], |r| case_doc::case_at(r, 0))
+            .optional()?;
         match latest {
             None => Ok(None),
-            Some(doc) => {
-                let c: Case = serde_json::from_str(&doc)?;
+            Some(c) => {
+                let count: u32 = self.conn.query_row(
+                    "SELECT count(*) FROM cases WHERE resident_phone = ?1",
+                    [&phone],
+                    |r| r.get(0),
+                )?;
                 Ok(Some(ResidentHint {
                     resident: c.resident,
                     address: c.address,
@@ -266,11 +272,12 @@ impl Store {
 
     /// Every case as projected, by id: what replicas and rebuilds are compared on.
     pub fn all_cases(&self) -> Result<Vec<Case>> {
-        let mut stmt = self.conn.prepare("SELECT doc FROM cases ORDER BY id")?;
-        let docs = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        docs.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {} FROM cases ORDER BY id",
+            case_doc::CASE_COLUMNS
+        ))?;
+        let cases = stmt.query_map([], |r| case_doc::case_at(r, 0))?;
+        Ok(cases.collect::<rusqlite::Result<_>>()?)
     }
 }
 

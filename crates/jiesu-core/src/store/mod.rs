@@ -26,6 +26,7 @@ mod attachments;
 mod backup;
 mod campaign_changes;
 mod campaigns;
+mod case_doc;
 mod case_rows;
 mod cases;
 mod checkpoint;
@@ -308,6 +309,9 @@ impl Store {
             behind: Default::default(),
         };
         store.device_tag = store.meta("device_tag")?;
+        // Case documents written whole before v25; before the settle, which folds again any
+        // case whose document disagreed with its columns.
+        store.once_after_upgrade("compact_docs", |tx| case_doc::compact_docs(tx))?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
         store.settle()?;
         // An enrolment interrupted before its office was given the earlier work.
@@ -328,7 +332,8 @@ impl Store {
         store.once_after_upgrade("reindex_search", |tx| case_rows::reindex_search(tx))?;
         // Cases folded before duplicates were looked up by their places (v21).
         store.once_after_upgrade("index_places", |tx| case_rows::index_places(tx))?;
-        // The pages a migration's copy left free (v24's log, about a tenth of the store),
+        // The pages a migration's copy left free (v24's log, about a tenth of the store; v25's
+        // documents),
         // handed back to the disk; VACUUM runs outside any transaction, the flag goes after it.
         if store.meta("compact_after_upgrade")?.is_some() {
             store.conn.execute_batch("VACUUM")?;

@@ -142,7 +142,7 @@ pub(crate) trait Projection: Sized + Clone {
 
 impl Projection for Case {
     fn load(conn: &Connection, id: &str) -> Result<Option<(Self, FoldKey)>> {
-        load_row(conn, "cases", id)
+        case_doc::load_case(conn, id)
     }
     fn apply(rules: &FoldRules, current: Option<&Self>, ev: &Event) -> Result<Self> {
         // An event no replica could have written, or that claims what its writer has no
@@ -515,9 +515,19 @@ pub(super) fn write_folded(
             .execute([stream])?;
     }
     match folded {
-        Folded::Case(s) => write_stream(tx, *s, |(c, text), ev| {
-            write_case_text(tx, &c, ev, Reindex::Batch(search), text)
-        }),
+        Folded::Case(s) => {
+            // No longer a case (every step quarantined), or a case of another intake.
+            let stale = match &s.projection {
+                Some((c, _)) => !same_intake(tx, c)?,
+                None => true,
+            };
+            if stale {
+                forget_case_rows(tx, stream)?;
+            }
+            write_stream(tx, *s, |(c, text), ev| {
+                write_case_text(tx, &c, ev, Reindex::Batch(search), text)
+            })
+        }
         Folded::Meeting(s) => write_stream(tx, *s, |m, ev| {
             Projection::write(tx, &m, ev, Reindex::Batch(search))
         }),

@@ -710,6 +710,14 @@ WHERE EXISTS (SELECT 1 FROM events WHERE typeof(stream) = 'text' AND stream <> '
 INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
 "
     ),
+    // v25: a case's `doc` holds only what its row's columns do not (`case_doc`), no longer the
+    // whole case a second time. Rewritten in Rust from each row when the store next opens
+    // (`case_doc::compact_docs`, which folds again any case whose document and columns
+    // disagree), then the pages handed back.
+    r#"
+INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_docs', '1');
+INSERT OR REPLACE INTO meta (key, value) VALUES ('compact_after_upgrade', '1');
+"#,
 ];
 
 /// The migration set.

@@ -127,24 +127,25 @@ fn every_figure_equals_an_independent_sql_recomputation() {
             &format!("{name}, parking"),
         );
 
+        let table = super::reference::cases();
         // Drill-down lists exactly the cases counted.
         for (figure, sql) in [
             (
                 Figure::Received,
                 format!(
-                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged')"
+                    "SELECT id FROM {table} AS cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged')"
                 ),
             ),
             (
                 Figure::OverdueNow,
                 format!(
-                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND is_open AND due_rank <= {now}"
+                    "SELECT id FROM {table} AS cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND is_open AND due_rank <= {now}"
                 ),
             ),
             (
                 Figure::Dissatisfied,
                 format!(
-                    "SELECT id FROM cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged') AND json_extract(doc, '$.visit.reachable') = 1 AND json_extract(doc, '$.visit.satisfaction') = 'dissatisfied'"
+                    "SELECT id FROM {table} AS cases WHERE json_extract(doc, '$.received_at') >= {from} AND json_extract(doc, '$.received_at') < {to} AND json_extract(doc, '$.state') NOT IN ('withdrawn', 'merged') AND json_extract(doc, '$.visit.reachable') = 1 AND json_extract(doc, '$.visit.satisfaction') = 'dissatisfied'"
                 ),
             ),
         ] {

@@ -1,4 +1,4 @@
-//! The independent reference for figures: plain SQL over a store's case documents, its log
+//! The independent reference for figures: plain SQL over a store's cases, its log
 //! and its receipts, written apart from the Rust figure code, and shared by the core's tests
 //! (one office's generated sample) and the server's (every level of an office tree after
 //! sync, `crates/jiesu-server/tests/it/figures.rs` includes this file).
@@ -6,6 +6,32 @@
 use jiesu_core::figures::{Figures, VisitRule};
 use jiesu_core::{Store, calendar};
 use rusqlite::{Connection, params};
+
+/// A case row's whole document (the case as JSON, as v24 and earlier kept it in `doc`), in SQL
+/// over the row `c`: its columns, then every field at its default, then the row's `doc`,
+/// which from v25 holds the rest (`store/case_doc.rs`), merged over them. Rebuilt here apart
+/// from the Rust that splits a case, so the reference stays independent of it.
+pub const WHOLE_DOC: &str = r#"json_patch(json_object(
+    'id', c.id, 'number', c.number, 'office', c.office, 'filed_by', '', 'state', c.state,
+    'channel', c.channel, 'work_order_no', c.work_order_no, 'category', c.category,
+    'urgency', c.urgency,
+    'resident', json_object('name', c.resident_name, 'phone', c.resident_phone),
+    'address', json('{"building":"","unit":"","room":"","text":""}'),
+    'description', c.description, 'location', c.location, 'attachment', NULL,
+    'handling_unit', c.handling_unit, 'received_at', c.received_at,
+    'response_due', c.response_due, 'resolve_due', c.resolve_due, 'responded_at', NULL,
+    'resolved_at', c.resolved_at, 'outcome', NULL, 'result', '',
+    'visit', c.doc -> '$.visits[#-1]', 'visits', json('[]'), 'closed_at', NULL,
+    'pending_extension', NULL, 'extension_count', 0, 'urge_count', 0, 'redo_count', 0,
+    'return_count', 0, 'links', json('[]'), 'conflict_count', 0, 'updated_at', 0,
+    'meeting', c.meeting_id, 'on_spot', json('false'), 'letter', NULL,
+    'campaign', c.campaign_id), c.doc)"#;
+
+/// The case rows as a table (`id`, `is_open`, `due_rank`, `doc`) whose `doc` is the whole
+/// case ([`WHOLE_DOC`]).
+pub fn cases() -> String {
+    format!("(SELECT c.id, c.is_open, c.due_rank, {WHOLE_DOC} AS doc FROM cases c)")
+}
 
 /// A table of every date the data can touch and whether people work on it: the calendar as
 /// data, so the SQL can count working days without calling the code under test.
@@ -87,6 +113,7 @@ pub fn reference_by(
                              FROM p, json_each(p.doc, '$.visits') AS j"
         }
     };
+    let cases = cases();
     let cte = format!(
         "WITH d AS (
             SELECT id,
@@ -108,7 +135,7 @@ pub fn reference_by(
                    json_extract(doc, '$.visit.satisfaction') AS sat,
                    json_extract(doc, '$.letter.due') AS ldue,
                    doc
-            FROM cases),
+            FROM {cases} AS cases),
          wd AS (
             SELECT d.*, (SELECT count(*) FROM temp.workdays w WHERE w.working = 1
                            AND w.date > date(rec / 1000, 'unixepoch', '+8 hours')

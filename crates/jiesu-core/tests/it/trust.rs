@@ -480,3 +480,53 @@ fn a_case_id_spelled_otherwise_cannot_take_over_the_case() {
     street.rebuild_projections().unwrap();
     assert_eq!(street.all_cases().unwrap(), before, "after a rebuild");
 }
+
+#[test]
+fn an_earlier_intake_arriving_later_rewrites_the_whole_list_row() {
+    // Two intakes on one stream arrive in the opposite of their order: the earlier one makes
+    // the case once it arrives, the later is quarantined. Not only the case but its list row
+    // (number, description, receipt), its search terms and its figures' fact are the
+    // earlier intake's, exactly as in a store that received them in order.
+    let (mut street, _) = office_store("s1");
+    let stream = Uuid::now_v7().to_string();
+    let filed = |number: &str, at: i64, description: &str| {
+        let mut body = intake(number, at);
+        if let EventBody::CaseReceived(r) = &mut body {
+            r.intake.description = description.into();
+        }
+        forged(&stream, at, "a", "dev-a", body)
+    };
+    let later = filed("261123-XX002", test_now() + 5 * DAY, "后到的工单描述");
+    let earlier = filed("261123-XX001", test_now(), "先到的工单描述");
+    let page = |s: &Store, text: &str| {
+        s.list_cases(&CaseQuery {
+            text: text.into(),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    street.apply_remote(std::slice::from_ref(&later)).unwrap();
+    assert_eq!(page(&street, "后到").rows[0].number, "261123-XX002");
+    street.apply_remote(std::slice::from_ref(&earlier)).unwrap();
+    let all = page(&street, "");
+    assert_eq!(all.total, 1, "{all:?}");
+    assert_eq!(all.rows[0].number, "261123-XX001");
+    assert_eq!(all.rows[0].received_at, test_now());
+    assert_eq!(page(&street, "先到").total, 1);
+    assert_eq!(
+        page(&street, "后到").total,
+        0,
+        "the quarantined intake is not searched"
+    );
+    assert_eq!(page(&street, "xx002").total, 0);
+    let facts: i64 = street
+        .connection()
+        .query_row("SELECT count(*) FROM case_facts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(facts, 1, "counted once, at the earlier receipt");
+    // The same as a store that received them in order.
+    let (mut in_order, _) = office_store("s1");
+    in_order.apply_remote(&[earlier, later]).unwrap();
+    assert_eq!(page(&in_order, ""), all);
+    assert_eq!(in_order.all_cases().unwrap(), street.all_cases().unwrap());
+}
