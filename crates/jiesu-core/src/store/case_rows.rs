@@ -177,9 +177,12 @@ pub(super) fn index_places(conn: &Connection) -> Result<()> {
 
 /// A case's keys for likely duplicates ([`crate::similar::place_keys`]) with the last moment
 /// it is suggested: its receipt once it is closed, forever while it is open
-/// (`similar_cases` asks for cases open or received in the last 60 days). An unchanged key
-/// costs one probe of the primary key; the index changes only when the case opens, closes or
-/// moves to another office (the office is part of its keys).
+/// (`similar_cases` asks for cases open or received in the last 60 days). The keys held are
+/// read first (one range of the primary key, empty for a new case): only what differs is
+/// written, so a step that changes none of them writes nothing here, and the index changes
+/// only when the case opens, closes or moves to another office (the office is part of its
+/// keys). (Deleting with `key NOT IN (SELECT value FROM json_each(..))` instead made a
+/// temporary table for every row an import writes.)
 fn write_places(
     conn: &Connection,
     rowid: i64,
@@ -188,13 +191,15 @@ fn write_places(
     open: bool,
 ) -> Result<()> {
     let until = if open { i64::MAX } else { received_at };
-    let current = serde_json::to_string(keys)?;
-    conn.prepare_cached(
-        "DELETE FROM case_places WHERE case_rowid = ?1
-           AND key NOT IN (SELECT value FROM json_each(?2))",
-    )?
-    .execute(params![rowid, current])?;
-    for key in keys {
+    let held: Vec<(i64, i64)> = conn
+        .prepare_cached("SELECT key, until FROM case_places WHERE case_rowid = ?1")?
+        .query_map([rowid], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (gone, _) in held.iter().filter(|(k, _)| !keys.contains(k)) {
+        conn.prepare_cached("DELETE FROM case_places WHERE case_rowid = ?1 AND key = ?2")?
+            .execute(params![rowid, gone])?;
+    }
+    for key in keys.iter().filter(|&&k| !held.contains(&(k, until))) {
         conn.prepare_cached(
             "INSERT INTO case_places (case_rowid, key, until) VALUES (?1, ?2, ?3)
              ON CONFLICT (case_rowid, key) DO UPDATE SET until = excluded.until
