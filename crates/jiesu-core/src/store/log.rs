@@ -327,7 +327,8 @@ pub(super) fn seal_text(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Op
     }
 }
 
-/// A projection row's document and fold key, from `cases` or `meetings`.
+/// A projection row's document and fold key, from `meetings` (a case is read from its row's
+/// columns as well: `case_doc::load_case`).
 pub(super) fn load_row<P: serde::de::DeserializeOwned>(
     conn: &Connection,
     table: &'static str,

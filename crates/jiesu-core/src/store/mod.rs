@@ -332,9 +332,9 @@ impl Store {
         store.once_after_upgrade("reindex_search", |tx| case_rows::reindex_search(tx))?;
         // Cases folded before duplicates were looked up by their places (v21).
         store.once_after_upgrade("index_places", |tx| case_rows::index_places(tx))?;
-        // The pages a migration's copy left free (v24's log, about a tenth of the store; v25's
-        // documents),
-        // handed back to the disk; VACUUM runs outside any transaction, the flag goes after it.
+        // The pages a migration left free (v24's copy of the log, about a tenth of the store;
+        // v25's shorter documents), handed back to the disk; VACUUM runs outside any
+        // transaction, the flag goes after it.
         if store.meta("compact_after_upgrade")?.is_some() {
             store.conn.execute_batch("VACUUM")?;
             store
