@@ -254,28 +254,37 @@ pub(super) fn load_case(conn: &Connection, id: &str) -> Result<Option<(Case, Fol
 }
 
 /// Every case row's document made the rest alone (v25), in chunks of rows. A row whose
-/// whole document disagrees with its columns (which no fold writes) has its stream folded
-/// again from the log, the truth both were made from.
+/// whole document disagrees with its columns (which no fold writes), or that cannot be read
+/// at all, has its stream folded again from the log, the truth both were made from, when the
+/// store settles next (right after this).
 pub(super) fn compact_docs(conn: &Connection) -> Result<()> {
+    type Row = (i64, String, rusqlite::Result<Case>, Option<String>);
     let mut after = i64::MIN;
     loop {
-        let chunk: Vec<(i64, Case, String)> = conn
+        let chunk: Vec<Row> = conn
             .prepare_cached(&format!(
                 "SELECT rowid, {CASE_COLUMNS} FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 2000"
             ))?
-            .query_map([after], |r| Ok((r.get(0)?, case_at(r, 1)?, r.get(20)?)))?
+            .query_map([after], |r| {
+                Ok((r.get(0)?, r.get(1)?, case_at(r, 1), r.get(20).ok()))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let Some(&(last, ..)) = chunk.last() else {
             return Ok(());
         };
-        for (rowid, case, doc) in chunk {
+        for (rowid, id, case, doc) in chunk {
             // A document already compact does not parse as a whole case.
-            if let Ok(whole) = serde_json::from_str::<Case>(&doc)
-                && whole != case
-            {
-                conn.prepare_cached("INSERT OR IGNORE INTO dirty_streams (stream) VALUES (?1)")?
-                    .execute([case.id.to_string()])?;
-            }
+            let whole = doc.and_then(|d| serde_json::from_str::<Case>(&d).ok());
+            let case = match case {
+                Ok(c) if whole.as_ref().is_none_or(|w| *w == c) => c,
+                _ => {
+                    conn.prepare_cached(
+                        "INSERT OR IGNORE INTO dirty_streams (stream) VALUES (?1)",
+                    )?
+                    .execute([id])?;
+                    continue;
+                }
+            };
             conn.prepare_cached("UPDATE cases SET doc = ?2 WHERE rowid = ?1")?
                 .execute(params![rowid, rest(&case)?])?;
         }

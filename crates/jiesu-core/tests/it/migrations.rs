@@ -743,12 +743,12 @@ fn version_25_keeps_every_case_with_only_the_rest_in_its_document() {
 }
 
 #[test]
-fn version_25_folds_again_a_case_whose_document_and_columns_disagree() {
+fn version_25_folds_again_a_case_whose_document_and_columns_disagree_or_is_damaged() {
     // No fold writes a row whose whole document says other than its columns; a row that does
-    // anyway (a damaged store, a hand edit) is not trusted either way: the upgrade folds that
-    // case again from the log.
+    // anyway (a damaged store, a hand edit) is not trusted either way, nor one whose document
+    // cannot be read: the upgrade folds that case again from the log.
     let (cases, dir, _src) = busy_store_at_v24();
-    let (column, document) = (&cases[3], &cases[7]);
+    let (column, document, damaged) = (&cases[3], &cases[7], &cases[11]);
     {
         let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
         conn.execute(
@@ -762,9 +762,15 @@ fn version_25_folds_again_a_case_whose_document_and_columns_disagree() {
             [document.id.to_string()],
         )
         .unwrap();
+        conn.execute(
+            "UPDATE cases SET doc = '{\"visits\": 3' WHERE id = ?1",
+            [damaged.id.to_string()],
+        )
+        .unwrap();
     }
     let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(&s.case(column.id).unwrap(), column);
     assert_eq!(&s.case(document.id).unwrap(), document);
+    assert_eq!(&s.case(damaged.id).unwrap(), damaged);
     assert_eq!(s.all_cases().unwrap(), cases);
 }
