@@ -103,6 +103,15 @@ fn indexed_search_equals_a_like_scan_on_the_sample_corpus() {
                 want,
                 "query {q:?}, dense threshold {threshold}"
             );
+            // The total too, whether the index counts alone or candidates are confirmed.
+            let total = s
+                .list_cases(&CaseQuery {
+                    text: q.into(),
+                    ..Default::default()
+                })
+                .unwrap()
+                .total;
+            assert_eq!(total as usize, want.len(), "total of {q:?}, {threshold}");
         }
     }
     assert!(!s.search_by_like_scan("停车").unwrap().is_empty());
