@@ -344,15 +344,15 @@ pub(super) fn load_row<P: serde::de::DeserializeOwned>(
         None => Ok(None),
         Some((doc, wall, counter, fid)) => Ok(Some((
             serde_json::from_str(&doc)?,
-            (
-                Hlc {
-                    wall_ms: wall,
-                    counter,
-                },
-                Uuid::parse_str(&fid).map_err(|_| Error::invalid("fold_id", Reason::Malformed))?,
-            ),
+            fold_key(wall, counter, &fid)?,
         ))),
     }
+}
+
+/// A projection row's fold key from its `fold_wall`, `fold_counter` and `fold_id` columns.
+pub(super) fn fold_key(wall_ms: i64, counter: u32, fold_id: &str) -> Result<FoldKey> {
+    let id = Uuid::parse_str(fold_id).map_err(|_| Error::invalid("fold_id", Reason::Malformed))?;
+    Ok((Hlc { wall_ms, counter }, id))
 }
 
 #[cfg(test)]
