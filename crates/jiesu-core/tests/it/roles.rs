@@ -339,10 +339,15 @@ fn a_store_folded_before_roles_were_checked_folds_the_refused_steps_again_on_upg
     s.apply_remote(std::slice::from_ref(&after)).unwrap();
     assert_eq!(s.case(case.id).unwrap().conflict_count, 0);
     drop(s);
+    // What v22 leaves in a store it upgrades: the history empty, the flag for the next
+    // opening set. (Setting the version back to 21 instead ran v24's copy again over a log
+    // already kept as bytes, a state no store is in, where a random link's bytes can read as
+    // malformed text: it failed one CI run.)
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
-            "DROP TABLE account_roles; DROP TABLE campaign_changes; PRAGMA user_version = 21;",
+            "DELETE FROM account_roles;
+             INSERT OR REPLACE INTO meta (key, value) VALUES ('check_accounts', '1');",
         )
         .unwrap();
     let s = Store::open(dir.path(), Box::new(clock.clone())).unwrap();
