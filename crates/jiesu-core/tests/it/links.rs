@@ -6,6 +6,7 @@
 use jiesu_core::*;
 
 use super::common::*;
+use super::migrations::store_stopped_at;
 use super::sync::page_of;
 
 /// (number, kind, inbound) of each case linked to `id`, as its page shows them.
@@ -150,7 +151,7 @@ fn a_rebuild_keeps_links_on_both_ends() {
 #[test]
 fn a_store_from_before_the_lookup_finds_links_it_already_held() {
     // A store at v15 already holds a merge: the upgrade fills the lookup from the cases.
-    let (mut s, _, dir) = file_store_at(test_now());
+    let (mut s, _, src) = file_store_at(test_now());
     let x = s.receive(parking_case("化粪池满了")).unwrap();
     let y = s.receive(parking_case("化粪池又满了")).unwrap();
     s.act(
@@ -161,16 +162,7 @@ fn a_store_from_before_the_lookup_finds_links_it_already_held() {
     )
     .unwrap();
     drop(s);
-    {
-        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-        conn.execute_batch(
-            "DROP TABLE case_links; DROP TABLE lookup_codes; DROP TABLE campaigns;
-             DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
-             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
-             PRAGMA user_version = 15;",
-        )
-        .unwrap();
-    }
+    let dir = store_stopped_at(15, src.path(), "");
     let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(links(&s, x.id), vec![(y.number, LinkKind::Duplicate, true)]);
 }
@@ -378,7 +370,7 @@ fn an_unmerge_naming_another_case_is_a_conflict() {
 /// on the upgrade, so undoing its merge returns it where it stood, as on every other PC.
 #[test]
 fn a_case_merged_before_the_upgrade_is_unmerged_where_it_stood() {
-    let (mut s, _, dir) = file_store_at(test_now());
+    let (mut s, _, src) = file_store_at(test_now());
     let x = s.receive(parking_case("化粪池满了")).unwrap();
     let y = s.receive(parking_case("化粪池又满了")).unwrap();
     s.act(
@@ -397,15 +389,12 @@ fn a_case_merged_before_the_upgrade_is_unmerged_where_it_stood() {
     )
     .unwrap();
     drop(s);
-    {
-        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-        conn.execute_batch(
-            "UPDATE cases SET doc = json_remove(doc, '$.merged_from');
-             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
-             PRAGMA user_version = 19;",
-        )
-        .unwrap();
-    }
+    // As v19 left it: a merged case's document without the case it merged.
+    let dir = store_stopped_at(
+        19,
+        src.path(),
+        "UPDATE cases SET doc = json_remove(doc, '$.merged_from');",
+    );
     let mut s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     let y = s
         .act(

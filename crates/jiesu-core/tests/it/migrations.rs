@@ -369,17 +369,53 @@ fn stopped_at(dir: &std::path::Path, k: usize, src: &std::path::Path) -> rusqlit
     conn
 }
 
-/// Copy the attached `src` store into a v23 one: its log, identity and keys, seals' heads and
-/// case rows.
+/// Copy the attached `src` store into one stopped at an earlier version: its log, identity
+/// and keys, seals' heads (each table that version has, in the columns it has, spelled as it
+/// kept them) and case rows.
 fn copy_sealed_store(conn: &rusqlite::Connection) {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let (log, heads) = if version >= 24 {
+        ("src.events", "src.chain_heads")
+    } else {
+        ("src_log", "src_heads")
+    };
+    for (table, from) in [
+        ("events", log),
+        ("chain_heads", heads),
+        ("device_keys", "src.device_keys"),
+    ] {
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .unwrap()
+            .query_map([table], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if !columns.is_empty() {
+            let list = columns.join(", ");
+            conn.execute_batch(&format!(
+                "INSERT INTO {table} ({list}) SELECT {list} FROM {from};"
+            ))
+            .unwrap();
+        }
+    }
     conn.execute_batch(
-        "INSERT INTO events SELECT * FROM src_log;
-         INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-         INSERT INTO chain_heads SELECT * FROM src_heads;
-         INSERT INTO device_keys SELECT * FROM src.device_keys;",
+        "INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);",
     )
     .unwrap();
     copy_cases(conn);
+}
+
+/// A copy of the file store in `src` as schema version `k` kept it (see `copy_sealed_store`),
+/// for a test of the upgrade from `k`: `edit` then leaves it as that version did.
+pub(super) fn store_stopped_at(k: usize, src: &std::path::Path, edit: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = stopped_at(dir.path(), k, src);
+    copy_sealed_store(&conn);
+    conn.execute_batch(edit).unwrap();
+    dir
 }
 
 /// Copy the attached `src` store's case rows into an older schema's `cases`: the columns
@@ -678,19 +714,7 @@ fn busy_store_at_v24() -> (Vec<Case>, tempfile::TempDir, tempfile::TempDir) {
     random_workload(&mut rng(25), &mut src, &clock, 400);
     let cases = src.all_cases().unwrap();
     drop(src);
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let conn = stopped_at(dir.path(), 24, src_dir.path());
-        conn.execute_batch(
-            "INSERT INTO events SELECT * FROM src.events;
-             INSERT INTO meta SELECT * FROM src.meta WHERE key NOT IN (SELECT key FROM meta);
-             INSERT INTO chain_heads SELECT * FROM src.chain_heads;
-             INSERT INTO device_keys SELECT * FROM src.device_keys;",
-        )
-        .unwrap();
-        copy_cases(&conn);
-    }
-    (cases, dir, src_dir)
+    (cases, store_stopped_at(24, src_dir.path(), ""), src_dir)
 }
 
 /// The mean length of the case rows' documents, and how many still name a column's field.

@@ -6,6 +6,7 @@ use jiesu_core::sample::{SampleSpec, generate};
 use jiesu_core::*;
 
 use super::common::*;
+use super::migrations::store_stopped_at;
 
 fn indexed(s: &Store, q: &str) -> Vec<uuid::Uuid> {
     let mut ids = Vec::new();
@@ -214,24 +215,17 @@ fn search_finds_what_a_secretary_means() {
 
 #[test]
 fn a_store_searched_before_category_names_is_reindexed_on_upgrade() {
-    let (mut s, _, dir) = file_store_at(test_now());
+    let (mut s, _, src) = file_store_at(test_now());
     let mut form = parking_case("楼下有车挡住了通道，救护车进不来");
     form.category = "parking.illegal.fire_lane".into();
     let c = s.receive(form).unwrap();
     drop(s);
-    {
-        // As v16 left it: a search text without the category's names (here: none at all).
-        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-        conn.execute_batch(
-            "INSERT INTO case_fts(case_fts) VALUES('delete-all');
-             UPDATE cases SET search_text = '';
-             DROP TABLE lookup_codes; DROP TABLE campaigns;
-             DROP INDEX cases_by_campaign; ALTER TABLE cases DROP COLUMN campaign_id;
-             DROP TABLE case_places; DROP TABLE account_roles; DROP TABLE campaign_changes;
-             PRAGMA user_version = 16;",
-        )
-        .unwrap();
-    }
+    // As v16 left it: a search text without the category's names (here: none at all).
+    let dir = store_stopped_at(
+        16,
+        src.path(),
+        "INSERT INTO case_fts(case_fts) VALUES('delete-all'); UPDATE cases SET search_text = '';",
+    );
     let s = Store::open(dir.path(), Box::new(ManualClock::new(test_now()))).unwrap();
     assert_eq!(indexed(&s, "停车"), vec![c.id]);
     assert_eq!(indexed(&s, "救护车"), vec![c.id]);
