@@ -92,6 +92,30 @@ pub fn run(
     }
 }
 
+/// The first opening after an upgrade can take minutes: each step said once, as it begins,
+/// on stderr (the import's own report goes to `out`).
+fn upgrade_told_on_stderr() -> store::Opening {
+    let last = std::sync::Mutex::new(None);
+    store::Opening::watched(move |p| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == Some(p.step) {
+            return;
+        }
+        *last = Some(p.step);
+        let step = match p.step {
+            store::OpeningStep::Migrating => "升级数据结构",
+            store::OpeningStep::RewritingCases => "整理案件记录",
+            store::OpeningStep::Folding => "按操作留痕重新核对记录",
+            store::OpeningStep::Indexing => "重建检索和账号记录",
+            store::OpeningStep::Compacting => "压缩数据文件",
+        };
+        match p.total {
+            0 => eprintln!("正在升级本机数据（只需一次）：{step}"),
+            n => eprintln!("正在升级本机数据（只需一次）：{step}，共 {n} 项"),
+        }
+    })
+}
+
 fn import(
     dir: &Path,
     clock: &CorrectedClock,
@@ -100,7 +124,13 @@ fn import(
     out: &mut dyn Write,
 ) -> jiesu_core::Result<i32> {
     let mut s = match store::store_file(dir)? {
-        StoreFile::Encrypted => Store::unlock(dir, Box::new(clock.clone()), &args.login, password)?,
+        StoreFile::Encrypted => Store::unlock_watched(
+            dir,
+            Box::new(clock.clone()),
+            &args.login,
+            password,
+            &upgrade_told_on_stderr(),
+        )?,
         // A store whose first administrator does not exist yet: the window's first run first.
         StoreFile::New | StoreFile::Plain => {
             let _ = writeln!(

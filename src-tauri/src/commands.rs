@@ -446,8 +446,13 @@ pub async fn sign_in(
         let mut s = open(&state);
         if state.locked.load(Ordering::SeqCst) {
             // The first sign-in opens the encrypted store with this account's password.
-            let unlocked =
-                Store::unlock(&state.dir, Box::new(state.clock.clone()), &login, &password)?;
+            let unlocked = Store::unlock_watched(
+                &state.dir,
+                Box::new(state.clock.clone()),
+                &login,
+                &password,
+                &state.opening,
+            )?;
             *s = unlocked;
             state.locked.store(false, Ordering::SeqCst);
             state
@@ -477,8 +482,12 @@ pub async fn recover_with_key(
             // Open already: an administrator resets passwords the ordinary way.
             return Err(Error::SignInRequired.to_wire());
         }
-        let mut opened =
-            Store::unlock_with_recovery(&state.dir, Box::new(state.clock.clone()), &recovery_key)?;
+        let mut opened = Store::unlock_with_recovery_watched(
+            &state.dir,
+            Box::new(state.clock.clone()),
+            &recovery_key,
+            &state.opening,
+        )?;
         let session = opened.recover_admin(&login, &new_password)?;
         *s = opened;
         state.locked.store(false, Ordering::SeqCst);

@@ -37,6 +37,8 @@ pub struct AppState {
     import_cancel: AtomicBool,
     /// The last import's report and its file's name, for its .xlsx.
     import_report: Mutex<Option<(String, jiesu_core::store::ImportReport)>>,
+    /// Who hears the steps of an opening at sign-in (the window, while an upgrade's work runs).
+    opening: store::Opening,
 }
 
 impl AppState {
@@ -60,7 +62,13 @@ impl AppState {
             import: Mutex::new(None),
             import_cancel: AtomicBool::new(false),
             import_report: Mutex::new(None),
+            opening: store::Opening::default(),
         }
+    }
+
+    /// The same state, telling `opening` the steps of the store's opening at sign-in.
+    pub fn with_opening(self, opening: store::Opening) -> AppState {
+        AppState { opening, ..self }
     }
 }
 

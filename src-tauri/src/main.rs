@@ -70,6 +70,7 @@ fn main() {
             }
             let store = Arc::new(Mutex::new(store));
             let handle = app.handle().clone();
+            let opening_handle = handle.clone();
             let _runtime = tauri::async_runtime::handle().inner().enter();
             let on_data = {
                 let handle = handle.clone();
@@ -95,7 +96,14 @@ fn main() {
                     .unwrap_or_else(|_| dir.join("exports")),
             };
             spawn_daily_backups(store.clone());
-            app.manage(AppState::new(store, dir, exports, syncer, clock, locked));
+            // A sign-in that opens the store runs the work an upgrade left (minutes at a
+            // district's size): the window shows each step as it begins.
+            let opening = jiesu_core::store::Opening::watched(move |p| {
+                let _ = opening_handle.emit("opening-progress", p);
+            });
+            app.manage(
+                AppState::new(store, dir, exports, syncer, clock, locked).with_opening(opening),
+            );
             Ok(())
         })
         .build(tauri::generate_context!())

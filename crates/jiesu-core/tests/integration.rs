@@ -20,6 +20,7 @@ mod it {
     mod lookup;
     mod meetings;
     mod migrations;
+    mod opening;
     mod privacy;
     pub mod reference;
     mod roles;

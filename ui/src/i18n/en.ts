@@ -721,6 +721,19 @@ const en: typeof zh = {
     signOut: 'Sign out',
     switchUser: 'Switch user',
   },
+  opening: {
+    title: "Upgrading this PC's data",
+    hint: 'The first start of a new version tidies the data once; with many cases it takes a few minutes. Please keep the window open: it goes on by itself when done.',
+    seconds: '{s} s so far',
+    minutes: '{m} min {s} s so far',
+    steps: {
+      migrating: 'Upgrading the data layout (step {done} of {total})',
+      rewriting_cases: 'Rewriting case records {done} / {total}',
+      folding: 'Checking {total} records against their trace',
+      indexing: 'Rebuilding the search and account records',
+      compacting: 'Packing the data file to free disk space',
+    },
+  },
   accounts: {
     title: 'Accounts',
     intro:

@@ -702,6 +702,19 @@ export default {
     signOut: '退出登录',
     switchUser: '切换用户',
   },
+  opening: {
+    title: '正在升级本机数据',
+    hint: '新版本第一次打开时整理一次数据，案件多时需要几分钟。请不要关闭窗口，完成后自动进入。',
+    seconds: '已用 {s} 秒',
+    minutes: '已用 {m} 分 {s} 秒',
+    steps: {
+      migrating: '升级数据结构（第 {done} 步，共 {total} 步）',
+      rewriting_cases: '整理案件记录 {done} / {total}',
+      folding: '按操作留痕重新核对 {total} 项记录',
+      indexing: '重建检索和账号记录',
+      compacting: '压缩数据文件，归还磁盘空间',
+    },
+  },
   accounts: {
     title: '账号',
     intro: '每个账号的操作都以其姓名留痕。密码只保存在本机（加密散列），不会上传。',

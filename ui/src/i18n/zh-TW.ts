@@ -705,6 +705,19 @@ const zhTW: typeof zh = {
     signOut: '登出',
     switchUser: '切換使用者',
   },
+  opening: {
+    title: '正在升級本機資料',
+    hint: '新版本第一次開啟時整理一次資料，案件多時需要幾分鐘。請不要關閉視窗，完成後自動進入。',
+    seconds: '已用 {s} 秒',
+    minutes: '已用 {m} 分 {s} 秒',
+    steps: {
+      migrating: '升級資料結構（第 {done} 步，共 {total} 步）',
+      rewriting_cases: '整理案件紀錄 {done} / {total}',
+      folding: '依操作留痕重新核對 {total} 項紀錄',
+      indexing: '重建檢索和帳號紀錄',
+      compacting: '壓縮資料檔案，歸還磁碟空間',
+    },
+  },
   accounts: {
     title: '帳號',
     intro: '每個帳號的操作都以其姓名留痕。密碼只保存在本機（加密雜湊），不會上傳。',

@@ -251,10 +251,14 @@ pub(super) fn load_case(conn: &Connection, id: &str) -> Result<Option<(Case, Fol
 /// whole document disagrees with its columns (which no fold writes), or that cannot be read
 /// at all, has its stream folded again from the log, the truth both were made from, when the
 /// store settles next (right after this).
-pub(super) fn compact_docs(conn: &Connection) -> Result<()> {
+pub(super) fn compact_docs(conn: &Connection, opening: &Opening) -> Result<()> {
     type Row = (i64, String, rusqlite::Result<Case>, Option<String>);
+    let total: i64 = conn.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
+    let total = total as u64;
+    let mut done = 0;
     let mut after = i64::MIN;
     loop {
+        opening.tell(OpeningStep::RewritingCases, done, total);
         let chunk: Vec<Row> = conn
             .prepare_cached(&format!(
                 "SELECT rowid, {CASE_COLUMNS} FROM cases WHERE rowid > ?1 ORDER BY rowid LIMIT 2000"
@@ -266,6 +270,7 @@ pub(super) fn compact_docs(conn: &Connection) -> Result<()> {
         let Some(&(last, ..)) = chunk.last() else {
             return Ok(());
         };
+        done += chunk.len() as u64;
         for (rowid, id, case, doc) in chunk {
             // A document already compact does not parse as a whole case.
             let whole = doc.and_then(|d| serde_json::from_str::<Case>(&d).ok());

@@ -301,11 +301,22 @@ impl Store {
     /// Open the encrypted store in `dir` with an account's password and sign that account
     /// in. `sign_in_failed` for an unknown login and a wrong password alike.
     pub fn unlock(dir: &Path, clock: Box<dyn Clock>, login: &str, password: &str) -> Result<Store> {
+        Store::unlock_watched(dir, clock, login, password, &Opening::default())
+    }
+
+    /// [`Store::unlock`], telling `opening` the steps of the work an upgrade left.
+    pub fn unlock_watched(
+        dir: &Path,
+        clock: Box<dyn Clock>,
+        login: &str,
+        password: &str,
+        opening: &Opening,
+    ) -> Result<Store> {
         let keys = KeysFile::read(dir)?.ok_or(Error::SignInFailed)?;
         let key = keys
             .unwrap_with_password(login, password)
             .ok_or(Error::SignInFailed)?;
-        let mut store = Store::open_keyed(dir, clock, key)?;
+        let mut store = Store::open_with(dir, clock, Some(key), opening)?;
         store.require_sign_in();
         store.sign_in(login, password)?;
         Ok(store)
@@ -318,11 +329,22 @@ impl Store {
         clock: Box<dyn Clock>,
         recovery_key: &str,
     ) -> Result<Store> {
+        Store::unlock_with_recovery_watched(dir, clock, recovery_key, &Opening::default())
+    }
+
+    /// [`Store::unlock_with_recovery`], telling `opening` the steps of the work an upgrade
+    /// left.
+    pub fn unlock_with_recovery_watched(
+        dir: &Path,
+        clock: Box<dyn Clock>,
+        recovery_key: &str,
+        opening: &Opening,
+    ) -> Result<Store> {
         let keys = KeysFile::read(dir)?.ok_or(Error::invalid("recovery_key", Reason::WrongKey))?;
         let key = keys
             .unwrap_with_recovery(recovery_key)
             .ok_or(Error::invalid("recovery_key", Reason::WrongKey))?;
-        let mut store = Store::open_keyed(dir, clock, key)?;
+        let mut store = Store::open_with(dir, clock, Some(key), opening)?;
         store.require_sign_in();
         store.recovered = true;
         Ok(store)

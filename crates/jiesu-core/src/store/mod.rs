@@ -49,6 +49,7 @@ mod list;
 mod log;
 mod lookup;
 mod meetings;
+mod opening;
 mod personal;
 mod project;
 mod restamp;
@@ -84,6 +85,7 @@ pub use imports::{
 pub use keyring::{KEYS_FILE, Opener, inspect_backup_with, locked_office_name};
 use list::*;
 use log::*;
+pub use opening::{Opening, OpeningProgress, OpeningStep};
 pub use personal::AccessRecord;
 use project::*;
 #[cfg(feature = "fuzzing")]
@@ -199,6 +201,26 @@ fn enum_name<T: Serialize>(v: &T) -> String {
     }
 }
 
+/// Bring the schema to this version's, one version a transaction, telling `opening` each.
+/// A store from a later version is refused by `to_latest` (never opened half-understood).
+fn migrate(conn: &mut Connection, opening: &Opening) -> Result<()> {
+    let from: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let to = MIGRATIONS.len();
+    let set = migrations();
+    // A version out of range is `to_latest`'s to refuse.
+    let from = usize::try_from(from).unwrap_or(to);
+    for v in from + 1..=to {
+        opening.tell(
+            OpeningStep::Migrating,
+            (v - from - 1) as u64,
+            (to - from) as u64,
+        );
+        set.to_version(conn, v)?;
+    }
+    set.to_latest(conn)?;
+    Ok(())
+}
+
 fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -209,15 +231,27 @@ impl Store {
     /// Open (creating if needed) the plain store in `dir`: `dir/jiesu.db` and
     /// `dir/attachments/`. An encrypted one is refused (`wrong_key`): [`Store::unlock`] opens it.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Store> {
-        Store::open_with(dir, clock, None)
+        Store::open_with(dir, clock, None, &Opening::default())
+    }
+
+    /// [`Store::open`], telling `opening` the steps of the work an upgrade left.
+    pub fn open_watched(dir: &Path, clock: Box<dyn Clock>, opening: &Opening) -> Result<Store> {
+        Store::open_with(dir, clock, None, opening)
     }
 
     /// Open the encrypted store in `dir` with its database key (created encrypted if new).
     pub fn open_keyed(dir: &Path, clock: Box<dyn Clock>, key: DbKey) -> Result<Store> {
-        Store::open_with(dir, clock, Some(key))
+        Store::open_with(dir, clock, Some(key), &Opening::default())
     }
 
-    fn open_with(dir: &Path, clock: Box<dyn Clock>, key: Option<DbKey>) -> Result<Store> {
+    /// Open the store in `dir` (encrypted with `key`, if given), telling `opening` each step
+    /// of the work an upgrade left (see [`Opening`]).
+    pub(crate) fn open_with(
+        dir: &Path,
+        clock: Box<dyn Clock>,
+        key: Option<DbKey>,
+        opening: &Opening,
+    ) -> Result<Store> {
         // Residents' data and the device's credential: the owner's eyes only.
         crate::private::dir(dir)?;
         // What an encryption interrupted by a crash left behind.
@@ -225,7 +259,7 @@ impl Store {
         let path = dir.join(DB_FILE);
         crate::private::database(&path)?;
         let conn = cipher::connect_rw(&path, key.as_ref())?;
-        let mut store = Store::init(conn, Some(dir.to_path_buf()), clock)?;
+        let mut store = Store::init(conn, Some(dir.to_path_buf()), clock, opening)?;
         // The log files WAL mode made, from a version that did not close them up.
         crate::private::database(&path)?;
         let attachments = dir.join("attachments");
@@ -243,10 +277,20 @@ impl Store {
 
     /// A store in memory, for tests; attachments are refused.
     pub fn open_in_memory(clock: Box<dyn Clock>) -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, None, clock)
+        Store::init(
+            Connection::open_in_memory()?,
+            None,
+            clock,
+            &Opening::default(),
+        )
     }
 
-    fn init(mut conn: Connection, dir: Option<PathBuf>, clock: Box<dyn Clock>) -> Result<Store> {
+    fn init(
+        mut conn: Connection,
+        dir: Option<PathBuf>,
+        clock: Box<dyn Clock>,
+        opening: &Opening,
+    ) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL lets the window read while a write commits; FULL syncs the WAL on every commit,
         // which is what makes an acknowledged intake survive a power cut.
@@ -266,7 +310,7 @@ impl Store {
         // imported row runs about that many, and a least-recently-used cache smaller than a
         // loop's statements misses on every one of them (an import spent 40% preparing).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        migrations().to_latest(&mut conn)?;
+        migrate(&mut conn, opening)?;
         let identity = {
             let get = |k: &str| -> Result<Option<String>> {
                 Ok(conn
@@ -311,31 +355,45 @@ impl Store {
         store.device_tag = store.meta("device_tag")?;
         // Case documents written whole before v25; before the settle, which folds again any
         // case whose document disagreed with its columns.
-        store.once_after_upgrade("compact_docs", |tx| case_doc::compact_docs(tx))?;
+        store.once_after_upgrade("compact_docs", opening, None, |tx| {
+            case_doc::compact_docs(tx, opening)
+        })?;
         // A first sync interrupted between a bulk pull and its settle: fold what it stored.
+        let dirty: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM dirty_streams", [], |r| r.get(0))?;
+        if dirty > 0 {
+            opening.tell(OpeningStep::Folding, 0, dirty as u64);
+        }
         store.settle()?;
         // An enrolment interrupted before its office was given the earlier work.
         store.assign_unenrolled_work()?;
+        let indexing = Some(OpeningStep::Indexing);
         // Configuration folded by an earlier version, before the authority rules.
-        store.once_after_upgrade("refold_config", |tx| {
+        store.once_after_upgrade("refold_config", opening, indexing, |tx| {
             let again = refold_config(tx, roles::some_folded)?;
             rederive_named(tx, &again)
         })?;
         // Steps folded before their accounts' roles were checked (v22): the account history
         // is recorded and the streams holding a step it refuses fold again.
-        store.once_after_upgrade("check_accounts", |tx| {
+        store.once_after_upgrade("check_accounts", opening, indexing, |tx| {
             rederive_config(tx)?;
             let book = roles::RoleBook::load(tx)?;
             rederive_named(tx, &roles::streams_breaking(tx, &book)?)
         })?;
         // Search text made by an earlier version (without the category's names).
-        store.once_after_upgrade("reindex_search", |tx| case_rows::reindex_search(tx))?;
+        store.once_after_upgrade("reindex_search", opening, indexing, |tx| {
+            case_rows::reindex_search(tx)
+        })?;
         // Cases folded before duplicates were looked up by their places (v21).
-        store.once_after_upgrade("index_places", |tx| case_rows::index_places(tx))?;
+        store.once_after_upgrade("index_places", opening, indexing, |tx| {
+            case_rows::index_places(tx)
+        })?;
         // The pages a migration left free (v24's copy of the log, about a tenth of the store;
         // v25's shorter documents), handed back to the disk; VACUUM runs outside any
         // transaction, the flag goes after it.
         if store.meta("compact_after_upgrade")?.is_some() {
+            opening.tell(OpeningStep::Compacting, 0, 0);
             store.conn.execute_batch("VACUUM")?;
             store
                 .conn
@@ -347,13 +405,19 @@ impl Store {
 
     /// Work a migration left for the next opening (the meta flag it set), done once, in a
     /// transaction of its own.
+    /// `opening` hears `step` as it begins (the work tells its own where it counts).
     fn once_after_upgrade(
         &mut self,
         flag: &str,
+        opening: &Opening,
+        step: Option<OpeningStep>,
         work: impl FnOnce(&Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
         if self.meta(flag)?.is_none() {
             return Ok(());
+        }
+        if let Some(step) = step {
+            opening.tell(step, 0, 0);
         }
         let tx = self.conn.transaction()?;
         work(&tx)?;
