@@ -201,14 +201,19 @@ fn enum_name<T: Serialize>(v: &T) -> String {
     }
 }
 
-/// Bring the schema to this version's, one version a transaction, telling `opening` each.
-/// A store from a later version is refused by `to_latest` (never opened half-understood).
+/// Bring the schema to this version's, telling `opening` each version: an existing store one
+/// version a transaction, a new file in one (it has nothing to keep, and each commit is a
+/// sync of the disk). A store from a later version is refused by `to_latest` (never opened
+/// half-understood).
 fn migrate(conn: &mut Connection, opening: &Opening) -> Result<()> {
     let from: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let to = MIGRATIONS.len();
     let set = migrations();
     // A version out of range is `to_latest`'s to refuse.
-    let from = usize::try_from(from).unwrap_or(to);
+    let from = match usize::try_from(from) {
+        Ok(0) | Err(_) => to,
+        Ok(v) => v,
+    };
     for v in from + 1..=to {
         opening.tell(
             OpeningStep::Migrating,
@@ -404,8 +409,8 @@ impl Store {
     }
 
     /// Work a migration left for the next opening (the meta flag it set), done once, in a
-    /// transaction of its own.
-    /// `opening` hears `step` as it begins (the work tells its own where it counts).
+    /// transaction of its own; `opening` hears `step` as it begins (a work that counts tells
+    /// its own).
     fn once_after_upgrade(
         &mut self,
         flag: &str,
