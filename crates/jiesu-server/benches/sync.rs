@@ -89,6 +89,35 @@ impl Transport for Counting {
     }
 }
 
+/// A file store in `dir` acting as `app`'s enrolled device: its id and its signing key, so
+/// the server takes its events as that device's (a key other than the one registered at
+/// enrolment is refused).
+fn store_as(app: &App, dir: &std::path::Path) -> Store {
+    let identity: Vec<(String, String)> = app
+        .store()
+        .connection()
+        .prepare("SELECT key, value FROM meta WHERE key IN ('device', 'device_secret')")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(identity.len(), 2, "the app's device id and key");
+    let store = Store::open(dir, Box::new(jiesu_core::SystemClock)).unwrap();
+    for (key, value) in &identity {
+        store
+            .connection()
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                [key, value],
+            )
+            .unwrap();
+    }
+    drop(store);
+    // Opened again: the identity is read at opening.
+    Store::open(dir, Box::new(jiesu_core::SystemClock)).unwrap()
+}
+
 async fn initial_sync(backend: Backend, cases: usize) {
     let place = Place::new(backend);
     let server = TestServer::start(&place).await;
@@ -98,16 +127,8 @@ async fn initial_sync(backend: Backend, cases: usize) {
     // The community: a real store, enrolled, then filled by the sample generator.
     let a = App::enrol(&server, "a", 0).await;
     let enrolment = a.store().enrolment().unwrap().unwrap();
-    let store = Store::open(&work.path().join("a"), Box::new(jiesu_core::SystemClock)).unwrap();
-    let device = a.store().identity().device.clone();
+    let mut store = store_as(&a, &work.path().join("a"));
     drop(a);
-    // Same device id as the enrolment, so the server accepts its events.
-    store
-        .connection()
-        .execute("UPDATE meta SET value = ?1 WHERE key = 'device'", [&device])
-        .unwrap();
-    drop(store);
-    let mut store = Store::open(&work.path().join("a"), Box::new(jiesu_core::SystemClock)).unwrap();
     store.set_identity("a", "和美社区", "李书记").unwrap();
     let t = Instant::now();
     let spec = SampleSpec {
@@ -133,16 +154,8 @@ async fn initial_sync(backend: Backend, cases: usize) {
     // The street: a fresh app pulls everything.
     let street = App::enrol(&server, "s1", 0).await;
     let s_enrol = street.store().enrolment().unwrap().unwrap();
-    let s_device = street.store().identity().device.clone();
+    let s_store = store_as(&street, &work.path().join("s1"));
     drop(street);
-    let s_store = Store::open(&work.path().join("s1"), Box::new(jiesu_core::SystemClock)).unwrap();
-    s_store
-        .connection()
-        .execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'device'",
-            [&s_device],
-        )
-        .unwrap();
     let s_store = Arc::new(Mutex::new(s_store));
     let counting = Counting {
         http: reqwest::Client::builder()
