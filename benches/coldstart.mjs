@@ -18,7 +18,9 @@
 // With `--drop-caches` (root) the kernel's page cache is dropped before each start: the store's
 // pages come from the disk as after a reboot. Times are polled (each poll a WebDriver round
 // trip, a few ms); the process's start comes from /proc (10 ms ticks). COLDSTART_IPC=1
-// prints each command the page sent in its first half minute (start ms, +duration ms).
+// prints each command the page sent in its first half minute (start ms, +duration ms);
+// COLDSTART_SMAPS=1 each process's biggest mappings before the idle reading; COLDSTART_JS runs
+// its script in the page once the list is shown (e.g. hiding a part, to see what it held).
 // `make bench-coldstart` builds what it needs and generates the stores.
 import { spawn, execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 'node:fs'
@@ -167,9 +169,39 @@ async function seen(driver, css, ms = 120000) {
   throw new Error(`${css} not shown within ${ms} ms (the window: ${shot})`)
 }
 
-/** PSS after `IDLE_S` seconds, the mean of three readings a second apart. */
+/** Where a process's PSS lies, MiB by mapping (a file's path, or `[anon]`), biggest first. */
+function pssByMapping(pid, top = 10) {
+  const by = {}
+  let name = '[anon]'
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/)
+    if (head) name = head[1] || '[anon]'
+    const pss = line.match(/^Pss:\s+(\d+) kB/)
+    if (pss) by[name] = (by[name] ?? 0) + Number(pss[1]) / 1024
+  }
+  return Object.entries(by)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${v.toFixed(1)} ${k}`)
+}
+
+/** PSS after `IDLE_S` seconds, the mean of three readings a second apart. With
+ * COLDSTART_SMAPS=1, each process's biggest mappings too (on stderr). */
 async function idlePss(pid) {
   await sleep(IDLE_S * 1000)
+  if (process.env.COLDSTART_SMAPS) {
+    const all = processes()
+    const tree = [pid]
+    for (let i = 0; i < tree.length; i++) for (const [p, v] of all) if (v.ppid === tree[i]) tree.push(p)
+    for (const p of tree) {
+      try {
+        const comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim()
+        console.error(`${comm} (${p}):\n  ${pssByMapping(p).join('\n  ')}`)
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
   const reads = []
   for (let i = 0; i < 3; i++, await sleep(1000)) reads.push(treePss(pid))
   const parts = Object.entries(reads[2].parts).map(([k, v]) => `${k} ${v.toFixed(0)}`)
@@ -213,6 +245,8 @@ async function app(dir) {
           `return performance.getEntriesByType('measure').map(e => Math.round(e.startTime) + ' +' + Math.round(e.duration) + ' ' + e.name).join('\\n')`,
         ),
       )
+    // A diagnostic: what the page holds without a part of it (its layers and nodes dropped).
+    if (process.env.COLDSTART_JS) await w.driver.executeScript(process.env.COLDSTART_JS)
     const pss = await idlePss(w.pid)
     return { form: form - t0, list: row - clicked, total: form - t0 + (row - clicked), session: w.sessionMs, pss }
   } finally {

@@ -39,6 +39,7 @@ impl std::ops::DerefMut for Held<'_> {
 // sync task to push them now rather than at the next poll: one place, so no command forgets.
 impl Drop for Held<'_> {
     fn drop(&mut self) {
+        self.state.rest.used();
         if self.guard.local_writes() != self.writes {
             self.state.syncer.data_changed();
             self.state.syncer.wake();

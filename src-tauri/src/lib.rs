@@ -8,6 +8,7 @@ pub mod cli;
 pub mod command_names;
 mod commands;
 mod imports;
+pub mod rest;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -39,6 +40,8 @@ pub struct AppState {
     import_report: Mutex<Option<(String, jiesu_core::store::ImportReport)>>,
     /// Who hears the steps of an opening at sign-in (the window, while an upgrade's work runs).
     opening: store::Opening,
+    /// When the window last used the store, for the store's rest (`rest.rs`).
+    rest: Arc<rest::Rest>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             import_cancel: AtomicBool::new(false),
             import_report: Mutex::new(None),
             opening: store::Opening::default(),
+            rest: Arc::default(),
         }
     }
 
@@ -98,6 +102,11 @@ impl AppState {
     /// The store, for the shell's own work (the on-exit backup).
     pub fn store(&self) -> &Mutex<jiesu_core::Store> {
         &self.store
+    }
+
+    /// When the window last used the store: the resting thread's clock (`rest::spawn`).
+    pub fn rest(&self) -> Arc<rest::Rest> {
+        self.rest.clone()
     }
 }
 

@@ -101,9 +101,10 @@ fn main() {
             let opening = jiesu_core::store::Opening::watched(move |p| {
                 let _ = opening_handle.emit("opening-progress", p);
             });
-            app.manage(
-                AppState::new(store, dir, exports, syncer, clock, locked).with_opening(opening),
-            );
+            let state = AppState::new(store.clone(), dir, exports, syncer, clock, locked)
+                .with_opening(opening);
+            jiesu_app::rest::spawn(store, state.rest());
+            app.manage(state);
             Ok(())
         })
         .build(tauri::generate_context!())

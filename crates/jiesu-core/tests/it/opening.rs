@@ -1,7 +1,9 @@
-//! An opening after an upgrade tells the window each step of the work it does, as it goes.
+//! An opening after an upgrade tells the window each step of the work it does, as it goes;
+//! a store that gave back its caches at rest answers as before.
 
 use std::sync::{Arc, Mutex};
 
+use jiesu_core::figures::{Dimension, FigureQuery};
 use jiesu_core::store::{MIGRATIONS, Opening, OpeningProgress, OpeningStep};
 use jiesu_core::*;
 
@@ -96,4 +98,32 @@ fn an_interrupted_first_sync_tells_how_many_streams_it_folds() {
         }]
     );
     assert_eq!(s.case(c.id).unwrap(), c);
+}
+
+#[test]
+fn a_store_that_gave_back_its_caches_answers_as_before() {
+    let (mut s, _, _dir) = file_store_at(test_now());
+    jiesu_core::sample::generate(
+        &mut s,
+        &jiesu_core::sample::SampleSpec::community(test_now()),
+    )
+    .unwrap();
+    let (from, to) = month_of(test_now());
+    let q = FigureQuery {
+        from,
+        to,
+        ..Default::default()
+    };
+    // Both connections warm: the list on the writer's, the dashboard on the reader's.
+    let page = s.list_cases(&CaseQuery::default()).unwrap();
+    let dashboard = s.dashboard(&q, Dimension::Week).unwrap();
+    assert!(page.total > 0 && dashboard.figures.received > 0);
+
+    s.release_memory().unwrap();
+    assert_eq!(s.list_cases(&CaseQuery::default()).unwrap(), page);
+    assert_eq!(s.dashboard(&q, Dimension::Week).unwrap(), dashboard);
+    // And it still writes: the rest left no statement or transaction behind.
+    s.release_memory().unwrap();
+    s.receive(parking_case("楼道口常年停车")).unwrap();
+    assert_eq!(s.case_count().unwrap(), page.total + 1);
 }
