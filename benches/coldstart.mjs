@@ -18,7 +18,8 @@
 // With `--drop-caches` (root) the kernel's page cache is dropped before each start: the store's
 // pages come from the disk as after a reboot. Times are polled (each poll a WebDriver round
 // trip, a few ms); the process's start comes from /proc (10 ms ticks). COLDSTART_IPC=1
-// prints each command the page sent in its first half minute (start ms, +duration ms);
+// prints what the page noted in its first half minute (ui/src/timing.ts: each command, start
+// ms +duration ms; each stretch its thread was busy; the first screen's steps);
 // COLDSTART_SMAPS=1 each process's biggest mappings before the idle reading; COLDSTART_JS runs
 // its script in the page once the list is shown (e.g. hiding a part, to see what it held).
 // `make bench-coldstart` builds what it needs and generates the stores.
@@ -242,7 +243,7 @@ async function app(dir) {
     if (process.env.COLDSTART_IPC)
       console.error(
         await w.driver.executeScript(
-          `return performance.getEntriesByType('measure').map(e => Math.round(e.startTime) + ' +' + Math.round(e.duration) + ' ' + e.name).join('\\n')`,
+          `return performance.getEntries().filter(e => e.entryType === 'measure' || e.entryType === 'mark').sort((a, b) => a.startTime - b.startTime).map(e => Math.round(e.startTime) + (e.entryType === 'mark' ? ' ' : ' +' + Math.round(e.duration) + ' ') + e.name).join('\\n')`,
         ),
       )
     // A diagnostic: what the page holds without a part of it (its layers and nodes dropped).

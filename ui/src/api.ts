@@ -58,6 +58,7 @@ import type { Draft } from './bindings/Draft'
 import type { Suggestion } from './bindings/Suggestion'
 import type { ImportPreview } from './bindings/ImportPreview'
 import type { ImportReport } from './bindings/ImportReport'
+import { TIMED_MS } from './timing'
 
 export class JiesuError extends Error {
   readonly code: Code | 'ipc'
@@ -93,10 +94,8 @@ async function wrap<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-// Each command of the window's first half minute leaves a User Timing measure (`ipc <name>`):
-// what a start waits for, readable in the inspector and by benches/coldstart.mjs. Bounded
-// by time, since the browser keeps every measure for the page's life.
-const TIMED_MS = 30_000
+// Each command of the window's first half minute leaves a User Timing measure (`ipc <name>`,
+// timing.ts).
 async function timed<T>(cmd: string, p: Promise<T>): Promise<T> {
   const start = performance.now()
   if (start > TIMED_MS) return p

@@ -8,6 +8,9 @@ import 'element-plus/es/components/message-box/style/css'
 import App from './App.vue'
 import { i18n } from './i18n'
 import './style.css'
+import { watchBusy } from './timing'
+
+watchBusy()
 
 const router = createRouter({
   history: createWebHashHistory(),
