@@ -97,10 +97,16 @@ function startedAt(pid) {
 }
 
 /** PSS of `pid` and every process below it, MiB, and how many processes that is. */
-function treePss(pid) {
+/** `pid` and every process below it. */
+function processTree(pid) {
   const all = processes()
   const tree = [pid]
   for (let i = 0; i < tree.length; i++) for (const [p, v] of all) if (v.ppid === tree[i]) tree.push(p)
+  return tree
+}
+
+function treePss(pid) {
+  const tree = processTree(pid)
   let kb = 0
   const parts = {}
   for (const p of tree) {
@@ -191,10 +197,7 @@ function pssByMapping(pid, top = 10) {
 async function idlePss(pid) {
   await sleep(IDLE_S * 1000)
   if (process.env.COLDSTART_SMAPS) {
-    const all = processes()
-    const tree = [pid]
-    for (let i = 0; i < tree.length; i++) for (const [p, v] of all) if (v.ppid === tree[i]) tree.push(p)
-    for (const p of tree) {
+    for (const p of processTree(pid)) {
       try {
         const comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim()
         console.error(`${comm} (${p}):\n  ${pssByMapping(p).join('\n  ')}`)
