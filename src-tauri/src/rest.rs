@@ -4,7 +4,7 @@
 //! day beside everything else; the next command reads its pages again from the kernel's cache.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 /// How long the window must have asked nothing before the store rests: longer than a
@@ -60,6 +60,16 @@ impl Rest {
     }
 }
 
+/// The store if no one holds it. A command that panicked while holding it left it poisoned;
+/// commands go on using it (`commands::open`), so resting does too, or it would stop for good.
+fn try_hold<T>(store: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match store.try_lock() {
+        Ok(held) => Some(held),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
 /// The thread that rests `store` whenever `rest` says so. A store busy with a long command (a
 /// first sync, an import) is not waited for: it is asked again at the next look.
 pub fn spawn(store: Arc<Mutex<jiesu_core::Store>>, rest: Arc<Rest>) {
@@ -70,7 +80,7 @@ pub fn spawn(store: Arc<Mutex<jiesu_core::Store>>, rest: Arc<Rest>) {
             if !rest.due_at(now) {
                 continue;
             }
-            let Ok(held) = store.try_lock() else {
+            let Some(held) = try_hold(&store) else {
                 continue;
             };
             if let Err(e) = held.release_memory() {
@@ -127,5 +137,25 @@ mod tests {
         let rest = Rest::default();
         assert!(!rest.due_at(5 * S));
         assert!(rest.due_at(10 * S));
+    }
+
+    #[test]
+    fn a_store_poisoned_by_a_panicking_command_still_rests() {
+        let store = Arc::new(Mutex::new(0u32));
+        let poisoner = Arc::clone(&store);
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.lock().unwrap();
+            panic!("a command panicked while holding the store");
+        })
+        .join();
+        assert!(store.is_poisoned());
+        assert!(try_hold(&store).is_some());
+    }
+
+    #[test]
+    fn a_store_in_use_is_not_waited_for() {
+        let store = Mutex::new(0u32);
+        let _held = store.lock().unwrap();
+        assert!(try_hold(&store).is_none());
     }
 }
