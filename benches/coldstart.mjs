@@ -21,7 +21,8 @@
 // prints what the page noted in its first half minute (ui/src/timing.ts: each command, start
 // ms +duration ms; each stretch its thread was busy; the first screen's steps);
 // COLDSTART_SMAPS=1 each process's biggest mappings before the idle reading; COLDSTART_JS runs
-// its script in the page once the list is shown (e.g. hiding a part, to see what it held).
+// its script in the page once the list is shown (e.g. hiding a part, to see what it held, or
+// counting nodes: what it returns is printed).
 // `make bench-coldstart` builds what it needs and generates the stores.
 import { spawn, execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 'node:fs'
@@ -249,8 +250,12 @@ async function app(dir) {
           `return performance.getEntries().filter(e => e.entryType === 'measure' || e.entryType === 'mark').sort((a, b) => a.startTime - b.startTime).map(e => Math.round(e.startTime) + (e.entryType === 'mark' ? ' ' : ' +' + Math.round(e.duration) + ' ') + e.name).join('\\n')`,
         ),
       )
-    // A diagnostic: what the page holds without a part of it (its layers and nodes dropped).
-    if (process.env.COLDSTART_JS) await w.driver.executeScript(process.env.COLDSTART_JS)
+    // A diagnostic: what the page holds without a part of it (its layers and nodes dropped), or
+    // a count it returns (printed).
+    if (process.env.COLDSTART_JS) {
+      const said = await w.driver.executeScript(process.env.COLDSTART_JS)
+      if (said !== null && said !== undefined) console.error(`COLDSTART_JS: ${JSON.stringify(said)}`)
+    }
     const pss = await idlePss(w.pid)
     return { form: form - t0, list: row - clicked, total: form - t0 + (row - clicked), session: w.sessionMs, pss }
   } finally {

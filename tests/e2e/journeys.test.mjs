@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { statSync } from 'node:fs'
-import { journey, Key, By } from './harness.mjs'
+import { journey, runNow, Key, By, until } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
@@ -142,6 +142,39 @@ test('a two-character Chinese search finds the case among the sample community',
     await ui.waitText('nav-settings', '設定')
     await ui.waitText('total', `共 ${n} 件`)
     await ui.screenshot('journey3-traditional')
+  })
+})
+
+test('the list narrows to the days its date range is set to; the picker is built at the first click', async () => {
+  await journey('journey3-range', async ({ driver, ui }) => {
+    await ui.firstRun('李书记', true)
+    const number = await fileParkingCase(ui, driver)
+    await ui.click('nav-cases')
+    await ui.visible(`case-${number}`, 10000)
+    const all = await ui.text('total')
+    // The first screen carries a stand-in, not Element Plus's two-month panel (issue 22).
+    await ui.visible('date-range-stand-in')
+    assert.equal((await driver.findElements(By.css('.el-date-range-picker'))).length, 0, 'no panel built yet')
+    await ui.screenshot('journey3-range-closed')
+    await ui.click('date-range-stand-in')
+    const panel = await driver.wait(until.elementLocated(By.css('.el-date-range-picker')), 5000)
+    await driver.wait(until.elementIsVisible(panel), 5000, 'the first click opens the panel')
+    await ui.screenshot('journey3-range-open')
+    // The filed case's day as the window reads days: the run's clock in this machine's zone.
+    const d = new Date(runNow())
+    const pad = (n) => String(n).padStart(2, '0')
+    const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+    const [from, to] = await driver.findElements(By.css('.el-range-editor .el-range-input'))
+    await from.sendKeys(day)
+    await to.click()
+    await to.sendKeys(day, Key.ENTER)
+    const one = await ui.waitTextChange('total', all)
+    const n = Number(one.match(/\d+/)[0])
+    assert.ok(n >= 1 && n < Number(all.match(/\d+/)[0]), `one day narrows the list: ${all} → ${one}`)
+    await ui.visible(`case-${number}`, 10000)
+    await ui.screenshot('journey3-range-day')
+    await ui.click('list-reset')
+    await ui.waitText('total', all)
   })
 })
 
