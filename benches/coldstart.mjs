@@ -97,7 +97,6 @@ function startedAt(pid) {
   return Date.now() - (uptime - ticks / 100) * 1000
 }
 
-/** PSS of `pid` and every process below it, MiB, and how many processes that is. */
 /** `pid` and every process below it. */
 function processTree(pid) {
   const all = processes()
@@ -106,6 +105,7 @@ function processTree(pid) {
   return tree
 }
 
+/** PSS of `pid` and every process below it, MiB, and how many processes that is. */
 function treePss(pid) {
   const tree = processTree(pid)
   let kb = 0
