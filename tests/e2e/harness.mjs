@@ -595,8 +595,9 @@ export const PASSWORD = 'jiesu-2026'
  * Run a journey on a fresh app; on failure, keep a screenshot of what the window showed.
  * Returns everything the app and its drivers wrote to stderr during the session.
  */
-export async function journey(name, fn) {
-  const session = await launch()
+/** One journey in a fresh app (`options` as for `launch`); a failure leaves a screenshot. */
+export async function journey(name, fn, options = {}) {
+  const session = await launch(options)
   try {
     await fn(session)
   } catch (e) {

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { statSync } from 'node:fs'
-import { journey, runNow, Key, By, until } from './harness.mjs'
+import { chinaDate, journey, runNow, Key, By, until } from './harness.mjs'
 import { startServer } from './server.mjs'
 
 const PHOTO = fileURLToPath(new URL('../../icons/128x128.png', import.meta.url))
@@ -145,7 +145,13 @@ test('a two-character Chinese search finds the case among the sample community',
   })
 })
 
-test('the list narrows to the days its date range is set to; the picker is built at the first click', async () => {
+test('the list narrows to the China days its date range is set to, on a PC set to another zone; the picker is built at the first click', async () => {
+  // The window runs in Los Angeles' zone at 10:00 of a Beijing morning, when the PC's own day
+  // is still the day before: a range read in the PC's days would miss the case filed now.
+  const now = runNow()
+  const day = chinaDate(now)
+  const clockOffsetMs = Date.parse(`${day}T10:00:00+08:00`) - now
+  const options = { env: { TZ: 'America/Los_Angeles' }, clockOffsetMs }
   await journey('journey3-range', async ({ driver, ui }) => {
     await ui.firstRun('李书记', true)
     const number = await fileParkingCase(ui, driver)
@@ -160,10 +166,12 @@ test('the list narrows to the days its date range is set to; the picker is built
     const panel = await driver.wait(until.elementLocated(By.css('.el-date-range-picker')), 5000)
     await driver.wait(until.elementIsVisible(panel), 5000, 'the first click opens the panel')
     await ui.screenshot('journey3-range-open')
-    // The filed case's day as the window reads days: the run's clock in this machine's zone.
-    const d = new Date(runNow())
-    const pad = (n) => String(n).padStart(2, '0')
-    const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+    // The filed case's day as the list shows it: China time.
+    assert.equal(
+      await driver.executeScript('return new Date(arguments[0]).getDate()', Date.parse(`${day}T10:00:00+08:00`)),
+      new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).getUTCDate(),
+      "the window reads the PC's day as the day before",
+    )
     const [from, to] = await driver.findElements(By.css('.el-range-editor .el-range-input'))
     await from.sendKeys(day)
     await to.click()
@@ -175,7 +183,7 @@ test('the list narrows to the days its date range is set to; the picker is built
     await ui.screenshot('journey3-range-day')
     await ui.click('list-reset')
     await ui.waitText('total', all)
-  })
+  }, options)
 })
 
 test('the office adds its own handling unit and checks the provisional calendar', async () => {

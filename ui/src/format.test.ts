@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   categoryPaths,
   chinaDayStart,
+  chinaDays,
   dueText,
   endOfChinaDay,
   fmtDate,
@@ -56,6 +57,17 @@ describe('China time, whatever the PC says', () => {
     expect(end).toBe(cst(2026, 12, 4))
     expect(pickerDate(end - 1).getDate()).toBe(3)
     expect(pickerDate(end - 1).getMonth()).toBe(11)
+  })
+
+  it('reads a picked range as whole China days, not the PC zone’s days', () => {
+    // Los Angeles' 2026-12-03 00:00 is 16:00 that day in Beijing: the local reading would
+    // start the range at Beijing's afternoon and miss the morning's cases.
+    const [from, to] = chinaDays(new Date(2026, 11, 3), new Date(2026, 11, 4))
+    expect(from).toBe(cst(2026, 12, 3))
+    expect(to).toBe(cst(2026, 12, 5))
+    expect(new Date(2026, 11, 3).getTime()).not.toBe(from)
+    const [a, b] = chinaDays(new Date(2026, 11, 31), new Date(2026, 11, 31))
+    expect([a, b]).toEqual([cst(2026, 12, 31), cst(2027, 1, 1)])
   })
 })
 

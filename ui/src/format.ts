@@ -78,6 +78,12 @@ export function endOfChinaDay(date: Date): number {
   return Date.UTC(y, m, d + 1) - 8 * 3600 * 1000
 }
 
+/** [from, to) instants of the China days a picker's local dates show, first to last inclusive:
+ * a day picked on a PC set to another zone still means that day in China, as the list shows it. */
+export function chinaDays(first: Date, last: Date): [number, number] {
+  return [endOfChinaDay(first) - 86_400_000, endOfChinaDay(last)]
+}
+
 /** The picker's local Date showing the China date of `ms` (the inverse of `endOfChinaDay`). */
 export function pickerDate(ms: number): Date {
   const d = new Date(ms + 8 * 3600 * 1000)
