@@ -12,11 +12,12 @@ function chinaDate(days) {
   return dateOf(runNow() + days * 86400000)
 }
 
-async function scheduleMeeting(ui, kind, title, facilitator) {
+async function scheduleMeeting(ui, kind, title, facilitator, starts) {
   await ui.click('nav-meetings')
   await ui.click('m-new')
   await ui.click(`m-kind-${kind}`)
   await ui.type('m-title', title)
+  if (starts) await ui.date('m-starts', starts)
   await ui.type('m-place', '社区二楼会议室')
   if (facilitator) await ui.retype('m-facilitator', facilitator)
   await ui.click('m-create')
@@ -134,11 +135,14 @@ test('a facilitator runs a parking council: sign-in, minutes, a decision becomes
   })
 })
 
-test('a reception day: one visitor solved on the spot, another leaves with a printed commitment letter', async () => {
+test('a reception day on a PC set to another zone: the start is China time; one visitor solved on the spot, another leaves with a printed commitment letter', async () => {
+  // The PC is set to Los Angeles' zone: the start typed is China time, and shown as typed.
+  const starts = `${chinaDate(0)} 08:30`
   await journey('journey7', async ({ driver, ui }) => {
     await ui.firstRun('李书记', false)
-    await scheduleMeeting(ui, 'reception_day', '十一月大接访', null)
+    await scheduleMeeting(ui, 'reception_day', '十一月大接访', null, starts)
     await ui.visible('capture')
+    await ui.waitText('meeting-when', starts)
 
     await ui.type('v-name', '赵阿姨')
     await ui.type('v-phone', '13900000001')
@@ -185,5 +189,5 @@ test('a reception day: one visitor solved on the spot, another leaves with a pri
     await ui.click('filter-letter')
     await driver.wait(until.elementLocated(By.css('[data-testid^="letter-"]')), 5000)
     assert.equal(await ui.text('total'), '共 1 件')
-  })
+  }, { env: { TZ: 'America/Los_Angeles' } })
 })

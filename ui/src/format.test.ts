@@ -3,6 +3,7 @@ import {
   categoryPaths,
   chinaDayStart,
   chinaDays,
+  chinaTime,
   dueText,
   endOfChinaDay,
   fmtDate,
@@ -12,6 +13,7 @@ import {
   pct,
   periodOf,
   pickerDate,
+  pickerTime,
   roughSpan,
   span,
 } from './format'
@@ -57,6 +59,17 @@ describe('China time, whatever the PC says', () => {
     expect(end).toBe(cst(2026, 12, 4))
     expect(pickerDate(end - 1).getDate()).toBe(3)
     expect(pickerDate(end - 1).getMonth()).toBe(11)
+  })
+
+  it('shows a meeting’s China time in the picker and reads the picked wall time back as China time', () => {
+    // 14:30 in Beijing is 22:30 the day before in Los Angeles; the picker must show 14:30.
+    const at = cst(2026, 12, 3, 14, 30)
+    const shown = pickerTime(at)
+    expect([shown.getDate(), shown.getHours(), shown.getMinutes()]).toEqual([3, 14, 30])
+    expect(chinaTime(shown)).toBe(at)
+    // A wall time picked on this PC means that time in China, not here.
+    expect(chinaTime(new Date(2026, 11, 31, 9, 0))).toBe(cst(2026, 12, 31, 9))
+    expect(new Date(2026, 11, 31, 9, 0).getTime()).not.toBe(cst(2026, 12, 31, 9))
   })
 
   it('reads a picked range as whole China days, not the PC zone’s days', () => {

@@ -90,6 +90,20 @@ export function pickerDate(ms: number): Date {
   return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
 }
 
+/** The picker's local Date showing the China wall time of `ms`, to the minute: a datetime
+ * picker reads and writes the PC's zone, the meeting means China time. */
+export function pickerTime(ms: number): Date {
+  const d = new Date(ms + 8 * 3600 * 1000)
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes())
+}
+
+/** The instant whose China wall time a picker's local Date shows (the inverse of `pickerTime`).
+ * A wall time a PC's daylight saving skips cannot be picked there; China has none. */
+export function chinaTime(d: Date): number {
+  const wall = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds())
+  return wall - 8 * 3600 * 1000
+}
+
 const dateFmt = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
   year: 'numeric',
