@@ -108,6 +108,7 @@ fn upgrade_told_on_stderr() -> store::Opening {
             store::OpeningStep::Folding => "按操作留痕重新核对记录",
             store::OpeningStep::Indexing => "重建检索和账号记录",
             store::OpeningStep::Compacting => "压缩数据文件",
+            store::OpeningStep::Encrypting => "加密本机数据文件",
         };
         match p.total {
             0 => eprintln!("正在升级本机数据（只需一次）：{step}"),

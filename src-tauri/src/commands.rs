@@ -70,6 +70,33 @@ pub(crate) fn store<'a>(state: &'a State<'_, AppState>) -> CmdResult<Held<'a>> {
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+    // While the store opens after the window showed, it is held by the opening: the window
+    // hears that, without waiting for it (and why, if it failed).
+    let open_failed = state
+        .open_failed
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if state.opening_now.load(Ordering::SeqCst) || open_failed.is_some() {
+        return Ok(AppInfo {
+            identity: Identity {
+                device: String::new(),
+                office: String::new(),
+                office_name: String::new(),
+                author: String::new(),
+            },
+            first_run: false,
+            locked: true,
+            session: None,
+            idle_minutes: 0,
+            provisional_years: Vec::new(),
+            data_dir: state.dir.display().to_string(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            now: state.clock.now_ms(),
+            opening: open_failed.is_none(),
+            open_failed,
+        });
+    }
     let mut s = open(&state);
     // Asking ends a session that has idled out, so the window shows the sign-in screen; the
     // window asks on its own too (after sync brings changes), which is no sign of activity.
@@ -90,6 +117,8 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         data_dir: state.dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
         now: s.now_ms(),
+        opening: false,
+        open_failed: None,
     })
 }
 

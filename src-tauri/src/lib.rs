@@ -11,7 +11,7 @@ mod imports;
 pub mod rest;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jiesu_core::store::{self, StoreFile};
@@ -42,6 +42,10 @@ pub struct AppState {
     opening: store::Opening,
     /// When the window last used the store, for the store's rest (`rest.rs`).
     rest: Arc<rest::Rest>,
+    /// The store is being opened after the window showed ([`AppState::open_later`]).
+    opening_now: AtomicBool,
+    /// Why that opening failed.
+    open_failed: Mutex<Option<jiesu_core::WireError>>,
 }
 
 impl AppState {
@@ -67,12 +71,55 @@ impl AppState {
             import_report: Mutex::new(None),
             opening: store::Opening::default(),
             rest: Arc::default(),
+            opening_now: AtomicBool::new(false),
+            open_failed: Mutex::new(None),
         }
     }
 
     /// The same state, telling `opening` the steps of the store's opening at sign-in.
     pub fn with_opening(self, opening: store::Opening) -> AppState {
         AppState { opening, ..self }
+    }
+
+    /// The same state, its store to be opened by [`AppState::open_later`]: until then the
+    /// window hears only that it is opening.
+    pub fn opening_later(self) -> AppState {
+        self.opening_now.store(true, Ordering::SeqCst);
+        self
+    }
+
+    /// Open the plain store of the data directory, telling the window each step, then run on
+    /// it as [`open_data_dir`] would have. Runs on a thread of its own once the window shows,
+    /// holding the store all along: a command asked meanwhile waits and then meets the real
+    /// store, never the placeholder. Returns the cases held, or why it failed (also kept
+    /// for the window).
+    pub fn open_later(&self) -> Result<u32, jiesu_core::WireError> {
+        let mut held = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let opened = (|| {
+            let mut s =
+                Store::open_watched(&self.dir, Box::new(self.clock.clone()), &self.opening)?;
+            s.encrypt_now_watched(&self.opening)?;
+            s.require_sign_in();
+            self.clock
+                .set_offset_ms(s.clock_offset_at_start(self.clock.pc_now_ms())?);
+            let cases = s.case_count()?;
+            Ok::<_, jiesu_core::Error>((s, cases))
+        })();
+        let result = match opened {
+            Ok((s, cases)) => {
+                *held = s;
+                self.locked.store(false, Ordering::SeqCst);
+                Ok(cases)
+            }
+            Err(e) => {
+                let wire = e.to_wire();
+                *self.open_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(wire.clone());
+                Err(wire)
+            }
+        };
+        drop(held);
+        self.opening_now.store(false, Ordering::SeqCst);
+        result
     }
 }
 
@@ -84,7 +131,7 @@ pub fn open_data_dir(dir: &Path, clock: &CorrectedClock) -> jiesu_core::Result<(
     let mut store = match store::store_file(dir)? {
         StoreFile::Encrypted => {
             store::finish_shredding(dir)?;
-            (Store::open_in_memory(Box::new(clock.clone()))?, true)
+            (placeholder(clock)?, true)
         }
         StoreFile::New | StoreFile::Plain => {
             let mut s = Store::open(dir, Box::new(clock.clone()))?;
@@ -96,6 +143,27 @@ pub fn open_data_dir(dir: &Path, clock: &CorrectedClock) -> jiesu_core::Result<(
     // nothing but the first-run screen works.
     store.0.require_sign_in();
     Ok(store)
+}
+
+/// The empty store in memory the app runs on while the real one is shut.
+fn placeholder(clock: &CorrectedClock) -> jiesu_core::Result<Store> {
+    Store::open_in_memory(Box::new(clock.clone()))
+}
+
+/// The store of `dir` opens after the window shows ([`AppState::open_later`]): a plain store
+/// holding an office's work, from before encryption (or a first run left before its
+/// administrator was made). Its upgrade and encryption can take minutes at a district's
+/// size, and a window that never appears looks like an app that never started.
+pub fn opens_later(dir: &Path) -> jiesu_core::Result<bool> {
+    Ok(store::store_file(dir)? == StoreFile::Plain)
+}
+
+/// The placeholder the app starts on when the store [`opens_later`], and the state is
+/// [`AppState::opening_later`].
+pub fn start_later(clock: &CorrectedClock) -> jiesu_core::Result<(Store, bool)> {
+    let mut s = placeholder(clock)?;
+    s.require_sign_in();
+    Ok((s, true))
 }
 
 impl AppState {

@@ -45,10 +45,21 @@ fn main() {
             // much, as a PC's wrong clock would be (tests pin a date with the first and make
             // a deadline pass while the window runs with the second).
             let clock = CorrectedClock::from_env()?;
-            let (store, locked) = jiesu_app::open_data_dir(&dir, &clock)?;
+            // A store from before encryption opens once the window shows its steps.
+            let later = jiesu_app::opens_later(&dir)?;
+            let (store, locked) = if later {
+                jiesu_app::start_later(&clock)?
+            } else {
+                jiesu_app::open_data_dir(&dir, &clock)?
+            };
             // The one line an operator needs to find the data; never a resident's detail
             // (journey 13 checks the whole log of a session for them).
-            if locked {
+            if later {
+                eprintln!(
+                    "jiesu: store {} (from before encryption, opens after the window shows)",
+                    dir.display()
+                );
+            } else if locked {
                 eprintln!(
                     "jiesu: store {} (encrypted, opens at sign-in)",
                     dir.display()
@@ -103,10 +114,31 @@ fn main() {
             let opening = jiesu_core::store::Opening::watched(move |p| {
                 let _ = opening_handle.emit("opening-progress", p);
             });
-            let state = AppState::new(store.clone(), dir, exports, syncer, clock, locked)
-                .with_opening(opening);
+            let mut state =
+                AppState::new(store.clone(), dir.clone(), exports, syncer, clock, locked)
+                    .with_opening(opening);
+            if later {
+                state = state.opening_later();
+            }
             jiesu_app::rest::spawn(store, state.rest());
             app.manage(state);
+            if later {
+                let handle = app.handle().clone();
+                std::thread::spawn(move || {
+                    let state = handle.state::<AppState>();
+                    match state.open_later() {
+                        Ok(cases) => {
+                            eprintln!("jiesu: store {} opened ({cases} cases)", dir.display())
+                        }
+                        Err(e) => eprintln!(
+                            "jiesu: store {} failed to open: {}",
+                            dir.display(),
+                            e.message
+                        ),
+                    }
+                    let _ = handle.emit("store-opened", ());
+                });
+            }
             Ok(())
         })
         .build(tauri::generate_context!())

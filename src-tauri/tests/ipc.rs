@@ -22,6 +22,9 @@
 //! Not sent: `notify` (it hands two strings to the desktop's notification service, which the
 //! mock runtime does not have).
 
+#[path = "ipc/opening.rs"]
+mod opening;
+
 use std::sync::{Arc, Mutex};
 
 use jiesu_app::AppState;
@@ -84,13 +87,7 @@ fn window() -> Window {
         )
         .unwrap();
     let store = Arc::new(Mutex::new(store));
-    let app = jiesu_app::with_commands(mock_builder())
-        .build(tauri::generate_context!())
-        .unwrap();
-    let syncer = {
-        let _runtime = tauri::async_runtime::handle().inner().enter();
-        jiesu_sync::Syncer::spawn(store.clone(), CorrectedClock::default(), Arc::new(|| {}))
-    };
+    let (app, syncer) = mock_app(&store, &CorrectedClock::default());
     app.manage(AppState::new(
         store.clone(),
         dir.path().to_owned(),
@@ -109,6 +106,19 @@ fn window() -> Window {
         dir,
         _exports: exports,
     }
+}
+
+/// The real command registration under the mock runtime, and a sync task on `store`.
+fn mock_app(
+    store: &Arc<Mutex<Store>>,
+    clock: &CorrectedClock,
+) -> (tauri::App<MockRuntime>, jiesu_sync::Syncer) {
+    let app = jiesu_app::with_commands(mock_builder())
+        .build(tauri::generate_context!())
+        .unwrap();
+    let _runtime = tauri::async_runtime::handle().inner().enter();
+    let syncer = jiesu_sync::Syncer::spawn(store.clone(), clock.clone(), Arc::new(|| {}));
+    (app, syncer)
 }
 
 /// What a call left behind: events in the log and photo files.

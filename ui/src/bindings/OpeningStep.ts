@@ -3,4 +3,4 @@
 /**
  * The step an opening is at, in the order they run.
  */
-export type OpeningStep = "migrating" | "rewriting_cases" | "folding" | "indexing" | "compacting";
+export type OpeningStep = "migrating" | "rewriting_cases" | "folding" | "indexing" | "compacting" | "encrypting";

@@ -726,12 +726,17 @@ const en: typeof zh = {
     hint: 'The first start of a new version tidies the data once; with many cases it takes a few minutes. Please keep the window open: it goes on by itself when done.',
     seconds: '{s} s so far',
     minutes: '{m} min {s} s so far',
+    starting: "Opening this PC's data",
+    failed: "This PC's data could not be opened",
+    failedHint:
+      'The data file is in {dir}; everything saved is still there. Please pass this message to technical support.',
     steps: {
       migrating: 'Upgrading the data layout (step {done} of {total})',
       rewriting_cases: 'Rewriting case records {done} / {total}',
       folding: 'Checking {total} records against their trace',
       indexing: 'Rebuilding the search and account records',
       compacting: 'Packing the data file to free disk space',
+      encrypting: 'Encrypting the data file to protect residents’ details',
     },
   },
   accounts: {

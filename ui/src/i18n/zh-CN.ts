@@ -707,12 +707,16 @@ export default {
     hint: '新版本第一次打开时整理一次数据，案件多时需要几分钟。请不要关闭窗口，完成后自动进入。',
     seconds: '已用 {s} 秒',
     minutes: '已用 {m} 分 {s} 秒',
+    starting: '正在打开本机数据',
+    failed: '本机数据未能打开',
+    failedHint: '数据文件在 {dir}，已保存的内容都还在。请把这条信息告诉技术支持。',
     steps: {
       migrating: '升级数据结构（第 {done} 步，共 {total} 步）',
       rewriting_cases: '整理案件记录 {done} / {total}',
       folding: '按操作留痕重新核对 {total} 项记录',
       indexing: '重建检索和账号记录',
       compacting: '压缩数据文件，归还磁盘空间',
+      encrypting: '加密本机数据文件，保护居民信息',
     },
   },
   accounts: {

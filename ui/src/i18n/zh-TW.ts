@@ -710,12 +710,16 @@ const zhTW: typeof zh = {
     hint: '新版本第一次開啟時整理一次資料，案件多時需要幾分鐘。請不要關閉視窗，完成後自動進入。',
     seconds: '已用 {s} 秒',
     minutes: '已用 {m} 分 {s} 秒',
+    starting: '正在開啟本機資料',
+    failed: '本機資料未能開啟',
+    failedHint: '資料檔案在 {dir}，已儲存的內容都還在。請把這則訊息告訴技術支援。',
     steps: {
       migrating: '升級資料結構（第 {done} 步，共 {total} 步）',
       rewriting_cases: '整理案件紀錄 {done} / {total}',
       folding: '依操作留痕重新核對 {total} 項紀錄',
       indexing: '重建檢索和帳號紀錄',
       compacting: '壓縮資料檔案，歸還磁碟空間',
+      encrypting: '加密本機資料檔案，保護居民資訊',
     },
   },
   accounts: {

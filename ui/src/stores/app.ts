@@ -30,11 +30,26 @@ export const useAppStore = defineStore('app', () => {
   }
 
   async function refresh() {
-    const [i, c] = await Promise.all([api.appInfo(), api.catalog()])
+    // While the store opens after the window showed, its opening holds it: nothing else is
+    // asked (a question would wait for minutes on one of the shell's worker threads). Once
+    // the store is known open, both questions go at once (the sign-in → first rows path).
+    const open = !!info.value && !info.value.opening && !info.value.open_failed
+    const asked = open ? api.catalog() : null
+    const i = await api.appInfo()
     syncClock(i.now)
     info.value = i
-    catalog.value = c
+    if (i.opening || i.open_failed) return
+    catalog.value = await (asked ?? api.catalog())
     recount()
+  }
+
+  /** Ask again every half second while the store is opening; done once it is open (or its
+   * opening failed, which `info.open_failed` says). */
+  async function untilOpened() {
+    while (info.value?.opening) {
+      await new Promise((r) => setTimeout(r, 500))
+      await refresh()
+    }
   }
 
   // The header's case count: asked after the first page has its rows and then after each
@@ -102,6 +117,7 @@ export const useAppStore = defineStore('app', () => {
     clockNow,
     syncClock,
     refresh,
+    untilOpened,
     caseCount,
     categoryName,
     unitName,

@@ -74,6 +74,13 @@ pub struct AppInfo {
     /// clock deadlines are judged by.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub now: i64,
+    /// The store is still being opened, after the window showed: a store from before
+    /// encryption upgraded and encrypted (minutes at a district's size). The window shows
+    /// the opening's steps (`opening-progress`) and asks again; nothing else answers yet.
+    pub opening: bool,
+    /// Why the opening after the window showed failed; the window says so and nothing else
+    /// answers (what the opening finished stays done: each step is a transaction).
+    pub open_failed: Option<crate::WireError>,
 }
 
 /// The fixed lists the forms offer.

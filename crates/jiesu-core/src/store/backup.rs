@@ -30,7 +30,7 @@ use sha2::Digest;
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 
-use super::{DB_FILE, Store};
+use super::{DB_FILE, Opening, Store};
 use crate::access::Act;
 use crate::error::{Error, Reason, Result};
 
@@ -465,7 +465,7 @@ impl Store {
             (_, key) => {
                 let mut plain = Store::open(&dir, clock)?;
                 if let Some(key) = key {
-                    plain.encrypt_with(key)?;
+                    plain.encrypt_with(key, &Opening::default())?;
                 }
                 plain
             }

@@ -158,7 +158,13 @@ pub(super) fn export_sealed(
 /// Encrypt the plain store on `conn` (the data directory `dir`'s `jiesu.db`) with `key`,
 /// when at least one account can sign in to open it; `false` (nothing done) otherwise.
 /// `conn` is closed by the caller after this returns `true`; the file it had open is gone.
-fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Result<bool> {
+fn encrypt_file(
+    dir: &Path,
+    conn: &Connection,
+    owner: &str,
+    key: &DbKey,
+    opening: &Opening,
+) -> Result<bool> {
     let has_account: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM credentials c JOIN accounts a ON a.id = c.account
                         WHERE a.owner = ?1 AND a.active = 1)",
@@ -168,6 +174,8 @@ fn encrypt_file(dir: &Path, conn: &Connection, owner: &str, key: &DbKey) -> Resu
     if !has_account {
         return Ok(false);
     }
+    // The whole file is copied: at a district's size, long enough to say so.
+    opening.tell(OpeningStep::Encrypting, 0, 0);
     let office_name: String = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'office_name'",
@@ -226,12 +234,17 @@ impl Store {
     /// account yet. The store is reopened on the encrypted file with the same session; on
     /// an error it is reopened on the plain file, which is whole.
     pub fn encrypt_now(&mut self) -> Result<bool> {
-        self.encrypt_with(DbKey::random())
+        self.encrypt_with(DbKey::random(), &Opening::default())
+    }
+
+    /// [`Store::encrypt_now`], telling `opening` when the copy begins.
+    pub fn encrypt_now_watched(&mut self, opening: &Opening) -> Result<bool> {
+        self.encrypt_with(DbKey::random(), opening)
     }
 
     /// [`Store::encrypt_now`] with a given key: a restored plain backup takes the key the
     /// store had (and keeps its recovery key).
-    pub(super) fn encrypt_with(&mut self, key: DbKey) -> Result<bool> {
+    pub(super) fn encrypt_with(&mut self, key: DbKey, opening: &Opening) -> Result<bool> {
         let Some(dir) = self.dir.clone() else {
             return Ok(false);
         };
@@ -239,7 +252,7 @@ impl Store {
             return Ok(false);
         }
         let owner = self.own_owner();
-        if !encrypt_file(&dir, &self.conn, &owner, &key)? {
+        if !encrypt_file(&dir, &self.conn, &owner, &key, opening)? {
             return Ok(false);
         }
         let sign_in = std::mem::take(&mut self.sign_in);

@@ -29,6 +29,9 @@ pub enum OpeningStep {
     Indexing,
     /// The file packed: the space the upgrade freed handed back to the disk.
     Compacting,
+    /// A store from before encryption copied into an encrypted file (once, at the first
+    /// opening that finds an account in it).
+    Encrypting,
 }
 
 /// How far an opening is.

@@ -6,9 +6,10 @@
 //! `crash.rs`.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use jiesu_core::access::{NewAccount, Role};
-use jiesu_core::store::{self, StoreFile, store_file};
+use jiesu_core::store::{self, Opening, OpeningProgress, OpeningStep, StoreFile, store_file};
 use jiesu_core::*;
 
 use super::common::*;
@@ -48,6 +49,16 @@ fn plain_with_work() -> (Store, ManualClock, tempfile::TempDir) {
     (s, clock, dir)
 }
 
+/// A watcher of openings and what it was told.
+fn watcher() -> (Opening, Arc<Mutex<Vec<OpeningProgress>>>) {
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let opening = Opening::watched({
+        let told = told.clone();
+        move |p| told.lock().unwrap().push(p)
+    });
+    (opening, told)
+}
+
 fn assert_nothing_in_the_clear(dir: &Path) {
     for needle in [PHONE, NAME.as_bytes(), "消防通道".as_bytes()] {
         let found = files_holding(dir, needle);
@@ -65,7 +76,11 @@ fn an_earlier_versions_plain_store_is_encrypted_in_place_keeping_every_event() {
     assert!(!files_holding(dir.path(), PHONE).is_empty(), "plain before");
     let digest = s.log_digest().unwrap();
     let cases = s.all_cases().unwrap();
-    assert!(s.encrypt_now().unwrap());
+    let (opening, told) = watcher();
+    assert!(s.encrypt_now_watched(&opening).unwrap());
+    // The window is told the copy begins (at a district's size, minutes).
+    let steps: Vec<OpeningStep> = told.lock().unwrap().iter().map(|p| p.step).collect();
+    assert_eq!(steps, [OpeningStep::Encrypting]);
     assert!(s.is_encrypted());
     assert_eq!(store_file(dir.path()).unwrap(), StoreFile::Encrypted);
     // The same store, the same session, work goes on.
@@ -98,7 +113,15 @@ fn an_earlier_versions_plain_store_is_encrypted_in_place_keeping_every_event() {
 #[test]
 fn a_first_run_without_an_account_stays_plain_until_its_administrator_exists() {
     let (mut s, _clock, dir) = file_store_at(test_now());
-    assert!(!s.encrypt_now().unwrap(), "no password could open it yet");
+    let (opening, told) = watcher();
+    assert!(
+        !s.encrypt_now_watched(&opening).unwrap(),
+        "no password could open it yet"
+    );
+    assert!(
+        told.lock().unwrap().is_empty(),
+        "nothing copied, nothing told"
+    );
     assert_eq!(store_file(dir.path()).unwrap(), StoreFile::Plain);
     s.first_run("和美社区", form("li", Role::Admin), true)
         .unwrap();
