@@ -94,6 +94,7 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
             version: env!("CARGO_PKG_VERSION").into(),
             now: state.clock.now_ms(),
             opening: open_failed.is_none(),
+            opening_step: *state.opening_step.lock().unwrap_or_else(|p| p.into_inner()),
             open_failed,
         });
     }
@@ -118,6 +119,7 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         version: env!("CARGO_PKG_VERSION").into(),
         now: s.now_ms(),
         opening: false,
+        opening_step: None,
         open_failed: None,
     })
 }

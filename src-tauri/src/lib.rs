@@ -46,6 +46,8 @@ pub struct AppState {
     opening_now: AtomicBool,
     /// Why that opening failed.
     open_failed: Mutex<Option<jiesu_core::WireError>>,
+    /// The step that opening last told (the window may load after it was told).
+    opening_step: Arc<Mutex<Option<store::OpeningProgress>>>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             rest: Arc::default(),
             opening_now: AtomicBool::new(false),
             open_failed: Mutex::new(None),
+            opening_step: Arc::default(),
         }
     }
 
@@ -95,10 +98,17 @@ impl AppState {
     /// for the window).
     pub fn open_later(&self) -> Result<u32, jiesu_core::WireError> {
         let mut held = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let opening = {
+            let window = self.opening.clone();
+            let last = self.opening_step.clone();
+            store::Opening::watched(move |p| {
+                *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+                window.pass_on(p);
+            })
+        };
         let opened = (|| {
-            let mut s =
-                Store::open_watched(&self.dir, Box::new(self.clock.clone()), &self.opening)?;
-            s.encrypt_now_watched(&self.opening)?;
+            let mut s = Store::open_watched(&self.dir, Box::new(self.clock.clone()), &opening)?;
+            s.encrypt_now_watched(&opening)?;
             s.require_sign_in();
             self.clock
                 .set_offset_ms(s.clock_offset_at_start(self.clock.pc_now_ms())?);

@@ -3,7 +3,7 @@
 //! the real store, encrypted; an opening that fails says why and leaves the placeholder shut.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 
 use jiesu_app::AppState;
 use jiesu_core::access::{NewAccount, Role};
@@ -46,6 +46,9 @@ struct Window {
     store: Arc<Mutex<Store>>,
     /// What the opening told, in order.
     told: Arc<Mutex<Vec<OpeningProgress>>>,
+    /// The opening has told `Encrypting` and waits for `resume` before it copies the file.
+    encrypting: mpsc::Receiver<()>,
+    resume: mpsc::SyncSender<()>,
 }
 
 /// The app as `main.rs` starts it on `dir` when its store opens later.
@@ -56,9 +59,18 @@ fn app_opening_later(dir: &Path, exports: &Path) -> Window {
     let store = Arc::new(Mutex::new(placeholder));
     let (app, syncer) = mock_app(&store, &clock);
     let told = Arc::new(Mutex::new(Vec::new()));
+    let (encrypting_tx, encrypting) = mpsc::sync_channel(1);
+    let (resume, resume_rx) = mpsc::sync_channel(1);
+    let resume_rx = Mutex::new(resume_rx);
     let opening = Opening::watched({
         let told = told.clone();
-        move |p| told.lock().unwrap().push(p)
+        move |p| {
+            told.lock().unwrap().push(p);
+            if p.step == OpeningStep::Encrypting {
+                encrypting_tx.send(()).unwrap();
+                resume_rx.lock().unwrap().recv().unwrap();
+            }
+        }
     });
     let state = AppState::new(
         store.clone(),
@@ -79,6 +91,8 @@ fn app_opening_later(dir: &Path, exports: &Path) -> Window {
         webview,
         store,
         told,
+        encrypting,
+        resume,
     }
 }
 
@@ -115,7 +129,14 @@ fn a_store_from_before_encryption_opens_after_the_window_shows_telling_its_steps
         info["first_run"], false,
         "not the first-run screen while opening"
     );
+    assert_eq!(info["opening_step"], Value::Null, "no step begun yet");
     drop(held);
+    // Paused as it begins the copy: a window loaded after the step was told still reads it.
+    w.encrypting.recv().unwrap();
+    let info = invoke(&w, "app_info", json!({})).unwrap();
+    assert_eq!(info["opening"], true, "{info}");
+    assert_eq!(info["opening_step"]["step"], "encrypting", "{info}");
+    w.resume.send(()).unwrap();
     assert_eq!(opener.join().unwrap().unwrap(), cases);
 
     let steps: Vec<OpeningStep> = w.told.lock().unwrap().iter().map(|p| p.step).collect();

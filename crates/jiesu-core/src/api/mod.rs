@@ -78,6 +78,9 @@ pub struct AppInfo {
     /// encryption upgraded and encrypted (minutes at a district's size). The window shows
     /// the opening's steps (`opening-progress`) and asks again; nothing else answers yet.
     pub opening: bool,
+    /// The step that opening last told, if any: a window loaded after it was told still
+    /// shows it.
+    pub opening_step: Option<crate::store::OpeningProgress>,
     /// Why the opening after the window showed failed; the window says so and nothing else
     /// answers (what the opening finished stays done: each step is a transaction).
     pub open_failed: Option<crate::WireError>,

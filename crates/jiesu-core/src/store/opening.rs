@@ -9,12 +9,12 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// The step an opening is at, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "ts", ts(export))]
 #[serde(rename_all = "snake_case")]
@@ -35,7 +35,7 @@ pub enum OpeningStep {
 }
 
 /// How far an opening is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "ts", ts(export))]
 pub struct OpeningProgress {
@@ -61,8 +61,13 @@ impl Opening {
     }
 
     pub(crate) fn tell(&self, step: OpeningStep, done: u64, total: u64) {
+        self.pass_on(OpeningProgress { step, done, total });
+    }
+
+    /// Tell the watcher `progress` another opening told (a shell keeping the last step).
+    pub fn pass_on(&self, progress: OpeningProgress) {
         if let Some(w) = &self.0 {
-            w(OpeningProgress { step, done, total });
+            w(progress);
         }
     }
 }
