@@ -106,7 +106,9 @@ impl AppState {
                 window.pass_on(p);
             })
         };
-        let opened = (|| {
+        // A panic in the opening must not leave the window waiting for ever: it is a failure
+        // the window says, like any other.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut s = Store::open_watched(&self.dir, Box::new(self.clock.clone()), &opening)?;
             s.encrypt_now_watched(&opening)?;
             s.require_sign_in();
@@ -114,7 +116,13 @@ impl AppState {
                 .set_offset_ms(s.clock_offset_at_start(self.clock.pc_now_ms())?);
             let cases = s.case_count()?;
             Ok::<_, jiesu_core::Error>((s, cases))
-        })();
+        }))
+        .unwrap_or_else(|_| {
+            Err(jiesu_core::Error::invalid(
+                "store",
+                jiesu_core::Reason::Unknown,
+            ))
+        });
         let result = match opened {
             Ok((s, cases)) => {
                 *held = s;

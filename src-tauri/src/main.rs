@@ -136,7 +136,6 @@ fn main() {
                             e.message
                         ),
                     }
-                    let _ = handle.emit("store-opened", ());
                 });
             }
             Ok(())

@@ -52,7 +52,7 @@ now: number,
 /**
  * The store is still being opened, after the window showed: a store from before
  * encryption upgraded and encrypted (minutes at a district's size). The window shows
- * the opening's steps (`opening-progress`) and asks again; nothing else answers yet.
+ * the step and asks again; nothing else answers yet.
  */
 opening: boolean, 
 /**

@@ -76,7 +76,7 @@ pub struct AppInfo {
     pub now: i64,
     /// The store is still being opened, after the window showed: a store from before
     /// encryption upgraded and encrypted (minutes at a district's size). The window shows
-    /// the opening's steps (`opening-progress`) and asks again; nothing else answers yet.
+    /// the step and asks again; nothing else answers yet.
     pub opening: bool,
     /// The step that opening last told, if any: a window loaded after it was told still
     /// shows it.
