@@ -592,10 +592,10 @@ export class Ui {
 export const PASSWORD = 'jiesu-2026'
 
 /**
- * Run a journey on a fresh app; on failure, keep a screenshot of what the window showed.
- * Returns everything the app and its drivers wrote to stderr during the session.
+ * Run a journey on a fresh app (`options` as for `launch`); on failure, keep a screenshot of
+ * what the window showed. Returns everything the app and its drivers wrote to stderr during
+ * the session.
  */
-/** One journey in a fresh app (`options` as for `launch`); a failure leaves a screenshot. */
 export async function journey(name, fn, options = {}) {
   const session = await launch(options)
   try {
