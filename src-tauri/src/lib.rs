@@ -177,11 +177,12 @@ pub fn opens_later(dir: &Path) -> jiesu_core::Result<bool> {
 }
 
 /// The placeholder the app starts on when the store [`opens_later`], and the state is
-/// [`AppState::opening_later`].
-pub fn start_later(clock: &CorrectedClock) -> jiesu_core::Result<(Store, bool)> {
+/// [`AppState::opening_later`]. It is locked: nothing reaches it but `app_info` until the
+/// opening replaces it.
+pub fn start_later(clock: &CorrectedClock) -> jiesu_core::Result<Store> {
     let mut s = placeholder(clock)?;
     s.require_sign_in();
-    Ok((s, true))
+    Ok(s)
 }
 
 impl AppState {

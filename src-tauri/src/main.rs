@@ -48,7 +48,7 @@ fn main() {
             // A store from before encryption opens once the window shows its steps.
             let later = jiesu_app::opens_later(&dir)?;
             let (store, locked) = if later {
-                jiesu_app::start_later(&clock)?
+                (jiesu_app::start_later(&clock)?, true)
             } else {
                 jiesu_app::open_data_dir(&dir, &clock)?
             };

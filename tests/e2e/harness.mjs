@@ -303,22 +303,34 @@ export class Ui {
   async select(testid, label) {
     // A loading mask fading out over the select (a preview refreshed by the previous choice)
     // refuses the opening click: try again once it has gone (seen in CI).
-    await fresh(async () => {
-      const root = await this.visible(testid)
-      await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
-    })
+    const open = () =>
+      fresh(async () => {
+        const root = await this.visible(testid)
+        await root.findElement(By.css('.el-select__wrapper, .el-select, input')).click()
+      })
+    await open()
     // Other selects' dropdowns stay in the page once opened, hidden, with the same options (a
     // closed dialog's column selects): the option wanted is the one that shows.
     const options = By.xpath(`//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='${label}']`)
+    // The opening click can open nothing at all (seen once: a dialog's select, the dialog
+    // just shown): when no dropdown shows after a second and a half, click once more.
+    let clicked = Date.now()
     const opt = await this.d.wait(
       async () => {
         for (const o of await this.d.findElements(options)) {
           await this.d.executeScript('arguments[0].scrollIntoView({ block: "center" })', o)
           if (await o.isDisplayed().catch(() => false)) return o
         }
+        if (Date.now() - clicked > 1500) {
+          clicked = Date.now()
+          const shown = await this.d.executeScript(
+            "return [...document.querySelectorAll('.el-select-dropdown')].some((d) => d.getClientRects().length > 0)",
+          )
+          if (!shown) await open()
+        }
         return false
       },
-      5000,
+      8000,
       `no option ${label} shows for ${testid}`,
     )
     // The dropdown opens with a transition: a click while the option still moves can land

@@ -8,7 +8,8 @@
 //    counted and refused before saving with the limit named; an action dialog opens with its
 //    first field focused, Enter confirms and Esc cancels.
 // 3. The meeting dialogs answer the same keys: a meeting scheduled, its header edited, a
-//    decision added and made a case, each without the mouse once the dialog is open.
+//    decision added and made a case, each without the mouse once the dialog is open; correcting
+//    only the title keeps the start to the millisecond, seconds and all.
 // 4. After a transfer to another community the case is read-only here, the page says who holds
 //    it, and that community's desk receives it through the street server.
 import { test } from 'node:test'
@@ -192,6 +193,19 @@ test('the meeting dialogs work from the keyboard: first field focused, Enter con
     await ui.waitText('meeting-title', '关于楼道堆物的议事会')
     await ui.noOverlay()
 
+    // A meeting scheduled by an older build started at the second it was made: give this one
+    // such a start, as that build would have (the page is reloaded to show it).
+    const meetingId = (await driver.getCurrentUrl()).split('/meetings/')[1]
+    const scheduled = (await ui.invoke('meeting_detail', { meetingId })).ok.meeting.info
+    const oddStart = scheduled.starts_at + 37_512
+    const moved = await ui.invoke('meeting_act', {
+      meetingId,
+      command: { command: 'reschedule', ...scheduled, starts_at: oddStart },
+    })
+    assert.ok(moved.ok, `the start did not take: ${JSON.stringify(moved.err)}`)
+    await driver.navigate().refresh()
+    await ui.visible('meeting-when')
+
     // The header: Esc leaves it as it was; Enter saves the change.
     await ui.click('m-edit')
     await focusedIn(driver, 'e-title')
@@ -203,6 +217,10 @@ test('the meeting dialogs work from the keyboard: first field focused, Enter con
     await keys(driver, Key.END, '（第二次）', Key.ENTER)
     await ui.waitText('meeting-title', '关于楼道堆物的议事会（第二次）')
     await ui.noOverlay()
+    // Only the title was touched: the start is the very one it had, to the millisecond (the
+    // picker once dropped its seconds and the trace recorded a start nobody changed).
+    const edited = (await ui.invoke('meeting_detail', { meetingId })).ok.meeting.info
+    assert.equal(edited.starts_at, oddStart, 'correcting the title moved the start')
 
     // A decision under an agenda item, then made a case.
     await ui.type('agenda-title', '清理楼道堆物')
@@ -220,13 +238,12 @@ test('the meeting dialogs work from the keyboard: first field focused, Enter con
     await (await ui.input('ic-location')).click()
     await keys(driver, '3号楼', Key.ENTER)
     await ui.noOverlay()
-    const id = (await driver.getCurrentUrl()).split('/meetings/')[1]
     await driver.wait(
-      async () => (await ui.invoke('meeting_detail', { meetingId: id })).ok.cases.length === 1,
+      async () => (await ui.invoke('meeting_detail', { meetingId })).ok.cases.length === 1,
       10000,
       'Enter did not open the case',
     )
-    const opened = (await ui.invoke('meeting_detail', { meetingId: id })).ok.cases[0]
+    const opened = (await ui.invoke('meeting_detail', { meetingId })).ok.cases[0]
     assert.equal(opened.summary, '物业本周内清理3号楼楼道堆物')
     await ui.waitText('status-cases', '1')
     await ui.screenshot('meeting-keys-2-case')

@@ -72,6 +72,16 @@ describe('China time, whatever the PC says', () => {
     expect(new Date(2026, 11, 31, 9, 0).getTime()).not.toBe(cst(2026, 12, 31, 9))
   })
 
+  it('hands back a meeting’s start to the millisecond when its time is left untouched', () => {
+    // Meetings scheduled before the pickers kept China time started at the second they were
+    // made: correcting only their title must not move their start (the trace would show it).
+    const made = cst(2026, 11, 20, 9, 41) + 37_512
+    expect(chinaTime(pickerTime(made))).toBe(made)
+    for (let at = cst(2026, 3, 1); at < cst(2026, 3, 2); at += 3_600_000 + 1_234) {
+      expect(chinaTime(pickerTime(at))).toBe(at)
+    }
+  })
+
   it('reads a picked range as whole China days, not the PC zone’s days', () => {
     // Los Angeles' 2026-12-03 00:00 is 16:00 that day in Beijing: the local reading would
     // start the range at Beijing's afternoon and miss the morning's cases.

@@ -90,17 +90,35 @@ export function pickerDate(ms: number): Date {
   return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
 }
 
-/** The picker's local Date showing the China wall time of `ms`, to the minute: a datetime
- * picker reads and writes the PC's zone, the meeting means China time. */
+/** The picker's local Date showing the China wall time of `ms`: a datetime picker reads and
+ * writes the PC's zone, the meeting means China time. The whole instant is kept, seconds too:
+ * a form saved with its time untouched must hand back the very start it was given, or the
+ * trace would record a changed start nobody made. */
 export function pickerTime(ms: number): Date {
   const d = new Date(ms + 8 * 3600 * 1000)
-  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes())
+  return new Date(
+    d.getUTCFullYear(),
+    d.getUTCMonth(),
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds(),
+  )
 }
 
 /** The instant whose China wall time a picker's local Date shows (the inverse of `pickerTime`).
  * A wall time a PC's daylight saving skips cannot be picked there; China has none. */
 export function chinaTime(d: Date): number {
-  const wall = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds())
+  const wall = Date.UTC(
+    d.getFullYear(),
+    d.getMonth(),
+    d.getDate(),
+    d.getHours(),
+    d.getMinutes(),
+    d.getSeconds(),
+    d.getMilliseconds(),
+  )
   return wall - 8 * 3600 * 1000
 }
 

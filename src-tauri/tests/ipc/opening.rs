@@ -55,9 +55,9 @@ struct Window {
 fn app_opening_later(dir: &Path, exports: &Path) -> Window {
     assert!(jiesu_app::opens_later(dir).unwrap());
     let clock = CorrectedClock::default();
-    let (placeholder, locked) = jiesu_app::start_later(&clock).unwrap();
+    let placeholder = jiesu_app::start_later(&clock).unwrap();
     let store = Arc::new(Mutex::new(placeholder));
-    let (app, syncer) = mock_app(&store, &clock);
+    let (app, syncer) = mock_app(&store, &clock, Arc::new(|| {}));
     let told = Arc::new(Mutex::new(Vec::new()));
     let (encrypting_tx, encrypting) = mpsc::sync_channel(1);
     let (resume, resume_rx) = mpsc::sync_channel(1);
@@ -78,7 +78,7 @@ fn app_opening_later(dir: &Path, exports: &Path) -> Window {
         exports.to_owned(),
         syncer,
         clock,
-        locked,
+        true,
     )
     .with_opening(opening)
     .opening_later();
