@@ -47,6 +47,16 @@ impl Drop for Held<'_> {
     }
 }
 
+impl Held<'_> {
+    /// What this command wrote is the window's own session (a sign-in's or a sign-out's
+    /// access-log event): the window asks for everything again itself and no page shows it,
+    /// so no `data-changed` (after a sign-in it made the first screen ask for the catalogue
+    /// and the case count twice). The sync task is still woken by the command.
+    fn quiet(&mut self) {
+        self.writes = self.guard.local_writes();
+    }
+}
+
 /// The store, whoever is signed in: only for what the sign-in screen itself needs.
 fn open<'a>(state: &'a State<'_, AppState>) -> Held<'a> {
     // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
@@ -476,7 +486,7 @@ pub async fn sign_in(
 ) -> CmdResult<access::Session> {
     let session = {
         let mut s = open(&state);
-        if state.locked.load(Ordering::SeqCst) {
+        let session = if state.locked.load(Ordering::SeqCst) {
             // The first sign-in opens the encrypted store with this account's password.
             let unlocked = Store::unlock_watched(
                 &state.dir,
@@ -493,7 +503,9 @@ pub async fn sign_in(
             s.session().cloned().ok_or(Error::SignInFailed)?
         } else {
             s.sign_in(&login, &password)?
-        }
+        };
+        s.quiet();
+        session
     };
     state.syncer.wake();
     Ok(session)
@@ -526,6 +538,7 @@ pub async fn recover_with_key(
         state
             .clock
             .set_offset_ms(s.clock_offset_at_start(state.clock.pc_now_ms())?);
+        s.quiet();
         session
     };
     state.syncer.wake();
@@ -547,7 +560,10 @@ pub async fn recovery_key_saved(state: State<'_, AppState>) -> CmdResult<()> {
 /// Sign out, or lock after the idle time (`idle`: the window's timer asked).
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>, idle: bool) -> CmdResult<()> {
-    open(&state).sign_out(idle)?;
+    let mut s = open(&state);
+    s.sign_out(idle)?;
+    s.quiet();
+    drop(s);
     state.syncer.wake();
     Ok(())
 }

@@ -24,7 +24,10 @@
 
 #[path = "ipc/opening.rs"]
 mod opening;
+#[path = "ipc/signals.rs"]
+mod signals;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jiesu_app::AppState;
@@ -61,6 +64,8 @@ struct Window {
     store: Arc<Mutex<Store>>,
     dir: tempfile::TempDir,
     _exports: tempfile::TempDir,
+    /// How many times the window was told `data-changed`.
+    data_changed: Arc<AtomicUsize>,
 }
 
 const ADMIN_PASSWORD: &str = "wang-admin-password";
@@ -87,7 +92,12 @@ fn window() -> Window {
         )
         .unwrap();
     let store = Arc::new(Mutex::new(store));
-    let (app, syncer) = mock_app(&store, &CorrectedClock::default());
+    let data_changed = Arc::new(AtomicUsize::new(0));
+    let told = data_changed.clone();
+    let on_data = Arc::new(move || {
+        told.fetch_add(1, Ordering::SeqCst);
+    });
+    let (app, syncer) = mock_app(&store, &CorrectedClock::default(), on_data);
     app.manage(AppState::new(
         store.clone(),
         dir.path().to_owned(),
@@ -105,19 +115,22 @@ fn window() -> Window {
         store,
         dir,
         _exports: exports,
+        data_changed,
     }
 }
 
-/// The real command registration under the mock runtime, and a sync task on `store`.
+/// The real command registration under the mock runtime, and a sync task on `store` that
+/// calls `on_data` where the app tells the window `data-changed`.
 fn mock_app(
     store: &Arc<Mutex<Store>>,
     clock: &CorrectedClock,
+    on_data: Arc<dyn Fn() + Send + Sync>,
 ) -> (tauri::App<MockRuntime>, jiesu_sync::Syncer) {
     let app = jiesu_app::with_commands(mock_builder())
         .build(tauri::generate_context!())
         .unwrap();
     let _runtime = tauri::async_runtime::handle().inner().enter();
-    let syncer = jiesu_sync::Syncer::spawn(store.clone(), clock.clone(), Arc::new(|| {}));
+    let syncer = jiesu_sync::Syncer::spawn(store.clone(), clock.clone(), on_data);
     (app, syncer)
 }
 
