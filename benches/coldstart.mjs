@@ -243,7 +243,7 @@ async function app(dir) {
     const button = await w.driver.findElement(By.css('[data-testid="sign-in-submit"]'))
     const clicked = Date.now()
     await button.click()
-    const row = await seen(w.driver, '[data-testid="case-table"] .el-table__body [data-testid^="case-"]')
+    const row = await seen(w.driver, '[data-testid="case-table"] tbody [data-testid^="case-"]')
     if (process.env.COLDSTART_IPC)
       console.error(
         await w.driver.executeScript(

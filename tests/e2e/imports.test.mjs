@@ -160,7 +160,7 @@ test('a 12345 export is previewed, corrected, imported with its broken row repor
     await waitFor(driver, 'case-table', '27栋楼下消防通道')
     // The only row (WebKit's driver may call a table row not interactable while it settles).
     await driver.executeScript(
-      "document.querySelector('[data-testid=case-table] .el-table__body .el-table__row').click()",
+      "document.querySelector('[data-testid=case-table] tbody tr.case-row').click()",
     )
     await ui.visible('case-work-order', 15000)
     const card = await textOf(driver, 'case-work-order')

@@ -116,6 +116,21 @@ test('a two-character Chinese search finds the case among the sample community',
     await ui.firstRun('李书记', true)
     const before = await ui.text('total')
     assert.match(before, /共 6\d\d 件/)
+    // A full page scrolls under a header that stays put (the list is a plain table). Read
+    // two frames after the scroll, so the screenshot shows what was measured.
+    const scrolled = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1]
+      const box = document.querySelector('[data-testid=case-table] .scroll')
+      box.scrollTop = box.scrollHeight
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        const rows = box.querySelectorAll('tbody tr.case-row')
+        const top = box.getBoundingClientRect().top
+        done({ rows: rows.length, moved: box.scrollTop > 0,
+               header: Math.round(box.querySelector('th').getBoundingClientRect().top - top),
+               last: rows[rows.length - 1].getBoundingClientRect().bottom <= box.getBoundingClientRect().bottom + 1 })
+      }))`)
+    assert.deepEqual(scrolled, { rows: 50, moved: true, header: 0, last: true })
+    await ui.screenshot('journey3-scrolled')
     // 600 generated cases plus those the sample's meetings opened; one more after intake.
     const after = Number(before.match(/\d+/)[0]) + 1
     await ui.click('nav-intake')

@@ -20,7 +20,7 @@ import { startServer } from './server.mjs'
 /** Rows of the case list as the page has them. */
 function rows(driver) {
   return driver.executeScript(
-    "return [...document.querySelectorAll('[data-testid=case-table] tbody tr')].map((r) => r.textContent)",
+    "return [...document.querySelectorAll('[data-testid=case-table] tbody tr.case-row')].map((r) => r.textContent)",
   )
 }
 
@@ -62,7 +62,23 @@ test('a category word, another building spelling and a phone tail find what the 
     assert.equal(box, '电话:5678')
     await search(ui, driver, '电话:5678', [fireLane, other])
     await search(ui, driver, '编号:5678', [])
+    await ui.waitText('case-table', '没有符合条件的案件')
     await ui.screenshot('search-3-phone')
+
+    // The list from the keyboard: ↓ moves to the next row, Enter opens its case.
+    await search(ui, driver, '停车', [fireLane, other])
+    const [first, second] = await rows(driver)
+    assert.ok(first.includes(other) && second.includes(fireLane), 'newest first')
+    await driver.executeScript("document.querySelector('[data-testid=case-table] tbody tr.case-row').focus()")
+    await driver.switchTo().activeElement().sendKeys(Key.ARROW_DOWN)
+    const focused = await driver.executeScript(
+      'const r = document.activeElement; return { text: r.textContent, mark: getComputedStyle(r.cells[0]).boxShadow }',
+    )
+    assert.ok(focused.text.includes(fireLane), `↓ moved to ${focused.text}`)
+    assert.match(focused.mark, /inset/, 'the focused row is marked')
+    await ui.screenshot('search-4-keyboard')
+    await driver.switchTo().activeElement().sendKeys(Key.ENTER)
+    await ui.waitText('case-number', fireLane)
   })
 })
 

@@ -30,7 +30,7 @@ try {
   for (;;) {
     const state = await driver.executeScript(
       `const s = document.querySelector('[data-testid=opening-step]');
-       const row = document.querySelector('[data-testid=case-table] .el-table__body [data-testid^="case-"]');
+       const row = document.querySelector('[data-testid=case-table] tbody [data-testid^="case-"]');
        return [s ? s.textContent : null, !!row]`,
     )
     const [step, listed] = state
