@@ -76,6 +76,16 @@ test('a category word, another building spelling and a phone tail find what the 
     )
     assert.ok(focused.text.includes(fireLane), `↓ moved to ${focused.text}`)
     assert.match(focused.mark, /inset/, 'the focused row is marked')
+    // One Tab stop for the whole table: the row last focused, so Tab comes back to it.
+    const stops = await driver.executeScript(
+      "return [...document.querySelectorAll('[data-testid=case-table] tbody tr.case-row')].map((r) => r.tabIndex)",
+    )
+    assert.deepEqual(stops, [-1, 0], 'only the focused row is a Tab stop')
+    const focusedText = () => driver.executeScript('return document.activeElement.textContent')
+    await driver.switchTo().activeElement().sendKeys(Key.HOME)
+    assert.ok((await focusedText()).includes(other), 'Home goes to the first row')
+    await driver.switchTo().activeElement().sendKeys(Key.END)
+    assert.ok((await focusedText()).includes(fireLane), 'End goes to the last row')
     await ui.screenshot('search-4-keyboard')
     await driver.switchTo().activeElement().sendKeys(Key.ENTER)
     await ui.waitText('case-number', fireLane)

@@ -10,6 +10,7 @@ import {
   fixed1,
   fmtShortTime,
   fmtTime,
+  letterTagType,
   pct,
   periodOf,
   pickerDate,
@@ -155,6 +156,13 @@ describe('labels', () => {
     expect(zh.get('0101')).toBe('城市管理 / 停车管理')
     expect(categoryPaths(tree as never, 'en').get('0101')).toBe('City / Parking')
     expect(zh.size).toBe(2)
+  })
+
+  it('colours a letter by how it stands, one rule for every page', () => {
+    expect(letterTagType('broken')).toBe('danger')
+    expect(letterTagType('fulfilled')).toBe('success')
+    expect(letterTagType('void')).toBe('info')
+    expect(letterTagType('due')).toBe('warning')
   })
 
   it('shows a rate to one decimal and nothing to divide as a dash', () => {

@@ -3,6 +3,7 @@
 import type { Composer } from 'vue-i18n'
 import type { Category } from './bindings/Category'
 import type { Field } from './bindings/Field'
+import type { LetterStatus } from './bindings/LetterStatus'
 import type { Why } from './bindings/Why'
 
 const fmt = new Intl.DateTimeFormat('zh-CN', {
@@ -188,6 +189,21 @@ export function fixed1(x: number): string {
 /** A rate as a percentage with one decimal, or "—" when there is nothing to divide by. */
 export function pct(r: number | null | undefined): string {
   return r === null || r === undefined ? '—' : `${fixed1(r * 100)}%`
+}
+
+/** A commitment letter's tag colour, the same wherever it shows: broken red, kept green,
+ * voided grey, still due amber. */
+export function letterTagType(status: LetterStatus): 'danger' | 'success' | 'info' | 'warning' {
+  switch (status) {
+    case 'broken':
+      return 'danger'
+    case 'fulfilled':
+      return 'success'
+    case 'void':
+      return 'info'
+    default:
+      return 'warning'
+  }
 }
 
 /** Why a case was suggested as a likely duplicate (the core says; this words it). */

@@ -459,6 +459,17 @@ impl Store {
     /// Sign in with a login and password. The same error for an unknown login, a closed
     /// account and a wrong password.
     pub fn sign_in(&mut self, login: &str, password: &str) -> Result<Session> {
+        self.sign_in_checked(login, |phc| access::verify_password(password, phc))
+    }
+
+    /// [`Store::sign_in`], the password checked against the account's credential (its PHC
+    /// string) by `proven`: an unlock has already stretched it, and says so without a
+    /// second Argon2id run.
+    pub(super) fn sign_in_checked(
+        &mut self,
+        login: &str,
+        proven: impl FnOnce(&str) -> bool,
+    ) -> Result<Session> {
         let owner = self.own_owner();
         let row: Option<(String, String, String, String)> = self
             .conn
@@ -475,10 +486,10 @@ impl Store {
             // how fast the answer comes.
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
             let dummy = DUMMY.get_or_init(|| access::hash_password("-").unwrap_or_default());
-            let _ = access::verify_password(password, dummy);
+            let _ = proven(dummy);
             return Err(Error::SignInFailed);
         };
-        if !access::verify_password(password, &phc) {
+        if !proven(&phc) {
             return Err(Error::SignInFailed);
         }
         let session = Session {

@@ -96,6 +96,8 @@ fn stretch(kdf: &str, password: &str) -> Option<Zeroizing<Vec<u8>>> {
     if params.m_cost() > MAX_KDF_KIB || params.t_cost() > MAX_KDF_PASSES || params.p_cost() > 8 {
         return None;
     }
+    #[cfg(test)]
+    crate::access::ARGON2_RUNS.with(|n| n.set(n.get() + 1));
     let hash = argon2::Argon2::default()
         .hash_password_customized(
             password.as_bytes(),
@@ -106,6 +108,38 @@ fn stretch(kdf: &str, password: &str) -> Option<Zeroizing<Vec<u8>>> {
         )
         .ok()?;
     Some(Zeroizing::new(hash.hash?.as_bytes().to_vec()))
+}
+
+/// The database key sealed in `wrap`, opened with its account's Argon2id output.
+fn open_wrap(wrap: &AccountWrap, out: &[u8]) -> Option<DbKey> {
+    let kek = cipher::derive(out, ACCOUNT_PURPOSE);
+    let sealed = hex::decode(&wrap.wrapped).ok()?;
+    DbKey::from_bytes(&cipher::open(&kek, &account_aad(&wrap.account), &sealed)?)
+}
+
+/// A password stretched under an account's wrap: what unlocked the store, kept so the
+/// sign-in that follows checks the account's credential without a second Argon2id run
+/// (the first sign-in's whole cost was two of them).
+pub(super) struct Stretched {
+    kdf: String,
+    out: Zeroizing<Vec<u8>>,
+}
+
+impl Stretched {
+    /// Whether this stretch proves the password of the credential `phc`: the same
+    /// parameters and salt, and the same output, compared in constant time. A credential
+    /// changed since the keys file was written is no match, and is checked the slow way.
+    pub(super) fn proves(&self, phc: &str) -> bool {
+        use argon2::password_hash::Output;
+        let Some((kdf, out)) = split_phc(phc) else {
+            return false;
+        };
+        kdf == self.kdf
+            && matches!(
+                (Output::new(&out), Output::new(&self.out)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    }
 }
 
 /// A new recovery key as it is shown: 8 groups of 5 characters.
@@ -202,17 +236,45 @@ impl KeysFile {
             .collect();
     }
 
-    /// The database key, unwrapped with `login`'s password. One Argon2id run; an unknown
-    /// login spends the same time, so the answer does not tell which logins exist.
-    fn unwrap_with_password(&self, login: &str, password: &str) -> Option<DbKey> {
+    /// The database key, unwrapped with `login`'s password, and the stretch that did it. One
+    /// Argon2id run; an unknown login spends the same time, so the answer does not tell which
+    /// logins exist.
+    fn unwrap_with_password(&self, login: &str, password: &str) -> Option<(DbKey, Stretched)> {
         let login = login.trim().to_lowercase();
         let wrap = self.accounts.iter().find(|w| w.login == login);
         let kdf = wrap.map_or(DUMMY_KDF, |w| w.kdf.as_str());
         let out = stretch(kdf, password)?;
         let wrap = wrap?;
-        let kek = cipher::derive(&out, ACCOUNT_PURPOSE);
-        let sealed = hex::decode(&wrap.wrapped).ok()?;
-        DbKey::from_bytes(&cipher::open(&kek, &account_aad(&wrap.account), &sealed)?)
+        let key = open_wrap(wrap, &out)?;
+        let stretched = Stretched {
+            kdf: wrap.kdf.clone(),
+            out,
+        };
+        Some((key, stretched))
+    }
+
+    /// Whether this file already holds what [`KeysFile::wrap_accounts`] would write for `key`
+    /// and `creds`, each wrap opening to `key`: then rewriting it (fresh nonces, the same
+    /// meaning) would only wear the disk and write key material again at every sign-in.
+    fn holds(&self, key: &DbKey, office_name: &str, creds: &[(Uuid, String, String)]) -> bool {
+        let wanted: Vec<_> = creds
+            .iter()
+            .filter_map(|(account, login, phc)| Some((account, login, split_phc(phc)?)))
+            .collect();
+        self.version == 1
+            && self.check == key_check(key)
+            && self.office_name == office_name
+            && self.accounts.len() == wanted.len()
+            && self
+                .accounts
+                .iter()
+                .zip(&wanted)
+                .all(|(w, (account, login, (kdf, out)))| {
+                    w.account == **account
+                        && w.login == **login
+                        && w.kdf == *kdf
+                        && open_wrap(w, out).is_some_and(|k| k.bytes() == key.bytes())
+                })
     }
 
     fn unwrap_with_recovery(&self, recovery_key: &str) -> Option<DbKey> {
@@ -265,6 +327,10 @@ impl Store {
             return Ok(());
         };
         let mut file = KeysFile::read(dir)?.unwrap_or_default();
+        let creds = wrappable(&self.conn, &self.own_owner())?;
+        if file.holds(key, &self.identity.office_name, &creds) {
+            return Ok(());
+        }
         if file.check != key_check(key) {
             // Another key's file: its recovery wrap would open nothing.
             file.recovery = None;
@@ -272,7 +338,7 @@ impl Store {
         file.version = 1;
         file.check = key_check(key);
         file.office_name = self.identity.office_name.clone();
-        file.wrap_accounts(key, &wrappable(&self.conn, &self.own_owner())?);
+        file.wrap_accounts(key, &creds);
         file.write(dir)
     }
 
@@ -313,12 +379,14 @@ impl Store {
         opening: &Opening,
     ) -> Result<Store> {
         let keys = KeysFile::read(dir)?.ok_or(Error::SignInFailed)?;
-        let key = keys
+        let (key, stretched) = keys
             .unwrap_with_password(login, password)
             .ok_or(Error::SignInFailed)?;
         let mut store = Store::open_with(dir, clock, Some(key), opening)?;
         store.require_sign_in();
-        store.sign_in(login, password)?;
+        store.sign_in_checked(login, |phc| {
+            stretched.proves(phc) || crate::access::verify_password(password, phc)
+        })?;
         Ok(store)
     }
 
@@ -437,6 +505,7 @@ impl Opener<'_> {
         match self {
             Opener::Password { login, password } => keys
                 .and_then(|k| k.unwrap_with_password(login, password))
+                .map(|(key, _)| key)
                 .ok_or(Error::SignInFailed),
             Opener::RecoveryKey(text) => keys
                 .and_then(|k| k.unwrap_with_recovery(text))
@@ -503,6 +572,7 @@ pub(super) const RECOVERY_UNSAVED: &str = "recovery_key_unsaved";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hlc::ManualClock;
 
     #[test]
     fn a_recovery_key_reads_back_however_it_is_typed() {
@@ -534,8 +604,17 @@ mod tests {
             "the credential's hash stays inside the store"
         );
         assert!(!text.contains(&hex::encode(key.bytes())));
-        let got = file.unwrap_with_password(" LI ", "correct horse").unwrap();
+        let (got, stretched) = file.unwrap_with_password(" LI ", "correct horse").unwrap();
         assert_eq!(got.bytes(), key.bytes());
+        assert!(
+            stretched.proves(&phc),
+            "the stretch proves its own credential"
+        );
+        let other = crate::access::hash_password("correct horse").unwrap();
+        assert!(
+            !stretched.proves(&other),
+            "the same password under another salt is no proof"
+        );
         assert!(file.unwrap_with_password("li", "correct hors").is_none());
         assert!(file.unwrap_with_password("wang", "correct horse").is_none());
         assert!(
@@ -555,6 +634,105 @@ mod tests {
                 .unwrap_with_password("li", "correct horse")
                 .is_none()
         );
+    }
+
+    /// An encrypted store in a temporary directory, its administrator `li`, closed.
+    fn encrypted() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), Box::new(ManualClock::new(1_795_395_600_000))).unwrap();
+        let admin = crate::access::NewAccount {
+            login: "li".into(),
+            name: "李书记".into(),
+            role: Role::Admin,
+            password: "li-password".into(),
+        };
+        s.create_first_admin("和美社区", admin).unwrap();
+        assert!(s.encrypt_now().unwrap());
+        dir
+    }
+
+    fn argon2_runs(f: impl FnOnce()) -> u32 {
+        let before = crate::access::ARGON2_RUNS.with(|n| n.get());
+        f();
+        crate::access::ARGON2_RUNS.with(|n| n.get()) - before
+    }
+
+    fn unlock(dir: &Path, password: &str) -> Result<Store> {
+        Store::unlock(
+            dir,
+            Box::new(ManualClock::new(1_795_395_600_000)),
+            "li",
+            password,
+        )
+    }
+
+    #[test]
+    fn an_unlock_stretches_the_password_once() {
+        let dir = encrypted();
+        assert_eq!(
+            argon2_runs(|| drop(unlock(dir.path(), "li-password").unwrap())),
+            1
+        );
+        assert_eq!(
+            argon2_runs(|| assert!(unlock(dir.path(), "li-passwore").is_err())),
+            1,
+            "a wrong password costs what a right one does"
+        );
+        // The credential changed behind the keys file (a crash between the two writes): the
+        // stretch proves nothing about it, and the password is checked against it, refused.
+        let mut s = unlock(dir.path(), "li-password").unwrap();
+        let stale = std::fs::read(dir.path().join(KEYS_FILE)).unwrap();
+        let li = s.session().unwrap().account;
+        s.set_password(li, Some("li-password"), "li-new-password")
+            .unwrap();
+        drop(s);
+        std::fs::write(dir.path().join(KEYS_FILE), stale).unwrap();
+        let runs = argon2_runs(|| {
+            let e = unlock(dir.path(), "li-password").err().unwrap();
+            assert!(matches!(e, Error::SignInFailed), "{e:?}");
+        });
+        assert_eq!(
+            runs, 2,
+            "the old password's stretch, then the credential's check"
+        );
+    }
+
+    #[test]
+    fn a_sign_in_leaves_a_keys_file_that_holds_unwritten_and_mends_one_that_does_not() {
+        let dir = encrypted();
+        let path = dir.path().join(KEYS_FILE);
+        drop(unlock(dir.path(), "li-password").unwrap());
+        let before = std::fs::read(&path).unwrap();
+        let mut s = unlock(dir.path(), "li-password").unwrap();
+        s.sign_in("li", "li-password").unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the same wraps, not sealed again under fresh nonces"
+        );
+        // An account added is wrapped at once; its wrap damaged on disk is mended by the
+        // next unlock, whoever's.
+        let wang = crate::access::NewAccount {
+            login: "wang".into(),
+            name: "王主任".into(),
+            role: Role::Admin,
+            password: "wang-password".into(),
+        };
+        s.add_account(wang).unwrap();
+        drop(s);
+        let mut file: KeysFile = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(file.accounts.len(), 2);
+        let wrap = file
+            .accounts
+            .iter_mut()
+            .find(|w| w.login == "wang")
+            .unwrap();
+        wrap.wrapped = hex::encode(vec![0u8; wrap.wrapped.len() / 2]);
+        file.write(dir.path()).unwrap();
+        let clock = || Box::new(ManualClock::new(1_795_395_600_000));
+        assert!(Store::unlock(dir.path(), clock(), "wang", "wang-password").is_err());
+        drop(unlock(dir.path(), "li-password").unwrap());
+        assert!(Store::unlock(dir.path(), clock(), "wang", "wang-password").is_ok());
     }
 
     #[test]
