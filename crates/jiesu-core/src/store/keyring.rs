@@ -120,7 +120,7 @@ fn open_wrap(wrap: &AccountWrap, out: &[u8]) -> Option<DbKey> {
 /// A password stretched under an account's wrap: what unlocked the store, kept so the
 /// sign-in that follows checks the account's credential without a second Argon2id run
 /// (the first sign-in's whole cost was two of them).
-pub(super) struct Stretched {
+struct Stretched {
     kdf: String,
     out: Zeroizing<Vec<u8>>,
 }
@@ -129,7 +129,7 @@ impl Stretched {
     /// Whether this stretch proves the password of the credential `phc`: the same
     /// parameters and salt, and the same output, compared in constant time. A credential
     /// changed since the keys file was written is no match, and is checked the slow way.
-    pub(super) fn proves(&self, phc: &str) -> bool {
+    fn proves(&self, phc: &str) -> bool {
         use argon2::password_hash::Output;
         let Some((kdf, out)) = split_phc(phc) else {
             return false;
